@@ -1,0 +1,110 @@
+// Buffered descriptor reading for stream records, mboxes and raw input.
+#include "core/byte_reader.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace portcullis {
+
+ByteReader::ByteReader(int fd, std::string name)
+    : fd_(fd), name_(std::move(name)), buffer_(1 << 16) {}
+
+Result<bool> ByteReader::fill() {
+    if (eof_)
+        return false;
+    // Callers fill only once every buffered byte has been consumed.
+    start_ = end_ = 0;
+    for (;;) {
+        ssize_t n = ::read(fd_, buffer_.data(), buffer_.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return Error{name_, std::strerror(errno), ExitCode::io_error};
+        if (n == 0) {
+            eof_ = true;
+            return false;
+        }
+        end_ = static_cast<size_t>(n);
+        return true;
+    }
+}
+
+Result<int> ByteReader::peek() {
+    if (start_ == end_) {
+        auto more = fill();
+        if (!more)
+            return more.error();
+        if (!*more)
+            return -1;
+    }
+    return static_cast<unsigned char>(buffer_[start_]);
+}
+
+Result<bool> ByteReader::read_line(std::string& line, size_t max_bytes) {
+    line.clear();
+    for (;;) {
+        const char* begin = buffer_.data() + start_;
+        const void* lf = std::memchr(begin, '\n', end_ - start_);
+        size_t take =
+            lf ? static_cast<size_t>(static_cast<const char*>(lf) - begin) + 1
+               : end_ - start_;
+        if (line.size() + take > max_bytes)
+            return Error{fmt::format("{}: offset {}", name_, offset_),
+                         fmt::format("line longer than {} bytes", max_bytes)};
+        line.append(begin, take);
+        start_ += take;
+        offset_ += take;
+        if (lf)
+            return true;
+        auto more = fill();
+        if (!more)
+            return more.error();
+        if (!*more)
+            return !line.empty();
+    }
+}
+
+Status ByteReader::read_exact(std::string& out, size_t count) {
+    size_t wanted = count;
+    while (count > 0) {
+        if (start_ == end_) {
+            auto more = fill();
+            if (!more)
+                return more.error();
+            if (!*more)
+                return Error{fmt::format("{}: offset {}", name_, offset_),
+                             fmt::format("truncated: expected {} bytes, got {}",
+                                         wanted, wanted - count)};
+        }
+        size_t take = std::min(count, end_ - start_);
+        out.append(buffer_.data() + start_, take);
+        start_ += take;
+        offset_ += take;
+        count -= take;
+    }
+    return {};
+}
+
+Status ByteReader::read_all(std::string& out, size_t max_bytes) {
+    size_t got = 0;
+    for (;;) {
+        size_t take = end_ - start_;
+        if (got + take > max_bytes)
+            return Error{name_, fmt::format("input exceeds limit of {} bytes",
+                                            max_bytes)};
+        out.append(buffer_.data() + start_, take);
+        got += take;
+        start_ = end_;
+        offset_ += take;
+        auto more = fill();
+        if (!more)
+            return more.error();
+        if (!*more)
+            return {};
+    }
+}
+
+} // namespace portcullis

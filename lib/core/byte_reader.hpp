@@ -1,0 +1,50 @@
+// Buffered reading from a file descriptor: lines with a length limit and
+// exact byte counts, with the offset kept so errors can name where they are.
+#pragma once
+
+#include "core/result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace portcullis {
+
+/// Reads a descriptor through a buffer, tracking the byte offset.
+class ByteReader {
+public:
+    explicit ByteReader(int fd, std::string name);
+
+    /// Returns the next byte without consuming it, or -1 at end of input.
+    Result<int> peek();
+
+    /// Reads up to and including LF into line; false at end of input.
+    /// A line longer than max_bytes is an error.
+    Result<bool> read_line(std::string& line, size_t max_bytes);
+
+    /// Appends exactly count bytes to out; fewer at end of input is an
+    /// error naming how many arrived.
+    Status read_exact(std::string& out, size_t count);
+
+    /// Appends all remaining bytes, failing past max_bytes.
+    Status read_all(std::string& out, size_t max_bytes);
+
+    /// Returns the offset of the next unread byte.
+    uint64_t offset() const { return offset_; }
+
+    /// Returns the name used in errors ("-" for stdin, else a path).
+    const std::string& name() const { return name_; }
+
+private:
+    Result<bool> fill();
+
+    int fd_;
+    std::string name_;
+    std::vector<char> buffer_;
+    size_t start_ = 0;
+    size_t end_ = 0;
+    uint64_t offset_ = 0;
+    bool eof_ = false;
+};
+
+} // namespace portcullis

@@ -1,0 +1,267 @@
+// The shared filter loop. stdout is data and stderr is diagnostics; a
+// closed stdout (a pager quit, `head`) ends the run quietly, as a broken
+// pipe is not an error.
+#include "core/filter.hpp"
+
+#include "core/log.hpp"
+#include "core/progress.hpp"
+#include "mail/header_edit.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace portcullis::filter {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+// Buffered writes to stdout with every error checked.
+class Output {
+public:
+    ~Output() { flush(); }
+
+    void write(std::string_view data) {
+        if (broken_)
+            return;
+        if (buffer_.size() + data.size() > capacity) {
+            flush();
+            if (data.size() > capacity) {
+                write_all(data);
+                return;
+            }
+        }
+        buffer_.append(data);
+    }
+
+    void flush() {
+        write_all(buffer_);
+        buffer_.clear();
+    }
+
+    bool broken() const { return broken_; }
+    bool failed() const { return failed_; }
+
+private:
+    static constexpr size_t capacity = 1 << 16;
+
+    void write_all(std::string_view data) {
+        while (!data.empty() && !broken_) {
+            ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                broken_ = true;
+                if (errno != EPIPE) {
+                    failed_ = true;
+                    log::error(fmt::format("stdout: {}", std::strerror(errno)));
+                }
+                return;
+            }
+            data.remove_prefix(static_cast<size_t>(n));
+        }
+    }
+
+    std::string buffer_;
+    bool broken_ = false;
+    bool failed_ = false;
+};
+
+ordered_json tempfail_verdict(std::string_view tool, const Error& error) {
+    ordered_json verdict;
+    verdict["tool"] = tool;
+    verdict["version"] = PORTCULLIS_VERSION;
+    verdict["action"] = "tempfail";
+    verdict["reasons"] = ordered_json::array(
+        {{{"id", "INTERNAL_ERROR"}, {"score", 0}, {"text", error.text()}}});
+    return verdict;
+}
+
+void write_record(Output& out, OutputForm form, stream::Record& record,
+                  const Outcome& outcome) {
+    switch (form) {
+    case OutputForm::stream:
+        out.write(stream::serialize(record));
+        return;
+    case OutputForm::json:
+        // Without the message this is no stream record: "size" would
+        // promise bytes that do not follow, so it becomes "bytes".
+        record.envelope.erase("size");
+        record.envelope["bytes"] = record.message.size();
+        out.write(record.envelope.dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace));
+        out.write("\n");
+        return;
+    case OutputForm::headers:
+        out.write(mail::add_headers(record.message, outcome.headers));
+        return;
+    }
+}
+
+// The more specific of two failure statuses wins: no input over bad data.
+ExitCode worse(ExitCode current, ExitCode next) {
+    if (current == ExitCode::ok)
+        return next;
+    return current;
+}
+
+} // namespace
+
+void add_common_options(CLI::App& app, CommonOptions& options) {
+    app.add_option("inputs", options.inputs,
+                   "Messages: files, folders, Maildirs, mboxes; - is stdin")
+        ->type_name("PATH");
+    app.add_flag_function(
+        "--json", [&](int64_t) { options.form = OutputForm::json; },
+        "Write one JSON envelope line per message, without the message");
+    app.add_flag_function(
+        "--headers", [&](int64_t) { options.form = OutputForm::headers; },
+        "Write the message with verdict headers added (procmail, Sieve)");
+    app.add_option_function<std::string>(
+           "--config",
+           [&](const std::string& path) {
+               options.config_path = path;
+               options.config_named = true;
+           },
+           "Configuration file")
+        ->type_name("FILE");
+    app.add_option("--state-dir", options.state_dir, "State folder")
+        ->type_name("DIR");
+    app.add_flag("--log-json", options.log_json, "Write log events as JSON");
+    app.add_flag("!--no-progress", options.progress,
+                 "Never draw a progress line on a terminal");
+    app.add_option_function<std::string>(
+           "--mbox-variant",
+           [&](const std::string& name) {
+               options.mbox_variant = name == "mboxo"
+                                          ? source::MboxVariant::mboxo
+                                          : source::MboxVariant::mboxrd;
+           },
+           "How >From quoting in mboxes is undone")
+        ->check(CLI::IsMember({"mboxrd", "mboxo"}))
+        ->type_name("VARIANT");
+    app.add_option("--max-message-bytes", options.limits.message_bytes,
+                   "Largest message read")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--max-mime-depth", options.limits.mime_depth,
+                   "Deepest MIME nesting parsed")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--max-mime-parts", options.limits.mime_parts,
+                   "Most MIME parts parsed")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--parse-timeout-ms", options.limits.parse_timeout_ms,
+                   "Longest time one message may take to parse")
+        ->type_name("MS")
+        ->check(CLI::PositiveNumber);
+}
+
+Result<config::Config> load_config(CommonOptions& options,
+                                   const CLI::App& app) {
+    auto config = config::load(options.config_path, options.config_named);
+    if (!config)
+        return config.error();
+    Limits from_flags = options.limits;
+    Limits merged;
+    auto applied = config::apply_limits(*config, merged);
+    if (!applied)
+        return applied.error();
+    // A flag given on the command line beats the file.
+    if (app.count("--max-message-bytes"))
+        merged.message_bytes = from_flags.message_bytes;
+    if (app.count("--max-mime-depth"))
+        merged.mime_depth = from_flags.mime_depth;
+    if (app.count("--max-mime-parts"))
+        merged.mime_parts = from_flags.mime_parts;
+    if (app.count("--parse-timeout-ms"))
+        merged.parse_timeout_ms = from_flags.parse_timeout_ms;
+    options.limits = merged;
+    return config;
+}
+
+ExitCode run(const CommonOptions& options, std::string_view tool,
+             const Handler& handler) {
+    log::set_json(options.log_json);
+    source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
+    Output out;
+    Progress progress(options.progress);
+    ExitCode status = ExitCode::ok;
+
+    for (;;) {
+        auto next = inputs.next();
+        if (!next) {
+            const Error& error = next.error();
+            log::error(error.text());
+            status = worse(status, error.exit_code);
+            if (options.form == OutputForm::json) {
+                ordered_json line = stream::make_envelope(error.context, "");
+                line.erase("size");
+                line["error"] = error.message;
+                out.write(line.dump(-1, ' ', false,
+                                    nlohmann::json::error_handler_t::replace) +
+                          "\n");
+            }
+            continue;
+        }
+        if (!*next)
+            break;
+        stream::Record& record = **next;
+
+        auto outcome = handler(record);
+        if (!outcome) {
+            log::event(record.id(), "filter",
+                       {{"error", outcome.error().text()}});
+            Outcome failed{tempfail_verdict(tool, outcome.error()), {}};
+            stream::append_verdict(record, failed.verdict);
+            write_record(out, options.form, record, failed);
+        } else {
+            stream::append_verdict(record, outcome->verdict);
+            write_record(out, options.form, record, *outcome);
+        }
+        progress.tick();
+        if (out.broken())
+            break;
+    }
+    progress.finish();
+    out.flush();
+    if (out.failed())
+        return ExitCode::io_error;
+    return status;
+}
+
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+    // A closed stdout must surface as EPIPE, not kill the process.
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        std::fputs(app.help().c_str(), stdout);
+        return 0;
+    } catch (const CLI::CallForVersion& e) {
+        std::printf("%s %s\n", app.get_name().c_str(), PORTCULLIS_VERSION);
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        log::error(fmt::format("usage: {}", e.what()));
+        return to_int(ExitCode::usage);
+    }
+    return std::nullopt;
+}
+
+int guard_main(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        log::error(fmt::format("internal error: {}", e.what()));
+    } catch (...) {
+        log::error("internal error");
+    }
+    return to_int(ExitCode::software);
+}
+
+} // namespace portcullis::filter

@@ -1,0 +1,72 @@
+// What every filter shares: the common options (inputs, output form,
+// configuration, limits, logging) and the loop that reads records, hands
+// each to the tool, and writes the stream, JSON lines or headed message.
+#pragma once
+
+#include "core/config.hpp"
+#include "core/limits.hpp"
+#include "core/result.hpp"
+#include "core/source.hpp"
+#include "core/stream.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace portcullis::filter {
+
+/// How a filter writes its results.
+enum class OutputForm {
+    stream,  ///< records: envelope line, then the message bytes
+    json,    ///< one envelope line per message, no message bytes
+    headers, ///< the message with SpamAssassin-style headers added
+};
+
+/// The options every filter accepts.
+struct CommonOptions {
+    std::vector<std::string> inputs;
+    OutputForm form = OutputForm::stream;
+    std::string config_path = config::default_path;
+    bool config_named = false;
+    std::string state_dir = "/var/lib/portcullis";
+    bool log_json = false;
+    bool progress = true;
+    source::MboxVariant mbox_variant = source::MboxVariant::mboxrd;
+    Limits limits;
+};
+
+/// Adds the common options to a CLI11 app, bound to options.
+void add_common_options(CLI::App& app, CommonOptions& options);
+
+/// Loads the configuration and applies its limits; flags set on the
+/// command line are applied again afterwards so they win.
+Result<config::Config> load_config(CommonOptions& options, const CLI::App& app);
+
+/// What a filter returns for one record.
+struct Outcome {
+    nlohmann::ordered_json verdict;
+    /// Header lines for --headers, name then value.
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// Handles one record; may rewrite record.message. An Error is logged
+/// and the record passes on with a tempfail verdict, never dropped.
+using Handler = std::function<Result<Outcome>(stream::Record&)>;
+
+/// Runs the handler over every input record and writes the output form.
+/// Returns the exit status: 0 when all input was processed.
+ExitCode run(const CommonOptions& options, std::string_view tool,
+             const Handler& handler);
+
+/// Parses argv with CLI11 and maps --help, --version and usage errors to
+/// output and an exit status; nullopt means parsing succeeded.
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
+
+/// Runs body and maps an escaped exception to exit 70 with a diagnostic.
+int guard_main(const std::function<int()>& body);
+
+} // namespace portcullis::filter

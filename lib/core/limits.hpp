@@ -1,0 +1,23 @@
+// Every limit a tool enforces on input, in one place, with safe defaults.
+// Each is configurable ([limits] in the TOML file, or a flag), and hitting
+// one yields a verdict or a clear error naming the limit, never a crash.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace portcullis {
+
+/// The limits on input that every tool shares.
+struct Limits {
+    size_t envelope_line_bytes = 1 << 20;
+    size_t message_bytes = 256u << 20;
+    size_t header_block_bytes = 1 << 20;
+    size_t header_line_bytes = 998; // RFC 5322 section 2.1.1
+    int mime_depth = 32;
+    int mime_parts = 1000;
+    size_t decoded_bytes = 512u << 20;
+    int parse_timeout_ms = 10000;
+};
+
+} // namespace portcullis

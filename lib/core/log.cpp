@@ -1,0 +1,99 @@
+// Diagnostics and log events, written whole with one write(2) each so lines
+// from concurrent workers sharing stderr never interleave.
+#include "core/log.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace portcullis::log {
+namespace {
+
+std::string program_name = "portcullis";
+bool json_events = false;
+
+void write_line(std::string line) {
+    line.push_back('\n');
+    const char* data = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+        ssize_t n = ::write(STDERR_FILENO, data, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; // stderr is gone: there is nowhere left to complain
+        data += n;
+        left -= static_cast<size_t>(n);
+    }
+}
+
+bool needs_quotes(std::string_view value) {
+    if (value.empty())
+        return true;
+    for (unsigned char c : value) {
+        if (c <= ' ' || c == '"' || c == '\\' || c == '=' || c >= 0x7f)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+void set_program(std::string_view name) {
+    program_name = name;
+}
+
+const std::string& program() {
+    return program_name;
+}
+
+void set_json(bool enabled) {
+    json_events = enabled;
+}
+
+void error(std::string_view message) {
+    write_line(program_name + ": error: " + std::string(message));
+}
+
+void warning(std::string_view message) {
+    write_line(program_name + ": warning: " + std::string(message));
+}
+
+std::string quote_value(std::string_view value) {
+    if (!needs_quotes(value))
+        return std::string(value);
+    // JSON string escaping is unambiguous and keeps control bytes visible.
+    return nlohmann::json(std::string(value))
+        .dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+}
+
+void event(std::string_view id, std::string_view subsystem,
+           const nlohmann::ordered_json& fields) {
+    if (json_events) {
+        nlohmann::ordered_json line;
+        line["id"] = id;
+        line["subsystem"] = subsystem;
+        line["tool"] = program_name;
+        for (const auto& [key, value] : fields.items())
+            line[key] = value;
+        write_line(line.dump(-1, ' ', false,
+                             nlohmann::json::error_handler_t::replace));
+        return;
+    }
+    std::string line = quote_value(id.empty() ? "-" : id);
+    line += ' ';
+    line += subsystem;
+    for (const auto& [key, value] : fields.items()) {
+        line += ' ';
+        line += key;
+        line += '=';
+        if (value.is_string())
+            line += quote_value(value.get_ref<const std::string&>());
+        else
+            line += value.dump(-1, ' ', false,
+                               nlohmann::json::error_handler_t::replace);
+    }
+    write_line(std::move(line));
+}
+
+} // namespace portcullis::log

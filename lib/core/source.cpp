@@ -1,0 +1,312 @@
+// Message sources. Folders are walked in sorted order so batch runs are
+// repeatable; a Maildir's tmp/ is skipped because its files are still being
+// written; an mbox is read line by line so a large archive never has to fit
+// in memory at once.
+#include "core/source.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace portcullis::source {
+
+using stream::Record;
+using RecordResult = Result<std::optional<Record>>;
+
+namespace {
+
+constexpr size_t first_line_probe_bytes = 64 * 1024;
+
+std::string_view strip_line_end(std::string_view line) {
+    if (!line.empty() && line.back() == '\n')
+        line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+    return line;
+}
+
+bool is_blank_line(std::string_view line) {
+    return strip_line_end(line).empty();
+}
+
+Error os_error(const std::string& path, ExitCode code) {
+    return Error{path, std::strerror(errno), code};
+}
+
+Record make_record(std::string id, std::string_view source,
+                   std::string message) {
+    Record record;
+    record.envelope = stream::make_envelope(id, source);
+    record.message = std::move(message);
+    record.envelope["size"] = record.message.size();
+    return record;
+}
+
+bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+} // namespace
+
+bool is_mbox_separator(std::string_view line) {
+    line = strip_line_end(line);
+    if (line.substr(0, 5) != "From ")
+        return false;
+    std::string_view rest = line.substr(5);
+    size_t sender_end = rest.find_first_of(" \t");
+    if (sender_end == 0 || sender_end == std::string_view::npos)
+        return false;
+    std::string_view date = rest.substr(sender_end);
+
+    // A date has a time (h:mm) and a four-digit year; body text that merely
+    // starts with "From " almost never has both.
+    bool has_time = false;
+    bool has_year = false;
+    for (size_t i = 0; i + 2 < date.size(); ++i) {
+        if (std::isdigit(static_cast<unsigned char>(date[i])) &&
+            date[i + 1] == ':' &&
+            std::isdigit(static_cast<unsigned char>(date[i + 2])))
+            has_time = true;
+    }
+    for (size_t i = 0; i + 4 <= date.size(); ++i) {
+        bool digits = true;
+        for (size_t k = 0; k < 4; ++k)
+            digits =
+                digits && std::isdigit(static_cast<unsigned char>(date[i + k]));
+        bool bounded_left =
+            i == 0 || !std::isdigit(static_cast<unsigned char>(date[i - 1]));
+        bool bounded_right =
+            i + 4 == date.size() ||
+            !std::isdigit(static_cast<unsigned char>(date[i + 4]));
+        if (digits && bounded_left && bounded_right && date[i] != '0')
+            has_year = true;
+    }
+    return has_time && has_year;
+}
+
+void unquote_from(std::string& line, MboxVariant variant) {
+    size_t quotes = 0;
+    while (quotes < line.size() && line[quotes] == '>')
+        ++quotes;
+    if (quotes == 0 || line.compare(quotes, 5, "From ") != 0)
+        return;
+    if (variant == MboxVariant::mboxo && quotes != 1)
+        return;
+    line.erase(0, 1);
+}
+
+// Reads the messages of one mbox file, after its first separator line.
+class Inputs::Mbox {
+public:
+    Mbox(int fd, std::string path, const Limits& limits, MboxVariant variant)
+        : fd_(fd), path_(path), reader_(fd, path), limits_(limits),
+          variant_(variant) {}
+    ~Mbox() { ::close(fd_); }
+
+    ByteReader& reader() { return reader_; }
+
+    RecordResult next() {
+        if (done_)
+            return std::optional<Record>{};
+        ++count_;
+        std::string message;
+        std::string line;
+        bool blank_before = true;
+        bool too_large = false;
+        for (;;) {
+            auto got = reader_.read_line(line, limits_.message_bytes);
+            if (!got)
+                return got.error();
+            if (!*got) {
+                done_ = true;
+                break;
+            }
+            if (blank_before && is_mbox_separator(line)) {
+                // The blank line before a separator belongs to the mbox.
+                drop_trailing_blank_line(message);
+                break;
+            }
+            blank_before = is_blank_line(line);
+            unquote_from(line, variant_);
+            if (message.size() + line.size() > limits_.message_bytes) {
+                too_large = true;
+                message.clear();
+            }
+            if (!too_large)
+                message += line;
+        }
+        std::string id = (count_ == 1 && done_)
+                             ? path_
+                             : fmt::format("{}:{}", path_, count_);
+        if (too_large)
+            return Error{id, fmt::format("message exceeds limit "
+                                         "message_bytes={}",
+                                         limits_.message_bytes)};
+        return std::optional<Record>{make_record(
+            id, count_ == 1 && done_ ? "file" : "mbox", std::move(message))};
+    }
+
+private:
+    static void drop_trailing_blank_line(std::string& message) {
+        if (message.ends_with("\r\n\r\n"))
+            message.resize(message.size() - 2);
+        else if (message.ends_with("\n\n"))
+            message.pop_back();
+        else if (message == "\n" || message == "\r\n")
+            message.clear();
+    }
+
+    int fd_;
+    std::string path_;
+    ByteReader reader_;
+    const Limits& limits_;
+    MboxVariant variant_;
+    int count_ = 0;
+    bool done_ = false;
+};
+
+Inputs::Inputs(std::vector<std::string> paths, const Limits& limits,
+               MboxVariant variant)
+    : paths_(std::move(paths)), limits_(limits), variant_(variant) {
+    if (paths_.empty())
+        paths_.push_back("-");
+}
+
+Inputs::~Inputs() = default;
+
+RecordResult Inputs::next() {
+    for (;;) {
+        if (fatal_)
+            return std::optional<Record>{};
+        if (stream_) {
+            auto record = stream_->next();
+            if (!record)
+                fatal_ = true;
+            if (!record || *record)
+                return record;
+            stream_.reset();
+            continue;
+        }
+        if (mbox_) {
+            auto record = mbox_->next();
+            if (!record && record.error().exit_code == ExitCode::io_error)
+                mbox_.reset();
+            if (!record || *record)
+                return record;
+            mbox_.reset();
+            continue;
+        }
+        if (!directories_.empty()) {
+            Directory& dir = directories_.back();
+            if (dir.next == dir.entries.size()) {
+                directories_.pop_back();
+                continue;
+            }
+            auto record = open_path(dir.entries[dir.next++]);
+            if (!record || *record)
+                return record;
+            continue;
+        }
+        if (next_path_ == paths_.size())
+            return std::optional<Record>{};
+        const std::string& path = paths_[next_path_++];
+        auto record = path == "-" ? open_stdin() : open_path(path);
+        if (!record || *record)
+            return record;
+    }
+}
+
+RecordResult Inputs::open_stdin() {
+    stdin_reader_ = std::make_unique<ByteReader>(STDIN_FILENO, "-");
+    auto first = stdin_reader_->peek();
+    if (!first)
+        return first.error();
+    if (*first == '{') {
+        stream_ = std::make_unique<stream::Reader>(*stdin_reader_, limits_);
+        return std::optional<Record>{};
+    }
+
+    // Raw input is kept byte for byte, a leading From_ line included, so
+    // a procmail filter hands back exactly what it was given.
+    std::string message;
+    auto read = stdin_reader_->read_all(message, limits_.message_bytes);
+    if (!read)
+        return Error{"-", read.error().message, read.error().exit_code};
+    return std::optional<Record>{make_record("", "stdin", std::move(message))};
+}
+
+RecordResult Inputs::open_path(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return os_error(path, ExitCode::no_input);
+    if (S_ISDIR(st.st_mode)) {
+        auto dir = list_directory(path);
+        if (!dir)
+            return dir.error();
+        directories_.push_back(std::move(*dir));
+        return std::optional<Record>{};
+    }
+    if (!S_ISREG(st.st_mode))
+        return Error{path, "not a regular file or folder", ExitCode::no_input};
+    return open_file(path);
+}
+
+RecordResult Inputs::open_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return os_error(path, ExitCode::no_input);
+    auto mbox = std::make_unique<Mbox>(fd, path, limits_, variant_);
+
+    std::string first;
+    auto got = mbox->reader().read_line(first, first_line_probe_bytes);
+    if (got && *got && is_mbox_separator(first)) {
+        mbox_ = std::move(mbox);
+        return mbox_->next();
+    }
+
+    // Not an mbox: the whole file is one message. A first line too long to
+    // probe is simply more message.
+    std::string message = first;
+    auto read = mbox->reader().read_all(message, limits_.message_bytes);
+    if (!read)
+        return Error{path, read.error().message, read.error().exit_code};
+    return std::optional<Record>{make_record(path, "file", std::move(message))};
+}
+
+Result<Inputs::Directory> Inputs::list_directory(const std::string& path) {
+    DIR* dir = ::opendir(path.c_str());
+    if (!dir)
+        return os_error(path, ExitCode::no_input);
+    bool is_maildir =
+        is_directory(path + "/cur") && is_directory(path + "/new");
+    Directory listing;
+    errno = 0;
+    while (dirent* entry = ::readdir(dir)) {
+        std::string name = entry->d_name;
+        // Hidden files are editor and sync droppings; a Maildir's tmp/
+        // holds messages still being delivered.
+        if (name.empty() || name[0] == '.')
+            continue;
+        if (is_maildir && name == "tmp")
+            continue;
+        listing.entries.push_back(path + "/" + name);
+    }
+    int saved = errno;
+    ::closedir(dir);
+    if (saved != 0) {
+        errno = saved;
+        return os_error(path, ExitCode::io_error);
+    }
+    std::sort(listing.entries.begin(), listing.entries.end());
+    return listing;
+}
+
+} // namespace portcullis::source

@@ -1,0 +1,68 @@
+// Where messages come from: files, folders, Maildirs and mboxes named on
+// the command line, or stdin as a raw message or a stream. Each message
+// becomes one stream record whose id is the path it came from.
+#pragma once
+
+#include "core/byte_reader.hpp"
+#include "core/limits.hpp"
+#include "core/stream.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace portcullis::source {
+
+/// How `>From ` quoting in an mbox is undone.
+enum class MboxVariant {
+    mboxrd, ///< any run of '>' before "From " loses one '>'
+    mboxo,  ///< only ">From " loses its '>'
+};
+
+/// Returns true when line (without its line end) is an mbox separator:
+/// "From ", an address, then a date with a time and a year.
+bool is_mbox_separator(std::string_view line);
+
+/// Undoes `>From ` quoting on one line as the variant says.
+void unquote_from(std::string& line, MboxVariant variant);
+
+/// Walks the inputs named on the command line, one record at a time.
+class Inputs {
+public:
+    Inputs(std::vector<std::string> paths, const Limits& limits,
+           MboxVariant variant = MboxVariant::mboxrd);
+    ~Inputs();
+
+    /// Returns the next record, nullopt when all inputs are done, or an
+    /// error about one input; the walk goes on after an error unless
+    /// fatal() says the input can no longer be trusted.
+    Result<std::optional<stream::Record>> next();
+
+    /// True after a garbled stream: nothing after it can be read safely.
+    bool fatal() const { return fatal_; }
+
+private:
+    class Mbox;
+    struct Directory {
+        std::vector<std::string> entries;
+        size_t next = 0;
+    };
+
+    Result<std::optional<stream::Record>> open_stdin();
+    Result<std::optional<stream::Record>> open_path(const std::string& path);
+    Result<std::optional<stream::Record>> open_file(const std::string& path);
+    Result<Directory> list_directory(const std::string& path);
+
+    std::vector<std::string> paths_;
+    size_t next_path_ = 0;
+    Limits limits_;
+    MboxVariant variant_;
+    std::vector<Directory> directories_;
+    std::unique_ptr<ByteReader> stdin_reader_;
+    std::unique_ptr<stream::Reader> stream_;
+    std::unique_ptr<Mbox> mbox_;
+    bool fatal_ = false;
+};
+
+} // namespace portcullis::source

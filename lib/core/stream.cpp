@@ -1,0 +1,113 @@
+// Reading and writing stream records. A truncated or garbled record is an
+// error naming where it is: guessing at record boundaries would let one bad
+// producer splice messages together.
+#include "core/stream.hpp"
+
+#include <fmt/format.h>
+
+namespace portcullis::stream {
+
+using nlohmann::ordered_json;
+
+std::string Record::id() const {
+    auto it = envelope.find("id");
+    if (it != envelope.end() && it->is_string())
+        return it->get<std::string>();
+    return "-";
+}
+
+ordered_json make_envelope(std::string_view id, std::string_view source) {
+    ordered_json envelope = ordered_json::object();
+    envelope["portcullis"] = format_version;
+    envelope["size"] = 0;
+    if (!id.empty())
+        envelope["id"] = id;
+    if (!source.empty())
+        envelope["source"] = source;
+    envelope["verdicts"] = ordered_json::array();
+    return envelope;
+}
+
+Result<ordered_json> parse_envelope(std::string_view line,
+                                    const Limits& limits) {
+    ordered_json envelope =
+        ordered_json::parse(line.begin(), line.end(), nullptr, false);
+    if (envelope.is_discarded())
+        return Error{"", "envelope is not valid JSON"};
+    if (!envelope.is_object())
+        return Error{"", "envelope is not a JSON object"};
+    auto version = envelope.find("portcullis");
+    if (version == envelope.end())
+        return Error{"", "envelope lacks \"portcullis\""};
+    if (!version->is_number_integer() || *version != format_version)
+        return Error{
+            "", fmt::format("unsupported format version {}", version->dump())};
+    auto size = envelope.find("size");
+    if (size == envelope.end())
+        return Error{"", "envelope lacks \"size\""};
+    if (!size->is_number_unsigned() &&
+        !(size->is_number_integer() && size->get<int64_t>() >= 0))
+        return Error{"", "\"size\" is not a non-negative integer"};
+    if (size->get<uint64_t>() > limits.message_bytes)
+        return Error{"",
+                     fmt::format("size {} exceeds limit message_bytes={}",
+                                 size->get<uint64_t>(), limits.message_bytes)};
+    auto verdicts = envelope.find("verdicts");
+    if (verdicts != envelope.end() && !verdicts->is_array())
+        return Error{"", "\"verdicts\" is not a list"};
+    return envelope;
+}
+
+Result<std::optional<Record>> Reader::next() {
+    auto peeked = input_.peek();
+    if (!peeked)
+        return peeked.error();
+    if (*peeked == -1)
+        return std::optional<Record>{};
+    ++record_number_;
+    uint64_t offset = input_.offset();
+    auto where = [&](std::string_view message) {
+        return Error{fmt::format("{}: record {} at offset {}", input_.name(),
+                                 record_number_, offset),
+                     std::string(message)};
+    };
+
+    std::string line;
+    auto got = input_.read_line(line, limits_.envelope_line_bytes);
+    if (!got)
+        return where(got.error().message);
+    if (line.empty() || line.back() != '\n')
+        return where("truncated envelope: no line end");
+    line.pop_back();
+    auto envelope = parse_envelope(line, limits_);
+    if (!envelope)
+        return where(envelope.error().message);
+
+    Record record;
+    record.envelope = std::move(*envelope);
+    size_t size = record.envelope["size"].get<size_t>();
+    record.message.reserve(size);
+    auto read = input_.read_exact(record.message, size);
+    if (!read)
+        return where(read.error().message);
+    return std::optional<Record>{std::move(record)};
+}
+
+std::string serialize(Record& record) {
+    record.envelope["size"] = record.message.size();
+    std::string out = record.envelope.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out.reserve(out.size() + 1 + record.message.size());
+    out.push_back('\n');
+    out += record.message;
+    return out;
+}
+
+void append_verdict(Record& record, ordered_json verdict) {
+    auto& verdicts = record.envelope["verdicts"];
+    if (!verdicts.is_array())
+        verdicts = ordered_json::array();
+    verdicts.push_back(std::move(verdict));
+}
+
+} // namespace portcullis::stream

@@ -1,0 +1,60 @@
+// The stream format, version 1: a record is one line of JSON (the
+// envelope) ended by LF, then exactly `size` bytes of message. Unknown
+// envelope fields pass through untouched; see share/doc/stream-format.md.
+#pragma once
+
+#include "core/byte_reader.hpp"
+#include "core/limits.hpp"
+#include "core/result.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace portcullis::stream {
+
+/// The format version this build reads and writes.
+inline constexpr int format_version = 1;
+
+/// One message with its envelope. The envelope keeps field order so a
+/// filter passes on what it does not know exactly as it came.
+struct Record {
+    nlohmann::ordered_json envelope = nlohmann::ordered_json::object();
+    std::string message;
+
+    /// Returns the envelope id, or "-" when there is none.
+    std::string id() const;
+};
+
+/// Returns a fresh envelope for a message that arrived without one.
+nlohmann::ordered_json make_envelope(std::string_view id,
+                                     std::string_view source);
+
+/// Reads stream records one after another from a ByteReader.
+class Reader {
+public:
+    Reader(ByteReader& input, const Limits& limits)
+        : input_(input), limits_(limits) {}
+
+    /// Returns the next record, nullopt at a clean end of input, or an
+    /// error naming the record number and byte offset.
+    Result<std::optional<Record>> next();
+
+private:
+    ByteReader& input_;
+    const Limits& limits_;
+    int record_number_ = 0;
+};
+
+/// Parses and validates one envelope line; errors say what is wrong.
+Result<nlohmann::ordered_json> parse_envelope(std::string_view line,
+                                              const Limits& limits);
+
+/// Serialises a record: envelope with `size` set, LF, then the message.
+std::string serialize(Record& record);
+
+/// Appends a verdict to the envelope's `verdicts` list.
+void append_verdict(Record& record, nlohmann::ordered_json verdict);
+
+} // namespace portcullis::stream

@@ -1,0 +1,87 @@
+// The strict MIME view of a message: GMime's RFC reading, flattened into a
+// list of parts with decoded bodies, filenames and anomaly flags. Tools
+// that look inside messages (av-scan, spam-score, policy-check) share it.
+#pragma once
+
+#include "core/limits.hpp"
+#include "core/result.hpp"
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace portcullis::mime {
+
+/// Where a part was found.
+enum class Origin {
+    mime,     ///< a MIME entity
+    uuencode, ///< a uuencoded block inside a text part
+    tnef,     ///< a file inside a TNEF (winmail.dat) attachment
+};
+
+/// Returns the origin's name as written in verdicts.
+std::string_view to_string(Origin origin);
+
+/// One entity of the MIME tree, or a file found inside one.
+struct Part {
+    std::string path; ///< position in the tree: "1", "1.2", "1.2.1"
+    int depth = 0;
+    Origin origin = Origin::mime;
+    std::string content_type;  ///< lower case; octet-stream for unknown CTE
+    std::string declared_type; ///< as declared, when it differs
+    std::string charset;
+    std::string transfer_encoding;
+    std::string disposition;
+    std::string filename; ///< Content-Disposition filename, decoded
+    std::string name;     ///< Content-Type name, decoded
+    std::string content_id;
+    bool is_multipart = false;
+    bool is_message = false;
+    bool is_attachment = false;
+    std::string decoded; ///< decoded body bytes, leaves only
+    std::vector<std::string> anomalies;
+
+    /// Returns the filename, or the name when there is no filename.
+    const std::string& display_name() const {
+        return filename.empty() ? name : filename;
+    }
+};
+
+/// A finding about the message as a whole, or about one part.
+struct Anomaly {
+    std::string id;
+    std::string part; ///< part path, empty for the whole message
+    std::string detail;
+};
+
+/// One header field as it appeared: name and raw (unfolded) value.
+struct Header {
+    std::string name;
+    std::string value;
+};
+
+/// The parsed message.
+struct Tree {
+    std::vector<Header> headers; ///< top-level headers, in order
+    std::vector<Part> parts;     ///< every entity, depth first
+    std::vector<Anomaly> anomalies;
+    bool limit_hit = false; ///< depth, part count or size limit reached
+
+    /// Returns the first value of a top-level header, or empty.
+    std::string header(std::string_view name) const;
+
+    /// Returns every value of a top-level header, in order.
+    std::vector<std::string> header_all(std::string_view name) const;
+
+    /// Returns true when an anomaly with this id was found.
+    bool has_anomaly(std::string_view id) const;
+};
+
+/// Parses a message strictly, as RFC 2045-2049 say, with GMime.
+Result<Tree> parse(std::string_view message, const Limits& limits);
+
+/// Returns the message without a leading mbox From_ line.
+std::string_view skip_from_line(std::string_view message);
+
+} // namespace portcullis::mime

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs one CLI test: a .test file is a bash script that calls the helpers
+# below against the built tools. PORTCULLIS_BIN names the build folder.
+# A test passes when the script exits 0; every helper names what failed.
+set -uo pipefail
+
+case_file=$(realpath "$1")
+case_dir=$(dirname "$case_file")
+bin=${PORTCULLIS_BIN:?PORTCULLIS_BIN must name the build folder}
+share=${PORTCULLIS_SHARE:-$(dirname "$case_dir")/../share}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export PATH="$bin:$PATH"
+
+out="$work/stdout" err="$work/stderr" rc=0
+failures=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# run TOOL ARGS...: runs a tool, keeping stdout, stderr and the status.
+run() {
+    "$@" >"$out" 2>"$err"
+    rc=$?
+}
+
+# run_in FILE TOOL ARGS...: as run, with FILE on stdin.
+run_in() {
+    local input=$1
+    shift
+    "$@" <"$input" >"$out" 2>"$err"
+    rc=$?
+}
+
+expect_rc() {
+    [ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1; stderr: $(head -c 400 "$err")"
+}
+
+# expect_json FILTER VALUE: jq FILTER over stdout (the first JSON value
+# of each line, compact) must print VALUE exactly.
+expect_json() {
+    local got
+    got=$(jq -c "$1" <"$out" 2>&1)
+    [ "$got" = "$2" ] || fail "jq '$1' gave $got, expected $2"
+}
+
+# expect_stdout TEXT: stdout is exactly TEXT (plus a final newline).
+expect_stdout() {
+    local got
+    got=$(cat "$out")
+    [ "$got" = "$1" ] || fail "stdout was: $got; expected: $1"
+}
+
+expect_stdout_has() {
+    grep -qF -- "$1" "$out" || fail "stdout lacks: $1"
+}
+
+expect_stderr() {
+    local got
+    got=$(cat "$err")
+    [ "$got" = "$1" ] || fail "stderr was: $got; expected: $1"
+}
+
+expect_stderr_has() {
+    grep -qF -- "$1" "$err" || fail "stderr lacks: $1; stderr: $(head -c 400 "$err")"
+}
+
+# expect_same FILE: stdout is byte for byte FILE.
+expect_same() {
+    cmp -s "$out" "$1" || fail "stdout differs from $1"
+}
+
+# expect_golden REF: stdout as sorted, pretty JSON with timings zeroed
+# equals REF; UPDATE_GOLDEN=1 rewrites REF instead.
+expect_golden() {
+    local ref=$1 normal="$work/normal"
+    jq -S '(.. | objects | select(has("elapsed_us"))).elapsed_us |= 0' \
+        <"$out" >"$normal" || { fail "stdout is not JSON"; return; }
+    if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+        cp "$normal" "$ref"
+        return
+    fi
+    diff -u "$ref" "$normal" >&2 || fail "output differs from $ref"
+}
+
+cd "$case_dir" || exit 1
+# shellcheck source=/dev/null
+source "$case_file"
+[ "$failures" -eq 0 ] || exit 1
+exit 0

@@ -1,0 +1,122 @@
+// Message sources: mbox separators, >From unquoting, Maildirs and folders.
+#include "core/source.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace portcullis;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        char pattern[] = "/tmp/portcullis-test-XXXXXX";
+        path = ::mkdtemp(pattern);
+    }
+    ~TempDir() { fs::remove_all(path); }
+    std::string write(const std::string& name, const std::string& text) {
+        fs::path file = path / name;
+        fs::create_directories(file.parent_path());
+        std::ofstream(file, std::ios::binary) << text;
+        return file.string();
+    }
+};
+
+std::vector<stream::Record>
+read_inputs(std::vector<std::string> paths,
+            source::MboxVariant variant = source::MboxVariant::mboxrd) {
+    Limits limits;
+    source::Inputs inputs(std::move(paths), limits, variant);
+    std::vector<stream::Record> out;
+    for (;;) {
+        auto next = inputs.next();
+        REQUIRE(next.ok());
+        if (!*next)
+            return out;
+        out.push_back(std::move(**next));
+    }
+}
+
+} // namespace
+
+TEST_CASE("a separator needs an address and a date") {
+    CHECK(source::is_mbox_separator(
+        "From exmh@example.com  Thu Aug 22 12:36:23 2002\n"));
+    CHECK(source::is_mbox_separator("From - Mon Jan  1 00:00 2024\r\n"));
+    CHECK_FALSE(source::is_mbox_separator("From here on we agree.\n"));
+    CHECK_FALSE(source::is_mbox_separator("From: a@example.com\n"));
+    CHECK_FALSE(source::is_mbox_separator("From me at 10:30 today\n"));
+}
+
+TEST_CASE("mboxrd unquotes every level, mboxo only one") {
+    std::string line = ">>From here\n";
+    source::unquote_from(line, source::MboxVariant::mboxrd);
+    CHECK(line == ">From here\n");
+    line = ">>From here\n";
+    source::unquote_from(line, source::MboxVariant::mboxo);
+    CHECK(line == ">>From here\n");
+    line = ">From here\n";
+    source::unquote_from(line, source::MboxVariant::mboxo);
+    CHECK(line == "From here\n");
+}
+
+TEST_CASE("an mbox splits only at separators after a blank line") {
+    TempDir dir;
+    std::string mbox =
+        dir.write("box", "From a@example.org Thu Aug 22 12:36:23 2002\n"
+                         "Subject: one\n\nbody\nFrom a@example.org Thu Aug 22 "
+                         "12:36:23 2002\nstill one\n>From quoted\n\n"
+                         "From b@example.org Fri Aug 23 01:02:03 2002\n"
+                         "Subject: two\n\nbody two\n");
+    auto records = read_inputs({mbox});
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].message ==
+          "Subject: one\n\nbody\nFrom a@example.org Thu Aug 22 12:36:23 "
+          "2002\nstill one\nFrom quoted\n");
+    CHECK(records[1].message == "Subject: two\n\nbody two\n");
+    CHECK(records[0].id() == mbox + ":1");
+    CHECK(records[1].id() == mbox + ":2");
+}
+
+TEST_CASE("a single file with a leading From_ line loses only that line") {
+    TempDir dir;
+    std::string file =
+        dir.write("00001.txt", "From x@example.org  Thu Aug 22 12:36:23 2002\n"
+                               "Subject: hi\n\nbody\n");
+    auto records = read_inputs({file});
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].id() == file);
+    CHECK(records[0].message == "Subject: hi\n\nbody\n");
+}
+
+TEST_CASE("a Maildir yields cur and new in order and skips tmp") {
+    TempDir dir;
+    dir.write("md/cur/2", "Subject: b\n\n");
+    dir.write("md/new/1", "Subject: c\n\n");
+    dir.write("md/tmp/0", "Subject: partial\n\n");
+    dir.write("md/.hidden", "x");
+    auto records = read_inputs({(dir.path / "md").string()});
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].message == "Subject: b\n\n");
+    CHECK(records[1].message == "Subject: c\n\n");
+}
+
+TEST_CASE("a missing path is an error and the walk goes on") {
+    TempDir dir;
+    std::string good = dir.write("ok.eml", "Subject: ok\n\n");
+    Limits limits;
+    source::Inputs inputs({(dir.path / "missing").string(), good}, limits);
+    auto first = inputs.next();
+    REQUIRE(!first.ok());
+    CHECK(first.error().message == "No such file or directory");
+    CHECK(first.error().exit_code == ExitCode::no_input);
+    auto second = inputs.next();
+    REQUIRE(second.ok());
+    REQUIRE(*second);
+    CHECK((*second)->message == "Subject: ok\n\n");
+}

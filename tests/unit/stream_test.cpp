@@ -1,0 +1,83 @@
+// The stream format: envelopes are validated, records round-trip, and a
+// truncated record is an error naming where it is.
+#include "core/stream.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+using namespace portcullis;
+
+namespace {
+
+// Feeds text through a pipe so the reader sees a real descriptor.
+std::vector<Result<std::optional<stream::Record>>>
+read_all(const std::string& text, const Limits& limits = {}) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    REQUIRE(::write(fds[1], text.data(), text.size()) ==
+            static_cast<ssize_t>(text.size()));
+    ::close(fds[1]);
+    ByteReader input(fds[0], "-");
+    stream::Reader reader(input, limits);
+    std::vector<Result<std::optional<stream::Record>>> out;
+    for (;;) {
+        auto next = reader.next();
+        bool stop = !next || !*next;
+        out.push_back(std::move(next));
+        if (stop)
+            break;
+    }
+    ::close(fds[0]);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a record round-trips with unknown fields kept in order") {
+    std::string text = "{\"portcullis\":1,\"size\":5,\"zz\":1,\"id\":\"q1\"}\n"
+                       "hello";
+    auto records = read_all(text);
+    REQUIRE(records.size() == 2);
+    REQUIRE(records[0].ok());
+    stream::Record& record = **records[0];
+    CHECK(record.id() == "q1");
+    CHECK(record.message == "hello");
+    CHECK(stream::serialize(record) == text);
+}
+
+TEST_CASE("a truncated message names the record and offset") {
+    auto records = read_all("{\"portcullis\":1,\"size\":2}\nab"
+                            "{\"portcullis\":1,\"size\":10}\nabc");
+    REQUIRE(records.size() == 2);
+    REQUIRE(!records[1].ok());
+    CHECK(records[1].error().text() ==
+          "-: record 2 at offset 28: truncated: expected 10 bytes, got 3");
+}
+
+TEST_CASE("an envelope without size is refused") {
+    auto records = read_all("{\"portcullis\":1}\n");
+    REQUIRE(!records[0].ok());
+    CHECK(records[0].error().text() ==
+          "-: record 1 at offset 0: envelope lacks \"size\"");
+}
+
+TEST_CASE("a garbled envelope is refused, not guessed at") {
+    auto records = read_all("{\"portcullis\":1,\"size\":3\nabc");
+    REQUIRE(!records[0].ok());
+    CHECK(records[0].error().message == "envelope is not valid JSON");
+}
+
+TEST_CASE("a size over the limit is refused before reading") {
+    Limits limits;
+    limits.message_bytes = 4;
+    auto records = read_all("{\"portcullis\":1,\"size\":5}\nhello", limits);
+    REQUIRE(!records[0].ok());
+    CHECK(records[0].error().message == "size 5 exceeds limit message_bytes=4");
+}
+
+TEST_CASE("an unknown format version is refused") {
+    auto records = read_all("{\"portcullis\":2,\"size\":0}\n");
+    REQUIRE(!records[0].ok());
+    CHECK(records[0].error().message == "unsupported format version 2");
+}

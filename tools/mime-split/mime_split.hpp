@@ -1,0 +1,29 @@
+// mime-split's logic: the MIME tree of a message as a verdict, and safe
+// extraction of its attachments.
+#pragma once
+
+#include "core/filter.hpp"
+#include "mail/mime.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace portcullis::mime_split {
+
+/// Options beyond the common ones.
+struct Options {
+    filter::CommonOptions common;
+    std::string extract_dir; ///< empty: extract nothing
+};
+
+/// Returns the verdict for one parsed message.
+nlohmann::ordered_json describe(const mime::Tree& tree);
+
+/// Handles one record: parse, describe, extract when asked.
+Result<filter::Outcome> handle(const Options& options, stream::Record& record);
+
+/// Runs mime-split over all inputs; returns the exit status.
+ExitCode run(const Options& options);
+
+} // namespace portcullis::mime_split

@@ -1,0 +1,49 @@
+// report's logic: fold verdict streams or JSON lines into a summary.
+#pragma once
+
+#include "core/filter.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace portcullis::report {
+
+/// Counts gathered over many records.
+class Summary {
+public:
+    /// Adds one envelope (with its verdicts) of a message of size bytes.
+    void add(const nlohmann::ordered_json& envelope);
+
+    /// Returns the summary as JSON.
+    nlohmann::ordered_json to_json(size_t top) const;
+
+    /// Returns the summary as text for people.
+    std::string to_text(size_t top) const;
+
+private:
+    uint64_t messages_ = 0;
+    uint64_t bytes_ = 0;
+    uint64_t errors_ = 0;
+    std::map<std::string, std::map<std::string, uint64_t>> actions_;
+    std::map<std::string, uint64_t> reasons_;
+    std::map<std::string, uint64_t> attachment_types_;
+    std::map<std::string, uint64_t> anomalies_;
+    std::vector<std::pair<std::string, std::string>> error_list_;
+    std::map<std::string, uint64_t> elapsed_us_;
+};
+
+/// Options of report.
+struct Options {
+    std::vector<std::string> inputs;
+    bool json = false;
+    size_t top = 10;
+    filter::CommonOptions common;
+};
+
+/// Reads all inputs and prints the summary; returns the exit status.
+ExitCode run(const Options& options);
+
+} // namespace portcullis::report
