@@ -27,10 +27,18 @@ Error clam_error(std::string context, cl_error_t code) {
     return Error{std::move(context), cl_strerror(code), ExitCode::unavailable};
 }
 
+// libclamav would print its own lines on stderr; every failure it reports
+// also comes back as an error code, which av-scan turns into one line of
+// its own with the context the library lacks.
+void drop_message(cl_msg, const char*, const char*, void*) {}
+
 Status init_once() {
     static std::once_flag once;
     static cl_error_t result = CL_SUCCESS;
-    std::call_once(once, [] { result = cl_init(CL_INIT_DEFAULT); });
+    std::call_once(once, [] {
+        cl_set_clcb_msg(drop_message);
+        result = cl_init(CL_INIT_DEFAULT);
+    });
     if (result != CL_SUCCESS)
         return clam_error("libclamav", result);
     return {};
@@ -161,6 +169,8 @@ Watcher::~Watcher() {
 }
 
 Status Watcher::watch() {
+    if (auto status = init_once(); !status)
+        return status;
     if (stat_)
         cl_statfree(&stat_->stat);
     stat_ = std::make_unique<Stat>();

@@ -203,9 +203,26 @@ private:
                      verdict::Verdict& verdict);
     Status hold(stream::Record& record, verdict::Verdict& verdict);
 
+    void refresh();
+
     const Options& options_;
     Watcher& watcher_;
+    int reloads_seen_ = 0;
 };
+
+void Handler::refresh() {
+    if (auto reloaded = watcher_.refresh(); !reloaded) {
+        log::warning(fmt::format("{}: reload failed, keeping the old engine",
+                                 reloaded.error().text()));
+        return;
+    }
+    if (watcher_.reloads() == reloads_seen_)
+        return;
+    reloads_seen_ = watcher_.reloads();
+    log::event("-", "av",
+               {{"reload", options_.db_dir},
+                {"signatures", watcher_.engine().signatures()}});
+}
 
 Policy Handler::decide(const Scan& scan) const {
     Policy worst = Policy::pass;
@@ -226,8 +243,10 @@ Status Handler::hold(stream::Record& record, verdict::Verdict& verdict) {
     return {};
 }
 
-// A part that only the strict parser saw, or a finding in the raw bytes
-// alone, has no place in the message to cut: such a message is held.
+// Only parts the lenient view located in the raw bytes can be cut out.
+// A finding elsewhere (the raw bytes, a part only GMime saw) is left to
+// the rescan of the cleaned message: if it is still there, the message
+// is held instead.
 Status Handler::try_clean(const Scan& scan, stream::Record& record,
                           verdict::Verdict& verdict) {
     std::vector<Removal> removals;
@@ -236,16 +255,13 @@ Status Handler::try_clean(const Scan& scan, stream::Record& record,
             continue;
         std::string reason =
             fmt::format("{} ({})", to_string(f.result.outcome), f.result.name);
-        bool placed = false;
         for (const Sighting& s : f.seen) {
-            if (s.lenient_index) {
+            if (s.lenient_index)
                 removals.push_back({*s.lenient_index, reason});
-                placed = true;
-            }
         }
-        if (!placed)
-            return Error{"clean", f.result.name + " has no part to remove"};
     }
+    if (removals.empty())
+        return Error{"clean", "no part to remove"};
     auto cleaned = clean_message(record.message, scan.lenient, removals);
     if (!cleaned)
         return cleaned.error();
@@ -286,9 +302,7 @@ Status Handler::act(Policy policy, const Scan& scan, stream::Record& record,
 }
 
 Result<filter::Outcome> Handler::operator()(stream::Record& record) {
-    if (auto reloaded = watcher_.refresh(); !reloaded)
-        log::warning(fmt::format("{}: reload failed, keeping the old engine",
-                                 reloaded.error().text()));
+    refresh();
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto scan =
         scan_message(watcher_.engine(), record.message, options_.common.limits);
