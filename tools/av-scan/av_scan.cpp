@@ -299,7 +299,8 @@ Status Handler::try_clean(const Scan& scan, stream::Record& record,
     auto again = scan_views(*cleaned, "-");
     if (!again)
         return again.error();
-    if (again->outcome() != Outcome::clean)
+    // What the administrator lets pass (a limit, say) may remain.
+    if (decide(*again) != Policy::pass)
         return Error{"clean", "the cleaned message does not scan clean"};
 
     ordered_json removed = ordered_json::array();
@@ -337,22 +338,22 @@ Result<filter::Outcome> Handler::operator()(stream::Record& record) {
     auto found = scan_views(record.message, record.id());
     if (!found)
         return found.error();
-    Scan* scan = &*found;
-    describe_scan(*scan, verdict);
+    const Scan& scan = *found;
+    describe_scan(scan, verdict);
 
-    Policy policy = decide(*scan);
+    Policy policy = decide(scan);
     verdict.extra()["policy"] = to_string(policy);
-    if (auto acted = act(policy, *scan, record, verdict); !acted)
+    if (auto acted = act(policy, scan, record, verdict); !acted)
         return acted.error();
-    if (policy != Policy::pass || !scan->gaps.empty())
+    if (policy != Policy::pass || !scan.gaps.empty())
         log::event(record.id(), "av",
-                   {{"status", to_string(scan->outcome())},
+                   {{"status", to_string(scan.outcome())},
                     {"policy", to_string(policy)},
                     {"action", verdict::to_string(verdict.action())}});
 
     std::vector<std::pair<std::string, std::string>> headers{
-        {"X-Portcullis-AV", std::string(to_string(scan->outcome()))}};
-    for (const Finding& f : scan->findings)
+        {"X-Portcullis-AV", std::string(to_string(scan.outcome()))}};
+    for (const Finding& f : scan.findings)
         headers.emplace_back("X-Portcullis-AV-Found", f.result.name);
     return filter::Outcome{verdict.to_json(), std::move(headers)};
 }
