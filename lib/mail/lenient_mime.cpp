@@ -37,7 +37,6 @@ struct Line {
 struct Context {
     const Limits& limits;
     Tree& tree;
-    std::string_view raw;
     size_t work_left;
     size_t decoded_left;
 };
@@ -565,7 +564,7 @@ Tree parse(std::string_view message, const Limits& limits) {
     size_t base = message.size() - body.size();
     // Every extra boundary reading walks a subtree again; 64 passes over
     // the message is far more than any honest message needs.
-    Context ctx{limits, tree, message, message.size() * 64 + (1u << 20),
+    Context ctx{limits, tree, message.size() * 64 + (1u << 20),
                 limits.decoded_bytes};
     parse_entity(ctx, Span{body, base, true}, 0, "1", false);
     return tree;
