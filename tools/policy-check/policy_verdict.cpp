@@ -239,10 +239,12 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
         context.direction = way;
         context.lists = &lists_;
         context.threshold = [&](const policy::WordsCondition& words) {
-            return levels::Hierarchy::number(
-                       *layers, "thresholds." + words.list, words.threshold,
-                       levels::Stricter::lower)
-                .value;
+            std::string key = "thresholds." + words.list;
+            auto resolved = levels::Hierarchy::number(
+                *layers, key, words.threshold, levels::Stricter::lower);
+            for (const std::string& why : resolved.refused)
+                add_refused(judgement, {key + ": " + why});
+            return resolved.value;
         };
         Action action = Action::pass;
         for (const Rule* rule : (*set)->rules) {

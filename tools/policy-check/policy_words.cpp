@@ -10,32 +10,59 @@
 
 namespace portcullis::policy {
 
+namespace {
+
+bool ascii_word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// Appends one non-ASCII character, case-folded, when it belongs in a
+// word; returns where the next character starts.
+const char* fold_other(const char* p, const char* end, std::string& word,
+                       bool& in_word) {
+    gunichar c = g_utf8_get_char_validated(p, end - p);
+    if (c == static_cast<gunichar>(-1) || c == static_cast<gunichar>(-2)) {
+        in_word = false; // invalid UTF-8 separates words, as a symbol would
+        return p + 1;
+    }
+    const char* next = g_utf8_next_char(p);
+    in_word = g_unichar_isalnum(c) || g_unichar_ismark(c);
+    if (in_word) {
+        gchar* folded = g_utf8_casefold(p, next - p);
+        word += folded;
+        g_free(folded);
+    }
+    return next;
+}
+
+} // namespace
+
+// Most mail is ASCII: those bytes are folded inline, and GLib is asked
+// only about the others.
 Words split_words(std::string_view utf8) {
     Words out;
-    gchar* folded =
-        g_utf8_casefold(utf8.data(), static_cast<gssize>(utf8.size()));
     std::string word;
-    for (const gchar* p = folded; *p;) {
-        gunichar c = g_utf8_get_char_validated(p, -1);
-        if (c == static_cast<gunichar>(-1) || c == static_cast<gunichar>(-2)) {
-            ++p; // invalid UTF-8 separates words, as any symbol would
-            c = ' ';
+    const char* p = utf8.data();
+    const char* end = p + utf8.size();
+    while (p < end) {
+        bool in_word;
+        unsigned char c = static_cast<unsigned char>(*p);
+        if (c < 0x80) {
+            char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            in_word = ascii_word_char(lower);
+            if (in_word)
+                word += lower;
+            ++p;
         } else {
-            const gchar* next = g_utf8_next_char(p);
-            if (g_unichar_isalnum(c) || g_unichar_ismark(c)) {
-                word.append(p, next);
-                p = next;
-                continue;
-            }
-            p = next;
+            p = fold_other(p, end, word, in_word);
         }
-        if (!word.empty())
+        if (!in_word && !word.empty()) {
             out.words.push_back(std::move(word));
-        word.clear();
+            word.clear();
+        }
     }
     if (!word.empty())
         out.words.push_back(std::move(word));
-    g_free(folded);
     return out;
 }
 
