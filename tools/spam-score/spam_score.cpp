@@ -99,6 +99,16 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     for (const Problem& p : engine->rules_.problems())
         log::warning(fmt::format("{}: {}", p.where, p.message));
 
+    const toml::table& table = config.tool(tool_name);
+    BayesSettings& bayes = engine->bayes_settings_;
+    bayes.min_learned =
+        table["bayes"]["min_learned"].value_or(bayes.min_learned);
+    bayes.unknown_strength =
+        table["bayes"]["unknown_strength"].value_or(bayes.unknown_strength);
+    bayes.min_strength =
+        table["bayes"]["min_strength"].value_or(bayes.min_strength);
+    bayes.max_tokens = table["bayes"]["max_tokens"].value_or(bayes.max_tokens);
+
     std::string path = state_path(options);
     if (!(options.use_bayes || options.use_fuzzy))
         return engine;
