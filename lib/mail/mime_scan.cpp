@@ -132,6 +132,8 @@ void scan_raw(std::string_view message,
     size_t first_lf = message.find('\n');
     bool crlf = first_lf != std::string_view::npos && first_lf > 0 &&
                 message[first_lf - 1] == '\r';
+    // Most messages hold no NUL: one scan of the whole spares one per line.
+    bool has_nul = std::memchr(message.data(), '\0', message.size());
     Position at;
 
     for (size_t pos = 0; pos < message.size();) {
@@ -145,7 +147,7 @@ void scan_raw(std::string_view message,
         if (has_cr)
             line.remove_suffix(1);
 
-        if (std::memchr(line.data(), '\0', line.size()))
+        if (has_nul && std::memchr(line.data(), '\0', line.size()))
             flags.flag("NUL_BYTES", at.path);
         if (std::memchr(line.data(), '\r', line.size()))
             flags.flag("BARE_CR", at.path);

@@ -1,10 +1,11 @@
 // The zero-width characters are all three-byte UTF-8 sequences led by
-// E2 or EF, so a memchr-style scan for those lead bytes finds them fast.
+// E2 or EF, so a memchr scan for those lead bytes finds them fast.
 #include "mail/zero_width.hpp"
 
 #include <strings.h>
 
 #include <array>
+#include <cstring>
 
 namespace portcullis::mime {
 
@@ -33,9 +34,15 @@ bool is_lead(char c) {
 bool has_zero_width(std::string_view text) {
     // A byte order mark that starts the text is a BOM, not an obfuscation.
     size_t start = zero_width_at(text, 0) && text[0] == '\xEF' ? 3 : 0;
-    for (size_t i = start; i < text.size(); ++i) {
-        if (is_lead(text[i]) && zero_width_at(text, i))
-            return true;
+    for (char lead : {'\xE2', '\xEF'}) {
+        const char* end = text.data() + text.size();
+        const char* p = text.data() + start;
+        while ((p = static_cast<const char*>(
+                    std::memchr(p, lead, static_cast<size_t>(end - p))))) {
+            if (zero_width_at(text, static_cast<size_t>(p - text.data())))
+                return true;
+            ++p;
+        }
     }
     return false;
 }

@@ -113,7 +113,7 @@ Engine::~Engine() {
 }
 
 Result<std::unique_ptr<Engine>> Engine::load(const std::string& db_dir,
-                                             const ScanLimits& limits) {
+                                             const EngineSettings& settings) {
     if (auto status = init_once(); !status)
         return status.error();
     std::unique_ptr<Engine> out(new Engine);
@@ -129,8 +129,14 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::string& db_dir,
         return Error{db_dir, "no signatures found", ExitCode::unavailable};
     if (rc != CL_SUCCESS)
         return clam_error(db_dir, rc);
-    if (auto status = set_limits(out->engine_, limits); !status)
+    if (auto status = set_limits(out->engine_, settings.limits); !status)
         return status.error();
+    if (!settings.tmp_dir.empty()) {
+        rc = cl_engine_set_str(out->engine_, CL_ENGINE_TMPDIR,
+                               settings.tmp_dir.c_str());
+        if (rc != CL_SUCCESS)
+            return clam_error(settings.tmp_dir, rc);
+    }
     rc = cl_engine_compile(out->engine_);
     if (rc != CL_SUCCESS)
         return clam_error(db_dir, rc);
@@ -160,8 +166,8 @@ Result<ScanResult> Engine::scan(std::string_view data, ScanMode mode) const {
     return Error{"libclamav", cl_strerror(rc), ExitCode::temp_fail};
 }
 
-Watcher::Watcher(std::string db_dir, ScanLimits limits)
-    : db_dir_(std::move(db_dir)), limits_(limits) {}
+Watcher::Watcher(std::string db_dir, EngineSettings settings)
+    : db_dir_(std::move(db_dir)), settings_(std::move(settings)) {}
 
 Watcher::~Watcher() {
     if (stat_)
@@ -186,7 +192,7 @@ Status Watcher::start() {
     // seen by the next refresh rather than lost.
     if (auto status = watch(); !status)
         return Error{db_dir_, "no signatures found", ExitCode::unavailable};
-    auto loaded = Engine::load(db_dir_, limits_);
+    auto loaded = Engine::load(db_dir_, settings_);
     if (!loaded)
         return loaded.error();
     engine_ = std::move(*loaded);
@@ -205,7 +211,7 @@ Status Watcher::refresh() {
     // then again only after the folder changes once more.
     if (auto status = watch(); !status)
         return status;
-    auto loaded = Engine::load(db_dir_, limits_);
+    auto loaded = Engine::load(db_dir_, settings_);
     if (!loaded)
         return loaded.error();
     // The new engine is complete before the old one goes: a scan never

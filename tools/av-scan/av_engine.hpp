@@ -23,6 +23,14 @@ struct ScanLimits {
     uint32_t max_scan_time_ms = 30000;
 };
 
+/// How the engine is set up: its limits and where libclamav unpacks.
+struct EngineSettings {
+    ScanLimits limits;
+    /// Folder for libclamav's per-scan temporary files; empty means
+    /// $TMPDIR or /tmp. A tmpfs here halves the CPU time per message.
+    std::string tmp_dir;
+};
+
 /// How one scan of one buffer ended.
 enum class Outcome {
     clean,
@@ -55,7 +63,7 @@ public:
 
     /// Loads every signature file in db_dir and compiles the engine.
     static Result<std::unique_ptr<Engine>> load(const std::string& db_dir,
-                                                const ScanLimits& limits);
+                                                const EngineSettings& settings);
 
     /// Scans a buffer; an Error means libclamav failed, not a verdict.
     Result<ScanResult> scan(std::string_view data, ScanMode mode) const;
@@ -73,7 +81,7 @@ private:
 /// Keeps one engine warm and swaps in a new one when the folder changes.
 class Watcher {
 public:
-    Watcher(std::string db_dir, ScanLimits limits);
+    Watcher(std::string db_dir, EngineSettings settings);
     ~Watcher();
     Watcher(const Watcher&) = delete;
     Watcher& operator=(const Watcher&) = delete;
@@ -97,7 +105,7 @@ private:
     Status watch();
 
     std::string db_dir_;
-    ScanLimits limits_;
+    EngineSettings settings_;
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<Stat> stat_;
     int reloads_ = 0;

@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "mail/verdict.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
 
 namespace portcullis::av {
@@ -68,12 +69,14 @@ Status apply_key(const config::Config& config, const CLI::App& app,
         return Error{config::where(config, node),
                      fmt::format("av-scan.{} {}", key, what), ExitCode::config};
     };
-    if (key == "db") {
+    if (key == "db" || key == "tmp_dir") {
         auto value = node.value<std::string>();
         if (!value)
             return bad("must be a string");
-        if (!app.count("--db"))
-            options.db_dir = *value;
+        std::string& field =
+            key == "db" ? options.db_dir : options.engine.tmp_dir;
+        if (!app.count(key == "db" ? "--db" : "--tmp-dir"))
+            field = *value;
         return {};
     }
     for (const Setting& s : policy_settings) {
@@ -96,7 +99,7 @@ Status apply_key(const config::Config& config, const CLI::App& app,
         if (!value || *value <= 0 || *value > UINT32_MAX)
             return bad("must be a positive integer");
         if (!app.count(s.flag))
-            limit_field(options.scan_limits, key, *value);
+            limit_field(options.engine.limits, key, *value);
         return {};
     }
     return Error{config::where(config, node),
@@ -181,9 +184,21 @@ void describe_scan(const Scan& scan, verdict::Verdict& verdict) {
                         {"filename", gap.only.filename},
                         {"size", gap.size_bytes}});
     }
+    // One note per place: both views' sightings of it are listed.
+    ordered_json differ = ordered_json::array();
+    for (const Sighting& s : scan.decode_differences) {
+        if (std::find(differ.begin(), differ.end(), s.part) != differ.end())
+            continue;
+        differ.push_back(s.part);
+        verdict.add_reason({"AV_VIEWS_DECODE_DIFFER", 0,
+                            fmt::format("part {} decodes differently in the "
+                                        "two views; both were scanned",
+                                        s.part)});
+    }
     verdict.extra()["status"] = to_string(scan.outcome());
     verdict.extra()["findings"] = std::move(findings);
     verdict.extra()["view_gaps"] = std::move(gaps);
+    verdict.extra()["decode_differences"] = std::move(differ);
     if (!scan.strict)
         verdict.extra()["strict_error"] = scan.strict_error;
 }
@@ -366,11 +381,18 @@ Status apply_config(const config::Config& config, const CLI::App& app,
 }
 
 ExitCode run(const Options& options) {
-    Watcher watcher(options.db_dir, options.scan_limits);
+    Watcher watcher(options.db_dir, options.engine);
+    auto began = std::chrono::steady_clock::now();
     if (auto started = watcher.start(); !started) {
         log::error(started.error().text());
         return started.error().exit_code;
     }
+    auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
+    log::event("-", "av",
+               {{"engine", options.db_dir},
+                {"signatures", watcher.engine().signatures()},
+                {"load_ms", load_ms.count()}});
     Handler handler(options, watcher);
     return filter::run(options.common, tool_name,
                        [&](stream::Record& record) { return handler(record); });

@@ -32,7 +32,7 @@ struct Options {
     Policy on_infected = Policy::quarantine;
     Policy on_scan_limit = Policy::quarantine;
     Policy on_encrypted = Policy::quarantine;
-    ScanLimits scan_limits;
+    EngineSettings engine;
 };
 
 /// Applies the [av-scan] table; flags given on the command line win.

@@ -67,10 +67,32 @@ void catalogue_lenient(const mime::lenient::Tree& tree, Catalogue& catalogue) {
     }
 }
 
-void note_gaps(const Content& content, Scan& scan) {
-    if (content.strict == content.lenient || !scan.strict)
+// Both parsers found a leaf at this place under this name: the views
+// agree that the part exists and only decode it differently.
+bool same_place_in_other_view(const Catalogue& catalogue,
+                              const Sighting& sighting) {
+    for (const Content& other : catalogue.contents()) {
+        for (const Sighting& s : other.seen) {
+            if (s.view != sighting.view && s.view != "raw" &&
+                s.part == sighting.part && s.filename == sighting.filename)
+                return true;
+        }
+    }
+    return false;
+}
+
+void note_gaps(const Catalogue& catalogue, Scan& scan) {
+    if (!scan.strict)
         return;
-    scan.gaps.push_back({content.seen.front(), content.data.size()});
+    for (const Content& content : catalogue.contents()) {
+        if (content.strict == content.lenient)
+            continue;
+        const Sighting& only = content.seen.front();
+        if (same_place_in_other_view(catalogue, only))
+            scan.decode_differences.push_back(only);
+        else
+            scan.gaps.push_back({only, content.data.size()});
+    }
 }
 
 // A MIME limit stops a view from seeing everything: that is a scan_limit
@@ -118,8 +140,8 @@ Result<Scan> scan_message(const Engine& engine, std::string_view message,
     if (scan.strict)
         catalogue_strict(*scan.strict, catalogue);
     catalogue_lenient(scan.lenient, catalogue);
+    note_gaps(catalogue, scan);
     for (const Content& content : catalogue.contents()) {
-        note_gaps(content, scan);
         auto result = engine.scan(content.data, ScanMode::content);
         if (!result)
             return result.error();

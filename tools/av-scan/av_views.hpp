@@ -40,6 +40,9 @@ struct Scan {
     std::string strict_error;
     std::vector<Finding> findings;
     std::vector<ViewGap> gaps;
+    /// Parts both views found at the same place but decoded differently;
+    /// both decodings are scanned.
+    std::vector<Sighting> decode_differences;
     bool parse_limit_hit = false; ///< a MIME limit stopped either view
 
     /// Returns the most severe outcome of all findings.

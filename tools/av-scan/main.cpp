@@ -11,6 +11,9 @@ void add_options(CLI::App& app, av::Options& options) {
     filter::add_common_options(app, options.common);
     app.add_option("--db", options.db_dir, "libclamav signature folder")
         ->type_name("DIR");
+    app.add_option("--tmp-dir", options.engine.tmp_dir,
+                   "Folder for libclamav's temporary files (a tmpfs is best)")
+        ->type_name("DIR");
     auto policy = [&](const char* flag, av::Policy& field, const char* what,
                       std::vector<std::string> allowed) {
         app.add_option_function<std::string>(
@@ -31,7 +34,7 @@ void add_options(CLI::App& app, av::Options& options) {
     policy("--on-encrypted", options.on_encrypted,
            "What to do with an encrypted archive or document",
            {"delete", "clean", "quarantine", "pass"});
-    av::ScanLimits& limits = options.scan_limits;
+    av::ScanLimits& limits = options.engine.limits;
     app.add_option("--max-scan-recursion", limits.max_recursion,
                    "Deepest archive nesting unpacked")
         ->type_name("N")
