@@ -11,6 +11,7 @@
 #include "mail/verdict.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -84,6 +85,13 @@ void admin_log(const Settings& settings, const std::string& line) {
             fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
         return;
     }
+    // A log made by hand or by an older setup is narrowed the same way:
+    // it names who is watched.
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 &&
+        ::fchmod(fd, 0600) != 0)
+        log::warning(
+            fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
     std::string text = utc_now("%Y-%m-%dT%H:%M:%SZ ") + line + "\n";
     if (::write(fd, text.data(), text.size()) !=
         static_cast<ssize_t>(text.size()))
