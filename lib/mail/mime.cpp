@@ -12,9 +12,9 @@
 #include "mail/gmime_support.hpp"
 #include "mail/mime_detail.hpp"
 #include "mail/params.hpp"
-#include "mail/zero_width.hpp"
 #include "mail/tnef.hpp"
 #include "mail/uuencode.hpp"
+#include "mail/zero_width.hpp"
 
 #include <fmt/format.h>
 #include <strings.h>

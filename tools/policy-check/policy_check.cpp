@@ -4,6 +4,8 @@
 // cannot be touched below at all.
 #include "policy_check.hpp"
 
+#include "core/paths.hpp"
+
 #include "core/log.hpp"
 #include "core/watchdog.hpp"
 #include "mail/address.hpp"
@@ -22,7 +24,7 @@ constexpr const char* tool_name = "policy-check";
 constexpr const char* level_names[] = {"system", "domain", "user"};
 
 std::string default_wordlists_dir() {
-    return std::string(PORTCULLIS_SHARE_DIR) + "/wordlists";
+    return paths::share_dir() + "/wordlists";
 }
 
 std::string relative_to(const std::string& base_file, const std::string& path) {
@@ -308,13 +310,10 @@ policy::Direction Checker::direction(std::string_view sender,
 
 Result<std::string> check_file(const std::string& path,
                                const std::string& wordlists_dir) {
-    toml::table root;
-    try {
-        root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        return Error{fmt::format("{}:{}", path, e.source().begin.line),
-                     std::string(e.description()), ExitCode::config};
-    }
+    auto loaded = config::load(path, true);
+    if (!loaded)
+        return loaded.error();
+    const toml::table& root = loaded->root;
     bool is_config = root.contains(tool_name) || root.contains("users");
     if (!is_config) {
         auto policy = policy::load_policy_file(path);
