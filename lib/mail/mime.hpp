@@ -33,8 +33,11 @@ struct Part {
     std::string charset;
     std::string transfer_encoding;
     std::string disposition;
-    std::string filename; ///< Content-Disposition filename, decoded
-    std::string name;     ///< Content-Type name, decoded
+    std::string filename;     ///< Content-Disposition filename, decoded
+    std::string name;         ///< Content-Type name, decoded
+    std::string filename_raw; ///< filename as written, when decoding changed it
+    std::string name_raw;     ///< name as written, when decoding changed it
+    std::string boundary;     ///< a multipart's boundary, as GMime reads it
     std::string content_id;
     bool is_multipart = false;
     bool is_message = false;
@@ -55,7 +58,8 @@ struct Anomaly {
     std::string detail;
 };
 
-/// One header field as it appeared: name and raw (unfolded) value.
+/// One header field as it appeared: name and raw value, unfolded and
+/// trimmed.
 struct Header {
     std::string name;
     std::string value;
@@ -66,6 +70,7 @@ struct Tree {
     std::vector<Header> headers; ///< top-level headers, in order
     std::vector<Part> parts;     ///< every entity, depth first
     std::vector<Anomaly> anomalies;
+    std::string subject;    ///< decoded Subject, zero-width characters removed
     bool limit_hit = false; ///< depth, part count or size limit reached
 
     /// Returns the first value of a top-level header, or empty.
@@ -78,7 +83,8 @@ struct Tree {
     bool has_anomaly(std::string_view id) const;
 };
 
-/// Parses a message strictly, as RFC 2045-2049 say, with GMime.
+/// Parses a message strictly, as RFC 2045-2049 say, with GMime, then
+/// adds what GMime does not report: anomalies, uuencoded and TNEF files.
 Result<Tree> parse(std::string_view message, const Limits& limits);
 
 /// Returns the message without a leading mbox From_ line.

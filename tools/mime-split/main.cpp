@@ -17,8 +17,10 @@ int main(int argc, char** argv) {
         app.set_version_flag("--version", PORTCULLIS_VERSION);
         filter::add_common_options(app, options.common);
         app.add_option("--extract", options.extract_dir,
-                       "Write decoded attachments into DIR")
-            ->type_name("DIR");
+                       "Write decoded attachments into DIR, never "
+                       "overwriting a file")
+            ->type_name("DIR")
+            ->check(CLI::ExistingDirectory);
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
 

@@ -1,9 +1,19 @@
 // mime-split: each message's MIME tree, anomalies and attachments as a
-// verdict. In stream mode the message passes on unchanged.
+// verdict. In stream mode the message passes on unchanged. Each message
+// is parsed under the watchdog: a parse that never returns ends the run
+// with exit 75, so the mail server retries instead of waiting forever.
 #include "mime_split.hpp"
 
 #include "core/digest.hpp"
+#include "core/log.hpp"
+#include "core/watchdog.hpp"
+#include "mail/filename.hpp"
 #include "mail/verdict.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
 
 namespace portcullis::mime_split {
 
@@ -12,6 +22,19 @@ using nlohmann::ordered_json;
 namespace {
 
 constexpr const char* tool_name = "mime-split";
+
+// Writes a file name, and beside it an escaped form when it holds
+// characters a reader cannot see (bidi controls, NUL, zero-width).
+void put_name(ordered_json& out, const std::string& key,
+              const std::string& value, const std::string& raw) {
+    if (value.empty())
+        return;
+    out[key] = value;
+    if (mime::has_hidden_characters(value))
+        out[key + "_escaped"] = mime::escape_hidden(value);
+    if (!raw.empty())
+        out[key + "_raw"] = raw;
+}
 
 ordered_json describe_part(const mime::Part& part) {
     ordered_json out;
@@ -26,10 +49,10 @@ ordered_json describe_part(const mime::Part& part) {
         out["transfer_encoding"] = part.transfer_encoding;
     if (!part.disposition.empty())
         out["disposition"] = part.disposition;
-    if (!part.filename.empty())
-        out["filename"] = part.filename;
-    if (!part.name.empty())
-        out["name"] = part.name;
+    put_name(out, "filename", part.filename, part.filename_raw);
+    put_name(out, "name", part.name, part.name_raw);
+    if (!part.boundary.empty())
+        out["boundary"] = part.boundary;
     if (part.origin != mime::Origin::mime)
         out["origin"] = mime::to_string(part.origin);
     if (!part.is_multipart && !part.is_message) {
@@ -43,6 +66,51 @@ ordered_json describe_part(const mime::Part& part) {
     return out;
 }
 
+// Every name an attachment goes by: the filename and, when it differs,
+// the Content-Type name, since readers disagree on which one wins.
+void add_names(ordered_json& names, const mime::Part& part) {
+    for (const std::string* name : {&part.filename, &part.name}) {
+        if (name->empty())
+            continue;
+        if (std::find(names.begin(), names.end(), *name) == names.end())
+            names.push_back(*name);
+    }
+}
+
+// Anomalies after which two readers build different trees: one of them
+// hides what the other shows, so the message cannot pass unseen.
+bool makes_structure_ambiguous(const mime::Anomaly& anomaly) {
+    if (anomaly.id == "MIME_DUPLICATE_PARAMETER")
+        return anomaly.detail == "boundary";
+    return anomaly.id == "DUPLICATE_CONTENT_TYPE";
+}
+
+std::string reason_text(const mime::Anomaly& anomaly) {
+    if (anomaly.part.empty())
+        return anomaly.detail;
+    if (anomaly.detail.empty())
+        return "part " + anomaly.part;
+    return "part " + anomaly.part + ": " + anomaly.detail;
+}
+
+Status extract(ExtractDir& dir, const mime::Tree& tree,
+               verdict::Verdict& verdict, ordered_json& extracted) {
+    for (const mime::Part& part : tree.parts) {
+        if (!part.is_attachment || part.is_multipart || part.is_message)
+            continue;
+        auto path = dir.write(part.display_name(), part.decoded);
+        if (!path)
+            return path.error();
+        ordered_json entry;
+        entry["part"] = part.path;
+        entry["path"] = *path;
+        entry["size"] = part.decoded.size();
+        extracted.push_back(entry);
+        verdict.add_effect({{"extracted", *path}});
+    }
+    return {};
+}
+
 } // namespace
 
 ordered_json describe(const mime::Tree& tree) {
@@ -51,7 +119,7 @@ ordered_json describe(const mime::Tree& tree) {
     for (const mime::Part& part : tree.parts) {
         parts.push_back(describe_part(part));
         if (part.is_attachment)
-            attachments.push_back(part.display_name());
+            add_names(attachments, part);
     }
     ordered_json anomalies = ordered_json::array();
     for (const mime::Anomaly& anomaly : tree.anomalies) {
@@ -67,32 +135,54 @@ ordered_json describe(const mime::Tree& tree) {
     out["parts"] = std::move(parts);
     out["attachments"] = std::move(attachments);
     out["anomalies"] = std::move(anomalies);
+    if (!tree.subject.empty())
+        out["subject"] = tree.subject;
     return out;
 }
 
-Result<filter::Outcome> handle(const Options& options, stream::Record& record) {
+Result<filter::Outcome> handle(const Options& options, stream::Record& record,
+                               ExtractDir* dir) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto tree = mime::parse(record.message, options.common.limits);
     if (!tree) {
+        // What cannot be parsed cannot be policed: hold it for a person.
         verdict.add_reason({"MIME_PARSE_FAILED", 0, tree.error().text()});
+        verdict.escalate(verdict::Action::quarantine);
         return filter::Outcome{verdict.to_json(), {}};
     }
-    for (const mime::Anomaly& anomaly : tree->anomalies)
-        verdict.add_reason(
-            {anomaly.id, 0,
-             anomaly.part.empty()
-                 ? anomaly.detail
-                 : "part " + anomaly.part +
-                       (anomaly.detail.empty() ? "" : ": " + anomaly.detail)});
+    for (const mime::Anomaly& anomaly : tree->anomalies) {
+        verdict.add_reason({anomaly.id, 0, reason_text(anomaly)});
+        if (makes_structure_ambiguous(anomaly))
+            verdict.escalate(verdict::Action::quarantine);
+    }
     if (tree->limit_hit)
         verdict.escalate(verdict::Action::quarantine);
     verdict.extra() = describe(*tree);
+    if (dir) {
+        ordered_json extracted = ordered_json::array();
+        Status written = extract(*dir, *tree, verdict, extracted);
+        if (!written)
+            return written.error();
+        verdict.extra()["extracted"] = std::move(extracted);
+    }
     return filter::Outcome{verdict.to_json(), {}};
 }
 
 ExitCode run(const Options& options) {
+    std::optional<ExtractDir> dir;
+    if (!options.extract_dir.empty()) {
+        auto opened = ExtractDir::open(options.extract_dir);
+        if (!opened) {
+            log::error(opened.error().text());
+            return opened.error().exit_code;
+        }
+        dir.emplace(std::move(*opened));
+    }
+    Watchdog watchdog;
+    int timeout_ms = options.common.limits.parse_timeout_ms;
     return filter::run(options.common, tool_name, [&](stream::Record& record) {
-        return handle(options, record);
+        WatchdogScope scope(watchdog, record.id(), timeout_ms);
+        return handle(options, record, dir ? &*dir : nullptr);
     });
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/filter.hpp"
 #include "mail/mime.hpp"
+#include "mime_split_extract.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,11 +18,12 @@ struct Options {
     std::string extract_dir; ///< empty: extract nothing
 };
 
-/// Returns the verdict for one parsed message.
+/// Returns the verdict fields for one parsed message.
 nlohmann::ordered_json describe(const mime::Tree& tree);
 
-/// Handles one record: parse, describe, extract when asked.
-Result<filter::Outcome> handle(const Options& options, stream::Record& record);
+/// Handles one record: parse, describe, and extract into dir when given.
+Result<filter::Outcome> handle(const Options& options, stream::Record& record,
+                               ExtractDir* dir = nullptr);
 
 /// Runs mime-split over all inputs; returns the exit status.
 ExitCode run(const Options& options);

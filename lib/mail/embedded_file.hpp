@@ -1,0 +1,16 @@
+// A file found inside another part rather than in a MIME entity of its
+// own: a uuencoded block in body text, or a file packed in TNEF. Scanners
+// and policies treat it exactly like an attachment.
+#pragma once
+
+#include <string>
+
+namespace portcullis::mime {
+
+/// A file carried inside a part: its stored name and its decoded bytes.
+struct EmbeddedFile {
+    std::string name;
+    std::string data;
+};
+
+} // namespace portcullis::mime

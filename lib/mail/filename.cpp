@@ -1,0 +1,201 @@
+// File name checks work on code points decoded leniently from UTF-8: a
+// byte that is not valid UTF-8 stands for itself, so no name can hide a
+// character behind a broken sequence.
+#include "mail/filename.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+namespace portcullis::mime {
+
+namespace {
+
+// One decoded code point and the bytes it took.
+struct CodePoint {
+    uint32_t value;
+    size_t length;
+};
+
+CodePoint decode_at(std::string_view text, size_t i) {
+    auto byte = [&](size_t k) -> uint32_t {
+        return static_cast<unsigned char>(text[k]);
+    };
+    uint32_t b0 = byte(i);
+    size_t length = b0 < 0x80 ? 1 : b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : 2;
+    if (b0 < 0x80 || b0 < 0xC2 || b0 > 0xF4 || i + length > text.size())
+        return {b0, 1};
+    uint32_t value = b0 & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80)
+            return {b0, 1};
+        value = value << 6 | (byte(i + k) & 0x3F);
+    }
+    return {value, length};
+}
+
+bool is_bidi(uint32_t c) {
+    return c == 0x061C || c == 0x200E || c == 0x200F ||
+           (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+bool is_zero_width(uint32_t c) {
+    return c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 ||
+           c == 0xFEFF || c == 0x180E;
+}
+
+bool is_control(uint32_t c) {
+    return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0);
+}
+
+bool is_hidden(uint32_t c) {
+    return is_control(c) || is_bidi(c) || is_zero_width(c);
+}
+
+char lower_char(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string_view drop_trailing_dots(std::string_view name) {
+    while (!name.empty() && (name.back() == '.' || name.back() == ' '))
+        name.remove_suffix(1);
+    return name;
+}
+
+// Extensions a victim trusts, used as decoys before the real one.
+constexpr std::array<std::string_view, 24> decoy_extensions = {
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt",  "pptx", "rtf",
+    "txt", "csv", "odt",  "ods", "jpg",  "jpeg", "png",  "gif",
+    "bmp", "tif", "tiff", "mp3", "mp4",  "wav",  "avi",  "eml"};
+
+// Final extensions that legitimately wrap a document: archives and
+// signatures, as in report.pdf.gz or letter.doc.p7m.
+constexpr std::array<std::string_view, 14> wrapper_extensions = {
+    "zip", "gz",  "bz2", "xz",  "7z",  "rar", "tar",
+    "tgz", "p7m", "p7s", "asc", "sig", "gpg", "pgp"};
+
+template <size_t N>
+bool contains(const std::array<std::string_view, N>& list,
+              std::string_view ext) {
+    return std::find(list.begin(), list.end(), ext) != list.end();
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), lower_char);
+    return out;
+}
+
+bool has_double_extension(std::string_view name) {
+    name = drop_trailing_dots(name);
+    size_t last = name.rfind('.');
+    if (last == std::string_view::npos || last == 0)
+        return false;
+    std::string final = lower(name.substr(last + 1));
+    std::string_view stem = name.substr(0, last);
+    // Spaces or a NUL separate the decoy from the real extension:
+    // "a.pdf    .exe", "a.pdf\0.exe".
+    while (!stem.empty() && static_cast<unsigned char>(stem.back()) <= ' ')
+        stem.remove_suffix(1);
+    size_t inner = stem.rfind('.');
+    if (inner == std::string_view::npos || final.empty() || final.size() > 10)
+        return false;
+    std::string decoy = lower(stem.substr(inner + 1));
+    return contains(decoy_extensions, decoy) && decoy != final &&
+           !contains(wrapper_extensions, final);
+}
+
+} // namespace
+
+std::vector<std::string> filename_anomalies(std::string_view name) {
+    bool bidi = false, zero_width = false, nul = false, control = false;
+    for (size_t i = 0; i < name.size();) {
+        CodePoint cp = decode_at(name, i);
+        bidi = bidi || is_bidi(cp.value);
+        zero_width = zero_width || is_zero_width(cp.value);
+        nul = nul || cp.value == 0;
+        control = control || (cp.value != 0 && is_control(cp.value));
+        i += cp.length;
+    }
+    std::vector<std::string> ids;
+    if (bidi)
+        ids.push_back("BIDI_CONTROL_IN_FILENAME");
+    if (zero_width)
+        ids.push_back("ZERO_WIDTH_IN_FILENAME");
+    if (nul)
+        ids.push_back("NUL_IN_FILENAME");
+    if (control)
+        ids.push_back("CONTROL_CHAR_IN_FILENAME");
+    if (!name.empty() && (name.back() == '.' || name.back() == ' '))
+        ids.push_back("TRAILING_DOT_OR_SPACE");
+    if (has_double_extension(name))
+        ids.push_back("DOUBLE_EXTENSION");
+    return ids;
+}
+
+std::string final_extension(std::string_view name) {
+    name = drop_trailing_dots(name);
+    size_t dot = name.rfind('.');
+    if (dot == std::string_view::npos)
+        return "";
+    return lower(name.substr(dot + 1));
+}
+
+bool has_hidden_characters(std::string_view name) {
+    for (size_t i = 0; i < name.size();) {
+        CodePoint cp = decode_at(name, i);
+        if (is_hidden(cp.value))
+            return true;
+        i += cp.length;
+    }
+    return false;
+}
+
+std::string escape_hidden(std::string_view name) {
+    std::string out;
+    for (size_t i = 0; i < name.size();) {
+        CodePoint cp = decode_at(name, i);
+        if (is_hidden(cp.value))
+            out += fmt::format("\\u{:04X}", cp.value);
+        else
+            out.append(name.substr(i, cp.length));
+        i += cp.length;
+    }
+    return out;
+}
+
+std::string safe_basename(std::string_view name) {
+    size_t slash = name.find_last_of("/\\");
+    if (slash != std::string_view::npos)
+        name.remove_prefix(slash + 1);
+    std::string out;
+    for (size_t i = 0; i < name.size();) {
+        CodePoint cp = decode_at(name, i);
+        bool bad = is_hidden(cp.value) || cp.value == ':' ||
+                   (cp.length == 1 && cp.value >= 0x80);
+        if (bad)
+            out.push_back('_');
+        else
+            out.append(name.substr(i, cp.length));
+        i += cp.length;
+    }
+    size_t start = out.find_first_not_of(". ");
+    out.erase(0, start == std::string::npos ? out.size() : start);
+    while (!out.empty() && (out.back() == '.' || out.back() == ' '))
+        out.pop_back();
+    constexpr size_t max_bytes = 200;
+    if (out.size() > max_bytes) {
+        std::string ext = final_extension(out).substr(0, 16);
+        size_t keep = max_bytes - ext.size() - 1;
+        // Cut on a character boundary, never inside a UTF-8 sequence.
+        while (keep > 0 &&
+               (static_cast<unsigned char>(out[keep]) & 0xC0) == 0x80)
+            --keep;
+        out = out.substr(0, keep) + (ext.empty() ? "" : "." + ext);
+    }
+    return out.empty() ? "attachment" : out;
+}
+
+} // namespace portcullis::mime

@@ -1,0 +1,33 @@
+// Attachment file names as an attacker writes them: bidi controls that
+// reverse the shown extension, zero-width and control characters, NULs
+// that split one name into two, trailing dots Windows drops, and decoy
+// double extensions. Also the safe name used when writing a file to disk.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::mime {
+
+/// Returns the anomaly ids a file name raises, in a fixed order.
+std::vector<std::string> filename_anomalies(std::string_view name);
+
+/// Returns the final extension as Windows resolves it (trailing dots and
+/// spaces dropped), lower case, without the dot; empty when there is none.
+std::string final_extension(std::string_view name);
+
+/// Returns true when name holds a character a reader cannot see or that
+/// reorders what is shown: controls, NUL, bidi and zero-width characters.
+bool has_hidden_characters(std::string_view name);
+
+/// Returns name with every hidden character written as \uXXXX.
+std::string escape_hidden(std::string_view name);
+
+/// Returns a name safe to create inside a folder: the last path element,
+/// hidden characters and separators replaced, no leading dot, no
+/// trailing dot or space, at most 200 bytes; "attachment" when nothing
+/// is left.
+std::string safe_basename(std::string_view name);
+
+} // namespace portcullis::mime

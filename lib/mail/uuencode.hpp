@@ -1,0 +1,22 @@
+// Uuencoded files inside body text. Outlook and old mailers still send
+// `begin 644 name` ... `end` blocks in text/plain, which MIME-only parsers
+// never show as attachments, so every text part is searched for them.
+#pragma once
+
+#include "mail/embedded_file.hpp"
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::mime {
+
+/// Finds uuencoded (and begin-base64) blocks that start at a line start
+/// and decodes them leniently; returns at most max_files of them.
+std::vector<EmbeddedFile> find_uuencoded(std::string_view text,
+                                         size_t max_files);
+
+/// Returns true when text may hold a uuencoded block (a cheap pre-check).
+bool may_hold_uuencoded(std::string_view text);
+
+} // namespace portcullis::mime

@@ -1,0 +1,80 @@
+// File name tricks are flagged, the real extension is the stored one, and
+// names written to disk cannot leave their folder or hide characters.
+#include "mail/filename.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace portcullis;
+using Ids = std::vector<std::string>;
+
+TEST_CASE("a right-to-left override in a filename is flagged and the stored "
+          "extension wins") {
+    std::string name = "invoice\xE2\x80\xAE"
+                       "fdp.exe";
+    CHECK(mime::filename_anomalies(name) == Ids{"BIDI_CONTROL_IN_FILENAME"});
+    CHECK(mime::final_extension(name) == "exe");
+    CHECK(mime::escape_hidden(name) == "invoice\\u202Efdp.exe");
+}
+
+TEST_CASE("zero-width characters in a filename are flagged") {
+    CHECK(mime::filename_anomalies("pay\xE2\x80\x8Bment.exe") ==
+          Ids{"ZERO_WIDTH_IN_FILENAME"});
+}
+
+TEST_CASE("a NUL in a filename is flagged and the extension after it "
+          "counts") {
+    std::string name("scan.pdf\0.exe", 13);
+    CHECK(mime::filename_anomalies(name) ==
+          Ids{"NUL_IN_FILENAME", "DOUBLE_EXTENSION"});
+    CHECK(mime::final_extension(name) == "exe");
+    CHECK(mime::escape_hidden(name) == "scan.pdf\\u0000.exe");
+}
+
+TEST_CASE("a trailing dot or space is flagged and dropped from the "
+          "extension") {
+    CHECK(mime::filename_anomalies("run.exe.") == Ids{"TRAILING_DOT_OR_SPACE"});
+    CHECK(mime::final_extension("run.exe. . ") == "exe");
+}
+
+TEST_CASE("a decoy extension before a long final extension is a double "
+          "extension") {
+    CHECK(mime::filename_anomalies("Payment.PDF.html") ==
+          Ids{"DOUBLE_EXTENSION"});
+    CHECK(mime::filename_anomalies("invoice.doc.js") ==
+          Ids{"DOUBLE_EXTENSION"});
+    CHECK(mime::filename_anomalies("scan.jpg      .scr") ==
+          Ids{"DOUBLE_EXTENSION"});
+}
+
+TEST_CASE("archives and signatures around a document are no double "
+          "extension") {
+    CHECK(mime::filename_anomalies("report.pdf.gz").empty());
+    CHECK(mime::filename_anomalies("letter.doc.p7m").empty());
+    CHECK(mime::filename_anomalies("backup.tar.gz").empty());
+    CHECK(mime::filename_anomalies("v1.2.notes").empty());
+}
+
+TEST_CASE("a safe basename cannot leave its folder") {
+    CHECK(mime::safe_basename("../../etc/passwd") == "passwd");
+    CHECK(mime::safe_basename("..\\..\\boot.ini") == "boot.ini");
+    CHECK(mime::safe_basename("..") == "attachment");
+    CHECK(mime::safe_basename("/") == "attachment");
+    CHECK(mime::safe_basename(".bashrc") == "bashrc");
+    CHECK(mime::safe_basename("") == "attachment");
+}
+
+TEST_CASE("a safe basename shows hidden characters as underscores") {
+    CHECK(mime::safe_basename("invoice\xE2\x80\xAE"
+                              "fdp.exe") == "invoice_fdp.exe");
+    CHECK(mime::safe_basename(std::string("scan.pdf\0.exe", 13)) ==
+          "scan.pdf_.exe");
+    CHECK(mime::safe_basename("a:b.txt. ") == "a_b.txt");
+    CHECK(mime::safe_basename("caf\xC3\xA9.txt") == "caf\xC3\xA9.txt");
+}
+
+TEST_CASE("a safe basename is at most 200 bytes and keeps the extension") {
+    std::string name = std::string(500, 'a') + ".exe";
+    std::string safe = mime::safe_basename(name);
+    CHECK(safe.size() == 200);
+    CHECK(mime::final_extension(safe) == "exe");
+}

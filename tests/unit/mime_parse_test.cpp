@@ -1,0 +1,80 @@
+// The Tree that other tools read: header instances kept and unfolded,
+// parts in depth-first order, anomalies on parts and on the message.
+#include "mail/mime.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace portcullis;
+
+namespace {
+
+mime::Tree parse_ok(const std::string& text, const Limits& limits = {}) {
+    auto tree = mime::parse(text, limits);
+    REQUIRE(tree.ok());
+    return std::move(*tree);
+}
+
+} // namespace
+
+TEST_CASE("both instances of a repeated From header are kept") {
+    auto tree = parse_ok("From: one@example.com\r\nFrom: two@example.net\r\n"
+                         "Subject: x\r\n\r\nbody\r\n");
+    CHECK(tree.header_all("from") ==
+          std::vector<std::string>{"one@example.com", "two@example.net"});
+    CHECK(tree.has_anomaly("MULTIPLE_FROM_HEADERS"));
+}
+
+TEST_CASE("header values are unfolded and trimmed") {
+    auto tree = parse_ok("Subject: a long\r\n  folded subject \r\n\r\nx\r\n");
+    CHECK(tree.header("Subject") == "a long  folded subject");
+    CHECK(tree.subject == "a long  folded subject");
+}
+
+TEST_CASE("an encoded subject is decoded with zero-width characters "
+          "removed") {
+    auto tree = parse_ok("Subject: =?utf-8?q?fr=E2=80=8Bee?=\r\n\r\nbody\r\n");
+    CHECK(tree.subject == "free");
+    CHECK(tree.has_anomaly("ZERO_WIDTH_CHARS"));
+}
+
+TEST_CASE("parts come depth first with decoded leaves") {
+    auto tree =
+        parse_ok("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                 "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+                 "--b\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
+                 "Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n--b--\r\n");
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[0].is_multipart);
+    CHECK(tree.parts[0].boundary == "b");
+    CHECK(tree.parts[1].decoded == "hello");
+    CHECK(tree.parts[2].decoded == "hi");
+    CHECK(tree.parts[2].is_attachment);
+    CHECK(tree.parts[2].display_name() == "a.pdf");
+    CHECK(tree.anomalies.empty());
+}
+
+TEST_CASE("a uuencoded file becomes a child part after its text part") {
+    auto tree = parse_ok("Content-Type: text/plain\r\n\r\nsee\r\n"
+                         "begin 600 a.txt\r\n#86)C\r\n`\r\nend\r\n");
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].path == "1.1");
+    CHECK(tree.parts[1].origin == mime::Origin::uuencode);
+    CHECK(tree.parts[1].filename == "a.txt");
+    CHECK(tree.parts[1].decoded == "abc");
+}
+
+TEST_CASE("an empty message is an error, not a tree") {
+    auto tree = mime::parse("\r\n", {});
+    REQUIRE(!tree.ok());
+    CHECK(tree.error().text() == "mime: empty message");
+}
+
+TEST_CASE("the decoded size limit truncates and marks the limit hit") {
+    Limits limits;
+    limits.decoded_bytes = 4;
+    auto tree =
+        parse_ok("Content-Type: text/plain\r\n\r\n0123456789\r\n", limits);
+    CHECK(tree.parts[0].decoded == "0123");
+    CHECK(tree.limit_hit);
+    CHECK(tree.has_anomaly("DECODED_SIZE_LIMIT"));
+}
