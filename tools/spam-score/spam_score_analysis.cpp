@@ -3,6 +3,8 @@
 // headers from an earlier pass are never read.
 #include "spam_score_analysis.hpp"
 
+#include "mail/address.hpp"
+
 #include <strings.h>
 
 #include <algorithm>
@@ -99,18 +101,10 @@ bool has_lookalike_link(const std::vector<uri::Uri>& uris) {
 // A display name that holds an address of another domain than the real
 // sender's is what a reader takes for the sender.
 bool display_name_spoofs(const mime::Tree& tree) {
-    std::string from = text::decode_header(tree.header("From"));
-    std::string name = display_name_of(from);
-    std::string address = address_of(from);
-    size_t at_name = name.find('@');
-    size_t at_address = address.rfind('@');
-    if (at_name == std::string::npos || at_address == std::string::npos)
-        return false;
-    std::string shown = lower(address_of(name));
-    size_t at_shown = shown.rfind('@');
-    if (at_shown == std::string::npos)
-        return false;
-    return shown.substr(at_shown + 1) != address.substr(at_address + 1);
+    auto mailbox =
+        mail::parse_mailbox(text::decode_header(tree.header("From")));
+    return mailbox &&
+           mail::display_name_spoof(mailbox->display_name, mailbox->address());
 }
 
 } // namespace
