@@ -36,7 +36,7 @@ struct BayesSettings {
     double unknown_strength = 0.45;
     double unknown_probability = 0.5;
     double min_strength = 0.1; ///< |p - 0.5| a token needs to count
-    size_t max_tokens = 1000; ///< most significant tokens used
+    size_t max_tokens = 1000;  ///< most significant tokens used
 };
 
 /// Returns the spam probability of a message, 0 to 1, or nullopt when
