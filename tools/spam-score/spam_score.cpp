@@ -140,10 +140,11 @@ Result<Score> Engine::score(std::string_view message) const {
     Score score;
     std::set<std::string> builtins = builtin_tests(*analysis);
     if (store_ && options_.use_bayes) {
-        auto p = bayes_probability(
-            *store_,
-            token_hashes(analysis->tree, analysis->text, analysis->uris),
-            bayes_settings_);
+        auto p = bayes_probability(*store_,
+                                   token_hashes(analysis->tree,
+                                                analysis->decoded_headers,
+                                                analysis->text, analysis->uris),
+                                   bayes_settings_);
         if (!p)
             return p.error();
         score.bayes = *p;

@@ -24,10 +24,12 @@ bool is_own_header(std::string_view name) {
     return name.size() >= 6 && strncasecmp(name.data(), "x-spam", 6) == 0;
 }
 
-std::string join_header(const mime::Tree& tree, std::string_view name,
+std::string join_header(const Analysis& a, std::string_view name,
                         std::string_view modifier, bool& present) {
+    const mime::Tree& tree = a.tree;
     std::string out;
-    for (const mime::Header& h : tree.headers) {
+    for (size_t i = 0; i < tree.headers.size(); ++i) {
+        const mime::Header& h = tree.headers[i];
         if (h.name.size() != name.size() ||
             strncasecmp(h.name.data(), name.data(), name.size()) != 0)
             continue;
@@ -37,23 +39,24 @@ std::string join_header(const mime::Tree& tree, std::string_view name,
         if (modifier == "raw")
             out += h.value;
         else if (modifier == "addr")
-            out += address_of(text::decode_header(h.value));
+            out += address_of(a.decoded_headers[i]);
         else if (modifier == "name")
-            out += display_name_of(text::decode_header(h.value));
+            out += display_name_of(a.decoded_headers[i]);
         else
-            out += text::decode_header(h.value);
+            out += a.decoded_headers[i];
     }
     return out;
 }
 
-std::string all_headers(const mime::Tree& tree) {
+std::string all_headers(const Analysis& a) {
     std::string out;
-    for (const mime::Header& h : tree.headers) {
+    for (size_t i = 0; i < a.tree.headers.size(); ++i) {
+        const mime::Header& h = a.tree.headers[i];
         if (is_own_header(h.name))
             continue;
         out += h.name;
         out += ": ";
-        out += text::decode_header(h.value);
+        out += a.decoded_headers[i];
         out += '\n';
     }
     return out;
@@ -61,7 +64,7 @@ std::string all_headers(const mime::Tree& tree) {
 
 // Fills one selector; absent headers stay absent so [if-unset] and
 // exists: can tell them from empty ones.
-void add_selector(MessageView& view, const mime::Tree& tree,
+void add_selector(MessageView& view, const Analysis& tree,
                   const std::string& selector) {
     bool present = false;
     std::string value;
@@ -150,6 +153,8 @@ Result<Analysis> analyse(std::string_view message, const Limits& limits,
         return tree.error();
     Analysis out;
     out.tree = std::move(*tree);
+    for (const mime::Header& h : out.tree.headers)
+        out.decoded_headers.push_back(text::decode_header(h.value));
     out.text = text::extract(out.tree, max_body_bytes);
     out.uris = uri::collect(out.text);
     if (!out.text.truncated)
@@ -173,7 +178,7 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
                       size_t max_body_bytes) {
     MessageView view;
     for (const std::string& selector : selectors)
-        add_selector(view, analysis.tree, selector);
+        add_selector(view, analysis, selector);
     view.body = analysis.text.subject + "\n" + analysis.text.body;
     view.rawbody = analysis.text.raw_body;
     message = mime::skip_from_line(message);
