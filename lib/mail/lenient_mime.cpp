@@ -4,6 +4,10 @@
 // boundary reading walks a subtree again.
 #include "mail/lenient_mime.hpp"
 
+#include "mail/params.hpp"
+#include "mail/tnef.hpp"
+#include "mail/uuencode.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,14 +23,9 @@ struct Header {
     std::string value;
 };
 
-struct Param {
-    std::string name; ///< lower case
-    std::string value;
-};
-
 struct ContentType {
     std::string type = "text/plain";
-    std::vector<Param> params;
+    HeaderValue value;
 };
 
 struct Line {
@@ -38,7 +37,6 @@ struct Line {
 struct Context {
     const Limits& limits;
     Tree& tree;
-    std::string_view raw;
     size_t work_left;
     size_t decoded_left;
 };
@@ -135,83 +133,24 @@ int count_headers(const std::vector<Header>& headers, std::string_view name) {
                       [&](const Header& h) { return h.name == name; }));
 }
 
-// Splits "value; a=1; b=\"x;y\"" into parameters, keeping duplicates in
-// order: which of two boundaries wins is exactly what differs between
-// readers.
-std::vector<Param> split_params(std::string_view text) {
-    std::vector<Param> params;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t eq = text.find('=', pos);
-        size_t semi = text.find(';', pos);
-        if (eq == std::string_view::npos)
-            break;
-        if (semi != std::string_view::npos && semi < eq) {
-            pos = semi + 1;
-            continue;
-        }
-        Param param{lower(trim(text.substr(pos, eq - pos))), {}};
-        size_t v = eq + 1;
-        while (v < text.size() && (text[v] == ' ' || text[v] == '\t'))
-            ++v;
-        if (v < text.size() && text[v] == '"') {
-            for (++v; v < text.size() && text[v] != '"'; ++v) {
-                if (text[v] == '\\' && v + 1 < text.size())
-                    ++v;
-                param.value += text[v];
-            }
-            pos = text.find(';', v);
-        } else {
-            size_t end = text.find(';', v);
-            param.value = trim(text.substr(v, end - v));
-            pos = end;
-        }
-        params.push_back(std::move(param));
-        if (pos == std::string_view::npos)
-            break;
-        ++pos;
-    }
-    return params;
-}
-
 ContentType parse_content_type(const Header* header) {
     ContentType out;
     if (!header)
         return out;
-    std::string_view value = header->value;
-    size_t semi = value.find(';');
-    std::string type = lower(trim(value.substr(0, semi)));
-    if (type.find('/') != std::string::npos)
-        out.type = type;
-    if (semi != std::string_view::npos)
-        out.params = split_params(value.substr(semi + 1));
+    out.value = parse_header_value(header->value);
+    if (out.value.token.find('/') != std::string::npos)
+        out.type = out.value.token;
     return out;
 }
 
-// Returns the first value of a parameter, joining RFC 2231 sections
-// (name*0, name*1*, ...) when the plain form is absent.
-std::string param_value(const std::vector<Param>& params,
-                        std::string_view name) {
-    for (const Param& p : params) {
-        if (p.name == name)
-            return p.value;
-    }
-    std::string joined;
-    for (const Param& p : params) {
-        if (p.name.size() > name.size() &&
-            p.name.compare(0, name.size(), name) == 0 &&
-            p.name[name.size()] == '*')
-            joined += p.value;
-    }
-    return joined;
-}
-
+// Every boundary declared, in order and without repeats: the first is
+// Outlook's reading, the others are what some other reader may take.
 std::vector<std::string> boundaries(const ContentType& type) {
     std::vector<std::string> out;
-    for (const Param& p : type.params) {
-        if (p.name == "boundary" && !p.value.empty() &&
-            std::find(out.begin(), out.end(), p.value) == out.end())
-            out.push_back(p.value);
+    for (const Parameter* p : type.value.find_all("boundary")) {
+        if (!p->value.empty() &&
+            std::find(out.begin(), out.end(), p->value) == out.end())
+            out.push_back(p->value);
     }
     return out;
 }
@@ -403,20 +342,15 @@ void describe(Part& part, const std::vector<Header>& headers,
     part.is_message = type.type == "message/rfc822";
     const Header* cte = first_header(headers, "content-transfer-encoding");
     part.transfer_encoding = cte ? lower(trim(cte->value)) : "7bit";
-    if (const Header* cd = first_header(headers, "content-disposition")) {
-        std::string_view value = cd->value;
-        size_t semi = value.find(';');
-        if (semi != std::string_view::npos)
-            part.filename =
-                param_value(split_params(value.substr(semi + 1)), "filename");
-    }
+    if (const Header* cd = first_header(headers, "content-disposition"))
+        part.filename = parse_header_value(cd->value).get("filename");
     // Outlook names an attachment from Content-Type's name when the
     // disposition has no filename.
     if (part.filename.empty())
-        part.filename = param_value(type.params, "name");
+        part.filename = type.value.get("name");
 }
 
-void add_embedded(Context& ctx, const Part& parent);
+void add_embedded(Context& ctx, size_t index);
 
 void parse_entity(Context& ctx, Span span, int depth, const std::string& path,
                   bool alternate) {
@@ -453,7 +387,7 @@ void parse_entity(Context& ctx, Span span, int depth, const std::string& path,
     }
     ctx.tree.parts[index].decoded =
         decode_body(ctx, ctx.tree.parts[index], body.bytes);
-    add_embedded(ctx, ctx.tree.parts[index]);
+    add_embedded(ctx, index);
 }
 
 constexpr std::array<signed char, 256> base64_table() {
@@ -521,7 +455,45 @@ std::string decode_uuencoded_body(std::string_view text) {
     return out;
 }
 
-void add_embedded(Context&, const Part&) {}
+bool is_tnef_part(const Part& part) {
+    return part.content_type == "application/ms-tnef" ||
+           part.content_type == "application/vnd.ms-tnef" ||
+           is_tnef(part.decoded);
+}
+
+// Outlook shows uuencoded blocks in text and the files inside winmail.dat
+// as attachments; they become parts of their own, after their container.
+void add_embedded(Context& ctx, size_t index) {
+    const Part& parent = ctx.tree.parts[index];
+    size_t room = static_cast<size_t>(ctx.limits.mime_parts) -
+                  std::min(ctx.tree.parts.size(),
+                           static_cast<size_t>(ctx.limits.mime_parts));
+    std::vector<EmbeddedFile> files;
+    Origin origin = Origin::uuencode;
+    if (parent.content_type.rfind("text/", 0) == 0 &&
+        may_hold_uuencoded(parent.decoded)) {
+        files = find_uuencoded(parent.decoded, room);
+    } else if (is_tnef_part(parent)) {
+        origin = Origin::tnef;
+        auto found = decode_tnef(parent.decoded, room, ctx.decoded_left);
+        if (found)
+            files = std::move(*found);
+    }
+    std::string prefix =
+        ctx.tree.parts[index].path + (origin == Origin::uuencode ? ".u" : ".t");
+    int depth = ctx.tree.parts[index].depth + 1;
+    for (size_t i = 0; i < files.size(); ++i) {
+        Part child;
+        child.path = fmt::format("{}{}", prefix, i + 1);
+        child.depth = depth;
+        child.origin = origin;
+        child.content_type = "application/octet-stream";
+        child.filename = std::move(files[i].name);
+        child.decoded = std::move(files[i].data);
+        ctx.decoded_left -= std::min(ctx.decoded_left, child.decoded.size());
+        ctx.tree.parts.push_back(std::move(child));
+    }
+}
 
 } // namespace
 
@@ -592,7 +564,7 @@ Tree parse(std::string_view message, const Limits& limits) {
     size_t base = message.size() - body.size();
     // Every extra boundary reading walks a subtree again; 64 passes over
     // the message is far more than any honest message needs.
-    Context ctx{limits, tree, message, message.size() * 64 + (1u << 20),
+    Context ctx{limits, tree, message.size() * 64 + (1u << 20),
                 limits.decoded_bytes};
     parse_entity(ctx, Span{body, base, true}, 0, "1", false);
     return tree;

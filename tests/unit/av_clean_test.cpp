@@ -54,6 +54,19 @@ TEST_CASE("clean writes LF line ends into an LF message") {
     CHECK(out->find("keep me too\n--b--\n") != std::string::npos);
 }
 
+TEST_CASE("clean cuts a uuencoded block out of the text around it") {
+    std::string text = "Subject: x\n\nbefore\nbegin 644 a.com\n"
+                       "#0D%$\n`\nend\nafter\n";
+    auto tree = mime::lenient::parse(text, {});
+    REQUIRE(tree.parts.size() == 2);
+    auto out = av::clean_message(text, tree, {{1, "infected (Test)"}});
+    REQUIRE(out.ok());
+    CHECK(out->find("before\nThis part was removed by av-scan.\n") !=
+          std::string::npos);
+    CHECK(out->find("begin 644") == std::string::npos);
+    CHECK(out->substr(out->size() - 6) == "after\n");
+}
+
 TEST_CASE("a single-part message keeps its headers and gets the notice") {
     std::string text = "Subject: x\nContent-Transfer-Encoding: base64\n\n"
                        "QkFE\n";

@@ -150,3 +150,37 @@ TEST_CASE("many boundaries on nested multiparts stay within the budget") {
     auto tree = parse(text, {});
     CHECK(tree.parts.size() <= 1000);
 }
+
+TEST_CASE("mangled messages never put offsets outside the raw bytes") {
+    // Truncations and byte flips of a message with every construct the
+    // parser knows: whatever comes out, the ranges that clean splices
+    // must stay inside the message.
+    std::string base =
+        "Content-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n"
+        "--a\r\nContent-Type: message/rfc822\r\n\r\n"
+        "Content-Type: multipart/alternative; boundary=c\r\n\r\n"
+        "--c\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nx=3Dy=\r\n"
+        "--c\r\nContent-Type: text/plain\r\n\r\nbegin 644 a.com\r\n#0D%$\r\n"
+        "`\r\nend\r\n--c--\r\n--b\r\nContent-Transfer-Encoding: base64\r\n"
+        "\r\n" +
+        eicar_base64 + "--a--\r\n";
+    uint32_t seed = 12345;
+    auto next = [&] {
+        seed = seed * 1103515245 + 12345;
+        return seed >> 8;
+    };
+    const char flips[] = {'-', '\r', '\n', ':', ';', '=', ' ', 'b', '"'};
+    for (int round = 0; round < 3000; ++round) {
+        std::string text = base.substr(0, next() % (base.size() + 1));
+        for (int k = 0; k < 4 && !text.empty(); ++k)
+            text[next() % text.size()] = flips[next() % sizeof flips];
+        auto tree = parse(text, {});
+        for (const auto& part : tree.parts) {
+            if (!part.in_raw || part.origin != mime::Origin::mime)
+                continue;
+            REQUIRE(part.header_begin <= part.body_begin);
+            REQUIRE(part.body_begin <= part.body_end);
+            REQUIRE(part.body_end <= text.size());
+        }
+    }
+}

@@ -5,6 +5,7 @@
 #include "av_actions.hpp"
 #include "av_views.hpp"
 #include "core/log.hpp"
+#include "core/watchdog.hpp"
 #include "mail/verdict.hpp"
 
 #include <chrono>
@@ -219,11 +220,26 @@ private:
     Status hold(stream::Record& record, verdict::Verdict& verdict);
 
     void refresh();
+    Result<Scan> scan_views(std::string_view message, const std::string& id);
 
     const Options& options_;
     Watcher& watcher_;
+    Watchdog watchdog_;
     int reloads_seen_ = 0;
 };
+
+Result<Scan> Handler::scan_views(std::string_view message,
+                                 const std::string& id) {
+    // GMime can loop forever on some input (shared case C21); past every
+    // limit of its own, the watchdog ends the process with a tempfail.
+    uint32_t scan_ms = options_.engine.limits.max_scan_time_ms;
+    int timeout_ms =
+        options_.common.limits.parse_timeout_ms +
+        static_cast<int>(std::min<uint32_t>(scan_ms, 1u << 29)) * 2;
+    WatchdogScope scope(watchdog_, id, timeout_ms);
+    return scan_message(watcher_.engine(), message, options_.common.limits,
+                        scan_ms);
+}
 
 void Handler::refresh() {
     if (auto reloaded = watcher_.refresh(); !reloaded) {
@@ -280,11 +296,11 @@ Status Handler::try_clean(const Scan& scan, stream::Record& record,
     auto cleaned = clean_message(record.message, scan.lenient, removals);
     if (!cleaned)
         return cleaned.error();
-    auto again =
-        scan_message(watcher_.engine(), *cleaned, options_.common.limits);
+    auto again = scan_views(*cleaned, "-");
     if (!again)
         return again.error();
-    if (again->outcome() != Outcome::clean)
+    // What the administrator lets pass (a limit, say) may remain.
+    if (decide(*again) != Policy::pass)
         return Error{"clean", "the cleaned message does not scan clean"};
 
     ordered_json removed = ordered_json::array();
@@ -319,25 +335,25 @@ Status Handler::act(Policy policy, const Scan& scan, stream::Record& record,
 Result<filter::Outcome> Handler::operator()(stream::Record& record) {
     refresh();
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
-    auto scan =
-        scan_message(watcher_.engine(), record.message, options_.common.limits);
-    if (!scan)
-        return scan.error();
-    describe_scan(*scan, verdict);
+    auto found = scan_views(record.message, record.id());
+    if (!found)
+        return found.error();
+    const Scan& scan = *found;
+    describe_scan(scan, verdict);
 
-    Policy policy = decide(*scan);
+    Policy policy = decide(scan);
     verdict.extra()["policy"] = to_string(policy);
-    if (auto acted = act(policy, *scan, record, verdict); !acted)
+    if (auto acted = act(policy, scan, record, verdict); !acted)
         return acted.error();
-    if (policy != Policy::pass || !scan->gaps.empty())
+    if (policy != Policy::pass || !scan.gaps.empty())
         log::event(record.id(), "av",
-                   {{"status", to_string(scan->outcome())},
+                   {{"status", to_string(scan.outcome())},
                     {"policy", to_string(policy)},
                     {"action", verdict::to_string(verdict.action())}});
 
     std::vector<std::pair<std::string, std::string>> headers{
-        {"X-Portcullis-AV", std::string(to_string(scan->outcome()))}};
-    for (const Finding& f : scan->findings)
+        {"X-Portcullis-AV", std::string(to_string(scan.outcome()))}};
+    for (const Finding& f : scan.findings)
         headers.emplace_back("X-Portcullis-AV-Found", f.result.name);
     return filter::Outcome{verdict.to_json(), std::move(headers)};
 }

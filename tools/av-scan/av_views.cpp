@@ -3,6 +3,8 @@
 // parts only one parser found.
 #include "av_views.hpp"
 
+#include <chrono>
+
 #include <unordered_map>
 
 namespace portcullis::av {
@@ -121,7 +123,7 @@ Outcome Scan::outcome() const {
 }
 
 Result<Scan> scan_message(const Engine& engine, std::string_view message,
-                          const Limits& limits) {
+                          const Limits& limits, uint32_t scan_time_ms) {
     Scan scan;
     scan.lenient = mime::lenient::parse(message, limits);
     auto strict = mime::parse(message, limits);
@@ -141,7 +143,17 @@ Result<Scan> scan_message(const Engine& engine, std::string_view message,
         catalogue_strict(*scan.strict, catalogue);
     catalogue_lenient(scan.lenient, catalogue);
     note_gaps(catalogue, scan);
+    // libclamav bounds each scan; this bounds their sum, so a message of
+    // many slow parts ends in a verdict rather than the watchdog.
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(scan_time_ms);
     for (const Content& content : catalogue.contents()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            scan.findings.push_back(
+                {{Outcome::scan_limit, "Portcullis.Limits.MessageScanTime"},
+                 {{"raw", "", "", {}}}});
+            break;
+        }
         auto result = engine.scan(content.data, ScanMode::content);
         if (!result)
             return result.error();

@@ -49,8 +49,9 @@ struct Scan {
     Outcome outcome() const;
 };
 
-/// Parses the message both ways and scans the raw bytes and every part.
+/// Parses the message both ways and scans the raw bytes and every part;
+/// parts left when scan_time_ms has passed make a scan_limit finding.
 Result<Scan> scan_message(const Engine& engine, std::string_view message,
-                          const Limits& limits);
+                          const Limits& limits, uint32_t scan_time_ms);
 
 } // namespace portcullis::av
