@@ -21,7 +21,7 @@ CORPUS = $(CACHE)/corpus
 CORPUS_GROUPS = easy-ham-1 easy-ham-2 hard-ham-1 spam-1 spam-2
 
 .PHONY: all deps build build-asan test test-asan format-check format demo \
-	corpus bench install clean
+	corpus bench bench-spam install clean
 
 all: build
 
@@ -82,6 +82,18 @@ demo: build corpus
 
 bench: build corpus
 	bash tests/bench/run.sh $(BUILD) $(CORPUS)
+
+# spam-score beside SpamAssassin (spamd/spamc) and bogofilter.
+BENCH_SPAM_PACKAGES = spamassassin spamc spamd bogofilter jq python3
+
+bench-spam: build corpus
+	@missing=""; for p in $(BENCH_SPAM_PACKAGES); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	bash tests/bench/spam_score_bench.sh $(BUILD) $(CORPUS)
 
 # The share folder's path is compiled in, so the build follows PREFIX.
 install: deps
