@@ -332,12 +332,25 @@ Status Handler::act(Policy policy, const Scan& scan, stream::Record& record,
     return hold(record, verdict);
 }
 
+// A scan that failed says nothing about the message: it is retried
+// later, never passed as clean.
+filter::Outcome scan_failed(const stream::Record& record, const Error& error) {
+    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
+    verdict.escalate(verdict::Action::tempfail);
+    verdict.add_reason({"AV_SCAN_ERROR", 0, error.text()});
+    verdict.extra()["status"] = "error";
+    log::event(
+        record.id(), "av",
+        {{"status", "error"}, {"action", "tempfail"}, {"error", error.text()}});
+    return {verdict.to_json(), {{"X-Portcullis-AV", "error"}}};
+}
+
 Result<filter::Outcome> Handler::operator()(stream::Record& record) {
     refresh();
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto found = scan_views(record.message, record.id());
     if (!found)
-        return found.error();
+        return scan_failed(record, found.error());
     const Scan& scan = *found;
     describe_scan(scan, verdict);
 
