@@ -8,6 +8,8 @@
 #include "core/watchdog.hpp"
 #include "mail/verdict.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <fmt/format.h>
 
@@ -204,6 +206,12 @@ void describe_scan(const Scan& scan, verdict::Verdict& verdict) {
         verdict.extra()["strict_error"] = scan.strict_error;
 }
 
+[[noreturn]] void exit_scan_timeout(const std::string& id, int timeout_ms) {
+    log::error(fmt::format("{}: scanning exceeded {} ms", id, timeout_ms));
+    // The stuck thread holds libclamav state: no destructor may run.
+    ::_exit(to_int(ExitCode::temp_fail));
+}
+
 class Handler {
 public:
     Handler(const Options& options, Watcher& watcher)
@@ -224,21 +232,31 @@ private:
 
     const Options& options_;
     Watcher& watcher_;
-    Watchdog watchdog_;
+    Watchdog parse_watchdog_;
+    Watchdog scan_watchdog_{exit_scan_timeout};
     int reloads_seen_ = 0;
 };
 
+// Parsing has the parse timeout to itself, as in mime-split: GMime can
+// loop forever on some input (shared case C21), and past every limit of
+// its own the watchdog ends the process with a tempfail. Scanning is
+// bounded by libclamav and the message's scan time; its own watchdog
+// only catches a scan that never returns.
 Result<Scan> Handler::scan_views(std::string_view message,
                                  const std::string& id) {
-    // GMime can loop forever on some input (shared case C21); past every
-    // limit of its own, the watchdog ends the process with a tempfail.
+    Scan scan;
+    {
+        WatchdogScope scope(parse_watchdog_, id,
+                            options_.common.limits.parse_timeout_ms);
+        scan = parse_message(message, options_.common.limits);
+    }
     uint32_t scan_ms = options_.engine.limits.max_scan_time_ms;
-    int timeout_ms =
-        options_.common.limits.parse_timeout_ms +
-        static_cast<int>(std::min<uint32_t>(scan_ms, 1u << 29)) * 2;
-    WatchdogScope scope(watchdog_, id, timeout_ms);
-    return scan_message(watcher_.engine(), message, options_.common.limits,
-                        scan_ms);
+    int timeout_ms = static_cast<int>(std::min<uint32_t>(scan_ms, 1u << 29));
+    WatchdogScope scope(scan_watchdog_, id, timeout_ms * 2);
+    auto scanned = scan_parsed(watcher_.engine(), message, scan_ms, scan);
+    if (!scanned)
+        return scanned.error();
+    return scan;
 }
 
 void Handler::refresh() {
