@@ -3,6 +3,7 @@
 #include "av_scan.hpp"
 
 #include "av_actions.hpp"
+#include "av_headers.hpp"
 #include "av_views.hpp"
 #include "core/log.hpp"
 #include "core/watchdog.hpp"
@@ -220,6 +221,7 @@ public:
     Result<filter::Outcome> operator()(stream::Record& record);
 
 private:
+    Result<filter::Outcome> judge(stream::Record& record);
     Policy decide(const Scan& scan) const;
     Status act(Policy policy, const Scan& scan, stream::Record& record,
                verdict::Verdict& verdict);
@@ -363,7 +365,29 @@ filter::Outcome scan_failed(const stream::Record& record, const Error& error) {
     return {verdict.to_json(), {{"X-Portcullis-AV", "error"}}};
 }
 
+std::vector<std::pair<std::string, std::string>> av_headers(const Scan& scan) {
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"X-Portcullis-AV", std::string(to_string(scan.outcome()))}};
+    // A name seen in several views or parts is one finding to the reader.
+    for (const Finding& f : scan.findings) {
+        std::pair<std::string, std::string> found{"X-Portcullis-AV-Found",
+                                                  f.result.name};
+        if (std::find(headers.begin(), headers.end(), found) == headers.end())
+            headers.push_back(std::move(found));
+    }
+    return headers;
+}
+
+// Planted copies go even when the message fails: a tempfail carries no
+// header of ours, and must not carry the sender's.
 Result<filter::Outcome> Handler::operator()(stream::Record& record) {
+    auto outcome = judge(record);
+    if (options_.common.form == filter::OutputForm::headers)
+        record.message = remove_av_headers(record.message);
+    return outcome;
+}
+
+Result<filter::Outcome> Handler::judge(stream::Record& record) {
     refresh();
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto found = scan_views(record.message, record.id());
@@ -382,11 +406,7 @@ Result<filter::Outcome> Handler::operator()(stream::Record& record) {
                     {"policy", to_string(policy)},
                     {"action", verdict::to_string(verdict.action())}});
 
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"X-Portcullis-AV", std::string(to_string(scan.outcome()))}};
-    for (const Finding& f : scan.findings)
-        headers.emplace_back("X-Portcullis-AV-Found", f.result.name);
-    return filter::Outcome{verdict.to_json(), std::move(headers)};
+    return filter::Outcome{verdict.to_json(), av_headers(scan)};
 }
 
 } // namespace
