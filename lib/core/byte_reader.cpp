@@ -10,7 +10,20 @@
 namespace portcullis {
 
 ByteReader::ByteReader(int fd, std::string name)
-    : fd_(fd), name_(std::move(name)), buffer_(1 << 16) {}
+    : fd_(fd), name_(std::move(name)),
+      // Left uninitialised: zero-filling 64 KiB per input file showed up
+      // as 8% of a corpus run.
+      buffer_(new char[1 << 16]), capacity_(1 << 16) {}
+
+void ByteReader::discard_all() {
+    for (;;) {
+        offset_ += end_ - start_;
+        start_ = end_;
+        auto more = fill();
+        if (!more || !*more)
+            return;
+    }
+}
 
 Result<bool> ByteReader::fill() {
     if (eof_)
@@ -18,7 +31,7 @@ Result<bool> ByteReader::fill() {
     // Callers fill only once every buffered byte has been consumed.
     start_ = end_ = 0;
     for (;;) {
-        ssize_t n = ::read(fd_, buffer_.data(), buffer_.size());
+        ssize_t n = ::read(fd_, buffer_.get(), capacity_);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -46,7 +59,7 @@ Result<int> ByteReader::peek() {
 Result<bool> ByteReader::read_line(std::string& line, size_t max_bytes) {
     line.clear();
     for (;;) {
-        const char* begin = buffer_.data() + start_;
+        const char* begin = buffer_.get() + start_;
         const void* lf = std::memchr(begin, '\n', end_ - start_);
         size_t take =
             lf ? static_cast<size_t>(static_cast<const char*>(lf) - begin) + 1
@@ -80,7 +93,7 @@ Status ByteReader::read_exact(std::string& out, size_t count) {
                                          wanted, wanted - count)};
         }
         size_t take = std::min(count, end_ - start_);
-        out.append(buffer_.data() + start_, take);
+        out.append(buffer_.get() + start_, take);
         start_ += take;
         offset_ += take;
         count -= take;
@@ -95,7 +108,7 @@ Status ByteReader::read_all(std::string& out, size_t max_bytes) {
         if (got + take > max_bytes)
             return Error{name_, fmt::format("input exceeds limit of {} bytes",
                                             max_bytes)};
-        out.append(buffer_.data() + start_, take);
+        out.append(buffer_.get() + start_, take);
         got += take;
         start_ = end_;
         offset_ += take;

@@ -5,8 +5,8 @@
 #include "core/result.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <vector>
 
 namespace portcullis {
 
@@ -29,6 +29,9 @@ public:
     /// Appends all remaining bytes, failing past max_bytes.
     Status read_all(std::string& out, size_t max_bytes);
 
+    /// Reads and drops everything up to end of input.
+    void discard_all();
+
     /// Returns the offset of the next unread byte.
     uint64_t offset() const { return offset_; }
 
@@ -40,7 +43,8 @@ private:
 
     int fd_;
     std::string name_;
-    std::vector<char> buffer_;
+    std::unique_ptr<char[]> buffer_;
+    size_t capacity_;
     size_t start_ = 0;
     size_t end_ = 0;
     uint64_t offset_ = 0;

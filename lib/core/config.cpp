@@ -3,7 +3,11 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fmt/format.h>
+#include <fstream>
+#include <sstream>
 
 namespace portcullis::config {
 
@@ -26,6 +30,58 @@ Status read_limit(const Config& config, const toml::table& limits,
     return {};
 }
 
+constexpr int max_nesting = 128;
+
+// Returns the line on which keys, tables or arrays nest deeper than
+// max_nesting, or 0. toml++ recurses once per level, so a 100 KB file of
+// dotted keys would otherwise overflow the stack; a domain administrator
+// who can edit only their own file must not crash the gateway.
+size_t too_deep_line(std::string_view text) {
+    int brackets = 0;
+    int dots = 0;
+    size_t line = 1;
+    char quote = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\n') {
+            ++line;
+            dots = 0;
+            continue;
+        }
+        if (quote) {
+            if (c == '\\' && quote == '"')
+                ++i;
+            else if (c == quote)
+                quote = 0;
+            continue;
+        }
+        if (c == '#') {
+            while (i + 1 < text.size() && text[i + 1] != '\n')
+                ++i;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '[' || c == '{') {
+            ++brackets;
+        } else if (c == ']' || c == '}') {
+            --brackets;
+        } else if (c == '.') {
+            ++dots;
+        }
+        if (brackets + dots > max_nesting)
+            return line;
+    }
+    return 0;
+}
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return Error{path, std::strerror(errno), ExitCode::config};
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 } // namespace
 
 const toml::table& Config::tool(std::string_view name) const {
@@ -45,8 +101,15 @@ Result<Config> load(const std::string& path, bool named_on_purpose) {
     if (::stat(path.c_str(), &st) != 0 && !named_on_purpose)
         return config;
     config.path = path;
+    auto text = read_file(path);
+    if (!text)
+        return text.error();
+    if (size_t line = too_deep_line(*text))
+        return Error{fmt::format("{}:{}", path, line),
+                     fmt::format("nested deeper than {} levels", max_nesting),
+                     ExitCode::config};
     try {
-        config.root = toml::parse_file(path);
+        config.root = toml::parse(*text, path);
     } catch (const toml::parse_error& e) {
         std::string_view what = e.description();
         if (e.source().begin.line == 0)

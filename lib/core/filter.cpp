@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -102,6 +103,16 @@ void write_record(Output& out, OutputForm form, stream::Record& record,
     }
 }
 
+// A bug or an unexpected value in one message (a wrongly typed envelope
+// field) fails that message, not the whole batch.
+Result<Outcome> handle_guarded(const Handler& handler, stream::Record& record) {
+    try {
+        return handler(record);
+    } catch (const std::exception& e) {
+        return Error{"internal error", e.what(), ExitCode::software};
+    }
+}
+
 // The more specific of two failure statuses wins: no input over bad data.
 ExitCode worse(ExitCode current, ExitCode next) {
     if (current == ExitCode::ok)
@@ -191,6 +202,9 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
     Output out;
     Progress progress(options.progress);
+    bool interactive = options.inputs.empty() ||
+                       std::find(options.inputs.begin(), options.inputs.end(),
+                                 "-") != options.inputs.end();
     ExitCode status = ExitCode::ok;
 
     for (;;) {
@@ -213,7 +227,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             break;
         stream::Record& record = **next;
 
-        auto outcome = handler(record);
+        auto outcome = handle_guarded(handler, record);
         if (!outcome) {
             log::event(record.id(), "filter",
                        {{"error", outcome.error().text()}});
@@ -225,6 +239,10 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             write_record(out, options.form, record, *outcome);
         }
         progress.tick();
+        // A resident worker fed one record at a time must answer each one
+        // before it blocks reading the next.
+        if (interactive)
+            out.flush();
         if (out.broken())
             break;
     }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <fmt/format.h>
 
 namespace portcullis::levels {
@@ -159,7 +160,9 @@ Resolved<double> Hierarchy::number(const Layers& layers, std::string_view key,
         if (!node)
             continue;
         auto value = node->value<double>();
-        if (!value) {
+        // NaN compares false both ways, so it would slip past the
+        // stricter-only check below.
+        if (!value || !std::isfinite(*value)) {
             out.refused.push_back(
                 fmt::format("{} refused: not a number", level_names[level]));
             continue;

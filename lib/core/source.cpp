@@ -210,7 +210,7 @@ RecordResult Inputs::next() {
                 directories_.pop_back();
                 continue;
             }
-            auto record = open_path(dir.entries[dir.next++]);
+            auto record = open_path(dir.entries[dir.next++], true);
             if (!record || *record)
                 return record;
             continue;
@@ -218,13 +218,16 @@ RecordResult Inputs::next() {
         if (next_path_ == paths_.size())
             return std::optional<Record>{};
         const std::string& path = paths_[next_path_++];
-        auto record = path == "-" ? open_stdin() : open_path(path);
+        auto record = path == "-" ? open_stdin() : open_path(path, false);
         if (!record || *record)
             return record;
     }
 }
 
 RecordResult Inputs::open_stdin() {
+    // stdin can be read only once; a second "-" would be an empty message.
+    if (stdin_reader_)
+        return std::optional<Record>{};
     stdin_reader_ = std::make_unique<ByteReader>(STDIN_FILENO, "-");
     auto first = stdin_reader_->peek();
     if (!first)
@@ -238,12 +241,15 @@ RecordResult Inputs::open_stdin() {
     // a procmail filter hands back exactly what it was given.
     std::string message;
     auto read = stdin_reader_->read_all(message, limits_.message_bytes);
-    if (!read)
+    if (!read) {
+        // The writer must see all its bytes taken, or it fails on SIGPIPE.
+        stdin_reader_->discard_all();
         return Error{"-", read.error().message, read.error().exit_code};
+    }
     return std::optional<Record>{make_record("", "stdin", std::move(message))};
 }
 
-RecordResult Inputs::open_path(const std::string& path) {
+RecordResult Inputs::open_path(const std::string& path, bool in_folder) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return os_error(path, ExitCode::no_input);
@@ -257,7 +263,10 @@ RecordResult Inputs::open_path(const std::string& path) {
         directories_.push_back(std::move(*dir));
         return std::optional<Record>{};
     }
-    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    // A FIFO is read only when named on purpose: one left in a folder or
+    // a Maildir would block the walk forever.
+    bool readable = S_ISREG(st.st_mode) || (S_ISFIFO(st.st_mode) && !in_folder);
+    if (!readable)
         return Error{path, "not a regular file or folder", ExitCode::no_input};
     return open_file(path);
 }

@@ -53,7 +53,8 @@ private:
     };
 
     Result<std::optional<stream::Record>> open_stdin();
-    Result<std::optional<stream::Record>> open_path(const std::string& path);
+    Result<std::optional<stream::Record>> open_path(const std::string& path,
+                                                    bool in_folder);
     Result<std::optional<stream::Record>> open_file(const std::string& path);
     Result<Directory> list_directory(const std::string& path);
 

@@ -28,8 +28,37 @@ ordered_json make_envelope(std::string_view id, std::string_view source) {
     return envelope;
 }
 
+bool nesting_exceeds(std::string_view json, int max_depth) {
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < json.size(); ++i) {
+        char c = json[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"')
+            in_string = true;
+        else if (c == '[' || c == '{')
+            ++depth;
+        else if (c == ']' || c == '}')
+            --depth;
+        if (depth > max_depth)
+            return true;
+    }
+    return false;
+}
+
 Result<ordered_json> parse_envelope(std::string_view line,
                                     const Limits& limits) {
+    // The JSON parser recurses once per level: a deep envelope well under
+    // the line limit would otherwise overflow the stack.
+    if (nesting_exceeds(line, max_envelope_depth))
+        return Error{"", fmt::format("envelope nested deeper than {} levels",
+                                     max_envelope_depth)};
     ordered_json envelope =
         ordered_json::parse(line.begin(), line.end(), nullptr, false);
     if (envelope.is_discarded())

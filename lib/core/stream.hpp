@@ -47,6 +47,13 @@ private:
     int record_number_ = 0;
 };
 
+/// The deepest nesting of lists and objects an envelope may have.
+inline constexpr int max_envelope_depth = 64;
+
+/// Returns true when JSON text nests lists and objects deeper than
+/// max_depth, counting only brackets outside strings.
+bool nesting_exceeds(std::string_view json, int max_depth);
+
 /// Parses and validates one envelope line; errors say what is wrong.
 Result<nlohmann::ordered_json> parse_envelope(std::string_view line,
                                               const Limits& limits);

@@ -1,7 +1,46 @@
-// Header insertion for --headers output and tagging filters.
+// Header editing for --headers output and tagging filters.
 #include "mail/header_edit.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace portcullis::mail {
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return out;
+}
+
+// Returns the field name of a header line, lower case, without the space
+// some senders put before the colon; empty when it is not a field line.
+std::string field_name(std::string_view line) {
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0)
+        return "";
+    std::string_view name = line.substr(0, colon);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+        name.remove_suffix(1);
+    if (name.empty())
+        return "";
+    for (unsigned char c : name) {
+        if (c <= ' ' || c >= 0x7f)
+            return "";
+    }
+    return lower(name);
+}
+
+std::string_view line_at(std::string_view message, size_t pos) {
+    size_t eol = message.find('\n', pos);
+    return eol == std::string_view::npos ? message.substr(pos)
+                                         : message.substr(pos, eol - pos + 1);
+}
+
+} // namespace
 
 size_t header_block_end(std::string_view message) {
     size_t pos = 0;
@@ -17,27 +56,69 @@ size_t header_block_end(std::string_view message) {
     return message.size();
 }
 
+bool starts_with_header(std::string_view message) {
+    return !field_name(line_at(message, 0)).empty();
+}
+
+std::string
+remove_headers(std::string_view message,
+               const std::function<bool(std::string_view name)>& matches) {
+    if (!starts_with_header(message))
+        return std::string(message);
+    size_t end = header_block_end(message);
+    std::string out;
+    out.reserve(message.size());
+    bool dropping = false;
+    size_t pos = 0;
+    while (pos < end) {
+        std::string_view line = line_at(message, pos);
+        bool continuation = line[0] == ' ' || line[0] == '\t';
+        if (!continuation) {
+            std::string name = field_name(line);
+            dropping = !name.empty() && matches(name);
+        }
+        if (!dropping)
+            out += line;
+        pos += line.size();
+    }
+    out += message.substr(end);
+    return out;
+}
+
 std::string
 add_headers(std::string_view message,
             const std::vector<std::pair<std::string, std::string>>& fields) {
-    size_t first_eol = message.find('\n');
-    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
-                message[first_eol - 1] == '\r';
-    std::string_view eol = crlf ? "\r\n" : "\n";
+    if (fields.empty())
+        return std::string(message);
+    std::vector<std::string> names;
+    for (const auto& field : fields)
+        names.push_back(lower(field.first));
+    std::string cleaned = remove_headers(message, [&](std::string_view name) {
+        return std::find(names.begin(), names.end(), name) != names.end();
+    });
+    std::string_view rest = cleaned;
 
-    size_t end = header_block_end(message);
-    std::string out(message.substr(0, end));
+    size_t first_eol = rest.find('\n');
+    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
+                rest[first_eol - 1] == '\r';
+    std::string_view eol = crlf ? "\r\n" : "\n";
+    std::string added;
+    for (const auto& [name, value] : fields)
+        added += name + ": " + value + std::string(eol);
+
+    // A message of body text alone gets a header block of its own; the
+    // text stays the body.
+    if (!starts_with_header(rest))
+        return added + std::string(eol) + std::string(rest);
+
+    size_t end = header_block_end(rest);
+    std::string out(rest.substr(0, end));
     if (!out.empty() && out.back() != '\n')
         out += eol; // a header block cut off without its final line end
-    for (const auto& [name, value] : fields) {
-        out += name;
-        out += ": ";
-        out += value;
-        out += eol;
-    }
-    if (end == message.size())
+    out += added;
+    if (end == rest.size())
         out += eol; // a message of headers only still needs its blank line
-    out += message.substr(end);
+    out += rest.substr(end);
     return out;
 }
 

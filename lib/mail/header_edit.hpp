@@ -1,8 +1,11 @@
 // Adding header fields to a message without disturbing anything else: the
 // new lines go at the end of the header block, with the message's own line
-// ending, so signatures over the body and existing headers stay valid.
+// ending, so signatures over the body and other headers stay valid. Fields
+// of the same name that the sender planted are removed first, so a filter
+// downstream never trusts a forged verdict header.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,7 +17,18 @@ namespace portcullis::mail {
 /// the message size when there is none.
 size_t header_block_end(std::string_view message);
 
-/// Returns the message with the fields added at the end of its headers.
+/// Returns true when the message starts with a header field line.
+bool starts_with_header(std::string_view message);
+
+/// Returns the message without the header fields (continuation lines
+/// included) whose lower-cased name the predicate accepts.
+std::string
+remove_headers(std::string_view message,
+               const std::function<bool(std::string_view name)>& matches);
+
+/// Returns the message with the fields added at the end of its headers,
+/// after removing any field already there with one of their names. With
+/// no fields the message comes back unchanged.
 std::string
 add_headers(std::string_view message,
             const std::vector<std::pair<std::string, std::string>>& fields);

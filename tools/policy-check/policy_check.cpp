@@ -4,7 +4,10 @@
 // cannot be touched below at all.
 #include "policy_check.hpp"
 
+#include "core/paths.hpp"
+
 #include "core/log.hpp"
+#include "core/watchdog.hpp"
 #include "mail/address.hpp"
 
 #include <algorithm>
@@ -21,7 +24,7 @@ constexpr const char* tool_name = "policy-check";
 constexpr const char* level_names[] = {"system", "domain", "user"};
 
 std::string default_wordlists_dir() {
-    return std::string(PORTCULLIS_SHARE_DIR) + "/wordlists";
+    return paths::share_dir() + "/wordlists";
 }
 
 std::string relative_to(const std::string& base_file, const std::string& path) {
@@ -183,14 +186,20 @@ Status Checker::load(const Options& options) {
     if (!inline_rules)
         return inline_rules.error();
 
+    std::vector<const Policy*> sources;
+    for (const Policy& policy : system_policies_)
+        sources.push_back(&policy);
+    sources.push_back(*inline_rules);
+    if (auto s = read_archive_limits(table); !s)
+        return s;
+    return add_system_rules(sources);
+}
+
+// Rule ids are unique across all system sources, so a verdict's rule id
+// names one rule and a lower level can name the rule it changes.
+Status Checker::add_system_rules(const std::vector<const Policy*>& sources) {
     std::vector<std::string> ids;
-    for (const Policy* policy : [&] {
-             std::vector<const Policy*> all;
-             for (const Policy& p : system_policies_)
-                 all.push_back(&p);
-             all.push_back(*inline_rules);
-             return all;
-         }()) {
+    for (const Policy* policy : sources) {
         if (auto s = lists_.load_for(*policy, wordlists_dir_); !s)
             return s;
         for (const auto& rule : policy->rules) {
@@ -202,6 +211,37 @@ Status Checker::load(const Options& options) {
             ids.push_back(rule->id);
             system_.push_back(rule);
         }
+    }
+    return {};
+}
+
+Status Checker::read_archive_limits(const toml::table& table) {
+    const toml::table* archive = table["archive"].as_table();
+    if (!archive)
+        return {};
+    std::pair<const char*, size_t*> keys[] = {
+        {"max_entries", &archive_limits_.max_entries},
+        {"max_entry_bytes", &archive_limits_.max_entry_bytes},
+        {"max_total_bytes", &archive_limits_.max_total_bytes}};
+    for (auto&& [key, node] : *archive) {
+        auto value = node.value<int64_t>();
+        if (!value || *value <= 0)
+            return Error{
+                config::where(config_, node),
+                fmt::format("archive.{} must be a positive integer", key.str()),
+                ExitCode::config};
+        if (key.str() == "max_depth") {
+            archive_limits_.max_depth = static_cast<int>(*value);
+            continue;
+        }
+        auto known =
+            std::find_if(std::begin(keys), std::end(keys),
+                         [&](const auto& k) { return key.str() == k.first; });
+        if (known == std::end(keys))
+            return Error{config::where(config_, node),
+                         fmt::format("unknown archive limit \"{}\"", key.str()),
+                         ExitCode::config};
+        *known->second = static_cast<size_t>(*value);
     }
     return {};
 }
@@ -270,13 +310,10 @@ policy::Direction Checker::direction(std::string_view sender,
 
 Result<std::string> check_file(const std::string& path,
                                const std::string& wordlists_dir) {
-    toml::table root;
-    try {
-        root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        return Error{fmt::format("{}:{}", path, e.source().begin.line),
-                     std::string(e.description()), ExitCode::config};
-    }
+    auto loaded = config::load(path, true);
+    if (!loaded)
+        return loaded.error();
+    const toml::table& root = loaded->root;
     bool is_config = root.contains(tool_name) || root.contains("users");
     if (!is_config) {
         auto policy = policy::load_policy_file(path);

@@ -32,6 +32,22 @@ struct RuleSet {
     std::vector<std::string> refused; ///< lower-level changes refused, why
 };
 
+/// One rule that fired, with every recipient it fired for.
+struct Firing {
+    const policy::Rule* rule;
+    std::string why;
+    std::string direction;
+    std::vector<std::string> rcpt;
+    std::vector<std::string> parts; ///< MIME paths of matched attachments
+};
+
+/// What the rules decided about one message.
+struct Judgement {
+    std::vector<Firing> firings;
+    std::map<std::string, verdict::Action> actions; ///< by recipient
+    std::vector<std::string> refused;
+};
+
 /// Loaded policies and the per-recipient judgement.
 class Checker {
 public:
@@ -57,12 +73,16 @@ private:
     Checker(const Options& options, const config::Config& config);
 
     Status load(const Options& options);
+    Status add_system_rules(const std::vector<const policy::Policy*>& sources);
+    Status read_archive_limits(const toml::table& table);
+    Result<Judgement> judge(policy::MessageFacts& facts);
     Result<const policy::Policy*> level_rules(const toml::table* table,
                                               std::string_view level);
     bool is_local(std::string_view address) const;
 
     const config::Config& config_;
     Limits limits_;
+    attachment::ArchiveLimits archive_limits_;
     levels::Hierarchy hierarchy_;
     std::vector<std::shared_ptr<const policy::Rule>> system_;
     std::vector<policy::Policy> system_policies_;

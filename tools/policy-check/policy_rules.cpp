@@ -3,6 +3,8 @@
 // silently never fires.
 #include "policy_rules.hpp"
 
+#include "core/config.hpp"
+
 #include "mail/address.hpp"
 
 #include <arpa/inet.h>
@@ -597,13 +599,10 @@ Result<Policy> read_rules(const toml::table& table, std::string_view level,
 }
 
 Result<Policy> load_policy_file(const std::string& path) {
-    toml::table root;
-    try {
-        root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        return Error{fmt::format("{}:{}", path, e.source().begin.line),
-                     std::string(e.description()), ExitCode::config};
-    }
+    auto loaded = config::load(path, true);
+    if (!loaded)
+        return loaded.error();
+    const toml::table& root = loaded->root;
     auto where = [&](const toml::node& node) {
         return fmt::format("{}:{}", path, node.source().begin.line);
     };

@@ -22,21 +22,6 @@ namespace {
 constexpr const char* tool_name = "policy-check";
 constexpr const char* default_reject = "550 5.7.1 Message refused by policy";
 
-// One rule that fired, with every recipient it fired for.
-struct Firing {
-    const Rule* rule;
-    std::string why;
-    std::string direction;
-    std::vector<std::string> rcpt;
-    std::vector<std::string> parts;
-};
-
-struct Judgement {
-    std::vector<Firing> firings;
-    std::map<std::string, Action> actions; ///< by recipient
-    std::vector<std::string> refused;
-};
-
 void add_firing(Judgement& judgement, const Rule& rule, policy::Matched matched,
                 policy::Direction direction, const std::string& rcpt) {
     for (Firing& firing : judgement.firings) {
@@ -204,26 +189,29 @@ void fill_verdict(verdict::Verdict& verdict, const Judgement& judgement,
         verdict.extra()["refused"] = judgement.refused;
 }
 
+void log_judgement(const std::string& id, const Judgement& judgement) {
+    for (const Firing& firing : judgement.firings)
+        log::event(id, "policy",
+                   {{"rule", firing.rule->id},
+                    {"action", policy::to_string(firing.rule->action)},
+                    {"rcpt", fmt::format("{}", fmt::join(firing.rcpt, ","))},
+                    {"why", firing.why}});
+    for (const std::string& why : judgement.refused)
+        log::event(id, "policy", {{"refused", why}});
+}
+
 } // namespace
 
-Result<filter::Outcome> Checker::handle(stream::Record& record) {
-    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
-    auto tree = mime::parse(record.message, limits_);
-    if (!tree) {
-        // A message we cannot read is held: a policy cannot vouch for it.
-        verdict.add_reason({"MIME_PARSE_FAILED", 0, tree.error().text()});
-        verdict.escalate(Action::quarantine);
-        return filter::Outcome{verdict.to_json(), {}};
-    }
-    policy::MessageFacts facts(record, *tree, {});
+Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
     const mail::Envelope& envelope = facts.envelope();
-
     Judgement judgement;
     std::vector<std::string> recipients = envelope.rcpt;
     if (recipients.empty())
         recipients.push_back(""); // still judge a message with no rcpt
     for (const std::string& rcpt : recipients) {
         policy::Direction way = direction(envelope.mail_from, rcpt);
+        // Outbound mail follows the sender's settings: a domain decides
+        // what its own users may send.
         const std::string& owner =
             way == policy::Direction::outbound ? envelope.mail_from : rcpt;
         auto layers = hierarchy_.layers(owner);
@@ -257,25 +245,34 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
         }
         judgement.actions[rcpt] = action;
     }
+    return judgement;
+}
+
+Result<filter::Outcome> Checker::handle(stream::Record& record) {
+    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
+    auto tree = mime::parse(record.message, limits_);
+    if (!tree) {
+        // A message we cannot read is held: a policy cannot vouch for it.
+        verdict.add_reason({"MIME_PARSE_FAILED", 0, tree.error().text()});
+        verdict.escalate(Action::quarantine);
+        return filter::Outcome{verdict.to_json(), {}};
+    }
+    policy::MessageFacts facts(record, *tree, archive_limits_);
+    auto judgement = judge(facts);
+    if (!judgement)
+        return judgement.error();
 
     filter::Outcome outcome;
-    if (!apply_strip(record.message, judgement, limits_)) {
+    if (!apply_strip(record.message, *judgement, limits_)) {
         verdict.add_reason({"STRIP_FAILED", 0,
                             "an attachment to strip could not be removed "
                             "safely; the message is held"});
-        for (auto& [rcpt, action] : judgement.actions)
+        for (auto& [rcpt, action] : judgement->actions)
             action = verdict::most_severe(action, Action::quarantine);
     }
-    apply_tags(record.message, judgement, outcome.headers);
-    fill_verdict(verdict, judgement, envelope);
-    for (const Firing& firing : judgement.firings)
-        log::event(record.id(), "policy",
-                   {{"rule", firing.rule->id},
-                    {"action", policy::to_string(firing.rule->action)},
-                    {"rcpt", fmt::format("{}", fmt::join(firing.rcpt, ","))},
-                    {"why", firing.why}});
-    for (const std::string& why : judgement.refused)
-        log::event(record.id(), "policy", {{"refused", why}});
+    apply_tags(record.message, *judgement, outcome.headers);
+    fill_verdict(verdict, *judgement, facts.envelope());
+    log_judgement(record.id(), *judgement);
     outcome.verdict = verdict.to_json();
     return outcome;
 }

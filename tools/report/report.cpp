@@ -231,8 +231,10 @@ ExitCode run(const Options& options) {
                            ? summary.to_json(options.top).dump(2) + "\n"
                            : summary.to_text(options.top);
     std::fputs(text.c_str(), stdout);
-    if (std::fflush(stdout) != 0 && errno != EPIPE)
+    if (std::fflush(stdout) != 0 && errno != EPIPE) {
+        log::error(fmt::format("stdout: {}", std::strerror(errno)));
         return ExitCode::io_error;
+    }
     return status;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/log.hpp"
 #include "core/sqlite_store.hpp"
+#include "mail/envelope.hpp"
 #include "mail/header_edit.hpp"
 #include "mail/verdict.hpp"
 #include "spam_score_analysis.hpp"
@@ -139,10 +140,11 @@ Result<Score> Engine::score(std::string_view message) const {
     Score score;
     std::set<std::string> builtins = builtin_tests(*analysis);
     if (store_ && options_.use_bayes) {
-        auto p = bayes_probability(
-            *store_,
-            token_hashes(analysis->tree, analysis->text, analysis->uris),
-            bayes_settings_);
+        auto p = bayes_probability(*store_,
+                                   token_hashes(analysis->tree,
+                                                analysis->decoded_headers,
+                                                analysis->text, analysis->uris),
+                                   bayes_settings_);
         if (!p)
             return p.error();
         score.bayes = *p;
@@ -222,30 +224,33 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
         verdict.add_reason({"MIME_PARSE_FAILED", 0, score.error().text()});
         return filter::Outcome{verdict.to_json(), {}};
     }
-    const auto& envelope = record.envelope;
-    std::string mail_from = envelope.value("mail_from", "");
+    // A plain file has no envelope: recipients and sender are guessed
+    // from its headers, and the verdict says so.
+    mail::Envelope envelope =
+        mail::read_envelope(record.envelope, record.message);
     std::string client_ip;
-    if (envelope.contains("client") && envelope["client"].is_object())
-        client_ip = envelope["client"].value("ip", "");
+    if (record.envelope.contains("client") &&
+        record.envelope["client"].is_object())
+        client_ip = record.envelope["client"].value("ip", "");
+    // A guessed sender is only as trustworthy as the From header.
+    std::string mail_from =
+        envelope.mail_from_guessed ? "" : envelope.mail_from;
 
     std::vector<Hit> list_hits;
     auto action = judge(*score, "", client_ip, mail_from, list_hits);
     if (!action)
         return action.error();
     verdict.escalate(*action);
-    if (envelope.contains("rcpt") && envelope["rcpt"].is_array()) {
-        for (const auto& rcpt : envelope["rcpt"]) {
-            if (!rcpt.is_string())
-                continue;
-            std::vector<Hit> ignored;
-            auto mine = judge(*score, rcpt.get<std::string>(), client_ip,
-                              mail_from, ignored);
-            if (!mine)
-                return mine.error();
-            if (*mine != *action)
-                verdict.set_rcpt_action(rcpt.get<std::string>(), *mine);
-        }
+    for (const std::string& rcpt : envelope.rcpt) {
+        std::vector<Hit> ignored;
+        auto mine = judge(*score, rcpt, client_ip, mail_from, ignored);
+        if (!mine)
+            return mine.error();
+        if (*mine != *action)
+            verdict.set_rcpt_action(rcpt, *mine);
     }
+    if (envelope.rcpt_guessed)
+        verdict.extra()["envelope_guessed"] = true;
 
     double total = score->total;
     for (const Hit& hit : list_hits)

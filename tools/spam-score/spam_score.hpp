@@ -3,6 +3,8 @@
 // and lists; and learn from, forget or report messages.
 #pragma once
 
+#include "core/paths.hpp"
+
 #include "core/filter.hpp"
 #include "core/levels.hpp"
 #include "core/state_store.hpp"
@@ -24,7 +26,7 @@ inline constexpr const char* tool_name = "spam-score";
 /// Options beyond the common ones.
 struct Options {
     filter::CommonOptions common;
-    std::string rules_dir = PORTCULLIS_SHARE_DIR "/rules";
+    std::string rules_dir = paths::share_dir() + "/rules";
     std::vector<std::string> extra_rules; ///< admin folders, after defaults
     size_t max_body_bytes = 512 * 1024;
     bool use_bayes = true;

@@ -11,6 +11,7 @@
 #include "mail/verdict.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -84,6 +85,13 @@ void admin_log(const Settings& settings, const std::string& line) {
             fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
         return;
     }
+    // A log made by hand or by an older setup is narrowed the same way:
+    // it names who is watched.
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 &&
+        ::fchmod(fd, 0600) != 0)
+        log::warning(
+            fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
     std::string text = utc_now("%Y-%m-%dT%H:%M:%SZ ") + line + "\n";
     if (::write(fd, text.data(), text.size()) !=
         static_cast<ssize_t>(text.size()))
@@ -100,15 +108,13 @@ std::string random_hex(size_t bytes) {
     return out;
 }
 
-stream::Record copy_record(const stream::Record& original,
-                           const std::string& id, const std::string& mail_from,
+stream::Record copy_record(const std::string& id, const std::string& mail_from,
                            const std::string& rcpt, std::string message) {
     stream::Record copy;
     copy.envelope = stream::make_envelope(id, tool_name);
     copy.envelope["mail_from"] = mail_from;
     copy.envelope["rcpt"] = nlohmann::ordered_json::array({rcpt});
     copy.message = std::move(message);
-    (void)original;
     return copy;
 }
 
@@ -188,8 +194,8 @@ void copy_to_maildir(const Settings& settings, const Tap& tap,
     // A notice about a failed delivery has the null return path, as
     // RFC 5321 section 4.5.5 asks, so it can never loop.
     extra.push_back(copy_record(
-        original, fmt::format("{}/wiretap-notice-{}", original.id(), number),
-        "", settings.bounce_address,
+        fmt::format("{}/wiretap-notice-{}", original.id(), number), "",
+        settings.bounce_address,
         failure_notice(original, tap, filed.error(), settings, kept)));
 }
 
@@ -197,8 +203,8 @@ void copy_to_address(const Settings& settings, const Tap& tap,
                      const stream::Record& original, int number,
                      std::vector<stream::Record>& extra) {
     std::string id = fmt::format("{}/wiretap-{}", original.id(), number);
-    extra.push_back(copy_record(original, id, settings.bounce_address,
-                                tap.deliver_to, original.message));
+    extra.push_back(copy_record(id, settings.bounce_address, tap.deliver_to,
+                                original.message));
     admin_log(settings, fmt::format("id={} tap={} to={} result=queued "
                                     "copy_id={}",
                                     log::quote_value(original.id()), tap.name,

@@ -1,0 +1,56 @@
+// Rewriting: subject tags and stripped parts keep every other byte,
+// line endings included.
+#include "policy_rewrite.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace portcullis::policy;
+
+namespace {
+
+const std::string multipart =
+    "Subject: hi\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+    "--b\r\nContent-Type: application/x-bad; name=\"x.exe\"\r\n\r\nMZ\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nkeep\r\n--b--\r\n";
+
+} // namespace
+
+TEST_CASE("a subject tag goes in front once") {
+    std::string tagged =
+        tag_subject("Subject: hi\nTo: a@example.com\n\nx\n", "[tag]");
+    CHECK(tagged == "Subject: [tag] hi\nTo: a@example.com\n\nx\n");
+    CHECK(tag_subject(tagged, "[tag]") == tagged);
+}
+
+TEST_CASE("a message without a subject gets one") {
+    CHECK(tag_subject("To: a@example.com\r\n\r\nx\r\n", "[tag]") ==
+          "To: a@example.com\r\nSubject: [tag]\r\n\r\nx\r\n");
+}
+
+TEST_CASE("a stripped part becomes a notice and the rest stays") {
+    auto out = strip_parts(multipart, {{"1.2", "removed"}});
+    REQUIRE(out);
+    CHECK(*out ==
+          "Subject: hi\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n"
+          "\r\n--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+          "--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Content-Disposition: inline\r\n"
+          "Content-Transfer-Encoding: 8bit\r\n\r\nremoved\r\n"
+          "--b\r\nContent-Type: text/plain\r\n\r\nkeep\r\n--b--\r\n");
+}
+
+TEST_CASE("a part that is not there is not guessed at") {
+    CHECK_FALSE(strip_parts(multipart, {{"1.7", "removed"}}));
+    CHECK_FALSE(strip_parts("Subject: x\r\n\r\nplain\r\n", {{"1.1", "r"}}));
+}
+
+TEST_CASE("a boundary inside a line is not a delimiter") {
+    std::string text = "Content-Type: multipart/mixed; boundary=b\n\n"
+                       "--b\n\nsee --b here\n--b\n\nsecond\n--b--\n";
+    auto out = strip_parts(text, {{"1.2", "gone"}});
+    REQUIRE(out);
+    CHECK(out->find("see --b here") != std::string::npos);
+    CHECK(out->find("second") == std::string::npos);
+    CHECK(line_ending(text) == "\n");
+}

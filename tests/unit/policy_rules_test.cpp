@@ -1,0 +1,121 @@
+// Policy rules: what a rule may hold, how patterns match, and which
+// mistakes are errors at their line.
+#include "policy_rules.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace portcullis;
+using policy::AddressPattern;
+
+namespace {
+
+Result<policy::Policy> read(std::string_view text) {
+    toml::table table = toml::parse(text, std::string_view("p.toml"));
+    return policy::read_rules(table, "system", [](const toml::node& node) {
+        return "p.toml:" + std::to_string(node.source().begin.line);
+    });
+}
+
+std::string error_of(std::string_view text) {
+    auto policy = read(text);
+    REQUIRE_FALSE(policy.ok());
+    return policy.error().text();
+}
+
+AddressPattern pattern(AddressPattern::Kind kind, std::string text) {
+    return AddressPattern{std::move(text), kind};
+}
+
+} // namespace
+
+TEST_CASE("address patterns match an address, a domain or subdomains") {
+    auto exact = pattern(AddressPattern::exact, "bob@example.com");
+    CHECK(exact.matches("Bob@Example.COM"));
+    CHECK_FALSE(exact.matches("bob@example.com.evil.example"));
+    auto domain = pattern(AddressPattern::domain, "example.com");
+    CHECK(domain.matches("x@EXAMPLE.com"));
+    CHECK_FALSE(domain.matches("x@mail.example.com"));
+    auto below = pattern(AddressPattern::subdomains, "example.com");
+    CHECK(below.matches("x@mail.example.com"));
+    CHECK(below.matches("x@example.com"));
+    CHECK_FALSE(below.matches("x@badexample.com"));
+}
+
+TEST_CASE("networks contain the addresses under their prefix") {
+    auto policy = read("[[rule]]\nid='c'\naction='quarantine'\n"
+                       "client=['192.0.2.0/24','2001:db8::/32']\n");
+    REQUIRE(policy.ok());
+    const auto& clients = policy->rules[0]->clients;
+    CHECK(clients[0].contains("192.0.2.77"));
+    CHECK_FALSE(clients[0].contains("192.0.3.1"));
+    CHECK(clients[1].contains("2001:db8::1"));
+    CHECK_FALSE(clients[1].contains("192.0.2.77"));
+}
+
+TEST_CASE("a rule reads every condition and its action") {
+    auto policy = read(R"(
+[[rule]]
+id = "r1"
+direction = ["inbound", "internal"]
+from = ["@example.org", "*.example.net", "a@example.com"]
+header.Subject = "(?i)invoice"
+words = { list = "confidential", threshold = 3 }
+attachment.extensions = [".EXE", "scr"]
+attachment.types = ["application/x-dosexec"]
+action = "redirect"
+redirect_to = "review@example.com"
+)");
+    REQUIRE(policy.ok());
+    const policy::Rule& rule = *policy->rules[0];
+    CHECK(rule.where == "p.toml:2");
+    CHECK(rule.applies(policy::Direction::internal));
+    CHECK_FALSE(rule.applies(policy::Direction::outbound));
+    REQUIRE(rule.addresses.at("from").size() == 3);
+    CHECK(rule.addresses.at("from")[1].kind == AddressPattern::subdomains);
+    CHECK(rule.words[0].threshold == 3);
+    CHECK(rule.attachment->extensions ==
+          std::vector<std::string>{"exe", "scr"});
+    CHECK(rule.action == policy::RuleAction::redirect);
+    CHECK(policy::delivery_action(rule.action) == verdict::Action::redirect);
+}
+
+TEST_CASE("mistakes in rules are errors at their line") {
+    CHECK(error_of("[[rule]]\naction='reject'\n") ==
+          "p.toml:1: rule needs an id (a string)");
+    CHECK(error_of("[[rule]]\nid='a b'\naction='reject'\n") ==
+          "p.toml:2: rule id \"a b\" may hold only letters, digits, '-', "
+          "'_' and '.'");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n[[rule]]\nid='a'\n"
+                   "action='reject'\n") ==
+          "p.toml:4: rule id \"a\" is used twice");
+    CHECK(error_of("[[rule]]\nid='a'\naction='tag'\n") ==
+          "p.toml:1: action tag needs subject_tag or add_header");
+    CHECK(error_of("[[rule]]\nid='a'\naction='tag'\n"
+                   "subject_tag=\"[x]\\r\\nBcc: all@example.com\"\n") ==
+          "p.toml:4: subject_tag must be one line");
+    CHECK(error_of("[[rule]]\nid='a'\naction='strip'\n") ==
+          "p.toml:1: action strip needs an attachment condition");
+    CHECK(error_of("[[rule]]\nid='a'\naction='copy'\ncopy_to='nobody'\n") ==
+          "p.toml:1: copy_to \"nobody\" is not an address");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\ndirection='up'\n") ==
+          "p.toml:4: direction \"up\" is not inbound, outbound, internal or "
+          "both");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\nclient='300.1.1.1'\n") ==
+          "p.toml:4: \"300.1.1.1\" is not an address or network "
+          "(192.0.2.0/24)");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\nwords='../etc'\n") ==
+          "p.toml:4: words needs a list name (a file in the word list "
+          "folder, without '/' or '.')");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "attachment.size=3\n") ==
+          "p.toml:4: unknown attachment key \"size\"");
+}
+
+TEST_CASE("a pattern that would backtrack is linear under RE2") {
+    auto policy = read("[[rule]]\nid='a'\naction='reject'\n"
+                       "body='(a+)+$'\n");
+    REQUIRE(policy.ok());
+    std::string text(100000, 'a');
+    text += 'b';
+    CHECK_FALSE(RE2::PartialMatch(text, *policy->rules[0]->body[0].re));
+}
