@@ -72,3 +72,24 @@ TEST_CASE("the watcher swaps in a changed folder and keeps a working one") {
     CHECK(watcher.engine().signatures() == 4);
     fs::remove_all(dir);
 }
+
+TEST_CASE("a scan is an error, not clean, when the temporary folder goes") {
+    fs::path dir = temp_dir();
+    av::EngineSettings settings;
+    settings.tmp_dir = dir.string();
+    REQUIRE(av::check_tmp_dir(settings.tmp_dir).ok());
+    auto engine = av::Engine::load(signatures, settings);
+    REQUIRE(engine.ok());
+    fs::remove(dir);
+    auto found = (*engine)->scan("plain text", av::ScanMode::content);
+    REQUIRE_FALSE(found.ok());
+    CHECK(found.error().text().rfind(
+              "libclamav: Can't create temporary directory for scan: " +
+                  dir.string() + "/",
+              0) == 0);
+    auto missing = av::check_tmp_dir(dir.string());
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().text() ==
+          dir.string() +
+              ": cannot create a temporary folder: No such file or directory");
+}

@@ -5,7 +5,12 @@
 
 #include <clamav.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fmt/format.h>
 #include <mutex>
 
@@ -27,16 +32,27 @@ Error clam_error(std::string context, cl_error_t code) {
     return Error{std::move(context), cl_strerror(code), ExitCode::unavailable};
 }
 
-// libclamav would print its own lines on stderr; every failure it reports
-// also comes back as an error code, which av-scan turns into one line of
-// its own with the context the library lacks.
-void drop_message(cl_msg, const char*, const char*, void*) {}
+// The first error libclamav reported during the scan on this thread.
+thread_local std::string* scan_error = nullptr;
+
+// libclamav would print its own lines on stderr; av-scan writes one line
+// of its own with the context the library lacks. An error during a scan
+// is kept: libclamav 1.4 reports a scan whose temporary folder it could
+// not create as CL_CLEAN, and only this message tells the two apart.
+void keep_error(cl_msg severity, const char*, const char* message, void*) {
+    if (severity != CL_MSG_ERROR || !scan_error || !scan_error->empty())
+        return;
+    std::string_view text = message ? message : "unknown error";
+    while (!text.empty() && (text.back() == '\n' || text.back() == '.'))
+        text.remove_suffix(1);
+    *scan_error = text;
+}
 
 Status init_once() {
     static std::once_flag once;
     static cl_error_t result = CL_SUCCESS;
     std::call_once(once, [] {
-        cl_set_clcb_msg(drop_message);
+        cl_set_clcb_msg(keep_error);
         result = cl_init(CL_INIT_DEFAULT);
     });
     if (result != CL_SUCCESS)
@@ -151,18 +167,25 @@ Result<ScanResult> Engine::scan(std::string_view data, ScanMode mode) const {
     cl_scan_options options = scan_options(mode);
     const char* name = nullptr;
     unsigned long scanned = 0;
+    std::string error;
+    scan_error = &error;
     cl_error_t rc = cl_scanmap_callback(map, nullptr, &name, &scanned, engine_,
                                         &options, nullptr);
+    scan_error = nullptr;
     cl_fmap_close(map);
 
-    if (rc == CL_CLEAN)
-        return ScanResult{};
+    // A virus found is a verdict even if part of the scan failed; any
+    // other failure leaves the buffer unscanned, never clean.
     if (rc == CL_VIRUS) {
         std::string found = name ? name : "unknown";
         return ScanResult{classify(found), found};
     }
     if (is_limit_error(rc))
         return ScanResult{Outcome::scan_limit, cl_strerror(rc)};
+    if (rc == CL_CLEAN && error.empty())
+        return ScanResult{};
+    if (rc == CL_CLEAN)
+        return Error{"libclamav", error, ExitCode::temp_fail};
     return Error{"libclamav", cl_strerror(rc), ExitCode::temp_fail};
 }
 
@@ -187,7 +210,28 @@ Status Watcher::watch() {
     return {};
 }
 
+Status check_tmp_dir(const std::string& tmp_dir) {
+    std::string dir = tmp_dir;
+    if (dir.empty()) {
+        const char* env = std::getenv("TMPDIR");
+        dir = env && *env ? env : "/tmp";
+    }
+    // libclamav makes a folder here for every scan and, when it cannot,
+    // reports the scan clean: the same step is tried once up front.
+    std::string probe = dir + "/av-scan-probe.XXXXXX";
+    if (!::mkdtemp(probe.data()))
+        return Error{dir,
+                     fmt::format("cannot create a temporary folder: {}",
+                                 std::strerror(errno)),
+                     ExitCode::unavailable};
+    if (::rmdir(probe.c_str()) != 0)
+        return Error{probe, std::strerror(errno), ExitCode::unavailable};
+    return {};
+}
+
 Status Watcher::start() {
+    if (auto status = check_tmp_dir(settings_.tmp_dir); !status)
+        return status;
     // The folder is noted before loading so a change during the load is
     // seen by the next refresh rather than lost.
     if (auto status = watch(); !status)

@@ -78,6 +78,10 @@ private:
     unsigned signatures_ = 0;
 };
 
+/// Checks that a temporary folder can be made in tmp_dir, or in $TMPDIR
+/// or /tmp when it is empty, as libclamav does for every scan.
+Status check_tmp_dir(const std::string& tmp_dir);
+
 /// Keeps one engine warm and swaps in a new one when the folder changes.
 class Watcher {
 public:
@@ -86,7 +90,8 @@ public:
     Watcher(const Watcher&) = delete;
     Watcher& operator=(const Watcher&) = delete;
 
-    /// Loads the first engine; failure here is fatal for the caller.
+    /// Checks the temporary folder and loads the first engine; failure
+    /// here is fatal for the caller.
     Status start();
 
     /// Reloads when the folder changed since the last load. A failed

@@ -3,10 +3,13 @@
 #include "av_scan.hpp"
 
 #include "av_actions.hpp"
+#include "av_headers.hpp"
 #include "av_views.hpp"
 #include "core/log.hpp"
 #include "core/watchdog.hpp"
 #include "mail/verdict.hpp"
+
+#include <unistd.h>
 
 #include <chrono>
 #include <fmt/format.h>
@@ -204,6 +207,12 @@ void describe_scan(const Scan& scan, verdict::Verdict& verdict) {
         verdict.extra()["strict_error"] = scan.strict_error;
 }
 
+[[noreturn]] void exit_scan_timeout(const std::string& id, int timeout_ms) {
+    log::error(fmt::format("{}: scanning exceeded {} ms", id, timeout_ms));
+    // The stuck thread holds libclamav state: no destructor may run.
+    ::_exit(to_int(ExitCode::temp_fail));
+}
+
 class Handler {
 public:
     Handler(const Options& options, Watcher& watcher)
@@ -212,6 +221,7 @@ public:
     Result<filter::Outcome> operator()(stream::Record& record);
 
 private:
+    Result<filter::Outcome> judge(stream::Record& record);
     Policy decide(const Scan& scan) const;
     Status act(Policy policy, const Scan& scan, stream::Record& record,
                verdict::Verdict& verdict);
@@ -224,21 +234,31 @@ private:
 
     const Options& options_;
     Watcher& watcher_;
-    Watchdog watchdog_;
+    Watchdog parse_watchdog_;
+    Watchdog scan_watchdog_{exit_scan_timeout};
     int reloads_seen_ = 0;
 };
 
+// Parsing has the parse timeout to itself, as in mime-split: GMime can
+// loop forever on some input (shared case C21), and past every limit of
+// its own the watchdog ends the process with a tempfail. Scanning is
+// bounded by libclamav and the message's scan time; its own watchdog
+// only catches a scan that never returns.
 Result<Scan> Handler::scan_views(std::string_view message,
                                  const std::string& id) {
-    // GMime can loop forever on some input (shared case C21); past every
-    // limit of its own, the watchdog ends the process with a tempfail.
+    Scan scan;
+    {
+        WatchdogScope scope(parse_watchdog_, id,
+                            options_.common.limits.parse_timeout_ms);
+        scan = parse_message(message, options_.common.limits);
+    }
     uint32_t scan_ms = options_.engine.limits.max_scan_time_ms;
-    int timeout_ms =
-        options_.common.limits.parse_timeout_ms +
-        static_cast<int>(std::min<uint32_t>(scan_ms, 1u << 29)) * 2;
-    WatchdogScope scope(watchdog_, id, timeout_ms);
-    return scan_message(watcher_.engine(), message, options_.common.limits,
-                        scan_ms);
+    int timeout_ms = static_cast<int>(std::min<uint32_t>(scan_ms, 1u << 29));
+    WatchdogScope scope(scan_watchdog_, id, timeout_ms * 2);
+    auto scanned = scan_parsed(watcher_.engine(), message, scan_ms, scan);
+    if (!scanned)
+        return scanned.error();
+    return scan;
 }
 
 void Handler::refresh() {
@@ -332,12 +352,47 @@ Status Handler::act(Policy policy, const Scan& scan, stream::Record& record,
     return hold(record, verdict);
 }
 
+// A scan that failed says nothing about the message: it is retried
+// later, never passed as clean.
+filter::Outcome scan_failed(const stream::Record& record, const Error& error) {
+    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
+    verdict.escalate(verdict::Action::tempfail);
+    verdict.add_reason({"AV_SCAN_ERROR", 0, error.text()});
+    verdict.extra()["status"] = "error";
+    log::event(
+        record.id(), "av",
+        {{"status", "error"}, {"action", "tempfail"}, {"error", error.text()}});
+    return {verdict.to_json(), {{"X-Portcullis-AV", "error"}}};
+}
+
+std::vector<std::pair<std::string, std::string>> av_headers(const Scan& scan) {
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"X-Portcullis-AV", std::string(to_string(scan.outcome()))}};
+    // A name seen in several views or parts is one finding to the reader.
+    for (const Finding& f : scan.findings) {
+        std::pair<std::string, std::string> found{"X-Portcullis-AV-Found",
+                                                  f.result.name};
+        if (std::find(headers.begin(), headers.end(), found) == headers.end())
+            headers.push_back(std::move(found));
+    }
+    return headers;
+}
+
+// Planted copies go even when the message fails: a tempfail carries no
+// header of ours, and must not carry the sender's.
 Result<filter::Outcome> Handler::operator()(stream::Record& record) {
+    auto outcome = judge(record);
+    if (options_.common.form == filter::OutputForm::headers)
+        record.message = remove_av_headers(record.message);
+    return outcome;
+}
+
+Result<filter::Outcome> Handler::judge(stream::Record& record) {
     refresh();
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto found = scan_views(record.message, record.id());
     if (!found)
-        return found.error();
+        return scan_failed(record, found.error());
     const Scan& scan = *found;
     describe_scan(scan, verdict);
 
@@ -351,11 +406,7 @@ Result<filter::Outcome> Handler::operator()(stream::Record& record) {
                     {"policy", to_string(policy)},
                     {"action", verdict::to_string(verdict.action())}});
 
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"X-Portcullis-AV", std::string(to_string(scan.outcome()))}};
-    for (const Finding& f : scan.findings)
-        headers.emplace_back("X-Portcullis-AV-Found", f.result.name);
-    return filter::Outcome{verdict.to_json(), std::move(headers)};
+    return filter::Outcome{verdict.to_json(), av_headers(scan)};
 }
 
 } // namespace

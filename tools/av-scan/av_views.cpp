@@ -122,8 +122,7 @@ Outcome Scan::outcome() const {
     return worst;
 }
 
-Result<Scan> scan_message(const Engine& engine, std::string_view message,
-                          const Limits& limits, uint32_t scan_time_ms) {
+Scan parse_message(std::string_view message, const Limits& limits) {
     Scan scan;
     scan.lenient = mime::lenient::parse(message, limits);
     auto strict = mime::parse(message, limits);
@@ -131,7 +130,11 @@ Result<Scan> scan_message(const Engine& engine, std::string_view message,
         scan.strict = std::move(*strict);
     else
         scan.strict_error = strict.error().text();
+    return scan;
+}
 
+Status scan_parsed(const Engine& engine, std::string_view message,
+                   uint32_t scan_time_ms, Scan& scan) {
     auto raw = engine.scan(message, ScanMode::whole_message);
     if (!raw)
         return raw.error();
@@ -161,7 +164,7 @@ Result<Scan> scan_message(const Engine& engine, std::string_view message,
             scan.findings.push_back({*result, content.seen});
     }
     note_parse_limits(scan);
-    return scan;
+    return {};
 }
 
 } // namespace portcullis::av

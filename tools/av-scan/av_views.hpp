@@ -49,9 +49,12 @@ struct Scan {
     Outcome outcome() const;
 };
 
-/// Parses the message both ways and scans the raw bytes and every part;
-/// parts left when scan_time_ms has passed make a scan_limit finding.
-Result<Scan> scan_message(const Engine& engine, std::string_view message,
-                          const Limits& limits, uint32_t scan_time_ms);
+/// Parses the message both ways; nothing is scanned yet.
+Scan parse_message(std::string_view message, const Limits& limits);
+
+/// Scans the raw bytes and every part of both views into scan; parts
+/// left when scan_time_ms has passed make a scan_limit finding.
+Status scan_parsed(const Engine& engine, std::string_view message,
+                   uint32_t scan_time_ms, Scan& scan);
 
 } // namespace portcullis::av
