@@ -37,8 +37,11 @@ struct AttachmentFacts {
 /// The facts about one message, computed on first use.
 class MessageFacts {
 public:
+    /// Reads at most max_body_bytes of body text; a longer body raises
+    /// BODY_TEXT_TRUNCATED.
     MessageFacts(const stream::Record& record, const mime::Tree& tree,
-                 const attachment::ArchiveLimits& archive_limits);
+                 const attachment::ArchiveLimits& archive_limits,
+                 size_t max_body_bytes);
 
     /// Returns the envelope, guessed from headers for a plain file.
     const mail::Envelope& envelope() const { return envelope_; }
@@ -76,6 +79,7 @@ private:
 
     const mime::Tree& tree_;
     attachment::ArchiveLimits archive_limits_;
+    size_t max_body_bytes_;
     mail::Envelope envelope_;
     std::string client_ip_;
     std::vector<std::string> anomalies_;

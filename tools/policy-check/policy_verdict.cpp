@@ -257,7 +257,7 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
         verdict.escalate(Action::quarantine);
         return filter::Outcome{verdict.to_json(), {}};
     }
-    policy::MessageFacts facts(record, *tree, archive_limits_);
+    policy::MessageFacts facts(record, *tree, archive_limits_, max_body_bytes_);
     auto judgement = judge(facts);
     if (!judgement)
         return judgement.error();
