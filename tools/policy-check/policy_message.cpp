@@ -181,6 +181,9 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     AttachmentFacts facts;
     facts.part = part.path;
     facts.shown_name = printable(part.display_name());
+    // XXX: a part keeps one reading of a repeated filename or name
+    // parameter, so a second name is never judged; the default policy
+    // holds MIME_DUPLICATE_PARAMETER instead.
     for (const std::string* name : {&part.filename, &part.name}) {
         if (!name->empty())
             facts.names.push_back(attachment::examine_name(*name));
