@@ -137,6 +137,7 @@ const std::string& MessageFacts::body_text() {
             add_unique(anomalies_, "ZERO_WIDTH_CHARS");
         if (text.lookalike_words)
             add_unique(anomalies_, "LOOKALIKE_CHARS");
+        body_truncated_ = text.truncated;
         if (text.truncated)
             add_unique(anomalies_, "BODY_TEXT_TRUNCATED");
     }

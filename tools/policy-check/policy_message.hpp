@@ -66,6 +66,9 @@ public:
     /// attachments are examined first, as some findings come from them.
     const std::vector<std::string>& anomalies();
 
+    /// Returns true when body text was read and stopped at the limit.
+    bool body_truncated() const { return body_truncated_; }
+
     /// Returns the client address from the envelope, or empty.
     const std::string& client_ip() const { return client_ip_; }
 
@@ -86,6 +89,7 @@ private:
     std::map<std::string, std::vector<std::string>> addresses_;
     std::map<std::string, std::string> headers_;
     std::optional<std::string> body_;
+    bool body_truncated_ = false;
     std::optional<Words> words_;
     std::optional<std::vector<AttachmentFacts>> attachments_;
 };
