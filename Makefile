@@ -21,7 +21,7 @@ CORPUS = $(CACHE)/corpus
 CORPUS_GROUPS = easy-ham-1 easy-ham-2 hard-ham-1 spam-1 spam-2
 
 .PHONY: all deps build build-asan test test-asan format-check format demo \
-	corpus bench install clean
+	corpus bench bench-deps bench-spam install clean
 
 all: build
 
@@ -80,8 +80,23 @@ $(CORPUS)/.complete:
 demo: build corpus
 	bash tests/demo/run.sh $(BUILD) $(CORPUS) $(CACHE)/demo
 
-bench: build corpus
+# The peers the benchmarks measure beside our tools: SpamAssassin
+# (spamd/spamc), bogofilter, clamscan.
+BENCH_PACKAGES = spamassassin spamc spamd bogofilter clamav jq python3
+
+bench-deps:
+	@missing=""; for p in $(BENCH_PACKAGES); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+bench: build corpus bench-deps
 	bash tests/bench/run.sh $(BUILD) $(CORPUS)
+
+bench-spam: build corpus bench-deps
+	bash tests/bench/spam_score_bench.sh $(BUILD) $(CORPUS)
 
 # The share folder's path is compiled in, so the build follows PREFIX.
 install: deps

@@ -5,6 +5,7 @@
 
 #include "core/log.hpp"
 #include "core/progress.hpp"
+#include "core/watchdog.hpp"
 #include "mail/header_edit.hpp"
 
 #include <signal.h>
@@ -201,6 +202,12 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     log::set_json(options.log_json);
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
     Output out;
+    // Every filter parses hostile input, so every filter runs under the
+    // deadline. The records already finished are written before the exit.
+    Watchdog watchdog([&out](const std::string& id, int timeout_ms) {
+        out.flush();
+        Watchdog::exit_tempfail(id, timeout_ms);
+    });
     Progress progress(options.progress);
     bool interactive = options.inputs.empty() ||
                        std::find(options.inputs.begin(), options.inputs.end(),
@@ -227,7 +234,11 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             break;
         stream::Record& record = **next;
 
+        std::optional<WatchdogScope> deadline;
+        deadline.emplace(watchdog, record.id(),
+                         options.limits.parse_timeout_ms);
         auto outcome = handle_guarded(handler, record);
+        deadline.reset();
         if (!outcome) {
             log::event(record.id(), "filter",
                        {{"error", outcome.error().text()}});

@@ -337,17 +337,26 @@ void add_embedded(WalkState& state, size_t parent_index) {
         std::max(0, state.limits.mime_parts - state.part_count));
     std::vector<EmbeddedFile> files;
     Origin origin = Origin::uuencode;
+    // One file more than the budget is asked for, so reaching the part
+    // limit inside a text or TNEF part is seen and flagged, never silent.
     if (is_text_body(parent) && may_hold_uuencoded(parent.decoded)) {
-        files = find_uuencoded(parent.decoded, budget);
+        files = find_uuencoded(parent.decoded, budget + 1);
     } else if (is_tnef_part(parent)) {
         origin = Origin::tnef;
         auto contents =
-            unpack_tnef(parent.decoded, budget, state.limits.decoded_bytes);
+            unpack_tnef(parent.decoded, budget + 1, state.limits.decoded_bytes);
         if (!contents)
             return;
         for (const std::string& problem : contents->problems)
             add_anomaly(state.tree, &parent, "TNEF_MALFORMED", problem);
         files = std::move(contents->files);
+    }
+    if (files.size() > budget) {
+        files.resize(budget);
+        if (!state.tree.has_anomaly("MIME_TOO_MANY_PARTS"))
+            add_anomaly(state.tree, nullptr, "MIME_TOO_MANY_PARTS",
+                        fmt::format("limit {}", state.limits.mime_parts));
+        state.tree.limit_hit = true;
     }
     std::vector<Part> children;
     for (size_t i = 0; i < files.size(); ++i)

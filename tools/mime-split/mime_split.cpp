@@ -6,7 +6,6 @@
 
 #include "core/digest.hpp"
 #include "core/log.hpp"
-#include "core/watchdog.hpp"
 #include "mail/filename.hpp"
 #include "mail/verdict.hpp"
 
@@ -178,10 +177,7 @@ ExitCode run(const Options& options) {
         }
         dir.emplace(std::move(*opened));
     }
-    Watchdog watchdog;
-    int timeout_ms = options.common.limits.parse_timeout_ms;
     return filter::run(options.common, tool_name, [&](stream::Record& record) {
-        WatchdogScope scope(watchdog, record.id(), timeout_ms);
         return handle(options, record, dir ? &*dir : nullptr);
     });
 }

@@ -5,6 +5,7 @@
 
 #include "core/log.hpp"
 #include "core/sqlite_store.hpp"
+#include "mail/envelope.hpp"
 #include "mail/header_edit.hpp"
 #include "mail/verdict.hpp"
 #include "spam_score_analysis.hpp"
@@ -139,10 +140,11 @@ Result<Score> Engine::score(std::string_view message) const {
     Score score;
     std::set<std::string> builtins = builtin_tests(*analysis);
     if (store_ && options_.use_bayes) {
-        auto p = bayes_probability(
-            *store_,
-            token_hashes(analysis->tree, analysis->text, analysis->uris),
-            bayes_settings_);
+        auto p = bayes_probability(*store_,
+                                   token_hashes(analysis->tree,
+                                                analysis->decoded_headers,
+                                                analysis->text, analysis->uris),
+                                   bayes_settings_);
         if (!p)
             return p.error();
         score.bayes = *p;
@@ -161,15 +163,17 @@ Result<Score> Engine::score(std::string_view message) const {
     for (const Hit& hit : score.hits)
         score.total += hit.score;
     score.total = std::round(score.total * 1000) / 1000;
-    score.from_address =
-        address_of(text::decode_header(analysis->tree.header("From")));
+    // Two From headers name no one sender: lists must not match either.
+    if (analysis->tree.header_all("From").size() == 1)
+        score.from_address =
+            address_of(text::decode_header(analysis->tree.header("From")));
     score.body_truncated = analysis->text.truncated;
     return score;
 }
 
 Result<verdict::Action> Engine::judge(const Score& score, std::string_view rcpt,
                                       std::string_view client_ip,
-                                      std::string_view mail_from,
+                                      std::optional<std::string> mail_from,
                                       std::vector<Hit>& list_hits) {
     auto layers = hierarchy_.layers(rcpt);
     if (!layers)
@@ -194,7 +198,8 @@ Result<verdict::Action> Engine::judge(const Score& score, std::string_view rcpt,
     double total = score.total;
     auto blocked = Hierarchy::list_union(*layers, "block_senders");
     auto blocked_clients = Hierarchy::list_union(*layers, "block_clients");
-    if (listed(blocked, score.from_address) || listed(blocked, mail_from) ||
+    if (listed(blocked, score.from_address) ||
+        (mail_from && listed(blocked, *mail_from)) ||
         listed(blocked_clients, client_ip)) {
         total += list_weight;
         list_hits.push_back({"BLOCKLISTED", list_weight,
@@ -204,9 +209,14 @@ Result<verdict::Action> Engine::judge(const Score& score, std::string_view rcpt,
     auto allowed_clients = Hierarchy::loosening_list(*layers, "allow_clients");
     log_refused(rcpt, allowed.refused);
     // A forged From alone must not pass the allow list: when the envelope
-    // sender is known it has to be listed too.
-    bool sender_ok = listed(allowed.value, score.from_address) &&
-                     (mail_from.empty() || listed(allowed.value, mail_from));
+    // sender is known it has to be listed too, and the null sender <>
+    // never is. Two From headers make the From address meaningless.
+    bool ambiguous_from =
+        std::any_of(score.hits.begin(), score.hits.end(),
+                    [](const Hit& hit) { return hit.name == "MULTIPLE_FROM"; });
+    bool sender_ok = !ambiguous_from &&
+                     listed(allowed.value, score.from_address) &&
+                     (!mail_from || listed(allowed.value, *mail_from));
     if (sender_ok || listed(allowed_clients.value, client_ip)) {
         total -= list_weight;
         list_hits.push_back({"ALLOWLISTED", -list_weight,
@@ -222,30 +232,35 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
         verdict.add_reason({"MIME_PARSE_FAILED", 0, score.error().text()});
         return filter::Outcome{verdict.to_json(), {}};
     }
-    const auto& envelope = record.envelope;
-    std::string mail_from = envelope.value("mail_from", "");
+    // A plain file has no envelope: recipients and sender are guessed
+    // from its headers, and the verdict says so.
+    mail::Envelope envelope =
+        mail::read_envelope(record.envelope, record.message);
     std::string client_ip;
-    if (envelope.contains("client") && envelope["client"].is_object())
-        client_ip = envelope["client"].value("ip", "");
+    if (record.envelope.contains("client") &&
+        record.envelope["client"].is_object())
+        client_ip = record.envelope["client"].value("ip", "");
+    // A guessed sender is only as trustworthy as the From header, so it
+    // counts as unknown; an envelope's sender, even <>, is known.
+    std::optional<std::string> mail_from;
+    if (!envelope.mail_from_guessed)
+        mail_from = envelope.mail_from;
 
     std::vector<Hit> list_hits;
     auto action = judge(*score, "", client_ip, mail_from, list_hits);
     if (!action)
         return action.error();
     verdict.escalate(*action);
-    if (envelope.contains("rcpt") && envelope["rcpt"].is_array()) {
-        for (const auto& rcpt : envelope["rcpt"]) {
-            if (!rcpt.is_string())
-                continue;
-            std::vector<Hit> ignored;
-            auto mine = judge(*score, rcpt.get<std::string>(), client_ip,
-                              mail_from, ignored);
-            if (!mine)
-                return mine.error();
-            if (*mine != *action)
-                verdict.set_rcpt_action(rcpt.get<std::string>(), *mine);
-        }
+    for (const std::string& rcpt : envelope.rcpt) {
+        std::vector<Hit> ignored;
+        auto mine = judge(*score, rcpt, client_ip, mail_from, ignored);
+        if (!mine)
+            return mine.error();
+        if (*mine != *action)
+            verdict.set_rcpt_action(rcpt, *mine);
     }
+    if (envelope.rcpt_guessed)
+        verdict.extra()["envelope_guessed"] = true;
 
     double total = score->total;
     for (const Hit& hit : list_hits)

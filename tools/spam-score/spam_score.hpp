@@ -84,7 +84,7 @@ private:
                  verdict::Action action);
     Result<verdict::Action> judge(const Score& score, std::string_view rcpt,
                                   std::string_view client_ip,
-                                  std::string_view mail_from,
+                                  std::optional<std::string> mail_from,
                                   std::vector<Hit>& list_hits);
 
     const Options& options_;

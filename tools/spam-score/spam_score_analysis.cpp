@@ -3,6 +3,8 @@
 // headers from an earlier pass are never read.
 #include "spam_score_analysis.hpp"
 
+#include "mail/address.hpp"
+
 #include <strings.h>
 
 #include <algorithm>
@@ -22,10 +24,12 @@ bool is_own_header(std::string_view name) {
     return name.size() >= 6 && strncasecmp(name.data(), "x-spam", 6) == 0;
 }
 
-std::string join_header(const mime::Tree& tree, std::string_view name,
+std::string join_header(const Analysis& a, std::string_view name,
                         std::string_view modifier, bool& present) {
+    const mime::Tree& tree = a.tree;
     std::string out;
-    for (const mime::Header& h : tree.headers) {
+    for (size_t i = 0; i < tree.headers.size(); ++i) {
+        const mime::Header& h = tree.headers[i];
         if (h.name.size() != name.size() ||
             strncasecmp(h.name.data(), name.data(), name.size()) != 0)
             continue;
@@ -35,23 +39,24 @@ std::string join_header(const mime::Tree& tree, std::string_view name,
         if (modifier == "raw")
             out += h.value;
         else if (modifier == "addr")
-            out += address_of(text::decode_header(h.value));
+            out += address_of(a.decoded_headers[i]);
         else if (modifier == "name")
-            out += display_name_of(text::decode_header(h.value));
+            out += display_name_of(a.decoded_headers[i]);
         else
-            out += text::decode_header(h.value);
+            out += a.decoded_headers[i];
     }
     return out;
 }
 
-std::string all_headers(const mime::Tree& tree) {
+std::string all_headers(const Analysis& a) {
     std::string out;
-    for (const mime::Header& h : tree.headers) {
+    for (size_t i = 0; i < a.tree.headers.size(); ++i) {
+        const mime::Header& h = a.tree.headers[i];
         if (is_own_header(h.name))
             continue;
         out += h.name;
         out += ": ";
-        out += text::decode_header(h.value);
+        out += a.decoded_headers[i];
         out += '\n';
     }
     return out;
@@ -59,7 +64,7 @@ std::string all_headers(const mime::Tree& tree) {
 
 // Fills one selector; absent headers stay absent so [if-unset] and
 // exists: can tell them from empty ones.
-void add_selector(MessageView& view, const mime::Tree& tree,
+void add_selector(MessageView& view, const Analysis& tree,
                   const std::string& selector) {
     bool present = false;
     std::string value;
@@ -99,18 +104,10 @@ bool has_lookalike_link(const std::vector<uri::Uri>& uris) {
 // A display name that holds an address of another domain than the real
 // sender's is what a reader takes for the sender.
 bool display_name_spoofs(const mime::Tree& tree) {
-    std::string from = text::decode_header(tree.header("From"));
-    std::string name = display_name_of(from);
-    std::string address = address_of(from);
-    size_t at_name = name.find('@');
-    size_t at_address = address.rfind('@');
-    if (at_name == std::string::npos || at_address == std::string::npos)
-        return false;
-    std::string shown = lower(address_of(name));
-    size_t at_shown = shown.rfind('@');
-    if (at_shown == std::string::npos)
-        return false;
-    return shown.substr(at_shown + 1) != address.substr(at_address + 1);
+    auto mailbox =
+        mail::parse_mailbox(text::decode_header(tree.header("From")));
+    return mailbox &&
+           mail::display_name_spoof(mailbox->display_name, mailbox->address());
 }
 
 } // namespace
@@ -156,6 +153,8 @@ Result<Analysis> analyse(std::string_view message, const Limits& limits,
         return tree.error();
     Analysis out;
     out.tree = std::move(*tree);
+    for (const mime::Header& h : out.tree.headers)
+        out.decoded_headers.push_back(text::decode_header(h.value));
     out.text = text::extract(out.tree, max_body_bytes);
     out.uris = uri::collect(out.text);
     if (!out.text.truncated)
@@ -179,7 +178,7 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
                       size_t max_body_bytes) {
     MessageView view;
     for (const std::string& selector : selectors)
-        add_selector(view, analysis.tree, selector);
+        add_selector(view, analysis, selector);
     view.body = analysis.text.subject + "\n" + analysis.text.body;
     view.rawbody = analysis.text.raw_body;
     message = mime::skip_from_line(message);

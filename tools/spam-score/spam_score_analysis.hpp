@@ -21,6 +21,7 @@ struct Analysis {
     mime::Tree tree;
     text::MessageText text;
     std::vector<uri::Uri> uris;
+    std::vector<std::string> decoded_headers; ///< tree.headers, decoded
 };
 
 /// Parses a message and extracts its text (body read up to the cap) and

@@ -62,8 +62,11 @@ std::string word_token(const std::string& word) {
 
 void add_words(std::vector<std::string>& out, std::string_view prefix,
                std::string_view text, size_t limit) {
-    for (const std::string& word : words(text, limit))
-        out.push_back(fmt::format("{}{}", prefix, word_token(word)));
+    for (const std::string& word : words(text, limit)) {
+        std::string token(prefix);
+        token += word_token(word);
+        out.push_back(std::move(token));
+    }
 }
 
 void add_address(std::vector<std::string>& out, std::string_view name,
@@ -109,8 +112,10 @@ void add_received(std::vector<std::string>& out, std::string_view value) {
     }
 }
 
-void add_headers(std::vector<std::string>& out, const mime::Tree& tree) {
-    for (const mime::Header& header : tree.headers) {
+void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
+                 const std::vector<std::string>& decoded) {
+    for (size_t i = 0; i < tree.headers.size(); ++i) {
+        const mime::Header& header = tree.headers[i];
         std::string name = lower(header.name);
         if (name == "received") {
             add_received(out, header.value);
@@ -119,7 +124,7 @@ void add_headers(std::vector<std::string>& out, const mime::Tree& tree) {
         if (skipped_header(name) || name == "subject")
             continue;
         out.push_back("HN:" + name);
-        std::string value = text::decode_header(header.value);
+        const std::string& value = decoded[i];
         if (name == "to" || name == "cc") {
             add_address(out, name, value, false);
             continue;
@@ -180,8 +185,14 @@ void add_body(std::vector<std::string>& out, const text::MessageText& text) {
     for (size_t i = 0; i < body.size(); ++i) {
         out.push_back(word_token(body[i]));
         if (i + 1 < body.size() && body[i].size() <= 30 &&
-            body[i + 1].size() <= 30)
-            out.push_back(body[i] + ' ' + body[i + 1]);
+            body[i + 1].size() <= 30) {
+            std::string pair;
+            pair.reserve(body[i].size() + body[i + 1].size() + 1);
+            pair += body[i];
+            pair += ' ';
+            pair += body[i + 1];
+            out.push_back(std::move(pair));
+        }
     }
 }
 
@@ -210,11 +221,12 @@ uint64_t token_hash(std::string_view token) {
 }
 
 std::vector<std::string> tokenize(const mime::Tree& tree,
+                                  const std::vector<std::string>& decoded,
                                   const text::MessageText& text,
                                   const std::vector<uri::Uri>& uris) {
     std::vector<std::string> out;
     out.reserve(4096);
-    add_headers(out, tree);
+    add_headers(out, tree, decoded);
     add_uris(out, uris);
     add_structure(out, tree, text);
     add_body(out, text);
@@ -224,10 +236,11 @@ std::vector<std::string> tokenize(const mime::Tree& tree,
 }
 
 std::vector<uint64_t> token_hashes(const mime::Tree& tree,
+                                   const std::vector<std::string>& decoded,
                                    const text::MessageText& text,
                                    const std::vector<uri::Uri>& uris) {
     std::vector<uint64_t> out;
-    for (const std::string& token : tokenize(tree, text, uris))
+    for (const std::string& token : tokenize(tree, decoded, text, uris))
         out.push_back(token_hash(token));
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());

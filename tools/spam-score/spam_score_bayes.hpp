@@ -19,13 +19,16 @@ namespace portcullis::spam_score {
 /// Returns the stable 64-bit hash a token is stored under.
 uint64_t token_hash(std::string_view token);
 
-/// Returns the tokens of a message, each once, as strings.
+/// Returns the tokens of a message, each once, as strings; decoded
+/// holds the decoded value of each of tree.headers.
 std::vector<std::string> tokenize(const mime::Tree& tree,
+                                  const std::vector<std::string>& decoded,
                                   const text::MessageText& text,
                                   const std::vector<uri::Uri>& uris);
 
 /// Returns the hashes of tokenize(), sorted, each once.
 std::vector<uint64_t> token_hashes(const mime::Tree& tree,
+                                   const std::vector<std::string>& decoded,
                                    const text::MessageText& text,
                                    const std::vector<uri::Uri>& uris);
 

@@ -35,7 +35,8 @@ Result<Learned> prepare(const Options& options, std::string_view message) {
     if (!analysis)
         return analysis.error();
     Learned out;
-    out.tokens = token_hashes(analysis->tree, analysis->text, analysis->uris);
+    out.tokens = token_hashes(analysis->tree, analysis->decoded_headers,
+                              analysis->text, analysis->uris);
     out.digest = digest::sha256_hex(
         std::string_view(reinterpret_cast<const char*>(out.tokens.data()),
                          out.tokens.size() * sizeof(uint64_t)));

@@ -370,6 +370,9 @@ double RuleSet::score_of(const Rule& rule) const {
     if (rule.score)
         return *rule.score;
     // SpamAssassin's conventions: sub-rules count for nothing, others 1.
+    // A built-in test counts only once a rule file gives it a score.
+    if (rule.kind == RuleKind::builtin)
+        return 0;
     return rule.name.rfind("__", 0) == 0 ? 0 : 1.0;
 }
 

@@ -1,0 +1,361 @@
+// spam-score end to end without a process: exact scores of hand-made
+// messages, rules RE2 cannot run, the built-in tests on the shared spam
+// cases, learning and forgetting in a real SQLite file, and thresholds
+// that a lower level may or may not change.
+#include "core/sqlite_store.hpp"
+#include "spam_score.hpp"
+#include "spam_score_analysis.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace portcullis;
+using namespace portcullis::spam_score;
+
+namespace {
+
+const std::string cases = std::string(PORTCULLIS_TEST_DIR) + "/spam-score/";
+const std::string default_rules =
+    std::string(PORTCULLIS_TEST_DIR) + "/../share/rules";
+
+std::string read_case(const std::string& name) {
+    std::ifstream in(cases + name, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+// A fresh folder, removed at scope end.
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char name[] = "/tmp/spam-score-test-XXXXXX";
+        REQUIRE(::mkdtemp(name) != nullptr);
+        path = name;
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+std::unique_ptr<Engine> open_engine(const Options& options,
+                                    const config::Config& config) {
+    auto engine = Engine::open(options, config);
+    REQUIRE(engine.ok());
+    return std::move(*engine);
+}
+
+Options options_with(const std::string& rules, const std::string& state) {
+    Options options;
+    options.rules_dir = rules;
+    options.common.state_dir = state;
+    return options;
+}
+
+bool fired(const Score& score, const std::string& name) {
+    for (const Hit& hit : score.hits)
+        if (hit.name == name)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("a hand-made message scores exactly the sum of its rules") {
+    TempDir state;
+    Options options = options_with(cases + "rules", state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("click.eml"));
+    REQUIRE(score.ok());
+    CHECK(score->total == Approx(4.625).margin(1e-9));
+    REQUIRE(score->hits.size() == 5);
+    CHECK(score->hits[0].name == "T_URI_BIZ");
+    CHECK(score->hits[0].score == 2.0);
+    CHECK(score->hits[1].name == "T_CLICK");
+    CHECK(score->hits[1].description == "Asks to click");
+    CHECK(fired(*score, "T_META"));
+    CHECK(fired(*score, "T_SUBJ_CAPS"));
+    CHECK(fired(*score, "T_FULL"));
+}
+
+TEST_CASE("a meta rule does not fire when its negated part is present") {
+    TempDir state;
+    Options options = options_with(cases + "rules", state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    std::string message = read_case("click.eml");
+    message.insert(0, "X-Mailer: Test 1.0\n");
+    auto score = engine->score(message);
+    REQUIRE(score.ok());
+    CHECK(!fired(*score, "T_META"));
+    CHECK(score->total == Approx(3.875).margin(1e-9));
+}
+
+TEST_CASE("rules re2 cannot run are reported with file and line") {
+    RuleSet rules;
+    rules.load_path(cases + "rules/test.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 2);
+    CHECK(rules.problems()[0].where == cases + "rules/test.cf:14");
+    CHECK(rules.problems()[0].message ==
+          "T_EVAL: eval rules are not supported");
+    CHECK(rules.problems()[1].where == cases + "rules/test.cf:12");
+    CHECK(rules.problems()[1].message.rfind(
+              "T_LOOKAHEAD: RE2 cannot run this pattern: ", 0) == 0);
+    CHECK(rules.find("T_LOOKAHEAD") != nullptr);
+    CHECK(rules.size() == 6);
+}
+
+TEST_CASE("spamassassin regex syntax is read with its flags") {
+    RuleSet rules;
+    rules.load_text("body A m{fr\\s*ee}i\n"
+                    "body B /a b c/x\n"
+                    "score A 1 2 3.5 4\n"
+                    "header C From:addr =~ /\\@evil\\.example$/\n",
+                    "inline.cf");
+    rules.compile();
+    CHECK(rules.problems().empty());
+    MessageView view;
+    view.body = "FR EE abc";
+    view.headers["from:addr"] = "x@evil.example";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 3);
+    CHECK(hits[0].name == "A");
+    CHECK(hits[0].score == 3.5); // the Bayes-on, network-off score set
+}
+
+TEST_CASE("zero-width characters fire their built-in test") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("zero-width.eml"));
+    REQUIRE(score.ok());
+    CHECK(fired(*score, "ZERO_WIDTH_CHARS"));
+}
+
+TEST_CASE("a link whose text names another site is a look-alike link") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("lookalike-link.eml"));
+    REQUIRE(score.ok());
+    CHECK(fired(*score, "LOOKALIKE_LINK"));
+    auto ham = engine->score(read_case("plain-ham.eml"));
+    REQUIRE(ham.ok());
+    CHECK(!fired(*ham, "LOOKALIKE_LINK"));
+    CHECK(ham->total < 1.0);
+}
+
+TEST_CASE("an address of another domain in the display name is a spoof") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("displayname-spoof.eml"));
+    REQUIRE(score.ok());
+    CHECK(fired(*score, "FROM_DISPLAYNAME_SPOOF"));
+    CHECK(score->from_address == "ceo.office@mailer.example.org");
+}
+
+TEST_CASE("two from headers fire multiple_from") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("duplicate-from.eml"));
+    REQUIRE(score.ok());
+    CHECK(fired(*score, "MULTIPLE_FROM"));
+}
+
+TEST_CASE("learning a message twice counts once and forgetting undoes it") {
+    TempDir state;
+    auto store = state::SqliteStore::open(state.path + "/s.sqlite", false);
+    REQUIRE(store.ok());
+    std::vector<uint64_t> tokens = {1, 2, 3};
+    REQUIRE((*store)->learn("d1", true, tokens).ok());
+    auto before = (*store)->learned_as("d1");
+    REQUIRE(before.ok());
+    CHECK(before->value_or(false));
+    auto counts = (*store)->lookup(std::vector<uint64_t>{2, 9});
+    REQUIRE(counts.ok());
+    CHECK((*counts)[0].spam == 1);
+    CHECK((*counts)[1].spam == 0);
+    REQUIRE((*store)->unlearn("d1", true, tokens).ok());
+    auto totals = (*store)->totals();
+    REQUIRE(totals.ok());
+    CHECK(totals->spam == 0);
+    CHECK(!(*(*store)->learned_as("d1")).has_value());
+}
+
+TEST_CASE("learn through the tool counts a repeated message once") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    options.common.inputs = {cases + "plain-ham.eml", cases + "plain-ham.eml"};
+    config::Config config;
+    LearnOptions learn_options;
+    learn_options.ham = true;
+    CHECK(learn(options, config, learn_options) == ExitCode::ok);
+    auto store =
+        state::SqliteStore::open(state.path + "/spam-score.sqlite", true);
+    REQUIRE(store.ok());
+    auto totals = (*store)->totals();
+    REQUIRE(totals.ok());
+    CHECK(totals->ham == 1);
+
+    learn_options.forget = true;
+    CHECK(learn(options, config, learn_options) == ExitCode::ok);
+    CHECK((*store)->totals()->ham == 0);
+}
+
+TEST_CASE("a reported spam is recognised in a later variant") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    std::string spam =
+        "From: a@example.biz\nSubject: offer 1\n\nDear friend, we offer "
+        "the best prices on watches and bags from our warehouse in the city, "
+        "order today and pay only 19 dollars for shipping to your door, "
+        "visit our shop and see the new collection of the season now.\n";
+    std::string variant = spam;
+    variant.replace(variant.find("19"), 2, "27");
+    variant.replace(variant.find("offer 1"), 7, "offer 2");
+    std::ofstream(state.path + "/spam.eml") << spam;
+    options.common.inputs = {state.path + "/spam.eml"};
+    config::Config config;
+    LearnOptions learn_options;
+    learn_options.spam = true;
+    REQUIRE(learn(options, config, learn_options) == ExitCode::ok);
+
+    auto engine = open_engine(options, config);
+    auto score = engine->score(variant);
+    REQUIRE(score.ok());
+    REQUIRE(score->fuzzy.has_value());
+    CHECK(score->fuzzy->similarity >= 0.5);
+
+    learn_options.spam = false;
+    learn_options.ham = true;
+    REQUIRE(learn(options, config, learn_options) == ExitCode::ok);
+    auto after = open_engine(options, config)->score(variant);
+    REQUIRE(after.ok());
+    CHECK(!after->fuzzy.has_value());
+}
+
+TEST_CASE("bands pick the most severe action a score reaches") {
+    Bands bands;
+    bands.tag = 5;
+    bands.quarantine = 10;
+    bands.reject = 20;
+    CHECK(band_action(bands, 4.9) == verdict::Action::pass);
+    CHECK(band_action(bands, 5.0) == verdict::Action::tag);
+    CHECK(band_action(bands, 12) == verdict::Action::quarantine);
+    CHECK(band_action(bands, 25) == verdict::Action::reject);
+}
+
+TEST_CASE("x-spam headers are written as spamassassin writes them") {
+    Score score;
+    score.total = 7.25;
+    score.hits = {{"BAYES_99", 4.0, ""}, {"BODY_PHARMA", 1.5, ""}};
+    auto headers = spam_headers(score, 5.0, true);
+    REQUIRE(headers.size() == 4);
+    CHECK(headers[0].second == "YES");
+    CHECK(headers[1].second == "7.2");
+    CHECK(headers[2].second == "*******");
+    CHECK(headers[3].second ==
+          "Yes, score=7.2 required=5.0 "
+          "tests=BAYES_99,BODY_PHARMA version=portcullis-" +
+              std::string(PORTCULLIS_VERSION));
+}
+
+TEST_CASE("a forged x-spam-flag is removed and the subject is tagged") {
+    std::string message = "X-Spam-Flag: NO\nX-Spam-Status: No,\n tests=none\n"
+                          "Subject: hello\n\nbody\n";
+    std::string clean = strip_spam_headers(message);
+    CHECK(clean == "Subject: hello\n\nbody\n");
+    CHECK(tag_subject(clean, "[SPAM]") == "Subject: [SPAM] hello\n\nbody\n");
+}
+
+TEST_CASE("a user cannot loosen a locked spam threshold") {
+    TempDir dir;
+    std::filesystem::create_directory(dir.path + "/domains");
+    std::ofstream(dir.path + "/portcullis.toml")
+        << "[spam-score]\nthresholds.tag = 3.0\nthresholds.reject = 4.0\n"
+           "locked = [\"thresholds.reject\"]\n"
+           "allow_looser = [\"thresholds.tag\"]\n";
+    std::ofstream(dir.path + "/domains/example.net.toml")
+        << "[spam-score]\nthresholds.tag = 2.0\n"
+           "allow_looser = [\"thresholds.tag\"]\n"
+           "[users.\"bob@example.net\".spam-score]\n"
+           "thresholds.tag = 100.0\nthresholds.reject = 100.0\n"
+           "[users.\"carol@example.net\".spam-score]\n"
+           "thresholds.tag = 100.0\n";
+    auto config = config::load(dir.path + "/portcullis.toml", true);
+    REQUIRE(config.ok());
+    Options options = options_with(cases + "rules", dir.path + "/state");
+    options.common.form = filter::OutputForm::json;
+    auto engine = open_engine(options, *config);
+
+    stream::Record record;
+    record.message = read_case("click.eml"); // scores 4.625
+    record.envelope["rcpt"] = {"bob@example.net", "carol@example.net",
+                               "dave@example.org"};
+    auto outcome = engine->handle(record);
+    REQUIRE(outcome.ok());
+    const auto& verdict = outcome->verdict;
+    CHECK(verdict["action"] == "reject");
+    // Bob's looser reject threshold is refused: it is locked.
+    CHECK(!verdict["rcpt"].contains("bob@example.net"));
+    // Carol may loosen her tag threshold, but reject still applies.
+    CHECK(!verdict["rcpt"].contains("carol@example.net"));
+    CHECK(!verdict["rcpt"].contains("dave@example.org"));
+}
+
+TEST_CASE("a user may loosen a spam threshold the level above allows") {
+    TempDir dir;
+    std::filesystem::create_directory(dir.path + "/domains");
+    std::ofstream(dir.path + "/portcullis.toml")
+        << "[spam-score]\nthresholds.tag = 4.0\n"
+           "allow_looser = [\"thresholds.tag\"]\n";
+    std::ofstream(dir.path + "/domains/example.net.toml")
+        << "[spam-score]\nallow_looser = [\"thresholds.tag\"]\n"
+           "[users.\"carol@example.net\".spam-score]\n"
+           "thresholds.tag = 10.0\n"
+           "[users.\"erin@example.net\".spam-score]\n"
+           "thresholds.tag = 1.0\n";
+    auto config = config::load(dir.path + "/portcullis.toml", true);
+    REQUIRE(config.ok());
+    Options options = options_with(cases + "rules", dir.path + "/state");
+    options.common.form = filter::OutputForm::json;
+    auto engine = open_engine(options, *config);
+
+    stream::Record record;
+    record.message = read_case("click.eml");
+    record.envelope["rcpt"] = {"carol@example.net", "erin@example.net"};
+    auto outcome = engine->handle(record);
+    REQUIRE(outcome.ok());
+    const auto& verdict = outcome->verdict;
+    CHECK(verdict["action"] == "tag");
+    CHECK(verdict["rcpt"]["carol@example.net"]["action"] == "pass");
+    CHECK(!verdict["rcpt"].contains("erin@example.net"));
+}
+
+TEST_CASE("a blocked sender is judged spam and an allowed one is not") {
+    TempDir dir;
+    std::ofstream(dir.path + "/portcullis.toml")
+        << "[spam-score]\nblock_senders = [\"example.biz\"]\n";
+    auto config = config::load(dir.path + "/portcullis.toml", true);
+    REQUIRE(config.ok());
+    Options options = options_with(cases + "rules", dir.path + "/state");
+    options.common.form = filter::OutputForm::json;
+    auto engine = open_engine(options, *config);
+    stream::Record record;
+    record.message = read_case("click.eml");
+    auto outcome = engine->handle(record);
+    REQUIRE(outcome.ok());
+    CHECK(outcome->verdict["action"] == "tag");
+    CHECK(outcome->verdict["reasons"][0]["id"] == "BLOCKLISTED");
+}
