@@ -17,4 +17,5 @@ complete -c policy-check -l policy -d '...           Policy file to apply as wel
 complete -c policy-check -l local-domain -d '...   Domain that is ours, for direction (repeatable)'
 complete -c policy-check -l wordlists -d 'Folder of word lists'
 complete -c policy-check -l domains-dir -d 'Folder of domain and user settings'
+complete -c policy-check -l max-body-bytes -d 'Body bytes read for words and patterns'
 complete -c policy-check -l check -d 'Validate a policy or configuration file and exit'

@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
         app.add_option("--domains-dir", options.domains_dir,
                        "Folder of domain and user settings")
             ->type_name("DIR");
+        app.add_option("--max-body-bytes", options.max_body_bytes,
+                       "Body bytes read for words and patterns")
+            ->type_name("N")
+            ->check(CLI::PositiveNumber);
         app.add_option("--check", options.check_file,
                        "Validate a policy or configuration file and exit")
             ->type_name("FILE");

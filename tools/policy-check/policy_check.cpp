@@ -23,6 +23,10 @@ namespace {
 constexpr const char* tool_name = "policy-check";
 constexpr const char* level_names[] = {"system", "domain", "user"};
 
+// Enough body for any word a policy looks for; a longer body is read up
+// to here and raises BODY_TEXT_TRUNCATED, which the default policy holds.
+constexpr size_t default_max_body_bytes = 4u << 20;
+
 std::string default_wordlists_dir() {
     return paths::share_dir() + "/wordlists";
 }
@@ -192,6 +196,8 @@ Status Checker::load(const Options& options) {
     sources.push_back(*inline_rules);
     if (auto s = read_archive_limits(table); !s)
         return s;
+    if (auto s = read_body_limit(options, table); !s)
+        return s;
     return add_system_rules(sources);
 }
 
@@ -243,6 +249,24 @@ Status Checker::read_archive_limits(const toml::table& table) {
                          ExitCode::config};
         *known->second = static_cast<size_t>(*value);
     }
+    return {};
+}
+
+// The command line wins over the configuration, which wins over the
+// default.
+Status Checker::read_body_limit(const Options& options,
+                                const toml::table& table) {
+    max_body_bytes_ = default_max_body_bytes;
+    if (const toml::node* node = table.get("max_body_bytes")) {
+        auto value = node->value<int64_t>();
+        if (!value || *value <= 0)
+            return Error{config::where(config_, *node),
+                         "max_body_bytes must be a positive integer",
+                         ExitCode::config};
+        max_body_bytes_ = static_cast<size_t>(*value);
+    }
+    if (options.max_body_bytes > 0)
+        max_body_bytes_ = options.max_body_bytes;
     return {};
 }
 

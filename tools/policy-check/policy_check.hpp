@@ -24,6 +24,7 @@ struct Options {
     std::string wordlists_dir; ///< empty: the configured or shipped one
     std::string domains_dir;   ///< empty: domains/ beside the config
     std::string check_file;    ///< --check: validate this file and stop
+    size_t max_body_bytes = 0; ///< 0: the configured or default cap
 };
 
 /// The rules that apply to one party, after the levels had their say.
@@ -75,6 +76,7 @@ private:
     Status load(const Options& options);
     Status add_system_rules(const std::vector<const policy::Policy*>& sources);
     Status read_archive_limits(const toml::table& table);
+    Status read_body_limit(const Options& options, const toml::table& table);
     Result<Judgement> judge(policy::MessageFacts& facts);
     Result<const policy::Policy*> level_rules(const toml::table* table,
                                               std::string_view level);
@@ -83,6 +85,7 @@ private:
     const config::Config& config_;
     Limits limits_;
     attachment::ArchiveLimits archive_limits_;
+    size_t max_body_bytes_ = 0;
     levels::Hierarchy hierarchy_;
     std::vector<std::shared_ptr<const policy::Rule>> system_;
     std::vector<policy::Policy> system_policies_;

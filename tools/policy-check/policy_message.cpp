@@ -12,10 +12,6 @@ namespace portcullis::policy {
 
 namespace {
 
-// Enough body for any word a policy looks for; a bigger body is read up
-// to here, and the verdict says so.
-constexpr size_t max_body_bytes = 4u << 20;
-
 const char* header_name(const std::string& field) {
     if (field == "from")
         return "From";
@@ -60,8 +56,10 @@ bool AttachmentFacts::disguised() const {
 }
 
 MessageFacts::MessageFacts(const stream::Record& record, const mime::Tree& tree,
-                           const attachment::ArchiveLimits& archive_limits)
+                           const attachment::ArchiveLimits& archive_limits,
+                           size_t max_body_bytes)
     : tree_(tree), archive_limits_(archive_limits),
+      max_body_bytes_(max_body_bytes),
       envelope_(mail::read_envelope(record.envelope, record.message)) {
     auto client = record.envelope.find("client");
     if (client != record.envelope.end() && client->is_object()) {
@@ -133,12 +131,13 @@ const std::string& MessageFacts::header_text(const std::string& name) {
 
 const std::string& MessageFacts::body_text() {
     if (!body_) {
-        text::MessageText text = text::extract(tree_, max_body_bytes);
+        text::MessageText text = text::extract(tree_, max_body_bytes_);
         body_ = text.subject + "\n" + text.body;
         if (text.zero_width_body || text.zero_width_subject)
             add_unique(anomalies_, "ZERO_WIDTH_CHARS");
         if (text.lookalike_words)
             add_unique(anomalies_, "LOOKALIKE_CHARS");
+        body_truncated_ = text.truncated;
         if (text.truncated)
             add_unique(anomalies_, "BODY_TEXT_TRUNCATED");
     }
@@ -183,6 +182,9 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     AttachmentFacts facts;
     facts.part = part.path;
     facts.shown_name = printable(part.display_name());
+    // XXX: a part keeps one reading of a repeated filename or name
+    // parameter, so a second name is never judged; the default policy
+    // holds MIME_DUPLICATE_PARAMETER instead.
     for (const std::string* name : {&part.filename, &part.name}) {
         if (!name->empty())
             facts.names.push_back(attachment::examine_name(*name));

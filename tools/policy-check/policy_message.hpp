@@ -37,8 +37,11 @@ struct AttachmentFacts {
 /// The facts about one message, computed on first use.
 class MessageFacts {
 public:
+    /// Reads at most max_body_bytes of body text; a longer body raises
+    /// BODY_TEXT_TRUNCATED.
     MessageFacts(const stream::Record& record, const mime::Tree& tree,
-                 const attachment::ArchiveLimits& archive_limits);
+                 const attachment::ArchiveLimits& archive_limits,
+                 size_t max_body_bytes);
 
     /// Returns the envelope, guessed from headers for a plain file.
     const mail::Envelope& envelope() const { return envelope_; }
@@ -63,6 +66,9 @@ public:
     /// attachments are examined first, as some findings come from them.
     const std::vector<std::string>& anomalies();
 
+    /// Returns true when body text was read and stopped at the limit.
+    bool body_truncated() const { return body_truncated_; }
+
     /// Returns the client address from the envelope, or empty.
     const std::string& client_ip() const { return client_ip_; }
 
@@ -76,12 +82,14 @@ private:
 
     const mime::Tree& tree_;
     attachment::ArchiveLimits archive_limits_;
+    size_t max_body_bytes_;
     mail::Envelope envelope_;
     std::string client_ip_;
     std::vector<std::string> anomalies_;
     std::map<std::string, std::vector<std::string>> addresses_;
     std::map<std::string, std::string> headers_;
     std::optional<std::string> body_;
+    bool body_truncated_ = false;
     std::optional<Words> words_;
     std::optional<std::vector<AttachmentFacts>> attachments_;
 };

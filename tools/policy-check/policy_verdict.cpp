@@ -257,7 +257,7 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
         verdict.escalate(Action::quarantine);
         return filter::Outcome{verdict.to_json(), {}};
     }
-    policy::MessageFacts facts(record, *tree, archive_limits_);
+    policy::MessageFacts facts(record, *tree, archive_limits_, max_body_bytes_);
     auto judgement = judge(facts);
     if (!judgement)
         return judgement.error();
@@ -272,6 +272,10 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     }
     apply_tags(record.message, *judgement, outcome.headers);
     fill_verdict(verdict, *judgement, facts.envelope());
+    // Said even when no rule acts on it: a pass on a partly read body
+    // is not a clean bill.
+    if (facts.body_truncated())
+        verdict.extra()["body_truncated"] = true;
     log_judgement(record.id(), *judgement);
     outcome.verdict = verdict.to_json();
     return outcome;
