@@ -208,6 +208,9 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         out.flush();
         Watchdog::exit_tempfail(id, timeout_ms);
     });
+    int deadline_ms = options.message_timeout_ms > 0
+                          ? options.message_timeout_ms
+                          : options.limits.parse_timeout_ms;
     Progress progress(options.progress);
     bool interactive = options.inputs.empty() ||
                        std::find(options.inputs.begin(), options.inputs.end(),
@@ -235,8 +238,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         stream::Record& record = **next;
 
         std::optional<WatchdogScope> deadline;
-        deadline.emplace(watchdog, record.id(),
-                         options.limits.parse_timeout_ms);
+        deadline.emplace(watchdog, record.id(), deadline_ms);
         auto outcome = handle_guarded(handler, record);
         deadline.reset();
         if (!outcome) {

@@ -461,7 +461,14 @@ ExitCode run(const Options& options) {
                 {"signatures", watcher.engine().signatures()},
                 {"load_ms", load_ms.count()}});
     Handler handler(options, watcher);
-    return filter::run(options.common, tool_name,
+    // The loop's deadline covers the whole record; parsing and scanning
+    // have their own watchdogs inside it, so it must outlast both.
+    filter::CommonOptions common = options.common;
+    uint32_t scan_ms =
+        std::min<uint32_t>(options.engine.limits.max_scan_time_ms, 1u << 28);
+    common.message_timeout_ms =
+        common.limits.parse_timeout_ms + 2 * static_cast<int>(scan_ms) + 1000;
+    return filter::run(common, tool_name,
                        [&](stream::Record& record) { return handler(record); });
 }
 
