@@ -2,6 +2,7 @@
 // the obsolete forms of section 4.4, written so that every byte is either
 // part of the grammar or a reason to refuse the whole field.
 #include "mail/address.hpp"
+#include "core/strings.hpp"
 
 #include "mail/gmime_support.hpp"
 
@@ -401,14 +402,6 @@ bool needs_quotes(std::string_view local) {
     return false;
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
-
 // Full-width and small commercial at signs look like "@" to a reader.
 std::string fold_at_signs(std::string_view text) {
     std::string out;
@@ -475,7 +468,7 @@ std::string domain_of(std::string_view address) {
     size_t at = address.rfind('@');
     if (at == std::string_view::npos)
         return "";
-    std::string domain = lower(address.substr(at + 1));
+    std::string domain = ascii_lower(address.substr(at + 1));
     while (!domain.empty() && domain.back() == '.')
         domain.pop_back();
     return domain;

@@ -2,6 +2,7 @@
 // byte that is not valid UTF-8 stands for itself, so no name can hide a
 // character behind a broken sequence.
 #include "mail/filename.hpp"
+#include "core/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -54,10 +55,6 @@ bool is_hidden(uint32_t c) {
     return is_control(c) || is_bidi(c) || is_zero_width(c);
 }
 
-char lower_char(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 std::string_view drop_trailing_dots(std::string_view name) {
     while (!name.empty() && (name.back() == '.' || name.back() == ' '))
         name.remove_suffix(1);
@@ -82,18 +79,12 @@ bool contains(const std::array<std::string_view, N>& list,
     return std::find(list.begin(), list.end(), ext) != list.end();
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), lower_char);
-    return out;
-}
-
 bool has_double_extension(std::string_view name) {
     name = drop_trailing_dots(name);
     size_t last = name.rfind('.');
     if (last == std::string_view::npos || last == 0)
         return false;
-    std::string final = lower(name.substr(last + 1));
+    std::string final = ascii_lower(name.substr(last + 1));
     std::string_view stem = name.substr(0, last);
     // Spaces or a NUL separate the decoy from the real extension:
     // "a.pdf    .exe", "a.pdf\0.exe".
@@ -102,7 +93,7 @@ bool has_double_extension(std::string_view name) {
     size_t inner = stem.rfind('.');
     if (inner == std::string_view::npos || final.empty() || final.size() > 10)
         return false;
-    std::string decoy = lower(stem.substr(inner + 1));
+    std::string decoy = ascii_lower(stem.substr(inner + 1));
     return contains(decoy_extensions, decoy) && decoy != final &&
            !contains(wrapper_extensions, final);
 }
@@ -140,7 +131,7 @@ std::string final_extension(std::string_view name) {
     size_t dot = name.rfind('.');
     if (dot == std::string_view::npos)
         return "";
-    return lower(name.substr(dot + 1));
+    return ascii_lower(name.substr(dot + 1));
 }
 
 bool has_hidden_characters(std::string_view name) {

@@ -1,5 +1,6 @@
 // Header editing for --headers output and tagging filters.
 #include "mail/header_edit.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,14 +8,6 @@
 namespace portcullis::mail {
 
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
 
 // Returns the field name of a header line, lower case, without the space
 // some senders put before the colon; empty when it is not a field line.
@@ -31,7 +24,7 @@ std::string field_name(std::string_view line) {
         if (c <= ' ' || c >= 0x7f)
             return "";
     }
-    return lower(name);
+    return ascii_lower(name);
 }
 
 std::string_view line_at(std::string_view message, size_t pos) {
@@ -92,7 +85,7 @@ add_headers(std::string_view message,
         return std::string(message);
     std::vector<std::string> names;
     for (const auto& field : fields)
-        names.push_back(lower(field.first));
+        names.push_back(ascii_lower(field.first));
     std::string cleaned = remove_headers(message, [&](std::string_view name) {
         return std::find(names.begin(), names.end(), name) != names.end();
     });

@@ -3,6 +3,7 @@
 // part count and a work budget on bytes examined, because every extra
 // boundary reading walks a subtree again.
 #include "mail/lenient_mime.hpp"
+#include "core/strings.hpp"
 
 #include "mail/params.hpp"
 #include "mail/tnef.hpp"
@@ -47,14 +48,6 @@ struct Span {
     size_t base = 0;
     bool in_raw = false;
 };
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
 
 std::string_view trim(std::string_view text) {
     size_t b = text.find_first_not_of(" \t\r\n");
@@ -111,7 +104,7 @@ size_t read_headers(std::string_view entity, std::vector<Header>& headers) {
         if (colon == std::string_view::npos ||
             !is_header_name(trim(content.substr(0, colon))))
             return line.begin;
-        headers.push_back({lower(trim(content.substr(0, colon))),
+        headers.push_back({ascii_lower(trim(content.substr(0, colon))),
                            std::string(trim(content.substr(colon + 1)))});
         pos = line.end;
     }
@@ -341,7 +334,7 @@ void describe(Part& part, const std::vector<Header>& headers,
     part.is_multipart = type.type.rfind("multipart/", 0) == 0;
     part.is_message = type.type == "message/rfc822";
     const Header* cte = first_header(headers, "content-transfer-encoding");
-    part.transfer_encoding = cte ? lower(trim(cte->value)) : "7bit";
+    part.transfer_encoding = cte ? ascii_lower(trim(cte->value)) : "7bit";
     if (const Header* cd = first_header(headers, "content-disposition"))
         part.filename = parse_header_value(cd->value).get("filename");
     // Outlook names an attachment from Content-Type's name when the

@@ -5,6 +5,7 @@
 // serialisation are never called: on a multipart without a boundary they
 // generate one, and Debian's GMime 3.2.13 can loop forever doing so.
 #include "mail/mime.hpp"
+#include "core/strings.hpp"
 
 #include "mail/base64.hpp"
 #include "mail/charset.hpp"
@@ -45,14 +46,6 @@ struct EntityHeaders {
     std::vector<std::string> encodings;
     std::string content_id;
 };
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
 
 std::string safe(const char* text) {
     return text ? text : "";
@@ -153,13 +146,13 @@ void describe_type(WalkState& state, GMimeObject* object, Part& part) {
                     join_tokens(headers.encodings));
 
     GMimeContentType* type = g_mime_object_get_content_type(object);
-    part.content_type = lower(
+    part.content_type = ascii_lower(
         fmt::format("{}/{}", safe(g_mime_content_type_get_media_type(type)),
                     safe(g_mime_content_type_get_media_subtype(type))));
     HeaderValue content_type = parse_header_value(
         headers.content_types.empty() ? "" : headers.content_types.back());
     flag_duplicate_parameters(state.tree, part, content_type);
-    part.charset = lower(content_type.get("charset"));
+    part.charset = ascii_lower(content_type.get("charset"));
     take_parameter(content_type, "name", part.name, part.name_raw);
     if (GMIME_IS_MULTIPART(object))
         part.boundary = content_type.get("boundary");
@@ -174,7 +167,7 @@ void describe_type(WalkState& state, GMimeObject* object, Part& part) {
     }
     part.content_id = headers.content_id;
     if (!headers.encodings.empty())
-        part.transfer_encoding = lower(unfold(headers.encodings.back()));
+        part.transfer_encoding = ascii_lower(unfold(headers.encodings.back()));
 }
 
 bool known_encoding(std::string_view name) {

@@ -4,6 +4,7 @@
 // converted, encoded-words in plain values decoded. Both steps are linear
 // in the text, apart from sorting the sections of one name.
 #include "mail/params.hpp"
+#include "core/strings.hpp"
 
 #include "mail/charset.hpp"
 
@@ -36,12 +37,6 @@ bool is_space(char c) {
 
 char lower_char(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), lower_char);
-    return out;
 }
 
 std::string_view trim(std::string_view text) {
@@ -124,7 +119,7 @@ std::string read_bare(std::string_view text, size_t& pos) {
 // Splits "name*2*" into name, section 2 and the extended flag.
 bool split_name(std::string_view written, Piece& piece) {
     size_t star = written.find('*');
-    piece.name = lower(written.substr(0, star));
+    piece.name = ascii_lower(written.substr(0, star));
     if (star == std::string_view::npos)
         return !piece.name.empty();
     std::string_view rest = written.substr(star + 1);
@@ -195,7 +190,7 @@ std::string_view split_charset(std::string_view value, std::string& charset) {
                         : value.find('\'', first + 1);
     if (second == std::string_view::npos)
         return value;
-    charset = lower(value.substr(0, first));
+    charset = ascii_lower(value.substr(0, first));
     return value.substr(second + 1);
 }
 

@@ -1,6 +1,7 @@
 // HTML reduced to the text a mail reader shows. A tolerant scanner, not a
 // DOM: spam HTML is broken on purpose, so every construct ends at the end
 // of input at the latest, and text hidden with CSS is counted, not shown.
+#include "core/strings.hpp"
 #include "mail/text.hpp"
 
 #include <strings.h>
@@ -21,13 +22,6 @@ struct Tag {
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 void append_code_point(std::string& out, unsigned long cp) {
@@ -153,7 +147,7 @@ Tag read_tag(std::string_view html, size_t& pos) {
            (std::isalnum(static_cast<unsigned char>(html[i])) ||
             html[i] == '!' || html[i] == '-'))
         ++i;
-    tag.name = lower(html.substr(name_start, i - name_start));
+    tag.name = ascii_lower(html.substr(name_start, i - name_start));
     // Quoted '>' inside attributes does not end the tag.
     char quote = 0;
     size_t attr_start = i;
@@ -170,7 +164,7 @@ Tag read_tag(std::string_view html, size_t& pos) {
 }
 
 bool hides_content(const Tag& tag) {
-    std::string style = lower(attribute(tag.attributes, "style"));
+    std::string style = ascii_lower(attribute(tag.attributes, "style"));
     std::string compact;
     for (char c : style)
         if (!std::isspace(static_cast<unsigned char>(c)))

@@ -2,6 +2,7 @@
 // chosen to slip past filters; each rule here undoes one such trick, and
 // a link that needed undoing is marked obfuscated.
 #include "mail/uri.hpp"
+#include "core/strings.hpp"
 
 #include <strings.h>
 
@@ -13,13 +14,6 @@
 namespace portcullis::uri {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() &&
@@ -138,7 +132,7 @@ Uri normalize(std::string_view written) {
     std::string scheme = "http";
     size_t colon = s.find("://");
     if (colon != std::string::npos && colon < 10) {
-        scheme = lower(s.substr(0, colon));
+        scheme = ascii_lower(s.substr(0, colon));
         s.erase(0, colon + 3);
     } else if (starts_with_ci(s, "mailto:") || starts_with_ci(s, "tel:") ||
                starts_with_ci(s, "javascript:") || starts_with_ci(s, "cid:") ||
@@ -167,7 +161,7 @@ Uri normalize(std::string_view written) {
         host.pop_back();
 
     std::string folded = text::fold_host(host);
-    uri.lookalike_host = folded != lower(host);
+    uri.lookalike_host = folded != ascii_lower(host);
     host = folded;
     std::string quad = numeric_host(host);
     if (!quad.empty()) {

@@ -2,6 +2,7 @@
 // before rules see them, as SpamAssassin does; spam-score's own X-Spam
 // headers from an earlier pass are never read.
 #include "spam_score_analysis.hpp"
+#include "core/strings.hpp"
 
 #include "mail/address.hpp"
 
@@ -12,13 +13,6 @@
 namespace portcullis::spam_score {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 bool is_own_header(std::string_view name) {
     return name.size() >= 6 && strncasecmp(name.data(), "x-spam", 6) == 0;
@@ -116,9 +110,9 @@ std::string address_of(std::string_view value) {
     size_t open = value.rfind('<');
     if (open != std::string_view::npos) {
         size_t close = value.find('>', open);
-        return lower(value.substr(open + 1, close == std::string_view::npos
-                                                ? std::string_view::npos
-                                                : close - open - 1));
+        return ascii_lower(value.substr(
+            open + 1, close == std::string_view::npos ? std::string_view::npos
+                                                      : close - open - 1));
     }
     size_t at = value.find('@');
     if (at == std::string_view::npos)
@@ -126,9 +120,9 @@ std::string address_of(std::string_view value) {
     size_t start = value.find_last_of(" \t\"(,:;", at);
     start = start == std::string_view::npos ? 0 : start + 1;
     size_t end = value.find_first_of(" \t\")>,;", at);
-    return lower(value.substr(start, end == std::string_view::npos
-                                         ? std::string_view::npos
-                                         : end - start));
+    return ascii_lower(value.substr(start, end == std::string_view::npos
+                                               ? std::string_view::npos
+                                               : end - start));
 }
 
 std::string display_name_of(std::string_view value) {

@@ -2,6 +2,7 @@
 // tokens: they say who the mail was for, not what it is, and learning
 // them teaches the filter one mailbox's share of spam.
 #include "spam_score_bayes.hpp"
+#include "core/strings.hpp"
 
 #include <strings.h>
 
@@ -18,13 +19,6 @@ constexpr size_t max_body_words = 4000;
 bool is_word_byte(unsigned char c) {
     return std::isalnum(c) || c >= 0x80 || c == '\'' || c == '$' || c == '-' ||
            c == '.' || c == '_' || c == '!' || c == '%';
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 // Splits text into lower-case words; punctuation at either end is not
@@ -48,7 +42,7 @@ std::vector<std::string> words(std::string_view text, size_t limit) {
                                     std::string_view::npos)
             word.remove_suffix(1);
         if (!word.empty())
-            out.push_back(lower(word));
+            out.push_back(ascii_lower(word));
     }
     return out;
 }
@@ -77,13 +71,14 @@ void add_address(std::vector<std::string>& out, std::string_view name,
     size_t start = value.find_last_of("<\" \t,:", at);
     start = start == std::string_view::npos ? 0 : start + 1;
     size_t end = value.find_first_of(">\" \t,;", at);
-    std::string domain = lower(value.substr(
+    std::string domain = ascii_lower(value.substr(
         at + 1,
         end == std::string_view::npos ? std::string_view::npos : end - at - 1));
     out.push_back(fmt::format("H:{}:domain:{}", name, domain));
     if (with_user)
-        out.push_back(fmt::format("H:{}:user:{}", name,
-                                  lower(value.substr(start, at - start))));
+        out.push_back(
+            fmt::format("H:{}:user:{}", name,
+                        ascii_lower(value.substr(start, at - start))));
 }
 
 bool skipped_header(std::string_view name) {
@@ -116,7 +111,7 @@ void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
                  const std::vector<std::string>& decoded) {
     for (size_t i = 0; i < tree.headers.size(); ++i) {
         const mime::Header& header = tree.headers[i];
-        std::string name = lower(header.name);
+        std::string name = ascii_lower(header.name);
         if (name == "received") {
             add_received(out, header.value);
             continue;
@@ -165,9 +160,9 @@ void add_structure(std::vector<std::string>& out, const mime::Tree& tree,
     }
     for (const std::string& name : text.attachment_names) {
         size_t dot = name.rfind('.');
-        out.push_back("A:" + lower(dot == std::string::npos
-                                       ? name
-                                       : name.substr(dot + 1)));
+        out.push_back("A:" + ascii_lower(dot == std::string::npos
+                                             ? name
+                                             : name.substr(dot + 1)));
     }
     if (text.has_html && !text.has_plain)
         out.push_back("X!html_only");

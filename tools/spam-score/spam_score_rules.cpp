@@ -3,6 +3,7 @@
 // stops the others. Directives that only matter to SpamAssassin's own
 // plugins are ignored quietly; unknown ones are reported.
 #include "spam_score_rules.hpp"
+#include "core/strings.hpp"
 
 #include "spam_score_meta.hpp"
 
@@ -36,13 +37,6 @@ std::string_view next_word(std::string_view& s) {
     std::string_view word = s.substr(0, end);
     s = trim(s.substr(end));
     return word;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 // Strips the white space and comments that Perl's /x flag ignores,
@@ -229,7 +223,7 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
         parsed.expression = std::string(rest);
     } else if (kind == RuleKind::header && rest.substr(0, 7) == "exists:") {
         parsed.exists = true;
-        parsed.selector = lower(trim(rest.substr(7)));
+        parsed.selector = ascii_lower(trim(rest.substr(7)));
     } else {
         if (kind == RuleKind::header) {
             std::string_view header = next_word(rest);
@@ -244,7 +238,7 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
                                       header == "EnvelopeFrom" ||
                                       header == "MESSAGEID"
                                   ? std::string(header)
-                                  : lower(header);
+                                  : ascii_lower(header);
         }
         auto regex = read_regex(rest);
         if (!regex) {
@@ -274,7 +268,7 @@ void RuleSet::parse_line(std::string_view line, const std::string& where) {
     if (line.empty() || line[0] == '#')
         return;
     std::string_view rest = line;
-    std::string directive = lower(next_word(rest));
+    std::string directive = ascii_lower(next_word(rest));
     static const std::pair<const char*, RuleKind> kinds[] = {
         {"header", RuleKind::header},   {"body", RuleKind::body},
         {"rawbody", RuleKind::rawbody}, {"uri", RuleKind::uri},
