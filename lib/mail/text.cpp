@@ -2,6 +2,7 @@
 // never fails: text that cannot be decoded is read as Windows-1252, the
 // way mail readers show it, so a scanner sees what a person would see.
 #include "mail/text.hpp"
+#include "core/strings.hpp"
 
 #include "mail/gmime_support.hpp"
 
@@ -49,24 +50,6 @@ char32_t next_code_point(std::string_view s, size_t& pos) {
     }
     pos += length;
     return cp;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
 }
 
 // The 0x80-0x9F row of Windows-1252; the rest of it is Latin-1.

@@ -24,24 +24,10 @@ bool iequals(std::string_view a, std::string_view b) {
            strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// An entity for NUL or past Unicode shows as U+FFFD, as browsers do.
 void append_code_point(std::string& out, unsigned long cp) {
-    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        cp = 0xFFFD;
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    append_utf8(out, cp == 0 || cp > 0x10FFFF ? char32_t{0xFFFD}
+                                              : static_cast<char32_t>(cp));
 }
 
 // Decodes one character reference starting at '&'; returns false and

@@ -3,6 +3,7 @@
 // its name is attAttachTitle, or PR_ATTACH_LONG_FILENAME from the MAPI
 // properties in attAttachment; its bytes are attAttachData.
 #include "mail/tnef.hpp"
+#include "core/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -90,24 +91,6 @@ std::string strip_nuls(std::string_view text) {
     while (!text.empty() && text.back() == '\0')
         text.remove_suffix(1);
     return std::string(text);
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | cp >> 6));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | cp >> 12));
-        out.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | cp >> 18));
-        out.push_back(static_cast<char>(0x80 | (cp >> 12 & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
 }
 
 // UTF-16LE to UTF-8; an unpaired surrogate becomes U+FFFD.
