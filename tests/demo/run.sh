@@ -15,6 +15,9 @@ state="$out/state"
 mkdir -p "$state"
 # Copies from an earlier run would be counted again.
 rm -rf "$out/review" "$out/wiretap-undelivered"
+# wiretap never creates a review mailbox: a missing one is a failure that
+# it reports, so the demo makes it as an administrator would.
+mkdir -p "$out/review/demo-fork/"{cur,new,tmp}
 sed "s|@OUT@|$out|g" "$here/portcullis.toml" > "$out/portcullis.toml"
 config="$out/portcullis.toml"
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
