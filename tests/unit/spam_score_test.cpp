@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -357,4 +358,25 @@ TEST_CASE("a blocked sender is judged spam and an allowed one is not") {
     REQUIRE(outcome.ok());
     CHECK(outcome->verdict["action"] == "tag");
     CHECK(outcome->verdict["reasons"][0]["id"] == "BLOCKLISTED");
+}
+
+TEST_CASE("bayes tokens name html tags and how text is styled") {
+    auto analysis = analyse("From: a@b.example\nSubject: x\n"
+                            "Content-Type: text/html\n\n"
+                            "<p><FONT color=\"#FF0000\" size=+2>Buy now</font> "
+                            "<a href=\"http://shop.example/x\">here</a></p>\n",
+                            Limits{}, 1 << 20);
+    REQUIRE(analysis.ok());
+    auto tokens = tokenize(analysis->tree, analysis->decoded_headers,
+                           analysis->text, analysis->uris);
+    auto has = [&](const std::string& token) {
+        return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
+    };
+    CHECK(has("T:p"));
+    CHECK(has("T:font:color=#ff0000"));
+    CHECK(has("T:font:size=+2"));
+    // A link's address is a URI token, never an attribute value token.
+    CHECK(has("T:a:href"));
+    CHECK(has("U:shop.example"));
+    CHECK(has("buy"));
 }

@@ -174,6 +174,69 @@ void add_structure(std::vector<std::string>& out, const mime::Tree& tree,
         out.push_back("X!lookalike");
 }
 
+// HTML says how a message was made: the tags and attribute names, and
+// the values of the attributes that style text (colour, size, face),
+// are tokens; link and picture addresses are the URI tokens' business.
+void add_html(std::vector<std::string>& out, std::string_view raw) {
+    constexpr size_t max_bytes = 256 * 1024;
+    constexpr size_t max_tags = 1000;
+    raw = raw.substr(0, max_bytes);
+    size_t tags = 0;
+    size_t pos = 0;
+    while (tags < max_tags && (pos = raw.find('<', pos)) != raw.npos) {
+        ++pos;
+        size_t start = pos;
+        while (pos < raw.size() &&
+               std::isalnum(static_cast<unsigned char>(raw[pos])))
+            ++pos;
+        if (pos == start || pos - start > 12)
+            continue;
+        ++tags;
+        std::string tag = "T:" + ascii_lower(raw.substr(start, pos - start));
+        out.push_back(tag);
+        size_t end = raw.find('>', pos);
+        std::string_view attrs = raw.substr(
+            pos, end == raw.npos ? 200 : std::min<size_t>(end - pos, 200));
+        size_t a = 0;
+        while (a < attrs.size()) {
+            while (a < attrs.size() &&
+                   !std::isalpha(static_cast<unsigned char>(attrs[a])))
+                ++a;
+            size_t name_start = a;
+            while (a < attrs.size() &&
+                   (std::isalnum(static_cast<unsigned char>(attrs[a])) ||
+                    attrs[a] == '-'))
+                ++a;
+            if (a == name_start)
+                break;
+            std::string name =
+                ascii_lower(attrs.substr(name_start, a - name_start));
+            std::string token = tag + ":" + name;
+            if (a < attrs.size() && attrs[a] == '=') {
+                ++a;
+                char quote =
+                    a < attrs.size() && (attrs[a] == '"' || attrs[a] == '\'')
+                        ? attrs[a++]
+                        : 0;
+                size_t v = a;
+                while (a < attrs.size() &&
+                       (quote ? attrs[a] != quote
+                              : !std::isspace(
+                                    static_cast<unsigned char>(attrs[a]))))
+                    ++a;
+                if (name == "color" || name == "size" || name == "face" ||
+                    name == "bgcolor" || name == "align")
+                    token += "=" + ascii_lower(attrs.substr(
+                                       v, std::min<size_t>(a - v, 30)));
+                if (quote && a < attrs.size())
+                    ++a;
+            }
+            out.push_back(std::move(token));
+        }
+        pos = end == raw.npos ? raw.size() : end;
+    }
+}
+
 void add_body(std::vector<std::string>& out, const text::MessageText& text) {
     add_words(out, "S:", text.subject, 40);
     std::vector<std::string> body = words(text.body, max_body_words);
@@ -225,6 +288,8 @@ std::vector<std::string> tokenize(const mime::Tree& tree,
     add_uris(out, uris);
     add_structure(out, tree, text);
     add_body(out, text);
+    if (text.has_html)
+        add_html(out, text.raw_body);
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
