@@ -129,6 +129,40 @@ TEST_CASE("spamassassin regex syntax is read with its flags") {
     CHECK(hits[0].score == 3.5); // the Bayes-on, network-off score set
 }
 
+TEST_CASE("a comment may end a rule line and \\# is a literal hash") {
+    RuleSet rules;
+    rules.load_text("body A /colou?r=\\#ff0000/ # red text\n"
+                    "meta B A # obsolete\n"
+                    "score B 2.5 # was 3\n",
+                    "inline.cf");
+    rules.compile();
+    CHECK(rules.problems().empty());
+    MessageView view;
+    view.body = "color=#ff0000";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 2);
+    CHECK(hits[0].name == "B"); // the highest score first
+    CHECK(hits[0].score == 2.5);
+}
+
+TEST_CASE("an unknown directive is reported once with its line count") {
+    RuleSet rules;
+    rules.load_text("freemail_domains a.example\n"
+                    "freemail_domains b.example\n"
+                    "freemail_domains c.example\n"
+                    "frobnicate yes\n",
+                    "sa.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 2);
+    CHECK(rules.problems()[0].where == "sa.cf:1");
+    CHECK(rules.problems()[0].message ==
+          "unknown directive \"freemail_domains\" ignored here and on 2 "
+          "more lines");
+    CHECK(rules.problems()[1].where == "sa.cf:4");
+    CHECK(rules.problems()[1].message ==
+          "unknown directive \"frobnicate\" ignored");
+}
+
 TEST_CASE("zero-width characters fire their built-in test") {
     TempDir state;
     Options options = options_with(default_rules, state.path);

@@ -263,9 +263,32 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
         order_.push_back(name);
 }
 
-void RuleSet::parse_line(std::string_view line, const std::string& where) {
-    line = trim(line);
-    if (line.empty() || line[0] == '#')
+namespace {
+
+// SpamAssassin's configuration syntax: a comment starts at any "#" not
+// escaped as "\#", and "\#" stands for "#" itself, in patterns too.
+std::string strip_comment(std::string_view line) {
+    std::string out;
+    out.reserve(line.size());
+    for (size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '#') {
+            out += '#';
+            ++i;
+            continue;
+        }
+        if (line[i] == '#')
+            break;
+        out += line[i];
+    }
+    return out;
+}
+
+} // namespace
+
+void RuleSet::parse_line(std::string_view raw, const std::string& where) {
+    std::string uncommented = strip_comment(raw);
+    std::string_view line = trim(uncommented);
+    if (line.empty())
         return;
     std::string_view rest = line;
     std::string directive = ascii_lower(next_word(rest));
@@ -307,8 +330,22 @@ void RuleSet::parse_line(std::string_view line, const std::string& where) {
     }
     if (quietly_ignored(directive))
         return;
-    problems_.push_back(
-        {where, fmt::format("unknown directive \"{}\" ignored", directive)});
+    // SpamAssassin's own folders hold thousands of settings for features
+    // this tool does not have: one problem per directive, not per line.
+    auto [it, first] = unknown_directives_.try_emplace(directive, where, 0);
+    ++it->second.second;
+}
+
+void RuleSet::report_unknown_directives() {
+    for (const auto& [directive, seen] : unknown_directives_)
+        problems_.push_back(
+            {seen.first,
+             seen.second == 1
+                 ? fmt::format("unknown directive \"{}\" ignored", directive)
+                 : fmt::format("unknown directive \"{}\" ignored here and on "
+                               "{} more lines",
+                               directive, seen.second - 1)});
+    unknown_directives_.clear();
 }
 
 void RuleSet::load_text(std::string_view text, const std::string& file) {

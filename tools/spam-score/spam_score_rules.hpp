@@ -103,7 +103,8 @@ public:
 
 private:
     struct Group;
-    void parse_line(std::string_view line, const std::string& where);
+    void parse_line(std::string_view raw, const std::string& where);
+    void report_unknown_directives();
     void parse_rule(RuleKind kind, std::string_view rest,
                     const std::string& where);
     Rule& rule(const std::string& name);
@@ -117,6 +118,8 @@ private:
     std::map<std::string, Rule> rules_;
     std::vector<std::string> order_;
     std::vector<Problem> problems_;
+    /// directive -> (where first seen, lines seen)
+    std::map<std::string, std::pair<std::string, size_t>> unknown_directives_;
     std::set<std::string> selectors_;
     std::vector<std::unique_ptr<Group>> groups_;
     std::map<std::string, std::unique_ptr<MetaExpression>> metas_;

@@ -45,6 +45,7 @@ RuleSet::Group& RuleSet::group_for(RuleKind kind, const std::string& selector) {
 }
 
 void RuleSet::compile() {
+    report_unknown_directives();
     std::vector<std::string> kept;
     for (const std::string& name : order_) {
         Rule& r = rules_[name];
