@@ -373,6 +373,7 @@ void add_part(MessageText& out, const mime::Tree& tree, const mime::Part& part,
     out.has_html = true;
     Html html = html_to_text(utf8);
     out.hidden_html_bytes += html.hidden_bytes;
+    out.html_images += html.image_sources.size();
     for (Link& link : html.links)
         out.links.push_back(std::move(link));
     if (has_plain_sibling(tree, part))

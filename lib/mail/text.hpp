@@ -38,6 +38,7 @@ struct MessageText {
     size_t zero_width_body = 0;
     size_t lookalike_words = 0; ///< mixed-script words folded
     size_t hidden_html_bytes = 0;
+    size_t html_images = 0; ///< img tags in the HTML parts
     bool has_html = false;
     bool has_plain = false;
     bool truncated = false; ///< body scanning stopped at the cap

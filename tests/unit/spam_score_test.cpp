@@ -414,3 +414,22 @@ TEST_CASE("bayes tokens name html tags and how text is styled") {
     CHECK(has("U:shop.example"));
     CHECK(has("buy"));
 }
+
+TEST_CASE("a picture with next to no text fires html_image_no_text") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    std::string head = "From: a@b.example\nSubject: hi\n"
+                       "Content-Type: text/html\n\n";
+    auto picture = engine->score(
+        head + "<a href=\"http://shop.example/\"><img "
+               "src=\"http://shop.example/offer.gif\"></a> Click!\n");
+    REQUIRE(picture.ok());
+    CHECK(fired(*picture, "HTML_IMAGE_NO_TEXT"));
+    std::string words(300, 'w');
+    auto article =
+        engine->score(head + "<img src=\"cid:logo\"><p>" + words + "</p>\n");
+    REQUIRE(article.ok());
+    CHECK(!fired(*article, "HTML_IMAGE_NO_TEXT"));
+}

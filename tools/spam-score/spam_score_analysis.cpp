@@ -182,6 +182,18 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
     return view;
 }
 
+namespace {
+
+size_t visible_letters(std::string_view text) {
+    return static_cast<size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) ||
+                   static_cast<unsigned char>(c) >= 0x80;
+        }));
+}
+
+} // namespace
+
 const std::vector<std::string>& builtin_names() {
     static const std::vector<std::string> names = {"ZERO_WIDTH_CHARS",
                                                    "LOOKALIKE_LINK",
@@ -193,6 +205,7 @@ const std::vector<std::string>& builtin_names() {
                                                    "URI_OBFUSCATED",
                                                    "URI_NUMERIC_HOST",
                                                    "HTML_ONLY",
+                                                   "HTML_IMAGE_NO_TEXT",
                                                    "MIME_ANOMALY",
                                                    "BODY_TRUNCATED",
                                                    "FUZZY_SPAM",
@@ -235,6 +248,11 @@ std::set<std::string> builtin_tests(const Analysis& a) {
                      [](const uri::Uri& u) { return u.numeric_host; }),
          "URI_NUMERIC_HOST");
     fire(a.text.has_html && !a.text.has_plain, "HTML_ONLY");
+    // A picture with next to no words: the pitch is in the picture, where
+    // neither rules nor Bayes can read it.
+    fire(a.text.has_html && a.text.html_images > 0 &&
+             visible_letters(a.text.body) < 200,
+         "HTML_IMAGE_NO_TEXT");
     fire(!a.tree.anomalies.empty(), "MIME_ANOMALY");
     fire(a.text.truncated, "BODY_TRUNCATED");
     return hits;

@@ -107,6 +107,42 @@ void add_received(std::vector<std::string>& out, std::string_view value) {
     }
 }
 
+// The shape of a value: runs of capitals, small letters and digits become
+// "A", "a" and "9"; punctuation stays. Bulk-mail programs write their
+// Message-Ids, boundaries and dates in one shape while the words change,
+// so a shape learned from one run is recognised in the next.
+std::string shape(std::string_view value) {
+    constexpr size_t max_shape = 48;
+    std::string out;
+    char last = 0;
+    for (unsigned char c : value) {
+        char k = std::isupper(c)   ? 'A'
+                 : std::islower(c) ? 'a'
+                 : std::isdigit(c) ? '9'
+                 : c >= 0x80       ? 'u'
+                 : std::isspace(c) ? ' '
+                                   : static_cast<char>(c);
+        if (k == last &&
+            (k == 'A' || k == 'a' || k == '9' || k == 'u' || k == ' '))
+            continue;
+        out += k;
+        last = k;
+        if (out.size() >= max_shape)
+            break;
+    }
+    return out;
+}
+
+bool shaped_header(std::string_view name) {
+    static const char* shaped[] = {"message-id", "date",      "x-mailer",
+                                   "from",       "to",        "content-type",
+                                   "reply-to",   "x-priority"};
+    for (const char* s : shaped)
+        if (name == s)
+            return true;
+    return false;
+}
+
 void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
                  const std::vector<std::string>& decoded) {
     for (size_t i = 0; i < tree.headers.size(); ++i) {
@@ -120,6 +156,8 @@ void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
             continue;
         out.push_back("HN:" + name);
         const std::string& value = decoded[i];
+        if (shaped_header(name))
+            out.push_back("HS:" + name + ":" + shape(value));
         if (name == "to" || name == "cc") {
             add_address(out, name, value, false);
             continue;
