@@ -145,6 +145,52 @@ TEST_CASE("a comment may end a rule line and \\# is a literal hash") {
     CHECK(hits[0].score == 2.5);
 }
 
+TEST_CASE("if and ifplugin blocks are read as spamassassin 4.0 reads them") {
+    RuleSet rules;
+    rules.load_text("ifplugin Mail::SpamAssassin::Plugin::FreeMail\n"
+                    "header A eval:check_freemail_replyto()\n"
+                    "endif\n"
+                    "if (version >= 3.004000)\n"
+                    "body B /new/\n"
+                    "else\n"
+                    "body B /old/\n"
+                    "endif\n"
+                    "if !plugin(Mail::SpamAssassin::Plugin::DKIM)\n"
+                    "body C /nodkim/\n"
+                    "endif\n"
+                    "if can(Mail::SpamAssassin::Conf::feature_x) && 1\n"
+                    "body D /feature/\n"
+                    "endif\n",
+                    "sa.cf");
+    rules.compile();
+    CHECK(rules.problems().empty()); // the eval rule was never read
+    CHECK(rules.find("A") == nullptr);
+    CHECK(rules.find("D") == nullptr);
+    MessageView view;
+    view.body = "new old nodkim feature";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 2);
+    CHECK(hits[0].name == "B");
+    CHECK(hits[1].name == "C");
+}
+
+TEST_CASE("a broken if block is reported and ends with its file") {
+    RuleSet rules;
+    rules.load_text("endif\nif (version >=)\nbody A /a/\n", "bad.cf");
+    rules.load_text("body B /b/\n", "next.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 3);
+    CHECK(rules.problems()[0].where == "bad.cf:1");
+    CHECK(rules.problems()[0].message == "endif without an if");
+    CHECK(rules.problems()[1].where == "bad.cf:2");
+    CHECK(rules.problems()[1].message ==
+          "an if line compares version with no number");
+    CHECK(rules.problems()[2].message ==
+          "1 if or ifplugin block(s) not closed by endif");
+    CHECK(rules.find("A") == nullptr);
+    CHECK(rules.find("B") != nullptr);
+}
+
 TEST_CASE("an unknown directive is reported once with its line count") {
     RuleSet rules;
     rules.load_text("freemail_domains a.example\n"

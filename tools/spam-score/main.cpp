@@ -28,9 +28,13 @@ int main(int argc, char** argv) {
         filter::add_common_options(app, options.common);
         app.add_option("--rules-dir", options.rules_dir, "Default rules")
             ->type_name("DIR");
+        // One path per --local-rules, so a message folder after it is
+        // never taken for rules.
         app.add_option("--local-rules", options.extra_rules,
-                       "More rules (files or folders), read after the default")
-            ->type_name("PATH");
+                       "More rules, file or folder, read after the default "
+                       "(repeatable)")
+            ->type_name("PATH")
+            ->allow_extra_args(false);
         app.add_option("--max-body-bytes", options.max_body_bytes,
                        "Body bytes scanned per message")
             ->type_name("N")

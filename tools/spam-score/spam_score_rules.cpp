@@ -5,6 +5,7 @@
 #include "spam_score_rules.hpp"
 #include "core/strings.hpp"
 
+#include "spam_score_conditions.hpp"
 #include "spam_score_meta.hpp"
 
 #include <dirent.h>
@@ -152,10 +153,6 @@ bool quietly_ignored(std::string_view directive) {
                                     "loadplugin",
                                     "tryplugin",
                                     "version_tag",
-                                    "ifplugin",
-                                    "if",
-                                    "else",
-                                    "endif",
                                     "required_score",
                                     "use_bayes",
                                     "bayes_auto_learn",
@@ -292,6 +289,14 @@ void RuleSet::parse_line(std::string_view raw, const std::string& where) {
         return;
     std::string_view rest = line;
     std::string directive = ascii_lower(next_word(rest));
+    std::string problem;
+    if (conditions_.read(directive, rest, problem)) {
+        if (!problem.empty())
+            problems_.push_back({where, problem});
+        return;
+    }
+    if (!conditions_.active())
+        return;
     static const std::pair<const char*, RuleKind> kinds[] = {
         {"header", RuleKind::header},   {"body", RuleKind::body},
         {"rawbody", RuleKind::rawbody}, {"uri", RuleKind::uri},
@@ -360,6 +365,12 @@ void RuleSet::load_text(std::string_view text, const std::string& file) {
                    fmt::format("{}:{}", file, number));
         pos = eol + 1;
     }
+    // A block is never carried over into the next file.
+    if (size_t open = conditions_.close_all())
+        problems_.push_back(
+            {fmt::format("{}:{}", file, number),
+             fmt::format("{} if or ifplugin block(s) not closed by endif",
+                         open)});
 }
 
 Status RuleSet::load_path(const std::string& path) {

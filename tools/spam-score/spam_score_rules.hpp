@@ -4,6 +4,8 @@
 // reported with file:line and skipped, never translated into another.
 #pragma once
 
+#include "spam_score_conditions.hpp"
+
 #include "core/result.hpp"
 
 #include <re2/re2.h>
@@ -118,6 +120,7 @@ private:
     std::map<std::string, Rule> rules_;
     std::vector<std::string> order_;
     std::vector<Problem> problems_;
+    Conditions conditions_;
     /// directive -> (where first seen, lines seen)
     std::map<std::string, std::pair<std::string, size_t>> unknown_directives_;
     std::set<std::string> selectors_;
