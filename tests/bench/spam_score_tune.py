@@ -48,7 +48,11 @@ CAP = 2.0
 LEARNED_CAP = 6.0
 # Rules whose weight in 2002 mail would mislead today: most wanted mail
 # is now HTML only, so that alone may not count for much.
-RULE_CAPS = {"HTML_ONLY": 0.5}
+# Signs of wanted mail (a reply, quoting, a named mail program, a
+# signature) are cheap to fake: none may take off more than 1.0.
+RULE_CAPS = {"HTML_ONLY": 0.5, "QUOTED_REPLY_TEXT": 1.0,
+             "MAILER_USER_AGENT": 1.0, "MAILER_TEXT_CLIENT": 1.0,
+             "SIGNED_MESSAGE": 1.0, "REAL_REPLY": 1.0, "REPLY_OR_LIST": 1.0}
 BAYES_BANDS = ["BAYES_00", "BAYES_05", "BAYES_20", "BAYES_40", "BAYES_50",
                "BAYES_60", "BAYES_80", "BAYES_95", "BAYES_99", "BAYES_999"]
 

@@ -479,3 +479,30 @@ TEST_CASE("a picture with next to no text fires html_image_no_text") {
     REQUIRE(article.ok());
     CHECK(!fired(*article, "HTML_IMAGE_NO_TEXT"));
 }
+
+TEST_CASE("a date hours after the message reached us is in the future") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto message = [](const std::string& date) {
+        return "Received: from relay.example by mx.example; "
+               "Fri, 13 Sep 2002 22:39:53 -0500\n"
+               "Date: " +
+               date + "\nFrom: a@b.example\nSubject: hi\n\nHello there.\n";
+    };
+    // Thirteen hours ahead of the relay's clock, across time zones.
+    auto ahead = engine->score(message("Sat, 14 Sep 2002 20:40:00 +0200"));
+    REQUIRE(ahead.ok());
+    CHECK(fired(*ahead, "DATE_IN_FUTURE_12H"));
+    // Eleven hours ahead, or any time behind, is a clock off, not spam.
+    auto near = engine->score(message("Sat, 14 Sep 2002 09:39:00 -0500"));
+    REQUIRE(near.ok());
+    CHECK(!fired(*near, "DATE_IN_FUTURE_12H"));
+    auto past = engine->score(message("Mon, 1 Jan 2001 00:00:00 +0000"));
+    REQUIRE(past.ok());
+    CHECK(!fired(*past, "DATE_IN_FUTURE_12H"));
+    auto garbage = engine->score(message("soon"));
+    REQUIRE(garbage.ok());
+    CHECK(!fired(*garbage, "DATE_IN_FUTURE_12H"));
+}

@@ -6,9 +6,12 @@
 
 #include "mail/address.hpp"
 
+#include <gmime/gmime.h>
 #include <strings.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 
 namespace portcullis::spam_score {
 
@@ -184,6 +187,39 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
 
 namespace {
 
+// Seconds since the epoch of an RFC 2822 date, or nullopt.
+std::optional<int64_t> parse_date(const std::string& text) {
+    GDateTime* when = g_mime_utils_header_decode_date(text.c_str());
+    if (!when)
+        return std::nullopt;
+    int64_t seconds = g_date_time_to_unix(when);
+    g_date_time_unref(when);
+    // GMime reads what it cannot parse as the epoch.
+    if (seconds <= 0)
+        return std::nullopt;
+    return seconds;
+}
+
+// How far the Date header lies from the time the first relay of ours
+// (the top Received header) took the message: positive when the Date is
+// in the past. Spamware sets dates in the future; a real mail program's
+// clock is rarely hours ahead. (Dates days in the past are common in
+// wanted mail too: digests, resent and archived mail.)
+std::optional<int64_t> date_skew(const mime::Tree& tree) {
+    auto received = tree.header_all("Received");
+    if (received.empty())
+        return std::nullopt;
+    const std::string& top = received.front();
+    size_t semicolon = top.rfind(';');
+    if (semicolon == std::string::npos)
+        return std::nullopt;
+    auto relayed = parse_date(top.substr(semicolon + 1));
+    auto dated = parse_date(tree.header("Date"));
+    if (!relayed || !dated)
+        return std::nullopt;
+    return *relayed - *dated;
+}
+
 size_t visible_letters(std::string_view text) {
     return static_cast<size_t>(
         std::count_if(text.begin(), text.end(), [](char c) {
@@ -207,6 +243,7 @@ const std::vector<std::string>& builtin_names() {
                                                    "HTML_ONLY",
                                                    "HTML_IMAGE_NO_TEXT",
                                                    "MIME_ANOMALY",
+                                                   "DATE_IN_FUTURE_12H",
                                                    "BODY_TRUNCATED",
                                                    "FUZZY_SPAM",
                                                    "FUZZY_SPAM_STRONG",
@@ -254,6 +291,10 @@ std::set<std::string> builtin_tests(const Analysis& a) {
              visible_letters(a.text.body) < 200,
          "HTML_IMAGE_NO_TEXT");
     fire(!a.tree.anomalies.empty(), "MIME_ANOMALY");
+    if (auto skew = date_skew(a.tree)) {
+        constexpr int64_t hour = 3600;
+        fire(*skew < -12 * hour, "DATE_IN_FUTURE_12H");
+    }
     fire(a.text.truncated, "BODY_TRUNCATED");
     return hits;
 }
