@@ -21,7 +21,7 @@ CORPUS = $(CACHE)/corpus
 CORPUS_GROUPS = easy-ham-1 easy-ham-2 hard-ham-1 spam-1 spam-2
 
 .PHONY: all deps build build-asan test test-asan format-check format demo \
-	corpus bench bench-deps bench-spam install clean
+	corpus bench bench-deps bench-spam tune-spam install clean
 
 all: build
 
@@ -97,6 +97,14 @@ bench: build corpus bench-deps
 
 bench-spam: build corpus bench-deps
 	bash tests/bench/spam_score_bench.sh $(BUILD) $(CORPUS)
+
+# Refits share/rules/50_scores.cf on the training groups only; prints
+# the fit's figures, and a time split's, before writing it.
+tune-spam: build corpus
+	python3 tests/bench/spam_score_tune.py collect $(BUILD) $(CORPUS) \
+	    $(CACHE)/tune
+	python3 tests/bench/spam_score_tune.py fit $(CACHE)/tune share/rules \
+	    --write share/rules/50_scores.cf
 
 # The share folder's path is compiled in, so the build follows PREFIX.
 install: deps
