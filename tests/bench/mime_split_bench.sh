@@ -33,7 +33,8 @@ best() {
         line=$(tail -1 "$out")
         read -r user sys wall <<<"$line"
         cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.3f", u + s}')
-        if [ -z "$best_cpu" ] || awk -v a="$cpu" -v b="$best_cpu" 'BEGIN {exit !(a < b)}'; then
+        if [ -z "$best_cpu" ] ||
+            awk -v a="$cpu" -v b="$best_cpu" 'BEGIN {exit !(a < b)}'; then
             best_cpu=$cpu best_wall=$wall
         fi
     done
