@@ -248,13 +248,16 @@ RecordResult Inputs::open_path(const std::string& path) {
     if (::stat(path.c_str(), &st) != 0)
         return os_error(path, ExitCode::no_input);
     if (S_ISDIR(st.st_mode)) {
+        // A symlink cycle would otherwise walk forever.
+        if (!visited_.insert({st.st_dev, st.st_ino}).second)
+            return std::optional<Record>{};
         auto dir = list_directory(path);
         if (!dir)
             return dir.error();
         directories_.push_back(std::move(*dir));
         return std::optional<Record>{};
     }
-    if (!S_ISREG(st.st_mode))
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
         return Error{path, "not a regular file or folder", ExitCode::no_input};
     return open_file(path);
 }

@@ -7,8 +7,11 @@
 #include "core/limits.hpp"
 #include "core/stream.hpp"
 
+#include <sys/types.h>
+
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +62,7 @@ private:
     Limits limits_;
     MboxVariant variant_;
     std::vector<Directory> directories_;
+    std::set<std::pair<dev_t, ino_t>> visited_;
     std::unique_ptr<ByteReader> stdin_reader_;
     std::unique_ptr<stream::Reader> stream_;
     std::unique_ptr<Mbox> mbox_;

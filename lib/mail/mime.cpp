@@ -12,7 +12,7 @@
 #include "mail/gmime_support.hpp"
 #include "mail/mime_detail.hpp"
 #include "mail/params.hpp"
-#include "mail/text.hpp"
+#include "mail/zero_width.hpp"
 
 #include <fmt/format.h>
 #include <strings.h>

@@ -3,9 +3,9 @@
 // uuencoded blocks in text or packed in a TNEF (winmail.dat) stream.
 #include "mail/filename.hpp"
 #include "mail/mime_detail.hpp"
-#include "mail/text.hpp"
 #include "mail/tnef.hpp"
 #include "mail/uuencode.hpp"
+#include "mail/zero_width.hpp"
 
 #include <fmt/format.h>
 

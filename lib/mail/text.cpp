@@ -1,80 +1,431 @@
-// The zero-width characters are all three-byte UTF-8 sequences led by
-// E2 or EF, so a memchr scan for those lead bytes finds them fast.
+// Decoding and cleaning message text. Every step works on UTF-8 and
+// never fails: text that cannot be decoded is read as Windows-1252, the
+// way mail readers show it, so a scanner sees what a person would see.
 #include "mail/text.hpp"
 
-#include <strings.h>
+#include "mail/gmime_support.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <strings.h>
+#include <unordered_map>
 
-namespace portcullis::mime {
+namespace portcullis::text {
 
 namespace {
 
-// Returns the length of a zero-width sequence at i, or 0.
-size_t zero_width_at(std::string_view text, size_t i) {
-    if (i + 3 > text.size())
-        return 0;
-    auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
-    if (b(0) == 0xE2 && b(1) == 0x80 && b(2) >= 0x8B && b(2) <= 0x8D)
-        return 3; // U+200B, U+200C, U+200D
-    if (b(0) == 0xE2 && b(1) == 0x81 && b(2) == 0xA0)
-        return 3; // U+2060
-    if (b(0) == 0xEF && b(1) == 0xBB && b(2) == 0xBF)
-        return 3; // U+FEFF
-    return 0;
-}
+constexpr char32_t replacement = 0xFFFD;
 
-bool is_lead(char c) {
-    return c == '\xE2' || c == '\xEF';
-}
-
-} // namespace
-
-bool has_zero_width(std::string_view text) {
-    // A byte order mark that starts the text is a BOM, not an obfuscation.
-    size_t start = zero_width_at(text, 0) && text[0] == '\xEF' ? 3 : 0;
-    for (char lead : {'\xE2', '\xEF'}) {
-        const char* end = text.data() + text.size();
-        const char* p = text.data() + start;
-        while ((p = static_cast<const char*>(
-                    std::memchr(p, lead, static_cast<size_t>(end - p))))) {
-            if (zero_width_at(text, static_cast<size_t>(p - text.data())))
-                return true;
-            ++p;
-        }
+// Decodes one code point at pos; an invalid byte yields U+FFFD and
+// advances one byte, so the caller can never loop.
+char32_t next_code_point(std::string_view s, size_t& pos) {
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+    unsigned char c = byte(pos);
+    if (c < 0x80) {
+        ++pos;
+        return c;
     }
-    return false;
-}
-
-bool has_zero_width_entity(std::string_view html) {
-    static constexpr std::array<std::string_view, 12> entities = {
-        "&#8203;",  "&#8204;",  "&#8205;",  "&#8288;",  "&#65279;", "&#x200b;",
-        "&#x200c;", "&#x200d;", "&#x2060;", "&#xfeff;", "&zwnj;",   "&zwj;"};
-    for (size_t at = html.find('&'); at != std::string_view::npos;
-         at = html.find('&', at + 1)) {
-        for (std::string_view entity : entities) {
-            if (html.size() - at >= entity.size() &&
-                strncasecmp(html.data() + at, entity.data(), entity.size()) ==
-                    0)
-                return true;
-        }
+    int length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    if (length == 0 || c > 0xF4 || pos + length > s.size()) {
+        ++pos;
+        return replacement;
     }
-    return false;
+    char32_t cp = c & (0x7F >> length);
+    for (int i = 1; i < length; ++i) {
+        unsigned char k = byte(pos + i);
+        if ((k & 0xC0) != 0x80) {
+            ++pos;
+            return replacement;
+        }
+        cp = (cp << 6) | (k & 0x3F);
+    }
+    static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < smallest[length] || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+        ++pos;
+        return replacement;
+    }
+    pos += length;
+    return cp;
 }
 
-std::string strip_zero_width(std::string_view text) {
+void append_utf8(std::string& out, char32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// The 0x80-0x9F row of Windows-1252; the rest of it is Latin-1.
+constexpr std::array<char16_t, 32> cp1252_high = {
+    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+    0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0xFFFD};
+
+char32_t from_cp1252(unsigned char c) {
+    if (c >= 0x80 && c < 0xA0)
+        return cp1252_high[c - 0x80];
+    return c;
+}
+
+// Valid UTF-8 is kept; each invalid byte is read as Windows-1252, which
+// is what a mislabelled message almost always is.
+std::string repair_utf8(std::string_view bytes) {
     std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size();) {
-        size_t skip = is_lead(text[i]) ? zero_width_at(text, i) : 0;
-        if (skip) {
-            i += skip;
-            continue;
-        }
-        out.push_back(text[i++]);
+    out.reserve(bytes.size());
+    size_t pos = 0;
+    while (pos < bytes.size()) {
+        size_t start = pos;
+        char32_t cp = next_code_point(bytes, pos);
+        if (cp == replacement && pos == start + 1 &&
+            static_cast<unsigned char>(bytes[start]) != 0xEF)
+            cp = from_cp1252(static_cast<unsigned char>(bytes[start]));
+        append_utf8(out, cp);
     }
     return out;
 }
 
-} // namespace portcullis::mime
+bool is_utf8_name(std::string_view charset) {
+    return charset.empty() || strncasecmp(charset.data(), "utf-8", 5) == 0 ||
+           strncasecmp(charset.data(), "utf8", 4) == 0 ||
+           strncasecmp(charset.data(), "us-ascii", 8) == 0 ||
+           strncasecmp(charset.data(), "ascii", 5) == 0;
+}
+
+bool is_invisible(char32_t cp) {
+    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0xFEFF || cp == 0x00AD || cp == 0x034F || cp == 0x180E ||
+           cp == 0x061C;
+}
+
+const std::unordered_map<char32_t, char>& lookalike_table() {
+    static const std::unordered_map<char32_t, char> table = {
+        // Cyrillic
+        {0x0430, 'a'},
+        {0x0435, 'e'},
+        {0x043E, 'o'},
+        {0x0440, 'p'},
+        {0x0441, 'c'},
+        {0x0443, 'y'},
+        {0x0445, 'x'},
+        {0x0455, 's'},
+        {0x0456, 'i'},
+        {0x0458, 'j'},
+        {0x0501, 'd'},
+        {0x04BB, 'h'},
+        {0x051B, 'q'},
+        {0x051D, 'w'},
+        {0x04CF, 'l'},
+        {0x0410, 'A'},
+        {0x0412, 'B'},
+        {0x0415, 'E'},
+        {0x041A, 'K'},
+        {0x041C, 'M'},
+        {0x041D, 'H'},
+        {0x041E, 'O'},
+        {0x0420, 'P'},
+        {0x0421, 'C'},
+        {0x0422, 'T'},
+        {0x0425, 'X'},
+        {0x0423, 'Y'},
+        {0x0405, 'S'},
+        {0x0406, 'I'},
+        {0x0408, 'J'},
+        // Greek
+        {0x03B1, 'a'},
+        {0x03BF, 'o'},
+        {0x03BD, 'v'},
+        {0x03C1, 'p'},
+        {0x03B9, 'i'},
+        {0x03BA, 'k'},
+        {0x03C4, 't'},
+        {0x03C5, 'u'},
+        {0x0391, 'A'},
+        {0x0392, 'B'},
+        {0x0395, 'E'},
+        {0x0396, 'Z'},
+        {0x0397, 'H'},
+        {0x0399, 'I'},
+        {0x039A, 'K'},
+        {0x039C, 'M'},
+        {0x039D, 'N'},
+        {0x039F, 'O'},
+        {0x03A1, 'P'},
+        {0x03A4, 'T'},
+        {0x03A5, 'Y'},
+        {0x03A7, 'X'},
+        // Latin letters that pass for others
+        {0x0131, 'i'},
+        {0x0251, 'a'},
+        {0x0261, 'g'},
+        {0x2113, 'l'},
+        {0x01C0, 'l'},
+        {0x0269, 'i'},
+    };
+    return table;
+}
+
+// Returns the Latin letter a code point imitates, or 0.
+char lookalike_of(char32_t cp) {
+    if (cp >= 0xFF01 && cp <= 0xFF5E)
+        return static_cast<char>(cp - 0xFEE0);
+    auto& table = lookalike_table();
+    auto it = table.find(cp);
+    return it == table.end() ? 0 : it->second;
+}
+
+bool is_word_break(char32_t cp) {
+    return cp < 0x80
+               ? !std::isalnum(static_cast<int>(cp)) && cp != '-'
+               : cp == 0x00A0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x206F);
+}
+
+// Folds one word when it mixes look-alikes with Latin letters or is made
+// of full-width forms; a word wholly in Cyrillic or Greek is left alone.
+bool fold_word(std::string_view word, std::string& out) {
+    bool latin = false, foreign = false, fullwidth = false;
+    for (size_t pos = 0; pos < word.size();) {
+        char32_t cp = next_code_point(word, pos);
+        if (cp < 0x80 && std::isalpha(static_cast<int>(cp)))
+            latin = true;
+        else if (cp >= 0xFF01 && cp <= 0xFF5E)
+            fullwidth = true;
+        else if (lookalike_of(cp))
+            foreign = true;
+    }
+    if (!fullwidth && !(latin && foreign)) {
+        out.append(word);
+        return false;
+    }
+    for (size_t pos = 0; pos < word.size();) {
+        size_t start = pos;
+        char c = lookalike_of(next_code_point(word, pos));
+        if (c)
+            out += c;
+        else
+            out.append(word.substr(start, pos - start));
+    }
+    return true;
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+} // namespace
+
+std::string to_utf8(std::string_view bytes, std::string_view charset) {
+    if (is_utf8_name(charset))
+        return repair_utf8(bytes);
+    std::string name(charset);
+    const char* iconv_name = g_mime_charset_iconv_name(name.c_str());
+    gsize written = 0;
+    GError* error = nullptr;
+    gchar* converted =
+        g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8",
+                  iconv_name, nullptr, &written, &error);
+    if (!converted) {
+        g_clear_error(&error);
+        return repair_utf8(bytes);
+    }
+    std::string out(converted, written);
+    g_free(converted);
+    return repair_utf8(out);
+}
+
+std::string decode_header(std::string_view raw) {
+    mime::ensure_gmime();
+    std::string value(raw);
+    gchar* unfolded = g_mime_utils_header_unfold(value.c_str());
+    gchar* decoded = g_mime_utils_header_decode_text(nullptr, unfolded);
+    std::string out = repair_utf8(decoded ? decoded : "");
+    g_free(decoded);
+    g_free(unfolded);
+    return out;
+}
+
+size_t remove_invisible(std::string& utf8) {
+    std::string out;
+    out.reserve(utf8.size());
+    size_t removed = 0;
+    for (size_t pos = 0; pos < utf8.size();) {
+        size_t start = pos;
+        char32_t cp = next_code_point(utf8, pos);
+        if (is_invisible(cp)) {
+            ++removed;
+            continue;
+        }
+        out.append(utf8, start, pos - start);
+    }
+    utf8 = std::move(out);
+    return removed;
+}
+
+size_t fold_lookalikes(std::string& utf8) {
+    std::string out;
+    out.reserve(utf8.size());
+    size_t folded = 0;
+    size_t word_start = 0;
+    auto flush = [&](size_t end) {
+        if (end > word_start && fold_word(std::string_view(utf8).substr(
+                                              word_start, end - word_start),
+                                          out))
+            ++folded;
+    };
+    for (size_t pos = 0; pos < utf8.size();) {
+        size_t start = pos;
+        char32_t cp = next_code_point(utf8, pos);
+        if (!is_word_break(cp))
+            continue;
+        flush(start);
+        out.append(utf8, start, pos - start);
+        word_start = pos;
+    }
+    flush(utf8.size());
+    utf8 = std::move(out);
+    return folded;
+}
+
+std::string fold_host(std::string_view host) {
+    std::string out;
+    for (size_t pos = 0; pos < host.size();) {
+        size_t start = pos;
+        char32_t cp = next_code_point(host, pos);
+        if (is_invisible(cp))
+            continue;
+        if (char c = lookalike_of(cp))
+            out += c;
+        else
+            out.append(host.substr(start, pos - start));
+    }
+    return lower_ascii(out);
+}
+
+std::string squeeze_space(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    bool space = false;
+    for (size_t pos = 0; pos < text.size();) {
+        size_t start = pos;
+        char32_t cp = next_code_point(text, pos);
+        bool is_space = cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' ||
+                        cp == '\f' || cp == '\v' || cp == 0xA0 ||
+                        cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
+        if (is_space) {
+            space = !out.empty();
+            continue;
+        }
+        if (space)
+            out += ' ';
+        space = false;
+        out.append(text.substr(start, pos - start));
+    }
+    return out;
+}
+
+} // namespace portcullis::text
+
+namespace portcullis::text {
+
+namespace {
+
+std::string parent_path(const std::string& path) {
+    size_t dot = path.rfind('.');
+    return dot == std::string::npos ? "" : path.substr(0, dot);
+}
+
+// In multipart/alternative the plain and HTML parts say the same thing;
+// reading both would count every word twice.
+bool has_plain_sibling(const mime::Tree& tree, const mime::Part& part) {
+    std::string parent = parent_path(part.path);
+    bool alternative = false;
+    for (const mime::Part& p : tree.parts)
+        if (p.path == parent && p.content_type == "multipart/alternative")
+            alternative = true;
+    if (!alternative)
+        return false;
+    for (const mime::Part& p : tree.parts)
+        if (parent_path(p.path) == parent && p.content_type == "text/plain" &&
+            !p.is_attachment)
+            return true;
+    return false;
+}
+
+bool is_body_text(const mime::Part& part) {
+    if (part.is_multipart || part.is_message || part.is_attachment)
+        return false;
+    return part.content_type == "text/plain" ||
+           part.content_type == "text/html" || part.content_type.empty();
+}
+
+void add_part(MessageText& out, const mime::Tree& tree, const mime::Part& part,
+              std::string_view bytes) {
+    std::string utf8 = to_utf8(bytes, part.charset);
+    out.raw_body += utf8;
+    out.raw_body += '\n';
+    if (part.content_type != "text/html") {
+        out.has_plain = true;
+        out.body += utf8;
+        out.body += '\n';
+        return;
+    }
+    out.has_html = true;
+    Html html = html_to_text(utf8);
+    out.hidden_html_bytes += html.hidden_bytes;
+    for (Link& link : html.links)
+        out.links.push_back(std::move(link));
+    if (has_plain_sibling(tree, part))
+        return;
+    out.body += html.text;
+    out.body += '\n';
+}
+
+} // namespace
+
+MessageText extract(const mime::Tree& tree, size_t max_body_bytes) {
+    MessageText out;
+    out.subject = decode_header(tree.header("Subject"));
+    out.zero_width_subject = remove_invisible(out.subject);
+    out.lookalike_words += fold_lookalikes(out.subject);
+    out.subject = squeeze_space(out.subject);
+
+    size_t budget = max_body_bytes;
+    for (const mime::Part& part : tree.parts) {
+        if (part.is_attachment && !part.display_name().empty())
+            out.attachment_names.push_back(part.display_name());
+        if (!is_body_text(part))
+            continue;
+        std::string_view bytes = part.decoded;
+        if (bytes.size() > budget) {
+            bytes = bytes.substr(0, budget);
+            out.truncated = true;
+        }
+        budget -= bytes.size();
+        add_part(out, tree, part, bytes);
+    }
+
+    out.zero_width_body = remove_invisible(out.body);
+    out.lookalike_words += fold_lookalikes(out.body);
+    out.body = squeeze_space(out.body);
+    return out;
+}
+
+} // namespace portcullis::text

@@ -1,21 +1,74 @@
-// Invisible characters in text a reader sees: zero-width spaces and
-// joiners split words so that subject and body rules stop matching while
-// the text looks the same on screen.
+// The text a reader sees: message bodies decoded and converted to UTF-8,
+// HTML reduced to text, invisible characters removed and counted, and
+// look-alike letters folded to the Latin ones they imitate. spam-score
+// and policy-check match words against this text, never the raw bytes.
 #pragma once
 
+#include "mail/mime.hpp"
+
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
-namespace portcullis::mime {
+namespace portcullis::text {
 
-/// Returns true when UTF-8 text holds U+200B, U+200C, U+200D, U+2060 or
-/// U+FEFF (a byte order mark at the very start does not count).
-bool has_zero_width(std::string_view text);
+/// A link found in HTML: its target and the text shown for it.
+struct Link {
+    std::string href;
+    std::string text;
+};
 
-/// Returns true when HTML holds one of those characters as an entity.
-bool has_zero_width_entity(std::string_view html);
+/// HTML reduced to the text a mail reader would show.
+struct Html {
+    std::string text;
+    std::vector<Link> links;
+    std::vector<std::string> image_sources;
+    size_t hidden_bytes = 0; ///< text inside display:none or tiny fonts
+};
 
-/// Returns text with those characters removed.
-std::string strip_zero_width(std::string_view text);
+/// The readable text of a whole message.
+struct MessageText {
+    std::string subject;     ///< decoded, cleaned Subject
+    std::string body;        ///< all text parts, cleaned, UTF-8
+    std::string raw_body;    ///< text parts decoded, HTML kept
+    std::vector<Link> links; ///< anchors from the HTML parts
+    std::vector<std::string> attachment_names;
+    size_t zero_width_subject = 0; ///< invisible characters removed
+    size_t zero_width_body = 0;
+    size_t lookalike_words = 0; ///< mixed-script words folded
+    size_t hidden_html_bytes = 0;
+    bool has_html = false;
+    bool has_plain = false;
+    bool truncated = false; ///< body scanning stopped at the cap
+};
 
-} // namespace portcullis::mime
+/// Returns bytes in charset as UTF-8; unknown charsets are read as
+/// Windows-1252 and invalid sequences become U+FFFD.
+std::string to_utf8(std::string_view bytes, std::string_view charset);
+
+/// Returns a header value unfolded with RFC 2047 encoded words decoded.
+std::string decode_header(std::string_view raw);
+
+/// Returns HTML as the text a reader would see, with its links.
+Html html_to_text(std::string_view html);
+
+/// Removes zero-width, bidi-control and soft-hyphen characters from
+/// UTF-8 text; returns how many were removed.
+size_t remove_invisible(std::string& utf8);
+
+/// Folds Cyrillic, Greek and full-width look-alikes to Latin letters in
+/// words that mix them with Latin letters; returns how many words changed.
+size_t fold_lookalikes(std::string& utf8);
+
+/// Returns a host name with every look-alike folded, for link checks.
+std::string fold_host(std::string_view host);
+
+/// Collapses runs of white space to one space and trims the ends.
+std::string squeeze_space(std::string_view text);
+
+/// Extracts and cleans the text of a parsed message, reading at most
+/// max_body_bytes of body parts; headers and names are always read.
+MessageText extract(const mime::Tree& tree, size_t max_body_bytes);
+
+} // namespace portcullis::text

@@ -120,3 +120,12 @@ TEST_CASE("a missing path is an error and the walk goes on") {
     REQUIRE(*second);
     CHECK((*second)->message == "Subject: ok\n\n");
 }
+
+TEST_CASE("a symlink cycle in a folder is walked once") {
+    TempDir dir;
+    dir.write("top/a.eml", "Subject: a\n\n");
+    fs::create_directory_symlink(dir.path / "top", dir.path / "top" / "loop");
+    auto records = read_inputs({(dir.path / "top").string()});
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].message == "Subject: a\n\n");
+}

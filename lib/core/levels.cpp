@@ -1,0 +1,243 @@
+// Resolving settings through the system, domain and user levels. Every
+// refusal is kept with its reason so tools can log why a user's setting
+// did not take effect.
+#include "core/levels.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <fmt/format.h>
+
+namespace portcullis::levels {
+
+namespace {
+
+constexpr const char* level_names[] = {"system", "domain", "user"};
+
+const toml::node* lookup(const toml::table* table, std::string_view key) {
+    if (!table)
+        return nullptr;
+    return table->at_path(key).node();
+}
+
+bool listed(const toml::table* table, std::string_view list,
+            std::string_view key) {
+    if (!table)
+        return false;
+    const toml::array* entries = (*table)[list].as_array();
+    if (!entries)
+        return false;
+    for (const toml::node& entry : *entries) {
+        if (auto value = entry.value<std::string_view>();
+            value && *value == key)
+            return true;
+    }
+    return false;
+}
+
+std::array<const toml::table*, 3> as_array(const Layers& layers) {
+    return {layers.system, layers.domain, layers.user};
+}
+
+// Returns why a level may not change key at all, or an empty string.
+std::string lock_reason(const Layers& layers, size_t level,
+                        std::string_view key) {
+    auto tables = as_array(layers);
+    for (size_t above = 0; above < level; ++above) {
+        if (listed(tables[above], "locked", key))
+            return fmt::format("{} refused: locked at {} level",
+                               level_names[level], level_names[above]);
+    }
+    return "";
+}
+
+// The nearest level above that exists decides whether loosening is allowed.
+bool may_loosen(const Layers& layers, size_t level, std::string_view key) {
+    auto tables = as_array(layers);
+    for (size_t above = level; above-- > 0;) {
+        if (tables[above])
+            return listed(tables[above], "allow_looser", key);
+    }
+    return false;
+}
+
+void append_strings(const toml::node* node, std::vector<std::string>& out) {
+    if (!node)
+        return;
+    if (const toml::array* entries = node->as_array()) {
+        for (const toml::node& entry : *entries) {
+            if (auto value = entry.value<std::string>())
+                out.push_back(*value);
+        }
+    }
+}
+
+} // namespace
+
+std::optional<std::string> safe_domain(std::string_view address) {
+    size_t at = address.rfind('@');
+    std::string_view domain =
+        at == std::string_view::npos ? address : address.substr(at + 1);
+    if (domain.empty() || domain.size() > 253 || domain.front() == '.' ||
+        domain.front() == '-' || domain.find("..") != std::string_view::npos)
+        return std::nullopt;
+    std::string out;
+    for (char c : domain) {
+        char lower =
+            static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        bool ok = (lower >= 'a' && lower <= 'z') ||
+                  (lower >= '0' && lower <= '9') || lower == '.' ||
+                  lower == '-';
+        if (!ok)
+            return std::nullopt;
+        out.push_back(lower);
+    }
+    return out;
+}
+
+Hierarchy::Hierarchy(const config::Config& config, std::string tool,
+                     std::string domains_dir)
+    : config_(config), tool_(std::move(tool)),
+      domains_dir_(std::move(domains_dir)) {
+    if (domains_dir_.empty() && !config_.path.empty()) {
+        size_t slash = config_.path.rfind('/');
+        std::string dir =
+            slash == std::string::npos ? "." : config_.path.substr(0, slash);
+        domains_dir_ = dir + "/domains";
+    }
+}
+
+Result<const Hierarchy::DomainFile*>
+Hierarchy::domain_file(const std::string& domain) {
+    auto cached = domains_.find(domain);
+    if (cached != domains_.end())
+        return static_cast<const DomainFile*>(cached->second.get());
+    std::unique_ptr<DomainFile> file;
+    std::string path = domains_dir_ + "/" + domain + ".toml";
+    struct stat st {};
+    if (!domains_dir_.empty() && ::stat(path.c_str(), &st) == 0) {
+        auto loaded = config::load(path, true);
+        if (!loaded)
+            return loaded.error();
+        file = std::make_unique<DomainFile>(
+            DomainFile{path, std::move(loaded->root)});
+    }
+    const DomainFile* out = file.get();
+    domains_[domain] = std::move(file);
+    return out;
+}
+
+Result<Layers> Hierarchy::layers(std::string_view rcpt) {
+    Layers layers;
+    layers.system = &config_.tool(tool_);
+    auto domain = safe_domain(rcpt);
+    if (!domain)
+        return layers;
+    auto file = domain_file(*domain);
+    if (!file)
+        return file.error();
+    if (!*file)
+        return layers;
+    const toml::table& root = (*file)->root;
+    layers.domain = root[tool_].as_table();
+    std::string user(rcpt);
+    std::transform(user.begin(), user.end(), user.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    if (const toml::table* users = root["users"].as_table())
+        layers.user = (*users)[user][tool_].as_table();
+    return layers;
+}
+
+Resolved<double> Hierarchy::number(const Layers& layers, std::string_view key,
+                                   double fallback, Stricter stricter) {
+    Resolved<double> out{fallback, "default", {}};
+    auto tables = as_array(layers);
+    for (size_t level = 0; level < tables.size(); ++level) {
+        const toml::node* node = lookup(tables[level], key);
+        if (!node)
+            continue;
+        auto value = node->value<double>();
+        if (!value) {
+            out.refused.push_back(
+                fmt::format("{} refused: not a number", level_names[level]));
+            continue;
+        }
+        if (level > 0) {
+            if (auto why = lock_reason(layers, level, key); !why.empty()) {
+                out.refused.push_back(why);
+                continue;
+            }
+            bool looser = stricter == Stricter::lower ? *value > out.value
+                                                      : *value < out.value;
+            if (looser && !may_loosen(layers, level, key)) {
+                out.refused.push_back(
+                    fmt::format("{} refused: {} is looser than {}",
+                                level_names[level], *value, out.value));
+                continue;
+            }
+        }
+        out.value = *value;
+        out.level = level_names[level];
+    }
+    return out;
+}
+
+Resolved<std::string> Hierarchy::text(const Layers& layers,
+                                      std::string_view key,
+                                      std::string fallback) {
+    Resolved<std::string> out{std::move(fallback), "default", {}};
+    auto tables = as_array(layers);
+    for (size_t level = 0; level < tables.size(); ++level) {
+        const toml::node* node = lookup(tables[level], key);
+        if (!node)
+            continue;
+        auto value = node->value<std::string>();
+        if (!value)
+            continue;
+        if (level > 0) {
+            if (auto why = lock_reason(layers, level, key); !why.empty()) {
+                out.refused.push_back(why);
+                continue;
+            }
+        }
+        out.value = *value;
+        out.level = level_names[level];
+    }
+    return out;
+}
+
+std::vector<std::string> Hierarchy::list_union(const Layers& layers,
+                                               std::string_view key) {
+    std::vector<std::string> out;
+    for (const toml::table* table : as_array(layers))
+        append_strings(lookup(table, key), out);
+    return out;
+}
+
+Resolved<std::vector<std::string>>
+Hierarchy::loosening_list(const Layers& layers, std::string_view key) {
+    Resolved<std::vector<std::string>> out{{}, "default", {}};
+    auto tables = as_array(layers);
+    for (size_t level = 0; level < tables.size(); ++level) {
+        const toml::node* node = lookup(tables[level], key);
+        if (!node)
+            continue;
+        if (level > 0) {
+            std::string why = lock_reason(layers, level, key);
+            if (why.empty() && !may_loosen(layers, level, key))
+                why = fmt::format("{} refused: {} is not allowed below",
+                                  level_names[level], key);
+            if (!why.empty()) {
+                out.refused.push_back(why);
+                continue;
+            }
+        }
+        append_strings(node, out.value);
+        out.level = level_names[level];
+    }
+    return out;
+}
+
+} // namespace portcullis::levels

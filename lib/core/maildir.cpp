@@ -1,0 +1,179 @@
+// Maildir delivery as qmail's maildir(5) describes it. Every system call
+// is checked where it is made; the error names the path and the OS text.
+#include "core/maildir.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace portcullis::maildir {
+
+namespace {
+
+Error os_error(const std::string& path, int error) {
+    return Error{path, std::strerror(error), ExitCode::temp_fail};
+}
+
+Status sync_path(const std::string& path, int flags) {
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    if (fd < 0)
+        return os_error(path, errno);
+    int synced = ::fsync(fd);
+    int error = errno;
+    ::close(fd);
+    if (synced != 0)
+        return os_error(path, error);
+    return {};
+}
+
+Status write_all(int fd, const std::string& path, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return os_error(path, errno);
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return {};
+}
+
+// Maildir++: the first line of maildirsize is "<bytes>S,<count>C"; each
+// later line is "<bytes> <count>" for a delivery or a removal.
+Status check_quota(const std::string& path, size_t message_bytes) {
+    std::string file = path + "/maildirsize";
+    FILE* in = std::fopen(file.c_str(), "re");
+    if (!in)
+        return {};
+    long long limit_bytes = 0, limit_count = 0, bytes = 0, count = 0;
+    char line[256];
+    if (std::fgets(line, sizeof line, in)) {
+        for (char* p = line; *p;) {
+            char* end = nullptr;
+            long long value = std::strtoll(p, &end, 10);
+            if (end == p)
+                break;
+            if (*end == 'S')
+                limit_bytes = value;
+            else if (*end == 'C')
+                limit_count = value;
+            p = *end ? end + 1 : end;
+        }
+    }
+    while (std::fgets(line, sizeof line, in)) {
+        long long b = 0, c = 0;
+        if (std::sscanf(line, "%lld %lld", &b, &c) == 2) {
+            bytes += b;
+            count += c;
+        }
+    }
+    std::fclose(in);
+    bool over_bytes =
+        limit_bytes > 0 &&
+        bytes + static_cast<long long>(message_bytes) > limit_bytes;
+    bool over_count = limit_count > 0 && count + 1 > limit_count;
+    if (over_bytes || over_count)
+        return Error{path, "mailbox is over its quota", ExitCode::temp_fail};
+    return {};
+}
+
+void record_quota(const std::string& path, size_t message_bytes) {
+    std::string file = path + "/maildirsize";
+    int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0)
+        return; // no quota file: nothing to keep up to date
+    std::string line = fmt::format("{} 1\n", message_bytes);
+    (void)write_all(fd, file, line);
+    ::close(fd);
+}
+
+Result<std::string> write_tmp(const std::string& path,
+                              std::string_view message) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        std::string name = unique_name();
+        std::string tmp = path + "/tmp/" + name;
+        int fd =
+            ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return os_error(path + "/tmp", errno);
+        Status written = write_all(fd, tmp, message);
+        if (written && ::fsync(fd) != 0)
+            written = os_error(tmp, errno);
+        if (::close(fd) != 0 && written)
+            written = os_error(tmp, errno);
+        if (!written) {
+            ::unlink(tmp.c_str());
+            return written.error();
+        }
+        return name;
+    }
+    return Error{path, "no unique file name after 8 tries",
+                 ExitCode::temp_fail};
+}
+
+} // namespace
+
+std::string unique_name() {
+    static std::atomic<unsigned long> counter{0};
+    struct timeval now {};
+    ::gettimeofday(&now, nullptr);
+    char host[256] = "localhost";
+    ::gethostname(host, sizeof host - 1);
+    // "/" and ":" would break the path and the flags of cur/ names.
+    for (char* p = host; *p; ++p) {
+        if (*p == '/' || *p == ':')
+            *p = '_';
+    }
+    return fmt::format("{}.M{}P{}Q{}.{}", now.tv_sec, now.tv_usec, ::getpid(),
+                       ++counter, host);
+}
+
+Status create(const std::string& path) {
+    for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
+        std::string dir = path + sub;
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+            return os_error(dir, errno);
+    }
+    return {};
+}
+
+Result<std::string> deliver(const std::string& path, std::string_view message) {
+    struct stat st {};
+    for (const char* sub : {"/tmp", "/new", "/cur"}) {
+        std::string dir = path + sub;
+        if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            return Error{path, "not a Maildir (no tmp, new and cur folders)",
+                         ExitCode::temp_fail};
+    }
+    if (auto quota = check_quota(path, message.size()); !quota)
+        return quota.error();
+
+    auto name = write_tmp(path, message);
+    if (!name)
+        return name.error();
+
+    // link() fails rather than replace a file that took the name first.
+    std::string tmp = path + "/tmp/" + *name;
+    std::string target = path + "/new/" + *name;
+    if (::link(tmp.c_str(), target.c_str()) != 0) {
+        int error = errno;
+        ::unlink(tmp.c_str());
+        return os_error(target, error);
+    }
+    ::unlink(tmp.c_str());
+    if (auto synced = sync_path(path + "/new", O_RDONLY | O_DIRECTORY); !synced)
+        return synced.error();
+    record_quota(path, message.size());
+    return target;
+}
+
+} // namespace portcullis::maildir

@@ -1,0 +1,322 @@
+// The SQLite store. Token hashes are 64-bit integers stored as SQLite's
+// signed INTEGER primary key, so a lookup is one B-tree probe; counts
+// never go below zero, so forgetting a message twice does no harm.
+#include "core/sqlite_store.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace portcullis::state {
+
+namespace {
+
+constexpr const char* schema = R"(
+CREATE TABLE IF NOT EXISTS tokens (
+    hash INTEGER PRIMARY KEY, spam INTEGER NOT NULL, ham INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS learned (
+    digest TEXT PRIMARY KEY, spam INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS totals (
+    name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS signatures (
+    digest TEXT PRIMARY KEY, hashes BLOB NOT NULL);
+)";
+
+// Token counts of databases up to this size are read into memory once:
+// a hash-table probe is far cheaper than a B-tree walk per token.
+constexpr int64_t cache_limit_rows = 4'000'000;
+
+// Frees a prepared statement at scope end.
+struct Statement {
+    sqlite3_stmt* handle = nullptr;
+    ~Statement() { sqlite3_finalize(handle); }
+};
+
+} // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
+                                                       bool read_only) {
+    sqlite3* db = nullptr;
+    int flags = read_only ? SQLITE_OPEN_READONLY
+                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+        std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        sqlite3_close(db);
+        return Error{path, message, ExitCode::unavailable};
+    }
+    std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, read_only));
+    sqlite3_busy_timeout(db, 10000);
+    if (!read_only) {
+        Status s;
+        if (!(s = store->exec("PRAGMA journal_mode=WAL")) ||
+            !(s = store->exec("PRAGMA synchronous=NORMAL")) ||
+            !(s = store->exec(schema)))
+            return s.error();
+    }
+    Status s = store->prepare(store->select_token_,
+                              "SELECT spam, ham FROM tokens WHERE hash = ?");
+    if (!s)
+        return s.error();
+    return store;
+}
+
+SqliteStore::~SqliteStore() {
+    sqlite3_finalize(select_token_);
+    sqlite3_finalize(upsert_token_);
+    sqlite3_close(db_);
+}
+
+Error SqliteStore::error(std::string_view what) const {
+    return Error{path_, fmt::format("{}: {}", what, sqlite3_errmsg(db_)),
+                 ExitCode::unavailable};
+}
+
+Status SqliteStore::exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK)
+        return {};
+    Error e{path_, message ? message : "sqlite error", ExitCode::unavailable};
+    sqlite3_free(message);
+    return e;
+}
+
+Status SqliteStore::prepare(sqlite3_stmt*& statement, const char* sql) {
+    if (statement)
+        return {};
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement,
+                           nullptr) != SQLITE_OK)
+        return error("prepare");
+    return {};
+}
+
+Status SqliteStore::load_cache() {
+    cache_tried_ = true;
+    Statement count;
+    if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM tokens", -1,
+                           &count.handle, nullptr) != SQLITE_OK)
+        return error("count tokens");
+    if (sqlite3_step(count.handle) != SQLITE_ROW)
+        return error("count tokens");
+    int64_t rows = sqlite3_column_int64(count.handle, 0);
+    if (rows > cache_limit_rows)
+        return {};
+    Statement all;
+    if (sqlite3_prepare_v2(db_, "SELECT hash, spam, ham FROM tokens", -1,
+                           &all.handle, nullptr) != SQLITE_OK)
+        return error("read tokens");
+    cache_.reserve(static_cast<size_t>(rows));
+    int rc;
+    while ((rc = sqlite3_step(all.handle)) == SQLITE_ROW) {
+        auto hash = static_cast<uint64_t>(sqlite3_column_int64(all.handle, 0));
+        cache_[hash] = {
+            static_cast<uint32_t>(sqlite3_column_int64(all.handle, 1)),
+            static_cast<uint32_t>(sqlite3_column_int64(all.handle, 2))};
+    }
+    if (rc != SQLITE_DONE)
+        return error("read tokens");
+    cached_ = true;
+    return {};
+}
+
+Result<std::vector<TokenCounts>>
+SqliteStore::lookup(std::span<const uint64_t> tokens) {
+    if (!cache_tried_ && read_only_) {
+        if (Status s = load_cache(); !s)
+            return s.error();
+    }
+    std::vector<TokenCounts> out(tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        if (cached_) {
+            auto it = cache_.find(tokens[i]);
+            if (it != cache_.end())
+                out[i] = it->second;
+            continue;
+        }
+        sqlite3_reset(select_token_);
+        sqlite3_bind_int64(select_token_, 1,
+                           static_cast<sqlite3_int64>(tokens[i]));
+        int rc = sqlite3_step(select_token_);
+        if (rc == SQLITE_ROW)
+            out[i] = {
+                static_cast<uint32_t>(sqlite3_column_int64(select_token_, 0)),
+                static_cast<uint32_t>(sqlite3_column_int64(select_token_, 1))};
+        else if (rc != SQLITE_DONE)
+            return error("look up token");
+    }
+    return out;
+}
+
+Result<Totals> SqliteStore::totals() {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "SELECT name, value FROM totals", -1,
+                           &st.handle, nullptr) != SQLITE_OK)
+        return error("read totals");
+    Totals totals;
+    int rc;
+    while ((rc = sqlite3_step(st.handle)) == SQLITE_ROW) {
+        auto name =
+            reinterpret_cast<const char*>(sqlite3_column_text(st.handle, 0));
+        auto value = static_cast<uint64_t>(sqlite3_column_int64(st.handle, 1));
+        if (std::strcmp(name, "spam") == 0)
+            totals.spam = value;
+        else if (std::strcmp(name, "ham") == 0)
+            totals.ham = value;
+    }
+    if (rc != SQLITE_DONE)
+        return error("read totals");
+    return totals;
+}
+
+Result<std::optional<bool>> SqliteStore::learned_as(std::string_view digest) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "SELECT spam FROM learned WHERE digest = ?", -1,
+                           &st.handle, nullptr) != SQLITE_OK)
+        return error("read learned");
+    sqlite3_bind_text(st.handle, 1, digest.data(),
+                      static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st.handle);
+    if (rc == SQLITE_DONE)
+        return std::optional<bool>{};
+    if (rc != SQLITE_ROW)
+        return error("read learned");
+    return std::optional<bool>{sqlite3_column_int(st.handle, 0) != 0};
+}
+
+Status SqliteStore::change_counts(bool spam, int delta,
+                                  std::span<const uint64_t> tokens) {
+    const char* sql =
+        spam ? "INSERT INTO tokens (hash, spam, ham) VALUES (?1, max(?2, 0), 0)"
+               " ON CONFLICT(hash) DO UPDATE SET spam = max(spam + ?2, 0)"
+             : "INSERT INTO tokens (hash, spam, ham) VALUES (?1, 0, max(?2, 0))"
+               " ON CONFLICT(hash) DO UPDATE SET ham = max(ham + ?2, 0)";
+    Statement st;
+    if (sqlite3_prepare_v2(db_, sql, -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("update tokens");
+    for (uint64_t token : tokens) {
+        sqlite3_reset(st.handle);
+        sqlite3_bind_int64(st.handle, 1, static_cast<sqlite3_int64>(token));
+        sqlite3_bind_int(st.handle, 2, delta);
+        if (sqlite3_step(st.handle) != SQLITE_DONE)
+            return error("update tokens");
+    }
+    cache_tried_ = cached_ = false;
+    cache_.clear();
+    return {};
+}
+
+Status SqliteStore::add_total(bool spam, int delta) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT INTO totals (name, value) VALUES (?1, "
+                           "max(?2, 0)) ON CONFLICT(name) DO UPDATE SET "
+                           "value = max(value + ?2, 0)",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("update totals");
+    sqlite3_bind_text(st.handle, 1, spam ? "spam" : "ham", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st.handle, 2, delta);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("update totals");
+    return {};
+}
+
+Status SqliteStore::learn(std::string_view digest, bool spam,
+                          std::span<const uint64_t> tokens) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO learned (digest, spam) "
+                           "VALUES (?, ?)",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("record learned");
+    sqlite3_bind_text(st.handle, 1, digest.data(),
+                      static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int(st.handle, 2, spam ? 1 : 0);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("record learned");
+    if (Status s = add_total(spam, 1); !s)
+        return s;
+    return change_counts(spam, 1, tokens);
+}
+
+Status SqliteStore::unlearn(std::string_view digest, bool spam,
+                            std::span<const uint64_t> tokens) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM learned WHERE digest = ?", -1,
+                           &st.handle, nullptr) != SQLITE_OK)
+        return error("forget learned");
+    sqlite3_bind_text(st.handle, 1, digest.data(),
+                      static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("forget learned");
+    if (Status s = add_total(spam, -1); !s)
+        return s;
+    return change_counts(spam, -1, tokens);
+}
+
+Status SqliteStore::add_signature(const Signature& signature) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO signatures (digest, hashes)"
+                           " VALUES (?, ?)",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("store signature");
+    sqlite3_bind_text(st.handle, 1, signature.digest.data(),
+                      static_cast<int>(signature.digest.size()),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(
+        st.handle, 2, signature.hashes.data(),
+        static_cast<int>(signature.hashes.size() * sizeof(uint64_t)),
+        SQLITE_TRANSIENT);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("store signature");
+    return {};
+}
+
+Status SqliteStore::remove_signature(std::string_view digest) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM signatures WHERE digest = ?", -1,
+                           &st.handle, nullptr) != SQLITE_OK)
+        return error("remove signature");
+    sqlite3_bind_text(st.handle, 1, digest.data(),
+                      static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("remove signature");
+    return {};
+}
+
+Result<std::vector<Signature>> SqliteStore::signatures() {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "SELECT digest, hashes FROM signatures", -1,
+                           &st.handle, nullptr) != SQLITE_OK)
+        return error("read signatures");
+    std::vector<Signature> out;
+    int rc;
+    while ((rc = sqlite3_step(st.handle)) == SQLITE_ROW) {
+        Signature sig;
+        sig.digest =
+            reinterpret_cast<const char*>(sqlite3_column_text(st.handle, 0));
+        auto bytes = static_cast<size_t>(sqlite3_column_bytes(st.handle, 1));
+        sig.hashes.resize(bytes / sizeof(uint64_t));
+        if (bytes >= sizeof(uint64_t))
+            std::memcpy(sig.hashes.data(), sqlite3_column_blob(st.handle, 1),
+                        sig.hashes.size() * sizeof(uint64_t));
+        out.push_back(std::move(sig));
+    }
+    if (rc != SQLITE_DONE)
+        return error("read signatures");
+    return out;
+}
+
+Status SqliteStore::transaction(const std::function<Status()>& body) {
+    if (Status s = exec("BEGIN IMMEDIATE"); !s)
+        return s;
+    Status result = body();
+    if (!result) {
+        exec("ROLLBACK");
+        return result;
+    }
+    return exec("COMMIT");
+}
+
+} // namespace portcullis::state

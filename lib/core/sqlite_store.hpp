@@ -1,0 +1,62 @@
+// The embedded state store: one SQLite database file, by default
+// STATE_DIR/spam-score.sqlite. Readers and one writer may share it (WAL);
+// token counts are read into memory once, when the file is small enough.
+#pragma once
+
+#include "core/state_store.hpp"
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace portcullis::state {
+
+/// A Store kept in a SQLite database file.
+class SqliteStore : public Store {
+public:
+    /// Opens or creates the database; read_only never creates or writes.
+    static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                     bool read_only);
+
+    ~SqliteStore() override;
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    Result<std::vector<TokenCounts>>
+    lookup(std::span<const uint64_t> tokens) override;
+    Result<Totals> totals() override;
+    Result<std::optional<bool>> learned_as(std::string_view digest) override;
+    Status learn(std::string_view digest, bool spam,
+                 std::span<const uint64_t> tokens) override;
+    Status unlearn(std::string_view digest, bool spam,
+                   std::span<const uint64_t> tokens) override;
+    Status add_signature(const Signature& signature) override;
+    Status remove_signature(std::string_view digest) override;
+    Result<std::vector<Signature>> signatures() override;
+    Status transaction(const std::function<Status()>& body) override;
+
+private:
+    SqliteStore(sqlite3* db, std::string path, bool read_only)
+        : db_(db), path_(std::move(path)), read_only_(read_only) {}
+
+    Status exec(const char* sql);
+    Status prepare(sqlite3_stmt*& statement, const char* sql);
+    Error error(std::string_view what) const;
+    Status change_counts(bool spam, int delta,
+                         std::span<const uint64_t> tokens);
+    Status add_total(bool spam, int delta);
+    Status load_cache();
+
+    sqlite3* db_;
+    std::string path_;
+    bool read_only_;
+    sqlite3_stmt* select_token_ = nullptr;
+    sqlite3_stmt* upsert_token_ = nullptr;
+    bool cache_tried_ = false;
+    bool cached_ = false;
+    std::unordered_map<uint64_t, TokenCounts> cache_;
+};
+
+} // namespace portcullis::state

@@ -1,0 +1,74 @@
+// Learned state behind one interface: Bayes token counts, which messages
+// were learned, and fuzzy signatures of reported spam. The embedded
+// store is SQLite (sqlite_store.hpp); a Redis store shared by many
+// gateways implements the same calls.
+#pragma once
+
+#include "core/result.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::state {
+
+/// How often a token was seen in learned spam and ham.
+struct TokenCounts {
+    uint32_t spam = 0;
+    uint32_t ham = 0;
+};
+
+/// How many messages were learned as each class.
+struct Totals {
+    uint64_t spam = 0;
+    uint64_t ham = 0;
+};
+
+/// A fuzzy signature of one reported spam, keyed by the message digest.
+struct Signature {
+    std::string digest;
+    std::vector<uint64_t> hashes;
+};
+
+/// The store that spam-score's Bayes and fuzzy checks learn into.
+class Store {
+public:
+    virtual ~Store() = default;
+
+    /// Returns the counts of each token, in the order asked.
+    virtual Result<std::vector<TokenCounts>>
+    lookup(std::span<const uint64_t> tokens) = 0;
+
+    /// Returns the number of messages learned as spam and as ham.
+    virtual Result<Totals> totals() = 0;
+
+    /// Returns whether a message was learned as spam (true) or ham, or
+    /// nullopt when it was never learned.
+    virtual Result<std::optional<bool>> learned_as(std::string_view digest) = 0;
+
+    /// Adds a message's tokens to one class and remembers its digest.
+    virtual Status learn(std::string_view digest, bool spam,
+                         std::span<const uint64_t> tokens) = 0;
+
+    /// Takes a learned message's tokens out again and forgets its digest.
+    virtual Status unlearn(std::string_view digest, bool spam,
+                           std::span<const uint64_t> tokens) = 0;
+
+    /// Stores a fuzzy signature, replacing one with the same digest.
+    virtual Status add_signature(const Signature& signature) = 0;
+
+    /// Removes a fuzzy signature; removing an absent one is no error.
+    virtual Status remove_signature(std::string_view digest) = 0;
+
+    /// Returns every fuzzy signature.
+    virtual Result<std::vector<Signature>> signatures() = 0;
+
+    /// Runs body inside one transaction: all of it is kept, or none.
+    virtual Status transaction(const std::function<Status()>& body) = 0;
+};
+
+} // namespace portcullis::state

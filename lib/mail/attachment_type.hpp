@@ -1,0 +1,65 @@
+// What an attachment really is, whatever its name says: the true type
+// from its content (libmagic), its name taken apart the way Windows would
+// read it (bidi controls, NUL, trailing dots, double extensions), and the
+// files inside it when it is an archive (libarchive, with limits).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::attachment {
+
+/// A file name taken apart; every field is lower-case UTF-8.
+struct NameInfo {
+    std::string shown;     ///< the name with controls removed, for logs
+    std::string extension; ///< the last extension, what Windows runs by
+    std::vector<std::string> extensions; ///< every dotted suffix, in order
+    bool bidi_control = false;           ///< U+202E and friends were present
+    bool nul = false;                    ///< a NUL byte sat inside the name
+    bool double_extension = false;       ///< "pay.pdf.exe": a decoy before it
+    bool padded = false; ///< blanks or trailing dots hide the extension
+};
+
+/// Returns a name taken apart as the receiving system would read it.
+NameInfo examine_name(std::string_view name);
+
+/// Returns the MIME type libmagic finds in the content, such as
+/// "application/x-dosexec"; the magic database loads once per process.
+std::string true_type(std::string_view content);
+
+/// Returns true when the true type is an archive format we list.
+bool is_archive_type(std::string_view type);
+
+/// Limits on listing an archive; a bomb stops at the first one reached.
+struct ArchiveLimits {
+    int max_depth = 3;                   ///< archives inside archives
+    size_t max_entries = 1000;           ///< across all levels
+    size_t max_entry_bytes = 32u << 20;  ///< read of one entry
+    size_t max_total_bytes = 128u << 20; ///< read of all entries
+};
+
+/// One file inside an archive.
+struct Entry {
+    std::string path;      ///< "outer.zip/inner.zip/file.exe" style
+    std::string name;      ///< the entry's own name
+    std::string true_type; ///< from its first bytes
+    uint64_t size = 0;     ///< as the archive declares it
+    int depth = 1;
+    bool encrypted = false;
+};
+
+/// The files inside an archive and how the listing ended.
+struct Listing {
+    std::vector<Entry> entries;
+    std::string limit;      ///< the limit that stopped the listing, or empty
+    std::string error;      ///< why the archive could not be read, or empty
+    bool encrypted = false; ///< some entry could not be read without a key
+};
+
+/// Lists an archive's files, nested archives included, within limits.
+Listing list_archive(std::string_view content, std::string_view name,
+                     const ArchiveLimits& limits);
+
+} // namespace portcullis::attachment

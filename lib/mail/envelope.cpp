@@ -1,0 +1,141 @@
+// Envelope reading and guessing. Only the top-level header block is read,
+// without a MIME parse, so tools that need no body pay nothing for one.
+#include "mail/envelope.hpp"
+
+#include "mail/address.hpp"
+#include "mail/header_edit.hpp"
+
+#include <strings.h>
+
+#include <algorithm>
+
+namespace portcullis::mail {
+
+namespace {
+
+// Returns where the value starts when the field has this name, else 0.
+// RFC 5322 section 4.5.3 allows blanks between the name and the colon.
+size_t value_start(std::string_view line, std::string_view name) {
+    if (line.size() <= name.size() ||
+        strncasecmp(line.data(), name.data(), name.size()) != 0)
+        return 0;
+    size_t colon = line.find_first_not_of(" \t", name.size());
+    if (colon == std::string_view::npos || line[colon] != ':')
+        return 0;
+    return colon + 1;
+}
+
+std::string_view trim_eol(std::string_view line) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+        line.remove_suffix(1);
+    return line;
+}
+
+// Unfolding (RFC 5322 section 2.2.3) removes the CRLF before the
+// continuation's whitespace, keeping the whitespace.
+std::string unfold(std::string_view field) {
+    std::string out;
+    out.reserve(field.size());
+    for (char c : field) {
+        if (c != '\r' && c != '\n')
+            out += c;
+    }
+    size_t b = out.find_first_not_of(" \t");
+    return b == std::string::npos ? "" : out.substr(b);
+}
+
+std::vector<std::string> addresses_in(std::string_view message,
+                                      std::string_view name) {
+    std::vector<std::string> out;
+    for (const std::string& value : header_values(message, name)) {
+        auto list = parse_address_list(value);
+        if (!list)
+            continue;
+        for (const Mailbox& box : *list)
+            out.push_back(box.address());
+    }
+    return out;
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& address) {
+    auto same = [&](const std::string& other) {
+        return strcasecmp(other.c_str(), address.c_str()) == 0;
+    };
+    if (std::none_of(list.begin(), list.end(), same))
+        list.push_back(address);
+}
+
+std::string guess_sender(std::string_view message) {
+    auto return_path = header_values(message, "Return-Path");
+    if (!return_path.empty()) {
+        if (auto path = parse_path(return_path.front()))
+            return *path;
+    }
+    auto from = addresses_in(message, "From");
+    return from.empty() ? "" : from.front();
+}
+
+std::vector<std::string> guess_recipients(std::string_view message) {
+    // The topmost Delivered-To is the last hop's, the mailbox this copy
+    // was delivered to; older ones name addresses it was forwarded from.
+    auto delivered = header_values(message, "Delivered-To");
+    if (!delivered.empty()) {
+        if (auto box = parse_mailbox(delivered.front()))
+            return {box->address()};
+    }
+    std::vector<std::string> out;
+    for (const auto& address : addresses_in(message, "To"))
+        add_unique(out, address);
+    for (const auto& address : addresses_in(message, "Cc"))
+        add_unique(out, address);
+    return out;
+}
+
+} // namespace
+
+std::vector<std::string> header_values(std::string_view message,
+                                       std::string_view name) {
+    std::vector<std::string> values;
+    if (message.substr(0, 5) == "From ") // an mbox From_ line
+        message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
+    message = message.substr(0, header_block_end(message));
+    size_t pos = 0;
+    while (pos < message.size()) {
+        size_t end = pos;
+        do {
+            size_t eol = message.find('\n', end);
+            end = eol == std::string_view::npos ? message.size() : eol + 1;
+        } while (end < message.size() &&
+                 (message[end] == ' ' || message[end] == '\t'));
+        std::string_view field = trim_eol(message.substr(pos, end - pos));
+        if (size_t start = value_start(field, name))
+            values.push_back(unfold(field.substr(start)));
+        pos = end;
+    }
+    return values;
+}
+
+Envelope read_envelope(const nlohmann::ordered_json& envelope,
+                       std::string_view message) {
+    Envelope out;
+    auto from = envelope.find("mail_from");
+    if (from != envelope.end() && from->is_string()) {
+        out.mail_from = from->get<std::string>();
+    } else {
+        out.mail_from = guess_sender(message);
+        out.mail_from_guessed = true;
+    }
+    auto rcpt = envelope.find("rcpt");
+    if (rcpt != envelope.end() && rcpt->is_array() && !rcpt->empty()) {
+        for (const auto& entry : *rcpt) {
+            if (entry.is_string())
+                out.rcpt.push_back(entry.get<std::string>());
+        }
+    } else {
+        out.rcpt = guess_recipients(message);
+        out.rcpt_guessed = true;
+    }
+    return out;
+}
+
+} // namespace portcullis::mail

@@ -1,0 +1,37 @@
+// The SMTP envelope of a record, and a guess at it for a plain file that
+// came without one: the sender from Return-Path then From, the recipients
+// from Delivered-To, then To and Cc. The guess is marked so a verdict can
+// say "envelope_guessed": true.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::mail {
+
+/// The envelope sender and recipients, and which of them were guessed.
+struct Envelope {
+    std::string mail_from; ///< empty for the null sender or no guess
+    std::vector<std::string> rcpt;
+    bool mail_from_guessed = false;
+    bool rcpt_guessed = false;
+
+    /// Returns true when either part came from the headers.
+    bool guessed() const { return mail_from_guessed || rcpt_guessed; }
+};
+
+/// Returns every unfolded value of a header field in the message's
+/// top-level header block, in order; names compare case-insensitively.
+std::vector<std::string> header_values(std::string_view message,
+                                       std::string_view name);
+
+/// Returns the record's envelope, guessing from the message headers any
+/// part that the stream envelope lacks. Invalid addresses are skipped,
+/// never read the way a lenient parser would.
+Envelope read_envelope(const nlohmann::ordered_json& envelope,
+                       std::string_view message);
+
+} // namespace portcullis::mail

@@ -1,0 +1,601 @@
+// The lenient parse, written for Portcullis. It reads line by line, keeps
+// offsets into the raw message, and is bounded three ways: nesting depth,
+// part count and a work budget on bytes examined, because every extra
+// boundary reading walks a subtree again.
+#include "mail/lenient_mime.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+namespace portcullis::mime::lenient {
+
+namespace {
+
+struct Header {
+    std::string name; ///< lower case
+    std::string value;
+};
+
+struct Param {
+    std::string name; ///< lower case
+    std::string value;
+};
+
+struct ContentType {
+    std::string type = "text/plain";
+    std::vector<Param> params;
+};
+
+struct Line {
+    size_t begin;
+    size_t content_end; ///< before CR LF or LF
+    size_t end;         ///< after the line end
+};
+
+struct Context {
+    const Limits& limits;
+    Tree& tree;
+    std::string_view raw;
+    size_t work_left;
+    size_t decoded_left;
+};
+
+// Where an entity's bytes are, relative to the raw message when in_raw.
+struct Span {
+    std::string_view bytes;
+    size_t base = 0;
+    bool in_raw = false;
+};
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return out;
+}
+
+std::string_view trim(std::string_view text) {
+    size_t b = text.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos)
+        return {};
+    size_t e = text.find_last_not_of(" \t\r\n");
+    return text.substr(b, e - b + 1);
+}
+
+Line next_line(std::string_view text, size_t pos) {
+    size_t eol = text.find('\n', pos);
+    size_t end = eol == std::string_view::npos ? text.size() : eol + 1;
+    size_t content_end = eol == std::string_view::npos ? text.size() : eol;
+    if (content_end > pos && text[content_end - 1] == '\r')
+        --content_end;
+    return {pos, content_end, end};
+}
+
+void add_anomaly(Context& ctx, Part* part, std::string id,
+                 std::string detail = {}) {
+    if (part && std::find(part->anomalies.begin(), part->anomalies.end(), id) ==
+                    part->anomalies.end())
+        part->anomalies.push_back(id);
+    ctx.tree.anomalies.push_back(
+        {std::move(id), part ? part->path : "", std::move(detail)});
+}
+
+bool is_header_name(std::string_view name) {
+    if (name.empty())
+        return false;
+    return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return c > ' ' && c < 0x7f && c != ':';
+    });
+}
+
+// Reads the header block; returns where the body starts. A line that is
+// neither a field nor a continuation ends the headers, as Outlook shows
+// such a line as body text rather than dropping it.
+size_t read_headers(std::string_view entity, std::vector<Header>& headers) {
+    size_t pos = 0;
+    while (pos < entity.size()) {
+        Line line = next_line(entity, pos);
+        std::string_view content =
+            entity.substr(line.begin, line.content_end - line.begin);
+        if (content.empty())
+            return line.end;
+        if ((content[0] == ' ' || content[0] == '\t') && !headers.empty()) {
+            headers.back().value += ' ';
+            headers.back().value += trim(content);
+            pos = line.end;
+            continue;
+        }
+        size_t colon = content.find(':');
+        if (colon == std::string_view::npos ||
+            !is_header_name(trim(content.substr(0, colon))))
+            return line.begin;
+        headers.push_back({lower(trim(content.substr(0, colon))),
+                           std::string(trim(content.substr(colon + 1)))});
+        pos = line.end;
+    }
+    return entity.size();
+}
+
+const Header* first_header(const std::vector<Header>& headers,
+                           std::string_view name) {
+    for (const Header& h : headers) {
+        if (h.name == name)
+            return &h;
+    }
+    return nullptr;
+}
+
+int count_headers(const std::vector<Header>& headers, std::string_view name) {
+    return static_cast<int>(
+        std::count_if(headers.begin(), headers.end(),
+                      [&](const Header& h) { return h.name == name; }));
+}
+
+// Splits "value; a=1; b=\"x;y\"" into parameters, keeping duplicates in
+// order: which of two boundaries wins is exactly what differs between
+// readers.
+std::vector<Param> split_params(std::string_view text) {
+    std::vector<Param> params;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t eq = text.find('=', pos);
+        size_t semi = text.find(';', pos);
+        if (eq == std::string_view::npos)
+            break;
+        if (semi != std::string_view::npos && semi < eq) {
+            pos = semi + 1;
+            continue;
+        }
+        Param param{lower(trim(text.substr(pos, eq - pos))), {}};
+        size_t v = eq + 1;
+        while (v < text.size() && (text[v] == ' ' || text[v] == '\t'))
+            ++v;
+        if (v < text.size() && text[v] == '"') {
+            for (++v; v < text.size() && text[v] != '"'; ++v) {
+                if (text[v] == '\\' && v + 1 < text.size())
+                    ++v;
+                param.value += text[v];
+            }
+            pos = text.find(';', v);
+        } else {
+            size_t end = text.find(';', v);
+            param.value = trim(text.substr(v, end - v));
+            pos = end;
+        }
+        params.push_back(std::move(param));
+        if (pos == std::string_view::npos)
+            break;
+        ++pos;
+    }
+    return params;
+}
+
+ContentType parse_content_type(const Header* header) {
+    ContentType out;
+    if (!header)
+        return out;
+    std::string_view value = header->value;
+    size_t semi = value.find(';');
+    std::string type = lower(trim(value.substr(0, semi)));
+    if (type.find('/') != std::string::npos)
+        out.type = type;
+    if (semi != std::string_view::npos)
+        out.params = split_params(value.substr(semi + 1));
+    return out;
+}
+
+// Returns the first value of a parameter, joining RFC 2231 sections
+// (name*0, name*1*, ...) when the plain form is absent.
+std::string param_value(const std::vector<Param>& params,
+                        std::string_view name) {
+    for (const Param& p : params) {
+        if (p.name == name)
+            return p.value;
+    }
+    std::string joined;
+    for (const Param& p : params) {
+        if (p.name.size() > name.size() &&
+            p.name.compare(0, name.size(), name) == 0 &&
+            p.name[name.size()] == '*')
+            joined += p.value;
+    }
+    return joined;
+}
+
+std::vector<std::string> boundaries(const ContentType& type) {
+    std::vector<std::string> out;
+    for (const Param& p : type.params) {
+        if (p.name == "boundary" && !p.value.empty() &&
+            std::find(out.begin(), out.end(), p.value) == out.end())
+            out.push_back(p.value);
+    }
+    return out;
+}
+
+enum class Delimiter { none, open, close };
+
+// RFC 2046 section 5.1.1: "--" boundary, then "--" for the last one, then
+// optional white space. A longer boundary sharing a prefix is no match.
+Delimiter delimiter_kind(std::string_view line, std::string_view boundary) {
+    if (line.size() < boundary.size() + 2 || line[0] != '-' || line[1] != '-' ||
+        line.compare(2, boundary.size(), boundary) != 0)
+        return Delimiter::none;
+    std::string_view rest = line.substr(2 + boundary.size());
+    bool close = rest.substr(0, 2) == "--";
+    if (close)
+        rest.remove_prefix(2);
+    if (!trim(rest).empty())
+        return Delimiter::none;
+    return close ? Delimiter::close : Delimiter::open;
+}
+
+struct Split {
+    std::vector<std::pair<size_t, size_t>> children; ///< begin, end in body
+    bool closed = false;
+};
+
+size_t strip_line_end_before(std::string_view body, size_t start, size_t end) {
+    if (end > start && body[end - 1] == '\n')
+        --end;
+    if (end > start && body[end - 1] == '\r')
+        --end;
+    return end;
+}
+
+Split split_body(std::string_view body, std::string_view boundary) {
+    Split split;
+    std::optional<size_t> child_start;
+    for (size_t pos = 0; pos < body.size();) {
+        Line line = next_line(body, pos);
+        pos = line.end;
+        if (body[line.begin] != '-')
+            continue;
+        Delimiter kind = delimiter_kind(
+            body.substr(line.begin, line.content_end - line.begin), boundary);
+        if (kind == Delimiter::none)
+            continue;
+        // The line end before a delimiter belongs to the delimiter.
+        if (child_start)
+            split.children.emplace_back(
+                *child_start,
+                strip_line_end_before(body, *child_start, line.begin));
+        if (kind == Delimiter::close) {
+            split.closed = true;
+            return split;
+        }
+        child_start = line.end;
+    }
+    if (child_start)
+        split.children.emplace_back(*child_start, body.size());
+    return split;
+}
+
+// A multipart without a boundary parameter: Outlook takes the first line
+// that looks like a delimiter.
+std::string guess_boundary(std::string_view body) {
+    for (size_t pos = 0; pos < body.size();) {
+        Line line = next_line(body, pos);
+        pos = line.end;
+        std::string_view content =
+            body.substr(line.begin, line.content_end - line.begin);
+        if (content.size() > 2 && content.substr(0, 2) == "--")
+            return std::string(trim(content.substr(2)));
+    }
+    return "";
+}
+
+std::string decode_uuencoded_body(std::string_view text);
+
+std::string decode_body(Context& ctx, Part& part, std::string_view body) {
+    std::string out;
+    if (part.transfer_encoding == "base64") {
+        bool garbage = false;
+        out = decode_base64(body, garbage);
+        if (garbage)
+            add_anomaly(ctx, &part, "BASE64_GARBAGE");
+    } else if (part.transfer_encoding == "quoted-printable") {
+        out = decode_quoted_printable(body);
+    } else if (part.transfer_encoding == "x-uuencode" ||
+               part.transfer_encoding == "uuencode" ||
+               part.transfer_encoding == "x-uue") {
+        out = decode_uuencoded_body(body);
+    } else {
+        out = std::string(body);
+    }
+    if (out.size() > ctx.decoded_left) {
+        out.resize(ctx.decoded_left);
+        add_anomaly(ctx, &part, "DECODED_SIZE_LIMIT");
+        ctx.tree.limit_hit = true;
+    }
+    ctx.decoded_left -= out.size();
+    return out;
+}
+
+bool admit_part(Context& ctx, int depth) {
+    if (depth > ctx.limits.mime_depth) {
+        if (!ctx.tree.has_anomaly("MIME_NESTING_TOO_DEEP"))
+            add_anomaly(ctx, nullptr, "MIME_NESTING_TOO_DEEP",
+                        fmt::format("limit {}", ctx.limits.mime_depth));
+        ctx.tree.limit_hit = true;
+        return false;
+    }
+    if (ctx.tree.parts.size() >= static_cast<size_t>(ctx.limits.mime_parts)) {
+        if (!ctx.tree.has_anomaly("MIME_TOO_MANY_PARTS"))
+            add_anomaly(ctx, nullptr, "MIME_TOO_MANY_PARTS",
+                        fmt::format("limit {}", ctx.limits.mime_parts));
+        ctx.tree.limit_hit = true;
+        return false;
+    }
+    return true;
+}
+
+bool spend_work(Context& ctx, size_t bytes) {
+    if (bytes <= ctx.work_left) {
+        ctx.work_left -= bytes;
+        return true;
+    }
+    if (!ctx.tree.has_anomaly("MIME_WORK_LIMIT"))
+        add_anomaly(ctx, nullptr, "MIME_WORK_LIMIT");
+    ctx.tree.limit_hit = true;
+    return false;
+}
+
+void parse_entity(Context& ctx, Span span, int depth, const std::string& path,
+                  bool alternate);
+
+void parse_multipart(Context& ctx, size_t index, Span body,
+                     const ContentType& type, int depth) {
+    std::vector<std::string> found = boundaries(type);
+    std::string path = ctx.tree.parts[index].path;
+    if (found.empty()) {
+        std::string guessed = guess_boundary(body.bytes);
+        if (guessed.empty())
+            return;
+        add_anomaly(ctx, &ctx.tree.parts[index], "MIME_BOUNDARY_GUESSED",
+                    guessed);
+        found.push_back(guessed);
+    }
+    if (found.size() > 1)
+        add_anomaly(ctx, &ctx.tree.parts[index], "MIME_DUPLICATE_BOUNDARY",
+                    fmt::format("{} boundaries", found.size()));
+
+    // The first boundary is Outlook's reading; the others are read too,
+    // because some other client will show them.
+    int child_number = 0;
+    for (size_t b = 0; b < found.size(); ++b) {
+        if (!spend_work(ctx, body.bytes.size()))
+            return;
+        Split split = split_body(body.bytes, found[b]);
+        if (!split.closed && b == 0)
+            add_anomaly(ctx, &ctx.tree.parts[index],
+                        "MIME_MISSING_CLOSE_BOUNDARY");
+        for (auto [begin, end] : split.children) {
+            Span child{body.bytes.substr(begin, end - begin), body.base + begin,
+                       body.in_raw};
+            parse_entity(ctx, child, depth + 1,
+                         fmt::format("{}.{}", path, ++child_number), b > 0);
+        }
+    }
+}
+
+void parse_message(Context& ctx, size_t index, Span body, int depth) {
+    Part& part = ctx.tree.parts[index];
+    std::string path = part.path + ".1";
+    if (part.transfer_encoding == "base64" ||
+        part.transfer_encoding == "quoted-printable") {
+        // RFC 2046 forbids encoding a message/rfc822, so its bytes are
+        // no longer the raw message: only the container can be replaced.
+        std::string inner = decode_body(ctx, part, body.bytes);
+        parse_entity(ctx, Span{inner, 0, false}, depth + 1, path, false);
+        return;
+    }
+    parse_entity(ctx, body, depth + 1, path, false);
+}
+
+void describe(Part& part, const std::vector<Header>& headers,
+              const ContentType& type) {
+    part.content_type = type.type;
+    part.is_multipart = type.type.rfind("multipart/", 0) == 0;
+    part.is_message = type.type == "message/rfc822";
+    const Header* cte = first_header(headers, "content-transfer-encoding");
+    part.transfer_encoding = cte ? lower(trim(cte->value)) : "7bit";
+    if (const Header* cd = first_header(headers, "content-disposition")) {
+        std::string_view value = cd->value;
+        size_t semi = value.find(';');
+        if (semi != std::string_view::npos)
+            part.filename =
+                param_value(split_params(value.substr(semi + 1)), "filename");
+    }
+    // Outlook names an attachment from Content-Type's name when the
+    // disposition has no filename.
+    if (part.filename.empty())
+        part.filename = param_value(type.params, "name");
+}
+
+void add_embedded(Context& ctx, const Part& parent);
+
+void parse_entity(Context& ctx, Span span, int depth, const std::string& path,
+                  bool alternate) {
+    if (!admit_part(ctx, depth) || !spend_work(ctx, span.bytes.size()))
+        return;
+    std::vector<Header> headers;
+    size_t body_offset = read_headers(span.bytes, headers);
+    ContentType type =
+        parse_content_type(first_header(headers, "content-type"));
+
+    Part part;
+    part.path = path;
+    part.depth = depth;
+    part.alternate_reading = alternate;
+    part.in_raw = span.in_raw;
+    part.header_begin = span.base;
+    part.body_begin = span.base + body_offset;
+    part.body_end = span.base + span.bytes.size();
+    describe(part, headers, type);
+    size_t index = ctx.tree.parts.size();
+    ctx.tree.parts.push_back(std::move(part));
+    if (count_headers(headers, "content-type") > 1)
+        add_anomaly(ctx, &ctx.tree.parts[index], "DUPLICATE_CONTENT_TYPE");
+
+    Span body{span.bytes.substr(body_offset), span.base + body_offset,
+              span.in_raw};
+    if (ctx.tree.parts[index].is_multipart) {
+        parse_multipart(ctx, index, body, type, depth);
+        return;
+    }
+    if (ctx.tree.parts[index].is_message) {
+        parse_message(ctx, index, body, depth);
+        return;
+    }
+    ctx.tree.parts[index].decoded =
+        decode_body(ctx, ctx.tree.parts[index], body.bytes);
+    add_embedded(ctx, ctx.tree.parts[index]);
+}
+
+constexpr std::array<signed char, 256> base64_table() {
+    std::array<signed char, 256> table{};
+    for (auto& v : table)
+        v = -1;
+    const char* alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i)
+        table[static_cast<unsigned char>(alphabet[i])] =
+            static_cast<signed char>(i);
+    return table;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+// A uuencoded line: a length character, then four characters per three
+// bytes, each character holding six bits offset by 32 ('`' is zero).
+void decode_uu_line(std::string_view line, std::string& out) {
+    if (line.empty())
+        return;
+    size_t want = static_cast<size_t>((line[0] - ' ') & 0x3f);
+    size_t start = out.size();
+    for (size_t i = 1; i < line.size() && out.size() - start < want; i += 4) {
+        unsigned char c[4];
+        for (size_t k = 0; k < 4; ++k)
+            c[k] = static_cast<unsigned char>(
+                (i + k < line.size() ? line[i + k] - ' ' : 0) & 0x3f);
+        char bytes[3] = {static_cast<char>(c[0] << 2 | c[1] >> 4),
+                         static_cast<char>(c[1] << 4 | c[2] >> 2),
+                         static_cast<char>(c[2] << 6 | c[3])};
+        for (char b : bytes) {
+            if (out.size() - start < want)
+                out += b;
+        }
+    }
+}
+
+// A whole body in uuencoding (Content-Transfer-Encoding: x-uuencode):
+// the lines between "begin" and "end".
+std::string decode_uuencoded_body(std::string_view text) {
+    std::string out;
+    bool inside = false;
+    for (size_t pos = 0; pos < text.size();) {
+        Line line = next_line(text, pos);
+        pos = line.end;
+        std::string_view content =
+            text.substr(line.begin, line.content_end - line.begin);
+        if (!inside) {
+            inside = content.substr(0, 6) == "begin ";
+            continue;
+        }
+        if (content == "end")
+            break;
+        decode_uu_line(content, out);
+    }
+    return out;
+}
+
+void add_embedded(Context&, const Part&) {}
+
+} // namespace
+
+bool Tree::has_anomaly(std::string_view id) const {
+    return std::any_of(anomalies.begin(), anomalies.end(),
+                       [&](const Anomaly& a) { return a.id == id; });
+}
+
+std::string decode_base64(std::string_view text, bool& garbage) {
+    static constexpr auto table = base64_table();
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    unsigned accumulator = 0;
+    int bits = 0;
+    garbage = false;
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c == '=')
+            break;
+        int v = table[c];
+        if (v < 0) {
+            garbage =
+                garbage || !(c == ' ' || c == '\t' || c == '\r' || c == '\n');
+            continue;
+        }
+        accumulator = (accumulator << 6 | static_cast<unsigned>(v)) & 0xffffff;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>(accumulator >> bits & 0xff);
+        }
+    }
+    return out;
+}
+
+std::string decode_quoted_printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '=') {
+            out += text[i];
+            continue;
+        }
+        // A soft line break: '=' then optional white space, then the end.
+        size_t j = i + 1;
+        while (j < text.size() && (text[j] == ' ' || text[j] == '\t'))
+            ++j;
+        if (j < text.size() && (text[j] == '\r' || text[j] == '\n')) {
+            i = j +
+                (text[j] == '\r' && j + 1 < text.size() && text[j + 1] == '\n');
+            continue;
+        }
+        int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
+        int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            out += '=';
+            continue;
+        }
+        out += static_cast<char>(hi << 4 | lo);
+        i += 2;
+    }
+    return out;
+}
+
+Tree parse(std::string_view message, const Limits& limits) {
+    Tree tree;
+    std::string_view body = skip_from_line(message);
+    size_t base = message.size() - body.size();
+    // Every extra boundary reading walks a subtree again; 64 passes over
+    // the message is far more than any honest message needs.
+    Context ctx{limits, tree, message, message.size() * 64 + (1u << 20),
+                limits.decoded_bytes};
+    parse_entity(ctx, Span{body, base, true}, 0, "1", false);
+    return tree;
+}
+
+} // namespace portcullis::mime::lenient

@@ -1,0 +1,43 @@
+// Links in a message, found and de-obfuscated: hxxp schemes, "[.]" dots,
+// user-info tricks, numeric and percent-encoded hosts and look-alike
+// letters are undone, so rules and lists judge the host a click reaches.
+#pragma once
+
+#include "mail/text.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::uri {
+
+/// One link, normalised.
+struct Uri {
+    std::string url;        ///< scheme://host/path, host normalised
+    std::string host;       ///< lower case, look-alikes folded, no port
+    std::string shown_text; ///< the anchor text, for HTML links
+    bool from_html = false;
+    bool obfuscated = false;     ///< the written form hid the real one
+    bool numeric_host = false;   ///< an IP address, in any notation
+    bool lookalike_host = false; ///< folding changed the host
+};
+
+/// Returns the links in plain text, in order, each once.
+std::vector<Uri> find_in_text(std::string_view text);
+
+/// Normalises one link as written; empty url when it is none.
+Uri normalize(std::string_view written);
+
+/// Returns the registrable part of a host: "example.co.uk" for
+/// "mail.example.co.uk"; an IP address is returned whole.
+std::string registrable_domain(std::string_view host);
+
+/// Returns true when an anchor's text names another site than its target,
+/// the look-alike link of phishing mail.
+bool shows_other_site(const Uri& uri);
+
+/// Returns every link of a message: HTML anchors, then links in its text,
+/// each once.
+std::vector<Uri> collect(const text::MessageText& message);
+
+} // namespace portcullis::uri

@@ -1,0 +1,152 @@
+// The lenient MIME view: Outlook's reading of broken messages, offsets
+// into the raw bytes, and the limits that keep it bounded.
+#include "mail/lenient_mime.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace portcullis;
+using mime::lenient::parse;
+
+namespace {
+
+const std::string eicar_base64 = "WDVPIVAlQEFQWzRcUFpYNTQoUF4pN0NDKTd9JEVJQ0FSL"
+                                 "VNUQU5EQVJELUFOVElWSVJVUy1URVNU\n"
+                                 "LUZJTEUhJEgrSCo=\n";
+
+std::string message(const std::string& content_type, const std::string& body) {
+    return "From: a@example.com\nContent-Type: " + content_type + "\n\n" + body;
+}
+
+} // namespace
+
+TEST_CASE("the first declared boundary wins and the others are read too") {
+    std::string body = "--one\n\nfirst\n--two\n\nsecond\n--two--\n--one--\n";
+    auto tree =
+        parse(message("multipart/mixed; boundary=one; boundary=two", body), {});
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[1].decoded == "first\n--two\n\nsecond\n--two--");
+    CHECK_FALSE(tree.parts[1].alternate_reading);
+    CHECK(tree.parts[2].decoded == "second");
+    CHECK(tree.parts[2].alternate_reading);
+    CHECK(tree.has_anomaly("MIME_DUPLICATE_BOUNDARY"));
+}
+
+TEST_CASE("a missing closing boundary ends the last part at end of input") {
+    auto tree = parse(message("multipart/mixed; boundary=b",
+                              "--b\n\ntext\n--b\nContent-Type: application/"
+                              "octet-stream\nContent-Transfer-Encoding: "
+                              "base64\n\n" +
+                                  eicar_base64),
+                      {});
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[2].decoded.size() == 68);
+    CHECK(tree.has_anomaly("MIME_MISSING_CLOSE_BOUNDARY"));
+}
+
+TEST_CASE("a boundary that only shares a prefix is no delimiter") {
+    auto tree = parse(message("multipart/mixed; boundary=b",
+                              "--b\n\none\n--b-1\n\nstill one\n--b--\n"),
+                      {});
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].decoded == "one\n--b-1\n\nstill one");
+}
+
+TEST_CASE("name stands in for a missing filename") {
+    auto tree = parse(message("multipart/mixed; boundary=b",
+                              "--b\nContent-Type: application/x; "
+                              "name=\"readme.com\"\n\nx\n--b--\n"),
+                      {});
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].filename == "readme.com");
+}
+
+TEST_CASE("the first of two Content-Type fields is used") {
+    std::string text = "Content-Type: text/plain\n"
+                       "Content-Type: multipart/mixed; boundary=b\n\n"
+                       "--b\n\nhidden\n--b--\n";
+    auto tree = parse(text, {});
+    REQUIRE(tree.parts.size() == 1);
+    CHECK(tree.parts[0].content_type == "text/plain");
+    CHECK(tree.has_anomaly("DUPLICATE_CONTENT_TYPE"));
+}
+
+TEST_CASE("a multipart without a boundary takes the first delimiter line") {
+    auto tree = parse(message("multipart/mixed", "--x\n\nhello\n--x--\n"), {});
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].decoded == "hello");
+    CHECK(tree.has_anomaly("MIME_BOUNDARY_GUESSED"));
+}
+
+TEST_CASE("base64 skips junk and stops at padding") {
+    bool garbage = false;
+    CHECK(mime::lenient::decode_base64("aGV s!bG8= trailer text", garbage) ==
+          "hello");
+    CHECK(garbage);
+    CHECK(mime::lenient::decode_base64("aGVs\r\nbG8=", garbage) == "hello");
+    CHECK_FALSE(garbage);
+}
+
+TEST_CASE("quoted-printable keeps a malformed escape as it is") {
+    CHECK(mime::lenient::decode_quoted_printable("a=3Db=\r\nc=ZZ=") ==
+          "a=bc=ZZ=");
+}
+
+TEST_CASE("offsets index the raw message, through message/rfc822 too") {
+    std::string inner = "Content-Type: text/plain\n\ninner text";
+    std::string text =
+        message("multipart/mixed; boundary=b",
+                "--b\nContent-Type: message/rfc822\n\n" + inner + "\n--b--\n");
+    auto tree = parse(text, {});
+    REQUIRE(tree.parts.size() == 3);
+    const auto& leaf = tree.parts[2];
+    CHECK(leaf.path == "1.1.1");
+    CHECK(leaf.in_raw);
+    CHECK(text.substr(leaf.body_begin, leaf.body_end - leaf.body_begin) ==
+          "inner text");
+    CHECK(text.substr(tree.parts[1].header_begin, 13) == "Content-Type:");
+}
+
+TEST_CASE("an encoded message/rfc822 has parts outside the raw bytes") {
+    std::string text = message("message/rfc822", "");
+    text.insert(text.find("\n\n"), "\nContent-Transfer-Encoding: base64");
+    text += "Q29udGVudC1UeXBlOiB0ZXh0L3BsYWluCgpoaQ==\n";
+    auto tree = parse(text, {});
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].decoded == "hi");
+    CHECK_FALSE(tree.parts[1].in_raw);
+}
+
+TEST_CASE("nesting deeper than the limit stops the parse with a flag") {
+    std::string text = "Content-Type: text/plain\n\nbottom";
+    for (int i = 0; i < 100; ++i)
+        text = "Content-Type: message/rfc822\n\n" + text;
+    Limits limits;
+    limits.mime_depth = 8;
+    auto tree = parse(text, limits);
+    CHECK(tree.limit_hit);
+    CHECK(tree.has_anomaly("MIME_NESTING_TOO_DEEP"));
+    CHECK(tree.parts.size() == 9);
+}
+
+TEST_CASE("more parts than the limit stops the parse with a flag") {
+    std::string body;
+    for (int i = 0; i < 50; ++i)
+        body += "--b\n\npart\n";
+    Limits limits;
+    limits.mime_parts = 10;
+    auto tree = parse(message("multipart/mixed; boundary=b", body), limits);
+    CHECK(tree.limit_hit);
+    CHECK(tree.parts.size() == 10);
+}
+
+TEST_CASE("many boundaries on nested multiparts stay within the budget") {
+    // Each level declares four boundaries: read naively, every level
+    // would multiply the work by four.
+    std::string text = "inner";
+    for (int i = 0; i < 12; ++i)
+        text = "Content-Type: multipart/mixed; boundary=a; boundary=b; "
+               "boundary=c; boundary=d\n\n--a\n--b\n--c\n--d\n" +
+               text + "\n--a--\n";
+    auto tree = parse(text, {});
+    CHECK(tree.parts.size() <= 1000);
+}

@@ -1,0 +1,130 @@
+// The setting hierarchy: lower levels may only tighten, unless allowed,
+// and never change a locked setting.
+#include "core/levels.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace portcullis;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Setup {
+    fs::path dir;
+    config::Config config;
+
+    explicit Setup(const std::string& system, const std::string& domain) {
+        char pattern[] = "/tmp/portcullis-levels-XXXXXX";
+        dir = ::mkdtemp(pattern);
+        fs::create_directories(dir / "domains");
+        std::ofstream(dir / "portcullis.toml") << system;
+        std::ofstream(dir / "domains" / "example.com.toml") << domain;
+        auto loaded = config::load((dir / "portcullis.toml").string(), true);
+        REQUIRE(loaded.ok());
+        config = std::move(*loaded);
+    }
+    ~Setup() { fs::remove_all(dir); }
+};
+
+const char* system_toml = R"(
+[spam-score]
+thresholds.reject = 10.0
+thresholds.tag = 5.0
+locked = ["thresholds.reject"]
+allow_looser = ["allow_senders"]
+allow_senders = ["boss@example.org"]
+block_senders = ["bad@example.net"]
+)";
+
+const char* domain_toml = R"(
+[spam-score]
+thresholds.tag = 4.0
+allow_looser = ["thresholds.tag"]
+allow_senders = ["partner@example.org"]
+
+[users."bob@example.com".spam-score]
+thresholds.reject = 20.0
+thresholds.tag = 8.0
+block_senders = ["pest@example.net"]
+
+[users."eve@example.com".spam-score]
+thresholds.tag = 3.0
+)";
+
+} // namespace
+
+TEST_CASE("a user cannot loosen a locked threshold") {
+    Setup setup(system_toml, domain_toml);
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto layers = hierarchy.layers("Bob@Example.com");
+    REQUIRE(layers.ok());
+    auto reject = levels::Hierarchy::number(*layers, "thresholds.reject", 99,
+                                            levels::Stricter::lower);
+    CHECK(reject.value == 10.0);
+    CHECK(reject.level == "system");
+    REQUIRE(reject.refused.size() == 1);
+    CHECK(reject.refused[0] == "user refused: locked at system level");
+}
+
+TEST_CASE("a domain tightens, and a user loosens only where allowed") {
+    Setup setup(system_toml, domain_toml);
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto bob = hierarchy.layers("bob@example.com");
+    REQUIRE(bob.ok());
+    auto tag = levels::Hierarchy::number(*bob, "thresholds.tag", 99,
+                                         levels::Stricter::lower);
+    CHECK(tag.value == 8.0); // the domain lists tag in allow_looser
+    CHECK(tag.level == "user");
+
+    auto eve = hierarchy.layers("eve@example.com");
+    REQUIRE(eve.ok());
+    auto eve_tag = levels::Hierarchy::number(*eve, "thresholds.tag", 99,
+                                             levels::Stricter::lower);
+    CHECK(eve_tag.value == 3.0);
+}
+
+TEST_CASE("a domain cannot loosen a threshold the system did not allow") {
+    Setup setup("[spam-score]\nthresholds.tag = 5.0\n",
+                "[spam-score]\nthresholds.tag = 7.5\n");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto layers = hierarchy.layers("x@example.com");
+    REQUIRE(layers.ok());
+    auto tag = levels::Hierarchy::number(*layers, "thresholds.tag", 99,
+                                         levels::Stricter::lower);
+    CHECK(tag.value == 5.0);
+    REQUIRE(tag.refused.size() == 1);
+    CHECK(tag.refused[0] == "domain refused: 7.5 is looser than 5");
+}
+
+TEST_CASE("block lists grow at every level, allow lists only where allowed") {
+    Setup setup(system_toml, domain_toml);
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto bob = hierarchy.layers("bob@example.com");
+    REQUIRE(bob.ok());
+    CHECK(levels::Hierarchy::list_union(*bob, "block_senders") ==
+          std::vector<std::string>{"bad@example.net", "pest@example.net"});
+    auto allow = levels::Hierarchy::loosening_list(*bob, "allow_senders");
+    CHECK(allow.value ==
+          std::vector<std::string>{"boss@example.org", "partner@example.org"});
+}
+
+TEST_CASE("a domain from message data never escapes the domains folder") {
+    CHECK(levels::safe_domain("a@Example.COM") == "example.com");
+    CHECK_FALSE(levels::safe_domain("a@../../etc/passwd"));
+    CHECK_FALSE(levels::safe_domain("a@exa/mple.com"));
+    CHECK_FALSE(levels::safe_domain("a@.hidden"));
+    CHECK_FALSE(levels::safe_domain("a@"));
+}
+
+TEST_CASE("a broken domain file is an error naming file and line") {
+    Setup setup("", "[spam-score]\nthresholds.tag = \n");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto layers = hierarchy.layers("x@example.com");
+    REQUIRE(!layers.ok());
+    CHECK(layers.error().context ==
+          (setup.dir / "domains" / "example.com.toml").string() + ":2");
+    CHECK(layers.error().exit_code == ExitCode::config);
+}

@@ -1,0 +1,193 @@
+// Cleaning by splicing: each removed part's byte range in the raw message
+// is replaced with a notice part, so clean parts, headers and boundaries
+// stay byte for byte and DKIM over untouched parts is not disturbed more
+// than it must be.
+#include "av_actions.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace portcullis::av {
+
+namespace {
+
+using mime::lenient::Part;
+using mime::lenient::Tree;
+
+struct Edit {
+    size_t begin;
+    size_t end;
+    std::string replacement;
+};
+
+std::string_view line_ending(std::string_view message) {
+    size_t eol = message.find('\n');
+    if (eol != std::string_view::npos && eol > 0 && message[eol - 1] == '\r')
+        return "\r\n";
+    return "\n";
+}
+
+// Filenames come from the sender: only printable ASCII reaches the notice.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (unsigned char c : text)
+        out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+    return out;
+}
+
+std::string notice(const Part& part, const Removal& removal,
+                   std::string_view eol) {
+    std::string out = "This part was removed by av-scan.";
+    out += eol;
+    out += fmt::format("Part: {}{}", part.path, eol);
+    if (!part.filename.empty())
+        out += fmt::format("File: {}{}", printable(part.filename), eol);
+    out += fmt::format("Reason: {}{}", printable(removal.reason), eol);
+    return out;
+}
+
+std::optional<size_t> find_parent(const Tree& tree, size_t index) {
+    const std::string& path = tree.parts[index].path;
+    size_t dot = path.rfind('.');
+    if (dot == std::string::npos)
+        return std::nullopt;
+    std::string_view parent = std::string_view(path).substr(0, dot);
+    for (size_t i = index; i-- > 0;) {
+        if (tree.parts[i].path == parent)
+            return i;
+    }
+    return std::nullopt;
+}
+
+bool is_entity_root(const Tree& tree, size_t index) {
+    auto parent = find_parent(tree, index);
+    return !parent || tree.parts[*parent].is_message;
+}
+
+bool identity_encoded(const Part& part) {
+    return part.transfer_encoding == "7bit" ||
+           part.transfer_encoding == "8bit" ||
+           part.transfer_encoding == "binary";
+}
+
+// The k-th "begin ... end" block of a text part whose bytes are raw; the
+// block's lines are replaced and the text around it stays.
+std::optional<Edit> uuencode_edit(std::string_view message, const Part& text,
+                                  int ordinal, std::string replacement) {
+    std::string_view body =
+        message.substr(text.body_begin, text.body_end - text.body_begin);
+    int seen = 0;
+    size_t block = std::string_view::npos;
+    for (size_t pos = 0; pos < body.size();) {
+        size_t eol = body.find('\n', pos);
+        size_t next = eol == std::string_view::npos ? body.size() : eol + 1;
+        std::string_view line = body.substr(pos, next - pos);
+        if (block == std::string_view::npos && line.substr(0, 6) == "begin " &&
+            ++seen == ordinal)
+            block = pos;
+        else if (block != std::string_view::npos &&
+                 (line == "end\r\n" || line == "end\n" || line == "end"))
+            return Edit{text.body_begin + block, text.body_begin + next,
+                        std::move(replacement)};
+        pos = next;
+    }
+    return std::nullopt;
+}
+
+std::string base64_lines(std::string_view data, std::string_view eol) {
+    static const char* alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < data.size(); i += 3) {
+        unsigned n = static_cast<unsigned char>(data[i]) << 16;
+        if (i + 1 < data.size())
+            n |= static_cast<unsigned char>(data[i + 1]) << 8;
+        if (i + 2 < data.size())
+            n |= static_cast<unsigned char>(data[i + 2]);
+        out += alphabet[n >> 18 & 63];
+        out += alphabet[n >> 12 & 63];
+        out += i + 1 < data.size() ? alphabet[n >> 6 & 63] : '=';
+        out += i + 2 < data.size() ? alphabet[n & 63] : '=';
+        if ((i / 3 + 1) % 19 == 0)
+            out += eol;
+    }
+    return out + std::string(eol);
+}
+
+// A part with its own headers in a multipart becomes a text part; the
+// root of a message keeps its headers and gets the notice as its body.
+Edit part_edit(const Tree& tree, size_t index, std::string text,
+               std::string_view eol) {
+    const Part& part = tree.parts[index];
+    if (is_entity_root(tree, index)) {
+        if (part.transfer_encoding == "base64")
+            text = base64_lines(text, eol);
+        return {part.body_begin, part.body_end, std::move(text)};
+    }
+    std::string replacement =
+        fmt::format("Content-Type: text/plain; charset=us-ascii{0}"
+                    "Content-Disposition: inline{0}{0}{1}",
+                    eol, text);
+    // The line end before the next delimiter lies outside the part.
+    if (replacement.size() >= eol.size())
+        replacement.resize(replacement.size() - eol.size());
+    return {part.header_begin, part.body_end, std::move(replacement)};
+}
+
+Result<Edit> plan_edit(std::string_view message, const Tree& tree,
+                       const Removal& removal, std::string_view eol) {
+    size_t index = removal.lenient_index;
+    const Part& part = tree.parts[index];
+    std::string text = notice(part, removal, eol);
+    auto parent = find_parent(tree, index);
+    if (part.origin == mime::Origin::uuencode && parent &&
+        tree.parts[*parent].in_raw && identity_encoded(tree.parts[*parent])) {
+        int ordinal = std::atoi(part.path.c_str() + part.path.rfind('u') + 1);
+        if (auto edit =
+                uuencode_edit(message, tree.parts[*parent], ordinal, text))
+            return *edit;
+    }
+    // A part inside an encoded container has no raw bytes of its own;
+    // the nearest container that has them goes instead.
+    std::optional<size_t> target = index;
+    while (target && (!tree.parts[*target].in_raw ||
+                      tree.parts[*target].origin != mime::Origin::mime))
+        target = find_parent(tree, *target);
+    if (!target)
+        return Error{part.path, "part not found in the raw message"};
+    return part_edit(tree, *target, std::move(text), eol);
+}
+
+} // namespace
+
+Result<std::string> clean_message(std::string_view message, const Tree& tree,
+                                  const std::vector<Removal>& removals) {
+    std::string_view eol = line_ending(message);
+    std::vector<Edit> edits;
+    for (const Removal& removal : removals) {
+        auto edit = plan_edit(message, tree, removal, eol);
+        if (!edit)
+            return edit.error();
+        edits.push_back(std::move(*edit));
+    }
+    std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) {
+        return a.begin < b.begin || (a.begin == b.begin && a.end > b.end);
+    });
+
+    std::string out;
+    size_t copied = 0;
+    for (const Edit& edit : edits) {
+        if (edit.end <= copied && edit.begin < copied)
+            continue; // inside a part already replaced
+        if (edit.begin < copied)
+            return Error{"clean", "removed parts overlap"};
+        out.append(message.substr(copied, edit.begin - copied));
+        out += edit.replacement;
+        copied = edit.end;
+    }
+    out.append(message.substr(copied));
+    return out;
+}
+
+} // namespace portcullis::av

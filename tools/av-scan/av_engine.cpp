@@ -1,0 +1,224 @@
+// libclamav glue. Heuristic alerts for exceeded limits and encrypted
+// archives are switched on so that neither can pass as clean; without
+// heuristic precedence a real signature match still wins over them.
+#include "av_engine.hpp"
+
+#include <clamav.h>
+
+#include <chrono>
+#include <fmt/format.h>
+#include <mutex>
+
+namespace portcullis::av {
+
+struct Watcher::Stat {
+    cl_stat stat{};
+    std::chrono::steady_clock::time_point checked;
+};
+
+namespace {
+
+// A folder is looked at no more than once a second: freshclam updates
+// hourly, and a stat of every file per message would cost more than it
+// buys at thousands of messages a second.
+constexpr auto refresh_interval = std::chrono::seconds(1);
+
+Error clam_error(std::string context, cl_error_t code) {
+    return Error{std::move(context), cl_strerror(code), ExitCode::unavailable};
+}
+
+// libclamav would print its own lines on stderr; every failure it reports
+// also comes back as an error code, which av-scan turns into one line of
+// its own with the context the library lacks.
+void drop_message(cl_msg, const char*, const char*, void*) {}
+
+Status init_once() {
+    static std::once_flag once;
+    static cl_error_t result = CL_SUCCESS;
+    std::call_once(once, [] {
+        cl_set_clcb_msg(drop_message);
+        result = cl_init(CL_INIT_DEFAULT);
+    });
+    if (result != CL_SUCCESS)
+        return clam_error("libclamav", result);
+    return {};
+}
+
+Status set_limits(cl_engine* engine, const ScanLimits& limits) {
+    struct Setting {
+        cl_engine_field field;
+        long long value;
+    };
+    const Setting settings[] = {
+        {CL_ENGINE_MAX_RECURSION, limits.max_recursion},
+        {CL_ENGINE_MAX_FILES, limits.max_files},
+        {CL_ENGINE_MAX_FILESIZE, static_cast<long long>(limits.max_file_bytes)},
+        {CL_ENGINE_MAX_SCANSIZE, static_cast<long long>(limits.max_scan_bytes)},
+        {CL_ENGINE_MAX_SCANTIME, limits.max_scan_time_ms},
+    };
+    for (const Setting& s : settings) {
+        cl_error_t rc = cl_engine_set_num(engine, s.field, s.value);
+        if (rc != CL_SUCCESS)
+            return clam_error("engine limits", rc);
+    }
+    return {};
+}
+
+cl_scan_options scan_options(ScanMode mode) {
+    cl_scan_options options{};
+    options.general = CL_SCAN_GENERAL_HEURISTICS;
+    options.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX |
+                        CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE |
+                        CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
+    if (mode == ScanMode::whole_message)
+        return options;
+    // Our two MIME views decode the message; libclamav unpacks what is
+    // inside the parts, including a mail attached as a plain file.
+    options.parse = ~0u;
+    return options;
+}
+
+Outcome classify(std::string_view name) {
+    if (name.rfind("Heuristics.Limits.Exceeded", 0) == 0)
+        return Outcome::scan_limit;
+    if (name.rfind("Heuristics.Encrypted", 0) == 0)
+        return Outcome::encrypted;
+    return Outcome::infected;
+}
+
+bool is_limit_error(cl_error_t rc) {
+    return rc == CL_ETIMEOUT || rc == CL_EMAXREC || rc == CL_EMAXSIZE ||
+           rc == CL_EMAXFILES;
+}
+
+} // namespace
+
+std::string_view to_string(Outcome outcome) {
+    switch (outcome) {
+    case Outcome::clean:
+        return "clean";
+    case Outcome::infected:
+        return "infected";
+    case Outcome::scan_limit:
+        return "scan_limit";
+    case Outcome::encrypted:
+        return "encrypted";
+    }
+    return "clean";
+}
+
+Engine::~Engine() {
+    if (engine_)
+        cl_engine_free(engine_);
+}
+
+Result<std::unique_ptr<Engine>> Engine::load(const std::string& db_dir,
+                                             const EngineSettings& settings) {
+    if (auto status = init_once(); !status)
+        return status.error();
+    std::unique_ptr<Engine> out(new Engine);
+    out->engine_ = cl_engine_new();
+    if (!out->engine_)
+        return Error{"libclamav", "cannot create engine", ExitCode::software};
+
+    unsigned signatures = 0;
+    cl_error_t rc =
+        cl_load(db_dir.c_str(), out->engine_, &signatures, CL_DB_STDOPT);
+    // A folder that is missing, unreadable or empty must never scan clean.
+    if (rc == CL_EOPEN || rc == CL_ESTAT || (rc == CL_SUCCESS && !signatures))
+        return Error{db_dir, "no signatures found", ExitCode::unavailable};
+    if (rc != CL_SUCCESS)
+        return clam_error(db_dir, rc);
+    if (auto status = set_limits(out->engine_, settings.limits); !status)
+        return status.error();
+    if (!settings.tmp_dir.empty()) {
+        rc = cl_engine_set_str(out->engine_, CL_ENGINE_TMPDIR,
+                               settings.tmp_dir.c_str());
+        if (rc != CL_SUCCESS)
+            return clam_error(settings.tmp_dir, rc);
+    }
+    rc = cl_engine_compile(out->engine_);
+    if (rc != CL_SUCCESS)
+        return clam_error(db_dir, rc);
+    out->signatures_ = signatures;
+    return out;
+}
+
+Result<ScanResult> Engine::scan(std::string_view data, ScanMode mode) const {
+    cl_fmap_t* map = cl_fmap_open_memory(data.data(), data.size());
+    if (!map)
+        return Error{"libclamav", "cannot map buffer", ExitCode::temp_fail};
+    cl_scan_options options = scan_options(mode);
+    const char* name = nullptr;
+    unsigned long scanned = 0;
+    cl_error_t rc = cl_scanmap_callback(map, nullptr, &name, &scanned, engine_,
+                                        &options, nullptr);
+    cl_fmap_close(map);
+
+    if (rc == CL_CLEAN)
+        return ScanResult{};
+    if (rc == CL_VIRUS) {
+        std::string found = name ? name : "unknown";
+        return ScanResult{classify(found), found};
+    }
+    if (is_limit_error(rc))
+        return ScanResult{Outcome::scan_limit, cl_strerror(rc)};
+    return Error{"libclamav", cl_strerror(rc), ExitCode::temp_fail};
+}
+
+Watcher::Watcher(std::string db_dir, EngineSettings settings)
+    : db_dir_(std::move(db_dir)), settings_(std::move(settings)) {}
+
+Watcher::~Watcher() {
+    if (stat_)
+        cl_statfree(&stat_->stat);
+}
+
+Status Watcher::watch() {
+    if (auto status = init_once(); !status)
+        return status;
+    if (stat_)
+        cl_statfree(&stat_->stat);
+    stat_ = std::make_unique<Stat>();
+    stat_->checked = std::chrono::steady_clock::now();
+    cl_error_t rc = cl_statinidir(db_dir_.c_str(), &stat_->stat);
+    if (rc != CL_SUCCESS)
+        return clam_error(db_dir_, rc);
+    return {};
+}
+
+Status Watcher::start() {
+    // The folder is noted before loading so a change during the load is
+    // seen by the next refresh rather than lost.
+    if (auto status = watch(); !status)
+        return Error{db_dir_, "no signatures found", ExitCode::unavailable};
+    auto loaded = Engine::load(db_dir_, settings_);
+    if (!loaded)
+        return loaded.error();
+    engine_ = std::move(*loaded);
+    return {};
+}
+
+Status Watcher::refresh() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - stat_->checked < refresh_interval)
+        return {};
+    stat_->checked = now;
+    if (cl_statchkdir(&stat_->stat) != 1)
+        return {};
+
+    // Noting the folder again first means a broken update is tried once,
+    // then again only after the folder changes once more.
+    if (auto status = watch(); !status)
+        return status;
+    auto loaded = Engine::load(db_dir_, settings_);
+    if (!loaded)
+        return loaded.error();
+    // The new engine is complete before the old one goes: a scan never
+    // sees a half-loaded engine, and the two coexist only for this swap.
+    engine_ = std::move(*loaded);
+    ++reloads_;
+    return {};
+}
+
+} // namespace portcullis::av

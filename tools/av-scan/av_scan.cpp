@@ -1,0 +1,401 @@
+// av-scan: one record at a time, scan, judge, act. The engine is checked
+// for a newer signature folder between records, never during one.
+#include "av_scan.hpp"
+
+#include "av_actions.hpp"
+#include "av_views.hpp"
+#include "core/log.hpp"
+#include "mail/verdict.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+
+namespace portcullis::av {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+constexpr const char* tool_name = "av-scan";
+
+struct Setting {
+    const char* key;
+    const char* flag;
+};
+
+const Setting policy_settings[] = {
+    {"on_infected", "--on-infected"},
+    {"on_scan_limit", "--on-scan-limit"},
+    {"on_encrypted", "--on-encrypted"},
+};
+
+const Setting limit_settings[] = {
+    {"max_recursion", "--max-scan-recursion"},
+    {"max_files", "--max-scan-files"},
+    {"max_file_bytes", "--max-scan-file-bytes"},
+    {"max_scan_bytes", "--max-scan-bytes"},
+    {"max_scan_time_ms", "--max-scan-time-ms"},
+};
+
+Policy& policy_field(Options& options, std::string_view key) {
+    if (key == "on_scan_limit")
+        return options.on_scan_limit;
+    if (key == "on_encrypted")
+        return options.on_encrypted;
+    return options.on_infected;
+}
+
+template <class T> void set_limit(T& field, int64_t value) {
+    field = static_cast<T>(value);
+}
+
+void limit_field(ScanLimits& limits, std::string_view key, int64_t value) {
+    if (key == "max_recursion")
+        set_limit(limits.max_recursion, value);
+    else if (key == "max_files")
+        set_limit(limits.max_files, value);
+    else if (key == "max_file_bytes")
+        set_limit(limits.max_file_bytes, value);
+    else if (key == "max_scan_bytes")
+        set_limit(limits.max_scan_bytes, value);
+    else
+        set_limit(limits.max_scan_time_ms, value);
+}
+
+Status apply_key(const config::Config& config, const CLI::App& app,
+                 std::string_view key, const toml::node& node,
+                 Options& options) {
+    auto bad = [&](std::string what) {
+        return Error{config::where(config, node),
+                     fmt::format("av-scan.{} {}", key, what), ExitCode::config};
+    };
+    if (key == "db" || key == "tmp_dir") {
+        auto value = node.value<std::string>();
+        if (!value)
+            return bad("must be a string");
+        std::string& field =
+            key == "db" ? options.db_dir : options.engine.tmp_dir;
+        if (!app.count(key == "db" ? "--db" : "--tmp-dir"))
+            field = *value;
+        return {};
+    }
+    for (const Setting& s : policy_settings) {
+        if (key != s.key)
+            continue;
+        auto value = node.value<std::string>();
+        auto policy = value ? parse_policy(*value) : std::nullopt;
+        if (!policy)
+            return bad("must be delete, clean, quarantine or pass");
+        if (*policy == Policy::pass && key == "on_infected")
+            return bad("cannot be pass");
+        if (!app.count(s.flag))
+            policy_field(options, key) = *policy;
+        return {};
+    }
+    for (const Setting& s : limit_settings) {
+        if (key != s.key)
+            continue;
+        auto value = node.value<int64_t>();
+        if (!value || *value <= 0 || *value > UINT32_MAX)
+            return bad("must be a positive integer");
+        if (!app.count(s.flag))
+            limit_field(options.engine.limits, key, *value);
+        return {};
+    }
+    return Error{config::where(config, node),
+                 fmt::format("unknown setting \"av-scan.{}\"", key),
+                 ExitCode::config};
+}
+
+Policy policy_for(const Options& options, Outcome outcome) {
+    switch (outcome) {
+    case Outcome::infected:
+        return options.on_infected;
+    case Outcome::scan_limit:
+        return options.on_scan_limit;
+    case Outcome::encrypted:
+        return options.on_encrypted;
+    case Outcome::clean:
+        return Policy::pass;
+    }
+    return Policy::pass;
+}
+
+ordered_json describe(const Finding& finding) {
+    ordered_json seen = ordered_json::array();
+    for (const Sighting& s : finding.seen) {
+        ordered_json entry{{"view", s.view}};
+        if (!s.part.empty())
+            entry["part"] = s.part;
+        if (!s.filename.empty())
+            entry["filename"] = s.filename;
+        seen.push_back(std::move(entry));
+    }
+    return {{"result", to_string(finding.result.outcome)},
+            {"name", finding.result.name},
+            {"seen", std::move(seen)}};
+}
+
+std::string where_seen(const Finding& finding) {
+    std::string out;
+    for (const Sighting& s : finding.seen) {
+        out += out.empty() ? "" : ", ";
+        out += s.view;
+        if (!s.part.empty())
+            out += " part " + s.part;
+        if (!s.filename.empty())
+            out += " (" + s.filename + ")";
+    }
+    return out;
+}
+
+std::string reason_id(Outcome outcome) {
+    switch (outcome) {
+    case Outcome::infected:
+        return "AV_INFECTED";
+    case Outcome::scan_limit:
+        return "AV_SCAN_LIMIT";
+    case Outcome::encrypted:
+        return "AV_ENCRYPTED";
+    case Outcome::clean:
+        break;
+    }
+    return "AV_CLEAN";
+}
+
+void describe_scan(const Scan& scan, verdict::Verdict& verdict) {
+    ordered_json findings = ordered_json::array();
+    for (const Finding& f : scan.findings) {
+        verdict.add_reason({reason_id(f.result.outcome), 0,
+                            f.result.name + " in " + where_seen(f)});
+        findings.push_back(describe(f));
+    }
+    ordered_json gaps = ordered_json::array();
+    for (const ViewGap& gap : scan.gaps) {
+        std::string id = gap.only.view == "strict" ? "AV_ONLY_STRICT_VIEW"
+                                                   : "AV_ONLY_LENIENT_VIEW";
+        verdict.add_reason({id, 0,
+                            fmt::format("part {} ({}, {} bytes) seen by the "
+                                        "{} parser only",
+                                        gap.only.part, gap.only.filename,
+                                        gap.size_bytes, gap.only.view)});
+        gaps.push_back({{"view", gap.only.view},
+                        {"part", gap.only.part},
+                        {"filename", gap.only.filename},
+                        {"size", gap.size_bytes}});
+    }
+    // One note per place: both views' sightings of it are listed.
+    ordered_json differ = ordered_json::array();
+    for (const Sighting& s : scan.decode_differences) {
+        if (std::find(differ.begin(), differ.end(), s.part) != differ.end())
+            continue;
+        differ.push_back(s.part);
+        verdict.add_reason({"AV_VIEWS_DECODE_DIFFER", 0,
+                            fmt::format("part {} decodes differently in the "
+                                        "two views; both were scanned",
+                                        s.part)});
+    }
+    verdict.extra()["status"] = to_string(scan.outcome());
+    verdict.extra()["findings"] = std::move(findings);
+    verdict.extra()["view_gaps"] = std::move(gaps);
+    verdict.extra()["decode_differences"] = std::move(differ);
+    if (!scan.strict)
+        verdict.extra()["strict_error"] = scan.strict_error;
+}
+
+class Handler {
+public:
+    Handler(const Options& options, Watcher& watcher)
+        : options_(options), watcher_(watcher) {}
+
+    Result<filter::Outcome> operator()(stream::Record& record);
+
+private:
+    Policy decide(const Scan& scan) const;
+    Status act(Policy policy, const Scan& scan, stream::Record& record,
+               verdict::Verdict& verdict);
+    Status try_clean(const Scan& scan, stream::Record& record,
+                     verdict::Verdict& verdict);
+    Status hold(stream::Record& record, verdict::Verdict& verdict);
+
+    void refresh();
+
+    const Options& options_;
+    Watcher& watcher_;
+    int reloads_seen_ = 0;
+};
+
+void Handler::refresh() {
+    if (auto reloaded = watcher_.refresh(); !reloaded) {
+        log::warning(fmt::format("{}: reload failed, keeping the old engine",
+                                 reloaded.error().text()));
+        return;
+    }
+    if (watcher_.reloads() == reloads_seen_)
+        return;
+    reloads_seen_ = watcher_.reloads();
+    log::event("-", "av",
+               {{"reload", options_.db_dir},
+                {"signatures", watcher_.engine().signatures()}});
+}
+
+Policy Handler::decide(const Scan& scan) const {
+    Policy worst = Policy::pass;
+    for (const Finding& f : scan.findings)
+        worst = std::max(worst, policy_for(options_, f.result.outcome));
+    return worst;
+}
+
+Status Handler::hold(stream::Record& record, verdict::Verdict& verdict) {
+    verdict.escalate(verdict::Action::quarantine);
+    ordered_json saved{{"envelope", record.envelope},
+                       {"verdict", verdict.to_json()}};
+    auto path = quarantine(options_.common.state_dir, record.id(),
+                           record.message, saved);
+    if (!path)
+        return path.error();
+    verdict.add_effect({{"quarantine", *path}});
+    return {};
+}
+
+// Only parts the lenient view located in the raw bytes can be cut out.
+// A finding elsewhere (the raw bytes, a part only GMime saw) is left to
+// the rescan of the cleaned message: if it is still there, the message
+// is held instead.
+Status Handler::try_clean(const Scan& scan, stream::Record& record,
+                          verdict::Verdict& verdict) {
+    std::vector<Removal> removals;
+    for (const Finding& f : scan.findings) {
+        if (policy_for(options_, f.result.outcome) != Policy::clean)
+            continue;
+        std::string reason =
+            fmt::format("{} ({})", to_string(f.result.outcome), f.result.name);
+        for (const Sighting& s : f.seen) {
+            if (s.lenient_index)
+                removals.push_back({*s.lenient_index, reason});
+        }
+    }
+    if (removals.empty())
+        return Error{"clean", "no part to remove"};
+    auto cleaned = clean_message(record.message, scan.lenient, removals);
+    if (!cleaned)
+        return cleaned.error();
+    auto again =
+        scan_message(watcher_.engine(), *cleaned, options_.common.limits);
+    if (!again)
+        return again.error();
+    if (again->outcome() != Outcome::clean)
+        return Error{"clean", "the cleaned message does not scan clean"};
+
+    ordered_json removed = ordered_json::array();
+    for (const Removal& r : removals)
+        removed.push_back(scan.lenient.parts[r.lenient_index].path);
+    verdict.extra()["cleaned"] = std::move(removed);
+    record.message = std::move(*cleaned);
+    return {};
+}
+
+Status Handler::act(Policy policy, const Scan& scan, stream::Record& record,
+                    verdict::Verdict& verdict) {
+    switch (policy) {
+    case Policy::pass:
+        return {};
+    case Policy::remove:
+        verdict.escalate(verdict::Action::discard);
+        record.message.clear();
+        return {};
+    case Policy::quarantine:
+        return hold(record, verdict);
+    case Policy::clean:
+        break;
+    }
+    auto cleaned = try_clean(scan, record, verdict);
+    if (cleaned)
+        return {};
+    verdict.add_reason({"AV_CLEAN_FAILED", 0, cleaned.error().text()});
+    return hold(record, verdict);
+}
+
+Result<filter::Outcome> Handler::operator()(stream::Record& record) {
+    refresh();
+    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
+    auto scan =
+        scan_message(watcher_.engine(), record.message, options_.common.limits);
+    if (!scan)
+        return scan.error();
+    describe_scan(*scan, verdict);
+
+    Policy policy = decide(*scan);
+    verdict.extra()["policy"] = to_string(policy);
+    if (auto acted = act(policy, *scan, record, verdict); !acted)
+        return acted.error();
+    if (policy != Policy::pass || !scan->gaps.empty())
+        log::event(record.id(), "av",
+                   {{"status", to_string(scan->outcome())},
+                    {"policy", to_string(policy)},
+                    {"action", verdict::to_string(verdict.action())}});
+
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"X-Portcullis-AV", std::string(to_string(scan->outcome()))}};
+    for (const Finding& f : scan->findings)
+        headers.emplace_back("X-Portcullis-AV-Found", f.result.name);
+    return filter::Outcome{verdict.to_json(), std::move(headers)};
+}
+
+} // namespace
+
+std::optional<Policy> parse_policy(std::string_view name) {
+    if (name == "pass")
+        return Policy::pass;
+    if (name == "clean")
+        return Policy::clean;
+    if (name == "quarantine")
+        return Policy::quarantine;
+    if (name == "delete")
+        return Policy::remove;
+    return std::nullopt;
+}
+
+std::string_view to_string(Policy policy) {
+    switch (policy) {
+    case Policy::pass:
+        return "pass";
+    case Policy::clean:
+        return "clean";
+    case Policy::quarantine:
+        return "quarantine";
+    case Policy::remove:
+        return "delete";
+    }
+    return "pass";
+}
+
+Status apply_config(const config::Config& config, const CLI::App& app,
+                    Options& options) {
+    for (auto&& [key, node] : config.tool(tool_name)) {
+        if (auto status = apply_key(config, app, key.str(), node, options);
+            !status)
+            return status;
+    }
+    return {};
+}
+
+ExitCode run(const Options& options) {
+    Watcher watcher(options.db_dir, options.engine);
+    auto began = std::chrono::steady_clock::now();
+    if (auto started = watcher.start(); !started) {
+        log::error(started.error().text());
+        return started.error().exit_code;
+    }
+    auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
+    log::event("-", "av",
+               {{"engine", options.db_dir},
+                {"signatures", watcher.engine().signatures()},
+                {"load_ms", load_ms.count()}});
+    Handler handler(options, watcher);
+    return filter::run(options.common, tool_name,
+                       [&](stream::Record& record) { return handler(record); });
+}
+
+} // namespace portcullis::av

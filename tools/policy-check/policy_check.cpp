@@ -1,0 +1,331 @@
+// Loading policies and resolving which rules apply to whom. Rules from
+// domain and user levels may add restrictions freely; taking one away or
+// weakening it needs the level above to allow it, and a locked rule
+// cannot be touched below at all.
+#include "policy_check.hpp"
+
+#include "core/log.hpp"
+#include "mail/address.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace portcullis::policy_check {
+
+using policy::Policy;
+using policy::Rule;
+
+namespace {
+
+constexpr const char* tool_name = "policy-check";
+constexpr const char* level_names[] = {"system", "domain", "user"};
+
+std::string default_wordlists_dir() {
+    return std::string(PORTCULLIS_SHARE_DIR) + "/wordlists";
+}
+
+std::string relative_to(const std::string& base_file, const std::string& path) {
+    if (path.empty() || path.front() == '/' || base_file.empty())
+        return path;
+    size_t slash = base_file.rfind('/');
+    return slash == std::string::npos ? path
+                                      : base_file.substr(0, slash + 1) + path;
+}
+
+bool listed(const toml::table* table, std::string_view list,
+            std::string_view entry) {
+    if (!table)
+        return false;
+    const toml::array* entries = (*table)[list].as_array();
+    if (!entries)
+        return false;
+    return std::any_of(entries->begin(), entries->end(),
+                       [&](const toml::node& node) {
+                           return node.value<std::string_view>() == entry;
+                       });
+}
+
+std::vector<std::string> strings_at(const toml::table& table,
+                                    std::string_view key) {
+    std::vector<std::string> out;
+    if (const toml::array* list = table[key].as_array()) {
+        for (const toml::node& node : *list) {
+            if (auto value = node.value<std::string>())
+                out.push_back(*value);
+        }
+    }
+    return out;
+}
+
+// Why a rule from a level above may not be changed or removed at level,
+// or empty when it may be.
+std::string lock_reason(const Rule& rule, const levels::Layers& layers,
+                        size_t level) {
+    const toml::table* tables[] = {layers.system, layers.domain, layers.user};
+    size_t owner = rule.level == "system" ? 0 : rule.level == "domain" ? 1 : 2;
+    if (rule.locked)
+        return fmt::format("{} refused: rule {} is locked at {} level",
+                           level_names[level], rule.id, level_names[owner]);
+    for (size_t above = 0; above < level; ++above) {
+        if (listed(tables[above], "locked", "rule." + rule.id))
+            return fmt::format("{} refused: rule {} is locked at {} level",
+                               level_names[level], rule.id, level_names[above]);
+    }
+    return "";
+}
+
+bool may_loosen(const levels::Layers& layers, size_t level,
+                std::string_view key) {
+    const toml::table* tables[] = {layers.system, layers.domain, layers.user};
+    for (size_t above = level; above-- > 0;) {
+        if (tables[above])
+            return listed(tables[above], "allow_looser", key);
+    }
+    return false;
+}
+
+// A lower level's rule with an id already used replaces the rule above
+// when it is at least as severe, or when the level above allows it.
+void merge_rule(std::vector<const Rule*>& rules, const Rule& rule,
+                const levels::Layers& layers, size_t level,
+                std::vector<std::string>& refused) {
+    auto same = std::find_if(rules.begin(), rules.end(),
+                             [&](const Rule* r) { return r->id == rule.id; });
+    if (same == rules.end()) {
+        rules.push_back(&rule);
+        return;
+    }
+    if (auto why = lock_reason(**same, layers, level); !why.empty()) {
+        refused.push_back(why);
+        return;
+    }
+    bool looser = policy::delivery_action(rule.action) >
+                  policy::delivery_action((*same)->action);
+    if (looser && !may_loosen(layers, level, "rule." + rule.id)) {
+        refused.push_back(fmt::format("{} refused: rule {} with action {} is "
+                                      "looser than {}",
+                                      level_names[level], rule.id,
+                                      policy::to_string(rule.action),
+                                      policy::to_string((*same)->action)));
+        return;
+    }
+    *same = &rule;
+}
+
+void apply_disables(RuleSet& set, const levels::Layers& layers) {
+    const toml::table* tables[] = {layers.system, layers.domain, layers.user};
+    for (size_t level = 0; level < 3; ++level) {
+        if (!tables[level])
+            continue;
+        for (const std::string& id : strings_at(*tables[level], "disable")) {
+            auto found =
+                std::find_if(set.rules.begin(), set.rules.end(),
+                             [&](const Rule* r) { return r->id == id; });
+            if (found == set.rules.end())
+                continue;
+            std::string why =
+                level == 0 ? "" : lock_reason(**found, layers, level);
+            if (why.empty() && level > 0 &&
+                !may_loosen(layers, level, "disable") &&
+                !may_loosen(layers, level, "rule." + id))
+                why = fmt::format("{} refused: disabling rule {} is not "
+                                  "allowed below",
+                                  level_names[level], id);
+            if (!why.empty()) {
+                set.refused.push_back(why);
+                continue;
+            }
+            set.rules.erase(found);
+        }
+    }
+}
+
+} // namespace
+
+Checker::Checker(const Options& options, const config::Config& config)
+    : config_(config), limits_(options.common.limits),
+      hierarchy_(config, tool_name, options.domains_dir) {}
+
+Result<std::unique_ptr<Checker>> Checker::create(const Options& options,
+                                                 const config::Config& config) {
+    std::unique_ptr<Checker> checker(new Checker(options, config));
+    if (auto s = checker->load(options); !s)
+        return s.error();
+    return checker;
+}
+
+Status Checker::load(const Options& options) {
+    const toml::table& table = config_.tool(tool_name);
+    wordlists_dir_ = options.wordlists_dir;
+    if (wordlists_dir_.empty()) {
+        auto configured = table["wordlists_dir"].value<std::string>();
+        wordlists_dir_ = configured ? relative_to(config_.path, *configured)
+                                    : default_wordlists_dir();
+    }
+    local_domains_ = options.local_domains;
+    for (const auto* source : {&config_.root, &table}) {
+        for (std::string domain : strings_at(*source, "local_domains"))
+            local_domains_.push_back(mail::domain_of("@" + domain));
+    }
+
+    std::vector<std::string> files;
+    for (const std::string& path : strings_at(table, "policies"))
+        files.push_back(relative_to(config_.path, path));
+    files.insert(files.end(), options.policy_files.begin(),
+                 options.policy_files.end());
+    for (const std::string& path : files) {
+        auto policy = policy::load_policy_file(path);
+        if (!policy)
+            return policy.error();
+        system_policies_.push_back(std::move(*policy));
+    }
+    auto inline_rules = level_rules(&table, "system");
+    if (!inline_rules)
+        return inline_rules.error();
+
+    std::vector<std::string> ids;
+    for (const Policy* policy : [&] {
+             std::vector<const Policy*> all;
+             for (const Policy& p : system_policies_)
+                 all.push_back(&p);
+             all.push_back(*inline_rules);
+             return all;
+         }()) {
+        if (auto s = lists_.load_for(*policy, wordlists_dir_); !s)
+            return s;
+        for (const auto& rule : policy->rules) {
+            if (std::find(ids.begin(), ids.end(), rule->id) != ids.end())
+                return Error{
+                    rule->where,
+                    fmt::format("rule id \"{}\" is used twice", rule->id),
+                    ExitCode::config};
+            ids.push_back(rule->id);
+            system_.push_back(rule);
+        }
+    }
+    return {};
+}
+
+Result<const Policy*> Checker::level_rules(const toml::table* table,
+                                           std::string_view level) {
+    auto cached = level_policies_.find(table);
+    if (cached != level_policies_.end())
+        return &cached->second;
+    // Rules below system level live in the domain file, so they name it.
+    auto where = [&](const toml::node& node) {
+        const auto& source = node.source();
+        return fmt::format("{}:{}", source.path ? *source.path : config_.path,
+                           source.begin.line);
+    };
+    Policy policy;
+    if (table) {
+        auto read = policy::read_rules(*table, level, where);
+        if (!read)
+            return read.error();
+        policy = std::move(*read);
+        if (auto s = lists_.load_for(policy, wordlists_dir_); !s)
+            return s.error();
+    }
+    return &(level_policies_[table] = std::move(policy));
+}
+
+Result<const RuleSet*> Checker::rules_for(const levels::Layers& layers) {
+    auto key = std::make_tuple(layers.domain, layers.user);
+    auto cached = rule_sets_.find(key);
+    if (cached != rule_sets_.end())
+        return &cached->second;
+    RuleSet set;
+    for (const auto& rule : system_)
+        set.rules.push_back(rule.get());
+    const toml::table* lower[] = {layers.domain, layers.user};
+    for (size_t i = 0; i < 2; ++i) {
+        if (!lower[i])
+            continue;
+        auto policy = level_rules(lower[i], level_names[i + 1]);
+        if (!policy)
+            return policy.error();
+        for (const auto& rule : (*policy)->rules)
+            merge_rule(set.rules, *rule, layers, i + 1, set.refused);
+    }
+    apply_disables(set, layers);
+    return &(rule_sets_[key] = std::move(set));
+}
+
+bool Checker::is_local(std::string_view address) const {
+    std::string domain = mail::domain_of(address);
+    return std::find(local_domains_.begin(), local_domains_.end(), domain) !=
+           local_domains_.end();
+}
+
+policy::Direction Checker::direction(std::string_view sender,
+                                     std::string_view rcpt) const {
+    bool from_local = is_local(sender);
+    bool to_local = is_local(rcpt);
+    if (from_local && to_local)
+        return policy::Direction::internal;
+    if (to_local)
+        return policy::Direction::inbound;
+    return policy::Direction::outbound;
+}
+
+Result<std::string> check_file(const std::string& path,
+                               const std::string& wordlists_dir) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        return Error{fmt::format("{}:{}", path, e.source().begin.line),
+                     std::string(e.description()), ExitCode::config};
+    }
+    bool is_config = root.contains(tool_name) || root.contains("users");
+    if (!is_config) {
+        auto policy = policy::load_policy_file(path);
+        if (!policy)
+            return policy.error();
+        policy::WordLists lists;
+        std::string dir =
+            wordlists_dir.empty() ? default_wordlists_dir() : wordlists_dir;
+        if (auto s = lists.load_for(*policy, dir); !s)
+            return s.error();
+        return fmt::format("{}: ok, {} rule{}", path, policy->rules.size(),
+                           policy->rules.size() == 1 ? "" : "s");
+    }
+    config::Config config;
+    config.path = path;
+    config.root = std::move(root);
+    Options options;
+    options.wordlists_dir = wordlists_dir;
+    auto checker = Checker::create(options, config);
+    if (!checker)
+        return checker.error();
+    size_t count = (*checker)->system_rule_count();
+    // Every user table is read the way a message for that user would be.
+    if (const toml::table* users = config.root["users"].as_table()) {
+        for (auto&& [user, node] : *users) {
+            const toml::table* table = node.as_table();
+            const toml::table* rules =
+                table ? (*table)[tool_name].as_table() : nullptr;
+            if (!rules)
+                continue;
+            auto read = (*checker)->rules_for(
+                {config.root[tool_name].as_table(), nullptr, rules});
+            if (!read)
+                return read.error();
+            count += (*read)->rules.size();
+        }
+    }
+    return fmt::format("{}: ok, {} rule{}", path, count, count == 1 ? "" : "s");
+}
+
+ExitCode run(const Options& options, const config::Config& config) {
+    auto checker = Checker::create(options, config);
+    if (!checker) {
+        log::error(checker.error().text());
+        return checker.error().exit_code;
+    }
+    return filter::run(options.common, tool_name, [&](stream::Record& record) {
+        return (*checker)->handle(record);
+    });
+}
+
+} // namespace portcullis::policy_check

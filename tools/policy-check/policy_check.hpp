@@ -1,0 +1,85 @@
+// policy-check's logic: load the policies once, then judge each message
+// for each recipient through the system, domain and user levels, and
+// apply the actions that rewrite the message.
+#pragma once
+
+#include "core/filter.hpp"
+#include "core/levels.hpp"
+#include "policy_engine.hpp"
+#include "policy_rules.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace portcullis::policy_check {
+
+/// Options beyond the common ones.
+struct Options {
+    filter::CommonOptions common;
+    std::vector<std::string> policy_files; ///< added to the configured ones
+    std::vector<std::string> local_domains;
+    std::string wordlists_dir; ///< empty: the configured or shipped one
+    std::string domains_dir;   ///< empty: domains/ beside the config
+    std::string check_file;    ///< --check: validate this file and stop
+};
+
+/// The rules that apply to one party, after the levels had their say.
+struct RuleSet {
+    std::vector<const policy::Rule*> rules;
+    std::vector<std::string> refused; ///< lower-level changes refused, why
+};
+
+/// Loaded policies and the per-recipient judgement.
+class Checker {
+public:
+    /// Loads policy files, inline rules and word lists; errors name
+    /// file:line.
+    static Result<std::unique_ptr<Checker>>
+    create(const Options& options, const config::Config& config);
+
+    /// Judges one record and applies rewriting actions to its message.
+    Result<filter::Outcome> handle(stream::Record& record);
+
+    /// Returns the rules that apply to a party whose levels are these.
+    Result<const RuleSet*> rules_for(const levels::Layers& layers);
+
+    /// Returns which way mail from sender to rcpt goes.
+    policy::Direction direction(std::string_view sender,
+                                std::string_view rcpt) const;
+
+    /// Returns how many system-level rules were loaded.
+    size_t system_rule_count() const { return system_.size(); }
+
+private:
+    Checker(const Options& options, const config::Config& config);
+
+    Status load(const Options& options);
+    Result<const policy::Policy*> level_rules(const toml::table* table,
+                                              std::string_view level);
+    bool is_local(std::string_view address) const;
+
+    const config::Config& config_;
+    Limits limits_;
+    levels::Hierarchy hierarchy_;
+    std::vector<std::shared_ptr<const policy::Rule>> system_;
+    std::vector<policy::Policy> system_policies_;
+    std::map<const toml::table*, policy::Policy> level_policies_;
+    std::map<std::tuple<const toml::table*, const toml::table*>, RuleSet>
+        rule_sets_;
+    policy::WordLists lists_;
+    std::string wordlists_dir_;
+    std::vector<std::string> local_domains_;
+};
+
+/// Validates a policy file, or a configuration or domain file holding
+/// policy-check rules; returns a one-line summary.
+Result<std::string> check_file(const std::string& path,
+                               const std::string& wordlists_dir);
+
+/// Runs policy-check over all inputs; returns the exit status.
+ExitCode run(const Options& options, const config::Config& config);
+
+} // namespace portcullis::policy_check

@@ -1,0 +1,224 @@
+// Message facts. The body text comes from lib/mail/text (decoded,
+// charset-converted, HTML reduced, invisible characters removed and
+// look-alikes folded) so rules match what a reader sees.
+#include "policy_message.hpp"
+
+#include "mail/text.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace portcullis::policy {
+
+namespace {
+
+// Enough body for any word a policy looks for; a bigger body is read up
+// to here, and the verdict says so.
+constexpr size_t max_body_bytes = 4u << 20;
+
+const char* header_name(const std::string& field) {
+    if (field == "from")
+        return "From";
+    if (field == "to")
+        return "To";
+    if (field == "cc")
+        return "Cc";
+    return "Reply-To";
+}
+
+void add_unique(std::vector<std::string>& list, std::string id) {
+    if (std::find(list.begin(), list.end(), id) == list.end())
+        list.push_back(std::move(id));
+}
+
+// Names are shown in reasons and logs: controls are escaped so a
+// right-to-left override cannot reorder what the administrator reads.
+std::string printable(std::string_view name) {
+    std::string out;
+    for (size_t i = 0; i < name.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(name[i]);
+        if (c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+        } else if (name.substr(i, 3) == "\xE2\x80\xAE") {
+            out += "\\u202e";
+            i += 2;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+bool AttachmentFacts::disguised() const {
+    return std::any_of(names.begin(), names.end(),
+                       [](const attachment::NameInfo& info) {
+                           return info.bidi_control || info.nul ||
+                                  info.double_extension || info.padded;
+                       });
+}
+
+MessageFacts::MessageFacts(const stream::Record& record, const mime::Tree& tree,
+                           const attachment::ArchiveLimits& archive_limits)
+    : tree_(tree), archive_limits_(archive_limits),
+      envelope_(mail::read_envelope(record.envelope, record.message)) {
+    auto client = record.envelope.find("client");
+    if (client != record.envelope.end() && client->is_object()) {
+        auto ip = client->find("ip");
+        if (ip != client->end() && ip->is_string())
+            client_ip_ = ip->get<std::string>();
+    }
+    find_anomalies();
+}
+
+void MessageFacts::find_anomalies() {
+    for (const mime::Anomaly& anomaly : tree_.anomalies)
+        add_unique(anomalies_, anomaly.id);
+    auto from = tree_.header_all("From");
+    if (from.size() > 1)
+        add_unique(anomalies_, "MULTIPLE_FROM_HEADERS");
+    for (std::string field : {"From", "Reply-To", "To", "Cc"}) {
+        for (const std::string& value : tree_.header_all(field)) {
+            auto list = mail::parse_address_list(value);
+            std::string id = field;
+            std::transform(id.begin(), id.end(), id.begin(), [](char c) {
+                return c == '-' ? '_' : static_cast<char>(std::toupper(c));
+            });
+            if (!list) {
+                add_unique(anomalies_, "INVALID_" + id);
+                continue;
+            }
+            for (const mail::Mailbox& box : *list) {
+                if (field == std::string("From") &&
+                    mail::display_name_spoof(box.display_name.empty()
+                                                 ? box.comment
+                                                 : box.display_name,
+                                             box.address()))
+                    add_unique(anomalies_, "FROM_DISPLAYNAME_ADDR_MISMATCH");
+            }
+        }
+    }
+}
+
+const std::vector<std::string>&
+MessageFacts::header_addresses(const std::string& field) {
+    auto found = addresses_.find(field);
+    if (found != addresses_.end())
+        return found->second;
+    std::vector<std::string> out;
+    for (const std::string& value : tree_.header_all(header_name(field))) {
+        // An invalid field gives no address at all, never a guess.
+        auto list = mail::parse_address_list(value);
+        if (!list)
+            continue;
+        for (const mail::Mailbox& box : *list)
+            out.push_back(box.address());
+    }
+    return addresses_[field] = std::move(out);
+}
+
+const std::string& MessageFacts::header_text(const std::string& name) {
+    auto found = headers_.find(name);
+    if (found != headers_.end())
+        return found->second;
+    std::string out;
+    for (const std::string& value : tree_.header_all(name)) {
+        if (!out.empty())
+            out += '\n';
+        out += text::decode_header(value);
+    }
+    return headers_[name] = std::move(out);
+}
+
+const std::string& MessageFacts::body_text() {
+    if (!body_) {
+        text::MessageText text = text::extract(tree_, max_body_bytes);
+        body_ = text.subject + "\n" + text.body;
+        if (text.zero_width_body || text.zero_width_subject)
+            add_unique(anomalies_, "ZERO_WIDTH_CHARS");
+        if (text.lookalike_words)
+            add_unique(anomalies_, "LOOKALIKE_CHARS");
+        if (text.truncated)
+            add_unique(anomalies_, "BODY_TEXT_TRUNCATED");
+    }
+    return *body_;
+}
+
+const std::vector<std::string>& MessageFacts::anomalies() {
+    body_text();
+    attachments();
+    return anomalies_;
+}
+
+const Words& MessageFacts::words() {
+    if (!words_)
+        words_ = split_words(body_text());
+    return *words_;
+}
+
+void MessageFacts::add_archive_entries(const mime::Part& part) {
+    auto listing = attachment::list_archive(part.decoded, part.display_name(),
+                                            archive_limits_);
+    for (const attachment::Entry& entry : listing.entries) {
+        AttachmentFacts facts;
+        facts.part = part.path;
+        facts.shown_name = printable(entry.path);
+        facts.names.push_back(attachment::examine_name(entry.name));
+        facts.true_type = entry.true_type;
+        facts.size = entry.size;
+        facts.in_archive = true;
+        facts.encrypted = entry.encrypted;
+        attachments_->push_back(std::move(facts));
+    }
+    if (!listing.limit.empty())
+        add_unique(anomalies_, "ARCHIVE_LIMIT");
+    if (listing.encrypted)
+        add_unique(anomalies_, "ARCHIVE_ENCRYPTED");
+    if (!listing.error.empty())
+        add_unique(anomalies_, "ARCHIVE_UNREADABLE");
+}
+
+void MessageFacts::add_attachment(const mime::Part& part) {
+    AttachmentFacts facts;
+    facts.part = part.path;
+    facts.shown_name = printable(part.display_name());
+    for (const std::string* name : {&part.filename, &part.name}) {
+        if (!name->empty())
+            facts.names.push_back(attachment::examine_name(*name));
+    }
+    facts.true_type = attachment::true_type(part.decoded);
+    facts.declared_type = part.content_type;
+    facts.size = part.decoded.size();
+    for (const auto& info : facts.names) {
+        if (info.bidi_control)
+            add_unique(anomalies_, "BIDI_CONTROL_IN_FILENAME");
+        if (info.nul)
+            add_unique(anomalies_, "NUL_IN_FILENAME");
+        if (info.double_extension)
+            add_unique(anomalies_, "DOUBLE_EXTENSION");
+    }
+    if (facts.names.size() == 2 && facts.names[0].shown != facts.names[1].shown)
+        add_unique(anomalies_, "ATTACHMENT_NAME_MISMATCH");
+    bool archive = attachment::is_archive_type(facts.true_type);
+    attachments_->push_back(std::move(facts));
+    if (archive)
+        add_archive_entries(part);
+}
+
+const std::vector<AttachmentFacts>& MessageFacts::attachments() {
+    if (attachments_)
+        return *attachments_;
+    attachments_.emplace();
+    for (const mime::Part& part : tree_.parts) {
+        if (part.is_multipart || part.is_message)
+            continue;
+        // A named part is judged as an attachment even when inline:
+        // what a reader can save and open is what matters.
+        if (part.is_attachment || !part.display_name().empty())
+            add_attachment(part);
+    }
+    return *attachments_;
+}
+
+} // namespace portcullis::policy

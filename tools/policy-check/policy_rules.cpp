@@ -1,0 +1,627 @@
+// Reading rules from TOML. Each key is checked against what a rule may
+// hold, so a typo is an error at its line instead of a rule that
+// silently never fires.
+#include "policy_rules.hpp"
+
+#include "mail/address.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <fmt/format.h>
+#include <set>
+
+namespace portcullis::policy {
+
+namespace {
+
+using Where = std::function<std::string(const toml::node&)>;
+
+constexpr std::array<std::string_view, 8> action_names = {
+    "reject", "discard", "quarantine", "redirect",
+    "folder", "strip",   "tag",        "copy"};
+
+// The keys a rule may hold; anything else is a mistake worth an error.
+const std::set<std::string, std::less<>> rule_keys = {
+    "id",         "description", "direction",   "locked",      "from",
+    "to",         "cc",          "reply_to",    "sender",      "rcpt",
+    "recipients", "header",      "body",        "words",       "attachment",
+    "client",     "anomaly",     "action",      "reject_text", "redirect_to",
+    "copy_to",    "folder",      "subject_tag", "add_header",  "notice"};
+
+const std::set<std::string, std::less<>> attachment_keys = {
+    "extensions", "names", "types", "larger_than", "in_archives", "tricks"};
+
+class RuleReader {
+public:
+    RuleReader(const toml::table& table, const Where& where, Rule& rule)
+        : table_(table), where_(where), rule_(rule) {}
+
+    Status read();
+
+private:
+    Error error(const toml::node& node, std::string message) const {
+        return Error{where_(node), std::move(message), ExitCode::config};
+    }
+
+    Status check_keys();
+    Result<std::vector<std::string>> strings(std::string_view key,
+                                             const toml::node& node) const;
+    Result<Pattern> pattern(const toml::node& node, std::string text) const;
+    Status read_identity();
+    Status read_directions();
+    Status read_addresses();
+    Status read_headers();
+    Status read_body();
+    Status read_words();
+    Status read_words_entry(const toml::node& node);
+    Status read_attachment();
+    Status read_clients();
+    Status read_anomalies();
+    Status read_action();
+    Status read_action_text(std::string_view key, std::string& out);
+
+    const toml::table& table_;
+    const Where& where_;
+    Rule& rule_;
+};
+
+Status RuleReader::check_keys() {
+    for (auto&& [key, node] : table_) {
+        if (!rule_keys.count(key.str()))
+            return error(node,
+                         fmt::format("unknown rule key \"{}\"", key.str()));
+    }
+    return {};
+}
+
+// A key may hold one string or a list of them.
+Result<std::vector<std::string>>
+RuleReader::strings(std::string_view key, const toml::node& node) const {
+    std::vector<std::string> out;
+    if (auto value = node.value<std::string>()) {
+        out.push_back(*value);
+        return out;
+    }
+    const toml::array* list = node.as_array();
+    if (!list)
+        return error(node, fmt::format("{} must be a string or a list of "
+                                       "strings",
+                                       key));
+    for (const toml::node& entry : *list) {
+        auto value = entry.value<std::string>();
+        if (!value)
+            return error(entry, fmt::format("{} must hold strings", key));
+        out.push_back(*value);
+    }
+    return out;
+}
+
+Result<Pattern> RuleReader::pattern(const toml::node& node,
+                                    std::string text) const {
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto re = std::make_shared<RE2>(text, options);
+    if (!re->ok())
+        return error(node,
+                     fmt::format("bad pattern \"{}\": {}", text, re->error()));
+    return Pattern{std::move(text), std::move(re)};
+}
+
+Status RuleReader::read_identity() {
+    const toml::node* id = table_.get("id");
+    if (!id || !id->is_string())
+        return error(table_, "rule needs an id (a string)");
+    rule_.id = id->value<std::string>().value_or("");
+    bool good = !rule_.id.empty() &&
+                std::all_of(rule_.id.begin(), rule_.id.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) ||
+                           c == '-' || c == '_' || c == '.';
+                });
+    if (!good)
+        return error(*id, fmt::format("rule id \"{}\" may hold only letters, "
+                                      "digits, '-', '_' and '.'",
+                                      rule_.id));
+    rule_.description = table_["description"].value_or(std::string());
+    if (const toml::node* locked = table_.get("locked")) {
+        if (!locked->is_boolean())
+            return error(*locked, "locked must be true or false");
+        rule_.locked = locked->value_or(false);
+    }
+    return {};
+}
+
+Status RuleReader::read_directions() {
+    const toml::node* node = table_.get("direction");
+    if (!node)
+        return {};
+    auto names = strings("direction", *node);
+    if (!names)
+        return names.error();
+    for (const std::string& name : *names) {
+        if (name == "both" || name == "any")
+            continue;
+        if (name == "inbound")
+            rule_.directions.push_back(Direction::inbound);
+        else if (name == "outbound")
+            rule_.directions.push_back(Direction::outbound);
+        else if (name == "internal")
+            rule_.directions.push_back(Direction::internal);
+        else
+            return error(*node, fmt::format("direction \"{}\" is not inbound, "
+                                            "outbound, internal or both",
+                                            name));
+    }
+    return {};
+}
+
+Result<AddressPattern> address_pattern(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    AddressPattern out;
+    if (text.rfind("*.", 0) == 0 || text.rfind(".", 0) == 0) {
+        out.kind = AddressPattern::subdomains;
+        text.erase(0, text[0] == '*' ? 2 : 1);
+    } else if (text.rfind("@", 0) == 0) {
+        out.kind = AddressPattern::domain;
+        text.erase(0, 1);
+    } else if (text.find('@') == std::string::npos) {
+        out.kind = AddressPattern::domain;
+    }
+    if (text.empty() || text.find_first_of(" \t<>,") != std::string::npos)
+        return Error{"",
+                     fmt::format("\"{}\" is not an address or domain", text)};
+    out.text = std::move(text);
+    return out;
+}
+
+Status RuleReader::read_addresses() {
+    for (const std::string& field : address_fields()) {
+        const toml::node* node = table_.get(field);
+        if (!node)
+            continue;
+        auto texts = strings(field, *node);
+        if (!texts)
+            return texts.error();
+        auto& patterns = rule_.addresses[field];
+        for (const std::string& text : *texts) {
+            auto parsed = address_pattern(text);
+            if (!parsed)
+                return error(*node, parsed.error().message);
+            patterns.push_back(std::move(*parsed));
+        }
+    }
+    return {};
+}
+
+Status RuleReader::read_headers() {
+    const toml::node* node = table_.get("header");
+    if (!node)
+        return {};
+    const toml::table* headers = node->as_table();
+    if (!headers)
+        return error(*node, "header must be a table of field = pattern");
+    for (auto&& [name, value] : *headers) {
+        auto texts = strings("header." + std::string(name.str()), value);
+        if (!texts)
+            return texts.error();
+        for (std::string& text : *texts) {
+            auto compiled = pattern(value, std::move(text));
+            if (!compiled)
+                return compiled.error();
+            rule_.headers.emplace_back(std::string(name.str()),
+                                       std::move(*compiled));
+        }
+    }
+    return {};
+}
+
+Status RuleReader::read_body() {
+    const toml::node* node = table_.get("body");
+    if (!node)
+        return {};
+    auto texts = strings("body", *node);
+    if (!texts)
+        return texts.error();
+    for (std::string& text : *texts) {
+        auto compiled = pattern(*node, std::move(text));
+        if (!compiled)
+            return compiled.error();
+        rule_.body.push_back(std::move(*compiled));
+    }
+    return {};
+}
+
+Status RuleReader::read_words_entry(const toml::node& node) {
+    WordsCondition words;
+    if (auto name = node.value<std::string>()) {
+        words.list = *name;
+    } else if (const toml::table* table = node.as_table()) {
+        words.list = (*table)["list"].value_or(std::string());
+        if (const toml::node* threshold = table->get("threshold")) {
+            auto value = threshold->value<double>();
+            if (!value || *value < 1)
+                return error(*threshold, "threshold must be a number of "
+                                         "hits, 1 or more");
+            words.threshold = *value;
+        }
+    }
+    bool safe = !words.list.empty() &&
+                words.list.find_first_of("/.") == std::string::npos;
+    if (!safe)
+        return error(node, "words needs a list name (a file in the word "
+                           "list folder, without '/' or '.')");
+    rule_.words.push_back(std::move(words));
+    return {};
+}
+
+Status RuleReader::read_words() {
+    const toml::node* node = table_.get("words");
+    if (!node)
+        return {};
+    if (const toml::array* list = node->as_array()) {
+        for (const toml::node& entry : *list) {
+            if (auto s = read_words_entry(entry); !s)
+                return s;
+        }
+        return {};
+    }
+    return read_words_entry(*node);
+}
+
+Status RuleReader::read_attachment() {
+    const toml::node* node = table_.get("attachment");
+    if (!node)
+        return {};
+    const toml::table* table = node->as_table();
+    if (!table)
+        return error(*node, "attachment must be a table");
+    AttachmentCondition condition;
+    for (auto&& [key, value] : *table) {
+        if (!attachment_keys.count(key.str()))
+            return error(
+                value, fmt::format("unknown attachment key \"{}\"", key.str()));
+    }
+    for (const char* key : {"extensions", "names", "types"}) {
+        const toml::node* entry = table->get(key);
+        if (!entry)
+            continue;
+        auto texts = strings(std::string("attachment.") + key, *entry);
+        if (!texts)
+            return texts.error();
+        for (std::string text : *texts) {
+            if (std::string_view(key) == "names") {
+                auto compiled = pattern(*entry, std::move(text));
+                if (!compiled)
+                    return compiled.error();
+                condition.names.push_back(std::move(*compiled));
+                continue;
+            }
+            std::transform(text.begin(), text.end(), text.begin(),
+                           [](unsigned char c) {
+                               return static_cast<char>(std::tolower(c));
+                           });
+            if (text.rfind('.', 0) == 0)
+                text.erase(0, 1);
+            auto& out = std::string_view(key) == "extensions"
+                            ? condition.extensions
+                            : condition.types;
+            out.push_back(std::move(text));
+        }
+    }
+    if (const toml::node* size = table->get("larger_than")) {
+        auto value = size->value<int64_t>();
+        if (!value || *value < 0)
+            return error(*size, "larger_than must be a number of bytes");
+        condition.larger_than = static_cast<uint64_t>(*value);
+    }
+    condition.in_archives = (*table)["in_archives"].value_or(true);
+    condition.tricks = (*table)["tricks"].value_or(false);
+    if (condition.empty())
+        return error(*node, "attachment needs extensions, names, types, "
+                            "larger_than or tricks");
+    rule_.attachment = std::move(condition);
+    return {};
+}
+
+bool parse_network(std::string_view text, Network& out) {
+    size_t slash = text.find('/');
+    std::string ip(text.substr(0, slash));
+    unsigned char buffer[16];
+    if (::inet_pton(AF_INET, ip.c_str(), buffer) == 1)
+        out.bytes.assign(buffer, buffer + 4);
+    else if (::inet_pton(AF_INET6, ip.c_str(), buffer) == 1)
+        out.bytes.assign(buffer, buffer + 16);
+    else
+        return false;
+    int max_bits = static_cast<int>(out.bytes.size() * 8);
+    out.prefix_bits = max_bits;
+    if (slash == std::string_view::npos)
+        return true;
+    std::string bits(text.substr(slash + 1));
+    if (bits.empty() || bits.size() > 3 ||
+        bits.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+    out.prefix_bits = std::stoi(bits);
+    return out.prefix_bits <= max_bits;
+}
+
+Status RuleReader::read_clients() {
+    const toml::node* node = table_.get("client");
+    if (!node)
+        return {};
+    auto texts = strings("client", *node);
+    if (!texts)
+        return texts.error();
+    for (const std::string& text : *texts) {
+        Network network;
+        if (!parse_network(text, network))
+            return error(*node, fmt::format("\"{}\" is not an address or "
+                                            "network (192.0.2.0/24)",
+                                            text));
+        rule_.clients.push_back(std::move(network));
+    }
+    return {};
+}
+
+Status RuleReader::read_anomalies() {
+    const toml::node* node = table_.get("anomaly");
+    if (!node)
+        return {};
+    auto ids = strings("anomaly", *node);
+    if (!ids)
+        return ids.error();
+    rule_.anomalies = std::move(*ids);
+    return {};
+}
+
+// Text that ends up in an SMTP reply or a header must stay on one line:
+// a CR or LF in it would let a policy author, or a template, inject more.
+Status RuleReader::read_action_text(std::string_view key, std::string& out) {
+    const toml::node* node = table_.get(key);
+    if (!node)
+        return {};
+    auto value = node->value<std::string>();
+    if (!value)
+        return error(*node, fmt::format("{} must be a string", key));
+    if (value->find_first_of("\r\n") != std::string::npos)
+        return error(*node, fmt::format("{} must be one line", key));
+    out = std::move(*value);
+    return {};
+}
+
+Status RuleReader::read_action() {
+    const toml::node* node = table_.get("action");
+    auto name = node ? node->value<std::string>() : std::nullopt;
+    if (!name)
+        return error(node ? *node : static_cast<const toml::node&>(table_),
+                     "rule needs an action");
+    auto found = std::find(action_names.begin(), action_names.end(), *name);
+    if (found == action_names.end())
+        return error(*node, fmt::format("unknown action \"{}\"", *name));
+    rule_.action = static_cast<RuleAction>(found - action_names.begin());
+    for (auto [key, out] : {std::pair{"reject_text", &rule_.reject_text},
+                            {"redirect_to", &rule_.redirect_to},
+                            {"copy_to", &rule_.copy_to},
+                            {"folder", &rule_.folder},
+                            {"subject_tag", &rule_.subject_tag},
+                            {"add_header", &rule_.header},
+                            {"notice", &rule_.notice}}) {
+        if (auto s = read_action_text(key, *out); !s)
+            return s;
+    }
+    return {};
+}
+
+Status check_action(const Rule& rule, const toml::node& node,
+                    const Where& where) {
+    auto fail = [&](std::string message) {
+        return Error{where(node), std::move(message), ExitCode::config};
+    };
+    if (!rule.reject_text.empty()) {
+        const std::string& t = rule.reject_text;
+        bool code = t.size() > 4 && t[0] == '5' && std::isdigit(t[1]) &&
+                    std::isdigit(t[2]) && t[3] == ' ';
+        if (!code)
+            return fail("reject_text must start with a 5xx code and a space");
+    }
+    for (auto [key, value] : {std::pair{"redirect_to", &rule.redirect_to},
+                              {"copy_to", &rule.copy_to}}) {
+        if (!value->empty() && !mail::parse_mailbox(*value))
+            return fail(
+                fmt::format("{} \"{}\" is not an address", key, *value));
+    }
+    if (!rule.header.empty() && rule.header.find(':') == std::string::npos)
+        return fail("add_header must read \"Name: value\"");
+    switch (rule.action) {
+    case RuleAction::redirect:
+        if (rule.redirect_to.empty())
+            return fail("action redirect needs redirect_to");
+        break;
+    case RuleAction::copy:
+        if (rule.copy_to.empty())
+            return fail("action copy needs copy_to");
+        break;
+    case RuleAction::folder:
+        if (rule.folder.empty())
+            return fail("action folder needs folder");
+        break;
+    case RuleAction::tag:
+        if (rule.subject_tag.empty() && rule.header.empty())
+            return fail("action tag needs subject_tag or add_header");
+        break;
+    case RuleAction::strip:
+        if (!rule.attachment)
+            return fail("action strip needs an attachment condition");
+        break;
+    default:
+        break;
+    }
+    return {};
+}
+
+Status RuleReader::read() {
+    Status s;
+    if (!(s = check_keys()) || !(s = read_identity()) ||
+        !(s = read_directions()) || !(s = read_addresses()) ||
+        !(s = read_headers()) || !(s = read_body()) || !(s = read_words()) ||
+        !(s = read_attachment()) || !(s = read_clients()) ||
+        !(s = read_anomalies()) || !(s = read_action()))
+        return s;
+    return check_action(rule_, table_, where_);
+}
+
+bool host_in(std::string_view domain, std::string_view parent) {
+    if (domain == parent)
+        return true;
+    return domain.size() > parent.size() &&
+           domain.substr(domain.size() - parent.size()) == parent &&
+           domain[domain.size() - parent.size() - 1] == '.';
+}
+
+} // namespace
+
+std::string_view to_string(Direction direction) {
+    switch (direction) {
+    case Direction::inbound:
+        return "inbound";
+    case Direction::outbound:
+        return "outbound";
+    case Direction::internal:
+        return "internal";
+    }
+    return "";
+}
+
+std::string_view to_string(RuleAction action) {
+    return action_names[static_cast<size_t>(action)];
+}
+
+verdict::Action delivery_action(RuleAction action) {
+    switch (action) {
+    case RuleAction::reject:
+        return verdict::Action::reject;
+    case RuleAction::discard:
+        return verdict::Action::discard;
+    case RuleAction::quarantine:
+        return verdict::Action::quarantine;
+    case RuleAction::redirect:
+        return verdict::Action::redirect;
+    case RuleAction::folder:
+        return verdict::Action::folder;
+    case RuleAction::strip:
+    case RuleAction::tag:
+        return verdict::Action::tag;
+    case RuleAction::copy:
+        return verdict::Action::pass;
+    }
+    return verdict::Action::pass;
+}
+
+bool AddressPattern::matches(std::string_view address) const {
+    switch (kind) {
+    case exact:
+        return address.size() == text.size() &&
+               std::equal(address.begin(), address.end(), text.begin(),
+                          [](char a, char b) {
+                              return std::tolower(
+                                         static_cast<unsigned char>(a)) == b;
+                          });
+    case domain:
+        return mail::domain_of(address) == text;
+    case subdomains:
+        return host_in(mail::domain_of(address), text);
+    }
+    return false;
+}
+
+bool Network::contains(std::string_view ip) const {
+    unsigned char buffer[16];
+    std::string text(ip);
+    size_t size = bytes.size();
+    int family = size == 4 ? AF_INET : AF_INET6;
+    if (::inet_pton(family, text.c_str(), buffer) != 1)
+        return false;
+    int bits = prefix_bits;
+    for (size_t i = 0; i < size && bits > 0; ++i, bits -= 8) {
+        int mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+        if ((buffer[i] & mask) != (bytes[i] & mask))
+            return false;
+    }
+    return true;
+}
+
+bool Rule::applies(Direction direction) const {
+    return directions.empty() || std::find(directions.begin(), directions.end(),
+                                           direction) != directions.end();
+}
+
+const std::vector<std::string>& address_fields() {
+    static const std::vector<std::string> fields = {
+        "from", "to", "cc", "reply_to", "sender", "rcpt", "recipients"};
+    return fields;
+}
+
+Result<Policy> read_rules(const toml::table& table, std::string_view level,
+                          const Where& where) {
+    Policy policy;
+    const toml::node* node = table.get("rule");
+    if (!node)
+        return policy;
+    const toml::array* rules = node->as_array();
+    if (!rules)
+        return Error{where(*node),
+                     "rule must be an array of tables "
+                     "([[rule]])",
+                     ExitCode::config};
+    std::set<std::string> ids;
+    for (const toml::node& entry : *rules) {
+        const toml::table* rule_table = entry.as_table();
+        if (!rule_table)
+            return Error{where(entry), "each rule must be a table",
+                         ExitCode::config};
+        auto rule = std::make_shared<Rule>();
+        rule->where = where(entry);
+        rule->level = std::string(level);
+        if (auto s = RuleReader(*rule_table, where, *rule).read(); !s)
+            return s.error();
+        if (!ids.insert(rule->id).second)
+            return Error{where(entry),
+                         fmt::format("rule id \"{}\" is used twice", rule->id),
+                         ExitCode::config};
+        policy.rules.push_back(std::move(rule));
+    }
+    return policy;
+}
+
+Result<Policy> load_policy_file(const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        return Error{fmt::format("{}:{}", path, e.source().begin.line),
+                     std::string(e.description()), ExitCode::config};
+    }
+    auto where = [&](const toml::node& node) {
+        return fmt::format("{}:{}", path, node.source().begin.line);
+    };
+    for (auto&& [key, node] : root) {
+        if (key.str() != "rule" && key.str() != "wordlists_dir")
+            return Error{where(node),
+                         fmt::format("unknown policy key \"{}\"", key.str()),
+                         ExitCode::config};
+    }
+    auto policy = read_rules(root, "system", where);
+    if (!policy)
+        return policy;
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    if (auto lists = root["wordlists_dir"].value<std::string>())
+        policy->wordlists_dir =
+            lists->rfind('/', 0) == 0 ? *lists : dir + "/" + *lists;
+    return policy;
+}
+
+} // namespace portcullis::policy

@@ -1,0 +1,283 @@
+// Judging one message: each recipient gets the rules of its own levels
+// (the sender's for outbound mail), every rule that fires is named with
+// why, and the rewriting actions (strip, subject tag, header) are applied
+// to the message once, for all recipients.
+#include "core/log.hpp"
+#include "mail/header_edit.hpp"
+#include "policy_check.hpp"
+#include "policy_rewrite.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace portcullis::policy_check {
+
+using nlohmann::ordered_json;
+using policy::Rule;
+using policy::RuleAction;
+using verdict::Action;
+
+namespace {
+
+constexpr const char* tool_name = "policy-check";
+constexpr const char* default_reject = "550 5.7.1 Message refused by policy";
+
+// One rule that fired, with every recipient it fired for.
+struct Firing {
+    const Rule* rule;
+    std::string why;
+    std::string direction;
+    std::vector<std::string> rcpt;
+    std::vector<std::string> parts;
+};
+
+struct Judgement {
+    std::vector<Firing> firings;
+    std::map<std::string, Action> actions; ///< by recipient
+    std::vector<std::string> refused;
+};
+
+void add_firing(Judgement& judgement, const Rule& rule, policy::Matched matched,
+                policy::Direction direction, const std::string& rcpt) {
+    for (Firing& firing : judgement.firings) {
+        if (firing.rule == &rule && firing.why == matched.why) {
+            firing.rcpt.push_back(rcpt);
+            return;
+        }
+    }
+    judgement.firings.push_back({&rule,
+                                 std::move(matched.why),
+                                 std::string(policy::to_string(direction)),
+                                 {rcpt},
+                                 std::move(matched.parts)});
+}
+
+void add_refused(Judgement& judgement, const std::vector<std::string>& why) {
+    for (const std::string& reason : why) {
+        if (std::find(judgement.refused.begin(), judgement.refused.end(),
+                      reason) == judgement.refused.end())
+            judgement.refused.push_back(reason);
+    }
+}
+
+std::string notice_for(const Firing& firing) {
+    if (!firing.rule->notice.empty())
+        return firing.rule->notice;
+    return fmt::format("An attachment was removed from this message by the "
+                       "mail policy \"{}\".",
+                       firing.rule->id);
+}
+
+// Strips what strip rules matched, then parses the result again: if the
+// raw walk and the parser disagreed, the message is held, never sent on
+// with the attachment still inside.
+bool apply_strip(std::string& message, const Judgement& judgement,
+                 const Limits& limits) {
+    std::vector<policy::Removal> removals;
+    std::vector<std::string> gone;
+    for (const Firing& firing : judgement.firings) {
+        if (firing.rule->action != RuleAction::strip)
+            continue;
+        for (const std::string& part : firing.parts) {
+            if (part == "1")
+                return false; // the whole message is the attachment
+            removals.push_back({part, notice_for(firing)});
+        }
+    }
+    if (removals.empty())
+        return true;
+    auto tree = mime::parse(message, limits);
+    if (!tree)
+        return false;
+    for (const policy::Removal& removal : removals) {
+        for (const mime::Part& part : tree->parts) {
+            if (part.path == removal.path)
+                gone.push_back(part.decoded);
+        }
+    }
+    auto stripped = policy::strip_parts(message, removals);
+    if (!stripped)
+        return false;
+    auto check = mime::parse(*stripped, limits);
+    if (!check)
+        return false;
+    for (const mime::Part& part : check->parts) {
+        if (!part.decoded.empty() &&
+            std::find(gone.begin(), gone.end(), part.decoded) != gone.end())
+            return false;
+    }
+    message = std::move(*stripped);
+    return true;
+}
+
+void apply_tags(std::string& message, const Judgement& judgement,
+                std::vector<std::pair<std::string, std::string>>& headers) {
+    std::vector<std::pair<std::string, std::string>> added;
+    for (const Firing& firing : judgement.firings) {
+        const Rule& rule = *firing.rule;
+        if (!rule.subject_tag.empty())
+            message = policy::tag_subject(message, rule.subject_tag);
+        if (rule.header.empty())
+            continue;
+        size_t colon = rule.header.find(':');
+        std::string name = rule.header.substr(0, colon);
+        std::string value = rule.header.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+        if (std::find(added.begin(), added.end(), std::pair{name, value}) ==
+            added.end())
+            added.emplace_back(name, value);
+    }
+    if (!added.empty())
+        message = mail::add_headers(message, added);
+    std::string ids;
+    for (const Firing& firing : judgement.firings)
+        ids += (ids.empty() ? "" : ",") + firing.rule->id;
+    if (!ids.empty())
+        headers.emplace_back("X-Portcullis-Policy", ids);
+}
+
+ordered_json describe(const Firing& firing) {
+    const Rule& rule = *firing.rule;
+    ordered_json out;
+    out["rule"] = rule.id;
+    out["action"] = policy::to_string(rule.action);
+    out["level"] = rule.level;
+    out["where"] = rule.where;
+    out["direction"] = firing.direction;
+    out["why"] = firing.why;
+    out["rcpt"] = firing.rcpt;
+    switch (rule.action) {
+    case RuleAction::reject:
+        out["smtp_reply"] =
+            rule.reject_text.empty() ? default_reject : rule.reject_text;
+        break;
+    case RuleAction::redirect:
+        out["redirect_to"] = rule.redirect_to;
+        break;
+    case RuleAction::folder:
+        out["folder"] = rule.folder;
+        break;
+    case RuleAction::strip:
+        out["parts"] = firing.parts;
+        break;
+    default:
+        break;
+    }
+    return out;
+}
+
+void fill_verdict(verdict::Verdict& verdict, const Judgement& judgement,
+                  const mail::Envelope& envelope) {
+    Action message_action = Action::pass;
+    for (const auto& [rcpt, action] : judgement.actions)
+        message_action = verdict::most_severe(message_action, action);
+    verdict.escalate(message_action);
+    for (const auto& [rcpt, action] : judgement.actions) {
+        if (action != message_action)
+            verdict.set_rcpt_action(rcpt, action);
+    }
+    ordered_json rules = ordered_json::array();
+    for (const Firing& firing : judgement.firings) {
+        const Rule& rule = *firing.rule;
+        std::string text = rule.description.empty()
+                               ? firing.why
+                               : rule.description + ": " + firing.why;
+        verdict.add_reason({rule.id, 0, text});
+        rules.push_back(describe(firing));
+        if (rule.action == RuleAction::copy)
+            verdict.add_effect(
+                {{"type", "copy"}, {"to", rule.copy_to}, {"rule", rule.id}});
+        if (rule.action == RuleAction::reject &&
+            !verdict.extra().contains("smtp_reply"))
+            verdict.extra()["smtp_reply"] = rules.back()["smtp_reply"];
+        if (rule.action == RuleAction::redirect &&
+            !verdict.extra().contains("redirect_to"))
+            verdict.extra()["redirect_to"] = rule.redirect_to;
+        if (rule.action == RuleAction::folder &&
+            !verdict.extra().contains("folder"))
+            verdict.extra()["folder"] = rule.folder;
+    }
+    verdict.extra()["rules"] = std::move(rules);
+    if (envelope.guessed())
+        verdict.extra()["envelope_guessed"] = true;
+    if (!judgement.refused.empty())
+        verdict.extra()["refused"] = judgement.refused;
+}
+
+} // namespace
+
+Result<filter::Outcome> Checker::handle(stream::Record& record) {
+    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
+    auto tree = mime::parse(record.message, limits_);
+    if (!tree) {
+        // A message we cannot read is held: a policy cannot vouch for it.
+        verdict.add_reason({"MIME_PARSE_FAILED", 0, tree.error().text()});
+        verdict.escalate(Action::quarantine);
+        return filter::Outcome{verdict.to_json(), {}};
+    }
+    policy::MessageFacts facts(record, *tree, {});
+    const mail::Envelope& envelope = facts.envelope();
+
+    Judgement judgement;
+    std::vector<std::string> recipients = envelope.rcpt;
+    if (recipients.empty())
+        recipients.push_back(""); // still judge a message with no rcpt
+    for (const std::string& rcpt : recipients) {
+        policy::Direction way = direction(envelope.mail_from, rcpt);
+        const std::string& owner =
+            way == policy::Direction::outbound ? envelope.mail_from : rcpt;
+        auto layers = hierarchy_.layers(owner);
+        if (!layers)
+            return layers.error();
+        auto set = rules_for(*layers);
+        if (!set)
+            return set.error();
+        add_refused(judgement, (*set)->refused);
+
+        policy::Context context;
+        context.rcpt = rcpt;
+        context.direction = way;
+        context.lists = &lists_;
+        context.threshold = [&](const policy::WordsCondition& words) {
+            std::string key = "thresholds." + words.list;
+            auto resolved = levels::Hierarchy::number(
+                *layers, key, words.threshold, levels::Stricter::lower);
+            for (const std::string& why : resolved.refused)
+                add_refused(judgement, {key + ": " + why});
+            return resolved.value;
+        };
+        Action action = Action::pass;
+        for (const Rule* rule : (*set)->rules) {
+            auto matched = policy::evaluate(*rule, facts, context);
+            if (!matched)
+                continue;
+            action = verdict::most_severe(
+                action, policy::delivery_action(rule->action));
+            add_firing(judgement, *rule, std::move(*matched), way, rcpt);
+        }
+        judgement.actions[rcpt] = action;
+    }
+
+    filter::Outcome outcome;
+    if (!apply_strip(record.message, judgement, limits_)) {
+        verdict.add_reason({"STRIP_FAILED", 0,
+                            "an attachment to strip could not be removed "
+                            "safely; the message is held"});
+        for (auto& [rcpt, action] : judgement.actions)
+            action = verdict::most_severe(action, Action::quarantine);
+    }
+    apply_tags(record.message, judgement, outcome.headers);
+    fill_verdict(verdict, judgement, envelope);
+    for (const Firing& firing : judgement.firings)
+        log::event(record.id(), "policy",
+                   {{"rule", firing.rule->id},
+                    {"action", policy::to_string(firing.rule->action)},
+                    {"rcpt", fmt::format("{}", fmt::join(firing.rcpt, ","))},
+                    {"why", firing.why}});
+    for (const std::string& why : judgement.refused)
+        log::event(record.id(), "policy", {{"refused", why}});
+    outcome.verdict = verdict.to_json();
+    return outcome;
+}
+
+} // namespace portcullis::policy_check

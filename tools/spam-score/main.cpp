@@ -1,0 +1,80 @@
+// spam-score: score each message once with rules, Bayes and fuzzy
+// signatures, then judge it per recipient; `learn` and `report` train it.
+#include "core/log.hpp"
+#include "spam_score.hpp"
+
+using namespace portcullis;
+
+namespace {
+
+void add_learn_options(CLI::App& command, spam_score::LearnOptions& learn) {
+    auto* spam = command.add_flag("--spam", learn.spam, "Learn as spam");
+    auto* ham = command.add_flag("--ham", learn.ham, "Learn as ham");
+    spam->excludes(ham);
+    command.add_flag("--forget", learn.forget,
+                     "Forget the messages instead of learning them");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    log::set_program(spam_score::tool_name);
+    return filter::guard_main([&] {
+        spam_score::Options options;
+        spam_score::LearnOptions learn;
+        CLI::App app{"Score messages for spam and judge them per recipient.",
+                     spam_score::tool_name};
+        app.set_version_flag("--version", PORTCULLIS_VERSION);
+        filter::add_common_options(app, options.common);
+        app.add_option("--rules-dir", options.rules_dir, "Default rules")
+            ->type_name("DIR");
+        app.add_option("--local-rules", options.extra_rules,
+                       "More rules (files or folders), read after the default")
+            ->type_name("PATH");
+        app.add_option("--max-body-bytes", options.max_body_bytes,
+                       "Body bytes scanned per message")
+            ->type_name("N")
+            ->check(CLI::PositiveNumber);
+        app.add_flag("!--no-bayes", options.use_bayes, "Do not use Bayes");
+        app.add_flag("!--no-fuzzy", options.use_fuzzy,
+                     "Do not use fuzzy signatures");
+        app.add_flag("--lint", options.lint,
+                     "Check the rules, report problems and exit");
+        CLI::App* learn_cmd = app.add_subcommand(
+            "learn", "Learn messages as spam or ham, or forget them");
+        CLI::App* report_cmd = app.add_subcommand(
+            "report",
+            "Report missed spam (--spam) or a false positive (--ham)");
+        for (CLI::App* command : {learn_cmd, report_cmd}) {
+            command->fallthrough();
+            add_learn_options(*command, learn);
+            command
+                ->add_option("inputs", options.common.inputs,
+                             "Messages: files, folders, mboxes; - is stdin")
+                ->type_name("PATH");
+        }
+        report_cmd
+            ->add_option("--reporter", learn.reporter,
+                         "Who reports, for the log")
+            ->type_name("NAME");
+        if (auto status = filter::parse_command_line(app, argc, argv))
+            return *status;
+
+        auto config = filter::load_config(options.common, app);
+        if (!config) {
+            log::error(config.error().text());
+            return to_int(config.error().exit_code);
+        }
+        if (options.lint)
+            return to_int(spam_score::lint(options, *config));
+        if (learn_cmd->parsed() || report_cmd->parsed()) {
+            if (!learn.spam && !learn.ham) {
+                log::error("usage: say --spam or --ham");
+                return to_int(ExitCode::usage);
+            }
+            learn.report = report_cmd->parsed();
+            return to_int(spam_score::learn(options, *config, learn));
+        }
+        return to_int(spam_score::run(options, *config));
+    });
+}

@@ -1,0 +1,300 @@
+// Scoring and judging. A message is scored once; each recipient's bands
+// and lists then turn that one score into that recipient's action, so a
+// message to many users costs one scan, not one per user.
+#include "spam_score.hpp"
+
+#include "core/log.hpp"
+#include "core/sqlite_store.hpp"
+#include "mail/header_edit.hpp"
+#include "mail/verdict.hpp"
+#include "spam_score_analysis.hpp"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+
+namespace portcullis::spam_score {
+
+namespace {
+
+constexpr double off = std::numeric_limits<double>::infinity();
+constexpr double list_weight = 100.0;
+
+std::string state_path(const Options& options) {
+    return options.common.state_dir + "/spam-score.sqlite";
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+Status load_rules(RuleSet& rules, const Options& options,
+                  const config::Config& config) {
+    for (const std::string& name : builtin_names())
+        rules.declare_builtin(name);
+    std::string dir = options.rules_dir;
+    const toml::table& table = config.tool(tool_name);
+    if (auto configured = table["rules_dir"].value<std::string>())
+        dir = *configured;
+    if (Status s = rules.load_path(dir); !s)
+        return s;
+    std::vector<std::string> extra;
+    if (const toml::array* list = table["local_rules"].as_array())
+        for (const toml::node& node : *list)
+            if (auto path = node.value<std::string>())
+                extra.push_back(*path);
+    extra.insert(extra.end(), options.extra_rules.begin(),
+                 options.extra_rules.end());
+    for (const std::string& path : extra)
+        if (Status s = rules.load_path(path); !s)
+            return s;
+    rules.compile();
+    return {};
+}
+
+// Matches an address or client against list entries: "user@domain",
+// "@domain" or "domain" (the domain and its subdomains), or an IP
+// address prefix ("192.0.2." or "192.0.2.7").
+bool listed(const std::vector<std::string>& entries, std::string_view value) {
+    if (value.empty())
+        return false;
+    std::string lower(value);
+    for (char& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t at = lower.rfind('@');
+    std::string domain = at == std::string::npos ? "" : lower.substr(at + 1);
+    for (std::string entry : entries) {
+        for (char& c : entry)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (entry == lower)
+            return true;
+        std::string bare = entry[0] == '@' ? entry.substr(1) : entry;
+        if (!domain.empty() && entry.find('@') == entry.rfind('@') &&
+            (entry[0] == '@' || entry.find('@') == std::string::npos) &&
+            (domain == bare ||
+             (domain.size() > bare.size() && domain.ends_with("." + bare))))
+            return true;
+        if (at == std::string::npos && entry.back() == '.' &&
+            lower.starts_with(entry))
+            return true;
+    }
+    return false;
+}
+
+void log_refused(std::string_view id, const std::vector<std::string>& refused) {
+    for (const std::string& why : refused)
+        log::event(id, "levels", {{"refused", why}});
+}
+
+} // namespace
+
+Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
+                                             const config::Config& config) {
+    std::unique_ptr<Engine> engine(new Engine(options, config));
+    if (Status s = load_rules(engine->rules_, options, config); !s)
+        return s.error();
+    for (const Problem& p : engine->rules_.problems())
+        log::warning(fmt::format("{}: {}", p.where, p.message));
+
+    const toml::table& table = config.tool(tool_name);
+    BayesSettings& bayes = engine->bayes_settings_;
+    bayes.min_learned =
+        table["bayes"]["min_learned"].value_or(bayes.min_learned);
+    bayes.unknown_strength =
+        table["bayes"]["unknown_strength"].value_or(bayes.unknown_strength);
+    bayes.min_strength =
+        table["bayes"]["min_strength"].value_or(bayes.min_strength);
+    bayes.max_tokens = table["bayes"]["max_tokens"].value_or(bayes.max_tokens);
+
+    std::string path = state_path(options);
+    if (!(options.use_bayes || options.use_fuzzy))
+        return engine;
+    if (!exists(path)) {
+        log::warning(fmt::format("{}: nothing learned yet; Bayes and fuzzy "
+                                 "checks are off",
+                                 path));
+        return engine;
+    }
+    auto store = state::SqliteStore::open(path, true);
+    if (!store)
+        return store.error();
+    engine->store_ = std::move(*store);
+    if (options.use_fuzzy) {
+        auto signatures = engine->store_->signatures();
+        if (!signatures)
+            return signatures.error();
+        engine->fuzzy_ = std::make_unique<FuzzyIndex>(std::move(*signatures));
+    }
+    return engine;
+}
+
+Result<Score> Engine::score(std::string_view message) const {
+    auto analysis =
+        analyse(message, options_.common.limits, options_.max_body_bytes);
+    if (!analysis)
+        return analysis.error();
+    Score score;
+    std::set<std::string> builtins = builtin_tests(*analysis);
+    if (store_ && options_.use_bayes) {
+        auto p = bayes_probability(
+            *store_,
+            token_hashes(analysis->tree, analysis->text, analysis->uris),
+            bayes_settings_);
+        if (!p)
+            return p.error();
+        score.bayes = *p;
+        if (score.bayes)
+            builtins.insert(bayes_rule(*score.bayes));
+    }
+    if (fuzzy_) {
+        score.fuzzy = fuzzy_->best(fuzzy_signature(analysis->text), 0.5);
+        if (score.fuzzy)
+            builtins.insert(score.fuzzy->similarity >= 0.8 ? "FUZZY_SPAM_STRONG"
+                                                           : "FUZZY_SPAM");
+    }
+    MessageView view = make_view(*analysis, message, rules_.selectors(),
+                                 options_.max_body_bytes);
+    score.hits = rules_.match(view, builtins);
+    for (const Hit& hit : score.hits)
+        score.total += hit.score;
+    score.total = std::round(score.total * 1000) / 1000;
+    score.from_address =
+        address_of(text::decode_header(analysis->tree.header("From")));
+    score.body_truncated = analysis->text.truncated;
+    return score;
+}
+
+Result<verdict::Action> Engine::judge(const Score& score, std::string_view rcpt,
+                                      std::string_view client_ip,
+                                      std::string_view mail_from,
+                                      std::vector<Hit>& list_hits) {
+    auto layers = hierarchy_.layers(rcpt);
+    if (!layers)
+        return layers.error();
+    using levels::Hierarchy;
+    using levels::Stricter;
+    Bands bands;
+    auto band = [&](const char* key, double fallback) -> std::optional<double> {
+        auto resolved =
+            Hierarchy::number(*layers, key, fallback, Stricter::lower);
+        log_refused(rcpt, resolved.refused);
+        if (std::isinf(resolved.value))
+            return std::nullopt;
+        return resolved.value;
+    };
+    bands.tag = band("thresholds.tag", 5.0);
+    bands.folder = band("thresholds.folder", off);
+    bands.quarantine = band("thresholds.quarantine", off);
+    bands.reject = band("thresholds.reject", off);
+    bands.discard = band("thresholds.discard", off);
+
+    double total = score.total;
+    auto blocked = Hierarchy::list_union(*layers, "block_senders");
+    auto blocked_clients = Hierarchy::list_union(*layers, "block_clients");
+    if (listed(blocked, score.from_address) || listed(blocked, mail_from) ||
+        listed(blocked_clients, client_ip)) {
+        total += list_weight;
+        list_hits.push_back({"BLOCKLISTED", list_weight,
+                             "sender or client is on a block list"});
+    }
+    auto allowed = Hierarchy::loosening_list(*layers, "allow_senders");
+    auto allowed_clients = Hierarchy::loosening_list(*layers, "allow_clients");
+    log_refused(rcpt, allowed.refused);
+    // A forged From alone must not pass the allow list: when the envelope
+    // sender is known it has to be listed too.
+    bool sender_ok = listed(allowed.value, score.from_address) &&
+                     (mail_from.empty() || listed(allowed.value, mail_from));
+    if (sender_ok || listed(allowed_clients.value, client_ip)) {
+        total -= list_weight;
+        list_hits.push_back({"ALLOWLISTED", -list_weight,
+                             "sender or client is on an allow list"});
+    }
+    return band_action(bands, total);
+}
+
+Result<filter::Outcome> Engine::handle(stream::Record& record) {
+    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
+    auto score = this->score(record.message);
+    if (!score) {
+        verdict.add_reason({"MIME_PARSE_FAILED", 0, score.error().text()});
+        return filter::Outcome{verdict.to_json(), {}};
+    }
+    const auto& envelope = record.envelope;
+    std::string mail_from = envelope.value("mail_from", "");
+    std::string client_ip;
+    if (envelope.contains("client") && envelope["client"].is_object())
+        client_ip = envelope["client"].value("ip", "");
+
+    std::vector<Hit> list_hits;
+    auto action = judge(*score, "", client_ip, mail_from, list_hits);
+    if (!action)
+        return action.error();
+    verdict.escalate(*action);
+    if (envelope.contains("rcpt") && envelope["rcpt"].is_array()) {
+        for (const auto& rcpt : envelope["rcpt"]) {
+            if (!rcpt.is_string())
+                continue;
+            std::vector<Hit> ignored;
+            auto mine = judge(*score, rcpt.get<std::string>(), client_ip,
+                              mail_from, ignored);
+            if (!mine)
+                return mine.error();
+            if (*mine != *action)
+                verdict.set_rcpt_action(rcpt.get<std::string>(), *mine);
+        }
+    }
+
+    double total = score->total;
+    for (const Hit& hit : list_hits)
+        total += hit.score;
+    verdict.set_score(total);
+    for (const Hit& hit : list_hits)
+        verdict.add_reason({hit.name, hit.score, hit.description});
+    for (const Hit& hit : score->hits)
+        verdict.add_reason({hit.name, hit.score, hit.description});
+    if (score->bayes)
+        verdict.extra()["bayes"] = std::round(*score->bayes * 1e4) / 1e4;
+    if (score->fuzzy)
+        verdict.extra()["fuzzy"] = {{"digest", score->fuzzy->digest},
+                                    {"similarity", score->fuzzy->similarity}};
+    log::event(
+        record.id(), "score",
+        {{"score", total}, {"action", verdict::to_string(verdict.action())}});
+
+    if (options_.common.form != filter::OutputForm::json)
+        rewrite(record, *score, total, verdict.action());
+    return filter::Outcome{verdict.to_json(), {}};
+}
+
+void Engine::rewrite(stream::Record& record, const Score& score, double total,
+                     verdict::Action action) {
+    levels::Layers system{&config_.tool(tool_name), nullptr, nullptr};
+    double required = levels::Hierarchy::number(system, "thresholds.tag", 5.0,
+                                                levels::Stricter::lower)
+                          .value;
+    bool is_spam = action != verdict::Action::pass;
+    Score shown = score;
+    shown.total = total;
+    std::string message = strip_spam_headers(record.message);
+    std::string tag = levels::Hierarchy::text(system, "subject_tag", "").value;
+    if (is_spam && !tag.empty())
+        message = tag_subject(message, tag);
+    record.message =
+        mail::add_headers(message, spam_headers(shown, required, is_spam));
+}
+
+ExitCode run(const Options& options, const config::Config& config) {
+    auto engine = Engine::open(options, config);
+    if (!engine) {
+        log::error(engine.error().text());
+        return engine.error().exit_code;
+    }
+    return filter::run(options.common, tool_name, [&](stream::Record& record) {
+        return (*engine)->handle(record);
+    });
+}
+
+} // namespace portcullis::spam_score

@@ -1,0 +1,121 @@
+// spam-score's logic: score each message once (rules, Bayes, fuzzy
+// signatures), then judge the score against each recipient's thresholds
+// and lists; and learn from, forget or report messages.
+#pragma once
+
+#include "core/filter.hpp"
+#include "core/levels.hpp"
+#include "core/state_store.hpp"
+#include "mail/verdict.hpp"
+#include "spam_score_bayes.hpp"
+#include "spam_score_fuzzy.hpp"
+#include "spam_score_rules.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace portcullis::spam_score {
+
+/// The tool's name as verdicts and diagnostics write it.
+inline constexpr const char* tool_name = "spam-score";
+
+/// Options beyond the common ones.
+struct Options {
+    filter::CommonOptions common;
+    std::string rules_dir = PORTCULLIS_SHARE_DIR "/rules";
+    std::vector<std::string> extra_rules; ///< admin folders, after defaults
+    size_t max_body_bytes = 512 * 1024;
+    bool use_bayes = true;
+    bool use_fuzzy = true;
+    bool lint = false; ///< report rule problems and exit
+};
+
+/// What learn and report do with each message.
+struct LearnOptions {
+    bool spam = false;
+    bool ham = false;
+    bool forget = false;
+    bool report = false; ///< log each message as a user's report
+    std::string reporter;
+};
+
+/// The score of one message before recipients are judged.
+struct Score {
+    double total = 0;
+    std::vector<Hit> hits;
+    std::optional<double> bayes;
+    std::optional<FuzzyMatch> fuzzy;
+    std::string from_address;
+    bool body_truncated = false;
+};
+
+/// The actions bands can give, with the score each starts at.
+struct Bands {
+    std::optional<double> tag, folder, quarantine, reject, discard;
+};
+
+/// The parts of one message the engine reads, computed once.
+struct Analysis;
+
+/// Loaded rules, learned state and configuration, shared by all messages.
+class Engine {
+public:
+    /// Loads rules and opens the state store.
+    static Result<std::unique_ptr<Engine>> open(const Options& options,
+                                                const config::Config& config);
+
+    /// Scores one message.
+    Result<Score> score(std::string_view message) const;
+
+    /// Handles one record: score, judge each recipient, tag.
+    Result<filter::Outcome> handle(stream::Record& record);
+
+    const RuleSet& rules() const { return rules_; }
+
+private:
+    Engine(const Options& options, const config::Config& config)
+        : options_(options), config_(config), hierarchy_(config, tool_name) {}
+
+    void rewrite(stream::Record& record, const Score& score, double total,
+                 verdict::Action action);
+    Result<verdict::Action> judge(const Score& score, std::string_view rcpt,
+                                  std::string_view client_ip,
+                                  std::string_view mail_from,
+                                  std::vector<Hit>& list_hits);
+
+    const Options& options_;
+    const config::Config& config_;
+    levels::Hierarchy hierarchy_;
+    RuleSet rules_;
+    std::unique_ptr<state::Store> store_;
+    std::unique_ptr<FuzzyIndex> fuzzy_;
+    BayesSettings bayes_settings_;
+};
+
+/// Returns the band action a score reaches, or pass.
+verdict::Action band_action(const Bands& bands, double score);
+
+/// Returns the SpamAssassin-compatible X-Spam-* header fields.
+std::vector<std::pair<std::string, std::string>>
+spam_headers(const Score& score, double required, bool is_spam);
+
+/// Returns the message without X-Spam-* fields: an earlier hop's, or a
+/// sender's forged "X-Spam-Flag: NO", must not reach the reader.
+std::string strip_spam_headers(std::string_view message);
+
+/// Returns the message with tag put in front of its Subject.
+std::string tag_subject(std::string_view message, std::string_view tag);
+
+/// Runs the scoring filter over all inputs; returns the exit status.
+ExitCode run(const Options& options, const config::Config& config);
+
+/// Learns, forgets or reports every input; returns the exit status.
+ExitCode learn(const Options& options, const config::Config& config,
+               const LearnOptions& learn);
+
+/// Loads the rules, prints each problem and returns 0 when there is none.
+ExitCode lint(const Options& options, const config::Config& config);
+
+} // namespace portcullis::spam_score

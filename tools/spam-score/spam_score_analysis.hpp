@@ -1,0 +1,48 @@
+// One message taken apart once for every check: its MIME tree, readable
+// text and links, the views rules read, and the built-in tests that need
+// code rather than a pattern (look-alike links, invisible characters).
+#pragma once
+
+#include "core/limits.hpp"
+#include "core/result.hpp"
+#include "mail/mime.hpp"
+#include "mail/text.hpp"
+#include "mail/uri.hpp"
+#include "spam_score_rules.hpp"
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace portcullis::spam_score {
+
+/// A message taken apart.
+struct Analysis {
+    mime::Tree tree;
+    text::MessageText text;
+    std::vector<uri::Uri> uris;
+};
+
+/// Parses a message and extracts its text (body read up to the cap) and
+/// every link (read from the whole body, beyond the cap too).
+Result<Analysis> analyse(std::string_view message, const Limits& limits,
+                         size_t max_body_bytes);
+
+/// Returns what rules read; only the header selectors rules use are built.
+MessageView make_view(const Analysis& analysis, std::string_view message,
+                      const std::set<std::string>& selectors,
+                      size_t max_body_bytes);
+
+/// Returns the names of the built-in tests that fired.
+std::set<std::string> builtin_tests(const Analysis& analysis);
+
+/// Returns the names of every built-in test, fired or not.
+const std::vector<std::string>& builtin_names();
+
+/// Returns the address part of a header value, lower case, or empty.
+std::string address_of(std::string_view value);
+
+/// Returns the display-name part of a header value, unquoted.
+std::string display_name_of(std::string_view value);
+
+} // namespace portcullis::spam_score

@@ -1,0 +1,52 @@
+// spam-score's Bayes classifier: a message becomes tokens (words, word
+// pairs, header fields, link hosts, address parts), and learned counts
+// of those tokens give a spam probability by Fisher's chi-square method.
+#pragma once
+
+#include "core/state_store.hpp"
+#include "mail/mime.hpp"
+#include "mail/text.hpp"
+#include "mail/uri.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::spam_score {
+
+/// Returns the stable 64-bit hash a token is stored under.
+uint64_t token_hash(std::string_view token);
+
+/// Returns the tokens of a message, each once, as strings.
+std::vector<std::string> tokenize(const mime::Tree& tree,
+                                  const text::MessageText& text,
+                                  const std::vector<uri::Uri>& uris);
+
+/// Returns the hashes of tokenize(), sorted, each once.
+std::vector<uint64_t> token_hashes(const mime::Tree& tree,
+                                   const text::MessageText& text,
+                                   const std::vector<uri::Uri>& uris);
+
+/// The knobs of the classifier, with the defaults that were tuned on
+/// the training groups.
+struct BayesSettings {
+    uint64_t min_learned = 100; ///< of each class before it says anything
+    double unknown_strength = 0.45;
+    double unknown_probability = 0.5;
+    double min_strength = 0.1; ///< |p - 0.5| a token needs to count
+    size_t max_tokens = 1000; ///< most significant tokens used
+};
+
+/// Returns the spam probability of a message, 0 to 1, or nullopt when
+/// too few messages were learned to say.
+Result<std::optional<double>>
+bayes_probability(state::Store& store, const std::vector<uint64_t>& hashes,
+                  const BayesSettings& settings);
+
+/// Returns the name of the built-in rule for a probability: BAYES_00 to
+/// BAYES_99 and BAYES_999, as SpamAssassin names its bands.
+std::string bayes_rule(double probability);
+
+} // namespace portcullis::spam_score

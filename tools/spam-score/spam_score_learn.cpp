@@ -1,0 +1,156 @@
+// Learning, forgetting and reports. A message is known by the digest of
+// its tokens, so learning it twice counts once, learning it as the other
+// class moves it, and forgetting takes out exactly what learning put in.
+#include "spam_score.hpp"
+
+#include "core/digest.hpp"
+#include "core/log.hpp"
+#include "core/source.hpp"
+#include "core/sqlite_store.hpp"
+#include "spam_score_analysis.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace portcullis::spam_score {
+
+namespace {
+
+// Messages learned per transaction: one commit per message would make
+// training on an archive wait on the disk thousands of times.
+constexpr int batch_messages = 200;
+
+struct Learned {
+    std::string digest;
+    std::vector<uint64_t> tokens;
+    std::vector<uint64_t> signature;
+};
+
+Result<Learned> prepare(const Options& options, std::string_view message) {
+    auto analysis =
+        analyse(message, options.common.limits, options.max_body_bytes);
+    if (!analysis)
+        return analysis.error();
+    Learned out;
+    out.tokens = token_hashes(analysis->tree, analysis->text, analysis->uris);
+    out.digest = digest::sha256_hex(
+        std::string_view(reinterpret_cast<const char*>(out.tokens.data()),
+                         out.tokens.size() * sizeof(uint64_t)));
+    out.signature = fuzzy_signature(analysis->text);
+    return out;
+}
+
+// Returns what was done: "learned", "moved", "forgotten" or "unchanged".
+Result<std::string> apply(state::Store& store, const LearnOptions& learn,
+                          const Learned& m) {
+    auto before = store.learned_as(m.digest);
+    if (!before)
+        return before.error();
+    std::string done = "unchanged";
+    if (*before && (learn.forget || **before != learn.spam)) {
+        if (Status s = store.unlearn(m.digest, **before, m.tokens); !s)
+            return s.error();
+        done = "forgotten";
+    }
+    if (!learn.forget && (!*before || **before != learn.spam)) {
+        if (Status s = store.learn(m.digest, learn.spam, m.tokens); !s)
+            return s.error();
+        done = *before ? "moved" : "learned";
+    }
+    // A false positive must stop matching its own signature too.
+    Status s = learn.spam && !learn.forget && !m.signature.empty()
+                   ? store.add_signature({m.digest, m.signature})
+                   : store.remove_signature(m.digest);
+    if (!s)
+        return s.error();
+    return done;
+}
+
+Status make_state_dir(const std::string& dir) {
+    if (::mkdir(dir.c_str(), 0750) == 0 || errno == EEXIST)
+        return {};
+    return Error{dir, std::strerror(errno), ExitCode::io_error};
+}
+
+} // namespace
+
+ExitCode learn(const Options& options, const config::Config& config,
+               const LearnOptions& learn) {
+    (void)config;
+    if (Status s = make_state_dir(options.common.state_dir); !s) {
+        log::error(s.error().text());
+        return s.error().exit_code;
+    }
+    std::string path = options.common.state_dir + "/spam-score.sqlite";
+    auto store = state::SqliteStore::open(path, false);
+    if (!store) {
+        log::error(store.error().text());
+        return store.error().exit_code;
+    }
+    source::Inputs inputs(options.common.inputs, options.common.limits,
+                          options.common.mbox_variant);
+    ExitCode status = ExitCode::ok;
+    bool more = true;
+    while (more) {
+        Status batch = (*store)->transaction([&]() -> Status {
+            for (int n = 0; n < batch_messages; ++n) {
+                auto next = inputs.next();
+                if (!next) {
+                    log::error(next.error().text());
+                    status = next.error().exit_code;
+                    if (inputs.fatal()) {
+                        more = false;
+                        return {};
+                    }
+                    continue;
+                }
+                if (!*next) {
+                    more = false;
+                    return {};
+                }
+                stream::Record& record = **next;
+                auto prepared = prepare(options, record.message);
+                if (!prepared) {
+                    log::error(fmt::format("{}: {}", record.id(),
+                                           prepared.error().text()));
+                    status = ExitCode::data_error;
+                    continue;
+                }
+                auto done = apply(**store, learn, *prepared);
+                if (!done)
+                    return done.error();
+                nlohmann::ordered_json fields = {
+                    {"class", learn.spam ? "spam" : "ham"},
+                    {"result", *done},
+                    {"digest", prepared->digest.substr(0, 16)}};
+                if (learn.report)
+                    fields["reporter"] = learn.reporter;
+                log::event(record.id(), learn.report ? "report" : "learn",
+                           fields);
+            }
+            return {};
+        });
+        if (!batch) {
+            log::error(batch.error().text());
+            return batch.error().exit_code;
+        }
+    }
+    return status;
+}
+
+ExitCode lint(const Options& options, const config::Config& config) {
+    auto engine = Engine::open(options, config);
+    if (!engine) {
+        log::error(engine.error().text());
+        return engine.error().exit_code;
+    }
+    size_t problems = (*engine)->rules().problems().size();
+    std::printf("%zu rules loaded, %zu problems\n", (*engine)->rules().size(),
+                problems);
+    return problems == 0 ? ExitCode::ok : ExitCode::config;
+}
+
+} // namespace portcullis::spam_score

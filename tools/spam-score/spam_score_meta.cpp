@@ -1,0 +1,229 @@
+// A recursive-descent parser for meta expressions, with C's precedence:
+// || below &&, below comparisons, below + -, below * /, below unary ! -.
+#include "spam_score_meta.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdlib>
+
+namespace portcullis::spam_score {
+
+class MetaParser {
+public:
+    explicit MetaParser(std::string_view text) : text_(text) {}
+
+    Result<std::unique_ptr<MetaExpression>> run() {
+        auto expression = std::make_unique<MetaExpression>();
+        out_ = expression.get();
+        int root = parse_or();
+        skip_space();
+        if (!error_.empty())
+            return Error{"meta", error_};
+        if (pos_ < text_.size())
+            return Error{"meta", fmt::format("unexpected \"{}\"",
+                                             text_.substr(pos_, 10))};
+        expression->root_ = root;
+        return expression;
+    }
+
+private:
+    void skip_space() {
+        while (pos_ < text_.size() &&
+               std::isspace(static_cast<unsigned char>(text_[pos_])))
+            ++pos_;
+    }
+
+    bool take(std::string_view op) {
+        skip_space();
+        if (text_.substr(pos_, op.size()) != op)
+            return false;
+        // "<" must not eat the first half of "<=".
+        if (op.size() == 1 && pos_ + 1 < text_.size() &&
+            text_[pos_ + 1] == '=' && (op == "<" || op == ">" || op == "!"))
+            return false;
+        if (op.size() == 1 && (op == "&" || op == "|"))
+            return false;
+        pos_ += op.size();
+        return true;
+    }
+
+    int add(MetaExpression::Node node) {
+        out_->nodes_.push_back(std::move(node));
+        return static_cast<int>(out_->nodes_.size()) - 1;
+    }
+
+    int binary(char op, int left, int right) {
+        MetaExpression::Node node;
+        node.op = op;
+        node.left = left;
+        node.right = right;
+        return add(node);
+    }
+
+    int parse_or() {
+        int left = parse_and();
+        while (error_.empty() && take("||"))
+            left = binary('|', left, parse_and());
+        return left;
+    }
+
+    int parse_and() {
+        int left = parse_compare();
+        while (error_.empty() && take("&&"))
+            left = binary('&', left, parse_compare());
+        return left;
+    }
+
+    int parse_compare() {
+        int left = parse_sum();
+        static const std::pair<const char*, char> ops[] = {
+            {">=", 'G'}, {"<=", 'L'}, {"==", '='},
+            {"!=", 'N'}, {">", '>'},  {"<", '<'}};
+        for (;;) {
+            bool matched = false;
+            for (auto& [text, op] : ops) {
+                if (error_.empty() && take(text)) {
+                    left = binary(op, left, parse_sum());
+                    matched = true;
+                    break;
+                }
+            }
+            if (!matched)
+                return left;
+        }
+    }
+
+    int parse_sum() {
+        int left = parse_product();
+        for (;;) {
+            if (error_.empty() && take("+"))
+                left = binary('+', left, parse_product());
+            else if (error_.empty() && take("-"))
+                left = binary('-', left, parse_product());
+            else
+                return left;
+        }
+    }
+
+    int parse_product() {
+        int left = parse_unary();
+        for (;;) {
+            if (error_.empty() && take("*"))
+                left = binary('*', left, parse_unary());
+            else if (error_.empty() && take("/"))
+                left = binary('/', left, parse_unary());
+            else
+                return left;
+        }
+    }
+
+    int parse_unary() {
+        if (take("!"))
+            return binary('!', parse_unary(), -1);
+        if (take("-"))
+            return binary('u', parse_unary(), -1);
+        return parse_atom();
+    }
+
+    int parse_atom() {
+        skip_space();
+        if (pos_ >= text_.size()) {
+            error_ = "expression ends too early";
+            return -1;
+        }
+        if (take("(")) {
+            int inner = parse_or();
+            if (!take(")"))
+                error_ = error_.empty() ? "missing \")\"" : error_;
+            return inner;
+        }
+        char c = text_[pos_];
+        size_t start = pos_;
+        if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
+            while (pos_ < text_.size() &&
+                   (std::isdigit(static_cast<unsigned char>(text_[pos_])) ||
+                    text_[pos_] == '.'))
+                ++pos_;
+            MetaExpression::Node node;
+            node.op = 'n';
+            node.number = std::atof(
+                std::string(text_.substr(start, pos_ - start)).c_str());
+            return add(node);
+        }
+        if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+            while (pos_ < text_.size() &&
+                   (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                    text_[pos_] == '_'))
+                ++pos_;
+            MetaExpression::Node node;
+            node.op = 'v';
+            node.name = std::string(text_.substr(start, pos_ - start));
+            out_->names_.push_back(node.name);
+            return add(node);
+        }
+        error_ = fmt::format("unexpected \"{}\"", c);
+        return -1;
+    }
+
+    std::string_view text_;
+    size_t pos_ = 0;
+    std::string error_;
+    MetaExpression* out_ = nullptr;
+};
+
+Result<std::unique_ptr<MetaExpression>>
+MetaExpression::parse(std::string_view text) {
+    return MetaParser(text).run();
+}
+
+double MetaExpression::evaluate(
+    const std::function<double(const std::string&)>& value) const {
+    return root_ < 0 ? 0 : eval(root_, value);
+}
+
+double MetaExpression::eval(
+    int index, const std::function<double(const std::string&)>& value) const {
+    const Node& n = nodes_[static_cast<size_t>(index)];
+    switch (n.op) {
+    case 'n':
+        return n.number;
+    case 'v':
+        return value(n.name);
+    case '!':
+        return eval(n.left, value) == 0 ? 1 : 0;
+    case 'u':
+        return -eval(n.left, value);
+    case '|':
+        return eval(n.left, value) != 0 || eval(n.right, value) != 0;
+    case '&':
+        return eval(n.left, value) != 0 && eval(n.right, value) != 0;
+    }
+    double a = eval(n.left, value);
+    double b = eval(n.right, value);
+    switch (n.op) {
+    case '+':
+        return a + b;
+    case '-':
+        return a - b;
+    case '*':
+        return a * b;
+    case '/':
+        return b == 0 ? 0 : a / b;
+    case '>':
+        return a > b;
+    case '<':
+        return a < b;
+    case 'G':
+        return a >= b;
+    case 'L':
+        return a <= b;
+    case '=':
+        return a == b;
+    case 'N':
+        return a != b;
+    }
+    return 0;
+}
+
+} // namespace portcullis::spam_score

@@ -1,0 +1,127 @@
+// spam-score's rule language: the parts of SpamAssassin's .cf syntax that
+// administrators use most (header, body, rawbody, uri, full, meta, score,
+// describe, tflags, exists:), run on RE2. A rule RE2 cannot express is
+// reported with file:line and skipped, never translated into another.
+#pragma once
+
+#include "core/result.hpp"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace portcullis::spam_score {
+
+/// What part of a message a rule looks at.
+enum class RuleKind { header, body, rawbody, uri, full, meta, builtin };
+
+/// One rule as loaded.
+struct Rule {
+    std::string name;
+    RuleKind kind = RuleKind::body;
+    std::string selector; ///< header rules: "subject", "from:addr", "ALL"
+    bool exists = false;  ///< header NAME exists:Header
+    bool negate = false;  ///< !~
+    std::string pattern;  ///< RE2 syntax, flags inline
+    std::optional<std::string> if_unset;
+    std::string expression; ///< meta rules
+    std::optional<double> score;
+    std::string description;
+    std::string tflags;
+    std::string where; ///< file:line of the definition
+};
+
+/// A line that was not loaded, and why.
+struct Problem {
+    std::string where;
+    std::string message;
+};
+
+/// The parts of one message that rules look at.
+struct MessageView {
+    /// Header values by selector ("subject", "from:addr", "ALL"); a
+    /// selector absent from the map means the header is absent.
+    std::map<std::string, std::string> headers;
+    std::string body;    ///< subject, then the cleaned body text
+    std::string rawbody; ///< decoded text parts, HTML kept
+    std::string full;    ///< the message as it came, up to the body cap
+    std::vector<std::string> uris;
+};
+
+/// One rule that fired.
+struct Hit {
+    std::string name;
+    double score = 0;
+    std::string description;
+};
+
+class MetaExpression;
+
+/// A loaded and compiled rule set.
+class RuleSet {
+public:
+    RuleSet();
+    ~RuleSet();
+    RuleSet(RuleSet&&) noexcept;
+    RuleSet& operator=(RuleSet&&) noexcept;
+
+    /// Declares a rule whose hit the engine computes (BAYES_99).
+    void declare_builtin(const std::string& name);
+
+    /// Loads rules from text; where_prefix names the file in problems.
+    void load_text(std::string_view text, const std::string& file);
+
+    /// Loads one .cf file, or every .cf file of a folder in name order.
+    Status load_path(const std::string& path);
+
+    /// Compiles every pattern and meta expression; skips and reports
+    /// those that do not compile.
+    void compile();
+
+    /// Returns the lines and rules that were skipped, in order.
+    const std::vector<Problem>& problems() const { return problems_; }
+
+    /// Returns the header selectors the loaded rules read.
+    const std::set<std::string>& selectors() const { return selectors_; }
+
+    /// Returns the rules that fired, given the built-in rules that did,
+    /// sorted by score, highest first.
+    std::vector<Hit> match(const MessageView& message,
+                           const std::set<std::string>& builtin_hits) const;
+
+    /// Returns a rule by name, or nullptr.
+    const Rule* find(const std::string& name) const;
+
+    /// Returns the number of rules that will be evaluated.
+    size_t size() const { return order_.size(); }
+
+private:
+    struct Group;
+    void parse_line(std::string_view line, const std::string& where);
+    void parse_rule(RuleKind kind, std::string_view rest,
+                    const std::string& where);
+    Rule& rule(const std::string& name);
+    Group& group_for(RuleKind kind, const std::string& selector);
+    double score_of(const Rule& rule) const;
+    void match_groups(const MessageView& message,
+                      std::set<std::string>& hits) const;
+    bool evaluate_meta(const std::string& name, std::set<std::string>& hits,
+                       std::map<std::string, bool>& done, int depth) const;
+
+    std::map<std::string, Rule> rules_;
+    std::vector<std::string> order_;
+    std::vector<Problem> problems_;
+    std::set<std::string> selectors_;
+    std::vector<std::unique_ptr<Group>> groups_;
+    std::map<std::string, std::unique_ptr<MetaExpression>> metas_;
+    std::vector<std::string> meta_order_;
+    std::set<std::string> builtins_;
+};
+
+} // namespace portcullis::spam_score

@@ -1,0 +1,57 @@
+// wiretap's logic: taps from TOML, matching a record's envelope against
+// them, and delivering invisible copies to a review Maildir or address.
+// The original passes byte for byte; copies carry their own envelope.
+#pragma once
+
+#include "core/config.hpp"
+#include "core/filter.hpp"
+
+#include <string>
+#include <vector>
+
+namespace portcullis::wiretap {
+
+/// Options beyond the common ones.
+struct Options {
+    filter::CommonOptions common;
+    bool list = false;
+};
+
+/// One watched address or domain and where its copies go.
+struct Tap {
+    std::string name;
+    std::vector<std::string> watch; ///< lower case: addresses or domains
+    bool inbound = true;            ///< mail to a watched address
+    bool outbound = true;           ///< mail from a watched address
+    std::string maildir;            ///< review Maildir, or
+    std::string deliver_to;         ///< review address via the daemon
+    std::string where;              ///< file:line, for errors and --list
+
+    /// Returns true when the address is watched by this tap.
+    bool watches(std::string_view address) const;
+};
+
+/// Everything wiretap reads from [wiretap].
+struct Settings {
+    std::vector<Tap> taps;
+    std::string bounce_address;  ///< return path of copies; may be empty
+    std::string log_file;        ///< admin-only record of every copy
+    std::string undelivered_dir; ///< Maildir for copies that failed
+};
+
+/// Reads [wiretap] from the configuration; errors name file:line.
+Result<Settings> load_settings(const config::Config& config,
+                               const std::string& state_dir);
+
+/// Returns the taps a message with this envelope falls under.
+std::vector<const Tap*> matching_taps(const Settings& settings,
+                                      const std::string& mail_from,
+                                      const std::vector<std::string>& rcpt);
+
+/// Writes one line per tap to out, for --list.
+std::string list_taps(const Settings& settings);
+
+/// Runs wiretap over all inputs; returns the exit status.
+ExitCode run(const Options& options, const Settings& settings);
+
+} // namespace portcullis::wiretap

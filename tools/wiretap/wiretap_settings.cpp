@@ -1,0 +1,166 @@
+// Reading taps from [wiretap] and matching envelopes against them.
+#include "mail/address.hpp"
+#include "wiretap.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace portcullis::wiretap {
+
+namespace {
+
+Error config_error(const config::Config& config, const toml::node& node,
+                   std::string message) {
+    return Error{config::where(config, node), std::move(message),
+                 ExitCode::config};
+}
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return text;
+}
+
+Status read_watch(const config::Config& config, const toml::table& table,
+                  Tap& tap) {
+    const toml::node* node = table.get("watch");
+    if (!node)
+        return config_error(config, table, "tap needs watch");
+    std::vector<const toml::node*> entries;
+    if (const toml::array* list = node->as_array()) {
+        for (const toml::node& entry : *list)
+            entries.push_back(&entry);
+    } else {
+        entries.push_back(node);
+    }
+    for (const toml::node* entry : entries) {
+        auto text = entry->value<std::string>();
+        if (!text || text->empty() ||
+            text->find_first_of(" \t<>,") != std::string::npos)
+            return config_error(config, *entry,
+                                "watch holds addresses or domains");
+        std::string watched = lower(*text);
+        if (watched.front() == '@')
+            watched.erase(0, 1);
+        tap.watch.push_back(watched);
+    }
+    return {};
+}
+
+Status read_direction(const config::Config& config, const toml::table& table,
+                      Tap& tap) {
+    const toml::node* node = table.get("direction");
+    if (!node)
+        return {};
+    std::string direction = node->value_or(std::string());
+    tap.inbound = direction == "inbound" || direction == "both";
+    tap.outbound = direction == "outbound" || direction == "both";
+    if (!tap.inbound && !tap.outbound)
+        return config_error(config, *node,
+                            "direction must be inbound, outbound or both");
+    return {};
+}
+
+Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
+    static const char* known[] = {"name", "watch", "direction", "maildir",
+                                  "deliver_to"};
+    for (auto&& [key, node] : table) {
+        if (std::none_of(std::begin(known), std::end(known),
+                         [&](const char* k) { return key.str() == k; }))
+            return config_error(
+                config, node, fmt::format("unknown tap key \"{}\"", key.str()));
+    }
+    Tap tap;
+    tap.where = config::where(config, table);
+    tap.name = table["name"].value_or(std::string());
+    if (tap.name.empty())
+        return config_error(config, table, "tap needs a name");
+    if (auto s = read_watch(config, table, tap); !s)
+        return s.error();
+    if (auto s = read_direction(config, table, tap); !s)
+        return s.error();
+    tap.maildir = table["maildir"].value_or(std::string());
+    tap.deliver_to = table["deliver_to"].value_or(std::string());
+    if (tap.maildir.empty() == tap.deliver_to.empty())
+        return config_error(config, table,
+                            "tap needs one of maildir or deliver_to");
+    if (!tap.deliver_to.empty() && !mail::parse_mailbox(tap.deliver_to))
+        return config_error(
+            config, table,
+            fmt::format("deliver_to \"{}\" is not an address", tap.deliver_to));
+    return tap;
+}
+
+} // namespace
+
+bool Tap::watches(std::string_view address) const {
+    if (address.empty())
+        return false;
+    std::string lowered = lower(std::string(address));
+    std::string domain = mail::domain_of(lowered);
+    return std::any_of(watch.begin(), watch.end(), [&](const std::string& w) {
+        return w == lowered ||
+               (w.find('@') == std::string::npos && w == domain);
+    });
+}
+
+Result<Settings> load_settings(const config::Config& config,
+                               const std::string& state_dir) {
+    Settings settings;
+    const toml::table& table = config.tool("wiretap");
+    settings.bounce_address = table["bounce_address"].value_or(std::string());
+    if (!settings.bounce_address.empty() &&
+        !mail::parse_mailbox(settings.bounce_address))
+        return config_error(config, *table.get("bounce_address"),
+                            "bounce_address is not an address");
+    settings.log_file = table["log_file"].value_or(state_dir + "/wiretap.log");
+    settings.undelivered_dir = table["undelivered_maildir"].value_or(
+        state_dir + "/wiretap-undelivered");
+    const toml::node* taps = table.get("tap");
+    if (!taps)
+        return settings;
+    const toml::array* list = taps->as_array();
+    if (!list)
+        return config_error(config, *taps, "tap must be [[wiretap.tap]]");
+    for (const toml::node& node : *list) {
+        const toml::table* entry = node.as_table();
+        if (!entry)
+            return config_error(config, node, "each tap must be a table");
+        auto tap = read_tap(config, *entry);
+        if (!tap)
+            return tap.error();
+        settings.taps.push_back(std::move(*tap));
+    }
+    return settings;
+}
+
+std::vector<const Tap*> matching_taps(const Settings& settings,
+                                      const std::string& mail_from,
+                                      const std::vector<std::string>& rcpt) {
+    std::vector<const Tap*> out;
+    for (const Tap& tap : settings.taps) {
+        bool hit = tap.outbound && tap.watches(mail_from);
+        for (const std::string& to : rcpt)
+            hit = hit || (tap.inbound && tap.watches(to));
+        if (hit)
+            out.push_back(&tap);
+    }
+    return out;
+}
+
+std::string list_taps(const Settings& settings) {
+    std::string out;
+    for (const Tap& tap : settings.taps) {
+        const char* direction = tap.inbound && tap.outbound ? "both"
+                                : tap.inbound               ? "inbound"
+                                                            : "outbound";
+        out += fmt::format("{}\twatch={}\tdirection={}\t{}\n", tap.name,
+                           fmt::join(tap.watch, ","), direction,
+                           tap.maildir.empty() ? "deliver_to=" + tap.deliver_to
+                                               : "maildir=" + tap.maildir);
+    }
+    return out;
+}
+
+} // namespace portcullis::wiretap
