@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -82,7 +83,112 @@ Result<std::string> read_file(const std::string& path) {
     return text.str();
 }
 
+// The sections of the main file: the programs of the design (built or
+// not yet), the shared limits and the domains policy-check calls ours.
+constexpr std::string_view main_sections[] = {
+    "limits",      "local_domains", "smtp-guard",   "mime-split",
+    "av-scan",     "spam-score",    "policy-check", "wiretap",
+    "archive-put", "report",        "portcullisd"};
+
+// One unknown key, kept with its line so problems print in file order
+// (a toml::table iterates its keys sorted by name).
+struct Problem {
+    size_t line;
+    std::string text;
+};
+
+bool declared(const Keys& keys, std::string_view path) {
+    return std::any_of(keys.paths.begin(), keys.paths.end(),
+                       [&](const std::string& known) { return known == path; });
+}
+
+// Whether some declared path lies below path, so its table is walked.
+bool declared_below(const Keys& keys, std::string_view path) {
+    return std::any_of(
+        keys.paths.begin(), keys.paths.end(), [&](const std::string& known) {
+            return known.size() > path.size() && known.starts_with(path) &&
+                   known[path.size()] == '.';
+        });
+}
+
+void walk(const toml::table& table, const Keys& keys, std::string_view file,
+          std::string_view section, const std::string& path,
+          std::vector<Problem>& out) {
+    for (auto&& [key, node] : table) {
+        std::string at = path.empty() ? std::string(key.str())
+                                      : path + "." + std::string(key.str());
+        if (declared(keys, at) || declared(keys, path + ".*"))
+            continue;
+        const toml::table* below = node.as_table();
+        if (below && declared_below(keys, at)) {
+            walk(*below, keys, file, section, at, out);
+            continue;
+        }
+        size_t line = node.source().begin.line;
+        out.push_back(
+            {line, fmt::format("{}:{}: unknown key \"{}\" in [{}]",
+                               file.empty() ? "-" : file, line, at, section)});
+    }
+}
+
+std::vector<std::string> in_file_order(std::vector<Problem> problems) {
+    std::stable_sort(
+        problems.begin(), problems.end(),
+        [](const Problem& a, const Problem& b) { return a.line < b.line; });
+    std::vector<std::string> out;
+    for (Problem& problem : problems)
+        out.push_back(std::move(problem.text));
+    return out;
+}
+
 } // namespace
+
+std::vector<std::string> unknown_keys(const toml::table& table,
+                                      const Keys& keys, std::string_view file,
+                                      std::string_view section) {
+    std::vector<Problem> out;
+    walk(table, keys, file, section, "", out);
+    return in_file_order(std::move(out));
+}
+
+std::vector<std::string> unknown_keys(const Config& config) {
+    std::vector<Problem> out;
+    for (auto&& [key, node] : config.root) {
+        if (std::find(std::begin(main_sections), std::end(main_sections),
+                      key.str()) == std::end(main_sections))
+            out.push_back({node.source().begin.line,
+                           fmt::format("{}: unknown section \"{}\"",
+                                       where(config, node), key.str())});
+    }
+    const Keys& keys = config.keys;
+    if (!keys.tool.empty())
+        walk(config.tool(keys.tool), keys, config.path, keys.tool, "", out);
+    return in_file_order(std::move(out));
+}
+
+std::vector<std::string> unknown_domain_keys(const Config& config,
+                                             const toml::table& root,
+                                             std::string_view file) {
+    std::vector<Problem> out;
+    const Keys& keys = config.keys;
+    if (keys.tool.empty())
+        return {};
+    if (const toml::table* table = root[keys.tool].as_table())
+        walk(*table, keys, file, keys.tool, "", out);
+    if (const toml::table* users = root["users"].as_table()) {
+        for (auto&& [user, node] : *users) {
+            const toml::table* settings = node.as_table();
+            const toml::table* table =
+                settings ? (*settings)[keys.tool].as_table() : nullptr;
+            if (!table)
+                continue;
+            std::string section =
+                fmt::format("users.\"{}\".{}", user.str(), keys.tool);
+            walk(*table, keys, file, section, "", out);
+        }
+    }
+    return in_file_order(std::move(out));
+}
 
 const toml::table& Config::tool(std::string_view name) const {
     if (const toml::table* table = root[name].as_table())

@@ -8,16 +8,25 @@
 #include <toml++/toml.h>
 
 #include <string>
+#include <vector>
 
 namespace portcullis::config {
 
 /// The configuration file used when --config is not given.
 inline constexpr const char* default_path = "/etc/portcullis/portcullis.toml";
 
+/// The keys one tool reads from its table, as dotted paths such as
+/// "bayes.min_learned"; "thresholds.*" admits any key below thresholds.
+struct Keys {
+    std::string tool; ///< empty: no tool declared its keys
+    std::vector<std::string> paths;
+};
+
 /// A parsed configuration file and where it came from.
 struct Config {
     std::string path; ///< empty when no file was read
     toml::table root;
+    Keys keys; ///< what the tool that loaded it reads, for domain files too
 
     /// Returns the table for one tool, empty when absent.
     const toml::table& tool(std::string_view name) const;
@@ -32,5 +41,21 @@ Status apply_limits(const Config& config, Limits& limits);
 
 /// Returns "file:line: message" for a node, as errors about values say.
 std::string where(const Config& config, const toml::node& node);
+
+/// Returns "file:line: unknown key \"KEY\" in [SECTION]" for each key
+/// of a tool's table that keys does not declare, in file order.
+std::vector<std::string> unknown_keys(const toml::table& table,
+                                      const Keys& keys, std::string_view file,
+                                      std::string_view section);
+
+/// Returns the unknown keys of a main file: sections that name no program
+/// and keys of config.keys.tool's table that it does not declare.
+std::vector<std::string> unknown_keys(const Config& config);
+
+/// Returns the unknown keys of a domain file (domains/DOMAIN.toml) in
+/// the tables of config.keys.tool, at domain and user level.
+std::vector<std::string> unknown_domain_keys(const Config& config,
+                                             const toml::table& root,
+                                             std::string_view file);
 
 } // namespace portcullis::config

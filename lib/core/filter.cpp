@@ -197,6 +197,17 @@ Result<config::Config> load_config(CommonOptions& options,
     return config;
 }
 
+Result<config::Config> load_config(CommonOptions& options, const CLI::App& app,
+                                   config::Keys keys) {
+    auto config = load_config(options, app);
+    if (!config)
+        return config;
+    config->keys = std::move(keys);
+    for (const std::string& problem : config::unknown_keys(*config))
+        log::warning(problem);
+    return config;
+}
+
 ExitCode run(const CommonOptions& options, std::string_view tool,
              const Handler& handler) {
     log::set_json(options.log_json);

@@ -49,6 +49,12 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 /// command line are applied again afterwards so they win.
 Result<config::Config> load_config(CommonOptions& options, const CLI::App& app);
 
+/// As above for a tool that declares the keys it reads: each key of the
+/// file it does not declare, and each section that names no program, is
+/// a warning naming file:line; domain files are checked as they load.
+Result<config::Config> load_config(CommonOptions& options, const CLI::App& app,
+                                   config::Keys keys);
+
 /// What a filter returns for one record.
 struct Outcome {
     nlohmann::ordered_json verdict;

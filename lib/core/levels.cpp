@@ -2,6 +2,7 @@
 // refusal is kept with its reason so tools can log why a user's setting
 // did not take effect.
 #include "core/levels.hpp"
+#include "core/log.hpp"
 
 #include <sys/stat.h>
 
@@ -121,6 +122,13 @@ Hierarchy::domain_file(const std::string& domain) {
         auto loaded = config::load(path, true);
         if (!loaded)
             return loaded.error();
+        // Checked here, as each file loads: a domain administrator's typo
+        // is as silent as the system administrator's otherwise.
+        if (config_.keys.tool == tool_) {
+            for (const std::string& problem :
+                 config::unknown_domain_keys(config_, loaded->root, path))
+                log::warning(problem);
+        }
         file = std::make_unique<DomainFile>(
             DomainFile{path, std::move(loaded->root)});
     }

@@ -2,6 +2,7 @@
 // and kept: loading the database costs far more than a lookup. Archives
 // are read from memory only; nothing is ever written to disk.
 #include "mail/attachment_type.hpp"
+#include "mail/unicode_marks.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -24,27 +25,13 @@ std::string lower_ascii(std::string_view text) {
     return out;
 }
 
-// Code points that change how a name is shown but not what it is:
-// bidi embeddings, overrides and isolates, marks, zero-width characters.
+// Characters that change how a name is shown but not what it is (see
+// mail/unicode_marks.hpp); returns their length and notes a bidi control.
 size_t invisible_length(std::string_view text, size_t i, bool& bidi) {
-    static const std::string_view bidi_marks[] = {
-        "\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD",
-        "\xE2\x80\xAE", "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8",
-        "\xE2\x81\xA9", "\xE2\x80\x8E", "\xE2\x80\x8F", "\xD8\x9C"};
-    static const std::string_view zero_width[] = {
-        "\xE2\x80\x8B", "\xE2\x80\x8C", "\xE2\x80\x8D", "\xE2\x81\xA0",
-        "\xEF\xBB\xBF"};
-    for (std::string_view mark : bidi_marks) {
-        if (text.substr(i, mark.size()) == mark) {
-            bidi = true;
-            return mark.size();
-        }
-    }
-    for (std::string_view mark : zero_width) {
-        if (text.substr(i, mark.size()) == mark)
-            return mark.size();
-    }
-    return 0;
+    size_t length = mail::invisible_length(text, i);
+    if (length != 0 && mail::is_bidi_control(mail::utf8_at(text, i).value))
+        bidi = true;
+    return length;
 }
 
 bool decoy_extension(std::string_view ext) {

@@ -3,6 +3,7 @@
 // character behind a broken sequence.
 #include "mail/filename.hpp"
 #include "core/strings.hpp"
+#include "mail/unicode_marks.hpp"
 
 #include <fmt/format.h>
 
@@ -37,22 +38,12 @@ CodePoint decode_at(std::string_view text, size_t i) {
     return {value, length};
 }
 
-bool is_bidi(uint32_t c) {
-    return c == 0x061C || c == 0x200E || c == 0x200F ||
-           (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-}
-
-bool is_zero_width(uint32_t c) {
-    return c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 ||
-           c == 0xFEFF || c == 0x180E;
-}
-
 bool is_control(uint32_t c) {
     return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0);
 }
 
 bool is_hidden(uint32_t c) {
-    return is_control(c) || is_bidi(c) || is_zero_width(c);
+    return is_control(c) || mail::is_invisible(c);
 }
 
 std::string_view drop_trailing_dots(std::string_view name) {
@@ -104,8 +95,8 @@ std::vector<std::string> filename_anomalies(std::string_view name) {
     bool bidi = false, zero_width = false, nul = false, control = false;
     for (size_t i = 0; i < name.size();) {
         CodePoint cp = decode_at(name, i);
-        bidi = bidi || is_bidi(cp.value);
-        zero_width = zero_width || is_zero_width(cp.value);
+        bidi = bidi || mail::is_bidi_control(cp.value);
+        zero_width = zero_width || mail::is_zero_width(cp.value);
         nul = nul || cp.value == 0;
         control = control || (cp.value != 0 && is_control(cp.value));
         i += cp.length;

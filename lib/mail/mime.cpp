@@ -1,20 +1,18 @@
 // The strict parse. GMime reads the message; the walk flattens its tree,
 // reads every Content-* header with our own parameter parser, decodes
-// each leaf once, unpacks uuencoded and TNEF files, and flags what a
-// scanner must not take on trust. g_mime_multipart_get_boundary() and
-// serialisation are never called: on a multipart without a boundary they
-// generate one, and Debian's GMime 3.2.13 can loop forever doing so.
+// each leaf once and has it inspected (mime_inspect.cpp), and the raw
+// bytes are scanned again (mime_scan.cpp) for what GMime smooths over.
+// g_mime_multipart_get_boundary() and serialisation are never called: on
+// a multipart without a boundary they generate one, and Debian's GMime
+// 3.2.13 can loop forever doing so.
 #include "mail/mime.hpp"
 #include "core/strings.hpp"
 
 #include "mail/base64.hpp"
 #include "mail/charset.hpp"
-#include "mail/filename.hpp"
 #include "mail/gmime_support.hpp"
 #include "mail/mime_detail.hpp"
 #include "mail/params.hpp"
-#include "mail/tnef.hpp"
-#include "mail/uuencode.hpp"
 #include "mail/zero_width.hpp"
 
 #include <fmt/format.h>
@@ -272,92 +270,25 @@ bool looks_like_attachment(const Part& part) {
            part.content_type.rfind("multipart/", 0) != 0;
 }
 
-void check_filenames(Tree& tree, Part& part) {
-    std::vector<std::string> ids = filename_anomalies(part.filename);
-    for (std::string& id : filename_anomalies(part.name)) {
-        if (std::find(ids.begin(), ids.end(), id) == ids.end())
-            ids.push_back(std::move(id));
-    }
-    for (std::string& id : ids)
-        add_anomaly(tree, &part, std::move(id),
-                    escape_hidden(part.display_name()));
-    // Libraries and MUAs disagree on which of the two wins; both count.
-    if (!part.filename.empty() && !part.name.empty() &&
-        part.filename != part.name)
-        add_anomaly(tree, &part, "ATTACHMENT_NAME_MISMATCH",
-                    fmt::format("name \"{}\", filename \"{}\"",
-                                escape_hidden(part.name),
-                                escape_hidden(part.filename)));
-}
-
-bool is_text_body(const Part& part) {
-    return part.content_type.rfind("text/", 0) == 0;
-}
-
-void check_zero_width(Tree& tree, Part& part) {
-    bool unicode = part.charset.empty() || part.charset == "utf-8" ||
-                   part.charset == "us-ascii" || part.charset == "utf8";
-    bool html = part.content_type == "text/html";
-    if ((unicode && has_zero_width(part.decoded)) ||
-        (html && has_zero_width_entity(part.decoded)))
-        add_anomaly(tree, &part, "ZERO_WIDTH_CHARS", "body");
-}
-
-bool is_tnef_part(const Part& part) {
-    return part.content_type == "application/ms-tnef" ||
-           part.content_type == "application/vnd.ms-tnef" ||
-           is_tnef(part.decoded);
-}
-
-Part embedded_part(const Part& parent, size_t index, Origin origin,
-                   EmbeddedFile& file) {
-    Part child;
-    child.path = fmt::format("{}.{}", parent.path, index + 1);
-    child.depth = parent.depth + 1;
-    child.origin = origin;
-    child.content_type = "application/octet-stream";
-    child.filename = std::move(file.name);
-    child.decoded = std::move(file.data);
-    child.is_attachment = true;
-    return child;
-}
-
 // Files found inside a leaf (uuencoded in text, packed in TNEF) follow
 // it in the part list as its children, policed like any attachment.
 void add_embedded(WalkState& state, size_t parent_index) {
-    Part& parent = state.tree.parts[parent_index];
     size_t budget = static_cast<size_t>(
         std::max(0, state.limits.mime_parts - state.part_count));
-    std::vector<EmbeddedFile> files;
-    Origin origin = Origin::uuencode;
     // One file more than the budget is asked for, so reaching the part
     // limit inside a text or TNEF part is seen and flagged, never silent.
-    if (is_text_body(parent) && may_hold_uuencoded(parent.decoded)) {
-        files = find_uuencoded(parent.decoded, budget + 1);
-    } else if (is_tnef_part(parent)) {
-        origin = Origin::tnef;
-        auto contents =
-            unpack_tnef(parent.decoded, budget + 1, state.limits.decoded_bytes);
-        if (!contents)
-            return;
-        for (const std::string& problem : contents->problems)
-            add_anomaly(state.tree, &parent, "TNEF_MALFORMED", problem);
-        files = std::move(contents->files);
-    }
-    if (files.size() > budget) {
-        files.resize(budget);
+    std::vector<Part> children = detail::embedded_parts(
+        state.tree, state.tree.parts[parent_index], budget + 1, state.limits);
+    if (children.size() > budget) {
+        children.resize(budget);
         if (!state.tree.has_anomaly("MIME_TOO_MANY_PARTS"))
             add_anomaly(state.tree, nullptr, "MIME_TOO_MANY_PARTS",
                         fmt::format("limit {}", state.limits.mime_parts));
         state.tree.limit_hit = true;
     }
-    std::vector<Part> children;
-    for (size_t i = 0; i < files.size(); ++i)
-        children.push_back(
-            embedded_part(state.tree.parts[parent_index], i, origin, files[i]));
     for (Part& child : children) {
         ++state.part_count;
-        check_filenames(state.tree, child);
+        detail::check_filenames(state.tree, child);
         state.tree.parts.push_back(std::move(child));
     }
 }
@@ -422,11 +353,11 @@ void walk(WalkState& state, GMimeObject* object, int depth,
     }
     if (GMIME_IS_PART(object)) {
         decode_leaf(state, GMIME_PART(object), part);
-        if (is_text_body(part) && part.disposition != "attachment")
-            check_zero_width(state.tree, part);
+        if (detail::is_text_body(part) && part.disposition != "attachment")
+            detail::check_zero_width(state.tree, part);
     }
     part.is_attachment = looks_like_attachment(part);
-    check_filenames(state.tree, part);
+    detail::check_filenames(state.tree, part);
     state.tree.parts.push_back(std::move(part));
     if (GMIME_IS_PART(object))
         add_embedded(state, state.tree.parts.size() - 1);

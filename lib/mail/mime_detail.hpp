@@ -1,5 +1,6 @@
 // What the files of the MIME parse share and nobody else needs: anomaly
-// bookkeeping and the raw byte scan that finds what GMime smooths over.
+// bookkeeping, the inspection of decoded parts, and the raw byte scan
+// that finds what GMime smooths over.
 #pragma once
 
 #include "mail/mime.hpp"
@@ -25,6 +26,22 @@ struct Multipart {
 void scan_raw(std::string_view message,
               const std::vector<Multipart>& multiparts, const Limits& limits,
               Tree& tree);
+
+/// Returns true for text/* parts, the ones a reader sees as text.
+bool is_text_body(const Part& part);
+
+/// Flags file name tricks in a part's filename and name, and the two
+/// disagreeing.
+void check_filenames(Tree& tree, Part& part);
+
+/// Flags zero-width characters in a text part's decoded body.
+void check_zero_width(Tree& tree, Part& part);
+
+/// Returns the files hidden in a decoded leaf (uuencoded in text, packed
+/// in TNEF) as its child parts, at most max_files of them; their names
+/// are not yet checked, as the caller may drop some at the part limit.
+std::vector<Part> embedded_parts(Tree& tree, Part& leaf, size_t max_files,
+                                 const Limits& limits);
 
 /// Flags boundaries that are a prefix of (or equal to) another boundary.
 void check_boundary_prefixes(const std::vector<Multipart>& multiparts,

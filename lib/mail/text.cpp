@@ -5,6 +5,7 @@
 #include "core/strings.hpp"
 
 #include "mail/gmime_support.hpp"
+#include "mail/unicode_marks.hpp"
 
 #include <algorithm>
 #include <array>
@@ -87,13 +88,6 @@ bool is_utf8_name(std::string_view charset) {
            strncasecmp(charset.data(), "utf8", 4) == 0 ||
            strncasecmp(charset.data(), "us-ascii", 8) == 0 ||
            strncasecmp(charset.data(), "ascii", 5) == 0;
-}
-
-bool is_invisible(char32_t cp) {
-    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) ||
-           cp == 0xFEFF || cp == 0x00AD || cp == 0x034F || cp == 0x180E ||
-           cp == 0x061C;
 }
 
 const std::unordered_map<char32_t, char>& lookalike_table() {
@@ -252,7 +246,7 @@ size_t remove_invisible(std::string& utf8) {
     for (size_t pos = 0; pos < utf8.size();) {
         size_t start = pos;
         char32_t cp = next_code_point(utf8, pos);
-        if (is_invisible(cp)) {
+        if (mail::is_invisible(cp)) {
             ++removed;
             continue;
         }
@@ -292,7 +286,7 @@ std::string fold_host(std::string_view host) {
     for (size_t pos = 0; pos < host.size();) {
         size_t start = pos;
         char32_t cp = next_code_point(host, pos);
-        if (is_invisible(cp))
+        if (mail::is_invisible(cp))
             continue;
         if (char c = lookalike_of(cp))
             out += c;

@@ -54,8 +54,8 @@ std::string decode_header(std::string_view raw);
 /// Returns HTML as the text a reader would see, with its links.
 Html html_to_text(std::string_view html);
 
-/// Removes zero-width, bidi-control and soft-hyphen characters from
-/// UTF-8 text; returns how many were removed.
+/// Removes the characters of mail::is_invisible() from UTF-8 text;
+/// returns how many were removed.
 size_t remove_invisible(std::string& utf8);
 
 /// Folds Cyrillic, Greek and full-width look-alikes to Latin letters in

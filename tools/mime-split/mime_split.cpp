@@ -22,46 +22,55 @@ namespace {
 
 constexpr const char* tool_name = "mime-split";
 
+// Appends a field to an object under construction. The keys written here
+// are distinct, so ordered_json's search for an existing key (a string
+// compare per field already present) is not needed.
+template <class Value>
+void put(ordered_json& object, const char* key, Value&& value) {
+    object.get_ref<ordered_json::object_t&>().emplace_back(
+        key, std::forward<Value>(value));
+}
+
 // Writes a file name, and beside it an escaped form when it holds
 // characters a reader cannot see (bidi controls, NUL, zero-width).
 void put_name(ordered_json& out, const std::string& key,
               const std::string& value, const std::string& raw) {
     if (value.empty())
         return;
-    out[key] = value;
+    put(out, key.c_str(), value);
     if (mime::has_hidden_characters(value))
-        out[key + "_escaped"] = mime::escape_hidden(value);
+        put(out, (key + "_escaped").c_str(), mime::escape_hidden(value));
     if (!raw.empty())
-        out[key + "_raw"] = raw;
+        put(out, (key + "_raw").c_str(), raw);
 }
 
 ordered_json describe_part(const mime::Part& part) {
-    ordered_json out;
-    out["path"] = part.path;
-    out["depth"] = part.depth;
-    out["content_type"] = part.content_type;
+    ordered_json out = ordered_json::object();
+    put(out, "path", part.path);
+    put(out, "depth", part.depth);
+    put(out, "content_type", part.content_type);
     if (!part.declared_type.empty())
-        out["declared_type"] = part.declared_type;
+        put(out, "declared_type", part.declared_type);
     if (!part.charset.empty())
-        out["charset"] = part.charset;
+        put(out, "charset", part.charset);
     if (!part.transfer_encoding.empty())
-        out["transfer_encoding"] = part.transfer_encoding;
+        put(out, "transfer_encoding", part.transfer_encoding);
     if (!part.disposition.empty())
-        out["disposition"] = part.disposition;
+        put(out, "disposition", part.disposition);
     put_name(out, "filename", part.filename, part.filename_raw);
     put_name(out, "name", part.name, part.name_raw);
     if (!part.boundary.empty())
-        out["boundary"] = part.boundary;
+        put(out, "boundary", part.boundary);
     if (part.origin != mime::Origin::mime)
-        out["origin"] = mime::to_string(part.origin);
+        put(out, "origin", mime::to_string(part.origin));
     if (!part.is_multipart && !part.is_message) {
-        out["size"] = part.decoded.size();
-        out["sha256"] = digest::sha256_hex(part.decoded);
+        put(out, "size", part.decoded.size());
+        put(out, "sha256", digest::sha256_hex(part.decoded));
     }
     if (part.is_attachment)
-        out["attachment"] = true;
+        put(out, "attachment", true);
     if (!part.anomalies.empty())
-        out["anomalies"] = part.anomalies;
+        put(out, "anomalies", part.anomalies);
     return out;
 }
 

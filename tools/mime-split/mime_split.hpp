@@ -12,6 +12,10 @@
 
 namespace portcullis::mime_split {
 
+/// The keys mime-split reads from [mime-split]: none yet, so any key
+/// there is a typo or belongs to another tool.
+inline const config::Keys config_keys{"mime-split", {}};
+
 /// Options beyond the common ones.
 struct Options {
     filter::CommonOptions common;

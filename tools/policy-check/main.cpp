@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
             return 0;
         }
 
-        auto config = filter::load_config(options.common, app);
+        auto config =
+            filter::load_config(options.common, app, policy_check::config_keys);
         if (!config) {
             log::error(config.error().text());
             return to_int(config.error().exit_code);

@@ -147,7 +147,27 @@ void apply_disables(RuleSet& set, const levels::Layers& layers) {
     }
 }
 
+// Reports each unknown key of a file given to --check and counts them.
+size_t report_unknown_keys(const config::Config& config) {
+    // A domain file holds users and tool tables; a main file any section.
+    bool domain_file = config.root.contains("users");
+    std::vector<std::string> problems =
+        domain_file
+            ? config::unknown_domain_keys(config, config.root, config.path)
+            : config::unknown_keys(config);
+    for (const std::string& problem : problems)
+        log::error(problem);
+    return problems.size();
+}
+
 } // namespace
+
+// [policy-check.archive] and each [[policy-check.rule]] are checked
+// strictly by their own readers, so they are declared whole.
+const config::Keys config_keys{"policy-check",
+                               {"wordlists_dir", "local_domains", "policies",
+                                "max_body_bytes", "archive", "rule", "disable",
+                                "locked", "allow_looser", "thresholds.*"}};
 
 Checker::Checker(const Options& options, const config::Config& config)
     : config_(config), limits_(options.common.limits),
@@ -337,7 +357,7 @@ Result<std::string> check_file(const std::string& path,
     auto loaded = config::load(path, true);
     if (!loaded)
         return loaded.error();
-    const toml::table& root = loaded->root;
+    toml::table& root = loaded->root;
     bool is_config = root.contains(tool_name) || root.contains("users");
     if (!is_config) {
         auto policy = policy::load_policy_file(path);
@@ -354,6 +374,8 @@ Result<std::string> check_file(const std::string& path,
     config::Config config;
     config.path = path;
     config.root = std::move(root);
+    config.keys = config_keys;
+    size_t unknown = report_unknown_keys(config);
     Options options;
     options.wordlists_dir = wordlists_dir;
     auto checker = Checker::create(options, config);
@@ -375,6 +397,11 @@ Result<std::string> check_file(const std::string& path,
             count += (*read)->rules.size();
         }
     }
+    if (unknown > 0)
+        return Error{
+            path,
+            fmt::format("{} unknown key{}", unknown, unknown == 1 ? "" : "s"),
+            ExitCode::config};
     return fmt::format("{}: ok, {} rule{}", path, count, count == 1 ? "" : "s");
 }
 

@@ -97,6 +97,9 @@ private:
     std::vector<std::string> local_domains_;
 };
 
+/// The keys policy-check reads from [policy-check], at every level.
+extern const config::Keys config_keys;
+
 /// Validates a policy file, or a configuration or domain file holding
 /// policy-check rules; returns a one-line summary.
 Result<std::string> check_file(const std::string& path,

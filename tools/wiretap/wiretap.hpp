@@ -39,6 +39,11 @@ struct Settings {
     std::string undelivered_dir; ///< Maildir for copies that failed
 };
 
+/// The keys wiretap reads from [wiretap]; each [[wiretap.tap]] is
+/// checked on its own, strictly, as it is read.
+inline const config::Keys config_keys{
+    "wiretap", {"bounce_address", "log_file", "undelivered_maildir", "tap"}};
+
 /// Reads [wiretap] from the configuration; errors name file:line.
 Result<Settings> load_settings(const config::Config& config,
                                const std::string& state_dir);

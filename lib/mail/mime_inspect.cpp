@@ -1,0 +1,98 @@
+// What a decoded part hides from a reader or a rule: file name tricks,
+// zero-width characters in body text, and whole files inside it, as
+// uuencoded blocks in text or packed in a TNEF (winmail.dat) stream.
+#include "mail/filename.hpp"
+#include "mail/mime_detail.hpp"
+#include "mail/tnef.hpp"
+#include "mail/uuencode.hpp"
+#include "mail/zero_width.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace portcullis::mime::detail {
+
+namespace {
+
+bool is_tnef_part(const Part& part) {
+    return part.content_type == "application/ms-tnef" ||
+           part.content_type == "application/vnd.ms-tnef" ||
+           is_tnef(part.decoded);
+}
+
+Part embedded_part(const Part& parent, size_t index, Origin origin,
+                   EmbeddedFile& file) {
+    Part child;
+    child.path = fmt::format("{}.{}", parent.path, index + 1);
+    child.depth = parent.depth + 1;
+    child.origin = origin;
+    child.content_type = "application/octet-stream";
+    child.filename = std::move(file.name);
+    child.decoded = std::move(file.data);
+    child.is_attachment = true;
+    return child;
+}
+
+// The files a leaf holds and where they came from.
+std::vector<EmbeddedFile> find_files(Tree& tree, Part& leaf, size_t max_files,
+                                     const Limits& limits, Origin& origin) {
+    origin = Origin::uuencode;
+    if (is_text_body(leaf) && may_hold_uuencoded(leaf.decoded))
+        return find_uuencoded(leaf.decoded, max_files);
+    if (!is_tnef_part(leaf))
+        return {};
+    origin = Origin::tnef;
+    auto contents = unpack_tnef(leaf.decoded, max_files, limits.decoded_bytes);
+    if (!contents)
+        return {};
+    for (const std::string& problem : contents->problems)
+        add_anomaly(tree, &leaf, "TNEF_MALFORMED", problem);
+    return std::move(contents->files);
+}
+
+} // namespace
+
+bool is_text_body(const Part& part) {
+    return part.content_type.rfind("text/", 0) == 0;
+}
+
+void check_filenames(Tree& tree, Part& part) {
+    std::vector<std::string> ids = filename_anomalies(part.filename);
+    for (std::string& id : filename_anomalies(part.name)) {
+        if (std::find(ids.begin(), ids.end(), id) == ids.end())
+            ids.push_back(std::move(id));
+    }
+    for (std::string& id : ids)
+        add_anomaly(tree, &part, std::move(id),
+                    escape_hidden(part.display_name()));
+    // Libraries and MUAs disagree on which of the two wins; both count.
+    if (!part.filename.empty() && !part.name.empty() &&
+        part.filename != part.name)
+        add_anomaly(tree, &part, "ATTACHMENT_NAME_MISMATCH",
+                    fmt::format("name \"{}\", filename \"{}\"",
+                                escape_hidden(part.name),
+                                escape_hidden(part.filename)));
+}
+
+void check_zero_width(Tree& tree, Part& part) {
+    bool unicode = part.charset.empty() || part.charset == "utf-8" ||
+                   part.charset == "us-ascii" || part.charset == "utf8";
+    bool html = part.content_type == "text/html";
+    if ((unicode && has_zero_width(part.decoded)) ||
+        (html && has_zero_width_entity(part.decoded)))
+        add_anomaly(tree, &part, "ZERO_WIDTH_CHARS", "body");
+}
+
+std::vector<Part> embedded_parts(Tree& tree, Part& leaf, size_t max_files,
+                                 const Limits& limits) {
+    Origin origin = Origin::uuencode;
+    std::vector<EmbeddedFile> files =
+        find_files(tree, leaf, max_files, limits, origin);
+    std::vector<Part> children;
+    for (size_t i = 0; i < files.size(); ++i)
+        children.push_back(embedded_part(leaf, i, origin, files[i]));
+    return children;
+}
+
+} // namespace portcullis::mime::detail
