@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
 
-        auto config = filter::load_config(options.common, app);
+        auto config =
+            filter::load_config(options.common, app, spam_score::config_keys);
         if (!config) {
             log::error(config.error().text());
             return to_int(config.error().exit_code);

@@ -148,9 +148,13 @@ ExitCode lint(const Options& options, const config::Config& config) {
         log::error(engine.error().text());
         return engine.error().exit_code;
     }
-    size_t problems = (*engine)->rules().problems().size();
-    std::printf("%zu rules loaded, %zu problems\n", (*engine)->rules().size(),
-                problems);
+    // A misspelt setting is a problem of the configuration --lint checks;
+    // the warnings were printed as it loaded.
+    size_t problems = (*engine)->rules().problems().size() +
+                      config::unknown_keys(config).size();
+    size_t rules = (*engine)->rules().size();
+    std::printf("%zu rule%s loaded, %zu problem%s\n", rules,
+                rules == 1 ? "" : "s", problems, problems == 1 ? "" : "s");
     return problems == 0 ? ExitCode::ok : ExitCode::config;
 }
 
