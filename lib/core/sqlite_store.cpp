@@ -65,6 +65,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
 SqliteStore::~SqliteStore() {
     sqlite3_finalize(select_token_);
     sqlite3_finalize(upsert_token_);
+    sqlite3_finalize(select_totals_);
     sqlite3_close(db_);
 }
 
@@ -110,9 +111,9 @@ Status SqliteStore::load_cache() {
     int rc;
     while ((rc = sqlite3_step(all.handle)) == SQLITE_ROW) {
         auto hash = static_cast<uint64_t>(sqlite3_column_int64(all.handle, 0));
-        cache_[hash] = {
-            static_cast<uint32_t>(sqlite3_column_int64(all.handle, 1)),
-            static_cast<uint32_t>(sqlite3_column_int64(all.handle, 2))};
+        cache_.set(
+            hash, {static_cast<uint32_t>(sqlite3_column_int64(all.handle, 1)),
+                   static_cast<uint32_t>(sqlite3_column_int64(all.handle, 2))});
     }
     if (rc != SQLITE_DONE)
         return error("read tokens");
@@ -129,9 +130,7 @@ SqliteStore::lookup(std::span<const uint64_t> tokens) {
     std::vector<TokenCounts> out(tokens.size());
     for (size_t i = 0; i < tokens.size(); ++i) {
         if (cached_) {
-            auto it = cache_.find(tokens[i]);
-            if (it != cache_.end())
-                out[i] = it->second;
+            out[i] = cache_.find(tokens[i]);
             continue;
         }
         sqlite3_reset(select_token_);
@@ -148,17 +147,18 @@ SqliteStore::lookup(std::span<const uint64_t> tokens) {
     return out;
 }
 
+// Scoring asks for the totals once per message, so the statement is
+// prepared once and kept.
 Result<Totals> SqliteStore::totals() {
-    Statement st;
-    if (sqlite3_prepare_v2(db_, "SELECT name, value FROM totals", -1,
-                           &st.handle, nullptr) != SQLITE_OK)
+    if (!prepare(select_totals_, "SELECT name, value FROM totals"))
         return error("read totals");
+    sqlite3_stmt* st = select_totals_;
+    sqlite3_reset(st);
     Totals totals;
     int rc;
-    while ((rc = sqlite3_step(st.handle)) == SQLITE_ROW) {
-        auto name =
-            reinterpret_cast<const char*>(sqlite3_column_text(st.handle, 0));
-        auto value = static_cast<uint64_t>(sqlite3_column_int64(st.handle, 1));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        auto name = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        auto value = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
         if (std::strcmp(name, "spam") == 0)
             totals.spam = value;
         else if (std::strcmp(name, "ham") == 0)
@@ -166,6 +166,7 @@ Result<Totals> SqliteStore::totals() {
     }
     if (rc != SQLITE_DONE)
         return error("read totals");
+    sqlite3_reset(st); // ends the read, so a writer's checkpoint can pass
     return totals;
 }
 
