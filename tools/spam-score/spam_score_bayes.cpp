@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -15,16 +16,86 @@ namespace portcullis::spam_score {
 namespace {
 
 constexpr size_t max_body_words = 4000;
+constexpr size_t max_word_bytes = 30;
 
-bool is_word_byte(unsigned char c) {
-    return std::isalnum(c) || c >= 0x80 || c == '\'' || c == '$' || c == '-' ||
-           c == '.' || c == '_' || c == '!' || c == '%';
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// Splits text into lower-case words; punctuation at either end is not
-// part of a word, so "free!" and "free" are one token.
-std::vector<std::string> words(std::string_view text, size_t limit) {
-    std::vector<std::string> out;
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i]))
+            return false;
+    return true;
+}
+
+// Tokens are written piece by piece into a sink: scoring only needs
+// their hashes, so it builds no string per token, while tokenize()
+// keeps the strings for tests and inspection. Both see the same bytes.
+class StringSink {
+public:
+    void begin() { token_.clear(); }
+    void append(std::string_view s) { token_ += s; }
+    void append_lower(std::string_view s) {
+        for (char c : s)
+            token_ += lower(c);
+    }
+    void end() { tokens.push_back(token_); }
+
+    std::vector<std::string> tokens;
+
+private:
+    std::string token_;
+};
+
+class HashSink {
+public:
+    void begin() { hash_ = fnv_basis; }
+    void append(std::string_view s) {
+        for (unsigned char c : s)
+            hash_ = (hash_ ^ c) * fnv_prime;
+    }
+    void append_lower(std::string_view s) {
+        for (char c : s)
+            hash_ = (hash_ ^ static_cast<unsigned char>(lower(c))) * fnv_prime;
+    }
+    void end() { hashes.push_back(hash_); }
+
+    static constexpr uint64_t fnv_basis = 0xcbf29ce484222325ull;
+    static constexpr uint64_t fnv_prime = 0x100000001b3ull;
+    std::vector<uint64_t> hashes;
+
+private:
+    uint64_t hash_ = fnv_basis;
+};
+
+template <class Sink>
+void emit(Sink& out, std::string_view a, std::string_view b = {}) {
+    out.begin();
+    out.append(a);
+    out.append(b);
+    out.end();
+}
+
+bool is_word_byte(unsigned char c) {
+    static const auto table = [] {
+        std::array<bool, 256> t{};
+        for (int i = 0; i < 256; ++i)
+            t[i] = (i >= '0' && i <= '9') || (i >= 'a' && i <= 'z') ||
+                   (i >= 'A' && i <= 'Z') || i >= 0x80 ||
+                   std::string_view("'$-._!%").find(static_cast<char>(i)) !=
+                       std::string_view::npos;
+        return t;
+    }();
+    return table[c];
+}
+
+// Splits text into words, as written; tokens lower-case them. Punctuation
+// at either end is not part of a word, so "free!" and "free" are one.
+std::vector<std::string_view> words(std::string_view text, size_t limit) {
+    std::vector<std::string_view> out;
     size_t pos = 0;
     while (pos < text.size() && out.size() < limit) {
         while (pos < text.size() &&
@@ -42,43 +113,59 @@ std::vector<std::string> words(std::string_view text, size_t limit) {
                                     std::string_view::npos)
             word.remove_suffix(1);
         if (!word.empty())
-            out.push_back(ascii_lower(word));
+            out.push_back(word);
     }
     return out;
 }
 
 // A long word is rarely seen twice; its first letter and length class are.
-std::string word_token(const std::string& word) {
-    if (word.size() > 30)
-        return fmt::format("skip:{}:{}", word[0], word.size() / 10 * 10);
-    return word;
+template <class Sink> void append_word(Sink& out, std::string_view word) {
+    if (word.size() <= max_word_bytes) {
+        out.append_lower(word);
+        return;
+    }
+    out.append("skip:");
+    out.append_lower(word.substr(0, 1));
+    out.append(fmt::format(":{}", word.size() / 10 * 10));
 }
 
-void add_words(std::vector<std::string>& out, std::string_view prefix,
-               std::string_view text, size_t limit) {
-    for (const std::string& word : words(text, limit)) {
-        std::string token(prefix);
-        token += word_token(word);
-        out.push_back(std::move(token));
+template <class Sink>
+void add_words(Sink& out, std::string_view prefix, std::string_view text,
+               size_t limit) {
+    for (std::string_view word : words(text, limit)) {
+        out.begin();
+        out.append(prefix);
+        append_word(out, word);
+        out.end();
     }
 }
 
-void add_address(std::vector<std::string>& out, std::string_view name,
-                 std::string_view value, bool with_user) {
+template <class Sink>
+void add_address(Sink& out, std::string_view name, std::string_view value,
+                 bool with_user) {
     size_t at = value.rfind('@');
     if (at == std::string_view::npos)
         return;
     size_t start = value.find_last_of("<\" \t,:", at);
     start = start == std::string_view::npos ? 0 : start + 1;
     size_t end = value.find_first_of(">\" \t,;", at);
-    std::string domain = ascii_lower(value.substr(
-        at + 1,
-        end == std::string_view::npos ? std::string_view::npos : end - at - 1));
-    out.push_back(fmt::format("H:{}:domain:{}", name, domain));
-    if (with_user)
-        out.push_back(
-            fmt::format("H:{}:user:{}", name,
-                        ascii_lower(value.substr(start, at - start))));
+    std::string_view domain = value.substr(at + 1, end == std::string_view::npos
+                                                       ? std::string_view::npos
+                                                       : end - at - 1);
+    out.begin();
+    out.append("H:");
+    out.append(name);
+    out.append(":domain:");
+    out.append_lower(domain);
+    out.end();
+    if (!with_user)
+        return;
+    out.begin();
+    out.append("H:");
+    out.append(name);
+    out.append(":user:");
+    out.append_lower(value.substr(start, at - start));
+    out.end();
 }
 
 bool skipped_header(std::string_view name) {
@@ -95,20 +182,26 @@ bool skipped_header(std::string_view name) {
     return name.rfind("x-spam", 0) == 0;
 }
 
-void add_received(std::vector<std::string>& out, std::string_view value) {
+template <class Sink> void add_received(Sink& out, std::string_view value) {
     // Only the "from" clause names the relays; "for" names the mailbox.
     size_t for_at = value.find(" for ");
     std::string_view relays = value.substr(0, for_at);
-    for (const std::string& word : words(relays, 40)) {
-        if (word.size() < 3 || word == "from" || word == "by" ||
-            word == "with" || word == "esmtp" || word == "smtp" || word == "id")
+    for (std::string_view word : words(relays, 40)) {
+        if (word.size() < 3 || iequals(word, "from") || iequals(word, "by") ||
+            iequals(word, "with") || iequals(word, "esmtp") ||
+            iequals(word, "smtp") || iequals(word, "id"))
             continue;
-        out.push_back("R:" + word_token(word));
+        out.begin();
+        out.append("R:");
+        append_word(out, word);
+        out.end();
     }
 }
 
-void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
+template <class Sink>
+void add_headers(Sink& out, const mime::Tree& tree,
                  const std::vector<std::string>& decoded) {
+    std::string prefix;
     for (size_t i = 0; i < tree.headers.size(); ++i) {
         const mime::Header& header = tree.headers[i];
         std::string name = ascii_lower(header.name);
@@ -118,7 +211,7 @@ void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
         }
         if (skipped_header(name) || name == "subject")
             continue;
-        out.push_back("HN:" + name);
+        emit(out, "HN:", name);
         const std::string& value = decoded[i];
         if (name == "to" || name == "cc") {
             add_address(out, name, value, false);
@@ -131,64 +224,81 @@ void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
             add_address(out, name, value, false);
             continue;
         }
-        add_words(out, "H:" + name + ":", value, 30);
+        prefix = "H:" + name + ":";
+        add_words(out, prefix, value, 30);
     }
 }
 
-void add_uris(std::vector<std::string>& out,
-              const std::vector<uri::Uri>& uris) {
+template <class Sink>
+void add_uris(Sink& out, const std::vector<uri::Uri>& uris) {
     for (const uri::Uri& u : uris) {
-        out.push_back("U:" + u.host);
-        out.push_back("U:" + uri::registrable_domain(u.host));
+        emit(out, "U:", u.host);
+        emit(out, "U:", uri::registrable_domain(u.host));
         size_t path = u.url.find('/', u.url.find("://") + 3);
         if (path != std::string::npos)
             add_words(out, "UP:", std::string_view(u.url).substr(path), 20);
         if (u.obfuscated)
-            out.push_back("U!obfuscated");
+            emit(out, "U!obfuscated");
         if (u.numeric_host)
-            out.push_back("U!numeric");
+            emit(out, "U!numeric");
     }
 }
 
-void add_structure(std::vector<std::string>& out, const mime::Tree& tree,
+template <class Sink>
+void add_structure(Sink& out, const mime::Tree& tree,
                    const text::MessageText& text) {
     for (const mime::Part& part : tree.parts) {
-        out.push_back("CT:" + part.content_type);
+        emit(out, "CT:", part.content_type);
         if (!part.charset.empty())
-            out.push_back("CS:" + part.charset);
-        out.push_back("CTE:" + part.transfer_encoding);
+            emit(out, "CS:", part.charset);
+        emit(out, "CTE:", part.transfer_encoding);
     }
     for (const std::string& name : text.attachment_names) {
         size_t dot = name.rfind('.');
-        out.push_back("A:" + ascii_lower(dot == std::string::npos
-                                             ? name
-                                             : name.substr(dot + 1)));
+        out.begin();
+        out.append("A:");
+        out.append_lower(dot == std::string::npos
+                             ? std::string_view(name)
+                             : std::string_view(name).substr(dot + 1));
+        out.end();
     }
     if (text.has_html && !text.has_plain)
-        out.push_back("X!html_only");
+        emit(out, "X!html_only");
     if (text.zero_width_body + text.zero_width_subject > 0)
-        out.push_back("X!zero_width");
+        emit(out, "X!zero_width");
     if (text.hidden_html_bytes > 0)
-        out.push_back("X!hidden_html");
+        emit(out, "X!hidden_html");
     if (text.lookalike_words > 0)
-        out.push_back("X!lookalike");
+        emit(out, "X!lookalike");
 }
 
-void add_body(std::vector<std::string>& out, const text::MessageText& text) {
+template <class Sink> void add_body(Sink& out, const text::MessageText& text) {
     add_words(out, "S:", text.subject, 40);
-    std::vector<std::string> body = words(text.body, max_body_words);
+    std::vector<std::string_view> body = words(text.body, max_body_words);
     for (size_t i = 0; i < body.size(); ++i) {
-        out.push_back(word_token(body[i]));
-        if (i + 1 < body.size() && body[i].size() <= 30 &&
-            body[i + 1].size() <= 30) {
-            std::string pair;
-            pair.reserve(body[i].size() + body[i + 1].size() + 1);
-            pair += body[i];
-            pair += ' ';
-            pair += body[i + 1];
-            out.push_back(std::move(pair));
+        out.begin();
+        append_word(out, body[i]);
+        out.end();
+        if (i + 1 < body.size() && body[i].size() <= max_word_bytes &&
+            body[i + 1].size() <= max_word_bytes) {
+            out.begin();
+            out.append_lower(body[i]);
+            out.append(" ");
+            out.append_lower(body[i + 1]);
+            out.end();
         }
     }
+}
+
+template <class Sink>
+void add_tokens(Sink& out, const mime::Tree& tree,
+                const std::vector<std::string>& decoded,
+                const text::MessageText& text,
+                const std::vector<uri::Uri>& uris) {
+    add_headers(out, tree, decoded);
+    add_uris(out, uris);
+    add_structure(out, tree, text);
+    add_body(out, text);
 }
 
 // Returns the upper tail of the chi-square distribution with 2v degrees
@@ -219,12 +329,10 @@ std::vector<std::string> tokenize(const mime::Tree& tree,
                                   const std::vector<std::string>& decoded,
                                   const text::MessageText& text,
                                   const std::vector<uri::Uri>& uris) {
-    std::vector<std::string> out;
-    out.reserve(4096);
-    add_headers(out, tree, decoded);
-    add_uris(out, uris);
-    add_structure(out, tree, text);
-    add_body(out, text);
+    StringSink sink;
+    sink.tokens.reserve(4096);
+    add_tokens(sink, tree, decoded, text, uris);
+    std::vector<std::string>& out = sink.tokens;
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -234,9 +342,10 @@ std::vector<uint64_t> token_hashes(const mime::Tree& tree,
                                    const std::vector<std::string>& decoded,
                                    const text::MessageText& text,
                                    const std::vector<uri::Uri>& uris) {
-    std::vector<uint64_t> out;
-    for (const std::string& token : tokenize(tree, decoded, text, uris))
-        out.push_back(token_hash(token));
+    HashSink sink;
+    sink.hashes.reserve(4096);
+    add_tokens(sink, tree, decoded, text, uris);
+    std::vector<uint64_t>& out = sink.hashes;
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
