@@ -210,9 +210,9 @@ std::vector<Uri> find_in_text(std::string_view text) {
     static const char* starts[] = {"http://",  "https://", "hxxp://",
                                    "hxxps://", "ftp://",   "www."};
     for (size_t pos = 0; pos < text.size(); ++pos) {
-        char c = static_cast<char>(
-            std::tolower(static_cast<unsigned char>(text[pos])));
-        if (c != 'h' && c != 'f' && c != 'w')
+        char c = text[pos];
+        if (c != 'h' && c != 'f' && c != 'w' && c != 'H' && c != 'F' &&
+            c != 'W')
             continue;
         bool found = false;
         for (const char* start : starts)
