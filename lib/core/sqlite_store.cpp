@@ -128,11 +128,18 @@ SqliteStore::lookup(std::span<const uint64_t> tokens) {
             return s.error();
     }
     std::vector<TokenCounts> out(tokens.size());
-    for (size_t i = 0; i < tokens.size(); ++i) {
-        if (cached_) {
+    if (cached_) {
+        // A table of a million tokens is far bigger than the CPU cache:
+        // asking for slots a few tokens ahead hides most of each miss.
+        constexpr size_t ahead = 8;
+        for (size_t i = 0; i < tokens.size(); ++i) {
+            if (i + ahead < tokens.size())
+                cache_.prefetch(tokens[i + ahead]);
             out[i] = cache_.find(tokens[i]);
-            continue;
         }
+        return out;
+    }
+    for (size_t i = 0; i < tokens.size(); ++i) {
         sqlite3_reset(select_token_);
         sqlite3_bind_int64(select_token_, 1,
                            static_cast<sqlite3_int64>(tokens[i]));

@@ -23,6 +23,12 @@ public:
     /// Returns the counts of a token, zero when unknown.
     TokenCounts find(uint64_t token) const;
 
+    /// Starts loading the slot of a token into the CPU cache.
+    void prefetch(uint64_t token) const {
+        if (!slots_.empty())
+            __builtin_prefetch(&slots_[home(token)]);
+    }
+
     /// Forgets every token.
     void clear();
 
