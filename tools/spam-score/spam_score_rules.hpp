@@ -133,9 +133,9 @@ private:
     void settle_absent(Group& group);
     void check_meta_names();
     void match_chunk(const Chunk& chunk, std::string_view text,
-                     std::vector<char>& fired) const;
+                     std::vector<char>& fired, std::vector<int>& matched) const;
     void match_text(const Group& group, std::string_view text,
-                    std::vector<char>& fired) const;
+                    std::vector<char>& fired, std::vector<int>& matched) const;
     void match_groups(const MessageView& message,
                       std::vector<char>& hits) const;
     bool evaluate_meta(int id, std::vector<char>& hits,

@@ -171,7 +171,8 @@ void RuleSet::compile_group(Group& group,
 // here once.
 void RuleSet::settle_absent(Group& group) {
     std::vector<char> fired(table_.size(), 0);
-    match_text(group, "", fired);
+    std::vector<int> matched;
+    match_text(group, "", fired, matched);
     group.absent_fires.clear();
     for (int id : group.ids) {
         const Rule& r = *table_[static_cast<size_t>(id)].rule;
@@ -268,8 +269,8 @@ bool RuleSet::is_evaluated(const std::string& name) const {
 }
 
 void RuleSet::match_chunk(const Chunk& chunk, std::string_view text,
-                          std::vector<char>& fired) const {
-    std::vector<int> matched;
+                          std::vector<char>& fired,
+                          std::vector<int>& matched) const {
     RE2::Set::ErrorInfo error{};
     if (chunk.set->Match(text, &matched, &error)) {
         for (int i : matched)
@@ -287,33 +288,35 @@ void RuleSet::match_chunk(const Chunk& chunk, std::string_view text,
 }
 
 void RuleSet::match_text(const Group& group, std::string_view text,
-                         std::vector<char>& fired) const {
+                         std::vector<char>& fired,
+                         std::vector<int>& matched) const {
     for (const auto& chunk : group.chunks)
-        match_chunk(*chunk, text, fired);
+        match_chunk(*chunk, text, fired, matched);
 }
 
 void RuleSet::match_groups(const MessageView& message,
                            std::vector<char>& hits) const {
     std::vector<char> fired(table_.size(), 0);
+    std::vector<int> matched; // reused by every set, as RE2 clears it
     for (const auto& group : groups_) {
         switch (group->kind) {
         case RuleKind::body:
-            match_text(*group, message.body, fired);
+            match_text(*group, message.body, fired, matched);
             break;
         case RuleKind::rawbody:
-            match_text(*group, message.rawbody, fired);
+            match_text(*group, message.rawbody, fired, matched);
             break;
         case RuleKind::full:
-            match_text(*group, message.full, fired);
+            match_text(*group, message.full, fired, matched);
             break;
         case RuleKind::uri:
             for (const std::string& u : message.uris)
-                match_text(*group, u, fired);
+                match_text(*group, u, fired, matched);
             break;
         case RuleKind::header: {
             auto it = message.headers.find(group->selector);
             if (it != message.headers.end()) {
-                match_text(*group, it->second, fired);
+                match_text(*group, it->second, fired, matched);
                 break;
             }
             for (size_t i = 0; i < group->ids.size(); ++i)
