@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
 
 namespace portcullis::state {
@@ -108,13 +109,27 @@ Status SqliteStore::load_cache() {
                            &all.handle, nullptr) != SQLITE_OK)
         return error("read tokens");
     cache_.reserve(static_cast<size_t>(rows));
+    // Rows are inserted in small batches whose slots were asked for
+    // first: each lands at a random place in a table of many megabytes.
+    std::array<std::pair<uint64_t, TokenCounts>, 16> batch;
+    size_t batched = 0;
+    auto insert_batch = [&] {
+        for (size_t i = 0; i < batched; ++i)
+            cache_.set(batch[i].first, batch[i].second);
+        batched = 0;
+    };
     int rc;
     while ((rc = sqlite3_step(all.handle)) == SQLITE_ROW) {
         auto hash = static_cast<uint64_t>(sqlite3_column_int64(all.handle, 0));
-        cache_.set(
-            hash, {static_cast<uint32_t>(sqlite3_column_int64(all.handle, 1)),
-                   static_cast<uint32_t>(sqlite3_column_int64(all.handle, 2))});
+        cache_.prefetch(hash);
+        batch[batched++] = {
+            hash,
+            {static_cast<uint32_t>(sqlite3_column_int64(all.handle, 1)),
+             static_cast<uint32_t>(sqlite3_column_int64(all.handle, 2))}};
+        if (batched == batch.size())
+            insert_batch();
     }
+    insert_batch();
     if (rc != SQLITE_DONE)
         return error("read tokens");
     cached_ = true;
