@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <fmt/format.h>
+#include <utility>
 
 namespace portcullis::spam_score {
 
@@ -290,6 +291,31 @@ template <class Sink> void add_body(Sink& out, const text::MessageText& text) {
     }
 }
 
+// Sorts hashes ascending and drops repeats. A message has thousands of
+// random hashes, on which comparison sorting mispredicts every other
+// branch; a byte-wise radix sort makes eight passes without branching.
+void sort_unique(std::vector<uint64_t>& hashes) {
+    constexpr size_t radix_from = 256;
+    if (hashes.size() < radix_from) {
+        std::sort(hashes.begin(), hashes.end());
+    } else {
+        std::array<std::array<size_t, 256>, 8> counts{};
+        for (uint64_t h : hashes)
+            for (size_t byte = 0; byte < 8; ++byte)
+                ++counts[byte][(h >> (byte * 8)) & 0xFF];
+        std::vector<uint64_t> spare(hashes.size());
+        for (size_t byte = 0; byte < 8; ++byte) {
+            size_t offset = 0;
+            for (size_t& count : counts[byte])
+                offset += std::exchange(count, offset);
+            for (uint64_t h : hashes)
+                spare[counts[byte][(h >> (byte * 8)) & 0xFF]++] = h;
+            hashes.swap(spare);
+        }
+    }
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+}
+
 template <class Sink>
 void add_tokens(Sink& out, const mime::Tree& tree,
                 const std::vector<std::string>& decoded,
@@ -345,10 +371,8 @@ std::vector<uint64_t> token_hashes(const mime::Tree& tree,
     HashSink sink;
     sink.hashes.reserve(4096);
     add_tokens(sink, tree, decoded, text, uris);
-    std::vector<uint64_t>& out = sink.hashes;
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+    sort_unique(sink.hashes);
+    return std::move(sink.hashes);
 }
 
 Result<std::optional<double>>
