@@ -93,6 +93,11 @@ bool is_word_byte(unsigned char c) {
     return table[c];
 }
 
+// Punctuation that belongs to no word at either end of one.
+bool is_edge_mark(char c) {
+    return c == '\'' || c == '-' || c == '.' || c == '_';
+}
+
 // Splits text into words, as written; tokens lower-case them. Punctuation
 // at either end is not part of a word, so "free!" and "free" are one.
 std::vector<std::string_view> words(std::string_view text, size_t limit) {
@@ -107,11 +112,10 @@ std::vector<std::string_view> words(std::string_view text, size_t limit) {
                is_word_byte(static_cast<unsigned char>(text[pos])))
             ++pos;
         std::string_view word = text.substr(start, pos - start);
-        while (!word.empty() && std::string_view("'-._!").find(word.front()) !=
-                                    std::string_view::npos)
+        while (!word.empty() &&
+               (is_edge_mark(word.front()) || word.front() == '!'))
             word.remove_prefix(1);
-        while (!word.empty() && std::string_view("'-._").find(word.back()) !=
-                                    std::string_view::npos)
+        while (!word.empty() && is_edge_mark(word.back()))
             word.remove_suffix(1);
         if (!word.empty())
             out.push_back(word);
