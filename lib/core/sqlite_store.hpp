@@ -4,12 +4,12 @@
 #pragma once
 
 #include "core/state_store.hpp"
+#include "core/token_table.hpp"
 
 #include <sqlite3.h>
 
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 namespace portcullis::state {
 
@@ -54,9 +54,10 @@ private:
     bool read_only_;
     sqlite3_stmt* select_token_ = nullptr;
     sqlite3_stmt* upsert_token_ = nullptr;
+    sqlite3_stmt* select_totals_ = nullptr;
     bool cache_tried_ = false;
     bool cached_ = false;
-    std::unordered_map<uint64_t, TokenCounts> cache_;
+    TokenTable cache_;
 };
 
 } // namespace portcullis::state

@@ -66,6 +66,21 @@ char32_t from_cp1252(unsigned char c) {
     return c;
 }
 
+bool is_ascii(std::string_view s) {
+    unsigned char any = 0;
+    for (char c : s)
+        any |= static_cast<unsigned char>(c);
+    return any < 0x80;
+}
+
+// Returns where the next byte of 0x80 or above is, or the size: most
+// mail text is ASCII, and runs of it need no decoding.
+size_t ascii_run_end(std::string_view s, size_t pos) {
+    while (pos < s.size() && static_cast<unsigned char>(s[pos]) < 0x80)
+        ++pos;
+    return pos;
+}
+
 // Valid UTF-8 is kept; each invalid byte is read as Windows-1252, which
 // is what a mislabelled message almost always is.
 std::string repair_utf8(std::string_view bytes) {
@@ -73,6 +88,11 @@ std::string repair_utf8(std::string_view bytes) {
     out.reserve(bytes.size());
     size_t pos = 0;
     while (pos < bytes.size()) {
+        size_t ascii_end = ascii_run_end(bytes, pos);
+        out.append(bytes.substr(pos, ascii_end - pos));
+        pos = ascii_end;
+        if (pos == bytes.size())
+            break;
         size_t start = pos;
         char32_t cp = next_code_point(bytes, pos);
         if (cp == replacement && pos == start + 1 &&
@@ -209,11 +229,23 @@ std::string lower_ascii(std::string_view s) {
 
 } // namespace
 
+// ISO-8859-1 is the identity on U+0000-U+00FF: what iconv would do,
+// without opening a converter for every part.
+std::string latin1_to_utf8(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    for (char c : bytes)
+        append_utf8(out, static_cast<unsigned char>(c));
+    return out;
+}
+
 std::string to_utf8(std::string_view bytes, std::string_view charset) {
     if (is_utf8_name(charset))
         return repair_utf8(bytes);
     std::string name(charset);
     const char* iconv_name = g_mime_charset_iconv_name(name.c_str());
+    if (std::strcmp(iconv_name, "iso-8859-1") == 0)
+        return latin1_to_utf8(bytes);
     gsize written = 0;
     GError* error = nullptr;
     gchar* converted =
@@ -228,7 +260,29 @@ std::string to_utf8(std::string_view bytes, std::string_view charset) {
     return repair_utf8(out);
 }
 
+namespace {
+
+// A value of ASCII without encoded words, line breaks or white space at
+// either end is what GMime's unfolding and decoding return unchanged;
+// most header values are such, and GMime's copies cost.
+bool decodes_to_itself(std::string_view raw) {
+    if (raw.empty())
+        return true;
+    auto edge_ok = [](char c) { return static_cast<unsigned char>(c) > 0x20; };
+    if (!edge_ok(raw.front()) || !edge_ok(raw.back()))
+        return false;
+    for (char c : raw)
+        if (c == '\0' || c == '\r' || c == '\n' ||
+            static_cast<unsigned char>(c) >= 0x80)
+            return false;
+    return raw.find("=?") == std::string_view::npos;
+}
+
+} // namespace
+
 std::string decode_header(std::string_view raw) {
+    if (decodes_to_itself(raw))
+        return std::string(raw);
     mime::ensure_gmime();
     std::string value(raw);
     gchar* unfolded = g_mime_utils_header_unfold(value.c_str());
@@ -240,6 +294,8 @@ std::string decode_header(std::string_view raw) {
 }
 
 size_t remove_invisible(std::string& utf8) {
+    if (is_ascii(utf8))
+        return 0; // every invisible character is outside ASCII
     std::string out;
     out.reserve(utf8.size());
     size_t removed = 0;
@@ -257,6 +313,8 @@ size_t remove_invisible(std::string& utf8) {
 }
 
 size_t fold_lookalikes(std::string& utf8) {
+    if (is_ascii(utf8))
+        return 0; // look-alikes and full-width forms are outside ASCII
     std::string out;
     out.reserve(utf8.size());
     size_t folded = 0;
@@ -302,7 +360,12 @@ std::string squeeze_space(std::string_view text) {
     bool space = false;
     for (size_t pos = 0; pos < text.size();) {
         size_t start = pos;
-        char32_t cp = next_code_point(text, pos);
+        auto byte = static_cast<unsigned char>(text[pos]);
+        char32_t cp = byte;
+        if (byte < 0x80)
+            ++pos;
+        else
+            cp = next_code_point(text, pos);
         bool is_space = cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' ||
                         cp == '\f' || cp == '\v' || cp == 0xA0 ||
                         cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);

@@ -104,6 +104,25 @@ bool is_url_char(unsigned char c) {
            c != 0x7F;
 }
 
+// Returns whether a link start can begin at pos: only "ht", "hx", "ft"
+// and "ww" can, and most h, f and w in text are followed by other
+// letters, so the full comparison runs rarely.
+bool may_start_link(std::string_view text, size_t pos) {
+    if (pos + 1 >= text.size())
+        return false;
+    char c = static_cast<char>(text[pos] | 0x20);
+    char next = static_cast<char>(text[pos + 1] | 0x20);
+    switch (c) {
+    case 'h':
+        return next == 't' || next == 'x';
+    case 'f':
+        return next == 't';
+    case 'w':
+        return next == 'w';
+    }
+    return false;
+}
+
 // Undoes "[.]", "(dot)", hxxp and friends in the written form.
 std::string unmask(std::string_view written, bool& changed) {
     std::string s(written);
@@ -210,9 +229,7 @@ std::vector<Uri> find_in_text(std::string_view text) {
     static const char* starts[] = {"http://",  "https://", "hxxp://",
                                    "hxxps://", "ftp://",   "www."};
     for (size_t pos = 0; pos < text.size(); ++pos) {
-        char c = static_cast<char>(
-            std::tolower(static_cast<unsigned char>(text[pos])));
-        if (c != 'h' && c != 'f' && c != 'w')
+        if (!may_start_link(text, pos))
             continue;
         bool found = false;
         for (const char* start : starts)

@@ -3,6 +3,7 @@
 // cases, learning and forgetting in a real SQLite file, and thresholds
 // that a lower level may or may not change.
 #include "core/sqlite_store.hpp"
+#include "core/token_table.hpp"
 #include "spam_score.hpp"
 #include "spam_score_analysis.hpp"
 
@@ -272,6 +273,35 @@ TEST_CASE("learning a message twice counts once and forgetting undoes it") {
     REQUIRE(totals.ok());
     CHECK(totals->spam == 0);
     CHECK(!(*(*store)->learned_as("d1")).has_value());
+}
+
+TEST_CASE("the token table finds what was set and zero for the rest") {
+    state::TokenTable table;
+    for (uint64_t token = 0; token < 5000; ++token)
+        table.set(token * 0x100000000ull, {static_cast<uint32_t>(token), 1});
+    table.set(7 * 0x100000000ull, {70, 2});
+    CHECK(table.find(0).spam == 0);
+    CHECK(table.find(0).ham == 1);
+    CHECK(table.find(7 * 0x100000000ull).spam == 70);
+    CHECK(table.find(4999 * 0x100000000ull).spam == 4999);
+    CHECK(table.find(5000 * 0x100000000ull).ham == 0);
+    CHECK(table.find(12345).ham == 0);
+}
+
+TEST_CASE("token hashes are the hashes of the token strings") {
+    auto analysis =
+        analyse(read_case("lookalike-link.eml"), Limits{}, 512 * 1024);
+    REQUIRE(analysis.ok());
+    const Analysis& a = *analysis;
+    std::vector<uint64_t> expected;
+    for (const std::string& token :
+         tokenize(a.tree, a.decoded_headers, a.text, a.uris))
+        expected.push_back(token_hash(token));
+    std::sort(expected.begin(), expected.end());
+    expected.erase(std::unique(expected.begin(), expected.end()),
+                   expected.end());
+    CHECK(token_hashes(a.tree, a.decoded_headers, a.text, a.uris) == expected);
+    CHECK(expected.size() > 20);
 }
 
 TEST_CASE("learn through the tool counts a repeated message once") {

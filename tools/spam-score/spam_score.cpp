@@ -22,6 +22,7 @@ namespace {
 
 constexpr double off = std::numeric_limits<double>::infinity();
 constexpr double list_weight = 100.0;
+constexpr int64_t max_set_memory_mib = 4096;
 
 std::string state_path(const Options& options) {
     return options.common.state_dir + "/spam-score.sqlite";
@@ -52,7 +53,17 @@ Status load_rules(RuleSet& rules, const Options& options,
     for (const std::string& path : extra)
         if (Status s = rules.load_path(path); !s)
             return s;
-    rules.compile();
+    size_t set_memory = RuleSet::default_set_memory_bytes;
+    if (const toml::node* node = table.get("rule_set_memory_mib")) {
+        auto mib = node->value<int64_t>();
+        if (!mib || *mib < 1 || *mib > max_set_memory_mib)
+            return Error{config::where(config, *node),
+                         fmt::format("rule_set_memory_mib must be 1 to {}",
+                                     max_set_memory_mib),
+                         ExitCode::config};
+        set_memory = static_cast<size_t>(*mib) << 20;
+    }
+    rules.compile(set_memory);
     return {};
 }
 

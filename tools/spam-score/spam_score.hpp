@@ -30,7 +30,8 @@ inline const config::Keys config_keys{
      "bayes.min_strength", "bayes.max_tokens", "thresholds.tag",
      "thresholds.folder", "thresholds.quarantine", "thresholds.reject",
      "thresholds.discard", "subject_tag", "block_senders", "block_clients",
-     "allow_senders", "allow_clients", "locked", "allow_looser"}};
+     "allow_senders", "allow_clients", "locked", "allow_looser",
+     "rule_set_memory_mib"}};
 
 /// Options beyond the common ones.
 struct Options {

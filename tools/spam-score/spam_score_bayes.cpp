@@ -7,24 +7,101 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fmt/format.h>
+#include <utility>
 
 namespace portcullis::spam_score {
 
 namespace {
 
 constexpr size_t max_body_words = 4000;
+constexpr size_t max_word_bytes = 30;
 
-bool is_word_byte(unsigned char c) {
-    return std::isalnum(c) || c >= 0x80 || c == '\'' || c == '$' || c == '-' ||
-           c == '.' || c == '_' || c == '!' || c == '%';
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// Splits text into lower-case words; punctuation at either end is not
-// part of a word, so "free!" and "free" are one token.
-std::vector<std::string> words(std::string_view text, size_t limit) {
-    std::vector<std::string> out;
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i]))
+            return false;
+    return true;
+}
+
+// Tokens are written piece by piece into a sink: scoring only needs
+// their hashes, so it builds no string per token, while tokenize()
+// keeps the strings for tests and inspection. Both see the same bytes.
+class StringSink {
+public:
+    void begin() { token_.clear(); }
+    void append(std::string_view s) { token_ += s; }
+    void append_lower(std::string_view s) {
+        for (char c : s)
+            token_ += lower(c);
+    }
+    void end() { tokens.push_back(token_); }
+
+    std::vector<std::string> tokens;
+
+private:
+    std::string token_;
+};
+
+class HashSink {
+public:
+    void begin() { hash_ = fnv_basis; }
+    void append(std::string_view s) {
+        for (unsigned char c : s)
+            hash_ = (hash_ ^ c) * fnv_prime;
+    }
+    void append_lower(std::string_view s) {
+        for (char c : s)
+            hash_ = (hash_ ^ static_cast<unsigned char>(lower(c))) * fnv_prime;
+    }
+    void end() { hashes.push_back(hash_); }
+
+    static constexpr uint64_t fnv_basis = 0xcbf29ce484222325ull;
+    static constexpr uint64_t fnv_prime = 0x100000001b3ull;
+    std::vector<uint64_t> hashes;
+
+private:
+    uint64_t hash_ = fnv_basis;
+};
+
+template <class Sink>
+void emit(Sink& out, std::string_view a, std::string_view b = {}) {
+    out.begin();
+    out.append(a);
+    out.append(b);
+    out.end();
+}
+
+bool is_word_byte(unsigned char c) {
+    static const auto table = [] {
+        std::array<bool, 256> t{};
+        for (int i = 0; i < 256; ++i)
+            t[i] = (i >= '0' && i <= '9') || (i >= 'a' && i <= 'z') ||
+                   (i >= 'A' && i <= 'Z') || i >= 0x80 ||
+                   std::string_view("'$-._!%").find(static_cast<char>(i)) !=
+                       std::string_view::npos;
+        return t;
+    }();
+    return table[c];
+}
+
+// Punctuation that belongs to no word at either end of one.
+bool is_edge_mark(char c) {
+    return c == '\'' || c == '-' || c == '.' || c == '_';
+}
+
+// Splits text into words, as written; tokens lower-case them. Punctuation
+// at either end is not part of a word, so "free!" and "free" are one.
+std::vector<std::string_view> words(std::string_view text, size_t limit) {
+    std::vector<std::string_view> out;
     size_t pos = 0;
     while (pos < text.size() && out.size() < limit) {
         while (pos < text.size() &&
@@ -35,50 +112,65 @@ std::vector<std::string> words(std::string_view text, size_t limit) {
                is_word_byte(static_cast<unsigned char>(text[pos])))
             ++pos;
         std::string_view word = text.substr(start, pos - start);
-        while (!word.empty() && std::string_view("'-._!").find(word.front()) !=
-                                    std::string_view::npos)
+        while (!word.empty() &&
+               (is_edge_mark(word.front()) || word.front() == '!'))
             word.remove_prefix(1);
-        while (!word.empty() && std::string_view("'-._").find(word.back()) !=
-                                    std::string_view::npos)
+        while (!word.empty() && is_edge_mark(word.back()))
             word.remove_suffix(1);
         if (!word.empty())
-            out.push_back(ascii_lower(word));
+            out.push_back(word);
     }
     return out;
 }
 
 // A long word is rarely seen twice; its first letter and length class are.
-std::string word_token(const std::string& word) {
-    if (word.size() > 30)
-        return fmt::format("skip:{}:{}", word[0], word.size() / 10 * 10);
-    return word;
+template <class Sink> void append_word(Sink& out, std::string_view word) {
+    if (word.size() <= max_word_bytes) {
+        out.append_lower(word);
+        return;
+    }
+    out.append("skip:");
+    out.append_lower(word.substr(0, 1));
+    out.append(fmt::format(":{}", word.size() / 10 * 10));
 }
 
-void add_words(std::vector<std::string>& out, std::string_view prefix,
-               std::string_view text, size_t limit) {
-    for (const std::string& word : words(text, limit)) {
-        std::string token(prefix);
-        token += word_token(word);
-        out.push_back(std::move(token));
+template <class Sink>
+void add_words(Sink& out, std::string_view prefix, std::string_view text,
+               size_t limit) {
+    for (std::string_view word : words(text, limit)) {
+        out.begin();
+        out.append(prefix);
+        append_word(out, word);
+        out.end();
     }
 }
 
-void add_address(std::vector<std::string>& out, std::string_view name,
-                 std::string_view value, bool with_user) {
+template <class Sink>
+void add_address(Sink& out, std::string_view name, std::string_view value,
+                 bool with_user) {
     size_t at = value.rfind('@');
     if (at == std::string_view::npos)
         return;
     size_t start = value.find_last_of("<\" \t,:", at);
     start = start == std::string_view::npos ? 0 : start + 1;
     size_t end = value.find_first_of(">\" \t,;", at);
-    std::string domain = ascii_lower(value.substr(
-        at + 1,
-        end == std::string_view::npos ? std::string_view::npos : end - at - 1));
-    out.push_back(fmt::format("H:{}:domain:{}", name, domain));
-    if (with_user)
-        out.push_back(
-            fmt::format("H:{}:user:{}", name,
-                        ascii_lower(value.substr(start, at - start))));
+    std::string_view domain = value.substr(at + 1, end == std::string_view::npos
+                                                       ? std::string_view::npos
+                                                       : end - at - 1);
+    out.begin();
+    out.append("H:");
+    out.append(name);
+    out.append(":domain:");
+    out.append_lower(domain);
+    out.end();
+    if (!with_user)
+        return;
+    out.begin();
+    out.append("H:");
+    out.append(name);
+    out.append(":user:");
+    out.append_lower(value.substr(start, at - start));
+    out.end();
 }
 
 bool skipped_header(std::string_view name) {
@@ -95,15 +187,19 @@ bool skipped_header(std::string_view name) {
     return name.rfind("x-spam", 0) == 0;
 }
 
-void add_received(std::vector<std::string>& out, std::string_view value) {
+template <class Sink> void add_received(Sink& out, std::string_view value) {
     // Only the "from" clause names the relays; "for" names the mailbox.
     size_t for_at = value.find(" for ");
     std::string_view relays = value.substr(0, for_at);
-    for (const std::string& word : words(relays, 40)) {
-        if (word.size() < 3 || word == "from" || word == "by" ||
-            word == "with" || word == "esmtp" || word == "smtp" || word == "id")
+    for (std::string_view word : words(relays, 40)) {
+        if (word.size() < 3 || iequals(word, "from") || iequals(word, "by") ||
+            iequals(word, "with") || iequals(word, "esmtp") ||
+            iequals(word, "smtp") || iequals(word, "id"))
             continue;
-        out.push_back("R:" + word_token(word));
+        out.begin();
+        out.append("R:");
+        append_word(out, word);
+        out.end();
     }
 }
 
@@ -143,8 +239,10 @@ bool shaped_header(std::string_view name) {
     return false;
 }
 
-void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
+template <class Sink>
+void add_headers(Sink& out, const mime::Tree& tree,
                  const std::vector<std::string>& decoded) {
+    std::string prefix;
     for (size_t i = 0; i < tree.headers.size(); ++i) {
         const mime::Header& header = tree.headers[i];
         std::string name = ascii_lower(header.name);
@@ -154,10 +252,16 @@ void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
         }
         if (skipped_header(name) || name == "subject")
             continue;
-        out.push_back("HN:" + name);
+        emit(out, "HN:", name);
         const std::string& value = decoded[i];
-        if (shaped_header(name))
-            out.push_back("HS:" + name + ":" + shape(value));
+        if (shaped_header(name)) {
+            out.begin();
+            out.append("HS:");
+            out.append(name);
+            out.append(":");
+            out.append(shape(value));
+            out.end();
+        }
         if (name == "to" || name == "cc") {
             add_address(out, name, value, false);
             continue;
@@ -169,87 +273,120 @@ void add_headers(std::vector<std::string>& out, const mime::Tree& tree,
             add_address(out, name, value, false);
             continue;
         }
-        add_words(out, "H:" + name + ":", value, 30);
+        prefix = "H:" + name + ":";
+        add_words(out, prefix, value, 30);
     }
 }
 
-void add_uris(std::vector<std::string>& out,
-              const std::vector<uri::Uri>& uris) {
+template <class Sink>
+void add_uris(Sink& out, const std::vector<uri::Uri>& uris) {
     for (const uri::Uri& u : uris) {
-        out.push_back("U:" + u.host);
-        out.push_back("U:" + uri::registrable_domain(u.host));
+        emit(out, "U:", u.host);
+        emit(out, "U:", uri::registrable_domain(u.host));
         size_t path = u.url.find('/', u.url.find("://") + 3);
         if (path != std::string::npos)
             add_words(out, "UP:", std::string_view(u.url).substr(path), 20);
         if (u.obfuscated)
-            out.push_back("U!obfuscated");
+            emit(out, "U!obfuscated");
         if (u.numeric_host)
-            out.push_back("U!numeric");
+            emit(out, "U!numeric");
     }
 }
 
-void add_structure(std::vector<std::string>& out, const mime::Tree& tree,
+template <class Sink>
+void add_structure(Sink& out, const mime::Tree& tree,
                    const text::MessageText& text) {
     for (const mime::Part& part : tree.parts) {
-        out.push_back("CT:" + part.content_type);
+        emit(out, "CT:", part.content_type);
         if (!part.charset.empty())
-            out.push_back("CS:" + part.charset);
-        out.push_back("CTE:" + part.transfer_encoding);
+            emit(out, "CS:", part.charset);
+        emit(out, "CTE:", part.transfer_encoding);
     }
     for (const std::string& name : text.attachment_names) {
         size_t dot = name.rfind('.');
-        out.push_back("A:" + ascii_lower(dot == std::string::npos
-                                             ? name
-                                             : name.substr(dot + 1)));
+        out.begin();
+        out.append("A:");
+        out.append_lower(dot == std::string::npos
+                             ? std::string_view(name)
+                             : std::string_view(name).substr(dot + 1));
+        out.end();
     }
     if (text.has_html && !text.has_plain)
-        out.push_back("X!html_only");
+        emit(out, "X!html_only");
     if (text.zero_width_body + text.zero_width_subject > 0)
-        out.push_back("X!zero_width");
+        emit(out, "X!zero_width");
     if (text.hidden_html_bytes > 0)
-        out.push_back("X!hidden_html");
+        emit(out, "X!hidden_html");
     if (text.lookalike_words > 0)
-        out.push_back("X!lookalike");
+        emit(out, "X!lookalike");
+}
+
+template <class Sink> void add_body(Sink& out, const text::MessageText& text) {
+    add_words(out, "S:", text.subject, 40);
+    std::vector<std::string_view> body = words(text.body, max_body_words);
+    for (size_t i = 0; i < body.size(); ++i) {
+        out.begin();
+        append_word(out, body[i]);
+        out.end();
+        if (i + 1 < body.size() && body[i].size() <= max_word_bytes &&
+            body[i + 1].size() <= max_word_bytes) {
+            out.begin();
+            out.append_lower(body[i]);
+            out.append(" ");
+            out.append_lower(body[i + 1]);
+            out.end();
+        }
+    }
+}
+
+bool is_alnum(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
 }
 
 // HTML says how a message was made: the tags and attribute names, and
 // the values of the attributes that style text (colour, size, face),
 // are tokens; link and picture addresses are the URI tokens' business.
-void add_html(std::vector<std::string>& out, std::string_view raw) {
+template <class Sink> void add_html(Sink& out, std::string_view raw) {
     constexpr size_t max_bytes = 256 * 1024;
     constexpr size_t max_tags = 1000;
+    constexpr size_t max_attributes_bytes = 200;
+    constexpr size_t max_value_bytes = 30;
     raw = raw.substr(0, max_bytes);
     size_t tags = 0;
     size_t pos = 0;
     while (tags < max_tags && (pos = raw.find('<', pos)) != raw.npos) {
         ++pos;
         size_t start = pos;
-        while (pos < raw.size() &&
-               std::isalnum(static_cast<unsigned char>(raw[pos])))
+        while (pos < raw.size() && is_alnum(raw[pos]))
             ++pos;
         if (pos == start || pos - start > 12)
             continue;
         ++tags;
-        std::string tag = "T:" + ascii_lower(raw.substr(start, pos - start));
-        out.push_back(tag);
+        std::string_view tag = raw.substr(start, pos - start);
+        out.begin();
+        out.append("T:");
+        out.append_lower(tag);
+        out.end();
         size_t end = raw.find('>', pos);
         std::string_view attrs = raw.substr(
-            pos, end == raw.npos ? 200 : std::min<size_t>(end - pos, 200));
+            pos, end == raw.npos ? max_attributes_bytes
+                                 : std::min(end - pos, max_attributes_bytes));
         size_t a = 0;
         while (a < attrs.size()) {
             while (a < attrs.size() &&
                    !std::isalpha(static_cast<unsigned char>(attrs[a])))
                 ++a;
             size_t name_start = a;
-            while (a < attrs.size() &&
-                   (std::isalnum(static_cast<unsigned char>(attrs[a])) ||
-                    attrs[a] == '-'))
+            while (a < attrs.size() && (is_alnum(attrs[a]) || attrs[a] == '-'))
                 ++a;
             if (a == name_start)
                 break;
-            std::string name =
-                ascii_lower(attrs.substr(name_start, a - name_start));
-            std::string token = tag + ":" + name;
+            std::string_view name = attrs.substr(name_start, a - name_start);
+            out.begin();
+            out.append("T:");
+            out.append_lower(tag);
+            out.append(":");
+            out.append_lower(name);
             if (a < attrs.size() && attrs[a] == '=') {
                 ++a;
                 char quote =
@@ -262,34 +399,58 @@ void add_html(std::vector<std::string>& out, std::string_view raw) {
                               : !std::isspace(
                                     static_cast<unsigned char>(attrs[a]))))
                     ++a;
-                if (name == "color" || name == "size" || name == "face" ||
-                    name == "bgcolor" || name == "align")
-                    token += "=" + ascii_lower(attrs.substr(
-                                       v, std::min<size_t>(a - v, 30)));
+                if (iequals(name, "color") || iequals(name, "size") ||
+                    iequals(name, "face") || iequals(name, "bgcolor") ||
+                    iequals(name, "align")) {
+                    out.append("=");
+                    out.append_lower(
+                        attrs.substr(v, std::min(a - v, max_value_bytes)));
+                }
                 if (quote && a < attrs.size())
                     ++a;
             }
-            out.push_back(std::move(token));
+            out.end();
         }
         pos = end == raw.npos ? raw.size() : end;
     }
 }
 
-void add_body(std::vector<std::string>& out, const text::MessageText& text) {
-    add_words(out, "S:", text.subject, 40);
-    std::vector<std::string> body = words(text.body, max_body_words);
-    for (size_t i = 0; i < body.size(); ++i) {
-        out.push_back(word_token(body[i]));
-        if (i + 1 < body.size() && body[i].size() <= 30 &&
-            body[i + 1].size() <= 30) {
-            std::string pair;
-            pair.reserve(body[i].size() + body[i + 1].size() + 1);
-            pair += body[i];
-            pair += ' ';
-            pair += body[i + 1];
-            out.push_back(std::move(pair));
+// Sorts hashes ascending and drops repeats. A message has thousands of
+// random hashes, on which comparison sorting mispredicts every other
+// branch; a byte-wise radix sort makes eight passes without branching.
+void sort_unique(std::vector<uint64_t>& hashes) {
+    constexpr size_t radix_from = 256;
+    if (hashes.size() < radix_from) {
+        std::sort(hashes.begin(), hashes.end());
+    } else {
+        std::array<std::array<size_t, 256>, 8> counts{};
+        for (uint64_t h : hashes)
+            for (size_t byte = 0; byte < 8; ++byte)
+                ++counts[byte][(h >> (byte * 8)) & 0xFF];
+        std::vector<uint64_t> spare(hashes.size());
+        for (size_t byte = 0; byte < 8; ++byte) {
+            size_t offset = 0;
+            for (size_t& count : counts[byte])
+                offset += std::exchange(count, offset);
+            for (uint64_t h : hashes)
+                spare[counts[byte][(h >> (byte * 8)) & 0xFF]++] = h;
+            hashes.swap(spare);
         }
     }
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+}
+
+template <class Sink>
+void add_tokens(Sink& out, const mime::Tree& tree,
+                const std::vector<std::string>& decoded,
+                const text::MessageText& text,
+                const std::vector<uri::Uri>& uris) {
+    add_headers(out, tree, decoded);
+    add_uris(out, uris);
+    add_structure(out, tree, text);
+    add_body(out, text);
+    if (text.has_html)
+        add_html(out, text.raw_body);
 }
 
 // Returns the upper tail of the chi-square distribution with 2v degrees
@@ -320,14 +481,10 @@ std::vector<std::string> tokenize(const mime::Tree& tree,
                                   const std::vector<std::string>& decoded,
                                   const text::MessageText& text,
                                   const std::vector<uri::Uri>& uris) {
-    std::vector<std::string> out;
-    out.reserve(4096);
-    add_headers(out, tree, decoded);
-    add_uris(out, uris);
-    add_structure(out, tree, text);
-    add_body(out, text);
-    if (text.has_html)
-        add_html(out, text.raw_body);
+    StringSink sink;
+    sink.tokens.reserve(4096);
+    add_tokens(sink, tree, decoded, text, uris);
+    std::vector<std::string>& out = sink.tokens;
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -337,12 +494,11 @@ std::vector<uint64_t> token_hashes(const mime::Tree& tree,
                                    const std::vector<std::string>& decoded,
                                    const text::MessageText& text,
                                    const std::vector<uri::Uri>& uris) {
-    std::vector<uint64_t> out;
-    for (const std::string& token : tokenize(tree, decoded, text, uris))
-        out.push_back(token_hash(token));
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+    HashSink sink;
+    sink.hashes.reserve(4096);
+    add_tokens(sink, tree, decoded, text, uris);
+    sort_unique(sink.hashes);
+    return std::move(sink.hashes);
 }
 
 Result<std::optional<double>>

@@ -24,34 +24,45 @@ uint64_t mix(uint64_t x) {
     return x;
 }
 
-uint64_t hash_bytes(std::string_view s) {
-    uint64_t hash = 0xcbf29ce484222325ull;
-    for (unsigned char c : s) {
-        hash ^= c;
-        hash *= 0x100000001b3ull;
-    }
-    return hash;
-}
+// Hashes the words of a text as FNV-1a over their lower-case letters,
+// without building them: letters and non-ASCII bytes make words, digits
+// are skipped, anything else ends a word; one-letter words are dropped.
+class WordHasher {
+public:
+    static constexpr uint64_t fnv_basis = 0xcbf29ce484222325ull;
+    static constexpr uint64_t fnv_prime = 0x100000001b3ull;
 
-std::vector<uint64_t> word_hashes(std::string_view text) {
-    std::vector<uint64_t> out;
-    std::string word;
-    auto flush = [&] {
-        if (word.size() >= 2)
-            out.push_back(hash_bytes(word));
-        word.clear();
-    };
-    for (unsigned char c : text) {
-        if (out.size() >= max_words)
-            break;
-        if (std::isalpha(c) || c >= 0x80)
-            word += static_cast<char>(std::tolower(c));
-        else if (!std::isdigit(c))
-            flush();
+    /// Reads text; returns false once max_words were taken.
+    bool read(std::string_view text) {
+        for (char ch : text) {
+            if (hashes.size() >= max_words)
+                return false;
+            auto c = static_cast<unsigned char>(ch);
+            if (c >= 'A' && c <= 'Z')
+                c = static_cast<unsigned char>(c - 'A' + 'a');
+            if ((c >= 'a' && c <= 'z') || c >= 0x80) {
+                hash_ = (hash_ ^ c) * fnv_prime;
+                ++length_;
+            } else if (c < '0' || c > '9') {
+                flush();
+            }
+        }
+        return true;
     }
-    flush();
-    return out;
-}
+
+    void flush() {
+        if (length_ >= 2)
+            hashes.push_back(hash_);
+        hash_ = fnv_basis;
+        length_ = 0;
+    }
+
+    std::vector<uint64_t> hashes;
+
+private:
+    uint64_t hash_ = fnv_basis;
+    size_t length_ = 0;
+};
 
 uint64_t band_key(size_t band, const std::vector<uint64_t>& hashes) {
     uint64_t key = mix(band + 1);
@@ -63,7 +74,11 @@ uint64_t band_key(size_t band, const std::vector<uint64_t>& hashes) {
 } // namespace
 
 std::vector<uint64_t> fuzzy_signature(const text::MessageText& text) {
-    std::vector<uint64_t> words = word_hashes(text.subject + " " + text.body);
+    WordHasher hasher;
+    if (hasher.read(text.subject) && hasher.read(" "))
+        hasher.read(text.body);
+    hasher.flush();
+    const std::vector<uint64_t>& words = hasher.hashes;
     if (words.size() < min_words)
         return {};
     std::vector<uint64_t> signature(fuzzy_hashes, UINT64_MAX);

@@ -177,19 +177,24 @@ MetaExpression::parse(std::string_view text) {
     return MetaParser(text).run();
 }
 
-double MetaExpression::evaluate(
-    const std::function<double(const std::string&)>& value) const {
+void MetaExpression::bind(const std::function<int(const std::string&)>& id_of) {
+    for (Node& node : nodes_)
+        if (node.op == 'v')
+            node.id = id_of(node.name);
+}
+
+double MetaExpression::evaluate(const std::function<double(int)>& value) const {
     return root_ < 0 ? 0 : eval(root_, value);
 }
 
-double MetaExpression::eval(
-    int index, const std::function<double(const std::string&)>& value) const {
+double MetaExpression::eval(int index,
+                            const std::function<double(int)>& value) const {
     const Node& n = nodes_[static_cast<size_t>(index)];
     switch (n.op) {
     case 'n':
         return n.number;
     case 'v':
-        return value(n.name);
+        return value(n.id);
     case '!':
         return eval(n.left, value) == 0 ? 1 : 0;
     case 'u':

@@ -19,9 +19,11 @@ public:
     /// Parses an expression; errors say what was expected where.
     static Result<std::unique_ptr<MetaExpression>> parse(std::string_view text);
 
-    /// Returns the expression's value given the value of each name.
-    double
-    evaluate(const std::function<double(const std::string&)>& value) const;
+    /// Resolves each name to the number evaluate() passes for it.
+    void bind(const std::function<int(const std::string&)>& id_of);
+
+    /// Returns the expression's value given the value of each bound name.
+    double evaluate(const std::function<double(int)>& value) const;
 
     /// Returns every rule name the expression reads.
     const std::vector<std::string>& names() const { return names_; }
@@ -30,13 +32,13 @@ public:
         char op = 0; ///< 'n' number, 'v' name, '!' 'u' unary, else binary
         double number = 0;
         std::string name;
+        int id = -1; ///< the name's number, once bound
         int left = -1;
         int right = -1;
     };
 
 private:
-    double eval(int node,
-                const std::function<double(const std::string&)>& value) const;
+    double eval(int node, const std::function<double(int)>& value) const;
 
     std::vector<Node> nodes_;
     int root_ = -1;

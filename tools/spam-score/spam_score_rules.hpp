@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace portcullis::spam_score {
@@ -82,9 +83,13 @@ public:
     /// Loads one .cf file, or every .cf file of a folder in name order.
     Status load_path(const std::string& path);
 
+    /// The memory one RE2::Set may use unless configured otherwise.
+    static constexpr size_t default_set_memory_bytes = size_t{64} << 20;
+
     /// Compiles every pattern and meta expression; skips and reports
-    /// those that do not compile.
-    void compile();
+    /// those that do not compile. Patterns that read the same text share
+    /// RE2::Sets of at most set_memory_bytes each.
+    void compile(size_t set_memory_bytes = default_set_memory_bytes);
 
     /// Returns the lines and rules that were skipped, in order.
     const std::vector<Problem>& problems() const { return problems_; }
@@ -105,6 +110,13 @@ public:
 
 private:
     struct Group;
+    struct Chunk;
+    /// A rule as matching reads it, numbered in name order.
+    struct Entry {
+        const Rule* rule;
+        double score;
+        bool reported; ///< scores and is not a __ sub-rule
+    };
     void parse_line(std::string_view raw, const std::string& where);
     void report_unknown_directives();
     void parse_rule(RuleKind kind, std::string_view rest,
@@ -112,10 +124,25 @@ private:
     Rule& rule(const std::string& name);
     Group& group_for(RuleKind kind, const std::string& selector);
     double score_of(const Rule& rule) const;
+    int id_of(const std::string& name) const;
+    bool is_evaluated(const std::string& name) const;
+    void number_rules();
+    void compile_group(Group& group,
+                       const std::vector<std::pair<int, int>>& sizes);
+    void build_chunks(Group& group, std::vector<int> ids,
+                      std::vector<std::string> patterns);
+    void drop(int id, const std::string& why);
+    void drop_unbuilt(std::vector<std::string>& kept);
+    void settle_absent(Group& group);
+    void check_meta_names();
+    void match_chunk(const Chunk& chunk, std::string_view text,
+                     std::vector<char>& fired, std::vector<int>& matched) const;
+    void match_text(const Group& group, std::string_view text,
+                    std::vector<char>& fired, std::vector<int>& matched) const;
     void match_groups(const MessageView& message,
-                      std::set<std::string>& hits) const;
-    bool evaluate_meta(const std::string& name, std::set<std::string>& hits,
-                       std::map<std::string, bool>& done, int depth) const;
+                      std::vector<char>& hits) const;
+    bool evaluate_meta(int id, std::vector<char>& hits,
+                       std::vector<signed char>& done, int depth) const;
 
     std::map<std::string, Rule> rules_;
     std::vector<std::string> order_;
@@ -125,9 +152,14 @@ private:
     std::map<std::string, std::pair<std::string, size_t>> unknown_directives_;
     std::set<std::string> selectors_;
     std::vector<std::unique_ptr<Group>> groups_;
-    std::map<std::string, std::unique_ptr<MetaExpression>> metas_;
-    std::vector<std::string> meta_order_;
+    std::map<int, std::unique_ptr<MetaExpression>> metas_;
+    std::vector<int> meta_order_;
     std::set<std::string> builtins_;
+    size_t set_memory_ = default_set_memory_bytes;
+    std::unordered_map<std::string, int> ids_;
+    std::vector<Entry> table_;
+    std::vector<int> exists_;
+    std::set<int> dropped_;
 };
 
 } // namespace portcullis::spam_score
