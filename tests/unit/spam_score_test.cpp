@@ -536,3 +536,94 @@ TEST_CASE("a date hours after the message reached us is in the future") {
     REQUIRE(garbage.ok());
     CHECK(!fired(*garbage, "DATE_IN_FUTURE_12H"));
 }
+
+TEST_CASE("meta and if expressions nested too deeply are refused") {
+    RuleSet rules;
+    std::string deep = "meta DEEP " + std::string(20000, '(') + "1" +
+                       std::string(20000, ')') + "\n";
+    std::string long_or = "meta WIDE A0";
+    for (int i = 1; i < 5000; ++i)
+        long_or += " || A" + std::to_string(i);
+    rules.load_text(deep + long_or + "\nif " + std::string(100000, '!') +
+                        "1\nbody X /x/\nendif\n",
+                    "deep.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 3);
+    CHECK(rules.problems()[0].message == "an if line is nested too deeply");
+    CHECK(rules.problems()[1].message == "DEEP: nested more than 128 deep");
+    CHECK(rules.problems()[2].message ==
+          "WIDE: expression has more than 4096 terms");
+    CHECK(rules.find("X") == nullptr);
+}
+
+TEST_CASE("meta rules that depend on themselves are reported and skipped") {
+    RuleSet rules;
+    rules.load_text("meta M1 M2 || __P\n"
+                    "meta M2 M1\n"
+                    "meta M3 M3\n"
+                    "body __P /lunch/\n"
+                    "meta LATE EARLY\n"
+                    "meta EARLY __P\n",
+                    "loop.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 3);
+    CHECK(rules.problems()[0].message ==
+          "M1: meta rule depends on itself; skipped");
+    CHECK(rules.problems()[2].message ==
+          "M3: meta rule depends on itself; skipped");
+    MessageView view;
+    view.body = "lunch";
+    auto hits = rules.match(view, {});
+    // A meta rule may use one defined after it, in any order.
+    REQUIRE(hits.size() == 2);
+    CHECK(hits[0].name == "EARLY");
+    CHECK(hits[1].name == "LATE");
+}
+
+TEST_CASE("a chain of meta rules fires whole however long it is") {
+    RuleSet rules;
+    std::string text = "body __P /lunch/\n";
+    for (int i = 0; i < 2000; ++i)
+        text += "meta __C" + std::to_string(i) + " __C" +
+                std::to_string(i + 1) + "\n";
+    text += "meta __C2000 __P\nmeta TOP __C0\n";
+    rules.load_text(text, "chain.cf");
+    rules.compile();
+    CHECK(rules.problems().empty());
+    MessageView view;
+    view.body = "lunch";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].name == "TOP");
+}
+
+TEST_CASE("score lines give one or four finite scores of sane size") {
+    RuleSet rules;
+    rules.load_text("body S /x/\n"
+                    "score S 1e308\n"
+                    "score S 0x10\n"
+                    "score S 1 2 nan 4\n"
+                    "score S 5 junk\n"
+                    "score S 1.0 2.0\n"
+                    "score S 1 2 3.5 4\n"
+                    "body B\x1b]0;x\x07 /x/\n"
+                    "score A,B=C 1\n",
+                    "scores.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 7);
+    CHECK(rules.problems()[0].message == "S: score 1e308 is beyond ±1000");
+    CHECK(rules.problems()[1].message == "S: \"0x10\" is not a score");
+    CHECK(rules.problems()[2].message == "S: \"nan\" is not a score");
+    CHECK(rules.problems()[3].message == "S: \"junk\" is not a score");
+    CHECK(rules.problems()[4].message ==
+          "S: a score line gives one score or four, not 2");
+    CHECK(rules.problems()[5].message ==
+          "a rule name is letters, digits and _ only");
+    CHECK(rules.problems()[6].message ==
+          "score needs a rule name of letters, digits and _");
+    MessageView view;
+    view.body = "x";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].score == 3.5);
+}

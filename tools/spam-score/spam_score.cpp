@@ -41,7 +41,7 @@ Status load_rules(RuleSet& rules, const Options& options,
     const toml::table& table = config.tool(tool_name);
     if (auto configured = table["rules_dir"].value<std::string>())
         dir = *configured;
-    if (Status s = rules.load_path(dir); !s)
+    if (Status s = rules.load_folder(dir); !s)
         return s;
     std::vector<std::string> extra;
     if (const toml::array* list = table["local_rules"].as_array())

@@ -57,6 +57,20 @@ private:
     }
 
     bool negation() {
+        // Recursion: no real if line nests deeper than a handful.
+        constexpr int max_nesting = 64;
+        if (++depth_ > max_nesting) {
+            if (error_.empty())
+                error_ = "an if line is nested too deeply";
+            --depth_;
+            return false;
+        }
+        bool value = negation_inner();
+        --depth_;
+        return value;
+    }
+
+    bool negation_inner() {
         if (take("!"))
             return !negation();
         if (take("(")) {
@@ -123,6 +137,7 @@ private:
 
     std::string_view text_;
     size_t pos_ = 0;
+    int depth_ = 0;
     std::string error_;
 };
 

@@ -9,6 +9,15 @@
 
 namespace portcullis::spam_score {
 
+namespace {
+
+// Parsing and evaluation recurse: an expression nested deeper, or longer,
+// than any real rule is refused rather than allowed to exhaust the stack.
+constexpr int max_nesting = 128;
+constexpr size_t max_nodes = 4096;
+
+} // namespace
+
 class MetaParser {
 public:
     explicit MetaParser(std::string_view text) : text_(text) {}
@@ -49,6 +58,12 @@ private:
     }
 
     int add(MetaExpression::Node node) {
+        if (out_->nodes_.size() >= max_nodes) {
+            if (error_.empty())
+                error_ =
+                    fmt::format("expression has more than {} terms", max_nodes);
+            return -1;
+        }
         out_->nodes_.push_back(std::move(node));
         return static_cast<int>(out_->nodes_.size()) - 1;
     }
@@ -118,7 +133,26 @@ private:
         }
     }
 
+    // Counts one level of nesting for as long as it lives.
+    class Nested {
+    public:
+        explicit Nested(MetaParser& parser) : parser_(parser) {
+            if (++parser_.depth_ > max_nesting && parser_.error_.empty())
+                parser_.error_ =
+                    fmt::format("nested more than {} deep", max_nesting);
+        }
+        ~Nested() { --parser_.depth_; }
+        Nested(const Nested&) = delete;
+        Nested& operator=(const Nested&) = delete;
+
+    private:
+        MetaParser& parser_;
+    };
+
     int parse_unary() {
+        Nested level(*this);
+        if (!error_.empty())
+            return -1;
         if (take("!"))
             return binary('!', parse_unary(), -1);
         if (take("-"))
@@ -168,6 +202,7 @@ private:
 
     std::string_view text_;
     size_t pos_ = 0;
+    int depth_ = 0;
     std::string error_;
     MetaExpression* out_ = nullptr;
 };
@@ -178,9 +213,12 @@ MetaExpression::parse(std::string_view text) {
 }
 
 void MetaExpression::bind(const std::function<int(const std::string&)>& id_of) {
+    ids_.clear();
     for (Node& node : nodes_)
-        if (node.op == 'v')
+        if (node.op == 'v') {
             node.id = id_of(node.name);
+            ids_.push_back(node.id);
+        }
 }
 
 double MetaExpression::evaluate(const std::function<double(int)>& value) const {

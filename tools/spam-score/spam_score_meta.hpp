@@ -27,6 +27,8 @@ public:
 
     /// Returns every rule name the expression reads.
     const std::vector<std::string>& names() const { return names_; }
+    /// The ids bind() gave the names, in the same order; -1 for none.
+    const std::vector<int>& ids() const { return ids_; }
 
     struct Node {
         char op = 0; ///< 'n' number, 'v' name, '!' 'u' unary, else binary
@@ -42,6 +44,7 @@ private:
 
     std::vector<Node> nodes_;
     int root_ = -1;
+    std::vector<int> ids_;
     std::vector<std::string> names_;
     friend class MetaParser;
 };

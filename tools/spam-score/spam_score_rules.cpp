@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
@@ -182,6 +183,47 @@ bool quietly_ignored(std::string_view directive) {
     return false;
 }
 
+// Rule names go into headers and logs: SpamAssassin's \w+, in ASCII.
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 128)
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+// Reads the one or four numbers of a score line. Anything else, or a
+// score no rule should have, is refused: an absurd score would drown
+// every other rule, or turn into infinity in the headers.
+Result<std::vector<double>> read_scores(std::string_view text) {
+    constexpr double max_score = 1000;
+    std::vector<double> values;
+    std::string_view rest = trim(text);
+    while (!rest.empty()) {
+        std::string word(next_word(rest));
+        char* end = nullptr;
+        errno = 0;
+        double v = std::strtod(word.c_str(), &end);
+        bool plain = std::all_of(word.begin(), word.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
+                   c == '-' || c == '+' || c == 'e' || c == 'E';
+        });
+        if (word.empty() || *end != '\0' || !plain || errno == ERANGE ||
+            !std::isfinite(v))
+            return Error{"", fmt::format("\"{}\" is not a score", word)};
+        if (std::fabs(v) > max_score)
+            return Error{
+                "", fmt::format("score {} is beyond ±{}", word, max_score)};
+        values.push_back(v);
+    }
+    if (values.size() != 1 && values.size() != 4)
+        return Error{"", fmt::format("a score line gives one score or four, "
+                                     "not {}",
+                                     values.size())};
+    return values;
+}
+
 } // namespace
 
 Rule& RuleSet::rule(const std::string& name) {
@@ -203,6 +245,11 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
     std::string name(next_word(rest));
     if (name.empty() || rest.empty()) {
         problems_.push_back({where, "rule needs a name and a test"});
+        return;
+    }
+    if (!valid_name(name)) {
+        problems_.push_back(
+            {where, "a rule name is letters, digits and _ only"});
         return;
     }
     Rule parsed;
@@ -256,7 +303,7 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
     parsed.description = target.description;
     parsed.tflags = target.tflags;
     target = std::move(parsed);
-    if (std::find(order_.begin(), order_.end(), name) == order_.end())
+    if (ordered_.insert(name).second)
         order_.push_back(name);
 }
 
@@ -307,20 +354,29 @@ void RuleSet::parse_line(std::string_view raw, const std::string& where) {
             return;
         }
     }
+    if (directive == "score" || directive == "describe" ||
+        directive == "tflags") {
+        std::string_view peek = rest;
+        std::string name(next_word(peek));
+        if (!valid_name(name)) {
+            problems_.push_back(
+                {where, fmt::format("{} needs a rule name of letters, digits "
+                                    "and _",
+                                    directive)});
+            return;
+        }
+    }
     if (directive == "score") {
         std::string name(next_word(rest));
-        std::vector<double> values;
-        std::istringstream in{std::string(rest)};
-        for (double v; in >> v;)
-            values.push_back(v);
-        if (name.empty() || values.empty()) {
+        auto values = read_scores(rest);
+        if (!values) {
             problems_.push_back(
-                {where, "score needs a rule name and a number"});
+                {where, fmt::format("{}: {}", name, values.error().message)});
             return;
         }
         // With four scores, the third is SpamAssassin's set for Bayes on
         // and network tests off, which is how this tool runs.
-        rule(name).score = values.size() >= 3 ? values[2] : values[0];
+        rule(name).score = values->size() == 4 ? (*values)[2] : (*values)[0];
         return;
     }
     if (directive == "describe") {
@@ -384,22 +440,57 @@ Status RuleSet::load_path(const std::string& path) {
         std::vector<std::string> names;
         while (dirent* entry = ::readdir(dir)) {
             std::string name = entry->d_name;
-            if (name.size() > 3 && name.substr(name.size() - 3) == ".cf")
+            // Hidden files are editors' locks and backups, never rules.
+            if (name[0] != '.' && name.size() > 3 &&
+                name.substr(name.size() - 3) == ".cf")
                 names.push_back(name);
         }
         ::closedir(dir);
         std::sort(names.begin(), names.end());
-        for (const std::string& name : names)
-            if (Status s = load_path(path + "/" + name); !s)
+        for (const std::string& name : names) {
+            std::string file = path + "/" + name;
+            // In a folder, what is not a readable regular file (a FIFO
+            // that would block, a dangling link) is skipped, not fatal.
+            struct stat entry {};
+            if (::stat(file.c_str(), &entry) != 0) {
+                problems_.push_back(
+                    {file, fmt::format("skipped: {}", std::strerror(errno))});
+                continue;
+            }
+            if (!S_ISREG(entry.st_mode)) {
+                problems_.push_back({file, "skipped: not a regular file"});
+                continue;
+            }
+            if (Status s = load_path(file); !s)
                 return s;
+        }
         return {};
     }
+    if (!S_ISREG(st.st_mode))
+        return Error{path, "not a rules file or folder", ExitCode::config};
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return Error{path, std::strerror(errno), ExitCode::config};
     std::stringstream buffer;
     buffer << in.rdbuf();
     load_text(buffer.str(), path);
+    return {};
+}
+
+Status RuleSet::load_folder(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return Error{path, std::strerror(errno), ExitCode::config};
+    if (!S_ISDIR(st.st_mode))
+        return Error{path, "the rules folder is not a folder",
+                     ExitCode::config};
+    size_t before = order_.size();
+    if (Status s = load_path(path); !s)
+        return s;
+    // A rules folder that gives no rule would pass every message quietly.
+    if (order_.size() == before)
+        return Error{path, "no rules in the rules folder (*.cf)",
+                     ExitCode::config};
     return {};
 }
 

@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace portcullis::spam_score {
@@ -80,8 +81,14 @@ public:
     /// Loads rules from text; where_prefix names the file in problems.
     void load_text(std::string_view text, const std::string& file);
 
-    /// Loads one .cf file, or every .cf file of a folder in name order.
+    /// Loads one .cf file, or every .cf file of a folder in name order;
+    /// in a folder, hidden files are ignored and what is not a regular
+    /// file is skipped as a problem.
     Status load_path(const std::string& path);
+
+    /// Loads the default rules folder, which must be a folder and give at
+    /// least one rule.
+    Status load_folder(const std::string& path);
 
     /// The memory one RE2::Set may use unless configured otherwise.
     static constexpr size_t default_set_memory_bytes = size_t{64} << 20;
@@ -135,17 +142,18 @@ private:
     void drop_unbuilt(std::vector<std::string>& kept);
     void settle_absent(Group& group);
     void check_meta_names();
+    void drop_meta_cycles();
     void match_chunk(const Chunk& chunk, std::string_view text,
                      std::vector<char>& fired, std::vector<int>& matched) const;
     void match_text(const Group& group, std::string_view text,
                     std::vector<char>& fired, std::vector<int>& matched) const;
     void match_groups(const MessageView& message,
                       std::vector<char>& hits) const;
-    bool evaluate_meta(int id, std::vector<char>& hits,
-                       std::vector<signed char>& done, int depth) const;
+    void evaluate_metas(std::vector<char>& hits) const;
 
     std::map<std::string, Rule> rules_;
     std::vector<std::string> order_;
+    std::unordered_set<std::string> ordered_; ///< the names in order_
     std::vector<Problem> problems_;
     Conditions conditions_;
     /// directive -> (where first seen, lines seen)

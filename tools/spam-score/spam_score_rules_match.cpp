@@ -236,7 +236,65 @@ void RuleSet::compile(size_t set_memory_bytes) {
     for (auto& group : groups_)
         if (group->kind == RuleKind::header)
             settle_absent(*group);
+    drop_meta_cycles();
     check_meta_names();
+}
+
+// A meta rule that depends on itself, directly or through others, has
+// no meaning: its value would depend on the order rules are read in.
+// Each rule on such a loop is reported, as SpamAssassin does, and never
+// fires. The others are put in an order where each comes after every
+// meta rule it uses, so matching evaluates each once, without
+// recursion, however long a chain is. The walk keeps its own stack.
+void RuleSet::drop_meta_cycles() {
+    enum : char { unseen, open, closed };
+    std::vector<char> state(table_.size(), unseen);
+    std::set<int> looped;
+    std::vector<int> sorted;
+    for (int start : meta_order_) {
+        if (state[static_cast<size_t>(start)] != unseen)
+            continue;
+        // Each frame: a meta rule and how many of its names were followed.
+        std::vector<std::pair<int, size_t>> path{{start, 0}};
+        state[static_cast<size_t>(start)] = open;
+        while (!path.empty()) {
+            auto& [id, next] = path.back();
+            const auto& uses = metas_[id]->ids();
+            if (next == uses.size()) {
+                state[static_cast<size_t>(id)] = closed;
+                sorted.push_back(id);
+                path.pop_back();
+                continue;
+            }
+            int used = uses[next++];
+            if (used < 0 || !metas_.count(used))
+                continue;
+            char& seen = state[static_cast<size_t>(used)];
+            if (seen == open) {
+                for (auto it = path.rbegin(); it != path.rend(); ++it) {
+                    looped.insert(it->first);
+                    if (it->first == used)
+                        break;
+                }
+            } else if (seen == unseen) {
+                seen = open;
+                path.push_back({used, 0});
+            }
+        }
+    }
+    for (int id : looped) {
+        const Rule& r = *table_[static_cast<size_t>(id)].rule;
+        problems_.push_back(
+            {r.where,
+             fmt::format("{}: meta rule depends on itself; skipped", r.name)});
+        metas_.erase(id);
+        dropped_.insert(id);
+    }
+    std::erase_if(sorted, [&](int id) { return looped.count(id) > 0; });
+    meta_order_ = std::move(sorted);
+    std::erase_if(order_, [&](const std::string& name) {
+        return looped.count(id_of(name)) > 0;
+    });
 }
 
 // Rules whose pattern fit no set are reported and skipped like any
@@ -338,23 +396,14 @@ void RuleSet::match_groups(const MessageView& message,
 
 // Meta rules may read other meta rules in any order; each is evaluated
 // once, a cycle reads as not fired, and nesting stops at 50 levels.
-bool RuleSet::evaluate_meta(int id, std::vector<char>& hits,
-                            std::vector<signed char>& done, int depth) const {
-    auto index = static_cast<size_t>(id);
-    if (done[index] >= 0)
-        return done[index] != 0;
-    auto meta = metas_.find(id);
-    if (meta == metas_.end() || depth > 50)
-        return hits[index] != 0;
-    done[index] = 0;
-    double value = meta->second->evaluate([&](int used) {
-        return used >= 0 && evaluate_meta(used, hits, done, depth + 1) ? 1.0
-                                                                       : 0.0;
-    });
-    done[index] = value != 0;
-    if (value != 0)
-        hits[index] = 1;
-    return value != 0;
+void RuleSet::evaluate_metas(std::vector<char>& hits) const {
+    for (int id : meta_order_) {
+        double value = metas_.at(id)->evaluate([&](int used) {
+            return used >= 0 && hits[static_cast<size_t>(used)] ? 1.0 : 0.0;
+        });
+        if (value != 0)
+            hits[static_cast<size_t>(id)] = 1;
+    }
 }
 
 std::vector<Hit>
@@ -369,9 +418,7 @@ RuleSet::match(const MessageView& message,
                 table_[static_cast<size_t>(id)].rule->selector))
             hits[static_cast<size_t>(id)] = 1;
     match_groups(message, hits);
-    std::vector<signed char> done(table_.size(), -1);
-    for (int id : meta_order_)
-        evaluate_meta(id, hits, done, 0);
+    evaluate_metas(hits);
 
     // Ids are in name order: sorting by score alone, stably, puts rules
     // of equal score in name order.
