@@ -8,6 +8,7 @@
 #include "spam_score_analysis.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <unistd.h>
 
@@ -378,7 +379,7 @@ TEST_CASE("x-spam headers are written as spamassassin writes them") {
     CHECK(headers[2].second == "*******");
     CHECK(headers[3].second ==
           "Yes, score=7.2 required=5.0 "
-          "tests=BAYES_99,BODY_PHARMA version=portcullis-" +
+          "tests=BAYES_99,BODY_PHARMA\n\tversion=portcullis-" +
               std::string(PORTCULLIS_VERSION));
 }
 
@@ -626,4 +627,235 @@ TEST_CASE("score lines give one or four finite scores of sane size") {
     auto hits = rules.match(view, {});
     REQUIRE(hits.size() == 1);
     CHECK(hits[0].score == 3.5);
+}
+
+namespace {
+
+// Writes files under dir: each pair is a path below it and its text.
+void write_files(
+    const TempDir& dir,
+    const std::vector<std::pair<std::string, std::string>>& files) {
+    for (const auto& [path, text] : files) {
+        std::filesystem::path full = dir.path + "/" + path;
+        std::filesystem::create_directories(full.parent_path());
+        std::ofstream(full) << text;
+    }
+}
+
+std::vector<std::string> reason_ids(const nlohmann::ordered_json& verdict) {
+    std::vector<std::string> out;
+    for (const auto& reason : verdict["reasons"])
+        out.push_back(reason["id"]);
+    return out;
+}
+
+bool has_id(const nlohmann::ordered_json& verdict, const std::string& id) {
+    auto ids = reason_ids(verdict);
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+} // namespace
+
+TEST_CASE("a message whose first line is no header field is still scored") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    options.common.form = filter::OutputForm::headers;
+    config::Config config;
+    auto engine = open_engine(options, config);
+    for (std::string first :
+         {">From x@y Mon Jan  1 00:00:00 2024\n", "hello\n", " indented\n"}) {
+        stream::Record record;
+        record.message = first + "X-Spam-Flag: YES\nFrom: a@b.example\n"
+                                 "Subject: hi\n\nhello\n";
+        auto outcome = engine->handle(record);
+        REQUIRE(outcome.ok());
+        CHECK(outcome->verdict.contains("score"));
+        CHECK(has_id(outcome->verdict, "MIME_ANOMALY"));
+        CHECK(has_id(outcome->verdict, "NO_DATE"));
+        CHECK(record.message.starts_with(first + "From: a@b.example\n"));
+        CHECK(record.message.find("X-Spam-Flag") == std::string::npos);
+        CHECK(record.message.find("\nX-Spam-Status: No, score=") !=
+              std::string::npos);
+    }
+    // With no header at all the text is the body, under headers of ours.
+    stream::Record words;
+    words.message = "just words\n";
+    REQUIRE(engine->handle(words).ok());
+    CHECK(words.message.starts_with("X-Spam-Score: "));
+    CHECK(words.message.ends_with("\n\njust words\n"));
+}
+
+TEST_CASE("a broken domain file sends only its recipients to system level") {
+    TempDir dir;
+    write_files(dir, {{"p.toml", "[spam-score]\nthresholds.tag = 4.0\n"},
+                      {"domains/bad.test.toml",
+                       "[spam-score]\nthresholds.tag = 1e400\n"},
+                      {"domains/other.org.toml",
+                       "[spam-score]\nthresholds.quarantine = 4.5\n"}});
+    auto config = config::load(dir.path + "/p.toml", true);
+    REQUIRE(config.ok());
+    Options options = options_with(cases + "rules", dir.path + "/state");
+    options.common.form = filter::OutputForm::json;
+    auto engine = open_engine(options, *config);
+    stream::Record record;
+    record.message = read_case("click.eml"); // scores 4.625
+    record.envelope["rcpt"] = {"x@other.org", "y@bad.test"};
+    auto outcome = engine->handle(record);
+    REQUIRE(outcome.ok());
+    CHECK(outcome->verdict["action"] == "tag");
+    CHECK(outcome->verdict["rcpt"]["x@other.org"]["action"] == "quarantine");
+    CHECK(!outcome->verdict["rcpt"].contains("y@bad.test"));
+}
+
+TEST_CASE("x-spam-status is folded under 78 columns without unsafe names") {
+    Score score;
+    score.total = 5.0;
+    for (int i = 0; i < 100; ++i)
+        score.hits.push_back(
+            {fmt::format("A_RATHER_LONG_RULE_NAME_{:03}", i), 0.05, ""});
+    score.hits.push_back({"BAD\r\nX-Evil: 1", 0, ""});
+    score.hits.push_back({"BAD-DASH", 0, ""});
+    auto headers = spam_headers(score, 5.0, true);
+    const std::string& status = headers.back().second;
+    std::string message =
+        add_spam_fields("Subject: hi\r\n\r\nbody\r\n", headers);
+    std::istringstream lines(message);
+    std::string line;
+    size_t longest = 0;
+    while (std::getline(lines, line))
+        longest = std::max(longest, line.size() - line.ends_with('\r'));
+    CHECK(longest < 78);
+    CHECK(message.find("\r\n\tA_RATHER_LONG_RULE_NAME_001,") !=
+          std::string::npos);
+    CHECK(message.find("\n\t") == message.find("\r\n\t") + 1);
+    CHECK(status.find("A_RATHER_LONG_RULE_NAME_099 version=") !=
+          std::string::npos);
+    CHECK(status.find("BAD") == std::string::npos);
+    CHECK(status.find("X-Evil") == std::string::npos);
+    CHECK(printable("BAD\x1b[31m\n") == "BAD\\x1b[31m\\x0a");
+}
+
+TEST_CASE("a value of the wrong type is a config error naming its line") {
+    TempDir dir;
+    write_files(dir, {{"p.toml", "[spam-score]\nblock_senders = \"x.org\"\n"
+                                 "local_rules = \"/tmp/x.cf\"\n"
+                                 "subject_tag = 42\n"}});
+    auto config = config::load(dir.path + "/p.toml", true);
+    REQUIRE(config.ok());
+    auto problems = type_problems(config->tool(tool_name));
+    REQUIRE(problems.size() == 3);
+    CHECK(problems[0] ==
+          dir.path + "/p.toml:2: block_senders must be a list of strings");
+    CHECK(problems[1] ==
+          dir.path + "/p.toml:3: local_rules must be a list of strings");
+    CHECK(problems[2] == dir.path + "/p.toml:4: subject_tag must be a string");
+    Options options = options_with(cases + "rules", dir.path + "/state");
+    auto engine = Engine::open(options, *config);
+    REQUIRE(!engine.ok());
+    CHECK(engine.error().exit_code == ExitCode::config);
+    CHECK(engine.error().text() == problems[2]);
+}
+
+TEST_CASE("a wrong type in a domain file is ignored there") {
+    TempDir dir;
+    write_files(dir, {{"p.toml", "[spam-score]\nthresholds.tag = 4.0\n"},
+                      {"domains/b.test.toml",
+                       "[spam-score]\nblock_senders = \"example.biz\"\n"
+                       "thresholds.tag = \"low\"\n"}});
+    auto config = config::load(dir.path + "/p.toml", true);
+    REQUIRE(config.ok());
+    Options options = options_with(cases + "rules", dir.path + "/state");
+    options.common.form = filter::OutputForm::json;
+    auto engine = open_engine(options, *config);
+    stream::Record record;
+    record.message = read_case("click.eml");
+    record.envelope["rcpt"] = {"y@b.test"};
+    auto outcome = engine->handle(record);
+    REQUIRE(outcome.ok());
+    CHECK(outcome->verdict["action"] == "tag");
+    CHECK(!outcome->verdict.contains("rcpt"));
+}
+
+TEST_CASE("every from mailbox is checked against the block list") {
+    TempDir dir;
+    write_files(dir,
+                {{"p.toml", "[spam-score]\nblock_senders = [\"evil.example\"]\n"
+                            "allow_senders = [\"nice.example\"]\n"}});
+    auto config = config::load(dir.path + "/p.toml", true);
+    REQUIRE(config.ok());
+    Options options = options_with(cases + "rules", dir.path + "/state");
+    options.common.form = filter::OutputForm::json;
+    auto engine = open_engine(options, *config);
+    auto verdict_for = [&](const std::string& from) {
+        stream::Record record;
+        record.message = from + "Subject: hi\n\nhello\n";
+        auto outcome = engine->handle(record);
+        REQUIRE(outcome.ok());
+        return outcome->verdict;
+    };
+    for (std::string from :
+         {"From: x@nice.example, y@evil.example\n", "From: x@evil.example.\n",
+          "From: Y <Y@EVIL.EXAMPLE..>\n",
+          "From: x@nice.example\nFrom: y@evil.example\n"}) {
+        auto verdict = verdict_for(from);
+        CHECK(has_id(verdict, "BLOCKLISTED"));
+        CHECK(!has_id(verdict, "ALLOWLISTED"));
+    }
+    // Allowing stays as strict: every mailbox, one From header.
+    CHECK(has_id(verdict_for("From: x@nice.example.\n"), "ALLOWLISTED"));
+    CHECK(!has_id(verdict_for("From: x@nice.example, y@other.example\n"),
+                  "ALLOWLISTED"));
+    CHECK(!has_id(verdict_for("From: x@nice.example\nFrom: y@nice.example\n"),
+                  "ALLOWLISTED"));
+}
+
+TEST_CASE("a future date without received headers counts from arrival") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    std::string message = "Date: Sat, 14 Sep 2002 20:40:00 +0000\n"
+                          "From: a@b.example\nSubject: hi\n\nHello there.\n";
+    auto early = engine->score(message, parse_rfc3339("2002-09-14T08:00:00Z"));
+    REQUIRE(early.ok());
+    CHECK(fired(*early, "DATE_IN_FUTURE_12H"));
+    auto close = engine->score(message, parse_rfc3339("2002-09-14T10:00:00Z"));
+    REQUIRE(close.ok());
+    CHECK(!fired(*close, "DATE_IN_FUTURE_12H"));
+    // With neither a Received header nor an envelope time, now decides.
+    CHECK(!fired(*engine->score(message), "DATE_IN_FUTURE_12H"));
+    auto future = engine->score(
+        "Date: Fri, 1 Jan 2100 00:00:00 +0000\nFrom: a@b.example\n"
+        "Subject: hi\n\nHello there.\n");
+    REQUIRE(future.ok());
+    CHECK(fired(*future, "DATE_IN_FUTURE_12H"));
+    CHECK(parse_rfc3339("2002-09-14T10:00:00+02:00") ==
+          parse_rfc3339("2002-09-14T08:00:00Z"));
+    CHECK(!parse_rfc3339("yesterday"));
+}
+
+TEST_CASE("shown scores never contradict the decision nor read -0") {
+    Score score;
+    score.total = 4.96;
+    auto no = spam_headers(score, 5.0, false);
+    CHECK(no[0].second == "4.96");
+    CHECK(no.back().second.starts_with("No, score=4.96 required=5.00 "));
+    score.total = 5.0;
+    auto yes = spam_headers(score, 5.0, true);
+    CHECK(yes[3].second.starts_with("Yes, score=5.0 required=5.0 "));
+    score.total = -0.04;
+    CHECK(spam_headers(score, 5.0, false)[0].second == "0.0");
+
+    TempDir dir;
+    write_files(dir, {{"rules/r.cf", "body T_TINY /hello/\n"
+                                     "score T_TINY -0.0001\n"}});
+    Options options = options_with(dir.path + "/rules", dir.path + "/state");
+    options.common.form = filter::OutputForm::json;
+    config::Config config;
+    auto engine = open_engine(options, config);
+    stream::Record record;
+    record.message = "From: a@b.example\nSubject: x\n\nhello\n";
+    auto outcome = engine->handle(record);
+    REQUIRE(outcome.ok());
+    CHECK(outcome->verdict["score"].dump() == "0.0");
 }

@@ -73,9 +73,7 @@ Status load_rules(RuleSet& rules, const Options& options,
 bool listed(const std::vector<std::string>& entries, std::string_view value) {
     if (value.empty())
         return false;
-    std::string lower(value);
-    for (char& c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string lower = normal_address(value);
     size_t at = lower.rfind('@');
     std::string domain = at == std::string::npos ? "" : lower.substr(at + 1);
     for (std::string entry : entries) {
@@ -96,20 +94,160 @@ bool listed(const std::vector<std::string>& entries, std::string_view value) {
     return false;
 }
 
+bool listed_any(const std::vector<std::string>& entries,
+                const std::vector<std::string>& values) {
+    return std::any_of(values.begin(), values.end(), [&](const auto& value) {
+        return listed(entries, value);
+    });
+}
+
+// An allow list needs every From mailbox listed, and one From header:
+// two name no one sender.
+bool all_listed(const std::vector<std::string>& entries, const Score& score) {
+    return score.from_headers == 1 && !score.from_addresses.empty() &&
+           std::all_of(
+               score.from_addresses.begin(), score.from_addresses.end(),
+               [&](const auto& value) { return listed(entries, value); });
+}
+
+// -0.0 is a number JSON readers print as "-0": a score of nothing is 0.
+double plus_zero(double value) {
+    return value == 0 ? 0.0 : value;
+}
+
+Score tally(Score score) {
+    for (const Hit& hit : score.hits)
+        score.total += hit.score;
+    score.total = plus_zero(std::round(score.total * 1000) / 1000);
+    return score;
+}
+
 void log_refused(std::string_view id, const std::vector<std::string>& refused) {
     for (const std::string& why : refused)
         log::event(id, "levels", {{"refused", why}});
 }
 
+enum class Kind { text, text_list, number, count };
+
+struct KeyType {
+    const char* key;
+    Kind kind;
+};
+
+constexpr KeyType key_types[] = {
+    {"rules_dir", Kind::text},
+    {"subject_tag", Kind::text},
+    {"local_rules", Kind::text_list},
+    {"block_senders", Kind::text_list},
+    {"block_clients", Kind::text_list},
+    {"allow_senders", Kind::text_list},
+    {"allow_clients", Kind::text_list},
+    {"locked", Kind::text_list},
+    {"allow_looser", Kind::text_list},
+    {"bayes.min_learned", Kind::count},
+    {"bayes.unknown_strength", Kind::number},
+    {"bayes.min_strength", Kind::number},
+    {"bayes.max_tokens", Kind::count},
+};
+
+bool has_kind(const toml::node& node, Kind kind) {
+    switch (kind) {
+    case Kind::text:
+        return node.is_string();
+    case Kind::text_list: {
+        const toml::array* list = node.as_array();
+        return list && std::all_of(list->begin(), list->end(),
+                                   [](const auto& n) { return n.is_string(); });
+    }
+    case Kind::number: {
+        auto value = node.value<double>();
+        return value && std::isfinite(*value);
+    }
+    case Kind::count:
+        return node.is_integer() && *node.value<int64_t>() >= 0;
+    }
+    return false;
+}
+
+const char* kind_text(Kind kind) {
+    switch (kind) {
+    case Kind::text:
+        return "a string";
+    case Kind::text_list:
+        return "a list of strings";
+    case Kind::number:
+        return "a number";
+    case Kind::count:
+        return "a whole number, 0 or more";
+    }
+    return "";
+}
+
+std::string where(const toml::node& node) {
+    const auto& path = node.source().path;
+    return fmt::format("{}:{}", path && !path->empty() ? *path : "-",
+                       node.source().begin.line);
+}
+
 } // namespace
+
+std::vector<std::string> type_problems(const toml::table& table) {
+    std::vector<std::pair<size_t, std::string>> found;
+    auto add = [&](const toml::node& node, std::string_view key,
+                   const char* kind) {
+        found.emplace_back(
+            node.source().begin.line,
+            fmt::format("{}: {} must be {}", where(node), key, kind));
+    };
+    for (const KeyType& type : key_types) {
+        const toml::node* node = table.at_path(type.key).node();
+        if (node && !has_kind(*node, type.kind))
+            add(*node, type.key, kind_text(type.kind));
+    }
+    const toml::node* bands = table.get("thresholds");
+    if (bands && !bands->is_table())
+        add(*bands, "thresholds", "a table of numbers");
+    if (bands && bands->is_table())
+        for (auto&& [key, node] : *bands->as_table())
+            if (!has_kind(node, Kind::number))
+                add(node, fmt::format("thresholds.{}", key.str()), "a number");
+    std::stable_sort(
+        found.begin(), found.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> out;
+    for (auto& [line, text] : found)
+        out.push_back(std::move(text));
+    return out;
+}
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f)
+            out += fmt::format("\\x{:02x}", byte);
+        else
+            out += c;
+    }
+    return out;
+}
 
 Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
                                              const config::Config& config) {
+    // A wrong type would otherwise read as absent: a block list written
+    // as a string would block no one, and say nothing.
+    auto wrong = type_problems(config.tool(tool_name));
+    if (!wrong.empty()) {
+        for (size_t i = 0; i + 1 < wrong.size(); ++i)
+            log::error(printable(wrong[i]));
+        return Error{"", printable(wrong.back()), ExitCode::config};
+    }
     std::unique_ptr<Engine> engine(new Engine(options, config));
     if (Status s = load_rules(engine->rules_, options, config); !s)
         return s.error();
     for (const Problem& p : engine->rules_.problems())
-        log::warning(fmt::format("{}: {}", p.where, p.message));
+        log::warning(printable(fmt::format("{}: {}", p.where, p.message)));
 
     const toml::table& table = config.tool(tool_name);
     BayesSettings& bayes = engine->bayes_settings_;
@@ -143,13 +281,23 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     return engine;
 }
 
-Result<Score> Engine::score(std::string_view message) const {
+Result<Score> Engine::score(std::string_view message,
+                            std::optional<int64_t> received_at) const {
     auto analysis =
         analyse(message, options_.common.limits, options_.max_body_bytes);
-    if (!analysis)
-        return analysis.error();
     Score score;
-    std::set<std::string> builtins = builtin_tests(*analysis);
+    std::set<std::string> builtins;
+    // Bytes no MIME parser reads still have a score: full rules read
+    // them, and the verdict says why nothing else could.
+    if (!analysis) {
+        score.unreadable = analysis.error().text();
+        MessageView view = make_view(Analysis{}, message, rules_.selectors(),
+                                     options_.max_body_bytes);
+        view.headers.clear();
+        score.hits = rules_.match(view, builtins);
+        return tally(std::move(score));
+    }
+    builtins = builtin_tests(*analysis, received_at);
     if (store_ && options_.use_bayes) {
         auto p = bayes_probability(*store_,
                                    token_hashes(analysis->tree,
@@ -171,30 +319,45 @@ Result<Score> Engine::score(std::string_view message) const {
     MessageView view = make_view(*analysis, message, rules_.selectors(),
                                  options_.max_body_bytes);
     score.hits = rules_.match(view, builtins);
-    for (const Hit& hit : score.hits)
-        score.total += hit.score;
-    score.total = std::round(score.total * 1000) / 1000;
-    // Two From headers name no one sender: lists must not match either.
-    if (analysis->tree.header_all("From").size() == 1)
-        score.from_address =
-            address_of(text::decode_header(analysis->tree.header("From")));
+    score.from_addresses = from_mailboxes(analysis->tree);
+    score.from_headers = analysis->tree.header_all("From").size();
+    if (score.from_headers == 1 && score.from_addresses.size() == 1)
+        score.from_address = score.from_addresses.front();
     score.body_truncated = analysis->text.truncated;
-    return score;
+    return tally(std::move(score));
 }
 
-Result<verdict::Action> Engine::judge(const Score& score, std::string_view rcpt,
-                                      std::string_view client_ip,
-                                      std::optional<std::string> mail_from,
-                                      std::vector<Hit>& list_hits) {
+levels::Layers Engine::layers_for(std::string_view rcpt) {
     auto layers = hierarchy_.layers(rcpt);
-    if (!layers)
-        return layers.error();
+    // One domain administrator's broken file must not hold up mail for
+    // everyone else: that domain's recipients get the system level.
+    if (!layers) {
+        std::string why = printable(layers.error().text());
+        if (reported_.insert(why).second)
+            log::error(
+                fmt::format("{}; its recipients get the system level", why));
+        return levels::Layers{&config_.tool(tool_name), nullptr, nullptr};
+    }
+    for (const toml::table* table : {layers->domain, layers->user}) {
+        if (!table || !type_checked_.insert(table).second)
+            continue;
+        for (const std::string& problem : type_problems(*table))
+            log::error(printable(problem) + "; ignored");
+    }
+    return *layers;
+}
+
+verdict::Action Engine::judge(const Score& score, std::string_view rcpt,
+                              std::string_view client_ip,
+                              std::optional<std::string> mail_from,
+                              std::vector<Hit>& list_hits) {
+    levels::Layers layers = layers_for(rcpt);
     using levels::Hierarchy;
     using levels::Stricter;
     Bands bands;
     auto band = [&](const char* key, double fallback) -> std::optional<double> {
         auto resolved =
-            Hierarchy::number(*layers, key, fallback, Stricter::lower);
+            Hierarchy::number(layers, key, fallback, Stricter::lower);
         log_refused(rcpt, resolved.refused);
         if (std::isinf(resolved.value))
             return std::nullopt;
@@ -206,27 +369,25 @@ Result<verdict::Action> Engine::judge(const Score& score, std::string_view rcpt,
     bands.reject = band("thresholds.reject", off);
     bands.discard = band("thresholds.discard", off);
 
+    // Every mailbox of every From header counts for a block list, so a
+    // second mailbox or header cannot hide the blocked one.
     double total = score.total;
-    auto blocked = Hierarchy::list_union(*layers, "block_senders");
-    auto blocked_clients = Hierarchy::list_union(*layers, "block_clients");
-    if (listed(blocked, score.from_address) ||
+    auto blocked = Hierarchy::list_union(layers, "block_senders");
+    auto blocked_clients = Hierarchy::list_union(layers, "block_clients");
+    if (listed_any(blocked, score.from_addresses) ||
         (mail_from && listed(blocked, *mail_from)) ||
         listed(blocked_clients, client_ip)) {
         total += list_weight;
         list_hits.push_back({"BLOCKLISTED", list_weight,
                              "sender or client is on a block list"});
     }
-    auto allowed = Hierarchy::loosening_list(*layers, "allow_senders");
-    auto allowed_clients = Hierarchy::loosening_list(*layers, "allow_clients");
+    auto allowed = Hierarchy::loosening_list(layers, "allow_senders");
+    auto allowed_clients = Hierarchy::loosening_list(layers, "allow_clients");
     log_refused(rcpt, allowed.refused);
     // A forged From alone must not pass the allow list: when the envelope
     // sender is known it has to be listed too, and the null sender <>
-    // never is. Two From headers make the From address meaningless.
-    bool ambiguous_from =
-        std::any_of(score.hits.begin(), score.hits.end(),
-                    [](const Hit& hit) { return hit.name == "MULTIPLE_FROM"; });
-    bool sender_ok = !ambiguous_from &&
-                     listed(allowed.value, score.from_address) &&
+    // never is.
+    bool sender_ok = all_listed(allowed.value, score) &&
                      (!mail_from || listed(allowed.value, *mail_from));
     if (sender_ok || listed(allowed_clients.value, client_ip)) {
         total -= list_weight;
@@ -238,11 +399,13 @@ Result<verdict::Action> Engine::judge(const Score& score, std::string_view rcpt,
 
 Result<filter::Outcome> Engine::handle(stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
-    auto score = this->score(record.message);
-    if (!score) {
-        verdict.add_reason({"MIME_PARSE_FAILED", 0, score.error().text()});
-        return filter::Outcome{verdict.to_json(), {}};
-    }
+    std::optional<int64_t> received_at;
+    if (auto it = record.envelope.find("received");
+        it != record.envelope.end() && it->is_string())
+        received_at = parse_rfc3339(it->get<std::string>());
+    auto score = this->score(record.message, received_at);
+    if (!score)
+        return score.error();
     // A plain file has no envelope: recipients and sender are guessed
     // from its headers, and the verdict says so.
     mail::Envelope envelope =
@@ -258,17 +421,14 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
         mail_from = envelope.mail_from;
 
     std::vector<Hit> list_hits;
-    auto action = judge(*score, "", client_ip, mail_from, list_hits);
-    if (!action)
-        return action.error();
-    verdict.escalate(*action);
+    verdict::Action action = judge(*score, "", client_ip, mail_from, list_hits);
+    verdict.escalate(action);
     for (const std::string& rcpt : envelope.rcpt) {
         std::vector<Hit> ignored;
-        auto mine = judge(*score, rcpt, client_ip, mail_from, ignored);
-        if (!mine)
-            return mine.error();
-        if (*mine != *action)
-            verdict.set_rcpt_action(rcpt, *mine);
+        verdict::Action mine =
+            judge(*score, rcpt, client_ip, mail_from, ignored);
+        if (mine != action)
+            verdict.set_rcpt_action(rcpt, mine);
     }
     if (envelope.rcpt_guessed)
         verdict.extra()["envelope_guessed"] = true;
@@ -276,11 +436,14 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
     double total = score->total;
     for (const Hit& hit : list_hits)
         total += hit.score;
+    total = plus_zero(total);
     verdict.set_score(total);
+    if (!score->unreadable.empty())
+        verdict.add_reason({"MIME_PARSE_FAILED", 0, score->unreadable});
     for (const Hit& hit : list_hits)
         verdict.add_reason({hit.name, hit.score, hit.description});
     for (const Hit& hit : score->hits)
-        verdict.add_reason({hit.name, hit.score, hit.description});
+        verdict.add_reason({hit.name, plus_zero(hit.score), hit.description});
     if (score->bayes)
         verdict.extra()["bayes"] = std::round(*score->bayes * 1e4) / 1e4;
     if (score->fuzzy)
@@ -297,19 +460,31 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
 
 void Engine::rewrite(stream::Record& record, const Score& score, double total,
                      verdict::Action action) {
+    // "required" is where the system level starts to act, so the shown
+    // score and the Yes or No never disagree, whichever band comes first.
+    using levels::Hierarchy;
     levels::Layers system{&config_.tool(tool_name), nullptr, nullptr};
-    double required = levels::Hierarchy::number(system, "thresholds.tag", 5.0,
-                                                levels::Stricter::lower)
+    double required = Hierarchy::number(system, "thresholds.tag", 5.0,
+                                        levels::Stricter::lower)
                           .value;
+    for (const char* key : {"thresholds.folder", "thresholds.quarantine",
+                            "thresholds.reject", "thresholds.discard"})
+        required = std::min(
+            required,
+            Hierarchy::number(system, key, off, levels::Stricter::lower).value);
     bool is_spam = action != verdict::Action::pass;
     Score shown = score;
     shown.total = total;
     std::string message = strip_spam_headers(record.message);
+    // A line break in the tag would start a header field of its own.
     std::string tag = levels::Hierarchy::text(system, "subject_tag", "").value;
+    std::erase_if(tag, [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
     if (is_spam && !tag.empty())
         message = tag_subject(message, tag);
     record.message =
-        mail::add_headers(message, spam_headers(shown, required, is_spam));
+        add_spam_fields(message, spam_headers(shown, required, is_spam));
 }
 
 ExitCode run(const Options& options, const config::Config& config) {

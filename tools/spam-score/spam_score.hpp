@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,8 +60,12 @@ struct Score {
     std::vector<Hit> hits;
     std::optional<double> bayes;
     std::optional<FuzzyMatch> fuzzy;
-    std::string from_address;
+    std::string from_address; ///< the one From mailbox, else empty
+    /// Every mailbox of every From header, lower case, trailing dots off.
+    std::vector<std::string> from_addresses;
+    size_t from_headers = 0;
     bool body_truncated = false;
+    std::string unreadable; ///< why no MIME tree could be read, if so
 };
 
 /// The actions bands can give, with the score each starts at.
@@ -78,8 +83,10 @@ public:
     static Result<std::unique_ptr<Engine>> open(const Options& options,
                                                 const config::Config& config);
 
-    /// Scores one message.
-    Result<Score> score(std::string_view message) const;
+    /// Scores one message; received_at is the envelope's arrival time.
+    Result<Score>
+    score(std::string_view message,
+          std::optional<int64_t> received_at = std::nullopt) const;
 
     /// Handles one record: score, judge each recipient, tag.
     Result<filter::Outcome> handle(stream::Record& record);
@@ -92,10 +99,11 @@ private:
 
     void rewrite(stream::Record& record, const Score& score, double total,
                  verdict::Action action);
-    Result<verdict::Action> judge(const Score& score, std::string_view rcpt,
-                                  std::string_view client_ip,
-                                  std::optional<std::string> mail_from,
-                                  std::vector<Hit>& list_hits);
+    verdict::Action judge(const Score& score, std::string_view rcpt,
+                          std::string_view client_ip,
+                          std::optional<std::string> mail_from,
+                          std::vector<Hit>& list_hits);
+    levels::Layers layers_for(std::string_view rcpt);
 
     const Options& options_;
     const config::Config& config_;
@@ -104,14 +112,31 @@ private:
     std::unique_ptr<state::Store> store_;
     std::unique_ptr<FuzzyIndex> fuzzy_;
     BayesSettings bayes_settings_;
+    std::set<std::string> reported_;            ///< errors logged once
+    std::set<const toml::table*> type_checked_; ///< domain and user tables
 };
 
 /// Returns the band action a score reaches, or pass.
 verdict::Action band_action(const Bands& bands, double score);
 
-/// Returns the SpamAssassin-compatible X-Spam-* header fields.
+/// Returns the SpamAssassin-compatible X-Spam-* header fields; a long
+/// X-Spam-Status is folded with "\n\t" as SpamAssassin folds it.
 std::vector<std::pair<std::string, std::string>>
 spam_headers(const Score& score, double required, bool is_spam);
+
+/// Returns the message with the fields added at the end of its header
+/// block, after any lines before its first header field; folds in the
+/// values take the message's own line ending.
+std::string
+add_spam_fields(std::string_view message,
+                const std::vector<std::pair<std::string, std::string>>& fields);
+
+/// Returns text with control characters written as \xNN, for logs.
+std::string printable(std::string_view text);
+
+/// Returns "file:line: problem" for each [spam-score] value of the wrong
+/// type in table (a string where a list is expected, and so on).
+std::vector<std::string> type_problems(const toml::table& table);
 
 /// Returns the message without X-Spam-* fields: an earlier hop's, or a
 /// sender's forged "X-Spam-Flag: NO", must not reach the reader.

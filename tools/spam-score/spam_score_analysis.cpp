@@ -5,12 +5,14 @@
 #include "core/strings.hpp"
 
 #include "mail/address.hpp"
+#include "mail/header_edit.hpp"
 
 #include <gmime/gmime.h>
 #include <strings.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 
 namespace portcullis::spam_score {
@@ -128,6 +130,41 @@ std::string address_of(std::string_view value) {
                                                : end - start));
 }
 
+std::string normal_address(std::string_view address) {
+    std::string out = ascii_lower(address);
+    // "evil.example." is the same domain as "evil.example" in DNS.
+    if (out.find('@') != std::string::npos)
+        while (!out.empty() && out.back() == '.')
+            out.pop_back();
+    return out;
+}
+
+std::vector<std::string> from_mailboxes(const mime::Tree& tree) {
+    std::vector<std::string> out;
+    for (const std::string& value : tree.header_all("From")) {
+        if (auto list = mail::parse_address_list(value)) {
+            for (const mail::Mailbox& mailbox : *list)
+                out.push_back(
+                    normal_address(mailbox.local_part + "@" + mailbox.domain));
+            continue;
+        }
+        // A list no parser accepts still names its senders: each piece
+        // between commas that holds an address counts.
+        std::string decoded = text::decode_header(value);
+        size_t start = 0;
+        while (start <= decoded.size()) {
+            size_t comma = decoded.find(',', start);
+            size_t end = comma == std::string::npos ? decoded.size() : comma;
+            std::string address = address_of(
+                std::string_view(decoded).substr(start, end - start));
+            if (!address.empty())
+                out.push_back(normal_address(address));
+            start = end + 1;
+        }
+    }
+    return out;
+}
+
 std::string display_name_of(std::string_view value) {
     size_t open = value.rfind('<');
     if (open == std::string_view::npos) {
@@ -143,9 +180,54 @@ std::string display_name_of(std::string_view value) {
     return name;
 }
 
+size_t first_header_line(std::string_view message) {
+    size_t end = mail::header_block_end(message);
+    size_t pos = 0;
+    while (pos < end) {
+        if (mail::starts_with_header(message.substr(pos)))
+            return pos;
+        size_t eol = message.find('\n', pos);
+        if (eol == std::string_view::npos)
+            return end;
+        pos = eol + 1;
+    }
+    return end;
+}
+
+namespace {
+
+// GMime refuses a message whose first line is no header field, which is
+// what a sender who wants the checks skipped would send. Readers show
+// such mail anyway, so it is read as they would: the leading junk is
+// skipped, and with no header at all the whole text is the body. The
+// tree then carries an anomaly, so MIME_ANOMALY fires.
+Result<mime::Tree> parse_leniently(std::string_view message,
+                                   const Limits& limits) {
+    auto tree = mime::parse(message, limits);
+    if (tree)
+        return tree;
+    std::string_view text = mime::skip_from_line(message);
+    size_t start = first_header_line(text);
+    if (start == 0)
+        return tree;
+    std::string readable = start < mail::header_block_end(text)
+                               ? std::string(text.substr(start))
+                               : "\n" + std::string(text);
+    auto lenient = mime::parse(readable, limits);
+    if (!lenient)
+        return tree;
+    lenient->anomalies.push_back({"HEADER_BLOCK_MALFORMED", "",
+                                  start < mail::header_block_end(text)
+                                      ? "lines before the first header field"
+                                      : "no header fields"});
+    return lenient;
+}
+
+} // namespace
+
 Result<Analysis> analyse(std::string_view message, const Limits& limits,
                          size_t max_body_bytes) {
-    auto tree = mime::parse(message, limits);
+    auto tree = parse_leniently(message, limits);
     if (!tree)
         return tree.error();
     Analysis out;
@@ -200,12 +282,8 @@ std::optional<int64_t> parse_date(const std::string& text) {
     return seconds;
 }
 
-// How far the Date header lies from the time the first relay of ours
-// (the top Received header) took the message: positive when the Date is
-// in the past. Spamware sets dates in the future; a real mail program's
-// clock is rarely hours ahead. (Dates days in the past are common in
-// wanted mail too: digests, resent and archived mail.)
-std::optional<int64_t> date_skew(const mime::Tree& tree) {
+// When the top Received header says our first relay took the message.
+std::optional<int64_t> top_received_time(const mime::Tree& tree) {
     auto received = tree.header_all("Received");
     if (received.empty())
         return std::nullopt;
@@ -213,11 +291,28 @@ std::optional<int64_t> date_skew(const mime::Tree& tree) {
     size_t semicolon = top.rfind(';');
     if (semicolon == std::string::npos)
         return std::nullopt;
-    auto relayed = parse_date(top.substr(semicolon + 1));
+    return parse_date(top.substr(semicolon + 1));
+}
+
+// Whether the Date header lies more than 12 hours after the message
+// reached us: by the top Received header, else the envelope's arrival
+// time, else now. Spamware sets dates in the future; a real mail
+// program's clock is rarely hours ahead. (Dates days in the past are
+// common in wanted mail too: digests, resent and archived mail.)
+bool dated_in_future(const mime::Tree& tree,
+                     std::optional<int64_t> envelope_received) {
+    constexpr int64_t hour = 3600;
     auto dated = parse_date(tree.header("Date"));
-    if (!relayed || !dated)
-        return std::nullopt;
-    return *relayed - *dated;
+    if (!dated)
+        return false;
+    int64_t reference = 0;
+    if (auto relayed = top_received_time(tree))
+        reference = *relayed;
+    else if (envelope_received)
+        reference = *envelope_received;
+    else
+        reference = static_cast<int64_t>(std::time(nullptr));
+    return *dated - reference > 12 * hour;
 }
 
 size_t visible_letters(std::string_view text) {
@@ -262,7 +357,19 @@ const std::vector<std::string>& builtin_names() {
     return names;
 }
 
-std::set<std::string> builtin_tests(const Analysis& a) {
+std::optional<int64_t> parse_rfc3339(const std::string& text) {
+    GTimeZone* utc = g_time_zone_new_utc();
+    GDateTime* when = g_date_time_new_from_iso8601(text.c_str(), utc);
+    g_time_zone_unref(utc);
+    if (!when)
+        return std::nullopt;
+    int64_t seconds = g_date_time_to_unix(when);
+    g_date_time_unref(when);
+    return seconds;
+}
+
+std::set<std::string> builtin_tests(const Analysis& a,
+                                    std::optional<int64_t> received_at) {
     std::set<std::string> hits;
     auto fire = [&](bool condition, const char* name) {
         if (condition)
@@ -291,10 +398,7 @@ std::set<std::string> builtin_tests(const Analysis& a) {
              visible_letters(a.text.body) < 200,
          "HTML_IMAGE_NO_TEXT");
     fire(!a.tree.anomalies.empty(), "MIME_ANOMALY");
-    if (auto skew = date_skew(a.tree)) {
-        constexpr int64_t hour = 3600;
-        fire(*skew < -12 * hour, "DATE_IN_FUTURE_12H");
-    }
+    fire(dated_in_future(a.tree, received_at), "DATE_IN_FUTURE_12H");
     fire(a.text.truncated, "BODY_TRUNCATED");
     return hits;
 }

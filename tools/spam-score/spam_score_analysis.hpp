@@ -10,6 +10,8 @@
 #include "mail/uri.hpp"
 #include "spam_score_rules.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,14 +36,33 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
                       const std::set<std::string>& selectors,
                       size_t max_body_bytes);
 
-/// Returns the names of the built-in tests that fired.
-std::set<std::string> builtin_tests(const Analysis& analysis);
+/// Returns the names of the built-in tests that fired; received_at is
+/// the envelope's arrival time, used when no Received header says when.
+std::set<std::string>
+builtin_tests(const Analysis& analysis,
+              std::optional<int64_t> received_at = std::nullopt);
+
+/// Returns seconds since the epoch of an RFC 3339 time, or nullopt.
+std::optional<int64_t> parse_rfc3339(const std::string& text);
 
 /// Returns the names of every built-in test, fired or not.
 const std::vector<std::string>& builtin_names();
 
 /// Returns the address part of a header value, lower case, or empty.
 std::string address_of(std::string_view value);
+
+/// Returns an address lower case, without the trailing dots of its
+/// domain ("x@evil.example." is x@evil.example).
+std::string normal_address(std::string_view address);
+
+/// Returns every mailbox of every From header, as normal_address writes
+/// them; a list no parser reads still yields the addresses in it.
+std::vector<std::string> from_mailboxes(const mime::Tree& tree);
+
+/// Returns where a message's first header field line starts, after lines
+/// that are none (">From ...", a stray word); the end of the header block
+/// when no field comes before it.
+size_t first_header_line(std::string_view message);
 
 /// Returns the display-name part of a header value, unquoted.
 std::string display_name_of(std::string_view value);

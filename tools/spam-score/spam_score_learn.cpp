@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <optional>
 
 namespace portcullis::spam_score {
 
@@ -44,13 +45,20 @@ Result<Learned> prepare(const Options& options, std::string_view message) {
     return out;
 }
 
-// Returns what was done: "learned", "moved", "forgotten" or "unchanged".
-Result<std::string> apply(state::Store& store, const LearnOptions& learn,
-                          const Learned& m) {
+// What was done to one message, and as which class: the class it was
+// learned as for --forget, none when there was nothing to forget.
+struct Applied {
+    std::string done; ///< "learned", "moved", "forgotten" or "unchanged"
+    std::optional<bool> spam;
+};
+
+Result<Applied> apply(state::Store& store, const LearnOptions& learn,
+                      const Learned& m) {
     auto before = store.learned_as(m.digest);
     if (!before)
         return before.error();
-    std::string done = "unchanged";
+    Applied out{"unchanged", learn.forget ? *before : learn.spam};
+    std::string& done = out.done;
     if (*before && (learn.forget || **before != learn.spam)) {
         if (Status s = store.unlearn(m.digest, **before, m.tokens); !s)
             return s.error();
@@ -67,7 +75,7 @@ Result<std::string> apply(state::Store& store, const LearnOptions& learn,
                    : store.remove_signature(m.digest);
     if (!s)
         return s.error();
-    return done;
+    return out;
 }
 
 Status make_state_dir(const std::string& dir) {
@@ -81,6 +89,7 @@ Status make_state_dir(const std::string& dir) {
 ExitCode learn(const Options& options, const config::Config& config,
                const LearnOptions& learn) {
     (void)config;
+    log::set_json(options.common.log_json);
     if (Status s = make_state_dir(options.common.state_dir); !s) {
         log::error(s.error().text());
         return s.error().exit_code;
@@ -123,10 +132,11 @@ ExitCode learn(const Options& options, const config::Config& config,
                 auto done = apply(**store, learn, *prepared);
                 if (!done)
                     return done.error();
-                nlohmann::ordered_json fields = {
-                    {"class", learn.spam ? "spam" : "ham"},
-                    {"result", *done},
-                    {"digest", prepared->digest.substr(0, 16)}};
+                nlohmann::ordered_json fields;
+                if (done->spam)
+                    fields["class"] = *done->spam ? "spam" : "ham";
+                fields["result"] = done->done;
+                fields["digest"] = prepared->digest.substr(0, 16);
                 if (learn.report)
                     fields["reporter"] = learn.reporter;
                 log::event(record.id(), learn.report ? "report" : "learn",

@@ -3,9 +3,12 @@
 #include "spam_score.hpp"
 
 #include "mail/header_edit.hpp"
+#include "spam_score_analysis.hpp"
 
 #include <strings.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -26,25 +29,117 @@ verdict::Action band_action(const Bands& bands, double score) {
     return Action::pass;
 }
 
+namespace {
+
+// Rule names longer than this are left out of headers: with a few of
+// them a folded line would still pass RFC 5322's 998 bytes.
+constexpr size_t max_shown_name = 200;
+
+constexpr size_t fold_width = 78;
+
+// Only these names reach a header: a rule name is admin text, and a
+// line break in it would start a header field of its own.
+bool safe_name(std::string_view name) {
+    return !name.empty() && name.size() <= max_shown_name &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+           });
+}
+
+// Returns value with one decimal, as SpamAssassin writes it, unless the
+// rounded score would then contradict the decision (4.96 shown as 5.0
+// against a required 5.0 and "No"): then with as many as it takes.
+int shown_decimals(double score, double required, bool is_spam) {
+    for (int decimals = 1; decimals < 6; ++decimals) {
+        double scale = std::pow(10.0, decimals);
+        double shown_score = std::round(score * scale) / scale;
+        double shown_required = std::round(required * scale) / scale;
+        if ((shown_score >= shown_required) == is_spam)
+            return decimals;
+    }
+    return 6;
+}
+
+std::string number(double value, int decimals) {
+    std::string out = fmt::format("{:.{}f}", value, decimals);
+    // A score that rounds to nothing is 0.0, never -0.0.
+    if (out.front() == '-' && out.find_first_not_of("-0.") == std::string::npos)
+        out.erase(0, 1);
+    return out;
+}
+
+// Folds words into lines of under fold_width columns, the first after
+// "NAME: ", the rest after a tab, as SpamAssassin folds X-Spam-Status.
+// A word after the first that ends in ',' (a test in the list) joins
+// the next without a space.
+std::string fold(std::string_view name, const std::vector<std::string>& words) {
+    std::string out;
+    size_t column = name.size() + 2;
+    bool glued = false;
+    for (const std::string& word : words) {
+        std::string_view gap = glued || out.empty() ? "" : " ";
+        if (!out.empty() && column + gap.size() + word.size() >= fold_width) {
+            out += "\n\t";
+            column = 1;
+            gap = "";
+        }
+        out += gap;
+        out += word;
+        column += gap.size() + word.size();
+        glued = &word != &words.front() && word.back() == ',';
+    }
+    return out;
+}
+
+} // namespace
+
 std::vector<std::pair<std::string, std::string>>
 spam_headers(const Score& score, double required, bool is_spam) {
-    std::string tests;
+    int decimals = shown_decimals(score.total, required, is_spam);
+    std::vector<std::string> words = {
+        is_spam ? "Yes," : "No,", "score=" + number(score.total, decimals),
+        "required=" + number(required, std::max(decimals, 1))};
+    std::vector<std::string> tests;
     for (const Hit& hit : score.hits)
-        tests += (tests.empty() ? "" : ",") + hit.name;
+        if (safe_name(hit.name))
+            tests.push_back(hit.name);
     if (tests.empty())
-        tests = "none";
+        tests.push_back("none");
+    for (size_t i = 0; i < tests.size(); ++i)
+        words.push_back((i == 0 ? "tests=" : "") + tests[i] +
+                        (i + 1 < tests.size() ? "," : ""));
+    words.push_back(fmt::format("version=portcullis-{}", PORTCULLIS_VERSION));
+
     int stars = std::clamp(static_cast<int>(std::floor(score.total)), 0, 50);
     std::vector<std::pair<std::string, std::string>> out;
     if (is_spam)
         out.emplace_back("X-Spam-Flag", "YES");
-    out.emplace_back("X-Spam-Score", fmt::format("{:.1f}", score.total));
+    out.emplace_back("X-Spam-Score", number(score.total, decimals));
     out.emplace_back("X-Spam-Level", std::string(stars, '*'));
-    out.emplace_back("X-Spam-Status",
-                     fmt::format("{}, score={:.1f} required={:.1f} tests={} "
-                                 "version=portcullis-{}",
-                                 is_spam ? "Yes" : "No", score.total, required,
-                                 tests, PORTCULLIS_VERSION));
+    out.emplace_back("X-Spam-Status", fold("X-Spam-Status", words));
     return out;
+}
+
+std::string add_spam_fields(
+    std::string_view message,
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+    // Lines before the first header field (a '>From ' line) stay first;
+    // the fields go where a reader finds the headers.
+    size_t start = first_header_line(message);
+    if (start >= mail::header_block_end(message))
+        start = 0;
+    std::string_view headers = message.substr(start);
+    size_t first_eol = headers.find('\n');
+    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
+                headers[first_eol - 1] == '\r';
+    auto with_line_ends = fields;
+    if (crlf)
+        for (auto& field : with_line_ends)
+            for (size_t at = field.second.find('\n'); at != std::string::npos;
+                 at = field.second.find('\n', at + 2))
+                field.second.insert(at, 1, '\r');
+    return std::string(message.substr(0, start)) +
+           mail::add_headers(headers, with_line_ends);
 }
 
 std::string tag_subject(std::string_view message, std::string_view tag) {
@@ -66,7 +161,7 @@ std::string tag_subject(std::string_view message, std::string_view tag) {
             break;
         pos = eol + 1;
     }
-    return mail::add_headers(message, {{"Subject", std::string(tag)}});
+    return add_spam_fields(message, {{"Subject", std::string(tag)}});
 }
 
 } // namespace portcullis::spam_score
