@@ -859,3 +859,22 @@ TEST_CASE("shown scores never contradict the decision nor read -0") {
     REQUIRE(outcome.ok());
     CHECK(outcome->verdict["score"].dump() == "0.0");
 }
+
+TEST_CASE("perl escapes re2 reads otherwise are reported, not run") {
+    RuleSet rules;
+    rules.load_text("rawbody V /foo\\vbar/\n"
+                    "body W /a\\\\vb/\n"
+                    "ifplugin\n"
+                    "endif\n"
+                    "if 1\n",
+                    "perl.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 3);
+    CHECK(rules.problems()[0].where == "perl.cf:1");
+    CHECK(rules.problems()[0].message ==
+          "V: \\v means another thing in RE2 than in Perl; write the "
+          "characters out");
+    CHECK(rules.problems()[1].message == "ifplugin names no plugin");
+    CHECK(rules.problems()[2].where == "perl.cf:5");
+    CHECK(rules.find("W") != nullptr); // an escaped backslash, then v
+}

@@ -150,6 +150,8 @@ bool evaluate_condition(std::string_view expression, std::string& problem) {
 bool Conditions::read(std::string_view directive, std::string_view rest,
                       std::string& problem) {
     if (directive == "ifplugin") {
+        if (rest.find_first_not_of(" \t") == std::string_view::npos)
+            problem = "ifplugin names no plugin";
         blocks_.push_back({false, false});
         return true;
     }

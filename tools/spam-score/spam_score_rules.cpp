@@ -93,6 +93,22 @@ char closing_delimiter(char open) {
     return open;
 }
 
+// Escapes RE2 reads without error but with another meaning than Perl:
+// Perl's \v and \V are vertical white space and its complement, RE2's
+// \v a vertical tab alone. Returns the first one found, or nullptr.
+const char* perl_only_escape(std::string_view re) {
+    for (size_t i = 0; i + 1 < re.size(); ++i) {
+        if (re[i] != '\\')
+            continue;
+        if (re[i + 1] == 'v')
+            return "\\v";
+        if (re[i + 1] == 'V')
+            return "\\V";
+        ++i;
+    }
+    return nullptr;
+}
+
 // Reads /re/flags or m{re}flags and turns Perl's flags into RE2's
 // inline ones. Nothing else is rewritten: what RE2 rejects is reported.
 Result<PerlRegex> read_regex(std::string_view s) {
@@ -136,6 +152,10 @@ Result<PerlRegex> read_regex(std::string_view s) {
     }
     if (open != '/' && close == '/')
         return Error{"", "bad delimiter"};
+    if (const char* differs = perl_only_escape(body))
+        return Error{"", fmt::format("{} means another thing in RE2 than in "
+                                     "Perl; write the characters out",
+                                     differs)};
     PerlRegex out;
     out.pattern =
         inline_flags.empty() ? body : "(?" + inline_flags + ")" + body;
@@ -421,7 +441,10 @@ void RuleSet::load_text(std::string_view text, const std::string& file) {
                    fmt::format("{}:{}", file, number));
         pos = eol + 1;
     }
-    // A block is never carried over into the next file.
+    // A block is never carried over into the next file. The last line
+    // counted is the empty one after a final newline, when there is one.
+    if (!text.empty() && text.back() == '\n')
+        --number;
     if (size_t open = conditions_.close_all())
         problems_.push_back(
             {fmt::format("{}:{}", file, number),
