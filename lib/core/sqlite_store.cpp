@@ -76,6 +76,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
 // no -wal file, or it is empty) every page is in the main file, and
 // immutable=1 reads it without the index or any lock; what scoring needs
 // is then read at once, so a writer that comes later cannot tear a read.
+// XXX: a database of more than cache_limit_rows tokens is not held in
+// memory, and its immutable reader may see a later writer's checkpoint
+// half done; give such a scorer read access to a -shm file instead.
 Result<std::unique_ptr<SqliteStore>>
 SqliteStore::open_reader(const std::string& path) {
     auto db = open_handle(path, "mode=ro", SQLITE_OPEN_READONLY);
@@ -94,6 +97,7 @@ SqliteStore::open_reader(const std::string& path) {
         if (!db)
             return db.error();
         store.reset(new SqliteStore(*db, path, true));
+        store->immutable_ = true;
         s = store->check_schema(false);
     }
     if (!s)
@@ -295,13 +299,13 @@ SqliteStore::lookup(std::span<const uint64_t> tokens) {
 // Scoring asks for the totals once per message, so the statement is
 // prepared once and kept.
 Result<Totals> SqliteStore::totals() {
-    if (cached_ && read_only_)
+    if (immutable_)
         return cached_totals_;
     return read_totals();
 }
 
-// A reader that holds the token counts in memory holds the totals read
-// with them, so both come from one moment of the file.
+// A reader without locks (immutable) reads the totals with the token
+// counts, once: a writer that starts later may change the file under it.
 Status SqliteStore::load_totals() {
     auto read = read_totals();
     if (!read)

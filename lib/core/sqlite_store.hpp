@@ -71,6 +71,7 @@ private:
     sqlite3_stmt* select_totals_ = nullptr;
     bool cached_ = false;
     TokenTable cache_;
+    bool immutable_ = false; ///< read without the WAL index or locks
     Totals cached_totals_;
 };
 
