@@ -78,3 +78,36 @@ TEST_CASE("the decoded size limit truncates and marks the limit hit") {
     CHECK(tree.limit_hit);
     CHECK(tree.has_anomaly("DECODED_SIZE_LIMIT"));
 }
+
+TEST_CASE("a header block of too many fields is cut before parsing and "
+          "its body is still read") {
+    Limits limits;
+    limits.header_fields = 3;
+    auto tree = parse_ok("From: a@example.org\r\nSubject: s\r\n"
+                         "X-One: 1\r\n  folded\r\nX-Two: 2\r\n"
+                         "Content-Type: text/html\r\n\r\nthe body\r\n",
+                         limits);
+    REQUIRE(tree.headers.size() == 3);
+    CHECK(tree.header("X-One") == "1  folded");
+    CHECK(tree.header("X-Two").empty());
+    CHECK(tree.parts.at(0).content_type == "text/plain");
+    CHECK(tree.parts.at(0).decoded == "the body\r\n");
+    REQUIRE(tree.anomalies.size() == 1);
+    CHECK(tree.anomalies[0].id == "HEADER_BLOCK_TOO_LARGE");
+    CHECK(tree.anomalies[0].detail == "limit 3 fields");
+    CHECK(tree.limit_hit);
+}
+
+TEST_CASE("a header block over its byte limit keeps the whole fields "
+          "within it") {
+    Limits limits;
+    limits.header_block_bytes = 40;
+    auto tree = parse_ok("From: a@example.org\r\nSubject: s\r\n"
+                         "X-Long: a value that crosses the limit\r\n"
+                         "\r\nbody\r\n",
+                         limits);
+    REQUIRE(tree.headers.size() == 2);
+    CHECK(tree.header("Subject") == "s");
+    CHECK(tree.parts.at(0).decoded == "body\r\n");
+    CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
+}
