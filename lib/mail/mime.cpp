@@ -7,6 +7,7 @@
 // 3.2.13 can loop forever doing so.
 #include "mail/mime.hpp"
 #include "core/strings.hpp"
+#include "core/watchdog.hpp"
 
 #include "mail/base64.hpp"
 #include "mail/charset.hpp"
@@ -35,6 +36,7 @@ struct WalkState {
     int part_count = 0;
     size_t decoded_total = 0;
     std::vector<detail::Multipart> multiparts;
+    bool out_of_time = false;
 };
 
 // The Content-* headers of one entity, raw, in order.
@@ -317,6 +319,8 @@ void walk_children(WalkState& state, GMimeObject* object, int depth,
 }
 
 bool within_limits(WalkState& state, int depth) {
+    if (state.out_of_time || (state.out_of_time = deadline_passed()))
+        return false;
     if (depth > state.limits.mime_depth) {
         if (!state.tree.has_anomaly("MIME_NESTING_TOO_DEEP"))
             add_anomaly(state.tree, nullptr, "MIME_NESTING_TOO_DEEP",
@@ -512,7 +516,7 @@ Result<Tree> parse(std::string_view message, const Limits& limits) {
     Tree tree;
     std::string bounded;
     std::string_view parsed_bytes = bound_headers(message, limits, bounded);
-    WalkState state{limits, tree, parsed_bytes, nullptr, 0, 0, {}};
+    WalkState state{limits, tree, parsed_bytes, nullptr, 0, 0, {}, false};
 
     GPtr<GMimeStream> input(g_mime_stream_mem_new_with_buffer(
         parsed_bytes.data(), parsed_bytes.size()));
@@ -531,9 +535,16 @@ Result<Tree> parse(std::string_view message, const Limits& limits) {
     if (!parsed)
         return Error{"mime", "not a message"};
 
+    // The message's deadline is checked between the steps GMime and our
+    // loops take: a message that runs out of time fails alone.
+    Error out_of_time{"mime", "the time limit passed", ExitCode::temp_fail};
+    if (deadline_passed())
+        return out_of_time;
     collect_headers(parsed.get(), tree);
     check_message_headers(tree);
     walk(state, parsed.get(), 0, "1");
+    if (state.out_of_time)
+        return out_of_time;
     detail::scan_raw(message, state.multiparts, limits, tree);
     detail::check_boundary_prefixes(state.multiparts, tree);
     if (!bounded.empty() && !tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"))

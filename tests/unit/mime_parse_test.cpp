@@ -1,5 +1,6 @@
 // The Tree that other tools read: header instances kept and unfolded,
 // parts in depth-first order, anomalies on parts and on the message.
+#include "core/watchdog.hpp"
 #include "mail/mime.hpp"
 
 #include <catch2/catch.hpp>
@@ -110,4 +111,15 @@ TEST_CASE("a header block over its byte limit keeps the whole fields "
     CHECK(tree.header("Subject") == "s");
     CHECK(tree.parts.at(0).decoded == "body\r\n");
     CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
+}
+
+TEST_CASE("a message whose deadline has passed fails with a time limit "
+          "error") {
+    set_deadline(std::chrono::steady_clock::now() - std::chrono::seconds(1));
+    auto tree = mime::parse("From: a@example.org\r\n\r\nbody\r\n", {});
+    clear_deadline();
+    REQUIRE_FALSE(tree.ok());
+    CHECK(tree.error().text() == "mime: the time limit passed");
+    CHECK(tree.error().exit_code == ExitCode::temp_fail);
+    CHECK(mime::parse("From: a@example.org\r\n\r\nbody\r\n", {}).ok());
 }
