@@ -234,7 +234,7 @@ Status apply_limits(const Config& config, Limits& limits) {
         static const char* known[] = {
             "envelope_line_bytes", "message_bytes",    "header_block_bytes",
             "header_line_bytes",   "mime_depth",       "mime_parts",
-            "decoded_bytes",       "parse_timeout_ms",
+            "decoded_bytes",       "parse_timeout_ms", "header_fields",
         };
         bool found = false;
         for (const char* name : known)
@@ -251,6 +251,8 @@ Status apply_limits(const Config& config, Limits& limits) {
                          limits.message_bytes)) ||
         !(s = read_limit(config, *table, "header_block_bytes",
                          limits.header_block_bytes)) ||
+        !(s = read_limit(config, *table, "header_fields",
+                         limits.header_fields)) ||
         !(s = read_limit(config, *table, "header_line_bytes",
                          limits.header_line_bytes)) ||
         !(s = read_limit(config, *table, "mime_depth", limits.mime_depth)) ||

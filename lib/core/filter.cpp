@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <mutex>
+#include <optional>
 
 namespace portcullis::filter {
 
@@ -102,6 +104,11 @@ void write_record(Output& out, OutputForm form, stream::Record& record,
         out.write(mail::add_headers(record.message, outcome.headers));
         return;
     }
+}
+
+std::string timeout_text(int timeout_ms) {
+    return fmt::format("processing exceeded the parse timeout of {} ms",
+                       timeout_ms);
 }
 
 // A bug or an unexpected value in one message (a wrongly typed envelope
@@ -213,15 +220,30 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     log::set_json(options.log_json);
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
     Output out;
-    // Every filter parses hostile input, so every filter runs under the
-    // deadline. The records already finished are written before the exit.
-    Watchdog watchdog([&out](const std::string& id, int timeout_ms) {
-        out.flush();
-        Watchdog::exit_tempfail(id, timeout_ms);
-    });
     int deadline_ms = options.message_timeout_ms > 0
                           ? options.message_timeout_ms
                           : options.limits.parse_timeout_ms;
+    // Every filter parses hostile input, so every filter runs under the
+    // deadline. Past the soft one our own loops give up on the message;
+    // past the hard one it is stuck where no check runs (inside GMime),
+    // and a thread cannot be stopped safely: the stuck record is answered
+    // with a tempfail verdict from here, the records before it are
+    // written, and the process ends with 75 (see share/doc/verdict.md).
+    // The lock keeps this from racing a handler that just returned.
+    std::mutex flight_mutex;
+    std::optional<stream::Record> in_flight;
+    Watchdog watchdog([&](const std::string& id, int) {
+        std::lock_guard<std::mutex> lock(flight_mutex);
+        if (!in_flight)
+            return;
+        Outcome failed{tempfail_verdict(tool, {"", timeout_text(deadline_ms)}),
+                       {}};
+        stream::append_verdict(*in_flight, failed.verdict);
+        write_record(out, options.form, *in_flight, failed);
+        out.flush();
+        Watchdog::exit_tempfail(id, deadline_ms);
+    });
+    int hard_ms = deadline_ms + hard_deadline_grace_ms(deadline_ms);
     Progress progress(options.progress);
     bool interactive = options.inputs.empty() ||
                        std::find(options.inputs.begin(), options.inputs.end(),
@@ -248,10 +270,27 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             break;
         stream::Record& record = **next;
 
+        {
+            std::lock_guard<std::mutex> lock(flight_mutex);
+            in_flight = record;
+        }
+        set_deadline(std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(deadline_ms));
         std::optional<WatchdogScope> deadline;
-        deadline.emplace(watchdog, record.id(), deadline_ms);
+        deadline.emplace(watchdog, record.id(), hard_ms);
         auto outcome = handle_guarded(handler, record);
+        {
+            std::lock_guard<std::mutex> lock(flight_mutex);
+            in_flight.reset();
+        }
         deadline.reset();
+        // A message past its deadline fails alone, whether our own checks
+        // gave up on it or it finished late; the run goes on.
+        if (deadline_passed()) {
+            outcome = Error{"", timeout_text(deadline_ms), ExitCode::temp_fail};
+            log::error(record.id() + ": " + outcome.error().message);
+        }
+        clear_deadline();
         if (!outcome) {
             log::event(record.id(), "filter",
                        {{"error", outcome.error().text()}});

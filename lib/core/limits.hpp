@@ -13,6 +13,7 @@ struct Limits {
     size_t envelope_line_bytes = 1 << 20;
     size_t message_bytes = 256u << 20;
     size_t header_block_bytes = 1 << 20;
+    size_t header_fields = 10000;   // of one header block
     size_t header_line_bytes = 998; // RFC 5322 section 2.1.1
     int mime_depth = 32;
     int mime_parts = 1000;

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -27,40 +30,169 @@ CREATE TABLE IF NOT EXISTS signatures (
 // a hash-table probe is far cheaper than a B-tree walk per token.
 constexpr int64_t cache_limit_rows = 4'000'000;
 
+constexpr const char* tables[] = {"tokens", "learned", "totals", "signatures"};
+
 // Frees a prepared statement at scope end.
 struct Statement {
     sqlite3_stmt* handle = nullptr;
     ~Statement() { sqlite3_finalize(handle); }
 };
 
+// A path as a file: URI path; these three would end or escape it.
+std::string uri_path(std::string_view path) {
+    std::string out;
+    for (char c : path) {
+        if (c == '?' || c == '#' || c == '%')
+            out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        else
+            out += c;
+    }
+    return out;
+}
+
+// A writer is connected, or died, while its log holds pages.
+bool wal_in_use(const std::string& path) {
+    struct stat st {};
+    return ::stat((path + "-wal").c_str(), &st) == 0 && st.st_size > 0;
+}
+
+// The WAL index (-shm) is missing and this user may not create it.
+bool needs_index_it_cannot_make(sqlite3* db) {
+    int rc = sqlite3_extended_errcode(db) & 0xff;
+    return rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN;
+}
+
 } // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        bool read_only) {
+    return read_only ? open_reader(path) : open_writer(path);
+}
+
+// A reader opens the file with mode=ro, so nothing it does can write. In
+// WAL mode a reader still needs the -shm index beside the file, which it
+// cannot create in a folder it may not write to (the usual setup: root
+// learns, the mail user scores). When no writer is connected (there is
+// no -wal file, or it is empty) every page is in the main file, and
+// immutable=1 reads it without the index or any lock; what scoring needs
+// is then read at once, so a writer that comes later cannot tear a read.
+// XXX: a database of more than cache_limit_rows tokens is not held in
+// memory, and its immutable reader may see a later writer's checkpoint
+// half done; give such a scorer read access to a -shm file instead.
+Result<std::unique_ptr<SqliteStore>>
+SqliteStore::open_reader(const std::string& path) {
+    auto db = open_handle(path, "mode=ro", SQLITE_OPEN_READONLY);
+    if (!db)
+        return db.error();
+    std::unique_ptr<SqliteStore> store(new SqliteStore(*db, path, true));
+    Status s = store->check_schema(false);
+    if (!s && needs_index_it_cannot_make(store->db_) && wal_in_use(path))
+        return Error{path,
+                     "cannot read the write-ahead log: no write access to "
+                     "the folder or to the -shm file",
+                     ExitCode::unavailable};
+    if (!s && needs_index_it_cannot_make(store->db_)) {
+        store.reset();
+        db = open_handle(path, "immutable=1", SQLITE_OPEN_READONLY);
+        if (!db)
+            return db.error();
+        store.reset(new SqliteStore(*db, path, true));
+        store->immutable_ = true;
+        s = store->check_schema(false);
+    }
+    if (!s)
+        return s.error();
+    sqlite3_busy_timeout(store->db_, 10000);
+    if (!(s = store->load_cache()) || !(s = store->load_totals()))
+        return s.error();
+    if (!(s = store->prepare(store->select_token_,
+                             "SELECT spam, ham FROM tokens WHERE hash = ?")))
+        return s.error();
+    return store;
+}
+
+// A writer checks the whole file first: learning into a damaged file, or
+// someone else's database, would bury what is left of it.
+Result<std::unique_ptr<SqliteStore>>
+SqliteStore::open_writer(const std::string& path) {
+    auto db = open_handle(path, "", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!db)
+        return db.error();
+    std::unique_ptr<SqliteStore> store(new SqliteStore(*db, path, false));
+    sqlite3_busy_timeout(store->db_, 10000);
+    Status s;
+    if (!(s = store->quick_check()) || !(s = store->check_schema(true)) ||
+        !(s = store->exec("PRAGMA journal_mode=WAL")) ||
+        !(s = store->exec("PRAGMA synchronous=NORMAL")) ||
+        !(s = store->exec(schema)))
+        return s.error();
+    if (!(s = store->prepare(store->select_token_,
+                             "SELECT spam, ham FROM tokens WHERE hash = ?")))
+        return s.error();
+    return store;
+}
+
+Result<sqlite3*> SqliteStore::open_handle(const std::string& path,
+                                          std::string_view query, int flags) {
+    std::string name = path;
+    if (!query.empty())
+        name = fmt::format("file:{}?{}", uri_path(path), query);
     sqlite3* db = nullptr;
-    int flags = read_only ? SQLITE_OPEN_READONLY
-                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(name.c_str(), &db,
+                        flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         sqlite3_close(db);
         return Error{path, message, ExitCode::unavailable};
     }
-    std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, read_only));
-    sqlite3_busy_timeout(db, 10000);
-    if (!read_only) {
-        Status s;
-        if (!(s = store->exec("PRAGMA journal_mode=WAL")) ||
-            !(s = store->exec("PRAGMA synchronous=NORMAL")) ||
-            !(s = store->exec(schema)))
-            return s.error();
+    sqlite3_extended_result_codes(db, 1);
+    return db;
+}
+
+Status SqliteStore::quick_check() {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &st.handle,
+                           nullptr) != SQLITE_OK)
+        return unusable(sqlite3_errmsg(db_));
+    if (sqlite3_step(st.handle) != SQLITE_ROW)
+        return unusable(sqlite3_errmsg(db_));
+    auto verdict =
+        reinterpret_cast<const char*>(sqlite3_column_text(st.handle, 0));
+    if (!verdict || std::strcmp(verdict, "ok") != 0)
+        return unusable(verdict ? verdict : "quick_check failed");
+    return {};
+}
+
+// The file must hold all of our tables, or (for a writer, which creates
+// them) no table at all.
+Status SqliteStore::check_schema(bool may_create) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT name FROM sqlite_master WHERE type = "
+                           "'table'",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return unusable(sqlite3_errmsg(db_));
+    std::vector<std::string> found;
+    int rc;
+    while ((rc = sqlite3_step(st.handle)) == SQLITE_ROW)
+        found.emplace_back(
+            reinterpret_cast<const char*>(sqlite3_column_text(st.handle, 0)));
+    if (rc != SQLITE_DONE)
+        return unusable(sqlite3_errmsg(db_));
+    if (found.empty() && may_create)
+        return {};
+    for (const char* table : tables) {
+        if (std::find(found.begin(), found.end(), table) == found.end())
+            return unusable(fmt::format("no table {}", table));
     }
-    Status s = store->prepare(store->select_token_,
-                              "SELECT spam, ham FROM tokens WHERE hash = ?");
-    if (!s)
-        return s.error();
-    return store;
+    return {};
+}
+
+Error SqliteStore::unusable(std::string_view why) const {
+    return Error{path_,
+                 fmt::format("not a usable spam-score database: {}", why),
+                 ExitCode::unavailable};
 }
 
 SqliteStore::~SqliteStore() {
@@ -94,7 +226,6 @@ Status SqliteStore::prepare(sqlite3_stmt*& statement, const char* sql) {
 }
 
 Status SqliteStore::load_cache() {
-    cache_tried_ = true;
     Statement count;
     if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM tokens", -1,
                            &count.handle, nullptr) != SQLITE_OK)
@@ -138,10 +269,6 @@ Status SqliteStore::load_cache() {
 
 Result<std::vector<TokenCounts>>
 SqliteStore::lookup(std::span<const uint64_t> tokens) {
-    if (!cache_tried_ && read_only_) {
-        if (Status s = load_cache(); !s)
-            return s.error();
-    }
     std::vector<TokenCounts> out(tokens.size());
     if (cached_) {
         // A table of a million tokens is far bigger than the CPU cache:
@@ -172,6 +299,22 @@ SqliteStore::lookup(std::span<const uint64_t> tokens) {
 // Scoring asks for the totals once per message, so the statement is
 // prepared once and kept.
 Result<Totals> SqliteStore::totals() {
+    if (immutable_)
+        return cached_totals_;
+    return read_totals();
+}
+
+// A reader without locks (immutable) reads the totals with the token
+// counts, once: a writer that starts later may change the file under it.
+Status SqliteStore::load_totals() {
+    auto read = read_totals();
+    if (!read)
+        return read.error();
+    cached_totals_ = *read;
+    return {};
+}
+
+Result<Totals> SqliteStore::read_totals() {
     if (!prepare(select_totals_, "SELECT name, value FROM totals"))
         return error("read totals");
     sqlite3_stmt* st = select_totals_;
@@ -224,7 +367,7 @@ Status SqliteStore::change_counts(bool spam, int delta,
         if (sqlite3_step(st.handle) != SQLITE_DONE)
             return error("update tokens");
     }
-    cache_tried_ = cached_ = false;
+    cached_ = false;
     cache_.clear();
     return {};
 }

@@ -16,7 +16,9 @@ namespace portcullis::state {
 /// A Store kept in a SQLite database file.
 class SqliteStore : public Store {
 public:
-    /// Opens or creates the database; read_only never creates or writes.
+    /// Opens or creates the database; read_only never creates or writes,
+    /// and reads the token counts and totals at once when they fit.
+    /// A file that is not a whole spam-score database is an Error.
     static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
                                                      bool read_only);
 
@@ -41,6 +43,16 @@ private:
     SqliteStore(sqlite3* db, std::string path, bool read_only)
         : db_(db), path_(std::move(path)), read_only_(read_only) {}
 
+    static Result<std::unique_ptr<SqliteStore>>
+    open_reader(const std::string& path);
+    static Result<std::unique_ptr<SqliteStore>>
+    open_writer(const std::string& path);
+    static Result<sqlite3*> open_handle(const std::string& path,
+                                        std::string_view query, int flags);
+
+    Status quick_check();
+    Status check_schema(bool may_create);
+    Error unusable(std::string_view why) const;
     Status exec(const char* sql);
     Status prepare(sqlite3_stmt*& statement, const char* sql);
     Error error(std::string_view what) const;
@@ -48,6 +60,8 @@ private:
                          std::span<const uint64_t> tokens);
     Status add_total(bool spam, int delta);
     Status load_cache();
+    Status load_totals();
+    Result<Totals> read_totals();
 
     sqlite3* db_;
     std::string path_;
@@ -55,9 +69,10 @@ private:
     sqlite3_stmt* select_token_ = nullptr;
     sqlite3_stmt* upsert_token_ = nullptr;
     sqlite3_stmt* select_totals_ = nullptr;
-    bool cache_tried_ = false;
     bool cached_ = false;
     TokenTable cache_;
+    bool immutable_ = false; ///< read without the WAL index or locks
+    Totals cached_totals_;
 };
 
 } // namespace portcullis::state

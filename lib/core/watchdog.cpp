@@ -7,10 +7,35 @@
 #include "core/exit_code.hpp"
 #include "core/log.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <unistd.h>
 
 namespace portcullis {
+
+namespace {
+
+thread_local std::chrono::steady_clock::time_point soft_deadline =
+    std::chrono::steady_clock::time_point::max();
+
+} // namespace
+
+void set_deadline(std::chrono::steady_clock::time_point deadline) {
+    soft_deadline = deadline;
+}
+
+void clear_deadline() {
+    soft_deadline = std::chrono::steady_clock::time_point::max();
+}
+
+bool deadline_passed() {
+    return soft_deadline != std::chrono::steady_clock::time_point::max() &&
+           std::chrono::steady_clock::now() >= soft_deadline;
+}
+
+int hard_deadline_grace_ms(int timeout_ms) {
+    return std::max(timeout_ms, 1000);
+}
 
 void Watchdog::exit_tempfail(const std::string& id, int timeout_ms) {
     log::error(fmt::format("{}: processing exceeded the parse timeout of {} ms",

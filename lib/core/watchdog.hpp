@@ -1,7 +1,9 @@
-// A deadline for processing one message. Parsers of hostile input can
-// loop forever inside a library (GMime 3.2.13 does on some multiparts);
-// no code path can be trusted to return, so a separate thread ends the
-// process with a tempfail status and the mail server retries later.
+// A deadline for processing one message, kept twice. Our own loops check
+// the soft one (deadline_passed) and give up on the message, which then
+// gets a tempfail verdict while the run goes on. Parsers of hostile input
+// can loop forever inside a library (GMime 3.2.13 does on some
+// multiparts), where no check runs: a watchdog thread ends the process
+// with a tempfail status at the hard one, and the mail server retries.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,19 @@
 #include <thread>
 
 namespace portcullis {
+
+/// Sets the soft deadline of the message processed on this thread.
+void set_deadline(std::chrono::steady_clock::time_point deadline);
+
+/// Clears the soft deadline: nothing is being processed.
+void clear_deadline();
+
+/// Returns true when this thread's soft deadline has passed.
+bool deadline_passed();
+
+/// Returns how long after the soft deadline the hard one falls: the
+/// soft timeout again, and at least a second.
+int hard_deadline_grace_ms(int timeout_ms);
 
 /// Watches one message at a time and acts when its deadline passes.
 class Watchdog {

@@ -1,5 +1,6 @@
 // The Tree that other tools read: header instances kept and unfolded,
 // parts in depth-first order, anomalies on parts and on the message.
+#include "core/watchdog.hpp"
 #include "mail/mime.hpp"
 
 #include <catch2/catch.hpp>
@@ -77,4 +78,48 @@ TEST_CASE("the decoded size limit truncates and marks the limit hit") {
     CHECK(tree.parts[0].decoded == "0123");
     CHECK(tree.limit_hit);
     CHECK(tree.has_anomaly("DECODED_SIZE_LIMIT"));
+}
+
+TEST_CASE("a header block of too many fields is cut before parsing and "
+          "its body is still read") {
+    Limits limits;
+    limits.header_fields = 3;
+    auto tree = parse_ok("From: a@example.org\r\nSubject: s\r\n"
+                         "X-One: 1\r\n  folded\r\nX-Two: 2\r\n"
+                         "Content-Type: text/html\r\n\r\nthe body\r\n",
+                         limits);
+    REQUIRE(tree.headers.size() == 3);
+    CHECK(tree.header("X-One") == "1  folded");
+    CHECK(tree.header("X-Two").empty());
+    CHECK(tree.parts.at(0).content_type == "text/plain");
+    CHECK(tree.parts.at(0).decoded == "the body\r\n");
+    REQUIRE(tree.anomalies.size() == 1);
+    CHECK(tree.anomalies[0].id == "HEADER_BLOCK_TOO_LARGE");
+    CHECK(tree.anomalies[0].detail == "limit 3 fields");
+    CHECK(tree.limit_hit);
+}
+
+TEST_CASE("a header block over its byte limit keeps the whole fields "
+          "within it") {
+    Limits limits;
+    limits.header_block_bytes = 40;
+    auto tree = parse_ok("From: a@example.org\r\nSubject: s\r\n"
+                         "X-Long: a value that crosses the limit\r\n"
+                         "\r\nbody\r\n",
+                         limits);
+    REQUIRE(tree.headers.size() == 2);
+    CHECK(tree.header("Subject") == "s");
+    CHECK(tree.parts.at(0).decoded == "body\r\n");
+    CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
+}
+
+TEST_CASE("a message whose deadline has passed fails with a time limit "
+          "error") {
+    set_deadline(std::chrono::steady_clock::now() - std::chrono::seconds(1));
+    auto tree = mime::parse("From: a@example.org\r\n\r\nbody\r\n", {});
+    clear_deadline();
+    REQUIRE_FALSE(tree.ok());
+    CHECK(tree.error().text() == "mime: the time limit passed");
+    CHECK(tree.error().exit_code == ExitCode::temp_fail);
+    CHECK(mime::parse("From: a@example.org\r\n\r\nbody\r\n", {}).ok());
 }

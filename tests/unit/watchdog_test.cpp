@@ -36,3 +36,14 @@ TEST_CASE("the watchdog stays quiet for messages that finish in time") {
     std::this_thread::sleep_for(120ms);
     CHECK(fired == 0);
 }
+
+TEST_CASE("the soft deadline is passed only once it is set and due") {
+    clear_deadline();
+    CHECK_FALSE(deadline_passed());
+    set_deadline(std::chrono::steady_clock::now() + 10s);
+    CHECK_FALSE(deadline_passed());
+    set_deadline(std::chrono::steady_clock::now() - 1ms);
+    CHECK(deadline_passed());
+    clear_deadline();
+    CHECK_FALSE(deadline_passed());
+}

@@ -268,14 +268,20 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
                                  path));
         return engine;
     }
+    // A damaged store must not bounce mail: scoring goes on without it.
     auto store = state::SqliteStore::open(path, true);
+    auto without = [&](const Error& e) {
+        log::warning(e.text() + "; Bayes and fuzzy checks are off");
+        engine->store_.reset();
+        return std::move(engine);
+    };
     if (!store)
-        return store.error();
+        return without(store.error());
     engine->store_ = std::move(*store);
     if (options.use_fuzzy) {
         auto signatures = engine->store_->signatures();
         if (!signatures)
-            return signatures.error();
+            return without(signatures.error());
         engine->fuzzy_ = std::make_unique<FuzzyIndex>(std::move(*signatures));
     }
     return engine;
