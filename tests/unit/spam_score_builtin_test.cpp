@@ -1,0 +1,153 @@
+// spam-score's built-in tests on messages of our own: the shared spam
+// cases (hidden characters, look-alike links, spoofed names, two From
+// headers), pictures without text, dates in the future, unparsable mail.
+#include "spam_score_fixtures.hpp"
+
+using namespace portcullis;
+using namespace portcullis::spam_score;
+using namespace portcullis::spam_score::testing;
+
+TEST_CASE("zero-width characters fire their built-in test") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("zero-width.eml"));
+    REQUIRE(score.ok());
+    CHECK(fired(*score, "ZERO_WIDTH_CHARS"));
+}
+
+TEST_CASE("a link whose text names another site is a look-alike link") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("lookalike-link.eml"));
+    REQUIRE(score.ok());
+    CHECK(fired(*score, "LOOKALIKE_LINK"));
+    auto ham = engine->score(read_case("plain-ham.eml"));
+    REQUIRE(ham.ok());
+    CHECK(!fired(*ham, "LOOKALIKE_LINK"));
+    CHECK(ham->total < 1.0);
+}
+
+TEST_CASE("an address of another domain in the display name is a spoof") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("displayname-spoof.eml"));
+    REQUIRE(score.ok());
+    CHECK(fired(*score, "FROM_DISPLAYNAME_SPOOF"));
+    CHECK(score->from_address == "ceo.office@mailer.example.org");
+}
+
+TEST_CASE("two from headers fire multiple_from") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("duplicate-from.eml"));
+    REQUIRE(score.ok());
+    CHECK(fired(*score, "MULTIPLE_FROM"));
+}
+
+TEST_CASE("a picture with next to no text fires html_image_no_text") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    std::string head = "From: a@b.example\nSubject: hi\n"
+                       "Content-Type: text/html\n\n";
+    auto picture = engine->score(
+        head + "<a href=\"http://shop.example/\"><img "
+               "src=\"http://shop.example/offer.gif\"></a> Click!\n");
+    REQUIRE(picture.ok());
+    CHECK(fired(*picture, "HTML_IMAGE_NO_TEXT"));
+    std::string words(300, 'w');
+    auto article =
+        engine->score(head + "<img src=\"cid:logo\"><p>" + words + "</p>\n");
+    REQUIRE(article.ok());
+    CHECK(!fired(*article, "HTML_IMAGE_NO_TEXT"));
+}
+
+TEST_CASE("a date hours after the message reached us is in the future") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto message = [](const std::string& date) {
+        return "Received: from relay.example by mx.example; "
+               "Fri, 13 Sep 2002 22:39:53 -0500\n"
+               "Date: " +
+               date + "\nFrom: a@b.example\nSubject: hi\n\nHello there.\n";
+    };
+    // Thirteen hours ahead of the relay's clock, across time zones.
+    auto ahead = engine->score(message("Sat, 14 Sep 2002 20:40:00 +0200"));
+    REQUIRE(ahead.ok());
+    CHECK(fired(*ahead, "DATE_IN_FUTURE_12H"));
+    // Eleven hours ahead, or any time behind, is a clock off, not spam.
+    auto near = engine->score(message("Sat, 14 Sep 2002 09:39:00 -0500"));
+    REQUIRE(near.ok());
+    CHECK(!fired(*near, "DATE_IN_FUTURE_12H"));
+    auto past = engine->score(message("Mon, 1 Jan 2001 00:00:00 +0000"));
+    REQUIRE(past.ok());
+    CHECK(!fired(*past, "DATE_IN_FUTURE_12H"));
+    auto garbage = engine->score(message("soon"));
+    REQUIRE(garbage.ok());
+    CHECK(!fired(*garbage, "DATE_IN_FUTURE_12H"));
+}
+
+TEST_CASE("a message whose first line is no header field is still scored") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    options.common.form = filter::OutputForm::headers;
+    config::Config config;
+    auto engine = open_engine(options, config);
+    for (std::string first :
+         {">From x@y Mon Jan  1 00:00:00 2024\n", "hello\n", " indented\n"}) {
+        stream::Record record;
+        record.message = first + "X-Spam-Flag: YES\nFrom: a@b.example\n"
+                                 "Subject: hi\n\nhello\n";
+        auto outcome = engine->handle(record);
+        REQUIRE(outcome.ok());
+        CHECK(outcome->verdict.contains("score"));
+        CHECK(has_id(outcome->verdict, "MIME_ANOMALY"));
+        CHECK(has_id(outcome->verdict, "NO_DATE"));
+        CHECK(record.message.starts_with(first + "From: a@b.example\n"));
+        CHECK(record.message.find("X-Spam-Flag") == std::string::npos);
+        CHECK(record.message.find("\nX-Spam-Status: No, score=") !=
+              std::string::npos);
+    }
+    // With no header at all the text is the body, under headers of ours.
+    stream::Record words;
+    words.message = "just words\n";
+    REQUIRE(engine->handle(words).ok());
+    CHECK(words.message.starts_with("X-Spam-Score: "));
+    CHECK(words.message.ends_with("\n\njust words\n"));
+}
+
+TEST_CASE("a future date without received headers counts from arrival") {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    std::string message = "Date: Sat, 14 Sep 2002 20:40:00 +0000\n"
+                          "From: a@b.example\nSubject: hi\n\nHello there.\n";
+    auto early = engine->score(message, parse_rfc3339("2002-09-14T08:00:00Z"));
+    REQUIRE(early.ok());
+    CHECK(fired(*early, "DATE_IN_FUTURE_12H"));
+    auto close = engine->score(message, parse_rfc3339("2002-09-14T10:00:00Z"));
+    REQUIRE(close.ok());
+    CHECK(!fired(*close, "DATE_IN_FUTURE_12H"));
+    // With neither a Received header nor an envelope time, now decides.
+    CHECK(!fired(*engine->score(message), "DATE_IN_FUTURE_12H"));
+    auto future = engine->score(
+        "Date: Fri, 1 Jan 2100 00:00:00 +0000\nFrom: a@b.example\n"
+        "Subject: hi\n\nHello there.\n");
+    REQUIRE(future.ok());
+    CHECK(fired(*future, "DATE_IN_FUTURE_12H"));
+    CHECK(parse_rfc3339("2002-09-14T10:00:00+02:00") ==
+          parse_rfc3339("2002-09-14T08:00:00Z"));
+    CHECK(!parse_rfc3339("yesterday"));
+}

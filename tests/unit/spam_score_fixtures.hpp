@@ -1,0 +1,98 @@
+// Shared by spam-score's unit tests: the test messages, the default
+// rules, a temporary state folder and an engine opened on them.
+#pragma once
+
+#include "core/sqlite_store.hpp"
+#include "core/token_table.hpp"
+#include "spam_score.hpp"
+#include "spam_score_analysis.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace portcullis::spam_score::testing {
+
+inline const std::string cases =
+    std::string(PORTCULLIS_TEST_DIR) + "/spam-score/";
+inline const std::string default_rules =
+    std::string(PORTCULLIS_TEST_DIR) + "/../share/rules";
+
+inline std::string read_case(const std::string& name) {
+    std::ifstream in(cases + name, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+/// A fresh folder, removed at scope end.
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char name[] = "/tmp/spam-score-test-XXXXXX";
+        REQUIRE(::mkdtemp(name) != nullptr);
+        path = name;
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
+
+inline std::unique_ptr<Engine> open_engine(const Options& options,
+                                           const config::Config& config) {
+    auto engine = Engine::open(options, config);
+    REQUIRE(engine.ok());
+    return std::move(*engine);
+}
+
+inline Options options_with(const std::string& rules,
+                            const std::string& state) {
+    Options options;
+    options.rules_dir = rules;
+    options.common.state_dir = state;
+    return options;
+}
+
+inline bool fired(const Score& score, const std::string& name) {
+    for (const Hit& hit : score.hits)
+        if (hit.name == name)
+            return true;
+    return false;
+}
+
+/// Writes files under dir: each pair is a path below it and its text.
+inline void
+write_files(const TempDir& dir,
+            const std::vector<std::pair<std::string, std::string>>& files) {
+    for (const auto& [path, text] : files) {
+        std::filesystem::path full = dir.path + "/" + path;
+        std::filesystem::create_directories(full.parent_path());
+        std::ofstream(full) << text;
+    }
+}
+
+inline std::vector<std::string>
+reason_ids(const nlohmann::ordered_json& verdict) {
+    std::vector<std::string> out;
+    for (const auto& reason : verdict["reasons"])
+        out.push_back(reason["id"]);
+    return out;
+}
+
+inline bool has_id(const nlohmann::ordered_json& verdict,
+                   const std::string& id) {
+    auto ids = reason_ids(verdict);
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+} // namespace portcullis::spam_score::testing

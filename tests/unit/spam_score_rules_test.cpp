@@ -1,0 +1,262 @@
+// spam-score's rule language: exact scores of hand-made rules, the parts
+// of SpamAssassin's .cf syntax read, and every rule or line refused with
+// file:line (patterns RE2 cannot run, loops, bad scores, deep nesting).
+#include "spam_score_fixtures.hpp"
+
+using namespace portcullis;
+using namespace portcullis::spam_score;
+using namespace portcullis::spam_score::testing;
+
+TEST_CASE("a hand-made message scores exactly the sum of its rules") {
+    TempDir state;
+    Options options = options_with(cases + "rules", state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    auto score = engine->score(read_case("click.eml"));
+    REQUIRE(score.ok());
+    CHECK(score->total == Approx(4.625).margin(1e-9));
+    REQUIRE(score->hits.size() == 5);
+    CHECK(score->hits[0].name == "T_URI_BIZ");
+    CHECK(score->hits[0].score == 2.0);
+    CHECK(score->hits[1].name == "T_CLICK");
+    CHECK(score->hits[1].description == "Asks to click");
+    CHECK(fired(*score, "T_META"));
+    CHECK(fired(*score, "T_SUBJ_CAPS"));
+    CHECK(fired(*score, "T_FULL"));
+}
+
+TEST_CASE("a meta rule does not fire when its negated part is present") {
+    TempDir state;
+    Options options = options_with(cases + "rules", state.path);
+    config::Config config;
+    auto engine = open_engine(options, config);
+    std::string message = read_case("click.eml");
+    message.insert(0, "X-Mailer: Test 1.0\n");
+    auto score = engine->score(message);
+    REQUIRE(score.ok());
+    CHECK(!fired(*score, "T_META"));
+    CHECK(score->total == Approx(3.875).margin(1e-9));
+}
+
+TEST_CASE("rules re2 cannot run are reported with file and line") {
+    RuleSet rules;
+    rules.load_path(cases + "rules/test.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 2);
+    CHECK(rules.problems()[0].where == cases + "rules/test.cf:14");
+    CHECK(rules.problems()[0].message ==
+          "T_EVAL: eval rules are not supported");
+    CHECK(rules.problems()[1].where == cases + "rules/test.cf:12");
+    CHECK(rules.problems()[1].message.rfind(
+              "T_LOOKAHEAD: RE2 cannot run this pattern: ", 0) == 0);
+    CHECK(rules.find("T_LOOKAHEAD") != nullptr);
+    CHECK(rules.size() == 6);
+}
+
+TEST_CASE("spamassassin regex syntax is read with its flags") {
+    RuleSet rules;
+    rules.load_text("body A m{fr\\s*ee}i\n"
+                    "body B /a b c/x\n"
+                    "score A 1 2 3.5 4\n"
+                    "header C From:addr =~ /\\@evil\\.example$/\n",
+                    "inline.cf");
+    rules.compile();
+    CHECK(rules.problems().empty());
+    MessageView view;
+    view.body = "FR EE abc";
+    view.headers["from:addr"] = "x@evil.example";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 3);
+    CHECK(hits[0].name == "A");
+    CHECK(hits[0].score == 3.5); // the Bayes-on, network-off score set
+}
+
+TEST_CASE("a comment may end a rule line and \\# is a literal hash") {
+    RuleSet rules;
+    rules.load_text("body A /colou?r=\\#ff0000/ # red text\n"
+                    "meta B A # obsolete\n"
+                    "score B 2.5 # was 3\n",
+                    "inline.cf");
+    rules.compile();
+    CHECK(rules.problems().empty());
+    MessageView view;
+    view.body = "color=#ff0000";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 2);
+    CHECK(hits[0].name == "B"); // the highest score first
+    CHECK(hits[0].score == 2.5);
+}
+
+TEST_CASE("if and ifplugin blocks are read as spamassassin 4.0 reads them") {
+    RuleSet rules;
+    rules.load_text("ifplugin Mail::SpamAssassin::Plugin::FreeMail\n"
+                    "header A eval:check_freemail_replyto()\n"
+                    "endif\n"
+                    "if (version >= 3.004000)\n"
+                    "body B /new/\n"
+                    "else\n"
+                    "body B /old/\n"
+                    "endif\n"
+                    "if !plugin(Mail::SpamAssassin::Plugin::DKIM)\n"
+                    "body C /nodkim/\n"
+                    "endif\n"
+                    "if can(Mail::SpamAssassin::Conf::feature_x) && 1\n"
+                    "body D /feature/\n"
+                    "endif\n",
+                    "sa.cf");
+    rules.compile();
+    CHECK(rules.problems().empty()); // the eval rule was never read
+    CHECK(rules.find("A") == nullptr);
+    CHECK(rules.find("D") == nullptr);
+    MessageView view;
+    view.body = "new old nodkim feature";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 2);
+    CHECK(hits[0].name == "B");
+    CHECK(hits[1].name == "C");
+}
+
+TEST_CASE("a broken if block is reported and ends with its file") {
+    RuleSet rules;
+    rules.load_text("endif\nif (version >=)\nbody A /a/\n", "bad.cf");
+    rules.load_text("body B /b/\n", "next.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 3);
+    CHECK(rules.problems()[0].where == "bad.cf:1");
+    CHECK(rules.problems()[0].message == "endif without an if");
+    CHECK(rules.problems()[1].where == "bad.cf:2");
+    CHECK(rules.problems()[1].message ==
+          "an if line compares version with no number");
+    CHECK(rules.problems()[2].message ==
+          "1 if or ifplugin block(s) not closed by endif");
+    CHECK(rules.find("A") == nullptr);
+    CHECK(rules.find("B") != nullptr);
+}
+
+TEST_CASE("an unknown directive is reported once with its line count") {
+    RuleSet rules;
+    rules.load_text("freemail_domains a.example\n"
+                    "freemail_domains b.example\n"
+                    "freemail_domains c.example\n"
+                    "frobnicate yes\n",
+                    "sa.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 2);
+    CHECK(rules.problems()[0].where == "sa.cf:1");
+    CHECK(rules.problems()[0].message ==
+          "unknown directive \"freemail_domains\" ignored here and on 2 "
+          "more lines");
+    CHECK(rules.problems()[1].where == "sa.cf:4");
+    CHECK(rules.problems()[1].message ==
+          "unknown directive \"frobnicate\" ignored");
+}
+
+TEST_CASE("meta and if expressions nested too deeply are refused") {
+    RuleSet rules;
+    std::string deep = "meta DEEP " + std::string(20000, '(') + "1" +
+                       std::string(20000, ')') + "\n";
+    std::string long_or = "meta WIDE A0";
+    for (int i = 1; i < 5000; ++i)
+        long_or += " || A" + std::to_string(i);
+    rules.load_text(deep + long_or + "\nif " + std::string(100000, '!') +
+                        "1\nbody X /x/\nendif\n",
+                    "deep.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 3);
+    CHECK(rules.problems()[0].message == "an if line is nested too deeply");
+    CHECK(rules.problems()[1].message == "DEEP: nested more than 128 deep");
+    CHECK(rules.problems()[2].message ==
+          "WIDE: expression has more than 4096 terms");
+    CHECK(rules.find("X") == nullptr);
+}
+
+TEST_CASE("meta rules that depend on themselves are reported and skipped") {
+    RuleSet rules;
+    rules.load_text("meta M1 M2 || __P\n"
+                    "meta M2 M1\n"
+                    "meta M3 M3\n"
+                    "body __P /lunch/\n"
+                    "meta LATE EARLY\n"
+                    "meta EARLY __P\n",
+                    "loop.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 3);
+    CHECK(rules.problems()[0].message ==
+          "M1: meta rule depends on itself; skipped");
+    CHECK(rules.problems()[2].message ==
+          "M3: meta rule depends on itself; skipped");
+    MessageView view;
+    view.body = "lunch";
+    auto hits = rules.match(view, {});
+    // A meta rule may use one defined after it, in any order.
+    REQUIRE(hits.size() == 2);
+    CHECK(hits[0].name == "EARLY");
+    CHECK(hits[1].name == "LATE");
+}
+
+TEST_CASE("a chain of meta rules fires whole however long it is") {
+    RuleSet rules;
+    std::string text = "body __P /lunch/\n";
+    for (int i = 0; i < 2000; ++i)
+        text += "meta __C" + std::to_string(i) + " __C" +
+                std::to_string(i + 1) + "\n";
+    text += "meta __C2000 __P\nmeta TOP __C0\n";
+    rules.load_text(text, "chain.cf");
+    rules.compile();
+    CHECK(rules.problems().empty());
+    MessageView view;
+    view.body = "lunch";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].name == "TOP");
+}
+
+TEST_CASE("score lines give one or four finite scores of sane size") {
+    RuleSet rules;
+    rules.load_text("body S /x/\n"
+                    "score S 1e308\n"
+                    "score S 0x10\n"
+                    "score S 1 2 nan 4\n"
+                    "score S 5 junk\n"
+                    "score S 1.0 2.0\n"
+                    "score S 1 2 3.5 4\n"
+                    "body B\x1b]0;x\x07 /x/\n"
+                    "score A,B=C 1\n",
+                    "scores.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 7);
+    CHECK(rules.problems()[0].message == "S: score 1e308 is beyond ±1000");
+    CHECK(rules.problems()[1].message == "S: \"0x10\" is not a score");
+    CHECK(rules.problems()[2].message == "S: \"nan\" is not a score");
+    CHECK(rules.problems()[3].message == "S: \"junk\" is not a score");
+    CHECK(rules.problems()[4].message ==
+          "S: a score line gives one score or four, not 2");
+    CHECK(rules.problems()[5].message ==
+          "a rule name is letters, digits and _ only");
+    CHECK(rules.problems()[6].message ==
+          "score needs a rule name of letters, digits and _");
+    MessageView view;
+    view.body = "x";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].score == 3.5);
+}
+
+TEST_CASE("perl escapes re2 reads otherwise are reported, not run") {
+    RuleSet rules;
+    rules.load_text("rawbody V /foo\\vbar/\n"
+                    "body W /a\\\\vb/\n"
+                    "ifplugin\n"
+                    "endif\n"
+                    "if 1\n",
+                    "perl.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 3);
+    CHECK(rules.problems()[0].where == "perl.cf:1");
+    CHECK(rules.problems()[0].message ==
+          "V: \\v means another thing in RE2 than in Perl; write the "
+          "characters out");
+    CHECK(rules.problems()[1].message == "ifplugin names no plugin");
+    CHECK(rules.problems()[2].where == "perl.cf:5");
+    CHECK(rules.find("W") != nullptr); // an escaped backslash, then v
+}
