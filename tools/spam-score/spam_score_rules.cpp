@@ -203,16 +203,6 @@ bool quietly_ignored(std::string_view directive) {
     return false;
 }
 
-// Rule names go into headers and logs: SpamAssassin's \w+, in ASCII.
-bool valid_name(std::string_view name) {
-    if (name.empty() || name.size() > 128)
-        return false;
-    return std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-               (c >= '0' && c <= '9') || c == '_';
-    });
-}
-
 // Reads the one or four numbers of a score line. Anything else, or a
 // score no rule should have, is refused: an absurd score would drown
 // every other rule, or turn into infinity in the headers.
@@ -246,6 +236,15 @@ Result<std::vector<double>> read_scores(std::string_view text) {
 
 } // namespace
 
+bool is_rule_name(std::string_view name) {
+    if (name.empty() || name.size() > max_rule_name)
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
 Rule& RuleSet::rule(const std::string& name) {
     auto [it, inserted] = rules_.try_emplace(name);
     if (inserted) {
@@ -267,7 +266,7 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
         problems_.push_back({where, "rule needs a name and a test"});
         return;
     }
-    if (!valid_name(name)) {
+    if (!is_rule_name(name)) {
         problems_.push_back(
             {where, "a rule name is letters, digits and _ only"});
         return;
@@ -378,7 +377,7 @@ void RuleSet::parse_line(std::string_view raw, const std::string& where) {
         directive == "tflags") {
         std::string_view peek = rest;
         std::string name(next_word(peek));
-        if (!valid_name(name)) {
+        if (!is_rule_name(name)) {
             problems_.push_back(
                 {where, fmt::format("{} needs a rule name of letters, digits "
                                     "and _",

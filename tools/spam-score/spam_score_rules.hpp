@@ -67,6 +67,14 @@ struct Hit {
 
 class MetaExpression;
 
+/// The longest rule name read.
+inline constexpr size_t max_rule_name = 128;
+
+/// Whether name can name a rule: SpamAssassin's \w+, in ASCII, at most
+/// max_rule_name long. Rule names go into headers and logs, so no other
+/// name is ever read, or written.
+bool is_rule_name(std::string_view name);
+
 /// A loaded and compiled rule set.
 class RuleSet {
 public:

@@ -31,20 +31,7 @@ verdict::Action band_action(const Bands& bands, double score) {
 
 namespace {
 
-// Rule names longer than this are left out of headers: with a few of
-// them a folded line would still pass RFC 5322's 998 bytes.
-constexpr size_t max_shown_name = 200;
-
 constexpr size_t fold_width = 78;
-
-// Only these names reach a header: a rule name is admin text, and a
-// line break in it would start a header field of its own.
-bool safe_name(std::string_view name) {
-    return !name.empty() && name.size() <= max_shown_name &&
-           std::all_of(name.begin(), name.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-           });
-}
 
 // Returns value with one decimal, as SpamAssassin writes it, unless the
 // rounded score would then contradict the decision (4.96 shown as 5.0
@@ -101,7 +88,10 @@ spam_headers(const Score& score, double required, bool is_spam) {
         "required=" + number(required, std::max(decimals, 1))};
     std::vector<std::string> tests;
     for (const Hit& hit : score.hits)
-        if (safe_name(hit.name))
+        // A name that is no rule name (a line break would start a header
+        // field of its own) never reaches the header; rule names are at
+        // most max_rule_name long, so a folded line stays under 998 bytes.
+        if (is_rule_name(hit.name))
             tests.push_back(hit.name);
     if (tests.empty())
         tests.push_back("none");
