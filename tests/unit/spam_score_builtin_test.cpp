@@ -8,20 +8,14 @@ using namespace portcullis::spam_score;
 using namespace portcullis::spam_score::testing;
 
 TEST_CASE("zero-width characters fire their built-in test") {
-    TempDir state;
-    Options options = options_with(default_rules, state.path);
-    config::Config config;
-    auto engine = open_engine(options, config);
+    DefaultEngine engine;
     auto score = engine->score(read_case("zero-width.eml"));
     REQUIRE(score.ok());
     CHECK(fired(*score, "ZERO_WIDTH_CHARS"));
 }
 
 TEST_CASE("a link whose text names another site is a look-alike link") {
-    TempDir state;
-    Options options = options_with(default_rules, state.path);
-    config::Config config;
-    auto engine = open_engine(options, config);
+    DefaultEngine engine;
     auto score = engine->score(read_case("lookalike-link.eml"));
     REQUIRE(score.ok());
     CHECK(fired(*score, "LOOKALIKE_LINK"));
@@ -32,10 +26,7 @@ TEST_CASE("a link whose text names another site is a look-alike link") {
 }
 
 TEST_CASE("an address of another domain in the display name is a spoof") {
-    TempDir state;
-    Options options = options_with(default_rules, state.path);
-    config::Config config;
-    auto engine = open_engine(options, config);
+    DefaultEngine engine;
     auto score = engine->score(read_case("displayname-spoof.eml"));
     REQUIRE(score.ok());
     CHECK(fired(*score, "FROM_DISPLAYNAME_SPOOF"));
@@ -43,20 +34,14 @@ TEST_CASE("an address of another domain in the display name is a spoof") {
 }
 
 TEST_CASE("two from headers fire multiple_from") {
-    TempDir state;
-    Options options = options_with(default_rules, state.path);
-    config::Config config;
-    auto engine = open_engine(options, config);
+    DefaultEngine engine;
     auto score = engine->score(read_case("duplicate-from.eml"));
     REQUIRE(score.ok());
     CHECK(fired(*score, "MULTIPLE_FROM"));
 }
 
 TEST_CASE("a picture with next to no text fires html_image_no_text") {
-    TempDir state;
-    Options options = options_with(default_rules, state.path);
-    config::Config config;
-    auto engine = open_engine(options, config);
+    DefaultEngine engine;
     std::string head = "From: a@b.example\nSubject: hi\n"
                        "Content-Type: text/html\n\n";
     auto picture = engine->score(
@@ -72,10 +57,7 @@ TEST_CASE("a picture with next to no text fires html_image_no_text") {
 }
 
 TEST_CASE("a date hours after the message reached us is in the future") {
-    TempDir state;
-    Options options = options_with(default_rules, state.path);
-    config::Config config;
-    auto engine = open_engine(options, config);
+    DefaultEngine engine;
     auto message = [](const std::string& date) {
         return "Received: from relay.example by mx.example; "
                "Fri, 13 Sep 2002 22:39:53 -0500\n"
@@ -128,10 +110,7 @@ TEST_CASE("a message whose first line is no header field is still scored") {
 }
 
 TEST_CASE("a future date without received headers counts from arrival") {
-    TempDir state;
-    Options options = options_with(default_rules, state.path);
-    config::Config config;
-    auto engine = open_engine(options, config);
+    DefaultEngine engine;
     std::string message = "Date: Sat, 14 Sep 2002 20:40:00 +0000\n"
                           "From: a@b.example\nSubject: hi\n\nHello there.\n";
     auto early = engine->score(message, parse_rfc3339("2002-09-14T08:00:00Z"));

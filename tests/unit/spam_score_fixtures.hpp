@@ -63,6 +63,49 @@ inline Options options_with(const std::string& rules,
     return options;
 }
 
+/// The default rules and an empty state folder, opened as an engine.
+struct DefaultEngine {
+    TempDir state;
+    Options options = options_with(default_rules, state.path);
+    config::Config config;
+    std::unique_ptr<Engine> engine = open_engine(options, config);
+
+    Engine* operator->() { return engine.get(); }
+};
+
+/// An engine on the test rules, configured by the file named (with its
+/// domains/ folder beside it), writing JSON verdicts.
+class ConfiguredEngine {
+public:
+    ConfiguredEngine(const TempDir& dir, const std::string& file)
+        : options_(options_with(cases + "rules", dir.path + "/state")) {
+        auto loaded = config::load(dir.path + "/" + file, true);
+        REQUIRE(loaded.ok());
+        config_ = std::move(*loaded);
+        options_.common.form = filter::OutputForm::json;
+        engine_ = open_engine(options_, config_);
+    }
+    ConfiguredEngine(const ConfiguredEngine&) = delete;
+    ConfiguredEngine& operator=(const ConfiguredEngine&) = delete;
+
+    /// The verdict on message, sent to rcpt (none: no envelope rcpt).
+    nlohmann::ordered_json verdict(const std::string& message,
+                                   const std::vector<std::string>& rcpt = {}) {
+        stream::Record record;
+        record.message = message;
+        if (!rcpt.empty())
+            record.envelope["rcpt"] = rcpt;
+        auto outcome = engine_->handle(record);
+        REQUIRE(outcome.ok());
+        return outcome->verdict;
+    }
+
+private:
+    Options options_; // the engine keeps references to both
+    config::Config config_;
+    std::unique_ptr<Engine> engine_;
+};
+
 inline bool fired(const Score& score, const std::string& name) {
     for (const Hit& hit : score.hits)
         if (hit.name == name)

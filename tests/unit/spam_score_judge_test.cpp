@@ -55,19 +55,10 @@ TEST_CASE("a user cannot loosen a locked spam threshold") {
            "thresholds.tag = 100.0\nthresholds.reject = 100.0\n"
            "[users.\"carol@example.net\".spam-score]\n"
            "thresholds.tag = 100.0\n";
-    auto config = config::load(dir.path + "/portcullis.toml", true);
-    REQUIRE(config.ok());
-    Options options = options_with(cases + "rules", dir.path + "/state");
-    options.common.form = filter::OutputForm::json;
-    auto engine = open_engine(options, *config);
-
-    stream::Record record;
-    record.message = read_case("click.eml"); // scores 4.625
-    record.envelope["rcpt"] = {"bob@example.net", "carol@example.net",
-                               "dave@example.org"};
-    auto outcome = engine->handle(record);
-    REQUIRE(outcome.ok());
-    const auto& verdict = outcome->verdict;
+    ConfiguredEngine engine(dir, "portcullis.toml");
+    auto verdict = engine.verdict(read_case("click.eml"),
+                                  {"bob@example.net", "carol@example.net",
+                                   "dave@example.org"}); // scores 4.625
     CHECK(verdict["action"] == "reject");
     // No recipient differs from the message: every one is rejected.
     // Bob's looser reject threshold is refused: it is locked; Carol may
@@ -87,18 +78,9 @@ TEST_CASE("a user may loosen a spam threshold the level above allows") {
            "thresholds.tag = 10.0\n"
            "[users.\"erin@example.net\".spam-score]\n"
            "thresholds.tag = 1.0\n";
-    auto config = config::load(dir.path + "/portcullis.toml", true);
-    REQUIRE(config.ok());
-    Options options = options_with(cases + "rules", dir.path + "/state");
-    options.common.form = filter::OutputForm::json;
-    auto engine = open_engine(options, *config);
-
-    stream::Record record;
-    record.message = read_case("click.eml");
-    record.envelope["rcpt"] = {"carol@example.net", "erin@example.net"};
-    auto outcome = engine->handle(record);
-    REQUIRE(outcome.ok());
-    const auto& verdict = outcome->verdict;
+    ConfiguredEngine engine(dir, "portcullis.toml");
+    auto verdict = engine.verdict(read_case("click.eml"),
+                                  {"carol@example.net", "erin@example.net"});
     CHECK(verdict["action"] == "tag");
     CHECK(verdict["rcpt"]["carol@example.net"]["action"] == "pass");
     CHECK(!verdict["rcpt"].contains("erin@example.net"));
@@ -108,17 +90,10 @@ TEST_CASE("a blocked sender is judged spam and an allowed one is not") {
     TempDir dir;
     std::ofstream(dir.path + "/portcullis.toml")
         << "[spam-score]\nblock_senders = [\"example.biz\"]\n";
-    auto config = config::load(dir.path + "/portcullis.toml", true);
-    REQUIRE(config.ok());
-    Options options = options_with(cases + "rules", dir.path + "/state");
-    options.common.form = filter::OutputForm::json;
-    auto engine = open_engine(options, *config);
-    stream::Record record;
-    record.message = read_case("click.eml");
-    auto outcome = engine->handle(record);
-    REQUIRE(outcome.ok());
-    CHECK(outcome->verdict["action"] == "tag");
-    CHECK(outcome->verdict["reasons"][0]["id"] == "BLOCKLISTED");
+    ConfiguredEngine engine(dir, "portcullis.toml");
+    auto verdict = engine.verdict(read_case("click.eml"));
+    CHECK(verdict["action"] == "tag");
+    CHECK(verdict["reasons"][0]["id"] == "BLOCKLISTED");
 }
 
 TEST_CASE("a broken domain file sends only its recipients to system level") {
@@ -128,19 +103,12 @@ TEST_CASE("a broken domain file sends only its recipients to system level") {
                        "[spam-score]\nthresholds.tag = 1e400\n"},
                       {"domains/other.org.toml",
                        "[spam-score]\nthresholds.quarantine = 4.5\n"}});
-    auto config = config::load(dir.path + "/p.toml", true);
-    REQUIRE(config.ok());
-    Options options = options_with(cases + "rules", dir.path + "/state");
-    options.common.form = filter::OutputForm::json;
-    auto engine = open_engine(options, *config);
-    stream::Record record;
-    record.message = read_case("click.eml"); // scores 4.625
-    record.envelope["rcpt"] = {"x@other.org", "y@bad.test"};
-    auto outcome = engine->handle(record);
-    REQUIRE(outcome.ok());
-    CHECK(outcome->verdict["action"] == "tag");
-    CHECK(outcome->verdict["rcpt"]["x@other.org"]["action"] == "quarantine");
-    CHECK(!outcome->verdict["rcpt"].contains("y@bad.test"));
+    ConfiguredEngine engine(dir, "p.toml");
+    auto verdict = engine.verdict(
+        read_case("click.eml"), {"x@other.org", "y@bad.test"}); // scores 4.625
+    CHECK(verdict["action"] == "tag");
+    CHECK(verdict["rcpt"]["x@other.org"]["action"] == "quarantine");
+    CHECK(!verdict["rcpt"].contains("y@bad.test"));
 }
 
 TEST_CASE("x-spam-status is folded under 78 columns without unsafe names") {
@@ -198,18 +166,10 @@ TEST_CASE("a wrong type in a domain file is ignored there") {
                       {"domains/b.test.toml",
                        "[spam-score]\nblock_senders = \"example.biz\"\n"
                        "thresholds.tag = \"low\"\n"}});
-    auto config = config::load(dir.path + "/p.toml", true);
-    REQUIRE(config.ok());
-    Options options = options_with(cases + "rules", dir.path + "/state");
-    options.common.form = filter::OutputForm::json;
-    auto engine = open_engine(options, *config);
-    stream::Record record;
-    record.message = read_case("click.eml");
-    record.envelope["rcpt"] = {"y@b.test"};
-    auto outcome = engine->handle(record);
-    REQUIRE(outcome.ok());
-    CHECK(outcome->verdict["action"] == "tag");
-    CHECK(!outcome->verdict.contains("rcpt"));
+    ConfiguredEngine engine(dir, "p.toml");
+    auto verdict = engine.verdict(read_case("click.eml"), {"y@b.test"});
+    CHECK(verdict["action"] == "tag");
+    CHECK(!verdict.contains("rcpt"));
 }
 
 TEST_CASE("every from mailbox is checked against the block list") {
@@ -217,17 +177,9 @@ TEST_CASE("every from mailbox is checked against the block list") {
     write_files(dir,
                 {{"p.toml", "[spam-score]\nblock_senders = [\"evil.example\"]\n"
                             "allow_senders = [\"nice.example\"]\n"}});
-    auto config = config::load(dir.path + "/p.toml", true);
-    REQUIRE(config.ok());
-    Options options = options_with(cases + "rules", dir.path + "/state");
-    options.common.form = filter::OutputForm::json;
-    auto engine = open_engine(options, *config);
+    ConfiguredEngine engine(dir, "p.toml");
     auto verdict_for = [&](const std::string& from) {
-        stream::Record record;
-        record.message = from + "Subject: hi\n\nhello\n";
-        auto outcome = engine->handle(record);
-        REQUIRE(outcome.ok());
-        return outcome->verdict;
+        return engine.verdict(from + "Subject: hi\n\nhello\n");
     };
     for (std::string from :
          {"From: x@nice.example, y@evil.example\n", "From: x@evil.example.\n",
