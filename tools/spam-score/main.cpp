@@ -1,5 +1,6 @@
 // spam-score: score each message once with rules, Bayes and fuzzy
-// signatures, then judge it per recipient; `learn` and `report` train it.
+// signatures, then judge it per recipient; `learn` and `report` train
+// it, and `explain` shows what its Bayes made of a message.
 #include "core/log.hpp"
 #include "spam_score.hpp"
 
@@ -57,6 +58,18 @@ int main(int argc, char** argv) {
                              "Messages: files, folders, mboxes; - is stdin")
                 ->type_name("PATH");
         }
+        size_t top = 30;
+        CLI::App* explain_cmd = app.add_subcommand(
+            "explain",
+            "Show the Bayes tokens that weighed most in each message");
+        explain_cmd->fallthrough();
+        explain_cmd->add_option("--top", top, "Tokens shown per message")
+            ->type_name("N")
+            ->check(CLI::PositiveNumber);
+        explain_cmd
+            ->add_option("inputs", options.common.inputs,
+                         "Messages: files, folders, mboxes; - is stdin")
+            ->type_name("PATH");
         report_cmd
             ->add_option("--reporter", learn.reporter,
                          "Who reports, for the log")
@@ -72,6 +85,8 @@ int main(int argc, char** argv) {
         }
         if (options.lint)
             return to_int(spam_score::lint(options, *config));
+        if (explain_cmd->parsed())
+            return to_int(spam_score::explain(options, *config, top));
         if (learn_cmd->parsed() || report_cmd->parsed()) {
             if (!learn.spam && !learn.ham) {
                 log::error("usage: say --spam or --ham");

@@ -287,6 +287,48 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     return engine;
 }
 
+Result<BayesExplanation> Engine::explain(std::string_view message) const {
+    if (!store_)
+        return Error{state_path(options_), "nothing learned yet",
+                     ExitCode::unavailable};
+    auto analysis =
+        analyse(message, options_.common.limits, options_.max_body_bytes);
+    if (!analysis)
+        return analysis.error();
+    std::vector<std::string> tokens =
+        tokenize(analysis->tree, analysis->decoded_headers, analysis->text,
+                 analysis->uris);
+    std::vector<uint64_t> hashes(tokens.size());
+    std::transform(tokens.begin(), tokens.end(), hashes.begin(), token_hash);
+    auto counts = store_->lookup(hashes);
+    if (!counts)
+        return counts.error();
+    auto totals = store_->totals();
+    if (!totals)
+        return totals.error();
+    auto p = bayes_probability(*store_,
+                               token_hashes(analysis->tree,
+                                            analysis->decoded_headers,
+                                            analysis->text, analysis->uris),
+                               bayes_settings_);
+    if (!p)
+        return p.error();
+    BayesExplanation out{*p, *totals, tokens.size(), {}};
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        const state::TokenCounts& c = (*counts)[i];
+        if (c.spam + c.ham == 0)
+            continue;
+        out.tokens.push_back({std::move(tokens[i]), c,
+                              token_probability(c, *totals, bayes_settings_)});
+    }
+    std::stable_sort(out.tokens.begin(), out.tokens.end(),
+                     [](const TokenEvidence& a, const TokenEvidence& b) {
+                         return std::fabs(a.probability - 0.5) >
+                                std::fabs(b.probability - 0.5);
+                     });
+    return out;
+}
+
 Result<Score> Engine::score(std::string_view message,
                             std::optional<int64_t> received_at) const {
     auto analysis =

@@ -68,6 +68,21 @@ struct Score {
     std::string unreadable; ///< why no MIME tree could be read, if so
 };
 
+/// One Bayes token of a message and what was learned of it.
+struct TokenEvidence {
+    std::string token;
+    state::TokenCounts counts;
+    double probability = 0.5;
+};
+
+/// What Bayes made of one message, for `spam-score explain`.
+struct BayesExplanation {
+    std::optional<double> probability; ///< nullopt: too little learned
+    state::Totals totals;
+    size_t token_count = 0;            ///< tokens of the message
+    std::vector<TokenEvidence> tokens; ///< the learned ones, strongest first
+};
+
 /// The actions bands can give, with the score each starts at.
 struct Bands {
     std::optional<double> tag, folder, quarantine, reject, discard;
@@ -87,6 +102,11 @@ public:
     Result<Score>
     score(std::string_view message,
           std::optional<int64_t> received_at = std::nullopt) const;
+
+    /// Returns the Bayes tokens of one message with their learned
+    /// counts; an error when nothing was learned or the message is
+    /// unreadable.
+    Result<BayesExplanation> explain(std::string_view message) const;
 
     /// Handles one record: score, judge each recipient, tag.
     Result<filter::Outcome> handle(stream::Record& record);
@@ -151,6 +171,11 @@ ExitCode run(const Options& options, const config::Config& config);
 /// Learns, forgets or reports every input; returns the exit status.
 ExitCode learn(const Options& options, const config::Config& config,
                const LearnOptions& learn);
+
+/// Prints, for every input, the Bayes probability and the top tokens
+/// that made it; returns the exit status.
+ExitCode explain(const Options& options, const config::Config& config,
+                 size_t top);
 
 /// Loads the rules, prints each problem and returns 0 when there is none.
 ExitCode lint(const Options& options, const config::Config& config);

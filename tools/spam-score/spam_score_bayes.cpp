@@ -501,6 +501,23 @@ std::vector<uint64_t> token_hashes(const mime::Tree& tree,
     return std::move(sink.hashes);
 }
 
+double token_probability(const state::TokenCounts& counts,
+                         const state::Totals& totals,
+                         const BayesSettings& settings) {
+    double spam_ratio = std::min(
+        1.0,
+        counts.spam / static_cast<double>(std::max<uint64_t>(1, totals.spam)));
+    double ham_ratio = std::min(
+        1.0,
+        counts.ham / static_cast<double>(std::max<uint64_t>(1, totals.ham)));
+    double p = spam_ratio + ham_ratio > 0
+                   ? spam_ratio / (spam_ratio + ham_ratio)
+                   : settings.unknown_probability;
+    double n = static_cast<double>(counts.spam) + counts.ham;
+    double s = settings.unknown_strength;
+    return (s * settings.unknown_probability + n * p) / (s + n);
+}
+
 Result<std::optional<double>>
 bayes_probability(state::Store& store, const std::vector<uint64_t>& hashes,
                   const BayesSettings& settings) {
@@ -514,18 +531,11 @@ bayes_probability(state::Store& store, const std::vector<uint64_t>& hashes,
     if (!counts)
         return counts.error();
 
-    auto nspam = static_cast<double>(totals->spam);
-    auto nham = static_cast<double>(totals->ham);
     std::vector<double> probabilities;
     for (const state::TokenCounts& c : *counts) {
         if (c.spam + c.ham == 0)
             continue;
-        double spam_ratio = std::min(1.0, c.spam / nspam);
-        double ham_ratio = std::min(1.0, c.ham / nham);
-        double p = spam_ratio / (spam_ratio + ham_ratio);
-        double n = c.spam + c.ham;
-        double s = settings.unknown_strength;
-        double f = (s * settings.unknown_probability + n * p) / (s + n);
+        double f = token_probability(c, *totals, settings);
         if (std::fabs(f - 0.5) >= settings.min_strength)
             probabilities.push_back(f);
     }

@@ -42,6 +42,12 @@ struct BayesSettings {
     size_t max_tokens = 1000;  ///< most significant tokens used
 };
 
+/// Returns one token's spam probability from its learned counts, pulled
+/// towards unknown_probability the fewer times it was seen.
+double token_probability(const state::TokenCounts& counts,
+                         const state::Totals& totals,
+                         const BayesSettings& settings);
+
 /// Returns the spam probability of a message, 0 to 1, or nullopt when
 /// too few messages were learned to say.
 Result<std::optional<double>>

@@ -152,6 +152,54 @@ ExitCode learn(const Options& options, const config::Config& config,
     return status;
 }
 
+ExitCode explain(const Options& options, const config::Config& config,
+                 size_t top) {
+    log::set_json(options.common.log_json);
+    auto engine = Engine::open(options, config);
+    if (!engine) {
+        log::error(engine.error().text());
+        return engine.error().exit_code;
+    }
+    source::Inputs inputs(options.common.inputs, options.common.limits,
+                          options.common.mbox_variant);
+    ExitCode status = ExitCode::ok;
+    while (true) {
+        auto next = inputs.next();
+        if (!next) {
+            log::error(next.error().text());
+            status = next.error().exit_code;
+            if (inputs.fatal())
+                return status;
+            continue;
+        }
+        if (!*next)
+            return status;
+        stream::Record& record = **next;
+        auto explained = (*engine)->explain(record.message);
+        if (!explained) {
+            log::error(fmt::format("{}: {}", printable(record.id()),
+                                   explained.error().text()));
+            if (explained.error().exit_code == ExitCode::unavailable)
+                return ExitCode::unavailable;
+            status = ExitCode::data_error;
+            continue;
+        }
+        const BayesExplanation& e = *explained;
+        std::string p = e.probability
+                            ? fmt::format("{:.4f}", *e.probability)
+                            : std::string("none (too little learned)");
+        fmt::print("{}: bayes {}, {} of {} tokens learned (from {} spam, {} "
+                   "ham)\n",
+                   printable(record.id()), p, e.tokens.size(), e.token_count,
+                   e.totals.spam, e.totals.ham);
+        for (size_t i = 0; i < std::min(top, e.tokens.size()); ++i) {
+            const TokenEvidence& t = e.tokens[i];
+            fmt::print("  {:.4f} {:>6} spam {:>6} ham  {}\n", t.probability,
+                       t.counts.spam, t.counts.ham, printable(t.token));
+        }
+    }
+}
+
 ExitCode lint(const Options& options, const config::Config& config) {
     auto engine = Engine::open(options, config);
     if (!engine) {
