@@ -95,8 +95,61 @@ TEST_CASE("a header block of too many fields is cut before parsing and "
     CHECK(tree.parts.at(0).decoded == "the body\r\n");
     REQUIRE(tree.anomalies.size() == 1);
     CHECK(tree.anomalies[0].id == "HEADER_BLOCK_TOO_LARGE");
-    CHECK(tree.anomalies[0].detail == "limit 3 fields");
+    CHECK(tree.anomalies[0].detail == "1 block over the limit of 3 fields");
     CHECK(tree.limit_hit);
+}
+
+TEST_CASE("a part's header block of too many fields is cut before "
+          "parsing, and the parts after it are still read") {
+    Limits limits;
+    limits.header_fields = 3;
+    auto tree = parse_ok(
+        "From: a@example.org\r\nContent-Type: multipart/mixed; "
+        "boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/html\r\n"
+        "X-A: 1\r\nX-B: 2\r\nX-C: 3\r\n\r\n<p>first</p>\r\n"
+        "--b1\r\nContent-Type: text/plain\r\n\r\nsecond\r\n--b1--\r\n",
+        limits);
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[1].content_type == "text/html");
+    CHECK(tree.parts[1].decoded == "<p>first</p>");
+    CHECK(tree.parts[2].decoded == "second");
+    CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
+    CHECK(tree.limit_hit);
+}
+
+TEST_CASE("an embedded message's header block is bounded like the "
+          "message's own") {
+    Limits limits;
+    limits.header_fields = 3;
+    std::string many;
+    for (int i = 0; i < 50; ++i)
+        many += "X-Filler: " + std::to_string(i) + "\r\n";
+    auto tree = parse_ok(
+        "From: a@example.org\r\nContent-Type: multipart/mixed; "
+        "boundary=b2\r\n\r\n--b2\r\nContent-Type: message/rfc822\r\n\r\n"
+        "From: inner@example.org\r\nSubject: inner\r\n" +
+            many + "\r\ninner body\r\n--b2--\r\n",
+        limits);
+    CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
+    bool inner_body = std::any_of(
+        tree.parts.begin(), tree.parts.end(),
+        [](const mime::Part& p) { return p.decoded == "inner body"; });
+    CHECK(inner_body);
+}
+
+TEST_CASE("body lines that look like header fields are never cut") {
+    Limits limits;
+    limits.header_fields = 3;
+    std::string body = "--\r\nkey: 1\r\nkey: 2\r\nkey: 3\r\nkey: 4\r\n"
+                       "--b3--x\r\nkey: 5\r\nkey: 6\r\nkey: 7\r\n";
+    auto tree = parse_ok(
+        "From: a@example.org\r\nContent-Type: multipart/mixed; "
+        "boundary=b3\r\n\r\n--b3\r\nContent-Type: text/plain\r\n\r\n" +
+            body + "--b3--\r\n",
+        limits);
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].decoded == body.substr(0, body.size() - 2));
+    CHECK(!tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
 }
 
 TEST_CASE("a header block over its byte limit keeps the whole fields "
