@@ -85,18 +85,29 @@ bool is_header_name(std::string_view name) {
 
 // Reads the header block; returns where the body starts. A line that is
 // neither a field nor a continuation ends the headers, as Outlook shows
-// such a line as body text rather than dropping it.
-size_t read_headers(std::string_view entity, std::vector<Header>& headers) {
+// such a line as body text rather than dropping it. Only the fields
+// within limits.header_fields and limits.header_block_bytes are kept;
+// over_limit says whether any was passed over.
+size_t read_headers(std::string_view entity, const Limits& limits,
+                    std::vector<Header>& headers, bool& over_limit) {
     size_t pos = 0;
+    size_t fields = 0;
+    bool keeping = true;
     while (pos < entity.size()) {
         Line line = next_line(entity, pos);
         std::string_view content =
             entity.substr(line.begin, line.content_end - line.begin);
         if (content.empty())
             return line.end;
-        if ((content[0] == ' ' || content[0] == '\t') && !headers.empty()) {
-            headers.back().value += ' ';
-            headers.back().value += trim(content);
+        if (keeping && line.end > limits.header_block_bytes) {
+            keeping = false;
+            over_limit = true;
+        }
+        if ((content[0] == ' ' || content[0] == '\t') && fields > 0) {
+            if (keeping) {
+                headers.back().value += ' ';
+                headers.back().value += trim(content);
+            }
             pos = line.end;
             continue;
         }
@@ -104,8 +115,13 @@ size_t read_headers(std::string_view entity, std::vector<Header>& headers) {
         if (colon == std::string_view::npos ||
             !is_header_name(trim(content.substr(0, colon))))
             return line.begin;
-        headers.push_back({ascii_lower(trim(content.substr(0, colon))),
-                           std::string(trim(content.substr(colon + 1)))});
+        if (keeping && ++fields > limits.header_fields) {
+            keeping = false;
+            over_limit = true;
+        }
+        if (keeping)
+            headers.push_back({ascii_lower(trim(content.substr(0, colon))),
+                               std::string(trim(content.substr(colon + 1)))});
         pos = line.end;
     }
     return entity.size();
@@ -350,7 +366,9 @@ void parse_entity(Context& ctx, Span span, int depth, const std::string& path,
     if (!admit_part(ctx, depth) || !spend_work(ctx, span.bytes.size()))
         return;
     std::vector<Header> headers;
-    size_t body_offset = read_headers(span.bytes, headers);
+    bool headers_over_limit = false;
+    size_t body_offset =
+        read_headers(span.bytes, ctx.limits, headers, headers_over_limit);
     ContentType type =
         parse_content_type(first_header(headers, "content-type"));
 
@@ -367,6 +385,13 @@ void parse_entity(Context& ctx, Span span, int depth, const std::string& path,
     ctx.tree.parts.push_back(std::move(part));
     if (count_headers(headers, "content-type") > 1)
         add_anomaly(ctx, &ctx.tree.parts[index], "DUPLICATE_CONTENT_TYPE");
+    if (headers_over_limit) {
+        add_anomaly(ctx, &ctx.tree.parts[index], "HEADER_BLOCK_TOO_LARGE",
+                    fmt::format("limit {} fields, {} bytes",
+                                ctx.limits.header_fields,
+                                ctx.limits.header_block_bytes));
+        ctx.tree.limit_hit = true;
+    }
 
     Span body{span.bytes.substr(body_offset), span.base + body_offset,
               span.in_raw};

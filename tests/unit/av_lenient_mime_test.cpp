@@ -184,3 +184,19 @@ TEST_CASE("mangled messages never put offsets outside the raw bytes") {
         }
     }
 }
+
+TEST_CASE("a part's header block keeps only the fields within the limits, "
+          "and its body is found after the rest") {
+    Limits limits;
+    limits.header_fields = 2;
+    std::string body = "--b\nContent-Type: application/octet-stream\n"
+                       "Content-Transfer-Encoding: base64\nX-A: 1\n  more\n"
+                       "X-B: 2\n\n" +
+                       eicar_base64 + "--b--\n";
+    auto tree = parse(message("multipart/mixed; boundary=b", body), limits);
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].content_type == "application/octet-stream");
+    CHECK(tree.parts[1].decoded.substr(0, 5) == "X5O!P");
+    CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
+    CHECK(tree.limit_hit);
+}
