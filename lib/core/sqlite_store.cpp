@@ -328,6 +328,8 @@ Result<Totals> SqliteStore::read_totals() {
             totals.spam = value;
         else if (std::strcmp(name, "ham") == 0)
             totals.ham = value;
+        else if (std::strcmp(name, "token_format") == 0)
+            totals.token_format = value;
     }
     if (rc != SQLITE_DONE)
         return error("read totals");
@@ -384,6 +386,19 @@ Status SqliteStore::add_total(bool spam, int delta) {
     sqlite3_bind_int(st.handle, 2, delta);
     if (sqlite3_step(st.handle) != SQLITE_DONE)
         return error("update totals");
+    return {};
+}
+
+Status SqliteStore::set_token_format(uint64_t format) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO totals (name, value) "
+                           "VALUES ('token_format', ?)",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("record token format");
+    sqlite3_bind_int64(st.handle, 1, static_cast<sqlite3_int64>(format));
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("record token format");
     return {};
 }
 

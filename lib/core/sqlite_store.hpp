@@ -30,6 +30,7 @@ public:
     lookup(std::span<const uint64_t> tokens) override;
     Result<Totals> totals() override;
     Result<std::optional<bool>> learned_as(std::string_view digest) override;
+    Status set_token_format(uint64_t format) override;
     Status learn(std::string_view digest, bool spam,
                  std::span<const uint64_t> tokens) override;
     Status unlearn(std::string_view digest, bool spam,

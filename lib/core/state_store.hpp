@@ -22,10 +22,12 @@ struct TokenCounts {
     uint32_t ham = 0;
 };
 
-/// How many messages were learned as each class.
+/// How many messages were learned as each class, and in which token
+/// format: counts learned in one format say nothing of another's tokens.
 struct Totals {
     uint64_t spam = 0;
     uint64_t ham = 0;
+    uint64_t token_format = 0; ///< 0: not recorded
 };
 
 /// A fuzzy signature of one reported spam, keyed by the message digest.
@@ -49,6 +51,9 @@ public:
     /// Returns whether a message was learned as spam (true) or ham, or
     /// nullopt when it was never learned.
     virtual Result<std::optional<bool>> learned_as(std::string_view digest) = 0;
+
+    /// Records the token format the counts are learned in.
+    virtual Status set_token_format(uint64_t format) = 0;
 
     /// Adds a message's tokens to one class and remembers its digest.
     virtual Status learn(std::string_view digest, bool spam,

@@ -278,6 +278,16 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     if (!store)
         return without(store.error());
     engine->store_ = std::move(*store);
+    auto totals = engine->store_->totals();
+    if (!totals)
+        return without(totals.error());
+    if (totals->token_format != 0 && totals->token_format != token_format)
+        return without(
+            Error{path, fmt::format("learned in token format {}, "
+                                    "and this spam-score makes "
+                                    "format {}: learn the messages "
+                                    "again into a new state folder",
+                                    totals->token_format, token_format)});
     if (options.use_fuzzy) {
         auto signatures = engine->store_->signatures();
         if (!signatures)

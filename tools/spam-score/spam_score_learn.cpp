@@ -78,6 +78,27 @@ Result<Applied> apply(state::Store& store, const LearnOptions& learn,
     return out;
 }
 
+// Counts learned in another token format describe other tokens: adding
+// to them would mix two vocabularies, and a message learned in both
+// would count twice. A database from before formats were recorded is
+// taken to be in this one.
+Status check_token_format(state::Store& store, const std::string& path) {
+    auto totals = store.totals();
+    if (!totals)
+        return totals.error();
+    if (totals->token_format == token_format)
+        return {};
+    if (totals->token_format != 0 && totals->spam + totals->ham > 0)
+        return Error{path,
+                     fmt::format("learned in token format {}, and this "
+                                 "spam-score makes format {}: learn the "
+                                 "messages again into a new state folder",
+                                 totals->token_format, token_format),
+                     ExitCode::unavailable};
+    return store.transaction(
+        [&] { return store.set_token_format(token_format); });
+}
+
 Status make_state_dir(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0750) == 0 || errno == EEXIST)
         return {};
@@ -99,6 +120,10 @@ ExitCode learn(const Options& options, const config::Config& config,
     if (!store) {
         log::error(store.error().text());
         return store.error().exit_code;
+    }
+    if (Status s = check_token_format(**store, path); !s) {
+        log::error(s.error().text());
+        return s.error().exit_code;
     }
     source::Inputs inputs(options.common.inputs, options.common.limits,
                           options.common.mbox_variant);
