@@ -33,8 +33,8 @@ void scan_raw(std::string_view message,
 /// bounded with each such block cut at its last whole field within both.
 /// cut_blocks says how many blocks were cut.
 std::string_view bound_header_blocks(std::string_view message,
-                                     const Limits& limits,
-                                     std::string& bounded, size_t& cut_blocks);
+                                     const Limits& limits, std::string& bounded,
+                                     size_t& cut_blocks);
 
 /// Returns true for text/* parts, the ones a reader sees as text.
 bool is_text_body(const Part& part);

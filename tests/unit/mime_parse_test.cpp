@@ -103,12 +103,12 @@ TEST_CASE("a part's header block of too many fields is cut before "
           "parsing, and the parts after it are still read") {
     Limits limits;
     limits.header_fields = 3;
-    auto tree = parse_ok(
-        "From: a@example.org\r\nContent-Type: multipart/mixed; "
-        "boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/html\r\n"
-        "X-A: 1\r\nX-B: 2\r\nX-C: 3\r\n\r\n<p>first</p>\r\n"
-        "--b1\r\nContent-Type: text/plain\r\n\r\nsecond\r\n--b1--\r\n",
-        limits);
+    auto tree =
+        parse_ok("From: a@example.org\r\nContent-Type: multipart/mixed; "
+                 "boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/html\r\n"
+                 "X-A: 1\r\nX-B: 2\r\nX-C: 3\r\n\r\n<p>first</p>\r\n"
+                 "--b1\r\nContent-Type: text/plain\r\n\r\nsecond\r\n--b1--\r\n",
+                 limits);
     REQUIRE(tree.parts.size() == 3);
     CHECK(tree.parts[1].content_type == "text/html");
     CHECK(tree.parts[1].decoded == "<p>first</p>");
@@ -142,11 +142,11 @@ TEST_CASE("body lines that look like header fields are never cut") {
     limits.header_fields = 3;
     std::string body = "--\r\nkey: 1\r\nkey: 2\r\nkey: 3\r\nkey: 4\r\n"
                        "--b3--x\r\nkey: 5\r\nkey: 6\r\nkey: 7\r\n";
-    auto tree = parse_ok(
-        "From: a@example.org\r\nContent-Type: multipart/mixed; "
-        "boundary=b3\r\n\r\n--b3\r\nContent-Type: text/plain\r\n\r\n" +
-            body + "--b3--\r\n",
-        limits);
+    auto tree =
+        parse_ok("From: a@example.org\r\nContent-Type: multipart/mixed; "
+                 "boundary=b3\r\n\r\n--b3\r\nContent-Type: text/plain\r\n\r\n" +
+                     body + "--b3--\r\n",
+                 limits);
     REQUIRE(tree.parts.size() == 2);
     CHECK(tree.parts[1].decoded == body.substr(0, body.size() - 2));
     CHECK(!tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
