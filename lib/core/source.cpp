@@ -232,6 +232,10 @@ RecordResult Inputs::open_stdin() {
     auto first = stdin_reader_->peek();
     if (!first)
         return first.error();
+    // No bytes at all is no message: an upstream filter that failed or
+    // had nothing to pass on must not become a message here.
+    if (*first < 0)
+        return std::optional<Record>{};
     if (*first == '{') {
         stream_ = std::make_unique<stream::Reader>(*stdin_reader_, limits_);
         return std::optional<Record>{};

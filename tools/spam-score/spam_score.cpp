@@ -518,6 +518,10 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
 
 void Engine::rewrite(stream::Record& record, const Score& score, double total,
                      verdict::Action action) {
+    // An empty message (one an earlier filter deleted) stays empty: header
+    // fields alone would deliver a message nobody sent.
+    if (record.message.empty())
+        return;
     // "required" is where the system level starts to act, so the shown
     // score and the Yes or No never disagree, whichever band comes first.
     using levels::Hierarchy;
