@@ -249,6 +249,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                        std::find(options.inputs.begin(), options.inputs.end(),
                                  "-") != options.inputs.end();
     ExitCode status = ExitCode::ok;
+    size_t written = 0; // records, for --headers
 
     for (;;) {
         auto next = inputs.next();
@@ -269,6 +270,16 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         if (!*next)
             break;
         stream::Record& record = **next;
+        // --headers hands back one message: a second one written after it
+        // would be glued to the first. The rest is read and dropped, as a
+        // writer must see its bytes taken.
+        if (options.form == OutputForm::headers && ++written > 1) {
+            if (written == 2)
+                log::error("--headers writes one message; for more, use "
+                           "the stream or --json");
+            status = worse(status, ExitCode::usage);
+            continue;
+        }
 
         {
             std::lock_guard<std::mutex> lock(flight_mutex);
@@ -279,8 +290,10 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         std::optional<WatchdogScope> deadline;
         deadline.emplace(watchdog, record.id(), hard_ms);
         auto outcome = handle_guarded(handler, record);
+        std::optional<stream::Record> original;
         {
             std::lock_guard<std::mutex> lock(flight_mutex);
+            original = std::move(in_flight);
             in_flight.reset();
         }
         deadline.reset();
@@ -294,9 +307,16 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         if (!outcome) {
             log::event(record.id(), "filter",
                        {{"error", outcome.error().text()}});
+            // What the handler changed before it failed (a tag, headers
+            // of a score it never finished) is not passed on.
+            record = std::move(*original);
             Outcome failed{tempfail_verdict(tool, outcome.error()), {}};
             stream::append_verdict(record, failed.verdict);
             write_record(out, options.form, record, failed);
+            // Headers carry no verdict: the message must not go on as if
+            // it had been judged, so the caller is told to try again.
+            if (options.form == OutputForm::headers)
+                status = worse(status, ExitCode::temp_fail);
         } else {
             stream::append_verdict(record, outcome->verdict);
             write_record(out, options.form, record, *outcome);
