@@ -204,8 +204,13 @@ std::string where(const Config& config, const toml::node& node) {
 Result<Config> load(const std::string& path, bool named_on_purpose) {
     Config config;
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 && !named_on_purpose)
+    bool found = ::stat(path.c_str(), &st) == 0;
+    if (!found && !named_on_purpose)
         return config;
+    // A folder reads as empty text, which would run on the defaults.
+    if (found && S_ISDIR(st.st_mode))
+        return Error{path, "a folder, not a configuration file",
+                     ExitCode::config};
     config.path = path;
     auto text = read_file(path);
     if (!text)

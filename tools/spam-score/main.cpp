@@ -85,8 +85,17 @@ int main(int argc, char** argv) {
         }
         if (options.lint)
             return to_int(spam_score::lint(options, *config));
-        if (explain_cmd->parsed())
+        if (explain_cmd->parsed()) {
+            if (options.lint ||
+                options.common.form != filter::OutputForm::stream ||
+                !options.use_bayes) {
+                log::error("usage: explain writes text of its own; "
+                           "--json, --headers, --lint and --no-bayes are "
+                           "not for it");
+                return to_int(ExitCode::usage);
+            }
             return to_int(spam_score::explain(options, *config, top));
+        }
         if (learn_cmd->parsed() || report_cmd->parsed()) {
             if (!learn.spam && !learn.ham) {
                 log::error("usage: say --spam or --ham");

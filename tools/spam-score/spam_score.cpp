@@ -262,19 +262,18 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     std::string path = state_path(options);
     if (!(options.use_bayes || options.use_fuzzy))
         return engine;
-    if (!exists(path)) {
-        log::warning(fmt::format("{}: nothing learned yet; Bayes and fuzzy "
-                                 "checks are off",
-                                 path));
-        return engine;
-    }
-    // A damaged store must not bounce mail: scoring goes on without it.
-    auto store = state::SqliteStore::open(path, true);
+    // A missing or damaged store must not bounce mail: scoring goes on
+    // without it, and the engine remembers why.
     auto without = [&](const Error& e) {
         log::warning(e.text() + "; Bayes and fuzzy checks are off");
         engine->store_.reset();
+        engine->store_problem_ = e;
         return std::move(engine);
     };
+    if (!exists(path))
+        return without(
+            Error{path, "nothing learned yet", ExitCode::unavailable});
+    auto store = state::SqliteStore::open(path, true);
     if (!store)
         return without(store.error());
     engine->store_ = std::move(*store);
@@ -299,8 +298,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
 
 Result<BayesExplanation> Engine::explain(std::string_view message) const {
     if (!store_)
-        return Error{state_path(options_), "nothing learned yet",
-                     ExitCode::unavailable};
+        return store_problem_.value_or(
+            Error{state_path(options_), "Bayes is off", ExitCode::unavailable});
     auto analysis =
         analyse(message, options_.common.limits, options_.max_body_bytes);
     if (!analysis)
@@ -323,13 +322,17 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
                                bayes_settings_);
     if (!p)
         return p.error();
-    BayesExplanation out{*p, *totals, tokens.size(), {}};
+    BayesExplanation out{*p, *totals, tokens.size(), 0, {}};
     for (size_t i = 0; i < tokens.size(); ++i) {
         const state::TokenCounts& c = (*counts)[i];
         if (c.spam + c.ham == 0)
             continue;
-        out.tokens.push_back({std::move(tokens[i]), c,
-                              token_probability(c, *totals, bayes_settings_)});
+        ++out.learned_count;
+        double f = token_probability(c, *totals, bayes_settings_);
+        // Tokens this near 0.5 are left out of the reckoning.
+        if (std::fabs(f - 0.5) < bayes_settings_.min_strength)
+            continue;
+        out.tokens.push_back({std::move(tokens[i]), c, f});
     }
     std::stable_sort(out.tokens.begin(), out.tokens.end(),
                      [](const TokenEvidence& a, const TokenEvidence& b) {

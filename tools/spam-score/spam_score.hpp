@@ -79,8 +79,11 @@ struct TokenEvidence {
 struct BayesExplanation {
     std::optional<double> probability; ///< nullopt: too little learned
     state::Totals totals;
-    size_t token_count = 0;            ///< tokens of the message
-    std::vector<TokenEvidence> tokens; ///< the learned ones, strongest first
+    size_t token_count = 0;   ///< tokens of the message
+    size_t learned_count = 0; ///< of them, tokens learned before
+    /// The learned tokens far enough from 0.5 to count, strongest first;
+    /// the combination uses at most bayes.max_tokens of them.
+    std::vector<TokenEvidence> tokens;
 };
 
 /// The actions bands can give, with the score each starts at.
@@ -113,6 +116,9 @@ public:
 
     const RuleSet& rules() const { return rules_; }
 
+    /// Why Bayes and fuzzy checks are off, when they are.
+    const std::optional<Error>& store_problem() const { return store_problem_; }
+
 private:
     Engine(const Options& options, const config::Config& config)
         : options_(options), config_(config), hierarchy_(config, tool_name) {}
@@ -132,6 +138,7 @@ private:
     std::unique_ptr<state::Store> store_;
     std::unique_ptr<FuzzyIndex> fuzzy_;
     BayesSettings bayes_settings_;
+    std::optional<Error> store_problem_;        ///< why Bayes and fuzzy are off
     std::set<std::string> reported_;            ///< errors logged once
     std::set<const toml::table*> type_checked_; ///< domain and user tables
 };

@@ -185,6 +185,10 @@ ExitCode explain(const Options& options, const config::Config& config,
         log::error(engine.error().text());
         return engine.error().exit_code;
     }
+    if (const std::optional<Error>& off = (*engine)->store_problem()) {
+        log::error(off->text());
+        return ExitCode::unavailable;
+    }
     source::Inputs inputs(options.common.inputs, options.common.limits,
                           options.common.mbox_variant);
     ExitCode status = ExitCode::ok;
@@ -213,20 +217,30 @@ ExitCode explain(const Options& options, const config::Config& config,
         std::string p = e.probability
                             ? fmt::format("{:.4f}", *e.probability)
                             : std::string("none (too little learned)");
-        fmt::print("{}: bayes {}, {} of {} tokens learned (from {} spam, {} "
-                   "ham)\n",
-                   printable(record.id()), p, e.tokens.size(), e.token_count,
-                   e.totals.spam, e.totals.ham);
+        std::string text = fmt::format(
+            "{}: bayes {}, {} of {} tokens learned, {} counted (from {} "
+            "spam, {} ham)\n",
+            printable(record.id()), p, e.learned_count, e.token_count,
+            e.tokens.size(), e.totals.spam, e.totals.ham);
         for (size_t i = 0; i < std::min(top, e.tokens.size()); ++i) {
             const TokenEvidence& t = e.tokens[i];
-            fmt::print("  {:.4f} {:>6} spam {:>6} ham  {}\n", t.probability,
-                       t.counts.spam, t.counts.ham, printable(t.token));
+            text += fmt::format("  {:.4f} {:>6} spam {:>6} ham  {}\n",
+                                t.probability, t.counts.spam, t.counts.ham,
+                                printable(t.token));
         }
+        // A reader that has seen enough (| head) ends the run quietly.
+        if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
+            std::fflush(stdout) != 0)
+            return errno == EPIPE ? status : ExitCode::io_error;
     }
 }
 
 ExitCode lint(const Options& options, const config::Config& config) {
-    auto engine = Engine::open(options, config);
+    // Lint checks rules and settings; what was learned is not its concern.
+    Options rules_only = options;
+    rules_only.use_bayes = false;
+    rules_only.use_fuzzy = false;
+    auto engine = Engine::open(rules_only, config);
     if (!engine) {
         log::error(engine.error().text());
         return engine.error().exit_code;
