@@ -188,11 +188,14 @@ RecordResult Inputs::next() {
             return std::optional<Record>{};
         if (stream_) {
             auto record = stream_->next();
-            if (!record)
-                fatal_ = true;
-            if (!record || *record)
+            if (record && *record)
                 return record;
+            if (!record && !stream_file_)
+                fatal_ = true;
             stream_.reset();
+            stream_file_.reset();
+            if (!record)
+                return record;
             continue;
         }
         if (mbox_) {
@@ -280,6 +283,15 @@ RecordResult Inputs::open_file(const std::string& path) {
     if (fd < 0)
         return os_error(path, ExitCode::no_input);
     auto mbox = std::make_unique<Mbox>(fd, path, limits_, variant_);
+
+    // A saved stream (the output of a filter) is read as its records, as
+    // it would be on stdin; no message starts with "{".
+    auto first_byte = mbox->reader().peek();
+    if (first_byte && *first_byte == '{') {
+        stream_ = std::make_unique<stream::Reader>(mbox->reader(), limits_);
+        stream_file_ = std::move(mbox);
+        return std::optional<Record>{};
+    }
 
     std::string first;
     auto got = mbox->reader().read_line(first, first_line_probe_bytes);

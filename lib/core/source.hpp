@@ -42,7 +42,8 @@ public:
     /// fatal() says the input can no longer be trusted.
     Result<std::optional<stream::Record>> next();
 
-    /// True after a garbled stream: nothing after it can be read safely.
+    /// True after a garbled stream on stdin: nothing after it can be read
+    /// safely. A garbled stream file ends that file alone.
     bool fatal() const { return fatal_; }
 
 private:
@@ -65,6 +66,7 @@ private:
     std::vector<Directory> directories_;
     std::set<std::pair<dev_t, ino_t>> visited_;
     std::unique_ptr<ByteReader> stdin_reader_;
+    std::unique_ptr<Mbox> stream_file_; ///< owns a stream file's reader
     std::unique_ptr<stream::Reader> stream_;
     std::unique_ptr<Mbox> mbox_;
     bool fatal_ = false;
