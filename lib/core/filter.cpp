@@ -106,6 +106,50 @@ void write_record(Output& out, OutputForm form, stream::Record& record,
     }
 }
 
+// A record too big to hold is passed on unread: nothing in it was
+// inspected, so it is held for a person to look at.
+ordered_json too_large_verdict(std::string_view tool, uint64_t size,
+                               uint64_t limit) {
+    ordered_json verdict;
+    verdict["tool"] = tool;
+    verdict["version"] = PORTCULLIS_VERSION;
+    verdict["action"] = "quarantine";
+    verdict["reasons"] = ordered_json::array(
+        {{{"id", "MESSAGE_TOO_LARGE"},
+          {"score", 0},
+          {"text", fmt::format("{} bytes, over the limit message_bytes={}; "
+                               "not inspected",
+                               size, limit)}}});
+    return verdict;
+}
+
+// Writes a record over the size limit: its envelope with our verdict,
+// then its bytes straight from the input, never held whole.
+Status pass_unread(Output& out, OutputForm form, source::Inputs& inputs,
+                   stream::Record& record, std::string_view tool,
+                   uint64_t limit) {
+    uint64_t size = record.unread;
+    stream::append_verdict(record, too_large_verdict(tool, size, limit));
+    if (form == OutputForm::json) {
+        record.envelope.erase("size");
+        record.envelope["bytes"] = size;
+        out.write(
+            record.envelope.dump(-1, ' ', false,
+                                 nlohmann::json::error_handler_t::replace) +
+            "\n");
+        return inputs.copy_unread([](std::string_view) {});
+    }
+    if (form == OutputForm::stream) {
+        record.envelope["size"] = size;
+        out.write(
+            record.envelope.dump(-1, ' ', false,
+                                 nlohmann::json::error_handler_t::replace) +
+            "\n");
+    }
+    return inputs.copy_unread(
+        [&](std::string_view piece) { out.write(piece); });
+}
+
 std::string timeout_text(int timeout_ms) {
     return fmt::format("processing exceeded the parse timeout of {} ms",
                        timeout_ms);
@@ -278,6 +322,23 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                 log::error("--headers writes one message; for more, use "
                            "the stream or --json");
             status = worse(status, ExitCode::usage);
+            continue;
+        }
+        if (record.unread > 0) {
+            log::event(record.id(), "filter",
+                       {{"error", fmt::format("{} bytes, over the limit "
+                                              "message_bytes={}",
+                                              record.unread,
+                                              options.limits.message_bytes)}});
+            Status passed = pass_unread(out, options.form, inputs, record, tool,
+                                        options.limits.message_bytes);
+            if (!passed) {
+                log::error(passed.error().text());
+                status = worse(status, passed.error().exit_code);
+            }
+            progress.tick();
+            if (out.broken())
+                break;
             continue;
         }
 

@@ -227,6 +227,15 @@ RecordResult Inputs::next() {
     }
 }
 
+Status Inputs::copy_unread(const std::function<void(std::string_view)>& sink) {
+    if (!stream_)
+        return {};
+    Status copied = stream_->copy_unread(sink);
+    if (!copied && !stream_file_)
+        fatal_ = true;
+    return copied;
+}
+
 RecordResult Inputs::open_stdin() {
     // stdin can be read only once; a second "-" would be an empty message.
     if (stdin_reader_)

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -41,6 +42,10 @@ public:
     /// error about one input; the walk goes on after an error unless
     /// fatal() says the input can no longer be trusted.
     Result<std::optional<stream::Record>> next();
+
+    /// Passes the unread bytes of the last record (one over the size
+    /// limit, see stream::Record::unread) to sink.
+    Status copy_unread(const std::function<void(std::string_view)>& sink);
 
     /// True after a garbled stream on stdin: nothing after it can be read
     /// safely. A garbled stream file ends that file alone.

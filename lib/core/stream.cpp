@@ -52,8 +52,7 @@ bool nesting_exceeds(std::string_view json, int max_depth) {
     return false;
 }
 
-Result<ordered_json> parse_envelope(std::string_view line,
-                                    const Limits& limits) {
+Result<ordered_json> parse_envelope(std::string_view line) {
     // The JSON parser recurses once per level: a deep envelope well under
     // the line limit would otherwise overflow the stack.
     if (nesting_exceeds(line, max_envelope_depth))
@@ -77,17 +76,35 @@ Result<ordered_json> parse_envelope(std::string_view line,
     if (!size->is_number_unsigned() &&
         !(size->is_number_integer() && size->get<int64_t>() >= 0))
         return Error{"", "\"size\" is not a non-negative integer"};
-    if (size->get<uint64_t>() > limits.message_bytes)
-        return Error{"",
-                     fmt::format("size {} exceeds limit message_bytes={}",
-                                 size->get<uint64_t>(), limits.message_bytes)};
     auto verdicts = envelope.find("verdicts");
     if (verdicts != envelope.end() && !verdicts->is_array())
         return Error{"", "\"verdicts\" is not a list"};
     return envelope;
 }
 
+Status Reader::copy_unread(const std::function<void(std::string_view)>& sink) {
+    constexpr size_t piece_bytes = 256 * 1024;
+    std::string piece;
+    while (unread_ > 0) {
+        size_t n =
+            static_cast<size_t>(std::min<uint64_t>(unread_, piece_bytes));
+        piece.clear();
+        auto read = input_.read_exact(piece, n);
+        if (!read) {
+            unread_ = 0;
+            return Error{input_.name(), read.error().message};
+        }
+        unread_ -= n;
+        sink(piece);
+    }
+    return {};
+}
+
 Result<std::optional<Record>> Reader::next() {
+    if (unread_ > 0) {
+        if (Status skipped = copy_unread([](std::string_view) {}); !skipped)
+            return skipped.error();
+    }
     auto peeked = input_.peek();
     if (!peeked)
         return peeked.error();
@@ -108,13 +125,18 @@ Result<std::optional<Record>> Reader::next() {
     if (line.empty() || line.back() != '\n')
         return where("truncated envelope: no line end");
     line.pop_back();
-    auto envelope = parse_envelope(line, limits_);
+    auto envelope = parse_envelope(line);
     if (!envelope)
         return where(envelope.error().message);
 
     Record record;
     record.envelope = std::move(*envelope);
-    size_t size = record.envelope["size"].get<size_t>();
+    uint64_t size = record.envelope["size"].get<uint64_t>();
+    // Too big to hold: the record still goes on, its bytes unread.
+    if (size > limits_.message_bytes) {
+        record.unread = unread_ = size;
+        return std::optional<Record>{std::move(record)};
+    }
     record.message.reserve(size);
     auto read = input_.read_exact(record.message, size);
     if (!read)

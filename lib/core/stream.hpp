@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,10 @@ inline constexpr int format_version = 1;
 struct Record {
     nlohmann::ordered_json envelope = nlohmann::ordered_json::object();
     std::string message;
+    /// For a record over the message size limit: its bytes, still in the
+    /// input, unread (message is then empty). They are passed on as they
+    /// are, never held whole in memory.
+    uint64_t unread = 0;
 
     /// Returns the envelope id, or "-" when there is none.
     std::string id() const;
@@ -38,13 +43,20 @@ public:
         : input_(input), limits_(limits) {}
 
     /// Returns the next record, nullopt at a clean end of input, or an
-    /// error naming the record number and byte offset.
+    /// error naming the record number and byte offset. A record over
+    /// limits.message_bytes comes with its bytes unread (Record::unread);
+    /// they are skipped unless copy_unread() takes them first.
     Result<std::optional<Record>> next();
+
+    /// Passes the unread bytes of the last record to sink, a piece at a
+    /// time.
+    Status copy_unread(const std::function<void(std::string_view)>& sink);
 
 private:
     ByteReader& input_;
     const Limits& limits_;
     int record_number_ = 0;
+    uint64_t unread_ = 0;
 };
 
 /// The deepest nesting of lists and objects an envelope may have.
@@ -55,8 +67,9 @@ inline constexpr int max_envelope_depth = 64;
 bool nesting_exceeds(std::string_view json, int max_depth);
 
 /// Parses and validates one envelope line; errors say what is wrong.
-Result<nlohmann::ordered_json> parse_envelope(std::string_view line,
-                                              const Limits& limits);
+/// The size is not checked against a limit here: Reader passes a record
+/// over the limit on unread.
+Result<nlohmann::ordered_json> parse_envelope(std::string_view line);
 
 /// Serialises a record: envelope with `size` set, LF, then the message.
 std::string serialize(Record& record);

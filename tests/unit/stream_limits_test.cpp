@@ -9,8 +9,7 @@ TEST_CASE("an envelope nested 100,000 deep is refused, not parsed") {
     std::string deep =
         "{\"portcullis\":1,\"size\":0,\"x\":" + std::string(100000, '[') +
         std::string(100000, ']') + "}";
-    Limits limits;
-    auto envelope = stream::parse_envelope(deep, limits);
+    auto envelope = stream::parse_envelope(deep);
     REQUIRE(!envelope.ok());
     CHECK(envelope.error().message == "envelope nested deeper than 64 levels");
 }

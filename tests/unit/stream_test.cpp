@@ -68,12 +68,44 @@ TEST_CASE("a garbled envelope is refused, not guessed at") {
     CHECK(records[0].error().message == "envelope is not valid JSON");
 }
 
-TEST_CASE("a size over the limit is refused before reading") {
+TEST_CASE("a record over the size limit comes unread, and the next one "
+          "is read after it") {
     Limits limits;
     limits.message_bytes = 4;
-    auto records = read_all("{\"portcullis\":1,\"size\":5}\nhello", limits);
-    REQUIRE(!records[0].ok());
-    CHECK(records[0].error().message == "size 5 exceeds limit message_bytes=4");
+    auto records = read_all(
+        "{\"portcullis\":1,\"size\":5}\nhello{\"portcullis\":1,\"size\":2}\nhi",
+        limits);
+    REQUIRE(records.size() == 3);
+    REQUIRE(records[0].ok());
+    CHECK((*records[0])->unread == 5);
+    CHECK((*records[0])->message.empty());
+    REQUIRE(records[1].ok());
+    CHECK((*records[1])->message == "hi");
+    CHECK((*records[1])->unread == 0);
+}
+
+TEST_CASE("the unread bytes of a record over the limit are copied in "
+          "pieces") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::string text = "{\"portcullis\":1,\"size\":6}\nhello!";
+    REQUIRE(::write(fds[1], text.data(), text.size()) ==
+            static_cast<ssize_t>(text.size()));
+    ::close(fds[1]);
+    ByteReader input(fds[0], "-");
+    Limits limits;
+    limits.message_bytes = 1;
+    stream::Reader reader(input, limits);
+    auto record = reader.next();
+    REQUIRE(record.ok());
+    std::string copied;
+    REQUIRE(reader.copy_unread([&](std::string_view piece) { copied += piece; })
+                .ok());
+    CHECK(copied == "hello!");
+    auto end = reader.next();
+    REQUIRE(end.ok());
+    CHECK(!end->has_value());
+    ::close(fds[0]);
 }
 
 TEST_CASE("an unknown format version is refused") {
