@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fmt/format.h>
 
 namespace portcullis::log {
 namespace {
@@ -25,6 +26,29 @@ void write_line(std::string line) {
         data += n;
         left -= static_cast<size_t>(n);
     }
+}
+
+// Diagnostics name paths and ids that came with the mail: a control
+// byte in them (an escape sequence retitling the terminal, a line break
+// forging a log line) is written as \xNN, C1 controls in UTF-8 too.
+std::string visible(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        bool c1 = c == 0xc2 && i + 1 < text.size() &&
+                  static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                  static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+        if (c < 0x20 || c == 0x7f || c1) {
+            out += fmt::format("\\x{:02x}", c);
+            if (c1)
+                out += fmt::format("\\x{:02x}",
+                                   static_cast<unsigned char>(text[++i]));
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
 }
 
 bool needs_quotes(std::string_view value) {
@@ -52,11 +76,11 @@ void set_json(bool enabled) {
 }
 
 void error(std::string_view message) {
-    write_line(program_name + ": error: " + std::string(message));
+    write_line(program_name + ": error: " + visible(message));
 }
 
 void warning(std::string_view message) {
-    write_line(program_name + ": warning: " + std::string(message));
+    write_line(program_name + ": warning: " + visible(message));
 }
 
 std::string quote_value(std::string_view value) {
