@@ -210,20 +210,38 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
     app.add_option("--max-message-bytes", options.limits.message_bytes,
                    "Largest message read")
         ->type_name("N")
-        ->check(CLI::PositiveNumber);
+        ->check(positive);
     app.add_option("--max-mime-depth", options.limits.mime_depth,
                    "Deepest MIME nesting parsed")
         ->type_name("N")
-        ->check(CLI::PositiveNumber);
+        ->check(positive);
     app.add_option("--max-mime-parts", options.limits.mime_parts,
                    "Most MIME parts parsed")
         ->type_name("N")
-        ->check(CLI::PositiveNumber);
+        ->check(positive);
     app.add_option("--parse-timeout-ms", options.limits.parse_timeout_ms,
                    "Longest time one message may take to parse")
         ->type_name("MS")
-        ->check(CLI::PositiveNumber);
+        ->check(positive);
 }
+
+const CLI::Validator positive(
+    [](std::string& text) -> std::string {
+        constexpr uint64_t most = 2147483647;
+        bool digits = !text.empty() &&
+                      std::all_of(text.begin(), text.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits)
+            return fmt::format("{} is not a whole number of 1 or more", text);
+        size_t lead = std::min(text.find_first_not_of('0'), text.size());
+        uint64_t value = text.size() - lead > 18 ? most + 1 : std::stoull(text);
+        if (value == 0)
+            return "0 is not allowed: give 1 or more";
+        if (value > most)
+            return fmt::format("{} is too large: at most {}", text, most);
+        return "";
+    },
+    "POSITIVE");
 
 Result<config::Config> load_config(CommonOptions& options,
                                    const CLI::App& app) {

@@ -42,6 +42,11 @@ struct CommonOptions {
     int message_timeout_ms = 0;
 };
 
+/// Checks an option's value is a whole number from 1 to 2^31 - 1 and says
+/// plainly what is wrong when it is not (CLI11's own check prints a range
+/// of some 300 digits, and a value too large to hold passed unseen).
+extern const CLI::Validator positive;
+
 /// Adds the common options to a CLI11 app, bound to options.
 void add_common_options(CLI::App& app, CommonOptions& options);
 

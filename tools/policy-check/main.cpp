@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
         app.add_option("--max-body-bytes", options.max_body_bytes,
                        "Body bytes read for words and patterns")
             ->type_name("N")
-            ->check(CLI::PositiveNumber);
+            ->check(filter::positive);
         app.add_option("--check", options.check_file,
                        "Validate a policy or configuration file and exit")
             ->type_name("FILE");

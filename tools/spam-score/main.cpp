@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
         app.add_option("--max-body-bytes", options.max_body_bytes,
                        "Body bytes scanned per message")
             ->type_name("N")
-            ->check(CLI::PositiveNumber);
+            ->check(filter::positive);
         app.add_flag("!--no-bayes", options.use_bayes, "Do not use Bayes");
         app.add_flag("!--no-fuzzy", options.use_fuzzy,
                      "Do not use fuzzy signatures");
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         explain_cmd->fallthrough();
         explain_cmd->add_option("--top", top, "Tokens shown per message")
             ->type_name("N")
-            ->check(CLI::PositiveNumber);
+            ->check(filter::positive);
         explain_cmd
             ->add_option("inputs", options.common.inputs,
                          "Messages: files, folders, mboxes; - is stdin")
