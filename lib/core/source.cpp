@@ -334,7 +334,8 @@ Result<Inputs::Directory> Inputs::list_directory(const std::string& path) {
             continue;
         if (is_maildir && name == "tmp")
             continue;
-        listing.entries.push_back(path + "/" + name);
+        listing.entries.push_back(
+            (!path.empty() && path.back() == '/' ? path : path + "/") + name);
     }
     int saved = errno;
     ::closedir(dir);
