@@ -315,11 +315,11 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
     auto totals = store_->totals();
     if (!totals)
         return totals.error();
-    auto p = bayes_probability(*store_,
-                               token_hashes(analysis->tree,
-                                            analysis->decoded_headers,
-                                            analysis->text, analysis->uris),
-                               bayes_settings_);
+    // The same hashes scoring asks about, in the order it asks.
+    std::vector<uint64_t> sorted = hashes;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    auto p = bayes_probability(*store_, sorted, bayes_settings_);
     if (!p)
         return p.error();
     BayesExplanation out{*p, *totals, tokens.size(), 0, {}};
