@@ -97,8 +97,8 @@ Status read_input(ByteReader& input, Summary& summary) {
         ordered_json envelope = ordered_json::parse(line, nullptr, false);
         if (envelope.is_discarded() || !envelope.is_object())
             return Error{where, "not a JSON envelope"};
-        summary.add(envelope);
-        // A stream record carries its message after the envelope.
+        // A stream record carries its message after the envelope; a
+        // record cut short is an error, not a message.
         if (auto size = envelope.find("size");
             size != envelope.end() && size->is_number_unsigned()) {
             std::string skipped;
@@ -106,17 +106,30 @@ Status read_input(ByteReader& input, Summary& summary) {
             if (!read)
                 return Error{where, read.error().message};
         }
+        summary.add(envelope);
     }
+}
+
+// An input that ends early or cannot be read is named on stderr and in
+// the summary: a cron mail must not report a clean run of half a file.
+ExitCode note_error(Summary& summary, const Error& error) {
+    log::error(error.text());
+    summary.add_error(error.context, error.message);
+    return error.exit_code;
 }
 
 } // namespace
 
+void Summary::add_error(std::string where, std::string message) {
+    ++errors_;
+    error_list_.emplace_back(std::move(where), std::move(message));
+}
+
 void Summary::add(const ordered_json& envelope) {
     if (auto error = envelope.find("error"); error != envelope.end()) {
-        ++errors_;
-        error_list_.emplace_back(envelope.value("id", "-"),
-                                 error->is_string() ? error->get<std::string>()
-                                                    : error->dump());
+        add_error(envelope.value("id", "-"), error->is_string()
+                                                 ? error->get<std::string>()
+                                                 : error->dump());
         return;
     }
     ++messages_;
@@ -214,18 +227,16 @@ ExitCode run(const Options& options) {
         int fd = path == "-" ? STDIN_FILENO
                              : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            log::error(fmt::format("{}: {}", path, std::strerror(errno)));
-            status = ExitCode::no_input;
+            Error error{path, std::strerror(errno), ExitCode::no_input};
+            status = note_error(summary, error);
             continue;
         }
         ByteReader reader(fd, path);
         auto read = read_input(reader, summary);
         if (fd != STDIN_FILENO)
             ::close(fd);
-        if (!read) {
-            log::error(read.error().text());
-            status = read.error().exit_code;
-        }
+        if (!read)
+            status = note_error(summary, read.error());
     }
     std::string text = options.json
                            ? summary.to_json(options.top).dump(2) + "\n"

@@ -17,6 +17,9 @@ public:
     /// Adds one envelope (with its verdicts) of a message of size bytes.
     void add(const nlohmann::ordered_json& envelope);
 
+    /// Counts an input error: a bad record, or an input that cannot be read.
+    void add_error(std::string where, std::string message);
+
     /// Returns the summary as JSON.
     nlohmann::ordered_json to_json(size_t top) const;
 
