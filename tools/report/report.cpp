@@ -97,6 +97,12 @@ Status read_input(ByteReader& input, Summary& summary) {
         ordered_json envelope = ordered_json::parse(line, nullptr, false);
         if (envelope.is_discarded() || !envelope.is_object())
             return Error{where, "not a JSON envelope"};
+        // Logs with --log-json share the pipe under 2>&1; a line without
+        // the format version is not a record, so no message follows it.
+        if (!envelope.contains("portcullis")) {
+            summary.add_skipped_line();
+            continue;
+        }
         // A stream record carries its message after the envelope; a
         // record cut short is an error, not a message.
         if (auto size = envelope.find("size");
@@ -125,11 +131,22 @@ void Summary::add_error(std::string where, std::string message) {
     error_list_.emplace_back(std::move(where), std::move(message));
 }
 
+void Summary::add_skipped_line() {
+    ++skipped_lines_;
+}
+
 void Summary::add(const ordered_json& envelope) {
     if (auto error = envelope.find("error"); error != envelope.end()) {
         add_error(envelope.value("id", "-"), error->is_string()
                                                  ? error->get<std::string>()
                                                  : error->dump());
+        return;
+    }
+    // A review copy or a notice from wiretap repeats a message already
+    // counted, or is the gateway's own mail.
+    if (auto source = envelope.find("source");
+        source != envelope.end() && *source == "wiretap") {
+        ++wiretap_copies_;
         return;
     }
     ++messages_;
@@ -169,6 +186,8 @@ ordered_json Summary::to_json(size_t top) const {
     for (const auto& [id, message] : error_list_)
         errors.push_back({{"id", id}, {"error", message}});
     out["errors"] = errors;
+    out["skipped_lines"] = skipped_lines_;
+    out["wiretap_copies"] = wiretap_copies_;
     ordered_json tools = ordered_json::object();
     for (const auto& [tool, actions] : actions_) {
         uint64_t seen = 0;
@@ -192,6 +211,8 @@ std::string Summary::to_text(size_t top) const {
     out += fmt::format("input errors  {}\n", errors_);
     for (const auto& [id, message] : error_list_)
         out += fmt::format("  {}: {}\n", id, message);
+    out += fmt::format("skipped lines {}\n", skipped_lines_);
+    out += fmt::format("wiretap copies {}\n", wiretap_copies_);
     out += "\nactions by tool\n";
     for (const auto& [tool, actions] : actions_) {
         uint64_t seen = 0;

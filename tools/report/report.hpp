@@ -14,11 +14,14 @@ namespace portcullis::report {
 /// Counts gathered over many records.
 class Summary {
 public:
-    /// Adds one envelope (with its verdicts) of a message of size bytes.
+    /// Adds one record: a message, a filter's error line or a wiretap copy.
     void add(const nlohmann::ordered_json& envelope);
 
     /// Counts an input error: a bad record, or an input that cannot be read.
     void add_error(std::string where, std::string message);
+
+    /// Counts a JSON line that is not a record (a log line).
+    void add_skipped_line();
 
     /// Returns the summary as JSON.
     nlohmann::ordered_json to_json(size_t top) const;
@@ -30,6 +33,8 @@ private:
     uint64_t messages_ = 0;
     uint64_t bytes_ = 0;
     uint64_t errors_ = 0;
+    uint64_t skipped_lines_ = 0;
+    uint64_t wiretap_copies_ = 0;
     std::map<std::string, std::map<std::string, uint64_t>> actions_;
     std::map<std::string, uint64_t> reasons_;
     std::map<std::string, uint64_t> attachment_types_;
