@@ -107,8 +107,7 @@ Status read_input(ByteReader& input, Summary& summary) {
         // record cut short is an error, not a message.
         if (auto size = envelope.find("size");
             size != envelope.end() && size->is_number_unsigned()) {
-            std::string skipped;
-            auto read = input.read_exact(skipped, size->get<size_t>());
+            auto read = input.skip_exact(size->get<uint64_t>());
             if (!read)
                 return Error{where, read.error().message};
         }
