@@ -32,17 +32,6 @@ top_entries(const std::map<std::string, uint64_t>& counts, size_t top) {
     return entries;
 }
 
-std::string extension_of(const std::string& name) {
-    size_t dot = name.find_last_of('.');
-    if (dot == std::string::npos || dot + 1 == name.size())
-        return "";
-    std::string ext = name.substr(dot);
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return ext;
-}
-
 std::string human_bytes(uint64_t bytes) {
     const char* units[] = {"B", "KB", "MB", "GB", "TB"};
     double value = static_cast<double>(bytes);
@@ -55,72 +44,89 @@ std::string human_bytes(uint64_t bytes) {
                      : fmt::format("{:.1f} {}", value, units[unit]);
 }
 
-void add_mime_details(const ordered_json& verdict,
-                      std::map<std::string, uint64_t>& attachment_types,
-                      std::map<std::string, uint64_t>& anomalies) {
-    if (auto parts = verdict.find("parts");
-        parts != verdict.end() && parts->is_array()) {
-        for (const auto& part : *parts) {
-            if (!part.value("attachment", false))
-                continue;
-            std::string name = part.value("filename", part.value("name", ""));
-            std::string ext = extension_of(name);
-            std::string type = part.value("content_type", "?");
-            attachment_types[ext.empty() ? type : type + " " + ext]++;
-        }
+// The exit status earned so far, and the summary each error goes to.
+struct Reading {
+    Summary& summary;
+    ExitCode status = ExitCode::ok;
+
+    // An input error is named on stderr and in the summary: a cron mail
+    // must not report a clean run of half a file.
+    void fail(const Error& error) {
+        log::error(error.text());
+        summary.add_error(error.context, error.message);
+        status = error.exit_code;
     }
-    if (auto list = verdict.find("anomalies");
-        list != verdict.end() && list->is_array()) {
-        for (const auto& anomaly : *list) {
-            if (anomaly.is_object())
-                anomalies[anomaly.value("id", "?")]++;
-        }
-    }
+};
+
+// Names a record by place and, when it has one, by id: the place finds
+// it in the file, the id in the mail logs.
+std::string name_record(const std::string& where,
+                        const ordered_json& envelope) {
+    std::string id = id_of(envelope);
+    return id.empty() ? where : fmt::format("{} (id {})", where, id);
 }
 
-Status read_input(ByteReader& input, Summary& summary) {
+// Takes one line. A record with a bad field costs only itself; an error
+// returned leaves the start of the next record unknown.
+Status take_line(ByteReader& input, const std::string& line,
+                 const std::string& where, Reading& reading) {
+    ordered_json envelope = ordered_json::parse(line, nullptr, false);
+    if (envelope.is_discarded() || !envelope.is_object())
+        return Error{where, "not a JSON envelope"};
+    // Logs with --log-json share the pipe under 2>&1; a line without
+    // the format version is not a record, so no message follows it.
+    if (!is_record(envelope)) {
+        reading.summary.add_skipped_line();
+        return {};
+    }
+    auto size = message_size(envelope);
+    if (!size)
+        return Error{where, size.error().message};
+    // A record cut short is an error, not a message.
+    if (Status read = input.skip_exact(*size); !read)
+        return Error{where, read.error().message, read.error().exit_code};
+    auto facts = read_record(envelope);
+    if (!facts) {
+        reading.fail({name_record(where, envelope), facts.error().message});
+        return {};
+    }
+    reading.summary.add(*facts);
+    return {};
+}
+
+void read_input(ByteReader& input, Reading& reading) {
     Limits limits;
     std::string line;
     uint64_t record = 0;
     for (;;) {
         uint64_t offset = input.offset();
         auto got = input.read_line(line, limits.envelope_line_bytes);
-        if (!got)
-            return got.error();
+        if (!got) {
+            reading.fail(got.error());
+            return;
+        }
         if (!*got)
-            return {};
+            return;
         ++record;
         if (line == "\n" || line == "\r\n")
             continue;
         auto where = fmt::format("{}: record {} at offset {}", input.name(),
                                  record, offset);
-        ordered_json envelope = ordered_json::parse(line, nullptr, false);
-        if (envelope.is_discarded() || !envelope.is_object())
-            return Error{where, "not a JSON envelope"};
-        // Logs with --log-json share the pipe under 2>&1; a line without
-        // the format version is not a record, so no message follows it.
-        if (!envelope.contains("portcullis")) {
-            summary.add_skipped_line();
-            continue;
+        if (Status taken = take_line(input, line, where, reading); !taken) {
+            reading.fail(taken.error());
+            return;
         }
-        // A stream record carries its message after the envelope; a
-        // record cut short is an error, not a message.
-        if (auto size = envelope.find("size");
-            size != envelope.end() && size->is_number_unsigned()) {
-            auto read = input.skip_exact(size->get<uint64_t>());
-            if (!read)
-                return Error{where, read.error().message};
-        }
-        summary.add(envelope);
     }
 }
 
-// An input that ends early or cannot be read is named on stderr and in
-// the summary: a cron mail must not report a clean run of half a file.
-ExitCode note_error(Summary& summary, const Error& error) {
-    log::error(error.text());
-    summary.add_error(error.context, error.message);
-    return error.exit_code;
+// A path from the command line need not be UTF-8: dumping it strictly
+// would throw once all the reading was done.
+std::string render(const Summary& summary, const Options& options) {
+    if (!options.json)
+        return summary.to_text(options.top);
+    return summary.to_json(options.top)
+               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
 }
 
 } // namespace
@@ -134,39 +140,28 @@ void Summary::add_skipped_line() {
     ++skipped_lines_;
 }
 
-void Summary::add(const ordered_json& envelope) {
-    if (auto error = envelope.find("error"); error != envelope.end()) {
-        add_error(envelope.value("id", "-"), error->is_string()
-                                                 ? error->get<std::string>()
-                                                 : error->dump());
+void Summary::add(const RecordFacts& record) {
+    if (record.kind == RecordKind::error_line) {
+        add_error(record.id.empty() ? "-" : record.id, record.error);
         return;
     }
     // A review copy or a notice from wiretap repeats a message already
     // counted, or is the gateway's own mail.
-    if (auto source = envelope.find("source");
-        source != envelope.end() && *source == "wiretap") {
+    if (record.kind == RecordKind::wiretap_copy) {
         ++wiretap_copies_;
         return;
     }
     ++messages_;
-    bytes_ += envelope.value("bytes", envelope.value("size", uint64_t{0}));
-    auto verdicts = envelope.find("verdicts");
-    if (verdicts == envelope.end() || !verdicts->is_array())
-        return;
-    for (const auto& verdict : *verdicts) {
-        if (!verdict.is_object())
-            continue;
-        std::string tool = verdict.value("tool", "?");
-        actions_[tool][verdict.value("action", "?")]++;
-        elapsed_us_[tool] += verdict.value("elapsed_us", uint64_t{0});
-        if (auto reasons = verdict.find("reasons");
-            reasons != verdict.end() && reasons->is_array()) {
-            for (const auto& reason : *reasons) {
-                if (reason.is_object())
-                    reasons_[tool + " " + reason.value("id", "?")]++;
-            }
-        }
-        add_mime_details(verdict, attachment_types_, anomalies_);
+    bytes_ += record.bytes;
+    for (const VerdictFacts& verdict : record.verdicts) {
+        actions_[verdict.tool][verdict.action]++;
+        elapsed_us_[verdict.tool] += verdict.elapsed_us;
+        for (const std::string& id : verdict.reason_ids)
+            reasons_[verdict.tool + " " + id]++;
+        for (const std::string& type : verdict.attachment_types)
+            attachment_types_[type]++;
+        for (const std::string& id : verdict.anomaly_ids)
+            anomalies_[id]++;
     }
 }
 
@@ -239,7 +234,7 @@ std::string Summary::to_text(size_t top) const {
 
 ExitCode run(const Options& options) {
     Summary summary;
-    ExitCode status = ExitCode::ok;
+    Reading reading{summary};
     std::vector<std::string> inputs = options.inputs;
     if (inputs.empty())
         inputs.push_back("-");
@@ -247,26 +242,21 @@ ExitCode run(const Options& options) {
         int fd = path == "-" ? STDIN_FILENO
                              : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            Error error{path, std::strerror(errno), ExitCode::no_input};
-            status = note_error(summary, error);
+            reading.fail({path, std::strerror(errno), ExitCode::no_input});
             continue;
         }
         ByteReader reader(fd, path);
-        auto read = read_input(reader, summary);
+        read_input(reader, reading);
         if (fd != STDIN_FILENO)
             ::close(fd);
-        if (!read)
-            status = note_error(summary, read.error());
     }
-    std::string text = options.json
-                           ? summary.to_json(options.top).dump(2) + "\n"
-                           : summary.to_text(options.top);
+    std::string text = render(summary, options);
     std::fputs(text.c_str(), stdout);
     if (std::fflush(stdout) != 0 && errno != EPIPE) {
         log::error(fmt::format("stdout: {}", std::strerror(errno)));
         return ExitCode::io_error;
     }
-    return status;
+    return reading.status;
 }
 
 } // namespace portcullis::report

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/filter.hpp"
+#include "report_record.hpp"
 
 #include <map>
 #include <string>
@@ -15,7 +16,7 @@ namespace portcullis::report {
 class Summary {
 public:
     /// Adds one record: a message, a filter's error line or a wiretap copy.
-    void add(const nlohmann::ordered_json& envelope);
+    void add(const RecordFacts& record);
 
     /// Counts an input error: a bad record, or an input that cannot be read.
     void add_error(std::string where, std::string message);
