@@ -152,7 +152,10 @@ void Summary::add(const RecordFacts& record) {
         return;
     }
     ++messages_;
-    bytes_ += record.bytes;
+    // A total past 2^64-1 bytes (16 EiB) can only come from forged
+    // records; a wrapped total would pass for a plausible small one.
+    bytes_ =
+        record.bytes > UINT64_MAX - bytes_ ? UINT64_MAX : bytes_ + record.bytes;
     for (const VerdictFacts& verdict : record.verdicts) {
         actions_[verdict.tool][verdict.action]++;
         elapsed_us_[verdict.tool] += verdict.elapsed_us;
@@ -163,6 +166,15 @@ void Summary::add(const RecordFacts& record) {
         for (const std::string& id : verdict.anomaly_ids)
             anomalies_[id]++;
     }
+}
+
+uint64_t Summary::mean_elapsed_us(const std::string& tool,
+                                  uint64_t verdicts) const {
+    auto sum = elapsed_us_.find(tool);
+    if (verdicts == 0 || sum == elapsed_us_.end())
+        return 0;
+    // The mean of 64-bit values fits in 64 bits, though their sum may not.
+    return static_cast<uint64_t>(sum->second / verdicts);
 }
 
 ordered_json Summary::to_json(size_t top) const {
@@ -189,7 +201,7 @@ ordered_json Summary::to_json(size_t top) const {
             tools[tool]["actions"][action] = count;
             seen += count;
         }
-        tools[tool]["mean_elapsed_us"] = seen ? elapsed_us_.at(tool) / seen : 0;
+        tools[tool]["mean_elapsed_us"] = mean_elapsed_us(tool, seen);
     }
     out["tools"] = tools;
     out["top_reasons"] = list(reasons_);
@@ -216,7 +228,7 @@ std::string Summary::to_text(size_t top) const {
             seen += count;
         }
         out += fmt::format("  {:<14}{}   (mean {} us)\n", tool, line,
-                           seen ? elapsed_us_.at(tool) / seen : 0);
+                           mean_elapsed_us(tool, seen));
     }
     auto section = [&](std::string_view title,
                        const std::map<std::string, uint64_t>& counts) {

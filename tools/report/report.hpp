@@ -4,6 +4,7 @@
 #include "core/filter.hpp"
 #include "report_record.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ public:
     std::string to_text(size_t top) const;
 
 private:
+    // Wide enough that no number of 64-bit values can overflow a sum.
+    __extension__ typedef unsigned __int128 wide_sum;
+
+    uint64_t mean_elapsed_us(const std::string& tool, uint64_t verdicts) const;
+
     uint64_t messages_ = 0;
     uint64_t bytes_ = 0;
     uint64_t errors_ = 0;
@@ -41,7 +47,7 @@ private:
     std::map<std::string, uint64_t> attachment_types_;
     std::map<std::string, uint64_t> anomalies_;
     std::vector<std::pair<std::string, std::string>> error_list_;
-    std::map<std::string, uint64_t> elapsed_us_;
+    std::map<std::string, wide_sum> elapsed_us_;
 };
 
 /// Options of report.
