@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <set>
 
 namespace portcullis::report {
 
@@ -156,16 +157,23 @@ void Summary::add(const RecordFacts& record) {
     // records; a wrapped total would pass for a plausible small one.
     bytes_ =
         record.bytes > UINT64_MAX - bytes_ ? UINT64_MAX : bytes_ + record.bytes;
+    // Reasons and anomalies count the messages they were found in: one
+    // virus is one reason per view of the message that saw it.
+    std::set<std::string> reasons, anomalies;
     for (const VerdictFacts& verdict : record.verdicts) {
         actions_[verdict.tool][verdict.action]++;
         elapsed_us_[verdict.tool] += verdict.elapsed_us;
         for (const std::string& id : verdict.reason_ids)
-            reasons_[verdict.tool + " " + id]++;
+            reasons.insert(verdict.tool + " " + id);
         for (const std::string& type : verdict.attachment_types)
             attachment_types_[type]++;
-        for (const std::string& id : verdict.anomaly_ids)
-            anomalies_[id]++;
+        anomalies.insert(verdict.anomaly_ids.begin(),
+                         verdict.anomaly_ids.end());
     }
+    for (const std::string& key : reasons)
+        reasons_[key]++;
+    for (const std::string& id : anomalies)
+        anomalies_[id]++;
 }
 
 uint64_t Summary::mean_elapsed_us(const std::string& tool,
