@@ -73,4 +73,9 @@ constexpr Utf8Char utf8_at(std::string_view text, size_t i) {
     return {cp, length};
 }
 
+/// Returns text safe to print on a terminal: C0 controls, DEL, the C1
+/// controls (U+0080-U+009F) and bytes that are not UTF-8 become \xNN, one
+/// per byte; all else, printable UTF-8 included, is kept as it is.
+std::string terminal_safe(std::string_view text);
+
 } // namespace portcullis

@@ -5,6 +5,7 @@
 
 #include "core/byte_reader.hpp"
 #include "core/log.hpp"
+#include "core/strings.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ struct Reading {
     // An input error is named on stderr and in the summary: a cron mail
     // must not report a clean run of half a file.
     void fail(const Error& error) {
-        log::error(error.text());
+        log::error(terminal_safe(error.text()));
         summary.add_error(error.context, error.message);
         status = error.exit_code;
     }
@@ -120,14 +121,25 @@ void read_input(ByteReader& input, Reading& reading) {
     }
 }
 
-// A path from the command line need not be UTF-8: dumping it strictly
-// would throw once all the reading was done.
+// JSON is written in printable ASCII, anything else as \uXXXX: the same
+// data for a program, and no control for a terminal. A path from the
+// command line need not be UTF-8; dumping it strictly would throw.
 std::string render(const Summary& summary, const Options& options) {
     if (!options.json)
         return summary.to_text(options.top);
-    return summary.to_json(options.top)
-               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-           "\n";
+    std::string json =
+        summary.to_json(options.top)
+            .dump(2, ' ', true, nlohmann::json::error_handler_t::replace);
+    // The dump escapes every control but DEL, which only a string holds.
+    std::string out;
+    out.reserve(json.size() + 1);
+    for (char c : json) {
+        if (c == '\x7f')
+            out += "\\u007f";
+        else
+            out += c;
+    }
+    return out + "\n";
 }
 
 } // namespace
@@ -218,13 +230,16 @@ ordered_json Summary::to_json(size_t top) const {
     return out;
 }
 
+// Every string here came from input: a tool name, an id or a file name
+// may carry escape sequences meant for the administrator's terminal.
 std::string Summary::to_text(size_t top) const {
     std::string out;
     out += fmt::format("messages      {}\n", messages_);
     out += fmt::format("bytes         {} ({})\n", bytes_, human_bytes(bytes_));
     out += fmt::format("input errors  {}\n", errors_);
     for (const auto& [id, message] : error_list_)
-        out += fmt::format("  {}: {}\n", id, message);
+        out += fmt::format("  {}: {}\n", terminal_safe(id),
+                           terminal_safe(message));
     out += fmt::format("skipped lines {}\n", skipped_lines_);
     out += fmt::format("wiretap copies {}\n", wiretap_copies_);
     out += "\nactions by tool\n";
@@ -232,11 +247,11 @@ std::string Summary::to_text(size_t top) const {
         uint64_t seen = 0;
         std::string line;
         for (const auto& [action, count] : actions) {
-            line += fmt::format("  {} {}", action, count);
+            line += fmt::format("  {} {}", terminal_safe(action), count);
             seen += count;
         }
-        out += fmt::format("  {:<14}{}   (mean {} us)\n", tool, line,
-                           mean_elapsed_us(tool, seen));
+        out += fmt::format("  {:<14}{}   (mean {} us)\n", terminal_safe(tool),
+                           line, mean_elapsed_us(tool, seen));
     }
     auto section = [&](std::string_view title,
                        const std::map<std::string, uint64_t>& counts) {
@@ -244,7 +259,7 @@ std::string Summary::to_text(size_t top) const {
         if (counts.empty())
             out += "  (none)\n";
         for (const auto& [key, count] : top_entries(counts, top))
-            out += fmt::format("  {:>8}  {}\n", count, key);
+            out += fmt::format("  {:>8}  {}\n", count, terminal_safe(key));
     };
     section("top reasons", reasons_);
     section("top attachment types", attachment_types_);
