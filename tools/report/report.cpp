@@ -8,6 +8,7 @@
 #include "core/strings.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,6 +120,29 @@ void read_input(ByteReader& input, Reading& reading) {
             return;
         }
     }
+}
+
+// open(2) accepts a directory, and reading it then fails with EISDIR, an
+// I/O error (74); to the administrator it is an input that cannot be
+// read as records, as the man page says: 66.
+Result<int> open_input(const std::string& path) {
+    if (path == "-")
+        return STDIN_FILENO;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return Error{path, std::strerror(errno), ExitCode::no_input};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        Error error{path, std::strerror(errno), ExitCode::io_error};
+        ::close(fd);
+        return error;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        return Error{path, "is a directory, not a file of records",
+                     ExitCode::no_input};
+    }
+    return fd;
 }
 
 // JSON is written in printable ASCII, anything else as \uXXXX: the same
@@ -274,12 +298,12 @@ ExitCode run(const Options& options) {
     if (inputs.empty())
         inputs.push_back("-");
     for (const std::string& path : inputs) {
-        int fd = path == "-" ? STDIN_FILENO
-                             : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            reading.fail({path, std::strerror(errno), ExitCode::no_input});
+        auto opened = open_input(path);
+        if (!opened) {
+            reading.fail(opened.error());
             continue;
         }
+        int fd = *opened;
         ByteReader reader(fd, path);
         read_input(reader, reading);
         if (fd != STDIN_FILENO)
