@@ -82,15 +82,16 @@ Status take_line(ByteReader& input, const std::string& line,
         reading.summary.add_skipped_line();
         return {};
     }
+    std::string name = name_record(where, envelope);
     auto size = message_size(envelope);
     if (!size)
-        return Error{where, size.error().message};
+        return Error{name, size.error().message};
     // A record cut short is an error, not a message.
     if (Status read = input.skip_exact(*size); !read)
-        return Error{where, read.error().message, read.error().exit_code};
+        return Error{name, read.error().message, read.error().exit_code};
     auto facts = read_record(envelope);
     if (!facts) {
-        reading.fail({name_record(where, envelope), facts.error().message});
+        reading.fail({name, facts.error().message});
         return {};
     }
     reading.summary.add(*facts);
