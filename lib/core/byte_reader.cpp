@@ -81,7 +81,17 @@ Result<bool> ByteReader::read_line(std::string& line, size_t max_bytes) {
 }
 
 Status ByteReader::read_exact(std::string& out, size_t count) {
-    size_t wanted = count;
+    return take(count, &out);
+}
+
+Status ByteReader::skip_exact(uint64_t count) {
+    return take(count, nullptr);
+}
+
+// Reads count bytes into out, or drops them when out is null: a reader
+// that only skips messages must not hold one that claims to be huge.
+Status ByteReader::take(uint64_t count, std::string* out) {
+    uint64_t wanted = count;
     while (count > 0) {
         if (start_ == end_) {
             auto more = fill();
@@ -92,11 +102,13 @@ Status ByteReader::read_exact(std::string& out, size_t count) {
                              fmt::format("truncated: expected {} bytes, got {}",
                                          wanted, wanted - count)};
         }
-        size_t take = std::min(count, end_ - start_);
-        out.append(buffer_.get() + start_, take);
-        start_ += take;
-        offset_ += take;
-        count -= take;
+        size_t chunk =
+            static_cast<size_t>(std::min<uint64_t>(count, end_ - start_));
+        if (out)
+            out->append(buffer_.get() + start_, chunk);
+        start_ += chunk;
+        offset_ += chunk;
+        count -= chunk;
     }
     return {};
 }

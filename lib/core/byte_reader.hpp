@@ -26,6 +26,10 @@ public:
     /// error naming how many arrived.
     Status read_exact(std::string& out, size_t count);
 
+    /// Reads and drops exactly count bytes, keeping none of them in
+    /// memory; fewer at end of input is the same error as read_exact's.
+    Status skip_exact(uint64_t count);
+
     /// Appends all remaining bytes, failing past max_bytes.
     Status read_all(std::string& out, size_t max_bytes);
 
@@ -40,6 +44,7 @@ public:
 
 private:
     Result<bool> fill();
+    Status take(uint64_t count, std::string* out);
 
     int fd_;
     std::string name_;

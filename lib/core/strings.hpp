@@ -3,6 +3,7 @@
 // depends on the locale.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -39,5 +40,42 @@ inline void append_utf8(std::string& out, char32_t cp) {
         out += static_cast<char>(0x80 | (cp & 0x3F));
     }
 }
+
+/// One code point decoded from UTF-8; length 0 when the bytes are not one.
+struct Utf8Char {
+    char32_t value = 0;
+    size_t length = 0;
+};
+
+// Strict: an overlong form, a surrogate or a cut sequence is no character,
+// and a reader shows it as U+FFFD, which is visible.
+/// Returns the well-formed UTF-8 character that starts at byte i.
+constexpr Utf8Char utf8_at(std::string_view text, size_t i) {
+    auto byte = [&](size_t k) -> char32_t {
+        return static_cast<unsigned char>(text[k]);
+    };
+    char32_t lead = byte(i);
+    if (lead < 0x80)
+        return {lead, 1};
+    size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
+    if (length == 0 || lead > 0xF4 || i + length > text.size())
+        return {};
+    char32_t cp = lead & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80)
+            return {};
+        cp = cp << 6 | (byte(i + k) & 0x3F);
+    }
+    constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < smallest[length] || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return {};
+    return {cp, length};
+}
+
+/// Returns text safe to print on a terminal: C0 controls, DEL, the C1
+/// controls (U+0080-U+009F) and bytes that are not UTF-8 become \xNN, one
+/// per byte; all else, printable UTF-8 included, is kept as it is.
+std::string terminal_safe(std::string_view text);
 
 } // namespace portcullis

@@ -5,14 +5,17 @@
 
 #include "core/byte_reader.hpp"
 #include "core/log.hpp"
+#include "core/strings.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <set>
 
 namespace portcullis::report {
 
@@ -32,17 +35,6 @@ top_entries(const std::map<std::string, uint64_t>& counts, size_t top) {
     return entries;
 }
 
-std::string extension_of(const std::string& name) {
-    size_t dot = name.find_last_of('.');
-    if (dot == std::string::npos || dot + 1 == name.size())
-        return "";
-    std::string ext = name.substr(dot);
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return ext;
-}
-
 std::string human_bytes(uint64_t bytes) {
     const char* units[] = {"B", "KB", "MB", "GB", "TB"};
     double value = static_cast<double>(bytes);
@@ -55,90 +47,179 @@ std::string human_bytes(uint64_t bytes) {
                      : fmt::format("{:.1f} {}", value, units[unit]);
 }
 
-void add_mime_details(const ordered_json& verdict,
-                      std::map<std::string, uint64_t>& attachment_types,
-                      std::map<std::string, uint64_t>& anomalies) {
-    if (auto parts = verdict.find("parts");
-        parts != verdict.end() && parts->is_array()) {
-        for (const auto& part : *parts) {
-            if (!part.value("attachment", false))
-                continue;
-            std::string name = part.value("filename", part.value("name", ""));
-            std::string ext = extension_of(name);
-            std::string type = part.value("content_type", "?");
-            attachment_types[ext.empty() ? type : type + " " + ext]++;
-        }
+// The exit status earned so far, and the summary each error goes to.
+struct Reading {
+    Summary& summary;
+    ExitCode status = ExitCode::ok;
+
+    // An input error is named on stderr and in the summary: a cron mail
+    // must not report a clean run of half a file.
+    void fail(const Error& error) {
+        log::error(terminal_safe(error.text()));
+        summary.add_error(error.context, error.message);
+        status = error.exit_code;
     }
-    if (auto list = verdict.find("anomalies");
-        list != verdict.end() && list->is_array()) {
-        for (const auto& anomaly : *list) {
-            if (anomaly.is_object())
-                anomalies[anomaly.value("id", "?")]++;
-        }
-    }
+};
+
+// Names a record by place and, when it has one, by id: the place finds
+// it in the file, the id in the mail logs.
+std::string name_record(const std::string& where,
+                        const ordered_json& envelope) {
+    std::string id = id_of(envelope);
+    return id.empty() ? where : fmt::format("{} (id {})", where, id);
 }
 
-Status read_input(ByteReader& input, Summary& summary) {
+// Takes one line. A record with a bad field costs only itself; an error
+// returned leaves the start of the next record unknown.
+Status take_line(ByteReader& input, const std::string& line,
+                 const std::string& where, Reading& reading) {
+    ordered_json envelope = ordered_json::parse(line, nullptr, false);
+    if (envelope.is_discarded() || !envelope.is_object())
+        return Error{where, "not a JSON envelope"};
+    // Logs with --log-json share the pipe under 2>&1; a line without
+    // the format version is not a record, so no message follows it.
+    if (!is_record(envelope)) {
+        reading.summary.add_skipped_line();
+        return {};
+    }
+    std::string name = name_record(where, envelope);
+    auto size = message_size(envelope);
+    if (!size)
+        return Error{name, size.error().message};
+    // A record cut short is an error, not a message.
+    if (Status read = input.skip_exact(*size); !read)
+        return Error{name, read.error().message, read.error().exit_code};
+    auto facts = read_record(envelope);
+    if (!facts) {
+        reading.fail({name, facts.error().message});
+        return {};
+    }
+    reading.summary.add(*facts);
+    return {};
+}
+
+void read_input(ByteReader& input, Reading& reading) {
     Limits limits;
     std::string line;
     uint64_t record = 0;
     for (;;) {
         uint64_t offset = input.offset();
         auto got = input.read_line(line, limits.envelope_line_bytes);
-        if (!got)
-            return got.error();
+        if (!got) {
+            reading.fail(got.error());
+            return;
+        }
         if (!*got)
-            return {};
+            return;
         ++record;
         if (line == "\n" || line == "\r\n")
             continue;
         auto where = fmt::format("{}: record {} at offset {}", input.name(),
                                  record, offset);
-        ordered_json envelope = ordered_json::parse(line, nullptr, false);
-        if (envelope.is_discarded() || !envelope.is_object())
-            return Error{where, "not a JSON envelope"};
-        summary.add(envelope);
-        // A stream record carries its message after the envelope.
-        if (auto size = envelope.find("size");
-            size != envelope.end() && size->is_number_unsigned()) {
-            std::string skipped;
-            auto read = input.read_exact(skipped, size->get<size_t>());
-            if (!read)
-                return Error{where, read.error().message};
+        if (Status taken = take_line(input, line, where, reading); !taken) {
+            reading.fail(taken.error());
+            return;
         }
     }
 }
 
+// open(2) accepts a directory, and reading it then fails with EISDIR, an
+// I/O error (74); to the administrator it is an input that cannot be
+// read as records, as the man page says: 66.
+Result<int> open_input(const std::string& path) {
+    if (path == "-")
+        return STDIN_FILENO;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return Error{path, std::strerror(errno), ExitCode::no_input};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        Error error{path, std::strerror(errno), ExitCode::io_error};
+        ::close(fd);
+        return error;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        return Error{path, "is a directory, not a file of records",
+                     ExitCode::no_input};
+    }
+    return fd;
+}
+
+// JSON is written in printable ASCII, anything else as \uXXXX: the same
+// data for a program, and no control for a terminal. A path from the
+// command line need not be UTF-8; dumping it strictly would throw.
+std::string render(const Summary& summary, const Options& options) {
+    if (!options.json)
+        return summary.to_text(options.top);
+    std::string json =
+        summary.to_json(options.top)
+            .dump(2, ' ', true, nlohmann::json::error_handler_t::replace);
+    // The dump escapes every control but DEL, which only a string holds.
+    std::string out;
+    out.reserve(json.size() + 1);
+    for (char c : json) {
+        if (c == '\x7f')
+            out += "\\u007f";
+        else
+            out += c;
+    }
+    return out + "\n";
+}
+
 } // namespace
 
-void Summary::add(const ordered_json& envelope) {
-    if (auto error = envelope.find("error"); error != envelope.end()) {
-        ++errors_;
-        error_list_.emplace_back(envelope.value("id", "-"),
-                                 error->is_string() ? error->get<std::string>()
-                                                    : error->dump());
+void Summary::add_error(std::string where, std::string message) {
+    ++errors_;
+    error_list_.emplace_back(std::move(where), std::move(message));
+}
+
+void Summary::add_skipped_line() {
+    ++skipped_lines_;
+}
+
+void Summary::add(const RecordFacts& record) {
+    if (record.kind == RecordKind::error_line) {
+        add_error(record.id.empty() ? "-" : record.id, record.error);
+        return;
+    }
+    // A review copy or a notice from wiretap repeats a message already
+    // counted, or is the gateway's own mail.
+    if (record.kind == RecordKind::wiretap_copy) {
+        ++wiretap_copies_;
         return;
     }
     ++messages_;
-    bytes_ += envelope.value("bytes", envelope.value("size", uint64_t{0}));
-    auto verdicts = envelope.find("verdicts");
-    if (verdicts == envelope.end() || !verdicts->is_array())
-        return;
-    for (const auto& verdict : *verdicts) {
-        if (!verdict.is_object())
-            continue;
-        std::string tool = verdict.value("tool", "?");
-        actions_[tool][verdict.value("action", "?")]++;
-        elapsed_us_[tool] += verdict.value("elapsed_us", uint64_t{0});
-        if (auto reasons = verdict.find("reasons");
-            reasons != verdict.end() && reasons->is_array()) {
-            for (const auto& reason : *reasons) {
-                if (reason.is_object())
-                    reasons_[tool + " " + reason.value("id", "?")]++;
-            }
-        }
-        add_mime_details(verdict, attachment_types_, anomalies_);
+    // A total past 2^64-1 bytes (16 EiB) can only come from forged
+    // records; a wrapped total would pass for a plausible small one.
+    bytes_ =
+        record.bytes > UINT64_MAX - bytes_ ? UINT64_MAX : bytes_ + record.bytes;
+    // Reasons and anomalies count the messages they were found in: one
+    // virus is one reason per view of the message that saw it.
+    std::set<std::string> reasons, anomalies;
+    for (const VerdictFacts& verdict : record.verdicts) {
+        actions_[verdict.tool][verdict.action]++;
+        elapsed_us_[verdict.tool] += verdict.elapsed_us;
+        for (const std::string& id : verdict.reason_ids)
+            reasons.insert(verdict.tool + " " + id);
+        for (const std::string& type : verdict.attachment_types)
+            attachment_types_[type]++;
+        anomalies.insert(verdict.anomaly_ids.begin(),
+                         verdict.anomaly_ids.end());
     }
+    for (const std::string& key : reasons)
+        reasons_[key]++;
+    for (const std::string& id : anomalies)
+        anomalies_[id]++;
+}
+
+uint64_t Summary::mean_elapsed_us(const std::string& tool,
+                                  uint64_t verdicts) const {
+    auto sum = elapsed_us_.find(tool);
+    if (verdicts == 0 || sum == elapsed_us_.end())
+        return 0;
+    // The mean of 64-bit values fits in 64 bits, though their sum may not.
+    return static_cast<uint64_t>(sum->second / verdicts);
 }
 
 ordered_json Summary::to_json(size_t top) const {
@@ -156,6 +237,8 @@ ordered_json Summary::to_json(size_t top) const {
     for (const auto& [id, message] : error_list_)
         errors.push_back({{"id", id}, {"error", message}});
     out["errors"] = errors;
+    out["skipped_lines"] = skipped_lines_;
+    out["wiretap_copies"] = wiretap_copies_;
     ordered_json tools = ordered_json::object();
     for (const auto& [tool, actions] : actions_) {
         uint64_t seen = 0;
@@ -163,7 +246,7 @@ ordered_json Summary::to_json(size_t top) const {
             tools[tool]["actions"][action] = count;
             seen += count;
         }
-        tools[tool]["mean_elapsed_us"] = seen ? elapsed_us_.at(tool) / seen : 0;
+        tools[tool]["mean_elapsed_us"] = mean_elapsed_us(tool, seen);
     }
     out["tools"] = tools;
     out["top_reasons"] = list(reasons_);
@@ -172,23 +255,28 @@ ordered_json Summary::to_json(size_t top) const {
     return out;
 }
 
+// Every string here came from input: a tool name, an id or a file name
+// may carry escape sequences meant for the administrator's terminal.
 std::string Summary::to_text(size_t top) const {
     std::string out;
     out += fmt::format("messages      {}\n", messages_);
     out += fmt::format("bytes         {} ({})\n", bytes_, human_bytes(bytes_));
     out += fmt::format("input errors  {}\n", errors_);
     for (const auto& [id, message] : error_list_)
-        out += fmt::format("  {}: {}\n", id, message);
+        out += fmt::format("  {}: {}\n", terminal_safe(id),
+                           terminal_safe(message));
+    out += fmt::format("skipped lines {}\n", skipped_lines_);
+    out += fmt::format("wiretap copies {}\n", wiretap_copies_);
     out += "\nactions by tool\n";
     for (const auto& [tool, actions] : actions_) {
         uint64_t seen = 0;
         std::string line;
         for (const auto& [action, count] : actions) {
-            line += fmt::format("  {} {}", action, count);
+            line += fmt::format("  {} {}", terminal_safe(action), count);
             seen += count;
         }
-        out += fmt::format("  {:<14}{}   (mean {} us)\n", tool, line,
-                           seen ? elapsed_us_.at(tool) / seen : 0);
+        out += fmt::format("  {:<14}{}   (mean {} us)\n", terminal_safe(tool),
+                           line, mean_elapsed_us(tool, seen));
     }
     auto section = [&](std::string_view title,
                        const std::map<std::string, uint64_t>& counts) {
@@ -196,7 +284,7 @@ std::string Summary::to_text(size_t top) const {
         if (counts.empty())
             out += "  (none)\n";
         for (const auto& [key, count] : top_entries(counts, top))
-            out += fmt::format("  {:>8}  {}\n", count, key);
+            out += fmt::format("  {:>8}  {}\n", count, terminal_safe(key));
     };
     section("top reasons", reasons_);
     section("top attachment types", attachment_types_);
@@ -206,36 +294,29 @@ std::string Summary::to_text(size_t top) const {
 
 ExitCode run(const Options& options) {
     Summary summary;
-    ExitCode status = ExitCode::ok;
+    Reading reading{summary};
     std::vector<std::string> inputs = options.inputs;
     if (inputs.empty())
         inputs.push_back("-");
     for (const std::string& path : inputs) {
-        int fd = path == "-" ? STDIN_FILENO
-                             : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            log::error(fmt::format("{}: {}", path, std::strerror(errno)));
-            status = ExitCode::no_input;
+        auto opened = open_input(path);
+        if (!opened) {
+            reading.fail(opened.error());
             continue;
         }
+        int fd = *opened;
         ByteReader reader(fd, path);
-        auto read = read_input(reader, summary);
+        read_input(reader, reading);
         if (fd != STDIN_FILENO)
             ::close(fd);
-        if (!read) {
-            log::error(read.error().text());
-            status = read.error().exit_code;
-        }
     }
-    std::string text = options.json
-                           ? summary.to_json(options.top).dump(2) + "\n"
-                           : summary.to_text(options.top);
+    std::string text = render(summary, options);
     std::fputs(text.c_str(), stdout);
     if (std::fflush(stdout) != 0 && errno != EPIPE) {
         log::error(fmt::format("stdout: {}", std::strerror(errno)));
         return ExitCode::io_error;
     }
-    return status;
+    return reading.status;
 }
 
 } // namespace portcullis::report

@@ -2,7 +2,9 @@
 #pragma once
 
 #include "core/filter.hpp"
+#include "report_record.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,8 +16,14 @@ namespace portcullis::report {
 /// Counts gathered over many records.
 class Summary {
 public:
-    /// Adds one envelope (with its verdicts) of a message of size bytes.
-    void add(const nlohmann::ordered_json& envelope);
+    /// Adds one record: a message, a filter's error line or a wiretap copy.
+    void add(const RecordFacts& record);
+
+    /// Counts an input error: a bad record, or an input that cannot be read.
+    void add_error(std::string where, std::string message);
+
+    /// Counts a JSON line that is not a record (a log line).
+    void add_skipped_line();
 
     /// Returns the summary as JSON.
     nlohmann::ordered_json to_json(size_t top) const;
@@ -24,15 +32,22 @@ public:
     std::string to_text(size_t top) const;
 
 private:
+    // Wide enough that no number of 64-bit values can overflow a sum.
+    __extension__ typedef unsigned __int128 wide_sum;
+
+    uint64_t mean_elapsed_us(const std::string& tool, uint64_t verdicts) const;
+
     uint64_t messages_ = 0;
     uint64_t bytes_ = 0;
     uint64_t errors_ = 0;
+    uint64_t skipped_lines_ = 0;
+    uint64_t wiretap_copies_ = 0;
     std::map<std::string, std::map<std::string, uint64_t>> actions_;
     std::map<std::string, uint64_t> reasons_;
     std::map<std::string, uint64_t> attachment_types_;
     std::map<std::string, uint64_t> anomalies_;
     std::vector<std::pair<std::string, std::string>> error_list_;
-    std::map<std::string, uint64_t> elapsed_us_;
+    std::map<std::string, wide_sum> elapsed_us_;
 };
 
 /// Options of report.

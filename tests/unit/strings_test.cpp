@@ -1,0 +1,42 @@
+// terminal_safe: what reaches an administrator's terminal from mail data
+// carries no control sequence and no byte a terminal could misread.
+#include "core/strings.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace portcullis;
+
+TEST_CASE("terminal_safe escapes C0 controls and DEL") {
+    CHECK(terminal_safe("a.\x1b]0;PWNED\x07") == "a.\\x1b]0;PWNED\\x07");
+    CHECK(terminal_safe("line\r\nnext\t\x7f") ==
+          "line\\x0d\\x0anext\\x09\\x7f");
+    CHECK(terminal_safe(std::string_view("a\0b", 3)) == "a\\x00b");
+}
+
+TEST_CASE("terminal_safe escapes C1 controls written in UTF-8") {
+    CHECK(terminal_safe("\xc2\x9b"
+                        "2J") == "\\xc2\\x9b2J");
+    CHECK(terminal_safe("\xc2\x80\xc2\x9f") == "\\xc2\\x80\\xc2\\x9f");
+    // U+00A0, just past the C1 range, is printable.
+    CHECK(terminal_safe("\xc2\xa0") == "\xc2\xa0");
+}
+
+TEST_CASE("terminal_safe keeps printable UTF-8 as it is") {
+    std::string text = "report \xc3\xa9t\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac "
+                       "\xf0\x9f\x93\x8e ~!";
+    CHECK(terminal_safe(text) == text);
+    CHECK(terminal_safe("") == "");
+}
+
+TEST_CASE("terminal_safe escapes each byte that is not UTF-8") {
+    CHECK(terminal_safe("\xff") == "\\xff");
+    CHECK(terminal_safe("a\x80z") == "a\\x80z");
+    // A cut sequence: its lead byte, then what follows on its own.
+    CHECK(terminal_safe("\xe2\x82") == "\\xe2\\x82");
+    // Overlong "/" and an encoded surrogate are no characters.
+    CHECK(terminal_safe("\xc0\xaf") == "\\xc0\\xaf");
+    CHECK(terminal_safe("\xed\xa0\x80") == "\\xed\\xa0\\x80");
+    // An overlong ESC cannot slip through as a control.
+    CHECK(terminal_safe("\xc0\x9b") == "\\xc0\\x9b");
+    CHECK(terminal_safe("\xf5\x80\x80\x80") == "\\xf5\\x80\\x80\\x80");
+}

@@ -1,0 +1,234 @@
+// Type checks for what report reads. Records come from any producer, a
+// hand-edited file included: a number where a string belongs must be an
+// input error naming the field, never an exception that ends the run.
+#include "report_record.hpp"
+
+#include "core/stream.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string_view>
+
+namespace portcullis::report {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+Error wrong_type(std::string_view path, std::string_view key,
+                 std::string_view what) {
+    return Error{"", fmt::format("\"{}{}\" is not {}", path, key, what)};
+}
+
+// A count of bytes or microseconds: a negative, fractional or too large
+// number would wrap or truncate when summed.
+bool is_count(const ordered_json& value) {
+    return value.is_number_unsigned() ||
+           (value.is_number_integer() && value.get<int64_t>() >= 0);
+}
+
+// Each read_* leaves out unchanged when the field is absent: producers
+// leave out what does not apply to them.
+Status read_string(const ordered_json& object, std::string_view path,
+                   const char* key, std::string& out) {
+    auto it = object.find(key);
+    if (it == object.end())
+        return {};
+    if (!it->is_string())
+        return wrong_type(path, key, "a string");
+    out = it->get<std::string>();
+    return {};
+}
+
+Status read_count(const ordered_json& object, std::string_view path,
+                  const char* key, uint64_t& out) {
+    auto it = object.find(key);
+    if (it == object.end())
+        return {};
+    if (!is_count(*it))
+        return wrong_type(path, key, "a non-negative integer");
+    out = it->get<uint64_t>();
+    return {};
+}
+
+Status read_bool(const ordered_json& object, std::string_view path,
+                 const char* key, bool& out) {
+    auto it = object.find(key);
+    if (it == object.end())
+        return {};
+    if (!it->is_boolean())
+        return wrong_type(path, key, "true or false");
+    out = it->get<bool>();
+    return {};
+}
+
+// Returns the list under key (empty when absent) once every entry is
+// known to be an object.
+Result<std::vector<const ordered_json*>>
+read_objects(const ordered_json& object, std::string_view path,
+             const char* key) {
+    std::vector<const ordered_json*> out;
+    auto it = object.find(key);
+    if (it == object.end())
+        return out;
+    if (!it->is_array())
+        return wrong_type(path, key, "a list");
+    for (const ordered_json& entry : *it) {
+        if (!entry.is_object())
+            return wrong_type(path, fmt::format("{}[{}]", key, out.size()),
+                              "an object");
+        out.push_back(&entry);
+    }
+    return out;
+}
+
+std::string extension_of(const std::string& name) {
+    size_t dot = name.find_last_of('.');
+    if (dot == std::string::npos || dot + 1 == name.size())
+        return "";
+    std::string ext = name.substr(dot);
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return ext;
+}
+
+// Reasons and anomalies are both lists of objects named by "id".
+Status read_ids(const ordered_json& verdict, const std::string& path,
+                const char* key, std::vector<std::string>& out) {
+    auto list = read_objects(verdict, path, key);
+    if (!list)
+        return list.error();
+    for (size_t i = 0; i < list->size(); ++i) {
+        std::string id = "?";
+        auto where = fmt::format("{}{}[{}].", path, key, i);
+        if (Status s = read_string(*(*list)[i], where, "id", id); !s)
+            return s;
+        out.push_back(std::move(id));
+    }
+    return {};
+}
+
+// An attachment is counted by its type and, when its name has one, its
+// extension: "application/pdf .pdf".
+Status read_attachments(const ordered_json& verdict, const std::string& path,
+                        std::vector<std::string>& out) {
+    auto parts = read_objects(verdict, path, "parts");
+    if (!parts)
+        return parts.error();
+    for (size_t i = 0; i < parts->size(); ++i) {
+        const ordered_json& part = *(*parts)[i];
+        auto where = fmt::format("{}parts[{}].", path, i);
+        bool attachment = false;
+        std::string name, filename, type = "?";
+        if (Status s = read_bool(part, where, "attachment", attachment); !s)
+            return s;
+        if (Status s = read_string(part, where, "name", name); !s)
+            return s;
+        if (Status s = read_string(part, where, "filename", filename); !s)
+            return s;
+        if (Status s = read_string(part, where, "content_type", type); !s)
+            return s;
+        if (!attachment)
+            continue;
+        std::string ext =
+            extension_of(part.contains("filename") ? filename : name);
+        out.push_back(ext.empty() ? type : type + " " + ext);
+    }
+    return {};
+}
+
+Result<VerdictFacts> read_verdict(const ordered_json& verdict,
+                                  const std::string& path) {
+    VerdictFacts facts;
+    if (Status s = read_string(verdict, path, "tool", facts.tool); !s)
+        return s.error();
+    if (Status s = read_string(verdict, path, "action", facts.action); !s)
+        return s.error();
+    if (Status s = read_count(verdict, path, "elapsed_us", facts.elapsed_us);
+        !s)
+        return s.error();
+    if (Status s = read_ids(verdict, path, "reasons", facts.reason_ids); !s)
+        return s.error();
+    if (Status s = read_ids(verdict, path, "anomalies", facts.anomaly_ids); !s)
+        return s.error();
+    if (Status s = read_attachments(verdict, path, facts.attachment_types); !s)
+        return s.error();
+    return facts;
+}
+
+Status read_verdicts(const ordered_json& envelope, RecordFacts& facts) {
+    auto verdicts = read_objects(envelope, "", "verdicts");
+    if (!verdicts)
+        return verdicts.error();
+    for (size_t i = 0; i < verdicts->size(); ++i) {
+        auto verdict =
+            read_verdict(*(*verdicts)[i], fmt::format("verdicts[{}].", i));
+        if (!verdict)
+            return verdict.error();
+        facts.verdicts.push_back(std::move(*verdict));
+    }
+    return {};
+}
+
+// The kind comes from "error" and "source"; both are checked even on a
+// plain message, since a wrong type there is as wrong as anywhere.
+Status read_kind(const ordered_json& envelope, RecordFacts& facts) {
+    std::string source;
+    if (Status s = read_string(envelope, "", "source", source); !s)
+        return s;
+    if (Status s = read_string(envelope, "", "error", facts.error); !s)
+        return s;
+    if (envelope.contains("error"))
+        facts.kind = RecordKind::error_line;
+    else if (source == "wiretap")
+        facts.kind = RecordKind::wiretap_copy;
+    return {};
+}
+
+} // namespace
+
+bool is_record(const ordered_json& line) {
+    return line.is_object() && line.contains("portcullis");
+}
+
+Result<uint64_t> message_size(const ordered_json& envelope) {
+    auto version = envelope.find("portcullis");
+    if (version == envelope.end() || !version->is_number_integer())
+        return wrong_type("", "portcullis", "an integer");
+    if (*version != stream::format_version)
+        return Error{
+            "", fmt::format("unsupported format version {}", version->dump())};
+    uint64_t size = 0;
+    if (Status s = read_count(envelope, "", "size", size); !s)
+        return s.error();
+    return size;
+}
+
+Result<RecordFacts> read_record(const ordered_json& envelope) {
+    auto size = message_size(envelope);
+    if (!size)
+        return size.error();
+    RecordFacts facts;
+    facts.bytes = *size;
+    // --json lines replace "size" with "bytes", as no message follows.
+    if (Status s = read_count(envelope, "", "bytes", facts.bytes); !s)
+        return s.error();
+    if (Status s = read_string(envelope, "", "id", facts.id); !s)
+        return s.error();
+    if (Status s = read_kind(envelope, facts); !s)
+        return s.error();
+    if (Status s = read_verdicts(envelope, facts); !s)
+        return s.error();
+    return facts;
+}
+
+std::string id_of(const ordered_json& envelope) {
+    auto id = envelope.find("id");
+    if (id != envelope.end() && id->is_string())
+        return id->get<std::string>();
+    return "";
+}
+
+} // namespace portcullis::report

@@ -1,0 +1,56 @@
+// What report reads from one input line, checked. Every field report
+// counts is type-checked here, once, so counting never meets a value of
+// the wrong type, and a bad field costs its record, not the whole run.
+#pragma once
+
+#include "core/result.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace portcullis::report {
+
+/// What report counts from one verdict; absent fields keep these defaults.
+struct VerdictFacts {
+    std::string tool = "?";
+    std::string action = "?";
+    uint64_t elapsed_us = 0;
+    std::vector<std::string> reason_ids;
+    std::vector<std::string> attachment_types; ///< "type/subtype .ext"
+    std::vector<std::string> anomaly_ids;
+};
+
+/// What a record stands for in the summary.
+enum class RecordKind {
+    message,      ///< a message with its verdicts
+    error_line,   ///< a filter's note that it could not read an input
+    wiretap_copy, ///< a review copy or notice that wiretap wrote
+};
+
+/// What report counts from one record.
+struct RecordFacts {
+    RecordKind kind = RecordKind::message;
+    uint64_t bytes = 0;
+    std::string id;    ///< empty when the record has none
+    std::string error; ///< the error line's text
+    std::vector<VerdictFacts> verdicts;
+};
+
+/// Returns true when a JSON line is a record, not a log line.
+bool is_record(const nlohmann::ordered_json& line);
+
+/// Checks the fields that frame a record (the format version and `size`)
+/// and returns how many message bytes follow the envelope: 0 for a
+/// --json line. An error here leaves the next record's start unknown.
+Result<uint64_t> message_size(const nlohmann::ordered_json& envelope);
+
+/// Reads the fields report counts; an error names the first bad field.
+Result<RecordFacts> read_record(const nlohmann::ordered_json& envelope);
+
+/// Returns the envelope's id when it is a string, else an empty string.
+std::string id_of(const nlohmann::ordered_json& envelope);
+
+} // namespace portcullis::report
