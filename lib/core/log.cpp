@@ -1,6 +1,7 @@
 // Diagnostics and log events, written whole with one write(2) each so lines
 // from concurrent workers sharing stderr never interleave.
 #include "core/log.hpp"
+#include "core/strings.hpp"
 
 #include <unistd.h>
 
@@ -28,29 +29,6 @@ void write_line(std::string line) {
     }
 }
 
-// Diagnostics name paths and ids that came with the mail: a control
-// byte in them (an escape sequence retitling the terminal, a line break
-// forging a log line) is written as \xNN, C1 controls in UTF-8 too.
-std::string visible(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        bool c1 = c == 0xc2 && i + 1 < text.size() &&
-                  static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                  static_cast<unsigned char>(text[i + 1]) <= 0x9f;
-        if (c < 0x20 || c == 0x7f || c1) {
-            out += fmt::format("\\x{:02x}", c);
-            if (c1)
-                out += fmt::format("\\x{:02x}",
-                                   static_cast<unsigned char>(text[++i]));
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
 bool needs_quotes(std::string_view value) {
     if (value.empty())
         return true;
@@ -75,12 +53,15 @@ void set_json(bool enabled) {
     json_events = enabled;
 }
 
+// Diagnostics name paths and ids that came with the mail: a control
+// byte in them (an escape sequence retitling the terminal, a line break
+// forging a log line) is written as \xNN.
 void error(std::string_view message) {
-    write_line(program_name + ": error: " + visible(message));
+    write_line(program_name + ": error: " + terminal_safe(message));
 }
 
 void warning(std::string_view message) {
-    write_line(program_name + ": warning: " + visible(message));
+    write_line(program_name + ": warning: " + terminal_safe(message));
 }
 
 std::string quote_value(std::string_view value) {

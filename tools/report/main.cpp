@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
         app.add_flag("--json", options.json, "Write the summary as JSON");
         app.add_option("--top", options.top, "Entries in each top list")
             ->type_name("N")
-            ->check(CLI::PositiveNumber);
+            ->check(filter::positive);
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
 

@@ -3,6 +3,8 @@
 // message to many users costs one scan, not one per user.
 #include "spam_score.hpp"
 
+#include "core/strings.hpp"
+
 #include "core/log.hpp"
 #include "core/sqlite_store.hpp"
 #include "mail/envelope.hpp"
@@ -220,19 +222,6 @@ std::vector<std::string> type_problems(const toml::table& table) {
     return out;
 }
 
-std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f)
-            out += fmt::format("\\x{:02x}", byte);
-        else
-            out += c;
-    }
-    return out;
-}
-
 Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
                                              const config::Config& config) {
     // A wrong type would otherwise read as absent: a block list written
@@ -240,14 +229,14 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     auto wrong = type_problems(config.tool(tool_name));
     if (!wrong.empty()) {
         for (size_t i = 0; i + 1 < wrong.size(); ++i)
-            log::error(printable(wrong[i]));
-        return Error{"", printable(wrong.back()), ExitCode::config};
+            log::error(terminal_safe(wrong[i]));
+        return Error{"", terminal_safe(wrong.back()), ExitCode::config};
     }
     std::unique_ptr<Engine> engine(new Engine(options, config));
     if (Status s = load_rules(engine->rules_, options, config); !s)
         return s.error();
     for (const Problem& p : engine->rules_.problems())
-        log::warning(printable(fmt::format("{}: {}", p.where, p.message)));
+        log::warning(terminal_safe(fmt::format("{}: {}", p.where, p.message)));
 
     const toml::table& table = config.tool(tool_name);
     BayesSettings& bayes = engine->bayes_settings_;
@@ -393,7 +382,7 @@ levels::Layers Engine::layers_for(std::string_view rcpt) {
     // One domain administrator's broken file must not hold up mail for
     // everyone else: that domain's recipients get the system level.
     if (!layers) {
-        std::string why = printable(layers.error().text());
+        std::string why = terminal_safe(layers.error().text());
         if (reported_.insert(why).second)
             log::error(
                 fmt::format("{}; its recipients get the system level", why));
@@ -403,7 +392,7 @@ levels::Layers Engine::layers_for(std::string_view rcpt) {
         if (!table || !type_checked_.insert(table).second)
             continue;
         for (const std::string& problem : type_problems(*table))
-            log::error(printable(problem) + "; ignored");
+            log::error(terminal_safe(problem) + "; ignored");
     }
     return *layers;
 }

@@ -158,9 +158,6 @@ std::string
 add_spam_fields(std::string_view message,
                 const std::vector<std::pair<std::string, std::string>>& fields);
 
-/// Returns text with control characters written as \xNN, for logs.
-std::string printable(std::string_view text);
-
 /// Returns "file:line: problem" for each [spam-score] value of the wrong
 /// type in table (a string where a list is expected, and so on).
 std::vector<std::string> type_problems(const toml::table& table);

@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/source.hpp"
 #include "core/sqlite_store.hpp"
+#include "core/strings.hpp"
 #include "spam_score_analysis.hpp"
 
 #include <sys/stat.h>
@@ -206,7 +207,7 @@ ExitCode explain(const Options& options, const config::Config& config,
         stream::Record& record = **next;
         auto explained = (*engine)->explain(record.message);
         if (!explained) {
-            log::error(fmt::format("{}: {}", printable(record.id()),
+            log::error(fmt::format("{}: {}", terminal_safe(record.id()),
                                    explained.error().text()));
             if (explained.error().exit_code == ExitCode::unavailable)
                 return ExitCode::unavailable;
@@ -220,13 +221,13 @@ ExitCode explain(const Options& options, const config::Config& config,
         std::string text = fmt::format(
             "{}: bayes {}, {} of {} tokens learned, {} counted (from {} "
             "spam, {} ham)\n",
-            printable(record.id()), p, e.learned_count, e.token_count,
+            terminal_safe(record.id()), p, e.learned_count, e.token_count,
             e.tokens.size(), e.totals.spam, e.totals.ham);
         for (size_t i = 0; i < std::min(top, e.tokens.size()); ++i) {
             const TokenEvidence& t = e.tokens[i];
             text += fmt::format("  {:.4f} {:>6} spam {:>6} ham  {}\n",
                                 t.probability, t.counts.spam, t.counts.ham,
-                                printable(t.token));
+                                terminal_safe(t.token));
         }
         // A reader that has seen enough (| head) ends the run quietly.
         if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
