@@ -71,6 +71,20 @@ using Handler = std::function<Result<Outcome>(stream::Record&)>;
 ExitCode run(const CommonOptions& options, std::string_view tool,
              const Handler& handler);
 
+/// Returns the tempfail reason of a record past the parse timeout.
+std::string timeout_text(int timeout_ms);
+
+/// Times the rest of the record being handled anew from now, for a tool
+/// whose work has phases with limits of their own (av-scan parses, then
+/// scans): past timeout_ms the record fails with the reason expired, and
+/// stuck past the hard limit after it, it ends the run as any record
+/// does. Does nothing outside a handler.
+void restart_deadline(int timeout_ms, std::string expired);
+
+/// Stops timing the record being handled until restart_deadline: for
+/// long work on trusted input, such as loading new signatures.
+void pause_deadline();
+
 /// Parses argv with CLI11 and maps --help, --version and usage errors to
 /// output and an exit status; nullopt means parsing succeeded.
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
