@@ -253,9 +253,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     log::set_json(options.log_json);
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
     Output out;
-    int deadline_ms = options.message_timeout_ms > 0
-                          ? options.message_timeout_ms
-                          : options.limits.parse_timeout_ms;
+    int deadline_ms = options.limits.parse_timeout_ms;
     // Every filter parses hostile input, so every filter runs under the
     // deadline. Past the soft one our own loops give up on the message;
     // past the hard one it is stuck where no check runs (inside GMime),

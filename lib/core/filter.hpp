@@ -37,9 +37,6 @@ struct CommonOptions {
     bool progress = true;
     source::MboxVariant mbox_variant = source::MboxVariant::mboxrd;
     Limits limits;
-    /// The deadline for one whole record; 0 means limits.parse_timeout_ms.
-    /// A tool whose work outlasts parsing (scanning) sets it.
-    int message_timeout_ms = 0;
 };
 
 /// Adds the common options to a CLI11 app, bound to options.
