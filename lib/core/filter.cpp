@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -280,9 +279,6 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     clock.mutex = &flight_mutex;
     int hard_ms = deadline_ms + hard_deadline_grace_ms(deadline_ms);
     Progress progress(options.progress);
-    bool interactive = options.inputs.empty() ||
-                       std::find(options.inputs.begin(), options.inputs.end(),
-                                 "-") != options.inputs.end();
     ExitCode status = ExitCode::ok;
 
     for (;;) {
@@ -341,10 +337,11 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             write_record(out, options.form, record, *outcome);
         }
         progress.tick();
-        // A resident worker fed one record at a time must answer each one
-        // before it blocks reading the next.
-        if (interactive)
-            out.flush();
+        // Each record goes out once it is judged: a resident worker must
+        // answer before it blocks reading the next, and a run that ends
+        // any other way (a signal, a crash inside a library) must not
+        // take the records it finished along.
+        out.flush();
         if (out.broken())
             break;
     }
