@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -150,10 +149,17 @@ Status pass_unread(Output& out, OutputForm form, source::Inputs& inputs,
         [&](std::string_view piece) { out.write(piece); });
 }
 
-std::string timeout_text(int timeout_ms) {
-    return fmt::format("processing exceeded the parse timeout of {} ms",
-                       timeout_ms);
-}
+// The time limit of the record being handled, where the handler's own
+// thread can move it (restart_deadline) while the watchdog thread reads
+// the reason under the mutex.
+struct RecordClock {
+    Watchdog* watchdog = nullptr;
+    std::mutex* mutex = nullptr;
+    std::string id;
+    std::string expired; ///< the tempfail reason once the limit passes
+};
+
+thread_local RecordClock* record_clock = nullptr;
 
 // A bug or an unexpected value in one message (a wrongly typed envelope
 // field) fails that message, not the whole batch.
@@ -173,6 +179,32 @@ ExitCode worse(ExitCode current, ExitCode next) {
 }
 
 } // namespace
+
+std::string timeout_text(int timeout_ms) {
+    return fmt::format("processing exceeded the parse timeout of {} ms",
+                       timeout_ms);
+}
+
+void restart_deadline(int timeout_ms, std::string expired) {
+    RecordClock* clock = record_clock;
+    if (!clock)
+        return;
+    {
+        std::lock_guard<std::mutex> lock(*clock->mutex);
+        clock->expired = std::move(expired);
+    }
+    set_deadline(std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(timeout_ms));
+    clock->watchdog->arm(clock->id,
+                         timeout_ms + hard_deadline_grace_ms(timeout_ms));
+}
+
+void pause_deadline() {
+    if (!record_clock)
+        return;
+    clear_deadline();
+    record_clock->watchdog->disarm();
+}
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
     app.add_option("inputs", options.inputs,
@@ -282,9 +314,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     log::set_json(options.log_json);
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
     Output out;
-    int deadline_ms = options.message_timeout_ms > 0
-                          ? options.message_timeout_ms
-                          : options.limits.parse_timeout_ms;
+    int deadline_ms = options.limits.parse_timeout_ms;
     // Every filter parses hostile input, so every filter runs under the
     // deadline. Past the soft one our own loops give up on the message;
     // past the hard one it is stuck where no check runs (inside GMime),
@@ -294,22 +324,23 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     // The lock keeps this from racing a handler that just returned.
     std::mutex flight_mutex;
     std::optional<stream::Record> in_flight;
+    RecordClock clock;
     Watchdog watchdog([&](const std::string& id, int) {
         std::lock_guard<std::mutex> lock(flight_mutex);
         if (!in_flight)
             return;
-        Outcome failed{tempfail_verdict(tool, {"", timeout_text(deadline_ms)}),
-                       {}};
+        Outcome failed{tempfail_verdict(tool, {"", clock.expired}), {}};
         stream::append_verdict(*in_flight, failed.verdict);
         write_record(out, options.form, *in_flight, failed);
         out.flush();
-        Watchdog::exit_tempfail(id, deadline_ms);
+        log::error(fmt::format("{}: {}", id, clock.expired));
+        // The stuck thread holds library state: no destructor may run.
+        ::_exit(to_int(ExitCode::temp_fail));
     });
+    clock.watchdog = &watchdog;
+    clock.mutex = &flight_mutex;
     int hard_ms = deadline_ms + hard_deadline_grace_ms(deadline_ms);
     Progress progress(options.progress);
-    bool interactive = options.inputs.empty() ||
-                       std::find(options.inputs.begin(), options.inputs.end(),
-                                 "-") != options.inputs.end();
     ExitCode status = ExitCode::ok;
     size_t written = 0; // records, for --headers
 
@@ -355,6 +386,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                 status = worse(status, passed.error().exit_code);
             }
             progress.tick();
+            out.flush();
             if (out.broken())
                 break;
             continue;
@@ -363,12 +395,16 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         {
             std::lock_guard<std::mutex> lock(flight_mutex);
             in_flight = record;
+            clock.expired = timeout_text(deadline_ms);
         }
+        clock.id = record.id();
         set_deadline(std::chrono::steady_clock::now() +
                      std::chrono::milliseconds(deadline_ms));
         std::optional<WatchdogScope> deadline;
         deadline.emplace(watchdog, record.id(), hard_ms);
+        record_clock = &clock;
         auto outcome = handle_guarded(handler, record);
+        record_clock = nullptr;
         std::optional<stream::Record> original;
         {
             std::lock_guard<std::mutex> lock(flight_mutex);
@@ -379,7 +415,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         // A message past its deadline fails alone, whether our own checks
         // gave up on it or it finished late; the run goes on.
         if (deadline_passed()) {
-            outcome = Error{"", timeout_text(deadline_ms), ExitCode::temp_fail};
+            outcome = Error{"", clock.expired, ExitCode::temp_fail};
             log::error(record.id() + ": " + outcome.error().message);
         }
         clear_deadline();
@@ -401,10 +437,11 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             write_record(out, options.form, record, *outcome);
         }
         progress.tick();
-        // A resident worker fed one record at a time must answer each one
-        // before it blocks reading the next.
-        if (interactive)
-            out.flush();
+        // Each record goes out once it is judged: a resident worker must
+        // answer before it blocks reading the next, and a run that ends
+        // any other way (a signal, a crash inside a library) must not
+        // take the records it finished along.
+        out.flush();
         if (out.broken())
             break;
     }

@@ -37,9 +37,6 @@ struct CommonOptions {
     bool progress = true;
     source::MboxVariant mbox_variant = source::MboxVariant::mboxrd;
     Limits limits;
-    /// The deadline for one whole record; 0 means limits.parse_timeout_ms.
-    /// A tool whose work outlasts parsing (scanning) sets it.
-    int message_timeout_ms = 0;
 };
 
 /// Checks an option's value is a whole number from 1 to 2^31 - 1 and says
@@ -75,6 +72,20 @@ using Handler = std::function<Result<Outcome>(stream::Record&)>;
 /// Returns the exit status: 0 when all input was processed.
 ExitCode run(const CommonOptions& options, std::string_view tool,
              const Handler& handler);
+
+/// Returns the tempfail reason of a record past the parse timeout.
+std::string timeout_text(int timeout_ms);
+
+/// Times the rest of the record being handled anew from now, for a tool
+/// whose work has phases with limits of their own (av-scan parses, then
+/// scans): past timeout_ms the record fails with the reason expired, and
+/// stuck past the hard limit after it, it ends the run as any record
+/// does. Does nothing outside a handler.
+void restart_deadline(int timeout_ms, std::string expired);
+
+/// Stops timing the record being handled until restart_deadline: for
+/// long work on trusted input, such as loading new signatures.
+void pause_deadline();
 
 /// Parses argv with CLI11 and maps --help, --version and usage errors to
 /// output and an exit status; nullopt means parsing succeeded.

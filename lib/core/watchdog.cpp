@@ -1,7 +1,7 @@
 // The watchdog thread sleeps until the current deadline. Arming and
 // disarming only touch shared state under the mutex; the thread is woken
-// only when it sleeps without a deadline, so a fast stream of messages
-// costs no context switches.
+// only when it sleeps without a deadline or past the new one, so a fast
+// stream of messages costs no context switches.
 #include "core/watchdog.hpp"
 
 #include "core/exit_code.hpp"
@@ -58,17 +58,20 @@ Watchdog::~Watchdog() {
 }
 
 void Watchdog::arm(const std::string& id, int timeout_ms) {
-    bool was_idle = false;
+    bool wake = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(timeout_ms);
+        // The thread sleeps until the deadline it last saw: one moved
+        // earlier (a shorter phase of the same message) must wake it.
+        wake = idle_ || deadline < deadline_;
         id_ = id;
         timeout_ms_ = timeout_ms;
-        deadline_ = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(timeout_ms);
+        deadline_ = deadline;
         armed_ = true;
-        was_idle = idle_;
     }
-    if (was_idle)
+    if (wake)
         wake_.notify_all();
 }
 

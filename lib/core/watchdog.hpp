@@ -42,7 +42,7 @@ public:
     Watchdog(const Watchdog&) = delete;
     Watchdog& operator=(const Watchdog&) = delete;
 
-    /// Starts the clock for one message.
+    /// Starts the clock for one message, or again for a phase of it.
     void arm(const std::string& id, int timeout_ms);
 
     /// Stops the clock: the message is done.

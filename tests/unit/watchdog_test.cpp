@@ -37,6 +37,18 @@ TEST_CASE("the watchdog stays quiet for messages that finish in time") {
     CHECK(fired == 0);
 }
 
+TEST_CASE("the watchdog fires at a deadline moved earlier, not at the "
+          "one it slept for") {
+    std::atomic<int> fired{0};
+    Watchdog dog([&](const std::string&, int) { ++fired; });
+    dog.arm("phases", 10000);
+    std::this_thread::sleep_for(20ms);
+    dog.arm("phases", 20);
+    std::this_thread::sleep_for(300ms);
+    dog.disarm();
+    CHECK(fired == 1);
+}
+
 TEST_CASE("the soft deadline is passed only once it is set and due") {
     clear_deadline();
     CHECK_FALSE(deadline_passed());

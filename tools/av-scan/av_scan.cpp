@@ -9,8 +9,6 @@
 #include "core/watchdog.hpp"
 #include "mail/verdict.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <fmt/format.h>
 
@@ -207,10 +205,10 @@ void describe_scan(const Scan& scan, verdict::Verdict& verdict) {
         verdict.extra()["strict_error"] = scan.strict_error;
 }
 
-[[noreturn]] void exit_scan_timeout(const std::string& id, int timeout_ms) {
-    log::error(fmt::format("{}: scanning exceeded {} ms", id, timeout_ms));
-    // The stuck thread holds libclamav state: no destructor may run.
-    ::_exit(to_int(ExitCode::temp_fail));
+// The reason a message stuck in libclamav is failed with.
+std::string scan_timeout_text(int timeout_ms) {
+    return fmt::format("scanning exceeded the scan time limit of {} ms",
+                       timeout_ms);
 }
 
 class Handler {
@@ -230,35 +228,51 @@ private:
     Status hold(stream::Record& record, verdict::Verdict& verdict);
 
     void refresh();
-    Result<Scan> scan_views(std::string_view message, const std::string& id);
+    Result<Scan> parse_views(std::string_view message) const;
+    Result<Scan> scan_views(std::string_view message, Scan scan) const;
+    void own_work() const;
 
     const Options& options_;
     Watcher& watcher_;
-    Watchdog parse_watchdog_;
-    Watchdog scan_watchdog_{exit_scan_timeout};
     int reloads_seen_ = 0;
 };
 
-// Parsing has the parse timeout to itself, as in mime-split: GMime can
-// loop forever on some input (shared case C21), and past every limit of
-// its own the watchdog ends the process with a tempfail. Scanning is
-// bounded by libclamav and the message's scan time; its own watchdog
-// only catches a scan that never returns.
-Result<Scan> Handler::scan_views(std::string_view message,
-                                 const std::string& id) {
-    Scan scan;
-    {
-        WatchdogScope scope(parse_watchdog_, id,
-                            options_.common.limits.parse_timeout_ms);
-        scan = parse_message(message, options_.common.limits);
-    }
+// Each phase of a record has a time limit of its own, kept by the shared
+// loop (share/doc/verdict.md): parsing the parse timeout, as in
+// mime-split, since GMime can loop forever on some input (shared case
+// C21), and scanning --max-scan-time-ms. A parse past its limit fails
+// the message alone; a scan past its limit is a scan_limit finding. Only
+// a phase stuck past its hard limit ends the run, its record answered.
+Result<Scan> Handler::parse_views(std::string_view message) const {
+    const Limits& limits = options_.common.limits;
+    filter::restart_deadline(limits.parse_timeout_ms,
+                             filter::timeout_text(limits.parse_timeout_ms));
+    Scan scan = parse_message(message, limits);
+    bool late = deadline_passed();
+    own_work();
+    if (late)
+        return Error{"", filter::timeout_text(limits.parse_timeout_ms),
+                     ExitCode::temp_fail};
+    return scan;
+}
+
+Result<Scan> Handler::scan_views(std::string_view message, Scan scan) const {
     uint32_t scan_ms = options_.engine.limits.max_scan_time_ms;
     int timeout_ms = static_cast<int>(std::min<uint32_t>(scan_ms, 1u << 29));
-    WatchdogScope scope(scan_watchdog_, id, timeout_ms * 2);
+    filter::restart_deadline(timeout_ms, scan_timeout_text(timeout_ms));
     auto scanned = scan_parsed(watcher_.engine(), message, scan_ms, scan);
+    own_work();
     if (!scanned)
         return scanned.error();
     return scan;
+}
+
+// Between and after the phases av-scan works on the message itself
+// (cleaning, quarantine), bounded as every filter is by the parse
+// timeout; a scan that ran late has had its say as a finding.
+void Handler::own_work() const {
+    int timeout_ms = options_.common.limits.parse_timeout_ms;
+    filter::restart_deadline(timeout_ms, filter::timeout_text(timeout_ms));
 }
 
 void Handler::refresh() {
@@ -316,7 +330,10 @@ Status Handler::try_clean(const Scan& scan, stream::Record& record,
     auto cleaned = clean_message(record.message, scan.lenient, removals);
     if (!cleaned)
         return cleaned.error();
-    auto again = scan_views(*cleaned, "-");
+    auto parsed = parse_views(*cleaned);
+    if (!parsed)
+        return parsed.error();
+    auto again = scan_views(*cleaned, std::move(*parsed));
     if (!again)
         return again.error();
     // What the administrator lets pass (a limit, say) may remain.
@@ -387,10 +404,18 @@ Result<filter::Outcome> Handler::operator()(stream::Record& record) {
     return outcome;
 }
 
+// Loading new signatures reads only trusted files and may take seconds:
+// no message is timed for it.
 Result<filter::Outcome> Handler::judge(stream::Record& record) {
+    filter::pause_deadline();
     refresh();
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
-    auto found = scan_views(record.message, record.id());
+    auto parsed = parse_views(record.message);
+    if (!parsed) {
+        log::error(record.id() + ": " + parsed.error().message);
+        return parsed.error();
+    }
+    auto found = scan_views(record.message, std::move(*parsed));
     if (!found)
         return scan_failed(record, found.error());
     const Scan& scan = *found;
@@ -461,14 +486,7 @@ ExitCode run(const Options& options) {
                 {"signatures", watcher.engine().signatures()},
                 {"load_ms", load_ms.count()}});
     Handler handler(options, watcher);
-    // The loop's deadline covers the whole record; parsing and scanning
-    // have their own watchdogs inside it, so it must outlast both.
-    filter::CommonOptions common = options.common;
-    uint32_t scan_ms =
-        std::min<uint32_t>(options.engine.limits.max_scan_time_ms, 1u << 28);
-    common.message_timeout_ms =
-        common.limits.parse_timeout_ms + 2 * static_cast<int>(scan_ms) + 1000;
-    return filter::run(common, tool_name,
+    return filter::run(options.common, tool_name,
                        [&](stream::Record& record) { return handler(record); });
 }
 

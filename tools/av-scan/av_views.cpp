@@ -133,8 +133,14 @@ Scan parse_message(std::string_view message, const Limits& limits) {
     return scan;
 }
 
+// libclamav bounds each scan; this bounds their sum, so a message of
+// many slow parts ends in a verdict rather than the watchdog. libclamav
+// reads its clock only between steps, so one large buffer can finish
+// past the limit: that too is a limit reached, whatever it found.
 Status scan_parsed(const Engine& engine, std::string_view message,
                    uint32_t scan_time_ms, Scan& scan) {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(scan_time_ms);
     auto raw = engine.scan(message, ScanMode::whole_message);
     if (!raw)
         return raw.error();
@@ -146,23 +152,19 @@ Status scan_parsed(const Engine& engine, std::string_view message,
         catalogue_strict(*scan.strict, catalogue);
     catalogue_lenient(scan.lenient, catalogue);
     note_gaps(catalogue, scan);
-    // libclamav bounds each scan; this bounds their sum, so a message of
-    // many slow parts ends in a verdict rather than the watchdog.
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(scan_time_ms);
     for (const Content& content : catalogue.contents()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            scan.findings.push_back(
-                {{Outcome::scan_limit, "Portcullis.Limits.MessageScanTime"},
-                 {{"raw", "", "", {}}}});
+        if (std::chrono::steady_clock::now() > deadline)
             break;
-        }
         auto result = engine.scan(content.data, ScanMode::content);
         if (!result)
             return result.error();
         if (result->outcome != Outcome::clean)
             scan.findings.push_back({*result, content.seen});
     }
+    if (std::chrono::steady_clock::now() > deadline)
+        scan.findings.push_back(
+            {{Outcome::scan_limit, "Portcullis.Limits.MessageScanTime"},
+             {{"raw", "", "", {}}}});
     note_parse_limits(scan);
     return {};
 }

@@ -52,8 +52,9 @@ struct Scan {
 /// Parses the message both ways; nothing is scanned yet.
 Scan parse_message(std::string_view message, const Limits& limits);
 
-/// Scans the raw bytes and every part of both views into scan; parts
-/// left when scan_time_ms has passed make a scan_limit finding.
+/// Scans the raw bytes and every part of both views into scan; when the
+/// scans take longer than scan_time_ms together, the parts left are not
+/// scanned and a scan_limit finding says so.
 Status scan_parsed(const Engine& engine, std::string_view message,
                    uint32_t scan_time_ms, Scan& scan);
 
