@@ -277,6 +277,9 @@ const CLI::Validator positive(
 
 Result<config::Config> load_config(CommonOptions& options,
                                    const CLI::App& app) {
+    // From here on, everything a tool logs (loading its rules or
+    // signatures too) is in the form asked for.
+    log::set_json(options.log_json);
     auto config = config::load(options.config_path, options.config_named);
     if (!config)
         return config.error();

@@ -56,12 +56,32 @@ void set_json(bool enabled) {
 // Diagnostics name paths and ids that came with the mail: a control
 // byte in them (an escape sequence retitling the terminal, a line break
 // forging a log line) is written as \xNN.
+namespace {
+
+// With --log-json every line on stderr is one JSON object, so a reader
+// of the log (report, a log shipper) never meets a line it cannot parse.
+void diagnostic(std::string_view level, std::string_view message) {
+    if (json_events) {
+        nlohmann::ordered_json line;
+        line["tool"] = program_name;
+        line["level"] = level;
+        line["message"] = message;
+        write_line(
+            line.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+        return;
+    }
+    write_line(
+        fmt::format("{}: {}: {}", program_name, level, terminal_safe(message)));
+}
+
+} // namespace
+
 void error(std::string_view message) {
-    write_line(program_name + ": error: " + terminal_safe(message));
+    diagnostic("error", message);
 }
 
 void warning(std::string_view message) {
-    write_line(program_name + ": warning: " + terminal_safe(message));
+    diagnostic("warning", message);
 }
 
 std::string quote_value(std::string_view value) {

@@ -157,10 +157,16 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::string& db_dir,
     if (rc != CL_SUCCESS)
         return clam_error(db_dir, rc);
     out->signatures_ = signatures;
+    out->max_file_bytes_ = settings.limits.max_file_bytes;
     return out;
 }
 
 Result<ScanResult> Engine::scan(std::string_view data, ScanMode mode) const {
+    // libclamav 1.4 answers a buffer over its file size limit with a
+    // detection that has no name, which would read as a virus: a big
+    // clean attachment deleted. What is too big is a limit, said here.
+    if (data.size() > max_file_bytes_)
+        return ScanResult{Outcome::scan_limit, "Portcullis.Limits.MaxFileSize"};
     cl_fmap_t* map = cl_fmap_open_memory(data.data(), data.size());
     if (!map)
         return Error{"libclamav", "cannot map buffer", ExitCode::temp_fail};
@@ -176,10 +182,12 @@ Result<ScanResult> Engine::scan(std::string_view data, ScanMode mode) const {
 
     // A virus found is a verdict even if part of the scan failed; any
     // other failure leaves the buffer unscanned, never clean.
-    if (rc == CL_VIRUS) {
-        std::string found = name ? name : "unknown";
-        return ScanResult{classify(found), found};
-    }
+    // A signature always has a name; a detection without one is some
+    // limit libclamav did not name, never proof of a virus.
+    if (rc == CL_VIRUS && (!name || !*name))
+        return ScanResult{Outcome::scan_limit, "Portcullis.Limits.Unnamed"};
+    if (rc == CL_VIRUS)
+        return ScanResult{classify(name), name};
     if (is_limit_error(rc))
         return ScanResult{Outcome::scan_limit, cl_strerror(rc)};
     if (rc == CL_CLEAN && error.empty())

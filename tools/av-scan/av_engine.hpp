@@ -76,6 +76,7 @@ private:
 
     cl_engine* engine_ = nullptr;
     unsigned signatures_ = 0;
+    uint64_t max_file_bytes_ = 0;
 };
 
 /// Checks that a temporary folder can be made in tmp_dir, or in $TMPDIR
