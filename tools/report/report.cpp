@@ -51,6 +51,7 @@ std::string human_bytes(uint64_t bytes) {
 struct Reading {
     Summary& summary;
     ExitCode status = ExitCode::ok;
+    bool named_stray_line = false; ///< in this input, so far
 
     // An input error is named on stderr and in the summary: a cron mail
     // must not report a clean run of half a file.
@@ -74,8 +75,19 @@ std::string name_record(const std::string& where,
 Status take_line(ByteReader& input, const std::string& line,
                  const std::string& where, Reading& reading) {
     ordered_json envelope = ordered_json::parse(line, nullptr, false);
-    if (envelope.is_discarded() || !envelope.is_object())
-        return Error{where, "not a JSON envelope"};
+    // A line that is no JSON object starts at a line boundary, where the
+    // record before it ended: plain log lines mixed in by 2>&1, or
+    // garbage. It is counted and the first one named; the count of the
+    // records after it goes on.
+    if (envelope.is_discarded() || !envelope.is_object()) {
+        reading.summary.add_skipped_line();
+        if (!reading.named_stray_line) {
+            reading.named_stray_line = true;
+            reading.fail({where, "not a JSON envelope; lines like it are "
+                                 "skipped and counted"});
+        }
+        return {};
+    }
     // Logs with --log-json share the pipe under 2>&1; a line without
     // the format version is not a record, so no message follows it.
     if (!is_record(envelope)) {
@@ -99,6 +111,7 @@ Status take_line(ByteReader& input, const std::string& line,
 }
 
 void read_input(ByteReader& input, Reading& reading) {
+    reading.named_stray_line = false;
     Limits limits;
     std::string line;
     uint64_t record = 0;
