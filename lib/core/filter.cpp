@@ -458,6 +458,14 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
     // A closed stdout must surface as EPIPE, not kill the process.
     ::signal(SIGPIPE, SIG_IGN);
+    // A usage error is logged before the options are read: it is in JSON
+    // when --log-json was asked for at all.
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--")
+            break;
+        if (std::string_view(argv[i]) == "--log-json")
+            log::set_json(true);
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
