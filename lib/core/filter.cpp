@@ -313,7 +313,7 @@ Result<config::Config> load_config(CommonOptions& options, const CLI::App& app,
 }
 
 ExitCode run(const CommonOptions& options, std::string_view tool,
-             const Handler& handler) {
+             const Handler& handler, const UnreadHook& on_unread) {
     log::set_json(options.log_json);
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
     Output out;
@@ -382,6 +382,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                                               "message_bytes={}",
                                               record.unread,
                                               options.limits.message_bytes)}});
+            if (on_unread)
+                on_unread(record);
             Status passed = pass_unread(out, options.form, inputs, record, tool,
                                         options.limits.message_bytes);
             if (!passed) {
@@ -438,6 +440,9 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         } else {
             stream::append_verdict(record, outcome->verdict);
             write_record(out, options.form, record, *outcome);
+            if (options.form == OutputForm::stream)
+                for (stream::Record& follower : outcome->followers)
+                    write_record(out, options.form, follower, {});
         }
         progress.tick();
         // Each record goes out once it is judged: a resident worker must

@@ -62,16 +62,23 @@ struct Outcome {
     nlohmann::ordered_json verdict;
     /// Header lines for --headers, name then value.
     std::vector<std::pair<std::string, std::string>> headers;
+    /// Records of their own written after this one, in the stream form
+    /// alone (wiretap's copies); the other forms cannot carry them.
+    std::vector<stream::Record> followers = {};
 };
 
 /// Handles one record; may rewrite record.message. An Error is logged
 /// and the record passes on with a tempfail verdict, never dropped.
 using Handler = std::function<Result<Outcome>(stream::Record&)>;
 
+/// Sees a record over the size limit, its envelope alone, before it is
+/// passed on unread with a quarantine verdict.
+using UnreadHook = std::function<void(const stream::Record&)>;
+
 /// Runs the handler over every input record and writes the output form.
 /// Returns the exit status: 0 when all input was processed.
 ExitCode run(const CommonOptions& options, std::string_view tool,
-             const Handler& handler);
+             const Handler& handler, const UnreadHook& on_unread = {});
 
 /// Returns the tempfail reason of a record past the parse timeout.
 std::string timeout_text(int timeout_ms);

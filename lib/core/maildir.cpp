@@ -86,10 +86,18 @@ Status check_quota(const std::string& path, size_t message_bytes) {
 
 void record_quota(const std::string& path, size_t message_bytes) {
     std::string file = path + "/maildirsize";
-    int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0)
         return; // no quota file: nothing to keep up to date
-    std::string line = fmt::format("{} 1\n", message_bytes);
+    // A file whose last line lacks its newline (written by hand, or cut
+    // short) would glue this line onto it and corrupt the quota.
+    struct stat st {};
+    char last = '\n';
+    if (::fstat(fd, &st) == 0 && st.st_size > 0 &&
+        ::pread(fd, &last, 1, st.st_size - 1) != 1)
+        last = '\n';
+    std::string line =
+        fmt::format("{}{} 1\n", last == '\n' ? "" : "\n", message_bytes);
     (void)write_all(fd, file, line);
     ::close(fd);
 }

@@ -1,12 +1,13 @@
-// The wiretap loop. Unlike other filters it may write more records than
-// it reads: after the original come the copies bound for review
-// addresses and the notices about copies that could not be filed, each
-// with an envelope of its own, so nothing about them touches the original.
+// wiretap's handler for the shared filter loop. Unlike other filters it
+// may write more records than it reads: after the original come the
+// copies bound for review addresses and the notices about copies that
+// could not be filed, each with an envelope of its own, so nothing about
+// them touches the original. A copy that can be kept nowhere fails its
+// record with tempfail, so the mail is tried again and no copy is lost.
 #include "wiretap.hpp"
 
 #include "core/log.hpp"
 #include "core/maildir.hpp"
-#include "core/progress.hpp"
 #include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
@@ -14,10 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fmt/format.h>
+#include <optional>
 #include <random>
 
 namespace portcullis::wiretap {
@@ -25,46 +28,6 @@ namespace portcullis::wiretap {
 namespace {
 
 constexpr const char* tool_name = "wiretap";
-
-// Checked, buffered writes to a descriptor; a closed pipe ends quietly.
-class Writer {
-public:
-    explicit Writer(int fd) : fd_(fd) {}
-    ~Writer() { flush(); }
-
-    void write(std::string_view data) {
-        buffer_.append(data);
-        if (buffer_.size() > (1 << 16))
-            flush();
-    }
-
-    void flush() {
-        std::string_view data = buffer_;
-        while (!data.empty() && !broken_) {
-            ssize_t n = ::write(fd_, data.data(), data.size());
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                broken_ = true;
-                failed_ = errno != EPIPE;
-                if (failed_)
-                    log::error(fmt::format("stdout: {}", std::strerror(errno)));
-                break;
-            }
-            data.remove_prefix(static_cast<size_t>(n));
-        }
-        buffer_.clear();
-    }
-
-    bool broken() const { return broken_; }
-    bool failed() const { return failed_; }
-
-private:
-    int fd_;
-    std::string buffer_;
-    bool broken_ = false;
-    bool failed_ = false;
-};
 
 std::string utc_now(const char* format) {
     std::time_t now = std::time(nullptr);
@@ -75,16 +38,16 @@ std::string utc_now(const char* format) {
     return text;
 }
 
-// The admin log is opened for each line with mode 0600, so a log that
-// rotation removed comes back with the same narrow permissions.
-void admin_log(const Settings& settings, const std::string& line) {
+// The admin log is opened for each record with mode 0600, so a log that
+// rotation removed comes back with the same narrow permissions. It is
+// opened before any copy is made: a copy without its audit line is not
+// made at all.
+Result<int> open_admin_log(const Settings& settings) {
     int fd = ::open(settings.log_file.c_str(),
                     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        log::error(
-            fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
-        return;
-    }
+    if (fd < 0)
+        return Error{settings.log_file, std::strerror(errno),
+                     ExitCode::temp_fail};
     // A log made by hand or by an older setup is narrowed the same way:
     // it names who is watched.
     struct stat st {};
@@ -92,12 +55,34 @@ void admin_log(const Settings& settings, const std::string& line) {
         ::fchmod(fd, 0600) != 0)
         log::warning(
             fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
-    std::string text = utc_now("%Y-%m-%dT%H:%M:%SZ ") + line + "\n";
-    if (::write(fd, text.data(), text.size()) !=
-        static_cast<ssize_t>(text.size()))
-        log::error(
-            fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
-    ::close(fd);
+    return fd;
+}
+
+// Writes the lines and closes fd; every line has the same time stamp.
+Status write_admin_log(int fd, const Settings& settings,
+                       const std::vector<std::string>& lines) {
+    std::string stamp = utc_now("%Y-%m-%dT%H:%M:%SZ ");
+    std::string text;
+    for (const std::string& line : lines)
+        text += stamp + line + "\n";
+    std::string_view rest = text;
+    int error = 0;
+    while (!rest.empty()) {
+        ssize_t n = ::write(fd, rest.data(), rest.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            error = errno;
+            break;
+        }
+        rest.remove_prefix(static_cast<size_t>(n));
+    }
+    if (::close(fd) != 0 && error == 0)
+        error = errno;
+    if (error != 0)
+        return Error{settings.log_file, std::strerror(error),
+                     ExitCode::temp_fail};
+    return {};
 }
 
 std::string random_hex(size_t bytes) {
@@ -152,142 +137,207 @@ std::string failure_notice(const stream::Record& original, const Tap& tap,
     return out;
 }
 
-// Files a copy that the review Maildir refused where only the
+// One line of the admin log. Its ending waits until the record's fate
+// is known, so the log never claims a copy or notice that was not sent.
+struct Line {
+    std::string text;
+    std::string if_sent = {};   ///< appended when the record passes
+    std::string if_failed = {}; ///< appended when it is tried again
+};
+
+// What one record's taps came to.
+struct Copies {
+    std::vector<Line> lines;
+    std::vector<stream::Record> followers; ///< copies and notices
+    int kept = 0;                          ///< copies that exist
+    bool lost = false;                     ///< a copy could be kept nowhere
+};
+
+std::string destination(const Tap& tap) {
+    return tap.maildir.empty() ? tap.deliver_to : "maildir:" + tap.maildir;
+}
+
+std::string line_head(const stream::Record& original, const Tap& tap) {
+    return fmt::format("id={} tap={} to={}", log::quote_value(original.id()),
+                       tap.name, log::quote_value(destination(tap)));
+}
+
+// Files a copy that its destination could not take where only the
 // administrator looks, so it survives even without a bounce address.
-std::string keep_undelivered(const Settings& settings,
-                             const stream::Record& original) {
-    if (auto made = maildir::create(settings.undelivered_dir); !made) {
-        log::error(made.error().text());
-        return "";
-    }
-    auto kept = maildir::deliver(settings.undelivered_dir, original.message);
+Result<std::string> keep_undelivered(const Settings& settings,
+                                     const stream::Record& original) {
+    if (auto made = maildir::create(settings.undelivered_dir); !made)
+        return made.error();
+    return maildir::deliver(settings.undelivered_dir, original.message);
+}
+
+// Keeps a copy that could not reach its destination and returns where;
+// nullopt when it could be kept nowhere. failed starts its log line.
+std::optional<std::string> keep_or_lose(const Settings& settings,
+                                        const stream::Record& original,
+                                        std::string failed, Copies& copies) {
+    auto kept = keep_undelivered(settings, original);
     if (!kept) {
         log::error(kept.error().text());
-        return "";
+        copies.lost = true;
+        copies.lines.push_back(
+            {failed + fmt::format(" kept=none kept_error={}",
+                                  log::quote_value(kept.error().text()))});
+        return std::nullopt;
     }
+    ++copies.kept;
+    copies.lines.push_back({failed + " kept=" + log::quote_value(*kept)});
     return *kept;
 }
 
-void copy_to_maildir(const Settings& settings, const Tap& tap,
-                     const stream::Record& original, int number,
-                     std::vector<stream::Record>& extra) {
+void copy_to_maildir(const Settings& settings, filter::OutputForm form,
+                     const Tap& tap, const stream::Record& original, int number,
+                     Copies& copies) {
+    std::string head = line_head(original, tap);
     auto filed = maildir::deliver(tap.maildir, original.message);
     if (filed) {
-        admin_log(settings, fmt::format("id={} tap={} to=maildir:{} "
-                                        "result=filed file={}",
-                                        log::quote_value(original.id()),
-                                        tap.name, tap.maildir, *filed));
+        ++copies.kept;
+        copies.lines.push_back(
+            {head + " result=filed file=" + log::quote_value(*filed)});
         return;
     }
-    std::string kept = keep_undelivered(settings, original);
-    admin_log(settings,
-              fmt::format("id={} tap={} to=maildir:{} result=failed "
-                          "error={} kept={} notice_to={}",
-                          log::quote_value(original.id()), tap.name,
-                          tap.maildir, log::quote_value(filed.error().text()),
-                          kept.empty() ? "none" : kept,
-                          settings.bounce_address.empty()
-                              ? "none"
-                              : settings.bounce_address));
-    if (settings.bounce_address.empty())
+    std::string failed =
+        head + " result=failed error=" + log::quote_value(filed.error().text());
+    auto kept = keep_or_lose(settings, original, failed, copies);
+    if (!kept)
         return;
+    if (settings.bounce_address.empty() || form != filter::OutputForm::stream) {
+        copies.lines.back().text += " notice_to=none";
+        return;
+    }
+    copies.lines.back().if_sent = " notice_to=" + settings.bounce_address;
+    copies.lines.back().if_failed = " notice_to=none";
     // A notice about a failed delivery has the null return path, as
     // RFC 5321 section 4.5.5 asks, so it can never loop.
-    extra.push_back(copy_record(
+    copies.followers.push_back(copy_record(
         fmt::format("{}/wiretap-notice-{}", original.id(), number), "",
         settings.bounce_address,
-        failure_notice(original, tap, filed.error(), settings, kept)));
+        failure_notice(original, tap, filed.error(), settings, *kept)));
 }
 
-void copy_to_address(const Settings& settings, const Tap& tap,
-                     const stream::Record& original, int number,
-                     std::vector<stream::Record>& extra) {
+void copy_to_address(const Settings& settings, filter::OutputForm form,
+                     const Tap& tap, const stream::Record& original, int number,
+                     Copies& copies) {
+    std::string head = line_head(original, tap);
+    // --headers and --json carry one message out per message in: the
+    // copy waits in the undelivered Maildir, as one a Maildir refused.
+    if (form != filter::OutputForm::stream) {
+        keep_or_lose(settings, original,
+                     head + " result=failed error=\"the output form "
+                            "cannot carry a copy\"",
+                     copies);
+        return;
+    }
     std::string id = fmt::format("{}/wiretap-{}", original.id(), number);
-    extra.push_back(copy_record(id, settings.bounce_address, tap.deliver_to,
-                                original.message));
-    admin_log(settings, fmt::format("id={} tap={} to={} result=queued "
-                                    "copy_id={}",
-                                    log::quote_value(original.id()), tap.name,
-                                    tap.deliver_to, log::quote_value(id)));
+    copies.followers.push_back(copy_record(id, settings.bounce_address,
+                                           tap.deliver_to, original.message));
+    ++copies.kept;
+    copies.lines.push_back({head,
+                            " result=queued copy_id=" + log::quote_value(id),
+                            " result=deferred"});
 }
 
-std::vector<stream::Record> tap_record(const Settings& settings,
-                                       stream::Record& record) {
+// A record that tempfails for a lost copy is tried again whole; the
+// reason names neither the tap nor where its copies go, since the
+// envelope travels through later filters and their logs.
+Error copy_not_kept() {
+    return Error{"", "a copy could not be kept; try again later",
+                 ExitCode::temp_fail};
+}
+
+Result<filter::Outcome> tap_record(const Settings& settings,
+                                   filter::OutputForm form,
+                                   stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     mail::Envelope envelope =
         mail::read_envelope(record.envelope, record.message);
-    std::vector<stream::Record> extra;
+    auto taps = matching_taps(settings, envelope.mail_from, envelope.rcpt);
+    filter::Outcome outcome;
+    if (taps.empty()) {
+        outcome.verdict = verdict.to_json();
+        return outcome;
+    }
+
+    auto log_fd = open_admin_log(settings);
+    if (!log_fd) {
+        log::error(log_fd.error().text());
+        return copy_not_kept();
+    }
+    Copies copies;
     int number = 0;
-    for (const Tap* tap :
-         matching_taps(settings, envelope.mail_from, envelope.rcpt)) {
+    for (const Tap* tap : taps) {
         ++number;
         if (!tap->maildir.empty())
-            copy_to_maildir(settings, *tap, record, number, extra);
+            copy_to_maildir(settings, form, *tap, record, number, copies);
         else
-            copy_to_address(settings, *tap, record, number, extra);
+            copy_to_address(settings, form, *tap, record, number, copies);
     }
+    std::vector<std::string> lines;
+    for (const Line& line : copies.lines)
+        lines.push_back(line.text +
+                        (copies.lost ? line.if_failed : line.if_sent));
+    if (auto logged = write_admin_log(*log_fd, settings, lines); !logged) {
+        log::error(logged.error().text());
+        return copy_not_kept();
+    }
+    if (copies.lost)
+        return copy_not_kept();
+
     // The effect says a copy was made, never of whom or where: the
     // envelope passes through later filters and their logs.
-    if (number > 0)
-        verdict.add_effect({{"type", "wiretap"}, {"copies", number}});
-    stream::append_verdict(record, verdict.to_json());
-    return extra;
+    verdict.add_effect({{"type", "wiretap"}, {"copies", copies.kept}});
+    outcome.verdict = verdict.to_json();
+    outcome.followers = std::move(copies.followers);
+    return outcome;
 }
 
-void write_record(Writer& out, filter::OutputForm form,
-                  stream::Record& record) {
-    if (form == filter::OutputForm::headers) {
-        out.write(record.message); // nothing is ever added to the original
+// A record over the size limit passes unread: no tap can copy bytes
+// that were never read, and an empty copy would pretend otherwise. The
+// admin log says so; the record itself is held by its quarantine verdict.
+void note_unread(const Settings& settings, const stream::Record& record) {
+    mail::Envelope envelope =
+        mail::read_envelope(record.envelope, record.message);
+    auto taps = matching_taps(settings, envelope.mail_from, envelope.rcpt);
+    if (taps.empty())
+        return;
+    auto log_fd = open_admin_log(settings);
+    if (!log_fd) {
+        log::error(log_fd.error().text());
         return;
     }
-    if (form == filter::OutputForm::stream) {
-        out.write(stream::serialize(record));
-        return;
-    }
-    record.envelope.erase("size");
-    record.envelope["bytes"] = record.message.size();
-    out.write(record.envelope.dump(-1, ' ', false,
-                                   nlohmann::json::error_handler_t::replace) +
-              "\n");
+    std::vector<std::string> lines;
+    for (const Tap* tap : taps)
+        lines.push_back(line_head(record, *tap) +
+                        fmt::format(" result=not_copied error=\"{} bytes, "
+                                    "over the message size limit; not read\"",
+                                    record.unread));
+    if (auto logged = write_admin_log(*log_fd, settings, lines); !logged)
+        log::error(logged.error().text());
 }
 
 } // namespace
 
 ExitCode run(const Options& options, const Settings& settings) {
-    log::set_json(options.common.log_json);
-    source::Inputs inputs(options.common.inputs, options.common.limits,
-                          options.common.mbox_variant);
-    Writer out(STDOUT_FILENO);
-    Progress progress(options.common.progress);
-    ExitCode status = ExitCode::ok;
-    for (;;) {
-        auto next = inputs.next();
-        if (!next) {
-            log::error(next.error().text());
-            if (status == ExitCode::ok)
-                status = next.error().exit_code;
-            continue;
-        }
-        if (!*next)
-            break;
-        stream::Record& record = **next;
-        auto extra = tap_record(settings, record);
-        write_record(out, options.common.form, record);
-        // A procmail filter has one message out per message in, so copies
-        // for review addresses cannot travel in --headers form.
-        if (options.common.form == filter::OutputForm::headers &&
-            !extra.empty())
-            log::warning("copies for review addresses need the stream form");
-        else
-            for (stream::Record& copy : extra)
-                write_record(out, options.common.form, copy);
-        progress.tick();
-        if (out.broken())
-            break;
-    }
-    progress.finish();
-    out.flush();
-    return out.failed() ? ExitCode::io_error : status;
+    filter::OutputForm form = options.common.form;
+    // Said once at start, never per message: a line only tapped mail
+    // caused would show the tap to whoever reads procmail's log.
+    bool to_addresses =
+        std::any_of(settings.taps.begin(), settings.taps.end(),
+                    [](const Tap& tap) { return !tap.deliver_to.empty(); });
+    if (form != filter::OutputForm::stream && to_addresses)
+        log::warning("copies for review addresses are kept in the "
+                     "undelivered Maildir in --headers and --json forms");
+    return filter::run(
+        options.common, tool_name,
+        [&](stream::Record& record) {
+            return tap_record(settings, form, record);
+        },
+        [&](const stream::Record& record) { note_unread(settings, record); });
 }
 
 } // namespace portcullis::wiretap

@@ -76,6 +76,12 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
     tap.name = table["name"].value_or(std::string());
     if (tap.name.empty())
         return config_error(config, table, "tap needs a name");
+    // The name goes into notice subjects and log lines: a CR or LF would
+    // forge a header or a log line.
+    if (std::any_of(tap.name.begin(), tap.name.end(),
+                    [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+        return config_error(config, *table.get("name"),
+                            "tap name holds a control character");
     if (auto s = read_watch(config, table, tap); !s)
         return s.error();
     if (auto s = read_direction(config, table, tap); !s)
