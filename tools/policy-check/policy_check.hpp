@@ -47,6 +47,7 @@ struct Judgement {
     std::vector<Firing> firings;
     std::map<std::string, verdict::Action> actions; ///< by recipient
     std::vector<std::string> refused;
+    std::vector<std::string> fields; ///< lower-case names rules may add
 };
 
 /// Loaded policies and the per-recipient judgement.

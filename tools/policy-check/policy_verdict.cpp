@@ -3,6 +3,7 @@
 // why, and the rewriting actions (strip, subject tag, header) are applied
 // to the message once, for all recipients.
 #include "core/log.hpp"
+#include "core/strings.hpp"
 #include "mail/header_edit.hpp"
 #include "policy_check.hpp"
 #include "policy_rewrite.hpp"
@@ -35,6 +36,32 @@ void add_firing(Judgement& judgement, const Rule& rule, policy::Matched matched,
                                  std::string(policy::to_string(direction)),
                                  {rcpt},
                                  std::move(matched.parts)});
+}
+
+// A sender's own X-Portcullis-Policy or X-Portcullis-Conduct would pass
+// for ours when no rule fires, so every field of our namespace goes, and
+// every field a rule may add; av-scan's X-Portcullis-AV* stay, as it may
+// run before us.
+std::string remove_planted_fields(std::string_view message,
+                                  const std::vector<std::string>& fields) {
+    return mail::remove_headers(message, [&](std::string_view name) {
+        if (name.starts_with("x-portcullis-") &&
+            !name.starts_with("x-portcullis-av"))
+            return true;
+        return std::find(fields.begin(), fields.end(), name) != fields.end();
+    });
+}
+
+void add_field_names(Judgement& judgement, const RuleSet& set) {
+    for (const Rule* rule : set.rules) {
+        if (rule->header.empty())
+            continue;
+        std::string name =
+            ascii_lower(rule->header.substr(0, rule->header.find(':')));
+        if (std::find(judgement.fields.begin(), judgement.fields.end(), name) ==
+            judgement.fields.end())
+            judgement.fields.push_back(std::move(name));
+    }
 }
 
 void add_refused(Judgement& judgement, const std::vector<std::string>& why) {
@@ -221,6 +248,7 @@ Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
         if (!set)
             return set.error();
         add_refused(judgement, (*set)->refused);
+        add_field_names(judgement, **set);
 
         policy::Context context;
         context.rcpt = rcpt;
@@ -262,6 +290,7 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     if (!judgement)
         return judgement.error();
 
+    record.message = remove_planted_fields(record.message, judgement->fields);
     filter::Outcome outcome;
     if (!apply_strip(record.message, *judgement, limits_)) {
         verdict.add_reason({"STRIP_FAILED", 0,
