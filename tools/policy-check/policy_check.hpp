@@ -84,6 +84,7 @@ private:
     bool is_local(std::string_view address) const;
 
     const config::Config& config_;
+    filter::OutputForm form_;
     Limits limits_;
     attachment::ArchiveLimits archive_limits_;
     size_t max_body_bytes_ = 0;

@@ -122,8 +122,7 @@ bool apply_strip(std::string& message, const Judgement& judgement,
     return true;
 }
 
-void apply_tags(std::string& message, const Judgement& judgement,
-                std::vector<std::pair<std::string, std::string>>& headers) {
+void apply_tags(std::string& message, const Judgement& judgement) {
     std::vector<std::pair<std::string, std::string>> added;
     for (const Firing& firing : judgement.firings) {
         const Rule& rule = *firing.rule;
@@ -141,11 +140,18 @@ void apply_tags(std::string& message, const Judgement& judgement,
     }
     if (!added.empty())
         message = mail::add_headers(message, added);
+}
+
+// The action comes first so a Sieve or procmail rule can tell a reject
+// from a tag without knowing rule ids: "reject; rules=a,b", or "pass".
+std::string policy_field(Action action, const Judgement& judgement) {
+    std::string out(verdict::to_string(action));
     std::string ids;
     for (const Firing& firing : judgement.firings)
         ids += (ids.empty() ? "" : ",") + firing.rule->id;
     if (!ids.empty())
-        headers.emplace_back("X-Portcullis-Policy", ids);
+        out += "; rules=" + ids;
+    return out;
 }
 
 ordered_json describe(const Firing& firing) {
@@ -280,6 +286,8 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto tree = mime::parse(record.message, limits_);
     if (!tree) {
+        if (form_ == filter::OutputForm::headers)
+            return Error{"", tree.error().text(), ExitCode::temp_fail};
         // A message we cannot read is held: a policy cannot vouch for it.
         verdict.add_reason({"MIME_PARSE_FAILED", 0, tree.error().text()});
         verdict.escalate(Action::quarantine);
@@ -293,14 +301,23 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     record.message = remove_planted_fields(record.message, judgement->fields);
     filter::Outcome outcome;
     if (!apply_strip(record.message, *judgement, limits_)) {
+        // A headed message has no verdict to hold it: it goes back
+        // unchanged with exit 75, never on with the attachment inside.
+        if (form_ == filter::OutputForm::headers)
+            return Error{"",
+                         "an attachment to strip could not be removed "
+                         "safely; the message is not passed on",
+                         ExitCode::temp_fail};
         verdict.add_reason({"STRIP_FAILED", 0,
                             "an attachment to strip could not be removed "
                             "safely; the message is held"});
         for (auto& [rcpt, action] : judgement->actions)
             action = verdict::most_severe(action, Action::quarantine);
     }
-    apply_tags(record.message, *judgement, outcome.headers);
+    apply_tags(record.message, *judgement);
     fill_verdict(verdict, *judgement, facts.envelope());
+    outcome.headers.emplace_back("X-Portcullis-Policy",
+                                 policy_field(verdict.action(), *judgement));
     // Said even when no rule acts on it: a pass on a partly read body
     // is not a clean bill.
     if (facts.body_truncated())
