@@ -133,7 +133,8 @@ const std::string& MessageFacts::header_text(const std::string& name) {
 
 const std::string& MessageFacts::body_text() {
     if (!body_) {
-        text::MessageText text = text::extract(tree_, max_body_bytes_);
+        text::MessageText text =
+            text::extract(tree_, max_body_bytes_, text::TextParts::readable);
         body_ = text.subject + "\n" + text.body;
         if (text.zero_width_body || text.zero_width_subject)
             add_unique(anomalies_, "ZERO_WIDTH_CHARS");
