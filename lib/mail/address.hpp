@@ -35,6 +35,11 @@ Result<Mailbox> parse_mailbox(std::string_view text);
 /// path and yields an empty string.
 Result<std::string> parse_path(std::string_view text);
 
+/// Returns an address as lists and rules compare it: blanks and <>
+/// around it removed, the local part unquoted, the domain lower-cased
+/// without trailing dots; the local part keeps its case.
+std::string normal_address(std::string_view address);
+
 /// Returns the domain of an address, lower-cased; empty without "@".
 std::string domain_of(std::string_view address);
 

@@ -27,10 +27,14 @@ std::string lower_ascii(std::string_view text) {
 
 // Characters that change how a name is shown but not what it is (see
 // mail/unicode_marks.hpp); returns their length and notes a bidi control.
-size_t invisible_length(std::string_view text, size_t i, bool& bidi) {
+size_t invisible_length(std::string_view text, size_t i, NameInfo& info) {
     size_t length = mail::invisible_length(text, i);
-    if (length != 0 && mail::is_bidi_control(mail::utf8_at(text, i).value))
-        bidi = true;
+    if (length == 0)
+        return 0;
+    if (mail::is_bidi_control(mail::utf8_at(text, i).value))
+        info.bidi_control = true;
+    else
+        info.invisible = true;
     return length;
 }
 
@@ -53,6 +57,10 @@ void split_extensions(NameInfo& info) {
         size_t next = name.find('.', dot + 1);
         std::string_view ext = name.substr(
             dot + 1, next == std::string_view::npos ? next : next - dot - 1);
+        // Blanks padding a suffix ("a.exe      .pdf") push the real
+        // extension out of view; they do not make it any less one.
+        while (!ext.empty() && (ext.back() == ' ' || ext.back() == '\t'))
+            ext.remove_suffix(1);
         // "report 2024.final notes.pdf": only short, blank-free suffixes
         // read as extensions.
         if (!ext.empty() && ext.size() <= 10 &&
@@ -190,7 +198,7 @@ NameInfo examine_name(std::string_view name) {
     NameInfo info;
     std::string kept;
     for (size_t i = 0; i < name.size();) {
-        if (size_t skip = invisible_length(name, i, info.bidi_control)) {
+        if (size_t skip = invisible_length(name, i, info)) {
             i += skip;
             continue;
         }

@@ -17,9 +17,15 @@ struct NameInfo {
     std::string extension; ///< the last extension, what Windows runs by
     std::vector<std::string> extensions; ///< every dotted suffix, in order
     bool bidi_control = false;           ///< U+202E and friends were present
-    bool nul = false;                    ///< a NUL byte sat inside the name
-    bool double_extension = false;       ///< "pay.pdf.exe": a decoy before it
+    bool invisible = false;        ///< zero-width or other unseen characters
+    bool nul = false;              ///< a NUL byte sat inside the name
+    bool double_extension = false; ///< "pay.pdf.exe": a decoy before it
     bool padded = false; ///< blanks or trailing dots hide the extension
+
+    /// Returns true when the name is built to hide its real extension.
+    bool disguised() const {
+        return bidi_control || invisible || nul || double_extension || padded;
+    }
 };
 
 /// Returns a name taken apart as the receiving system would read it.

@@ -416,6 +416,13 @@ bool is_body_text(const mime::Part& part) {
            part.content_type == "text/html" || part.content_type.empty();
 }
 
+// A text file attached ("notes.txt", text/csv) is read as a reader
+// would open it; binary attachments are the attachment rules' business.
+bool is_text_attachment(const mime::Part& part) {
+    return part.is_attachment && !part.is_multipart && !part.is_message &&
+           part.content_type.starts_with("text/");
+}
+
 void add_part(MessageText& out, const mime::Tree& tree, const mime::Part& part,
               std::string_view bytes) {
     std::string utf8 = to_utf8(bytes, part.charset);
@@ -441,7 +448,8 @@ void add_part(MessageText& out, const mime::Tree& tree, const mime::Part& part,
 
 } // namespace
 
-MessageText extract(const mime::Tree& tree, size_t max_body_bytes) {
+MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
+                    TextParts parts) {
     MessageText out;
     out.subject = decode_header(tree.header("Subject"));
     out.zero_width_subject = remove_invisible(out.subject);
@@ -452,7 +460,9 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes) {
     for (const mime::Part& part : tree.parts) {
         if (part.is_attachment && !part.display_name().empty())
             out.attachment_names.push_back(part.display_name());
-        if (!is_body_text(part))
+        bool attached =
+            parts == TextParts::readable && is_text_attachment(part);
+        if (!is_body_text(part) && !attached)
             continue;
         std::string_view bytes = part.decoded;
         if (bytes.size() > budget) {

@@ -68,8 +68,15 @@ std::string fold_host(std::string_view host);
 /// Collapses runs of white space to one space and trims the ends.
 std::string squeeze_space(std::string_view text);
 
+/// Which parts extract() reads as body text.
+enum class TextParts {
+    inline_only, ///< the body as shown: text parts not marked attachment
+    readable,    ///< also text/* attachments, all text a recipient can open
+};
+
 /// Extracts and cleans the text of a parsed message, reading at most
 /// max_body_bytes of body parts; headers and names are always read.
-MessageText extract(const mime::Tree& tree, size_t max_body_bytes);
+MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
+                    TextParts parts = TextParts::inline_only);
 
 } // namespace portcullis::text

@@ -143,6 +143,20 @@ TEST_CASE("unterminated quotes, comments and literals are invalid") {
           "unterminated domain literal at offset 4");
 }
 
+TEST_CASE("normal_address gives one form for every way to write it") {
+    using portcullis::mail::normal_address;
+    CHECK(normal_address(" <\"Bob\"@Example.COM.> ") == "Bob@example.com");
+    CHECK(normal_address("bob@example.com.") == "bob@example.com");
+    CHECK(normal_address("\"b\\\"o\"@x.org") == "b\"o@x.org");
+    CHECK(normal_address("postmaster") == "postmaster");
+}
+
+TEST_CASE("a domain in root form with a trailing dot is read") {
+    auto list = portcullis::mail::parse_address_list("nuisance@example.org.");
+    REQUIRE(list);
+    CHECK((*list)[0].domain == "example.org.");
+}
+
 TEST_CASE("odd bytes in domains and NUL anywhere are invalid") {
     CHECK(error_of("bob@exa!mple.com") ==
           "unexpected '!' after an address at offset 7");

@@ -57,6 +57,23 @@ TEST_CASE("trailing dots and blanks do not hide an extension") {
     CHECK(info.extension == "exe");
 }
 
+TEST_CASE("an executable extension hidden before a decoy is still listed") {
+    NameInfo nul = examine_name(std::string("a.exe\0.pdf", 10));
+    CHECK(nul.extensions == std::vector<std::string>{"exe", "pdf"});
+    CHECK(nul.extension == "pdf");
+    CHECK(nul.disguised());
+    NameInfo rlo = examine_name("a.exe\xE2\x80\xAE.pdf");
+    CHECK(rlo.extensions == std::vector<std::string>{"exe", "pdf"});
+    CHECK(rlo.disguised());
+    NameInfo padded = examine_name("a.exe" + std::string(20, ' ') + ".pdf");
+    CHECK(padded.extensions == std::vector<std::string>{"exe", "pdf"});
+    CHECK(padded.padded);
+    NameInfo hidden = examine_name("a.exe\xE2\x80\x8B.pdf");
+    CHECK(hidden.invisible);
+    CHECK(hidden.disguised());
+    CHECK_FALSE(examine_name("minutes.final.pdf").disguised());
+}
+
 TEST_CASE("a decoy before the real extension is a double extension") {
     CHECK(examine_name("Payment.PDF.html").double_extension);
     CHECK_FALSE(examine_name("archive.tar.gz").double_extension);

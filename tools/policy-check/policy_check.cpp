@@ -170,7 +170,8 @@ const config::Keys config_keys{"policy-check",
                                 "locked", "allow_looser", "thresholds.*"}};
 
 Checker::Checker(const Options& options, const config::Config& config)
-    : config_(config), limits_(options.common.limits),
+    : config_(config), form_(options.common.form),
+      limits_(options.common.limits),
       hierarchy_(config, tool_name, options.domains_dir) {}
 
 Result<std::unique_ptr<Checker>> Checker::create(const Options& options,

@@ -47,6 +47,7 @@ struct Judgement {
     std::vector<Firing> firings;
     std::map<std::string, verdict::Action> actions; ///< by recipient
     std::vector<std::string> refused;
+    std::vector<std::string> fields; ///< lower-case names rules may add
 };
 
 /// Loaded policies and the per-recipient judgement.
@@ -83,6 +84,7 @@ private:
     bool is_local(std::string_view address) const;
 
     const config::Config& config_;
+    filter::OutputForm form_;
     Limits limits_;
     attachment::ArchiveLimits archive_limits_;
     size_t max_body_bytes_ = 0;

@@ -120,8 +120,9 @@ std::string match_one(const AttachmentCondition& condition,
                     std::find(info.extensions.begin(), info.extensions.end(),
                               ext) != info.extensions.end();
                 // The last extension decides what runs; an earlier one
-                // counts only when the name is a disguise.
-                if (info.extension == ext || (any && info.double_extension))
+                // counts when the name is a disguise: Windows may stop
+                // at a NUL, and padding or bidi controls hide the rest.
+                if (info.extension == ext || (any && info.disguised()))
                     hit = ext;
             }
         }

@@ -4,6 +4,7 @@
 #include "policy_message.hpp"
 
 #include "mail/text.hpp"
+#include "mail/unicode_marks.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -27,19 +28,22 @@ void add_unique(std::vector<std::string>& list, std::string id) {
         list.push_back(std::move(id));
 }
 
-// Names are shown in reasons and logs: controls are escaped so a
-// right-to-left override cannot reorder what the administrator reads.
+// Names are shown in reasons and logs: controls and invisible
+// characters are escaped, so a right-to-left override cannot reorder
+// what the administrator reads and a zero-width space cannot hide.
 std::string printable(std::string_view name) {
     std::string out;
-    for (size_t i = 0; i < name.size(); ++i) {
+    for (size_t i = 0; i < name.size();) {
         unsigned char c = static_cast<unsigned char>(name[i]);
         if (c < 0x20 || c == 0x7f) {
             out += fmt::format("\\x{:02x}", c);
-        } else if (name.substr(i, 3) == "\xE2\x80\xAE") {
-            out += "\\u202e";
-            i += 2;
+            ++i;
+        } else if (size_t length = mail::invisible_length(name, i)) {
+            out += fmt::format("\\u{:04x}", static_cast<uint32_t>(
+                                                mail::utf8_at(name, i).value));
+            i += length;
         } else {
-            out += static_cast<char>(c);
+            out += name[i++];
         }
     }
     return out;
@@ -48,11 +52,9 @@ std::string printable(std::string_view name) {
 } // namespace
 
 bool AttachmentFacts::disguised() const {
-    return std::any_of(names.begin(), names.end(),
-                       [](const attachment::NameInfo& info) {
-                           return info.bidi_control || info.nul ||
-                                  info.double_extension || info.padded;
-                       });
+    return std::any_of(
+        names.begin(), names.end(),
+        [](const attachment::NameInfo& info) { return info.disguised(); });
 }
 
 MessageFacts::MessageFacts(const stream::Record& record, const mime::Tree& tree,
@@ -131,7 +133,8 @@ const std::string& MessageFacts::header_text(const std::string& name) {
 
 const std::string& MessageFacts::body_text() {
     if (!body_) {
-        text::MessageText text = text::extract(tree_, max_body_bytes_);
+        text::MessageText text =
+            text::extract(tree_, max_body_bytes_, text::TextParts::readable);
         body_ = text.subject + "\n" + text.body;
         if (text.zero_width_body || text.zero_width_subject)
             add_unique(anomalies_, "ZERO_WIDTH_CHARS");

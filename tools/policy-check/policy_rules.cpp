@@ -522,7 +522,11 @@ verdict::Action delivery_action(RuleAction action) {
     return verdict::Action::pass;
 }
 
-bool AddressPattern::matches(std::string_view address) const {
+bool AddressPattern::matches(std::string_view written) const {
+    // One normalisation for every address condition: "<bob@x.com>",
+    // "\"bob\"@x.com" and "bob@x.com." all name bob@x.com.
+    std::string normal = mail::normal_address(written);
+    std::string_view address = normal;
     switch (kind) {
     case exact:
         return address.size() == text.size() &&

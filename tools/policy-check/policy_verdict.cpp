@@ -3,6 +3,7 @@
 // why, and the rewriting actions (strip, subject tag, header) are applied
 // to the message once, for all recipients.
 #include "core/log.hpp"
+#include "core/strings.hpp"
 #include "mail/header_edit.hpp"
 #include "policy_check.hpp"
 #include "policy_rewrite.hpp"
@@ -35,6 +36,32 @@ void add_firing(Judgement& judgement, const Rule& rule, policy::Matched matched,
                                  std::string(policy::to_string(direction)),
                                  {rcpt},
                                  std::move(matched.parts)});
+}
+
+// A sender's own X-Portcullis-Policy or X-Portcullis-Conduct would pass
+// for ours when no rule fires, so every field of our namespace goes, and
+// every field a rule may add; av-scan's X-Portcullis-AV* stay, as it may
+// run before us.
+std::string remove_planted_fields(std::string_view message,
+                                  const std::vector<std::string>& fields) {
+    return mail::remove_headers(message, [&](std::string_view name) {
+        if (name.starts_with("x-portcullis-") &&
+            !name.starts_with("x-portcullis-av"))
+            return true;
+        return std::find(fields.begin(), fields.end(), name) != fields.end();
+    });
+}
+
+void add_field_names(Judgement& judgement, const RuleSet& set) {
+    for (const Rule* rule : set.rules) {
+        if (rule->header.empty())
+            continue;
+        std::string name =
+            ascii_lower(rule->header.substr(0, rule->header.find(':')));
+        if (std::find(judgement.fields.begin(), judgement.fields.end(), name) ==
+            judgement.fields.end())
+            judgement.fields.push_back(std::move(name));
+    }
 }
 
 void add_refused(Judgement& judgement, const std::vector<std::string>& why) {
@@ -95,8 +122,7 @@ bool apply_strip(std::string& message, const Judgement& judgement,
     return true;
 }
 
-void apply_tags(std::string& message, const Judgement& judgement,
-                std::vector<std::pair<std::string, std::string>>& headers) {
+void apply_tags(std::string& message, const Judgement& judgement) {
     std::vector<std::pair<std::string, std::string>> added;
     for (const Firing& firing : judgement.firings) {
         const Rule& rule = *firing.rule;
@@ -114,11 +140,18 @@ void apply_tags(std::string& message, const Judgement& judgement,
     }
     if (!added.empty())
         message = mail::add_headers(message, added);
+}
+
+// The action comes first so a Sieve or procmail rule can tell a reject
+// from a tag without knowing rule ids: "reject; rules=a,b", or "pass".
+std::string policy_field(Action action, const Judgement& judgement) {
+    std::string out(verdict::to_string(action));
     std::string ids;
     for (const Firing& firing : judgement.firings)
         ids += (ids.empty() ? "" : ",") + firing.rule->id;
     if (!ids.empty())
-        headers.emplace_back("X-Portcullis-Policy", ids);
+        out += "; rules=" + ids;
+    return out;
 }
 
 ordered_json describe(const Firing& firing) {
@@ -221,6 +254,7 @@ Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
         if (!set)
             return set.error();
         add_refused(judgement, (*set)->refused);
+        add_field_names(judgement, **set);
 
         policy::Context context;
         context.rcpt = rcpt;
@@ -252,6 +286,8 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto tree = mime::parse(record.message, limits_);
     if (!tree) {
+        if (form_ == filter::OutputForm::headers)
+            return Error{"", tree.error().text(), ExitCode::temp_fail};
         // A message we cannot read is held: a policy cannot vouch for it.
         verdict.add_reason({"MIME_PARSE_FAILED", 0, tree.error().text()});
         verdict.escalate(Action::quarantine);
@@ -262,16 +298,26 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     if (!judgement)
         return judgement.error();
 
+    record.message = remove_planted_fields(record.message, judgement->fields);
     filter::Outcome outcome;
     if (!apply_strip(record.message, *judgement, limits_)) {
+        // A headed message has no verdict to hold it: it goes back
+        // unchanged with exit 75, never on with the attachment inside.
+        if (form_ == filter::OutputForm::headers)
+            return Error{"",
+                         "an attachment to strip could not be removed "
+                         "safely; the message is not passed on",
+                         ExitCode::temp_fail};
         verdict.add_reason({"STRIP_FAILED", 0,
                             "an attachment to strip could not be removed "
                             "safely; the message is held"});
         for (auto& [rcpt, action] : judgement->actions)
             action = verdict::most_severe(action, Action::quarantine);
     }
-    apply_tags(record.message, *judgement, outcome.headers);
+    apply_tags(record.message, *judgement);
     fill_verdict(verdict, *judgement, facts.envelope());
+    outcome.headers.emplace_back("X-Portcullis-Policy",
+                                 policy_field(verdict.action(), *judgement));
     // Said even when no rule acts on it: a pass on a partly read body
     // is not a clean bill.
     if (facts.body_truncated())

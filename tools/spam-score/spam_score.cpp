@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "core/sqlite_store.hpp"
+#include "mail/address.hpp"
 #include "mail/envelope.hpp"
 #include "mail/header_edit.hpp"
 #include "mail/verdict.hpp"
@@ -75,7 +76,7 @@ Status load_rules(RuleSet& rules, const Options& options,
 bool listed(const std::vector<std::string>& entries, std::string_view value) {
     if (value.empty())
         return false;
-    std::string lower = normal_address(value);
+    std::string lower = ascii_lower(mail::normal_address(value));
     size_t at = lower.rfind('@');
     std::string domain = at == std::string::npos ? "" : lower.substr(at + 1);
     for (std::string entry : entries) {

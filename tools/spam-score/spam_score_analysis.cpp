@@ -130,22 +130,13 @@ std::string address_of(std::string_view value) {
                                                : end - start));
 }
 
-std::string normal_address(std::string_view address) {
-    std::string out = ascii_lower(address);
-    // "evil.example." is the same domain as "evil.example" in DNS.
-    if (out.find('@') != std::string::npos)
-        while (!out.empty() && out.back() == '.')
-            out.pop_back();
-    return out;
-}
-
 std::vector<std::string> from_mailboxes(const mime::Tree& tree) {
     std::vector<std::string> out;
     for (const std::string& value : tree.header_all("From")) {
         if (auto list = mail::parse_address_list(value)) {
             for (const mail::Mailbox& mailbox : *list)
-                out.push_back(
-                    normal_address(mailbox.local_part + "@" + mailbox.domain));
+                out.push_back(ascii_lower(mail::normal_address(
+                    mailbox.local_part + "@" + mailbox.domain)));
             continue;
         }
         // A list no parser accepts still names its senders: each piece
@@ -158,7 +149,7 @@ std::vector<std::string> from_mailboxes(const mime::Tree& tree) {
             std::string address = address_of(
                 std::string_view(decoded).substr(start, end - start));
             if (!address.empty())
-                out.push_back(normal_address(address));
+                out.push_back(ascii_lower(mail::normal_address(address)));
             start = end + 1;
         }
     }
