@@ -5,6 +5,8 @@
 #include "core/filter.hpp"
 #include "core/watchdog.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -18,19 +20,11 @@
 #include <thread>
 
 using namespace portcullis;
+using portcullis::testing::TempDir;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char pattern[] = "/tmp/portcullis-test-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 struct RunResult {
     int status = -1;
@@ -62,11 +56,11 @@ RunResult run_in_child(const filter::Handler& handler, int timeout_ms) {
     TempDir dir;
     std::vector<std::string> inputs;
     for (const char* name : {"a", "b", "c"}) {
-        inputs.push_back((dir.path / name).string());
+        inputs.push_back(dir.path + "/" + name);
         std::ofstream(inputs.back()) << "Subject: " << name << "\n\nhi\n";
     }
-    fs::path out_path = dir.path / "stdout";
-    fs::path err_path = dir.path / "stderr";
+    fs::path out_path = fs::path(dir.path) / "stdout";
+    fs::path err_path = fs::path(dir.path) / "stderr";
     auto began = std::chrono::steady_clock::now();
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);

@@ -1,6 +1,8 @@
 // Message sources: mbox separators, >From unquoting, Maildirs and folders.
 #include "core/source.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -8,24 +10,10 @@
 #include <fstream>
 
 using namespace portcullis;
+using portcullis::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char pattern[] = "/tmp/portcullis-test-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() { fs::remove_all(path); }
-    std::string write(const std::string& name, const std::string& text) {
-        fs::path file = path / name;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary) << text;
-        return file.string();
-    }
-};
 
 std::vector<stream::Record>
 read_inputs(std::vector<std::string> paths,
@@ -100,7 +88,7 @@ TEST_CASE("a Maildir yields cur and new in order and skips tmp") {
     dir.write("md/new/1", "Subject: c\n\n");
     dir.write("md/tmp/0", "Subject: partial\n\n");
     dir.write("md/.hidden", "x");
-    auto records = read_inputs({(dir.path / "md").string()});
+    auto records = read_inputs({dir.path + "/md"});
     REQUIRE(records.size() == 2);
     CHECK(records[0].message == "Subject: b\n\n");
     CHECK(records[1].message == "Subject: c\n\n");
@@ -110,7 +98,7 @@ TEST_CASE("a missing path is an error and the walk goes on") {
     TempDir dir;
     std::string good = dir.write("ok.eml", "Subject: ok\n\n");
     Limits limits;
-    source::Inputs inputs({(dir.path / "missing").string(), good}, limits);
+    source::Inputs inputs({dir.path + "/missing", good}, limits);
     auto first = inputs.next();
     REQUIRE(!first.ok());
     CHECK(first.error().message == "No such file or directory");
@@ -124,8 +112,8 @@ TEST_CASE("a missing path is an error and the walk goes on") {
 TEST_CASE("a symlink cycle in a folder is walked once") {
     TempDir dir;
     dir.write("top/a.eml", "Subject: a\n\n");
-    fs::create_directory_symlink(dir.path / "top", dir.path / "top" / "loop");
-    auto records = read_inputs({(dir.path / "top").string()});
+    fs::create_directory_symlink(dir.path + "/top", dir.path + "/top/loop");
+    auto records = read_inputs({dir.path + "/top"});
     REQUIRE(records.size() == 1);
     CHECK(records[0].message == "Subject: a\n\n");
 }

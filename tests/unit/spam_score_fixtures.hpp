@@ -6,6 +6,7 @@
 #include "core/token_table.hpp"
 #include "spam_score.hpp"
 #include "spam_score_analysis.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -36,17 +37,7 @@ inline std::string read_case(const std::string& name) {
 }
 
 /// A fresh folder, removed at scope end.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char name[] = "/tmp/spam-score-test-XXXXXX";
-        REQUIRE(::mkdtemp(name) != nullptr);
-        path = name;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using portcullis::testing::TempDir;
 
 inline std::unique_ptr<Engine> open_engine(const Options& options,
                                            const config::Config& config) {
