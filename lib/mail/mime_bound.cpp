@@ -11,6 +11,8 @@
 // message's (after a block whose Content-Type is message/*).
 #include "mail/mime_detail.hpp"
 
+#include "mail/header_edit.hpp"
+
 #include <algorithm>
 #include <set>
 #include <unordered_set>
@@ -101,20 +103,6 @@ void add_declared(Boundaries& out, std::string_view block) {
     }
 }
 
-// Where the header block starting at from ends: the offset of its empty
-// line, or the message size when there is none.
-size_t block_end(std::string_view message, size_t from) {
-    for (size_t pos = from; pos < message.size();) {
-        size_t lf = message.find('\n', pos);
-        size_t end = lf == std::string_view::npos ? message.size() : lf;
-        std::string_view line = message.substr(pos, end - pos);
-        if (line.empty() || line == "\r")
-            return pos;
-        pos = end + 1;
-    }
-    return message.size();
-}
-
 // Where a header block's fields must stop to stay within the limits:
 // before the first field that would cross one of them.
 size_t block_cut(std::string_view block, const Limits& limits) {
@@ -176,7 +164,7 @@ std::string_view bound_header_blocks(std::string_view message,
     // returns where the last of them ends.
     auto bound_chain = [&](size_t start) {
         while (true) {
-            size_t end = block_end(message, start);
+            size_t end = start + mail::header_block_end(message.substr(start));
             std::string_view block = message.substr(start, end - start);
             size_t cut = block_cut(block, limits);
             if (cut < block.size())
