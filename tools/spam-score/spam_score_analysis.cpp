@@ -74,8 +74,10 @@ void add_selector(MessageView& view, const Analysis& tree,
         value = join_header(tree, "to", "", present);
         bool cc = false;
         std::string copies = join_header(tree, "cc", "", cc);
+        // Joined as one address list, as SpamAssassin does, so that a
+        // count of addresses runs on across the two headers.
         if (cc)
-            value += (value.empty() ? "" : "\n") + copies;
+            value += (value.empty() ? "" : ", ") + copies;
         present = present || cc;
     } else if (selector == "MESSAGEID") {
         value = join_header(tree, "message-id", "", present);
