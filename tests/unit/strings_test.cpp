@@ -40,3 +40,17 @@ TEST_CASE("terminal_safe escapes each byte that is not UTF-8") {
     CHECK(terminal_safe("\xc0\x9b") == "\\xc0\\x9b");
     CHECK(terminal_safe("\xf5\x80\x80\x80") == "\\xf5\\x80\\x80\\x80");
 }
+
+TEST_CASE("terminal_safe escapes the bidirectional controls") {
+    // RIGHT-TO-LEFT OVERRIDE would show "invoice_exe.pdf".
+    CHECK(terminal_safe("invoice_\xe2\x80\xae"
+                        "fdp.exe") == "invoice_\\xe2\\x80\\xaefdp.exe");
+    // LRM, RLM, the isolates and the Arabic letter mark.
+    CHECK(terminal_safe("\xe2\x80\x8e\xe2\x80\x8f") ==
+          "\\xe2\\x80\\x8e\\xe2\\x80\\x8f");
+    CHECK(terminal_safe("\xe2\x81\xa6\xe2\x81\xa9") ==
+          "\\xe2\\x81\\xa6\\xe2\\x81\\xa9");
+    CHECK(terminal_safe("\xd8\x9c") == "\\xd8\\x9c");
+    // Their neighbours are printable: EN DASH, HEBREW letter ALEF.
+    CHECK(terminal_safe("\xe2\x80\x93 \xd7\x90") == "\xe2\x80\x93 \xd7\x90");
+}
