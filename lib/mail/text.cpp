@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <strings.h>
 #include <unordered_map>
 
@@ -416,16 +417,64 @@ bool is_body_text(const mime::Part& part) {
            part.content_type == "text/html" || part.content_type.empty();
 }
 
+// How much of an attachment is looked at to tell text from binary, and
+// the share of it (one in twenty) that may be control or stray bytes.
+constexpr size_t sniff_bytes = 8192;
+constexpr size_t sniff_odd_share = 20;
+
+// The charset to read an attachment labelled as no text with, when its
+// first bytes are text after all; nullopt for binary data. A leaked
+// ledger is as readable sent as application/octet-stream or renamed
+// "ledger.dat" as it is sent as text/csv, so the label does not decide.
+std::optional<std::string> sniff_text(std::string_view bytes,
+                                      std::string_view charset) {
+    if (bytes.starts_with("\xff\xfe") || bytes.starts_with("\xfe\xff"))
+        return std::string("utf-16");
+    bytes = bytes.substr(0, sniff_bytes);
+    if (bytes.empty())
+        return std::nullopt;
+    size_t odd = 0;
+    bool eight_bit = false;
+    for (size_t i = 0; i < bytes.size();) {
+        auto c = static_cast<unsigned char>(bytes[i]);
+        if (c == 0)
+            return std::nullopt;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+                ++odd;
+            ++i;
+            continue;
+        }
+        Utf8Char u = utf8_at(bytes, i);
+        // A sequence cut by the end of the sample is no sign of binary.
+        if (u.length == 0 && bytes.size() - i >= 4) {
+            eight_bit = true;
+            ++odd;
+        }
+        i += u.length == 0 ? 1 : u.length;
+    }
+    if (odd * sniff_odd_share > bytes.size())
+        return std::nullopt;
+    if (!charset.empty())
+        return std::string(charset);
+    return std::string(eight_bit ? "iso-8859-1" : "utf-8");
+}
+
 // A text file attached ("notes.txt", text/csv) is read as a reader
-// would open it; binary attachments are the attachment rules' business.
-bool is_text_attachment(const mime::Part& part) {
-    return part.is_attachment && !part.is_multipart && !part.is_message &&
-           part.content_type.starts_with("text/");
+// would open it, and so is one labelled as binary whose bytes are text;
+// binary attachments are the attachment rules' business. Returns the
+// charset to read it with.
+std::optional<std::string> text_attachment_charset(const mime::Part& part) {
+    if (!part.is_attachment || part.is_multipart || part.is_message)
+        return std::nullopt;
+    if (part.content_type.starts_with("text/"))
+        return part.charset;
+    return sniff_text(part.decoded, part.charset);
 }
 
 void add_part(MessageText& out, const mime::Tree& tree, const mime::Part& part,
-              std::string_view bytes) {
-    std::string utf8 = to_utf8(bytes, part.charset);
+              std::string_view bytes, std::string_view charset) {
+    std::string utf8 = to_utf8(bytes, charset);
     out.raw_body += utf8;
     out.raw_body += '\n';
     if (part.content_type != "text/html") {
@@ -460,8 +509,9 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
     for (const mime::Part& part : tree.parts) {
         if (part.is_attachment && !part.display_name().empty())
             out.attachment_names.push_back(part.display_name());
-        bool attached =
-            parts == TextParts::readable && is_text_attachment(part);
+        std::optional<std::string> attached;
+        if (parts == TextParts::readable && !is_body_text(part))
+            attached = text_attachment_charset(part);
         if (!is_body_text(part) && !attached)
             continue;
         std::string_view bytes = part.decoded;
@@ -470,7 +520,7 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
             out.truncated = true;
         }
         budget -= bytes.size();
-        add_part(out, tree, part, bytes);
+        add_part(out, tree, part, bytes, attached ? *attached : part.charset);
     }
 
     out.zero_width_body = remove_invisible(out.body);
