@@ -50,13 +50,22 @@ std::string human_bytes(uint64_t bytes) {
 // The exit status earned so far, and the summary each error goes to.
 struct Reading {
     Summary& summary;
+    size_t max_named; ///< errors named on stderr; the rest are counted
     ExitCode status = ExitCode::ok;
     bool named_stray_line = false; ///< in this input, so far
+    uint64_t failures = 0;
 
     // An input error is named on stderr and in the summary: a cron mail
-    // must not report a clean run of half a file.
+    // must not report a clean run of half a file, nor grow to the size
+    // of a day of garbage.
     void fail(const Error& error) {
-        log::error(terminal_safe(error.text()));
+        ++failures;
+        if (failures <= max_named)
+            log::error(terminal_safe(error.text()));
+        else if (failures == max_named + 1)
+            log::error(fmt::format("more than {} input errors: the rest "
+                                   "are counted, not named",
+                                   max_named));
         summary.add_error(error.context, error.message);
         status = error.exit_code;
     }
@@ -184,7 +193,10 @@ std::string render(const Summary& summary, const Options& options) {
 
 void Summary::add_error(std::string where, std::string message) {
     ++errors_;
-    error_list_.emplace_back(std::move(where), std::move(message));
+    // A day of garbage must not make a summary of gigabytes: the first
+    // errors say what went wrong, the count says how often.
+    if (error_list_.size() < max_listed_errors_)
+        error_list_.emplace_back(std::move(where), std::move(message));
 }
 
 void Summary::add_skipped_line() {
@@ -278,6 +290,9 @@ std::string Summary::to_text(size_t top) const {
     for (const auto& [id, message] : error_list_)
         out += fmt::format("  {}: {}\n", terminal_safe(id),
                            terminal_safe(message));
+    if (errors_ > error_list_.size())
+        out += fmt::format("  ... {} more not listed\n",
+                           errors_ - error_list_.size());
     out += fmt::format("skipped lines {}\n", skipped_lines_);
     out += fmt::format("wiretap copies {}\n", wiretap_copies_);
     out += "\nactions by tool\n";
@@ -306,8 +321,8 @@ std::string Summary::to_text(size_t top) const {
 }
 
 ExitCode run(const Options& options) {
-    Summary summary;
-    Reading reading{summary};
+    Summary summary(options.max_errors);
+    Reading reading{summary, options.max_errors};
     std::vector<std::string> inputs = options.inputs;
     if (inputs.empty())
         inputs.push_back("-");

@@ -16,6 +16,10 @@ namespace portcullis::report {
 /// Counts gathered over many records.
 class Summary {
 public:
+    /// Lists at most max_listed_errors input errors; all are counted.
+    explicit Summary(size_t max_listed_errors = 100)
+        : max_listed_errors_(max_listed_errors) {}
+
     /// Adds one record: a message, a filter's error line or a wiretap copy.
     void add(const RecordFacts& record);
 
@@ -46,6 +50,7 @@ private:
     std::map<std::string, uint64_t> reasons_;
     std::map<std::string, uint64_t> attachment_types_;
     std::map<std::string, uint64_t> anomalies_;
+    size_t max_listed_errors_;
     std::vector<std::pair<std::string, std::string>> error_list_;
     std::map<std::string, wide_sum> elapsed_us_;
 };
@@ -55,6 +60,7 @@ struct Options {
     std::vector<std::string> inputs;
     bool json = false;
     size_t top = 10;
+    size_t max_errors = 100; ///< input errors listed; more are only counted
     filter::CommonOptions common;
 };
 
