@@ -53,16 +53,30 @@ bool starts_with_header(std::string_view message) {
     return !field_name(line_at(message, 0)).empty();
 }
 
+size_t first_header_line(std::string_view message) {
+    size_t end = header_block_end(message);
+    size_t pos = 0;
+    while (pos < end) {
+        if (starts_with_header(message.substr(pos)))
+            return pos;
+        size_t eol = message.find('\n', pos);
+        if (eol == std::string_view::npos)
+            return end;
+        pos = eol + 1;
+    }
+    return end;
+}
+
 std::string
 remove_headers(std::string_view message,
                const std::function<bool(std::string_view name)>& matches) {
-    if (!starts_with_header(message))
-        return std::string(message);
     size_t end = header_block_end(message);
-    std::string out;
+    size_t pos = first_header_line(message);
+    if (pos >= end)
+        return std::string(message);
+    std::string out(message.substr(0, pos));
     out.reserve(message.size());
     bool dropping = false;
-    size_t pos = 0;
     while (pos < end) {
         std::string_view line = line_at(message, pos);
         bool continuation = line[0] == ' ' || line[0] == '\t';
@@ -91,21 +105,39 @@ add_headers(std::string_view message,
     });
     std::string_view rest = cleaned;
 
+    // Lines before the first field (the mbox "From " line procmail hands
+    // to a filter) stay first; the fields go where a reader finds them.
+    size_t start = first_header_line(rest);
+    bool has_headers = start < header_block_end(rest);
+    std::string_view prefix = has_headers ? rest.substr(0, start) : "";
+    if (has_headers)
+        rest.remove_prefix(start);
+
     size_t first_eol = rest.find('\n');
     bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
                 rest[first_eol - 1] == '\r';
     std::string_view eol = crlf ? "\r\n" : "\n";
     std::string added;
-    for (const auto& [name, value] : fields)
-        added += name + ": " + value + std::string(eol);
+    for (const auto& [name, value] : fields) {
+        added += name + ": ";
+        // A folded value takes the message's line ending too.
+        for (size_t i = 0; i < value.size(); ++i) {
+            if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
+                added += eol;
+            else
+                added += value[i];
+        }
+        added += eol;
+    }
 
     // A message of body text alone gets a header block of its own; the
     // text stays the body.
-    if (!starts_with_header(rest))
+    if (!has_headers)
         return added + std::string(eol) + std::string(rest);
 
     size_t end = header_block_end(rest);
-    std::string out(rest.substr(0, end));
+    std::string out(prefix);
+    out += rest.substr(0, end);
     if (!out.empty() && out.back() != '\n')
         out += eol; // a header block cut off without its final line end
     out += added;

@@ -20,6 +20,11 @@ size_t header_block_end(std::string_view message);
 /// Returns true when the message starts with a header field line.
 bool starts_with_header(std::string_view message);
 
+/// Returns the offset of the first header field line, skipping lines
+/// before it (an mbox "From " line, a '>From ' line); header_block_end()
+/// when the header block holds no field.
+size_t first_header_line(std::string_view message);
+
 /// Returns the message without the header fields (continuation lines
 /// included) whose lower-cased name the predicate accepts.
 std::string
@@ -27,8 +32,9 @@ remove_headers(std::string_view message,
                const std::function<bool(std::string_view name)>& matches);
 
 /// Returns the message with the fields added at the end of its headers,
-/// after removing any field already there with one of their names. With
-/// no fields the message comes back unchanged.
+/// after removing any field already there with one of their names. Lines
+/// before the first field stay first; a value folded with "\n" takes the
+/// message's line ending. With no fields the message comes back unchanged.
 std::string
 add_headers(std::string_view message,
             const std::vector<std::pair<std::string, std::string>>& fields);

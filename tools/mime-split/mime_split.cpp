@@ -148,6 +148,29 @@ ordered_json describe(const mime::Tree& tree) {
     return out;
 }
 
+namespace {
+
+// The --headers form's one field: the action, then the anomalies by id,
+// each once, so that a procmail or Sieve rule can act on either.
+std::pair<std::string, std::string> mime_field(const verdict::Verdict& verdict,
+                                               const mime::Tree* tree) {
+    std::string value(verdict::to_string(verdict.action()));
+    std::vector<std::string> ids;
+    if (!tree) {
+        ids.push_back("MIME_PARSE_FAILED");
+    } else {
+        for (const mime::Anomaly& anomaly : tree->anomalies) {
+            if (std::find(ids.begin(), ids.end(), anomaly.id) == ids.end())
+                ids.push_back(anomaly.id);
+        }
+    }
+    for (size_t i = 0; i < ids.size(); ++i)
+        value += (i == 0 ? "; anomalies=" : ",") + ids[i];
+    return {"X-Portcullis-MIME", value};
+}
+
+} // namespace
+
 Result<filter::Outcome> handle(const Options& options, stream::Record& record,
                                ExtractDir* dir) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
@@ -156,7 +179,8 @@ Result<filter::Outcome> handle(const Options& options, stream::Record& record,
         // What cannot be parsed cannot be policed: hold it for a person.
         verdict.add_reason({"MIME_PARSE_FAILED", 0, tree.error().text()});
         verdict.escalate(verdict::Action::quarantine);
-        return filter::Outcome{verdict.to_json(), {}};
+        return filter::Outcome{verdict.to_json(),
+                               {mime_field(verdict, nullptr)}};
     }
     for (const mime::Anomaly& anomaly : tree->anomalies) {
         verdict.add_reason({anomaly.id, 0, reason_text(anomaly)});
@@ -173,7 +197,7 @@ Result<filter::Outcome> handle(const Options& options, stream::Record& record,
             return written.error();
         verdict.extra()["extracted"] = std::move(extracted);
     }
-    return filter::Outcome{verdict.to_json(), {}};
+    return filter::Outcome{verdict.to_json(), {mime_field(verdict, &*tree)}};
 }
 
 ExitCode run(const Options& options) {

@@ -173,20 +173,6 @@ std::string display_name_of(std::string_view value) {
     return name;
 }
 
-size_t first_header_line(std::string_view message) {
-    size_t end = mail::header_block_end(message);
-    size_t pos = 0;
-    while (pos < end) {
-        if (mail::starts_with_header(message.substr(pos)))
-            return pos;
-        size_t eol = message.find('\n', pos);
-        if (eol == std::string_view::npos)
-            return end;
-        pos = eol + 1;
-    }
-    return end;
-}
-
 namespace {
 
 // GMime refuses a message whose first line is no header field, which is
@@ -200,7 +186,7 @@ Result<mime::Tree> parse_leniently(std::string_view message,
     if (tree)
         return tree;
     std::string_view text = mime::skip_from_line(message);
-    size_t start = first_header_line(text);
+    size_t start = mail::first_header_line(text);
     if (start == 0)
         return tree;
     std::string readable = start < mail::header_block_end(text)

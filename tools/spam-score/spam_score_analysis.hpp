@@ -56,11 +56,6 @@ std::string address_of(std::string_view value);
 /// in it.
 std::vector<std::string> from_mailboxes(const mime::Tree& tree);
 
-/// Returns where a message's first header field line starts, after lines
-/// that are none (">From ...", a stray word); the end of the header block
-/// when no field comes before it.
-size_t first_header_line(std::string_view message);
-
 /// Returns the display-name part of a header value, unquoted.
 std::string display_name_of(std::string_view value);
 

@@ -113,23 +113,7 @@ spam_headers(const Score& score, double required, bool is_spam) {
 std::string add_spam_fields(
     std::string_view message,
     const std::vector<std::pair<std::string, std::string>>& fields) {
-    // Lines before the first header field (a '>From ' line) stay first;
-    // the fields go where a reader finds the headers.
-    size_t start = first_header_line(message);
-    if (start >= mail::header_block_end(message))
-        start = 0;
-    std::string_view headers = message.substr(start);
-    size_t first_eol = headers.find('\n');
-    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
-                headers[first_eol - 1] == '\r';
-    auto with_line_ends = fields;
-    if (crlf)
-        for (auto& field : with_line_ends)
-            for (size_t at = field.second.find('\n'); at != std::string::npos;
-                 at = field.second.find('\n', at + 2))
-                field.second.insert(at, 1, '\r');
-    return std::string(message.substr(0, start)) +
-           mail::add_headers(headers, with_line_ends);
+    return mail::add_headers(message, fields);
 }
 
 std::string tag_subject(std::string_view message, std::string_view tag) {
