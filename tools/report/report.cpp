@@ -84,10 +84,20 @@ std::string name_record(const std::string& where,
 Status take_line(ByteReader& input, const std::string& line,
                  const std::string& where, Reading& reading) {
     ordered_json envelope = ordered_json::parse(line, nullptr, false);
-    // A line that is no JSON object starts at a line boundary, where the
-    // record before it ended: plain log lines mixed in by 2>&1, or
-    // garbage. It is counted and the first one named; the count of the
-    // records after it goes on.
+    // A line that starts as a JSON object but is none is a garbled
+    // envelope: the message bytes it announced follow, and where they
+    // end is unknown. Reading on would take lines of a mail's body,
+    // written by its sender, for records; the input ends here.
+    if (envelope.is_discarded() &&
+        line.find_first_not_of(" \t") != std::string::npos &&
+        line[line.find_first_not_of(" \t")] == '{')
+        return Error{where, "a garbled envelope; the rest of this input "
+                            "is not read, as where its records start is "
+                            "unknown"};
+    // Any other line that is no JSON object starts at a line boundary,
+    // where the record before it ended: plain log lines mixed in by
+    // 2>&1, or garbage. It is counted and the first one named; the count
+    // of the records after it goes on.
     if (envelope.is_discarded() || !envelope.is_object()) {
         reading.summary.add_skipped_line();
         if (!reading.named_stray_line) {
