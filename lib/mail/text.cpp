@@ -473,7 +473,8 @@ std::optional<std::string> text_attachment_charset(const mime::Part& part) {
 }
 
 void add_part(MessageText& out, const mime::Tree& tree, const mime::Part& part,
-              std::string_view bytes, std::string_view charset) {
+              std::string_view bytes, std::string_view charset,
+              TextParts parts) {
     std::string utf8 = to_utf8(bytes, charset);
     out.raw_body += utf8;
     out.raw_body += '\n';
@@ -489,7 +490,10 @@ void add_part(MessageText& out, const mime::Tree& tree, const mime::Part& part,
     out.html_images += html.image_sources.size();
     for (Link& link : html.links)
         out.links.push_back(std::move(link));
-    if (has_plain_sibling(tree, part))
+    // Scoring reads what is shown once; a search for words reads every
+    // alternative, since a reader may be shown either, and a sender may
+    // put other words in each.
+    if (parts == TextParts::inline_only && has_plain_sibling(tree, part))
         return;
     out.body += html.text;
     out.body += '\n';
@@ -520,7 +524,8 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
             out.truncated = true;
         }
         budget -= bytes.size();
-        add_part(out, tree, part, bytes, attached ? *attached : part.charset);
+        add_part(out, tree, part, bytes, attached ? *attached : part.charset,
+                 parts);
     }
 
     out.zero_width_body = remove_invisible(out.body);

@@ -30,39 +30,106 @@ void append_code_point(std::string& out, unsigned long cp) {
                                               : static_cast<char32_t>(cp));
 }
 
+// The names a browser decodes even without their ';' ("&nbsp" too), as
+// HTML keeps for old pages; the others need it.
+bool is_legacy_name(std::string_view name) {
+    static const char* legacy[] = {"amp",  "lt",  "gt",  "quot",   "nbsp",
+                                   "copy", "reg", "shy", "middot", "pound"};
+    for (const char* l : legacy)
+        if (iequals(name, l))
+            return true;
+    return false;
+}
+
+// Decodes one numeric reference: "&#" then digits, or "&#x" then hex
+// digits, ended by ';' or by the first other character as browsers do
+// ("&#99onfidential" shows "confidential").
+bool decode_numeric(std::string_view html, size_t& pos, std::string& out) {
+    size_t at = pos + 2;
+    bool hex = at < html.size() && (html[at] == 'x' || html[at] == 'X');
+    if (hex)
+        ++at;
+    size_t digits = at;
+    constexpr size_t max_digits = 8; // past U+10FFFF either way
+    unsigned long cp = 0;
+    while (at < html.size() && at - digits < max_digits &&
+           (hex ? std::isxdigit(static_cast<unsigned char>(html[at]))
+                : std::isdigit(static_cast<unsigned char>(html[at])))) {
+        char c = static_cast<char>(std::tolower(html[at]));
+        cp = cp * (hex ? 16 : 10) +
+             static_cast<unsigned long>(c <= '9' ? c - '0' : c - 'a' + 10);
+        ++at;
+    }
+    if (at == digits)
+        return false;
+    // A run of digits longer than any code point is still one reference.
+    while (at < html.size() &&
+           (hex ? std::isxdigit(static_cast<unsigned char>(html[at]))
+                : std::isdigit(static_cast<unsigned char>(html[at])))) {
+        cp = 0x110000;
+        ++at;
+    }
+    if (at < html.size() && html[at] == ';')
+        ++at;
+    append_code_point(out, cp);
+    pos = at;
+    return true;
+}
+
+// Where a reference stands: in an attribute ("?id=1&copy=2" in a link)
+// a name without its ';' is left as it is, as browsers leave it.
+enum class Context { text, attribute };
+
 // Decodes one character reference starting at '&'; returns false and
 // leaves pos alone when it is not one.
-bool decode_entity(std::string_view html, size_t& pos, std::string& out) {
-    size_t end = html.find(';', pos);
-    if (end == std::string_view::npos || end - pos > 10)
-        return false;
-    std::string_view name = html.substr(pos + 1, end - pos - 1);
-    if (!name.empty() && name[0] == '#') {
-        std::string digits(name.substr(1));
-        bool hex = !digits.empty() && (digits[0] == 'x' || digits[0] == 'X');
-        char* stop = nullptr;
-        unsigned long cp =
-            std::strtoul(digits.c_str() + (hex ? 1 : 0), &stop, hex ? 16 : 10);
-        if (digits.size() < (hex ? 2u : 1u) || *stop != '\0')
-            return false;
-        append_code_point(out, cp);
-        pos = end + 1;
-        return true;
-    }
+bool decode_entity(std::string_view html, size_t& pos, std::string& out,
+                   Context context) {
+    if (pos + 1 < html.size() && html[pos + 1] == '#')
+        return decode_numeric(html, pos, out);
     static const std::pair<const char*, unsigned long> named[] = {
-        {"amp", '&'},      {"lt", '<'},        {"gt", '>'},
-        {"quot", '"'},     {"apos", '\''},     {"nbsp", 0xA0},
-        {"copy", 0xA9},    {"reg", 0xAE},      {"euro", 0x20AC},
-        {"pound", 0xA3},   {"trade", 0x2122},  {"mdash", 0x2014},
-        {"ndash", 0x2013}, {"hellip", 0x2026}, {"zwnj", 0x200C},
-        {"zwj", 0x200D},   {"shy", 0xAD},      {"rsquo", 0x2019},
-        {"lsquo", 0x2018}, {"rdquo", 0x201D},  {"ldquo", 0x201C},
-        {"bull", 0x2022},  {"middot", 0xB7},
+        {"amp", '&'},        {"lt", '<'},
+        {"gt", '>'},         {"quot", '"'},
+        {"apos", '\''},      {"nbsp", 0xA0},
+        {"copy", 0xA9},      {"reg", 0xAE},
+        {"euro", 0x20AC},    {"pound", 0xA3},
+        {"trade", 0x2122},   {"mdash", 0x2014},
+        {"ndash", 0x2013},   {"hellip", 0x2026},
+        {"zwnj", 0x200C},    {"zwj", 0x200D},
+        {"shy", 0xAD},       {"rsquo", 0x2019},
+        {"lsquo", 0x2018},   {"rdquo", 0x201D},
+        {"ldquo", 0x201C},   {"bull", 0x2022},
+        {"middot", 0xB7},    {"hyphen", 0x2010},
+        {"dash", 0x2010},    {"thinsp", 0x2009},
+        {"ensp", 0x2002},    {"emsp", 0x2003},
+        {"lrm", 0x200E},     {"rlm", 0x200F},
+        {"NoBreak", 0x2060}, {"ZeroWidthSpace", 0x200B},
     };
+    // The name runs over letters and digits; a ';' after it ends it.
+    constexpr size_t max_name = 32;
+    size_t end = pos + 1;
+    while (end < html.size() && end - pos <= max_name &&
+           std::isalnum(static_cast<unsigned char>(html[end])))
+        ++end;
+    std::string_view name = html.substr(pos + 1, end - pos - 1);
+    bool terminated = end < html.size() && html[end] == ';';
+    bool bare_ok =
+        context == Context::text || (end >= html.size() || html[end] != '=');
     for (auto& [entity, cp] : named) {
-        if (iequals(name, entity)) {
+        if (iequals(name, entity) &&
+            (terminated || (bare_ok && is_legacy_name(name)))) {
             append_code_point(out, cp);
-            pos = end + 1;
+            pos = end + (terminated ? 1 : 0);
+            return true;
+        }
+    }
+    // "&nbspx": a legacy name is taken without ';' even when letters
+    // follow it, as browsers do in text.
+    for (auto& [entity, cp] : named) {
+        std::string_view e = entity;
+        if (!terminated && context == Context::text && is_legacy_name(e) &&
+            name.size() > e.size() && iequals(name.substr(0, e.size()), e)) {
+            append_code_point(out, cp);
+            pos = pos + 1 + e.size();
             return true;
         }
     }
@@ -110,7 +177,8 @@ std::string attribute(std::string_view attributes, std::string_view name) {
         if (iequals(key, name)) {
             std::string decoded;
             for (size_t i = 0; i < value.size();) {
-                if (value[i] == '&' && decode_entity(value, i, decoded))
+                if (value[i] == '&' &&
+                    decode_entity(value, i, decoded, Context::attribute))
                     continue;
                 decoded += value[i++];
             }
@@ -193,6 +261,22 @@ size_t skip_element(std::string_view html, size_t pos,
     return html.size();
 }
 
+// Returns where a comment whose text starts at pos ends, as browsers
+// end it: at "-->" or "--!>", or at once for "<!-->" and "<!--->".
+size_t comment_end(std::string_view html, size_t pos) {
+    if (html.substr(pos, 1) == ">")
+        return pos + 1;
+    if (html.substr(pos, 2) == "->")
+        return pos + 2;
+    size_t plain = html.find("-->", pos);
+    size_t bang = html.find("--!>", pos);
+    if (plain == std::string_view::npos && bang == std::string_view::npos)
+        return html.size();
+    if (bang < plain)
+        return bang + 4;
+    return plain + 3;
+}
+
 class Renderer {
 public:
     explicit Renderer(std::string_view html) : html_(html) {}
@@ -221,7 +305,7 @@ private:
 
     void on_entity() {
         std::string decoded;
-        if (!decode_entity(html_, pos_, decoded)) {
+        if (!decode_entity(html_, pos_, decoded, Context::text)) {
             emit_char('&');
             return;
         }
@@ -232,8 +316,7 @@ private:
 
     void on_tag() {
         if (html_.substr(pos_, 4) == "<!--") {
-            size_t end = html_.find("-->", pos_ + 4);
-            pos_ = end == std::string_view::npos ? html_.size() : end + 3;
+            pos_ = comment_end(html_, pos_ + 4);
             return;
         }
         size_t start = pos_;
@@ -261,8 +344,8 @@ private:
     void on_element(const Tag& tag) {
         if (is_block(tag.name))
             out_.text += '\n';
-        else if (tag.name == "td" || tag.name == "span")
-            out_.text += ' ';
+        // Inline elements (span, b, font...) join their text to what is
+        // around it, as a browser shows "confi<span>dential</span>".
         if (tag.name == "a") {
             close_link();
             if (!tag.closing) {

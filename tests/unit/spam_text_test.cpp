@@ -62,6 +62,38 @@ TEST_CASE("html is reduced to visible text with its links") {
     CHECK(html.hidden_bytes > 0);
 }
 
+TEST_CASE("html text reads as a browser shows it") {
+    auto visible = [](std::string_view html) {
+        return text::squeeze_space(text::html_to_text(html).text);
+    };
+    // Inline elements join the letters around them.
+    CHECK(visible("confi<span>dential</span> and propri<b>et</b>ary") ==
+          "confidential and proprietary");
+    // Numeric references end at the first other character; legacy names
+    // need no ';'.
+    CHECK(visible("&#99onfidential &#x70;roprietary&#112") ==
+          "confidential proprietaryp");
+    // (squeeze_space makes the no-break space a space.)
+    CHECK(visible("a&nbspb &ampc &lt;d&gt;") == "a b &c <d>");
+    CHECK(visible("pro&hyphen;per zero&ZeroWidthSpace;width") ==
+          "pro\u2010per zero\u200bwidth");
+    // An unknown name, or a name that needs its ';', stays as written.
+    CHECK(visible("&bogus; &euro") == "&bogus; &euro");
+    // A reference past Unicode shows as U+FFFD, however long.
+    CHECK(visible("&#99999999999999;") == "\ufffd");
+    // Comments end at "-->", at "--!>", and at once for "<!-->".
+    CHECK(visible("confidential<!-- a --!> and proprietary") ==
+          "confidential and proprietary");
+    CHECK(visible("a<!-->b<!--->c") == "abc");
+    CHECK(visible("a<!-- never closed") == "a");
+    // In a link, "&copy=2" is a query parameter, not a character.
+    auto links = text::html_to_text(
+                     "<a href=\"http://x.example/?a=1&copy=2&amp;b=3\">x</a>")
+                     .links;
+    REQUIRE(links.size() == 1);
+    CHECK(links[0].href == "http://x.example/?a=1&copy=2&b=3");
+}
+
 TEST_CASE("a word mixing cyrillic and latin letters is folded") {
     std::string s = "\xd0\xa0"
                     "ayPal account and \xd0\xbc\xd0\xb8\xd1\x80";
