@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "core/maildir.hpp"
+#include "mail/charset.hpp"
 #include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
@@ -115,14 +116,16 @@ std::string failure_notice(const stream::Record& original, const Tap& tap,
     std::string out;
     out += "From: Portcullis wiretap <" + settings.bounce_address + ">\r\n";
     out += "To: <" + settings.bounce_address + ">\r\n";
-    out += "Subject: wiretap copy not filed for tap " + tap.name + "\r\n";
+    std::string subject = "Subject: wiretap copy not filed for tap ";
+    out += subject + mime::encode_words(tap.name, subject.size()) + "\r\n";
     out += "Date: " + utc_now("%a, %d %b %Y %H:%M:%S +0000") + "\r\n";
     out += "Message-ID: <wiretap." + random_hex(16) + "@portcullis>\r\n";
     out += "Auto-Submitted: auto-generated\r\n";
     out += "MIME-Version: 1.0\r\n";
     out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n";
     out += "\r\n--" + boundary + "\r\n";
-    out += "Content-Type: text/plain; charset=utf-8\r\n\r\n";
+    out += "Content-Type: text/plain; charset=utf-8\r\n";
+    out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
     out += fmt::format("The copy of message {} for tap {} could not be filed "
                        "in {}:\r\n{}\r\n\r\n",
                        original.id(), tap.name, tap.maildir, error.text());
@@ -159,7 +162,8 @@ std::string destination(const Tap& tap) {
 
 std::string line_head(const stream::Record& original, const Tap& tap) {
     return fmt::format("id={} tap={} to={}", log::quote_value(original.id()),
-                       tap.name, log::quote_value(destination(tap)));
+                       log::quote_value(tap.name),
+                       log::quote_value(destination(tap)));
 }
 
 // Files a copy that its destination could not take where only the

@@ -1,4 +1,5 @@
 // Reading taps from [wiretap] and matching envelopes against them.
+#include "core/strings.hpp"
 #include "mail/address.hpp"
 #include "wiretap.hpp"
 
@@ -76,10 +77,10 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
     tap.name = table["name"].value_or(std::string());
     if (tap.name.empty())
         return config_error(config, table, "tap needs a name");
-    // The name goes into notice subjects and log lines: a CR or LF would
-    // forge a header or a log line.
-    if (std::any_of(tap.name.begin(), tap.name.end(),
-                    [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    // The name goes into notice subjects, log lines and --list: a CR or
+    // LF would forge a header or a line, a C1 control drive a terminal,
+    // a bidi control make the name read as another.
+    if (terminal_safe(tap.name) != tap.name)
         return config_error(config, *table.get("name"),
                             "tap name holds a control character");
     if (auto s = read_watch(config, table, tap); !s)
