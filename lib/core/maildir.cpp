@@ -172,6 +172,21 @@ Status create(const std::string& path) {
     return {};
 }
 
+Status check_writable(const std::string& path) {
+    for (const char* sub : {"/tmp", "/new", "/cur"}) {
+        std::string dir = path + sub;
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0)
+            return os_error(dir, errno);
+        if (!S_ISDIR(st.st_mode))
+            return os_error(dir, ENOTDIR);
+        // The effective ids are the ones a delivery will run with.
+        if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+            return os_error(dir, errno);
+    }
+    return {};
+}
+
 Result<std::string> deliver(const std::string& path, std::string_view message) {
     struct stat st {};
     for (const char* sub : {"/tmp", "/new", "/cur"}) {
