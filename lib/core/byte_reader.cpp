@@ -117,13 +117,36 @@ Status ByteReader::read_all(std::string& out, size_t max_bytes) {
     size_t got = 0;
     for (;;) {
         size_t take = end_ - start_;
-        if (got + take > max_bytes)
+        if (got + take > max_bytes) {
+            // The part that fits is taken, so that a caller passing the
+            // input on unread holds its header and can guess an envelope.
+            size_t room = max_bytes - got;
+            out.append(buffer_.get() + start_, room);
+            start_ += room;
+            offset_ += room;
             return Error{name_, fmt::format("input exceeds limit of {} bytes",
                                             max_bytes)};
+        }
         out.append(buffer_.get() + start_, take);
         got += take;
         start_ = end_;
         offset_ += take;
+        auto more = fill();
+        if (!more)
+            return more.error();
+        if (!*more)
+            return {};
+    }
+}
+
+Status
+ByteReader::copy_rest(const std::function<void(std::string_view)>& sink) {
+    for (;;) {
+        if (end_ > start_) {
+            sink(std::string_view(buffer_.get() + start_, end_ - start_));
+            offset_ += end_ - start_;
+            start_ = end_;
+        }
         auto more = fill();
         if (!more)
             return more.error();

@@ -5,8 +5,10 @@
 #include "core/result.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace portcullis {
 
@@ -30,8 +32,12 @@ public:
     /// memory; fewer at end of input is the same error as read_exact's.
     Status skip_exact(uint64_t count);
 
-    /// Appends all remaining bytes, failing past max_bytes.
+    /// Appends all remaining bytes, failing past max_bytes; out then
+    /// holds the first max_bytes of them and the rest is still unread.
     Status read_all(std::string& out, size_t max_bytes);
+
+    /// Passes every remaining byte to sink, a buffer at a time.
+    Status copy_rest(const std::function<void(std::string_view)>& sink);
 
     /// Reads and drops everything up to end of input.
     void discard_all();

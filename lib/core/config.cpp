@@ -201,6 +201,15 @@ std::string where(const Config& config, const toml::node& node) {
                        node.source().begin.line);
 }
 
+std::string resolve_path(const Config& config, const std::string& path) {
+    if (path.empty() || path.front() == '/' || config.path.empty())
+        return path;
+    size_t slash = config.path.rfind('/');
+    if (slash == std::string::npos)
+        return path; // the file is in the current folder
+    return config.path.substr(0, slash + 1) + path;
+}
+
 Result<Config> load(const std::string& path, bool named_on_purpose) {
     Config config;
     struct stat st {};

@@ -42,6 +42,12 @@ Status apply_limits(const Config& config, Limits& limits);
 /// Returns "file:line: message" for a node, as errors about values say.
 std::string where(const Config& config, const toml::node& node);
 
+/// Returns a path written in the configuration as its file means it: a
+/// relative path is taken from the folder of the file, so that a tool
+/// run from cron or procmail finds what the administrator's shell found;
+/// an absolute path, or any path when no file was read, is as written.
+std::string resolve_path(const Config& config, const std::string& path);
+
 /// Returns "file:line: unknown key \"KEY\" in [SECTION]" for each key
 /// of a tool's table that keys does not declare, in file order.
 std::vector<std::string> unknown_keys(const toml::table& table,

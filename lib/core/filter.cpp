@@ -123,7 +123,9 @@ ordered_json too_large_verdict(std::string_view tool, uint64_t size,
 }
 
 // Writes a record over the size limit: its envelope with our verdict,
-// then its bytes straight from the input, never held whole.
+// then its bytes straight from the input, never held whole. Afterwards
+// record.unread is the size passed on, which a raw message on stdin
+// learns only here.
 Status pass_unread(Output& out, OutputForm form, source::Inputs& inputs,
                    stream::Record& record, std::string_view tool,
                    uint64_t limit) {
@@ -145,8 +147,15 @@ Status pass_unread(Output& out, OutputForm form, source::Inputs& inputs,
                                  nlohmann::json::error_handler_t::replace) +
             "\n");
     }
-    return inputs.copy_unread(
-        [&](std::string_view piece) { out.write(piece); });
+    uint64_t passed = record.message.size();
+    out.write(record.message);
+    Status copied = inputs.copy_unread([&](std::string_view piece) {
+        passed += piece.size();
+        out.write(piece);
+    });
+    if (copied)
+        record.unread = passed;
+    return copied;
 }
 
 // The time limit of the record being handled, where the handler's own
@@ -316,6 +325,11 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
              const Handler& handler, const UnreadHook& on_unread) {
     log::set_json(options.log_json);
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
+    // A procmail or pipe(8) filter must hand back the message it was
+    // given, judged or not: one too large to read is written back as it
+    // came, never refused as bad data (which Postfix would bounce).
+    if (options.form == OutputForm::headers)
+        inputs.pass_oversized_stdin();
     Output out;
     int deadline_ms = options.limits.parse_timeout_ms;
     // Every filter parses hostile input, so every filter runs under the
@@ -377,6 +391,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             continue;
         }
         if (record.unread > 0) {
+            Status passed = pass_unread(out, options.form, inputs, record, tool,
+                                        options.limits.message_bytes);
             log::event(record.id(), "filter",
                        {{"error", fmt::format("{} bytes, over the limit "
                                               "message_bytes={}",
@@ -384,12 +400,14 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                                               options.limits.message_bytes)}});
             if (on_unread)
                 on_unread(record);
-            Status passed = pass_unread(out, options.form, inputs, record, tool,
-                                        options.limits.message_bytes);
             if (!passed) {
                 log::error(passed.error().text());
                 status = worse(status, passed.error().exit_code);
             }
+            // Headers carry no verdict: a message that was never read
+            // must not go on as if it had been judged (exit-status.md).
+            if (options.form == OutputForm::headers)
+                status = worse(status, ExitCode::temp_fail);
             progress.tick();
             out.flush();
             if (out.broken())

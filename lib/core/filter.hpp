@@ -71,8 +71,9 @@ struct Outcome {
 /// and the record passes on with a tempfail verdict, never dropped.
 using Handler = std::function<Result<Outcome>(stream::Record&)>;
 
-/// Sees a record over the size limit, its envelope alone, before it is
-/// passed on unread with a quarantine verdict.
+/// Sees a record over the size limit once it has been passed on unread
+/// with a quarantine verdict: its envelope and size (Record::unread), and
+/// for a raw message its first bytes, from which an envelope is guessed.
 using UnreadHook = std::function<void(const stream::Record&)>;
 
 /// Runs the handler over every input record and writes the output form.

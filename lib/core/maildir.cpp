@@ -45,28 +45,46 @@ Status write_all(int fd, const std::string& path, std::string_view data) {
     return {};
 }
 
-// Maildir++: the first line of maildirsize is "<bytes>S,<count>C"; each
-// later line is "<bytes> <count>" for a delivery or a removal.
+// Maildir++: the first line of maildirsize is the quota, a comma list
+// such as "1000S,5C" (bytes, then a message count; either may be left
+// out, in either order); each later line is "<bytes> <count>" for a
+// delivery or a removal.
+struct Quota {
+    long long bytes = 0; ///< 0: no limit on bytes
+    long long count = 0; ///< 0: no limit on messages
+};
+
+Quota parse_quota(const char* line) {
+    Quota quota;
+    for (const char* p = line; *p;) {
+        char* end = nullptr;
+        long long value = std::strtoll(p, &end, 10);
+        if (end == p)
+            break;
+        if (*end == 'S')
+            quota.bytes = value;
+        else if (*end == 'C')
+            quota.count = value;
+        else
+            break;
+        p = end + 1;
+        if (*p != ',')
+            break;
+        ++p;
+    }
+    return quota;
+}
+
 Status check_quota(const std::string& path, size_t message_bytes) {
     std::string file = path + "/maildirsize";
     FILE* in = std::fopen(file.c_str(), "re");
     if (!in)
         return {};
-    long long limit_bytes = 0, limit_count = 0, bytes = 0, count = 0;
+    Quota limit;
+    long long bytes = 0, count = 0;
     char line[256];
-    if (std::fgets(line, sizeof line, in)) {
-        for (char* p = line; *p;) {
-            char* end = nullptr;
-            long long value = std::strtoll(p, &end, 10);
-            if (end == p)
-                break;
-            if (*end == 'S')
-                limit_bytes = value;
-            else if (*end == 'C')
-                limit_count = value;
-            p = *end ? end + 1 : end;
-        }
-    }
+    if (std::fgets(line, sizeof line, in))
+        limit = parse_quota(line);
     while (std::fgets(line, sizeof line, in)) {
         long long b = 0, c = 0;
         if (std::sscanf(line, "%lld %lld", &b, &c) == 2) {
@@ -76,9 +94,9 @@ Status check_quota(const std::string& path, size_t message_bytes) {
     }
     std::fclose(in);
     bool over_bytes =
-        limit_bytes > 0 &&
-        bytes + static_cast<long long>(message_bytes) > limit_bytes;
-    bool over_count = limit_count > 0 && count + 1 > limit_count;
+        limit.bytes > 0 &&
+        bytes + static_cast<long long>(message_bytes) > limit.bytes;
+    bool over_count = limit.count > 0 && count + 1 > limit.count;
     if (over_bytes || over_count)
         return Error{path, "mailbox is over its quota", ExitCode::temp_fail};
     return {};
@@ -149,6 +167,21 @@ Status create(const std::string& path) {
     for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
         std::string dir = path + sub;
         if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+            return os_error(dir, errno);
+    }
+    return {};
+}
+
+Status check_writable(const std::string& path) {
+    for (const char* sub : {"/tmp", "/new", "/cur"}) {
+        std::string dir = path + sub;
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0)
+            return os_error(dir, errno);
+        if (!S_ISDIR(st.st_mode))
+            return os_error(dir, ENOTDIR);
+        // The effective ids are the ones a delivery will run with.
+        if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
             return os_error(dir, errno);
     }
     return {};

@@ -14,6 +14,10 @@ namespace portcullis::maildir {
 /// Creates a Maildir's tmp, new and cur folders when they are missing.
 Status create(const std::string& path);
 
+/// Checks that a Maildir's tmp, new and cur are folders this process
+/// may write in, so that a set-up can be checked before any delivery.
+Status check_writable(const std::string& path);
+
 /// Delivers message into the Maildir at path and returns the new file's
 /// path. A missing Maildir, a full disk or an exceeded quota is an Error
 /// whose exit code is temp_fail: the copy can be tried again later.

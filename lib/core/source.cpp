@@ -183,6 +183,11 @@ Inputs::Inputs(std::vector<std::string> paths, const Limits& limits,
 Inputs::~Inputs() = default;
 
 RecordResult Inputs::next() {
+    // A writer must see all its bytes taken, passed on or not.
+    if (stdin_unread_) {
+        stdin_unread_ = false;
+        stdin_reader_->discard_all();
+    }
     for (;;) {
         if (fatal_)
             return std::optional<Record>{};
@@ -228,6 +233,10 @@ RecordResult Inputs::next() {
 }
 
 Status Inputs::copy_unread(const std::function<void(std::string_view)>& sink) {
+    if (stdin_unread_) {
+        stdin_unread_ = false;
+        return stdin_reader_->copy_rest(sink);
+    }
     if (!stream_)
         return {};
     Status copied = stream_->copy_unread(sink);
@@ -257,6 +266,14 @@ RecordResult Inputs::open_stdin() {
     // a procmail filter hands back exactly what it was given.
     std::string message;
     auto read = stdin_reader_->read_all(message, limits_.message_bytes);
+    if (!read && pass_oversized_stdin_ &&
+        read.error().exit_code != ExitCode::io_error) {
+        Record record = make_record("", "stdin", std::move(message));
+        // A lower bound: the size is known once the rest is passed on.
+        record.unread = record.message.size() + 1;
+        stdin_unread_ = true;
+        return std::optional<Record>{std::move(record)};
+    }
     if (!read) {
         // The writer must see all its bytes taken, or it fails on SIGPIPE.
         stdin_reader_->discard_all();

@@ -47,6 +47,12 @@ public:
     /// limit, see stream::Record::unread) to sink.
     Status copy_unread(const std::function<void(std::string_view)>& sink);
 
+    /// Makes a raw message on stdin over the size limit a record passed
+    /// on unread, as a stream record over it is, instead of an error: for
+    /// --headers, which hands the message back as it came. Its first
+    /// bytes are in the record's message; copy_unread passes the rest.
+    void pass_oversized_stdin() { pass_oversized_stdin_ = true; }
+
     /// True after a garbled stream on stdin: nothing after it can be read
     /// safely. A garbled stream file ends that file alone.
     bool fatal() const { return fatal_; }
@@ -75,6 +81,8 @@ private:
     std::unique_ptr<stream::Reader> stream_;
     std::unique_ptr<Mbox> mbox_;
     bool fatal_ = false;
+    bool pass_oversized_stdin_ = false;
+    bool stdin_unread_ = false; ///< the rest of stdin waits for copy_unread
 };
 
 } // namespace portcullis::source

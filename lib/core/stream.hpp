@@ -23,9 +23,13 @@ inline constexpr int format_version = 1;
 struct Record {
     nlohmann::ordered_json envelope = nlohmann::ordered_json::object();
     std::string message;
-    /// For a record over the message size limit: its bytes, still in the
-    /// input, unread (message is then empty). They are passed on as they
-    /// are, never held whole in memory.
+    /// For a record over the message size limit: its size, none of it
+    /// inspected. Its bytes are still in the input (message is then
+    /// empty) and are passed on as they are, never held whole in memory.
+    /// A raw message on stdin passed on so (source::Inputs::
+    /// pass_oversized_stdin) holds its first bytes in message, for
+    /// guessing an envelope, and until the rest is passed on its size is
+    /// unknown and unread only a lower bound.
     uint64_t unread = 0;
 
     /// Returns the envelope id, or "-" when there is none.

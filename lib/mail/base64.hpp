@@ -19,4 +19,7 @@ struct Base64Stats {
 /// bytes to out and returns what was skipped.
 Base64Stats decode_base64(std::string_view text, std::string& out);
 
+/// Returns bytes in base64 with padding, on one line.
+std::string encode_base64(std::string_view bytes);
+
 } // namespace portcullis::mime

@@ -1,8 +1,9 @@
-// Charset conversion with iconv, and the RFC 2047 decoder. Adjacent
-// encoded-words in one charset are joined before conversion, because
-// mailers split multi-byte characters across words.
+// Charset conversion with iconv, and the RFC 2047 decoder and encoder.
+// Adjacent encoded-words in one charset are joined before conversion,
+// because mailers split multi-byte characters across words.
 #include "mail/charset.hpp"
 
+#include "core/strings.hpp"
 #include "mail/base64.hpp"
 
 #include <iconv.h>
@@ -175,6 +176,47 @@ std::string decode_encoded_words(std::string_view text) {
     }
     flush();
     out.append(text.substr(std::min(pos, text.size())));
+    return out;
+}
+
+std::string encode_words(std::string_view text, size_t column) {
+    bool plain = std::all_of(text.begin(), text.end(),
+                             [](char c) { return c >= 0x20 && c <= 0x7e; });
+    if (plain && !has_encoded_word(text))
+        return std::string(text);
+
+    // RFC 2047 section 2 keeps a line that holds encoded-words within 76
+    // characters, and section 5 wants each word to decode on its own, so
+    // words break between characters, never inside one.
+    constexpr std::string_view open = "=?UTF-8?B?", close = "?=";
+    constexpr size_t line_limit = 76;
+    auto bytes_for = [&](size_t room) {
+        size_t payload = room > open.size() + close.size()
+                             ? room - open.size() - close.size()
+                             : 0;
+        return payload / 4 * 3;
+    };
+    std::string out;
+    size_t budget = bytes_for(line_limit - std::min(column, line_limit));
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t end = start;
+        while (end < text.size()) {
+            size_t length = std::max<size_t>(utf8_at(text, end).length, 1);
+            if (end + length - start > budget)
+                break;
+            end += length;
+        }
+        if (end > start) {
+            out += open;
+            out += encode_base64(text.substr(start, end - start));
+            out += close;
+        }
+        start = end;
+        if (start < text.size())
+            out += "\r\n ";
+        budget = bytes_for(line_limit - 1);
+    }
     return out;
 }
 

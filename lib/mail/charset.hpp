@@ -18,4 +18,11 @@ std::string decode_encoded_words(std::string_view text);
 /// Returns true when text holds what looks like an encoded-word.
 bool has_encoded_word(std::string_view text);
 
+/// Returns UTF-8 text for an unstructured header field (RFC 2047): as it
+/// is when it is printable ASCII that cannot be taken for an
+/// encoded-word, else as B-encoded words of whole characters, folded
+/// with CRLF and a space so that no line passes 76 characters; column
+/// is how much of the first line is already taken ("Subject: " is 9).
+std::string encode_words(std::string_view text, size_t column = 0);
+
 } // namespace portcullis::mime

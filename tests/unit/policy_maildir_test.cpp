@@ -73,3 +73,40 @@ TEST_CASE("a maildir over its quota refuses and keeps nothing") {
     CHECK(count_files(root + "/tmp") == 0);
     remove_tree(root);
 }
+
+TEST_CASE("a maildir at its message count refuses the next message") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    std::ofstream(root + "/maildirsize") << "1000000S,2C\n10 1\n12 1\n";
+    auto path = maildir::deliver(root, "small");
+    REQUIRE_FALSE(path.ok());
+    CHECK(path.error().text() == root + ": mailbox is over its quota");
+    CHECK(path.error().exit_code == ExitCode::temp_fail);
+    CHECK(count_files(root + "/new") == 0);
+    remove_tree(root);
+}
+
+TEST_CASE("a count-only quota in either order is honoured") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    std::ofstream(root + "/maildirsize") << "1C\n10 1\n";
+    CHECK_FALSE(maildir::deliver(root, "small").ok());
+    std::ofstream(root + "/maildirsize") << "2C,1000000S\n10 1\n";
+    CHECK(maildir::deliver(root, "small").ok());
+    CHECK_FALSE(maildir::deliver(root, "small").ok());
+    CHECK(count_files(root + "/new") == 1);
+    remove_tree(root);
+}
+
+TEST_CASE("a maildir under its message count takes the message and counts "
+          "it") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    std::ofstream(root + "/maildirsize") << "1000000S,2C\n10 1\n";
+    REQUIRE(maildir::deliver(root, "small").ok());
+    std::ifstream in(root + "/maildirsize");
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == "1000000S,2C\n10 1\n5 1\n");
+    remove_tree(root);
+}

@@ -3,11 +3,13 @@
 // copies bound for review addresses and the notices about copies that
 // could not be filed, each with an envelope of its own, so nothing about
 // them touches the original. A copy that can be kept nowhere fails its
-// record with tempfail, so the mail is tried again and no copy is lost.
+// record with tempfail, so the mail is tried again and no copy is lost;
+// a set-up that could keep none fails every message at start-up alike.
 #include "wiretap.hpp"
 
 #include "core/log.hpp"
 #include "core/maildir.hpp"
+#include "mail/charset.hpp"
 #include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
@@ -28,6 +30,23 @@ namespace portcullis::wiretap {
 namespace {
 
 constexpr const char* tool_name = "wiretap";
+
+// What a failure says wherever a sender or the watched person could read
+// it: nothing of taps, copies or where they go.
+constexpr const char* generic_failure = "temporary failure; try again later";
+
+// In --headers form stderr is read by others: Postfix's pipe(8) puts a
+// failing command's output into the delay and bounce notices sent to
+// the sender, and procmail writes it to the user's own log. Details
+// (paths, the log file) then go to the admin log alone, or to stderr
+// when it is a terminal, where the administrator runs wiretap by hand.
+// Set once by run(), before any record.
+bool details_on_stderr = true;
+
+void detail(std::string_view text) {
+    if (details_on_stderr)
+        log::error(text);
+}
 
 std::string utc_now(const char* format) {
     std::time_t now = std::time(nullptr);
@@ -52,7 +71,7 @@ Result<int> open_admin_log(const Settings& settings) {
     // it names who is watched.
     struct stat st {};
     if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 &&
-        ::fchmod(fd, 0600) != 0)
+        ::fchmod(fd, 0600) != 0 && details_on_stderr)
         log::warning(
             fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
     return fd;
@@ -115,14 +134,16 @@ std::string failure_notice(const stream::Record& original, const Tap& tap,
     std::string out;
     out += "From: Portcullis wiretap <" + settings.bounce_address + ">\r\n";
     out += "To: <" + settings.bounce_address + ">\r\n";
-    out += "Subject: wiretap copy not filed for tap " + tap.name + "\r\n";
+    std::string subject = "Subject: wiretap copy not filed for tap ";
+    out += subject + mime::encode_words(tap.name, subject.size()) + "\r\n";
     out += "Date: " + utc_now("%a, %d %b %Y %H:%M:%S +0000") + "\r\n";
     out += "Message-ID: <wiretap." + random_hex(16) + "@portcullis>\r\n";
     out += "Auto-Submitted: auto-generated\r\n";
     out += "MIME-Version: 1.0\r\n";
     out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n";
     out += "\r\n--" + boundary + "\r\n";
-    out += "Content-Type: text/plain; charset=utf-8\r\n\r\n";
+    out += "Content-Type: text/plain; charset=utf-8\r\n";
+    out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
     out += fmt::format("The copy of message {} for tap {} could not be filed "
                        "in {}:\r\n{}\r\n\r\n",
                        original.id(), tap.name, tap.maildir, error.text());
@@ -159,7 +180,8 @@ std::string destination(const Tap& tap) {
 
 std::string line_head(const stream::Record& original, const Tap& tap) {
     return fmt::format("id={} tap={} to={}", log::quote_value(original.id()),
-                       tap.name, log::quote_value(destination(tap)));
+                       log::quote_value(tap.name),
+                       log::quote_value(destination(tap)));
 }
 
 // Files a copy that its destination could not take where only the
@@ -178,7 +200,7 @@ std::optional<std::string> keep_or_lose(const Settings& settings,
                                         std::string failed, Copies& copies) {
     auto kept = keep_undelivered(settings, original);
     if (!kept) {
-        log::error(kept.error().text());
+        detail(kept.error().text());
         copies.lost = true;
         copies.lines.push_back(
             {failed + fmt::format(" kept=none kept_error={}",
@@ -242,12 +264,12 @@ void copy_to_address(const Settings& settings, filter::OutputForm form,
                             " result=deferred"});
 }
 
-// A record that tempfails for a lost copy is tried again whole; the
-// reason names neither the tap nor where its copies go, since the
-// envelope travels through later filters and their logs.
+// A record that tempfails for a lost copy is tried again whole. Its
+// reason is the generic one: the envelope travels through later filters
+// and their logs, and a reason that went on to a bounce would tell the
+// sender that the mail is watched. The admin log has the details.
 Error copy_not_kept() {
-    return Error{"", "a copy could not be kept; try again later",
-                 ExitCode::temp_fail};
+    return Error{"", generic_failure, ExitCode::temp_fail};
 }
 
 Result<filter::Outcome> tap_record(const Settings& settings,
@@ -265,7 +287,7 @@ Result<filter::Outcome> tap_record(const Settings& settings,
 
     auto log_fd = open_admin_log(settings);
     if (!log_fd) {
-        log::error(log_fd.error().text());
+        detail(log_fd.error().text());
         return copy_not_kept();
     }
     Copies copies;
@@ -282,7 +304,7 @@ Result<filter::Outcome> tap_record(const Settings& settings,
         lines.push_back(line.text +
                         (copies.lost ? line.if_failed : line.if_sent));
     if (auto logged = write_admin_log(*log_fd, settings, lines); !logged) {
-        log::error(logged.error().text());
+        detail(logged.error().text());
         return copy_not_kept();
     }
     if (copies.lost)
@@ -307,7 +329,7 @@ void note_unread(const Settings& settings, const stream::Record& record) {
         return;
     auto log_fd = open_admin_log(settings);
     if (!log_fd) {
-        log::error(log_fd.error().text());
+        detail(log_fd.error().text());
         return;
     }
     std::vector<std::string> lines;
@@ -317,19 +339,57 @@ void note_unread(const Settings& settings, const stream::Record& record) {
                                     "over the message size limit; not read\"",
                                     record.unread));
     if (auto logged = write_admin_log(*log_fd, settings, lines); !logged)
-        log::error(logged.error().text());
+        detail(logged.error().text());
+}
+
+// Checks that a copy could be kept at all before any message is read.
+// A tap's own Maildir is not required: a copy it refuses (missing,
+// full) waits in the undelivered Maildir, checked here, and mail flows.
+Status check_setup(const Settings& settings) {
+    if (settings.taps.empty())
+        return {}; // nothing is ever written
+    auto log_fd = open_admin_log(settings);
+    if (!log_fd)
+        return log_fd.error();
+    ::close(*log_fd);
+    if (auto made = maildir::create(settings.undelivered_dir); !made)
+        return made.error();
+    return maildir::check_writable(settings.undelivered_dir);
+}
+
+// A broken set-up fails every message alike, tapped or not, before any
+// is read: failing only the mail a tap matches would tell its senders,
+// by a delay or a bounce, whom the taps watch.
+ExitCode refuse_to_start(const Settings& settings, const Error& error) {
+    // The log may be the part that works.
+    if (auto log_fd = open_admin_log(settings))
+        (void)write_admin_log(
+            *log_fd, settings,
+            {"setup result=failed error=" + log::quote_value(error.text())});
+    if (details_on_stderr)
+        log::error(error.text());
+    else
+        log::event("", "filter", {{"error", generic_failure}});
+    return ExitCode::temp_fail;
 }
 
 } // namespace
 
 ExitCode run(const Options& options, const Settings& settings) {
     filter::OutputForm form = options.common.form;
+    details_on_stderr =
+        form != filter::OutputForm::headers || ::isatty(STDERR_FILENO);
+    if (auto ready = check_setup(settings); !ready)
+        return refuse_to_start(settings, ready.error());
+
     // Said once at start, never per message: a line only tapped mail
-    // caused would show the tap to whoever reads procmail's log.
+    // caused would show the tap to whoever reads procmail's log. Where
+    // stderr is not private it is not said at all; the log line of each
+    // such copy says where it went.
     bool to_addresses =
         std::any_of(settings.taps.begin(), settings.taps.end(),
                     [](const Tap& tap) { return !tap.deliver_to.empty(); });
-    if (form != filter::OutputForm::stream && to_addresses)
+    if (form != filter::OutputForm::stream && to_addresses && details_on_stderr)
         log::warning("copies for review addresses are kept in the "
                      "undelivered Maildir in --headers and --json forms");
     return filter::run(

@@ -1,4 +1,5 @@
 // Reading taps from [wiretap] and matching envelopes against them.
+#include "core/strings.hpp"
 #include "mail/address.hpp"
 #include "wiretap.hpp"
 
@@ -76,17 +77,23 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
     tap.name = table["name"].value_or(std::string());
     if (tap.name.empty())
         return config_error(config, table, "tap needs a name");
-    // The name goes into notice subjects and log lines: a CR or LF would
-    // forge a header or a log line.
-    if (std::any_of(tap.name.begin(), tap.name.end(),
-                    [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    // The name goes into notice subjects, log lines and --list: a CR or
+    // LF would forge a header or a line, a C1 control drive a terminal,
+    // a bidi control make the name read as another.
+    if (terminal_safe(tap.name) != tap.name)
         return config_error(config, *table.get("name"),
                             "tap name holds a control character");
     if (auto s = read_watch(config, table, tap); !s)
         return s.error();
+    // An empty list would list the tap and copy nothing: an audit that
+    // reads --list must be able to trust that each tap is live.
+    if (tap.watch.empty())
+        return config_error(config, *table.get("watch"),
+                            "watch holds no address or domain");
     if (auto s = read_direction(config, table, tap); !s)
         return s.error();
-    tap.maildir = table["maildir"].value_or(std::string());
+    tap.maildir =
+        config::resolve_path(config, table["maildir"].value_or(std::string()));
     tap.deliver_to = table["deliver_to"].value_or(std::string());
     if (tap.maildir.empty() == tap.deliver_to.empty())
         return config_error(config, table,
@@ -120,9 +127,12 @@ Result<Settings> load_settings(const config::Config& config,
         !mail::parse_mailbox(settings.bounce_address))
         return config_error(config, *table.get("bounce_address"),
                             "bounce_address is not an address");
-    settings.log_file = table["log_file"].value_or(state_dir + "/wiretap.log");
-    settings.undelivered_dir = table["undelivered_maildir"].value_or(
-        state_dir + "/wiretap-undelivered");
+    settings.log_file = state_dir + "/wiretap.log";
+    if (auto path = table["log_file"].value<std::string>())
+        settings.log_file = config::resolve_path(config, *path);
+    settings.undelivered_dir = state_dir + "/wiretap-undelivered";
+    if (auto path = table["undelivered_maildir"].value<std::string>())
+        settings.undelivered_dir = config::resolve_path(config, *path);
     const toml::node* taps = table.get("tap");
     if (!taps)
         return settings;
@@ -136,6 +146,14 @@ Result<Settings> load_settings(const config::Config& config,
         auto tap = read_tap(config, *entry);
         if (!tap)
             return tap.error();
+        // Log lines and --list name a tap by its name alone.
+        for (const Tap& earlier : settings.taps) {
+            if (earlier.name == tap->name)
+                return config_error(
+                    config, *entry->get("name"),
+                    fmt::format("tap name \"{}\" is already used at {}",
+                                tap->name, earlier.where));
+        }
         settings.taps.push_back(std::move(*tap));
     }
     return settings;
