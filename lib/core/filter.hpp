@@ -72,10 +72,13 @@ struct Outcome {
 using Handler = std::function<Result<Outcome>(stream::Record&)>;
 
 /// Sees a record over the size limit, its envelope alone, before it is
-/// passed on unread with a quarantine verdict.
+/// passed on unread with a quarantine verdict; never one whose envelope
+/// is bad.
 using UnreadHook = std::function<void(const stream::Record&)>;
 
 /// Runs the handler over every input record and writes the output form.
+/// A record whose envelope is bad (stream::Record::bad_envelope) is not
+/// handled: it passes on with a quarantine verdict and the status is 65.
 /// Returns the exit status: 0 when all input was processed.
 ExitCode run(const CommonOptions& options, std::string_view tool,
              const Handler& handler, const UnreadHook& on_unread = {});
