@@ -122,15 +122,29 @@ ordered_json too_large_verdict(std::string_view tool, uint64_t size,
     return verdict;
 }
 
+// A record whose envelope cannot be believed (a field of the wrong
+// type) is not judged: a verdict about recipients nobody can name would
+// be a guess. It goes on held for a person, as an unread record does.
+ordered_json bad_envelope_verdict(std::string_view tool, const Error& error) {
+    ordered_json verdict;
+    verdict["tool"] = tool;
+    verdict["version"] = PORTCULLIS_VERSION;
+    verdict["action"] = "quarantine";
+    verdict["reasons"] =
+        ordered_json::array({{{"id", "BAD_ENVELOPE"},
+                              {"score", 0},
+                              {"text", error.message + "; not inspected"}}});
+    return verdict;
+}
+
 // Writes a record over the size limit: its envelope with our verdict,
 // then its bytes straight from the input, never held whole. Afterwards
 // record.unread is the size passed on, which a raw message on stdin
 // learns only here.
 Status pass_unread(Output& out, OutputForm form, source::Inputs& inputs,
-                   stream::Record& record, std::string_view tool,
-                   uint64_t limit) {
+                   stream::Record& record, ordered_json verdict) {
     uint64_t size = record.unread;
-    stream::append_verdict(record, too_large_verdict(tool, size, limit));
+    stream::append_verdict(record, std::move(verdict));
     if (form == OutputForm::json) {
         record.envelope.erase("size");
         record.envelope["bytes"] = size;
@@ -390,15 +404,26 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             status = worse(status, ExitCode::usage);
             continue;
         }
+        // Bad data, but well framed: the record is passed on held, never
+        // dropped, and the run goes on with the next one.
+        std::optional<ordered_json> held;
+        if (record.bad_envelope) {
+            log::error(record.bad_envelope->text());
+            status = worse(status, record.bad_envelope->exit_code);
+            held = bad_envelope_verdict(tool, *record.bad_envelope);
+        }
         if (record.unread > 0) {
-            Status passed = pass_unread(out, options.form, inputs, record, tool,
-                                        options.limits.message_bytes);
+            Status passed = pass_unread(
+                out, options.form, inputs, record,
+                held ? *held
+                     : too_large_verdict(tool, record.unread,
+                                         options.limits.message_bytes));
             log::event(record.id(), "filter",
                        {{"error", fmt::format("{} bytes, over the limit "
                                               "message_bytes={}",
                                               record.unread,
                                               options.limits.message_bytes)}});
-            if (on_unread)
+            if (on_unread && !held)
                 on_unread(record);
             if (!passed) {
                 log::error(passed.error().text());
@@ -408,6 +433,15 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             // must not go on as if it had been judged (exit-status.md).
             if (options.form == OutputForm::headers)
                 status = worse(status, ExitCode::temp_fail);
+            progress.tick();
+            out.flush();
+            if (out.broken())
+                break;
+            continue;
+        }
+        if (held) {
+            stream::append_verdict(record, *held);
+            write_record(out, options.form, record, Outcome{*held, {}});
             progress.tick();
             out.flush();
             if (out.broken())

@@ -73,10 +73,13 @@ using Handler = std::function<Result<Outcome>(stream::Record&)>;
 
 /// Sees a record over the size limit once it has been passed on unread
 /// with a quarantine verdict: its envelope and size (Record::unread), and
-/// for a raw message its first bytes, from which an envelope is guessed.
+/// for a raw message its first bytes, from which an envelope is guessed;
+/// never one whose envelope is bad.
 using UnreadHook = std::function<void(const stream::Record&)>;
 
 /// Runs the handler over every input record and writes the output form.
+/// A record whose envelope is bad (stream::Record::bad_envelope) is not
+/// handled: it passes on with a quarantine verdict and the status is 65.
 /// Returns the exit status: 0 when all input was processed.
 ExitCode run(const CommonOptions& options, std::string_view tool,
              const Handler& handler, const UnreadHook& on_unread = {});

@@ -3,6 +3,7 @@
 // did not take effect.
 #include "core/levels.hpp"
 #include "core/log.hpp"
+#include "mail/address.hpp"
 
 #include <sys/stat.h>
 
@@ -110,6 +111,31 @@ Hierarchy::Hierarchy(const config::Config& config, std::string tool,
     }
 }
 
+// Users are found by their address key, however the file writes them.
+// Two tables for one user would leave which applies to table order, so
+// the first in the file is used and the other named.
+void Hierarchy::index_users(DomainFile& file) {
+    const toml::table* users = file.root["users"].as_table();
+    if (!users)
+        return;
+    for (auto&& [name, node] : *users) {
+        const toml::table* table = node.as_table();
+        if (!table)
+            continue;
+        auto [at, added] =
+            file.users.emplace(mail::address_key(name.str()), table);
+        if (added)
+            continue;
+        const toml::table* other = at->second;
+        if (table->source().begin.line < other->source().begin.line)
+            std::swap(at->second, table);
+        log::warning(fmt::format("{}:{}: this user is already at line {}; "
+                                 "ignored",
+                                 file.path, table->source().begin.line,
+                                 at->second->source().begin.line));
+    }
+}
+
 Result<const Hierarchy::DomainFile*>
 Hierarchy::domain_file(const std::string& domain) {
     auto cached = domains_.find(domain);
@@ -130,7 +156,8 @@ Hierarchy::domain_file(const std::string& domain) {
                 log::warning(problem);
         }
         file = std::make_unique<DomainFile>(
-            DomainFile{path, std::move(loaded->root)});
+            DomainFile{path, std::move(loaded->root), {}});
+        index_users(*file);
     }
     const DomainFile* out = file.get();
     domains_[domain] = std::move(file);
@@ -140,7 +167,10 @@ Hierarchy::domain_file(const std::string& domain) {
 Result<Layers> Hierarchy::layers(std::string_view rcpt) {
     Layers layers;
     layers.system = &config_.tool(tool_);
-    auto domain = safe_domain(rcpt);
+    // "bob"@, <bob@...>, BOB@ and a root-form or U-label domain all find
+    // bob's domain file and bob's table.
+    std::string key = mail::address_key(rcpt);
+    auto domain = safe_domain(mail::domain_of(key));
     if (!domain)
         return layers;
     auto file = domain_file(*domain);
@@ -150,12 +180,9 @@ Result<Layers> Hierarchy::layers(std::string_view rcpt) {
         return layers;
     const toml::table& root = (*file)->root;
     layers.domain = root[tool_].as_table();
-    std::string user(rcpt);
-    std::transform(user.begin(), user.end(), user.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    if (const toml::table* users = root["users"].as_table())
-        layers.user = (*users)[user][tool_].as_table();
+    auto user = (*file)->users.find(key);
+    if (user != (*file)->users.end())
+        layers.user = (*user->second)[tool_].as_table();
     return layers;
 }
 

@@ -72,9 +72,12 @@ private:
     struct DomainFile {
         std::string path;
         toml::table root;
+        /// [users."ADDRESS"] tables by mail::address_key of ADDRESS.
+        std::map<std::string, const toml::table*> users;
     };
 
     Result<const DomainFile*> domain_file(const std::string& domain);
+    static void index_users(DomainFile& file);
 
     const config::Config& config_;
     std::string tool_;

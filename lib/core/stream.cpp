@@ -82,6 +82,53 @@ Result<ordered_json> parse_envelope(std::string_view line) {
     return envelope;
 }
 
+namespace {
+
+// Returns an error when the field is present and is not of the type.
+Status expect_type(const ordered_json& object, const std::string& path,
+                   const char* key, ordered_json::value_t type,
+                   const char* type_name) {
+    auto field = object.find(key);
+    if (field == object.end() || field->type() == type)
+        return {};
+    return Error{"", fmt::format("\"{}{}\" is not {}", path, key, type_name)};
+}
+
+Status check_recipients(const ordered_json& envelope) {
+    auto rcpt = envelope.find("rcpt");
+    if (rcpt == envelope.end())
+        return {};
+    if (!rcpt->is_array())
+        return Error{"", "\"rcpt\" is not a list"};
+    for (size_t i = 0; i < rcpt->size(); ++i) {
+        if (!(*rcpt)[i].is_string())
+            return Error{"", fmt::format("\"rcpt[{}]\" is not a string", i)};
+    }
+    return {};
+}
+
+} // namespace
+
+Status check_fields(const ordered_json& envelope) {
+    using type = ordered_json::value_t;
+    for (const char* key : {"id", "source", "received", "mail_from"}) {
+        if (Status s = expect_type(envelope, "", key, type::string, "a string");
+            !s)
+            return s;
+    }
+    if (Status s =
+            expect_type(envelope, "", "client", type::object, "an object");
+        !s)
+        return s;
+    if (auto client = envelope.find("client"); client != envelope.end()) {
+        if (Status s =
+                expect_type(*client, "client.", "ip", type::string, "a string");
+            !s)
+            return s;
+    }
+    return check_recipients(envelope);
+}
+
 Status Reader::copy_unread(const std::function<void(std::string_view)>& sink) {
     constexpr size_t piece_bytes = 256 * 1024;
     std::string piece;
@@ -131,6 +178,10 @@ Result<std::optional<Record>> Reader::next() {
 
     Record record;
     record.envelope = std::move(*envelope);
+    // The size frames the record, so its bytes are still read and passed
+    // on; only the envelope is not believed.
+    if (Status fields = check_fields(record.envelope); !fields)
+        record.bad_envelope = where(fields.error().message);
     uint64_t size = record.envelope["size"].get<uint64_t>();
     // Too big to hold: the record still goes on, its bytes unread.
     if (size > limits_.message_bytes) {

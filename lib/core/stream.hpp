@@ -31,6 +31,10 @@ struct Record {
     /// guessing an envelope, and until the rest is passed on its size is
     /// unknown and unread only a lower bound.
     uint64_t unread = 0;
+    /// Why the envelope of a well-framed record cannot be trusted (a field
+    /// of the wrong type), naming the record; filters pass such a record
+    /// on unjudged.
+    std::optional<Error> bad_envelope;
 
     /// Returns the envelope id, or "-" when there is none.
     std::string id() const;
@@ -74,6 +78,12 @@ bool nesting_exceeds(std::string_view json, int max_depth);
 /// The size is not checked against a limit here: Reader passes a record
 /// over the limit on unread.
 Result<nlohmann::ordered_json> parse_envelope(std::string_view line);
+
+/// Checks the types of the envelope fields the tools read: id, source
+/// and received are strings, client an object whose ip is a string,
+/// mail_from a string and rcpt a list of strings. The framing does not
+/// depend on them, so a wrong type costs its record alone.
+Status check_fields(const nlohmann::ordered_json& envelope);
 
 /// Serialises a record: envelope with `size` set, LF, then the message.
 std::string serialize(Record& record);

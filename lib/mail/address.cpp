@@ -2,7 +2,6 @@
 // the obsolete forms of section 4.4, written so that every byte is either
 // part of the grammar or a reason to refuse the whole field.
 #include "mail/address.hpp"
-#include "core/strings.hpp"
 
 #include "mail/gmime_support.hpp"
 
@@ -467,45 +466,6 @@ Result<std::string> parse_path(std::string_view text) {
     if (!box)
         return box.error();
     return box->address();
-}
-
-std::string normal_address(std::string_view address) {
-    auto trim = [](std::string_view text) {
-        size_t start = text.find_first_not_of(" \t");
-        if (start == std::string_view::npos)
-            return std::string_view();
-        return text.substr(start, text.find_last_not_of(" \t") + 1 - start);
-    };
-    address = trim(address);
-    if (address.size() >= 2 && address.front() == '<' && address.back() == '>')
-        address = trim(address.substr(1, address.size() - 2));
-    size_t at = address.rfind('@');
-    if (at == std::string_view::npos)
-        return std::string(address);
-    // "bob"@example.com is the same mailbox as bob@example.com.
-    std::string_view quoted = address.substr(0, at);
-    std::string local;
-    if (quoted.size() >= 2 && quoted.front() == '"' && quoted.back() == '"') {
-        for (size_t i = 1; i + 1 < quoted.size(); ++i) {
-            if (quoted[i] == '\\' && i + 2 < quoted.size())
-                ++i;
-            local += quoted[i];
-        }
-    } else {
-        local = quoted;
-    }
-    // "example.com." is the same domain as "example.com" in DNS.
-    return local + "@" + domain_of(address);
-}
-
-std::string domain_of(std::string_view address) {
-    size_t at = address.rfind('@');
-    if (at == std::string_view::npos)
-        return "";
-    std::string domain = ascii_lower(address.substr(at + 1));
-    while (!domain.empty() && domain.back() == '.')
-        domain.pop_back();
-    return domain;
 }
 
 bool display_name_spoof(std::string_view display, std::string_view address) {

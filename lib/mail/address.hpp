@@ -35,12 +35,27 @@ Result<Mailbox> parse_mailbox(std::string_view text);
 /// path and yields an empty string.
 Result<std::string> parse_path(std::string_view text);
 
-/// Returns an address as lists and rules compare it: blanks and <>
-/// around it removed, the local part unquoted, the domain lower-cased
-/// without trailing dots; the local part keeps its case.
+/// Returns a domain as every tool compares it: lower case, without
+/// trailing dots, an internationalised name as its IDNA A-label
+/// ("BÜCHER.example" gives "xn--bcher-kva.example"); a name IDNA refuses
+/// is only lower-cased.
+std::string normal_domain(std::string_view domain);
+
+/// Returns an address in its normal form: blanks and <> around it
+/// removed, the local part unquoted and keeping its case, the domain as
+/// normal_domain gives it.
 std::string normal_address(std::string_view address);
 
-/// Returns the domain of an address, lower-cased; empty without "@".
+/// Returns the key two addresses are compared by: normal_address with
+/// the ASCII letters of the local part lower-cased; its other bytes are
+/// compared exactly.
+std::string address_key(std::string_view address);
+
+/// Returns true when two addresses name one mailbox (equal address_key).
+bool same_address(std::string_view a, std::string_view b);
+
+/// Returns the domain of an address as normal_domain gives it; empty
+/// without "@".
 std::string domain_of(std::string_view address);
 
 /// Returns true when a display name holds an address whose domain is

@@ -57,9 +57,10 @@ std::vector<std::string> addresses_in(std::string_view message,
     return out;
 }
 
+// To: bob@example.com and Cc: "Bob"@Example.COM. are one recipient.
 void add_unique(std::vector<std::string>& list, const std::string& address) {
     auto same = [&](const std::string& other) {
-        return strcasecmp(other.c_str(), address.c_str()) == 0;
+        return same_address(other, address);
     };
     if (std::none_of(list.begin(), list.end(), same))
         list.push_back(address);

@@ -151,6 +151,53 @@ TEST_CASE("normal_address gives one form for every way to write it") {
     CHECK(normal_address("postmaster") == "postmaster");
 }
 
+TEST_CASE("address_key names one mailbox however it is written") {
+    using mail::address_key;
+    std::string bob = "bob@example.com";
+    CHECK(address_key("\"bob\"@example.com") == bob);
+    CHECK(address_key("<bob@example.com>") == bob);
+    CHECK(address_key("bob@example.com.") == bob);
+    CHECK(address_key("BOB@Example.COM") == bob);
+    CHECK(address_key(" < \"Bob\"@EXAMPLE.com.. > ") == bob);
+    CHECK(mail::same_address("\"bob\"@example.com", "<BOB@example.com.>"));
+    CHECK_FALSE(mail::same_address("bob@example.com", "rob@example.com"));
+}
+
+TEST_CASE("an internationalised domain compares as its A-label") {
+    using mail::normal_domain;
+    CHECK(normal_domain("bücher.example") == "xn--bcher-kva.example");
+    CHECK(normal_domain("BÜCHER.example") == "xn--bcher-kva.example");
+    CHECK(normal_domain("XN--BCHER-KVA.Example.") == "xn--bcher-kva.example");
+    // "ü" written as "u" and a combining diaeresis is the same name.
+    CHECK(normal_domain("bu\xCC\x88"
+                        "cher.example") == "xn--bcher-kva.example");
+    CHECK(normal_domain("münchen.example") == "xn--mnchen-3ya.example");
+    CHECK(mail::same_address("Anna@MÜNCHEN.example",
+                             "anna@xn--mnchen-3ya.example"));
+    CHECK(mail::domain_of("<x@Bücher.Example.>") == "xn--bcher-kva.example");
+}
+
+TEST_CASE("a non-ASCII local part matches itself exactly") {
+    CHECK(mail::address_key("josé@example.net") == "josé@example.net");
+    CHECK(mail::address_key("JOSÉ@example.net") == "josÉ@example.net");
+    CHECK(mail::same_address("\"josé\"@example.net", "josé@example.net."));
+    CHECK_FALSE(mail::same_address("josé@example.net", "jose@example.net"));
+}
+
+TEST_CASE("a label IDNA refuses is only lower-cased, never a crash") {
+    using mail::normal_domain;
+    CHECK(normal_domain("\xFF\xFE.EXAMPLE") == "\xFF\xFE.example");
+    CHECK(normal_domain("\xF0\x9F\x98\x80.Example") ==
+          "\xF0\x9F\x98\x80.example");
+    CHECK(normal_domain("xn--zzzz.EXAMPLE") == "xn--zzzz.example");
+    CHECK(normal_domain("a_b.Example") == "a_b.example");
+    CHECK(normal_domain(std::string("\xC3\xBC\0x.Example", 12)) ==
+          std::string("\xC3\xBC\0x.example", 12));
+    CHECK(normal_domain("-X-.MÜNCHEN.example") == "-x-.xn--mnchen-3ya.example");
+    CHECK(normal_domain("").empty());
+    CHECK(normal_domain("...").empty());
+}
+
 TEST_CASE("a domain in root form with a trailing dot is read") {
     auto list = portcullis::mail::parse_address_list("nuisance@example.org.");
     REQUIRE(list);

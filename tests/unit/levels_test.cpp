@@ -119,6 +119,61 @@ TEST_CASE("a domain from message data never escapes the domains folder") {
     CHECK_FALSE(levels::safe_domain("a@"));
 }
 
+TEST_CASE("a recipient finds its user table however it is written") {
+    Setup setup(system_toml, domain_toml);
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    for (const char* rcpt :
+         {"bob@example.com", "\"bob\"@example.com", "<bob@example.com>",
+          "bob@example.com.", "BOB@EXAMPLE.COM", " <\"Bob\"@Example.Com.> "}) {
+        INFO(rcpt);
+        auto layers = hierarchy.layers(rcpt);
+        REQUIRE(layers.ok());
+        CHECK(layers->domain != nullptr);
+        REQUIRE(layers->user != nullptr);
+        CHECK(levels::Hierarchy::number(*layers, "thresholds.tag", 99,
+                                        levels::Stricter::lower)
+                  .value == 8.0);
+    }
+}
+
+TEST_CASE("a user table written in another form is still found") {
+    Setup setup(system_toml,
+                "[users.\"\\\"Carol\\\"@Example.COM.\".spam-score]\n"
+                "thresholds.tag = 2.0\n");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto layers = hierarchy.layers("carol@example.com");
+    REQUIRE(layers.ok());
+    REQUIRE(layers->user != nullptr);
+    CHECK(levels::Hierarchy::number(*layers, "thresholds.tag", 99,
+                                    levels::Stricter::lower)
+              .value == 2.0);
+}
+
+TEST_CASE("an internationalised domain finds the file named by its A-label") {
+    Setup setup(system_toml, domain_toml);
+    std::ofstream(setup.dir / "domains" / "xn--bcher-kva.example.toml")
+        << "[spam-score]\nthresholds.tag = 3.0\n"
+           "[users.\"anna@bücher.example\".spam-score]\n"
+           "thresholds.tag = 1.0\n";
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    for (const char* rcpt : {"anna@bücher.example", "Anna@BÜCHER.example.",
+                             "anna@xn--bcher-kva.example"}) {
+        INFO(rcpt);
+        auto layers = hierarchy.layers(rcpt);
+        REQUIRE(layers.ok());
+        CHECK(layers->domain != nullptr);
+        CHECK(levels::Hierarchy::number(*layers, "thresholds.tag", 99,
+                                        levels::Stricter::lower)
+                  .value == 1.0);
+    }
+    auto other = hierarchy.layers("zoe@bücher.example");
+    REQUIRE(other.ok());
+    CHECK(other->user == nullptr);
+    CHECK(levels::Hierarchy::number(*other, "thresholds.tag", 99,
+                                    levels::Stricter::lower)
+              .value == 3.0);
+}
+
 TEST_CASE("a broken domain file is an error naming file and line") {
     Setup setup("", "[spam-score]\nthresholds.tag = \n");
     levels::Hierarchy hierarchy(setup.config, "spam-score");

@@ -41,6 +41,25 @@ TEST_CASE("address patterns match an address, a domain or subdomains") {
     CHECK_FALSE(below.matches("x@badexample.com"));
 }
 
+TEST_CASE("internationalised address patterns match every form of them") {
+    auto policy = read("[[rule]]\nid='i'\naction='quarantine'\n"
+                       "from = ['josé@example.net', 'Bücher.example',\n"
+                       "        '*.MÜNCHEN.example']\n");
+    REQUIRE(policy.ok());
+    const auto& from = policy->rules[0]->addresses.at("from");
+    REQUIRE(from.size() == 3);
+    CHECK(from[0].matches("josé@example.net"));
+    CHECK(from[0].matches("<\"josé\"@EXAMPLE.net.>"));
+    CHECK(from[0].written == "josé@example.net");
+    CHECK_FALSE(from[0].matches("jose@example.net"));
+    CHECK(from[1].matches("x@bücher.example"));
+    CHECK(from[1].matches("x@xn--bcher-kva.example"));
+    CHECK(from[1].matches("x@BÜCHER.example."));
+    CHECK_FALSE(from[1].matches("x@bucher.example"));
+    CHECK(from[2].matches("x@mail.xn--mnchen-3ya.example"));
+    CHECK(from[2].matches("x@München.example"));
+}
+
 TEST_CASE("networks contain the addresses under their prefix") {
     auto policy = read("[[rule]]\nid='c'\naction='quarantine'\n"
                        "client=['192.0.2.0/24','2001:db8::/32']\n");

@@ -55,6 +55,43 @@ TEST_CASE("a truncated message names the record and offset") {
           "-: record 2 at offset 28: truncated: expected 10 bytes, got 3");
 }
 
+TEST_CASE("a wrongly typed envelope field marks its record, which is "
+          "still read") {
+    auto records =
+        read_all("{\"portcullis\":1,\"size\":2,\"rcpt\":[\"a@x.org\"]}\nab"
+                 "{\"portcullis\":1,\"size\":3,\"rcpt\":\"b@x.org\"}\ncde"
+                 "{\"portcullis\":1,\"size\":1}\nf");
+    REQUIRE(records.size() == 4);
+    REQUIRE(records[1].ok());
+    const stream::Record& bad = **records[1];
+    REQUIRE(bad.bad_envelope);
+    CHECK(bad.bad_envelope->text() ==
+          "-: record 2 at offset 47: \"rcpt\" is not a list");
+    CHECK(bad.bad_envelope->exit_code == ExitCode::data_error);
+    CHECK(bad.message == "cde");
+    CHECK_FALSE((*records[0])->bad_envelope);
+    CHECK((*records[2])->message == "f");
+    CHECK_FALSE((*records[2])->bad_envelope);
+}
+
+TEST_CASE("check_fields names the first field of the wrong type") {
+    auto check = [](const char* json) {
+        Status s = stream::check_fields(nlohmann::ordered_json::parse(json));
+        return s ? std::string("ok") : s.error().message;
+    };
+    CHECK(check(R"({"mail_from":"","rcpt":[],"client":{"ip":"::1"}})") == "ok");
+    CHECK(check(R"({"mail_from":5})") == R"("mail_from" is not a string)");
+    CHECK(check(R"({"mail_from":null})") == R"("mail_from" is not a string)");
+    CHECK(check(R"({"rcpt":"b@x.org"})") == R"("rcpt" is not a list)");
+    CHECK(check(R"({"rcpt":["b@x.org",5]})") == R"("rcpt[1]" is not a string)");
+    CHECK(check(R"({"id":1})") == R"("id" is not a string)");
+    CHECK(check(R"({"source":[]})") == R"("source" is not a string)");
+    CHECK(check(R"({"received":0})") == R"("received" is not a string)");
+    CHECK(check(R"({"client":"1.2.3.4"})") == R"("client" is not an object)");
+    CHECK(check(R"({"client":{"ip":1}})") == R"("client.ip" is not a string)");
+    CHECK(check(R"({"x-unknown":5,"client":{"port":25}})") == "ok");
+}
+
 TEST_CASE("an envelope without size is refused") {
     auto records = read_all("{\"portcullis\":1}\n");
     REQUIRE(!records[0].ok());

@@ -190,9 +190,12 @@ Status Checker::load(const Options& options) {
         wordlists_dir_ = configured ? relative_to(config_.path, *configured)
                                     : default_wordlists_dir();
     }
-    local_domains_ = options.local_domains;
+    // Kept in the form mail::domain_of gives a recipient's domain, so
+    // "Bücher.Example." on the command line is xn--bcher-kva.example.
+    for (const std::string& domain : options.local_domains)
+        local_domains_.push_back(mail::domain_of("@" + domain));
     for (const auto* source : {&config_.root, &table}) {
-        for (std::string domain : strings_at(*source, "local_domains"))
+        for (const std::string& domain : strings_at(*source, "local_domains"))
             local_domains_.push_back(mail::domain_of("@" + domain));
     }
 

@@ -38,7 +38,7 @@ bool match_addresses(const Rule& rule, MessageFacts& message,
             for (const AddressPattern& pattern : patterns) {
                 if (!address.empty() && pattern.matches(address)) {
                     why.push_back(fmt::format("{} {} matches {}", field,
-                                              address, pattern.text));
+                                              address, pattern.written));
                     found = true;
                     break;
                 }

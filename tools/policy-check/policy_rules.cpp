@@ -158,24 +158,26 @@ Status RuleReader::read_directions() {
     return {};
 }
 
-Result<AddressPattern> address_pattern(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
+// The pattern is kept in the form mail::address_key and mail::domain_of
+// give an address, so a rule matches however either side is written.
+Result<AddressPattern> address_pattern(const std::string& written) {
     AddressPattern out;
-    if (text.rfind("*.", 0) == 0 || text.rfind(".", 0) == 0) {
+    out.written = written;
+    std::string_view text = written;
+    if (text.starts_with("*.") || text.starts_with(".")) {
         out.kind = AddressPattern::subdomains;
-        text.erase(0, text[0] == '*' ? 2 : 1);
-    } else if (text.rfind("@", 0) == 0) {
+        text.remove_prefix(text[0] == '*' ? 2 : 1);
+    } else if (text.starts_with("@")) {
         out.kind = AddressPattern::domain;
-        text.erase(0, 1);
-    } else if (text.find('@') == std::string::npos) {
+        text.remove_prefix(1);
+    } else if (text.find('@') == std::string_view::npos) {
         out.kind = AddressPattern::domain;
     }
     if (text.empty() || text.find_first_of(" \t<>,") != std::string::npos)
         return Error{"",
                      fmt::format("\"{}\" is not an address or domain", text)};
-    out.text = std::move(text);
+    out.text = out.kind == AddressPattern::exact ? mail::address_key(text)
+                                                 : mail::normal_domain(text);
     return out;
 }
 
@@ -522,19 +524,13 @@ verdict::Action delivery_action(RuleAction action) {
     return verdict::Action::pass;
 }
 
-bool AddressPattern::matches(std::string_view written) const {
-    // One normalisation for every address condition: "<bob@x.com>",
-    // "\"bob\"@x.com" and "bob@x.com." all name bob@x.com.
-    std::string normal = mail::normal_address(written);
-    std::string_view address = normal;
+bool AddressPattern::matches(std::string_view address) const {
+    // One normal form for every address condition: "<bob@x.com>",
+    // "\"bob\"@x.com", "bob@x.com." and "BOB@X.COM" all name bob@x.com,
+    // and "bücher.example" is "xn--bcher-kva.example".
     switch (kind) {
     case exact:
-        return address.size() == text.size() &&
-               std::equal(address.begin(), address.end(), text.begin(),
-                          [](char a, char b) {
-                              return std::tolower(
-                                         static_cast<unsigned char>(a)) == b;
-                          });
+        return mail::address_key(address) == text;
     case domain:
         return mail::domain_of(address) == text;
     case subdomains:

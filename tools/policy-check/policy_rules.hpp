@@ -47,8 +47,11 @@ verdict::Action delivery_action(RuleAction action);
 /// An address, a domain ("example.com", "@example.com") or a domain and
 /// its subdomains ("*.example.com", ".example.com").
 struct AddressPattern {
-    std::string text; ///< lower case, without the "*." or "@" prefix
+    /// mail::address_key of the address, or mail::normal_domain of the
+    /// domain without its "*." or "@" prefix
+    std::string text;
     enum Kind { exact, domain, subdomains } kind = exact;
+    std::string written; ///< as the policy writes it, for reasons
 
     /// Returns true when the address matches.
     bool matches(std::string_view address) const;

@@ -70,31 +70,36 @@ Status load_rules(RuleSet& rules, const Options& options,
     return {};
 }
 
-// Matches an address or client against list entries: "user@domain",
-// "@domain" or "domain" (the domain and its subdomains), or an IP
-// address prefix ("192.0.2." or "192.0.2.7").
+// Matches one list entry against a value's address key and domain:
+// "user@domain", "@domain" or "domain" (the domain and its subdomains),
+// or for a client, an IP address or prefix ("192.0.2." or "192.0.2.7").
+bool entry_matches(std::string_view entry, const std::string& key,
+                   const std::string& domain) {
+    if (entry.empty())
+        return false;
+    if (domain.empty()) {
+        std::string lower = ascii_lower(entry);
+        return key == lower || (lower.back() == '.' && key.starts_with(lower));
+    }
+    size_t at = entry.find('@');
+    if (at != std::string_view::npos && at > 0)
+        return mail::address_key(entry) == key;
+    std::string bare = mail::normal_domain(at == 0 ? entry.substr(1) : entry);
+    return !bare.empty() && (domain == bare || domain.ends_with("." + bare));
+}
+
+// Entries and values compare in the normal form every tool uses
+// (mail::address_key, mail::normal_domain): an entry written
+// "Bob@Bücher.example." lists <bob@xn--bcher-kva.example>.
 bool listed(const std::vector<std::string>& entries, std::string_view value) {
     if (value.empty())
         return false;
-    std::string lower = ascii_lower(mail::normal_address(value));
-    size_t at = lower.rfind('@');
-    std::string domain = at == std::string::npos ? "" : lower.substr(at + 1);
-    for (std::string entry : entries) {
-        for (char& c : entry)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (entry == lower)
-            return true;
-        std::string bare = entry[0] == '@' ? entry.substr(1) : entry;
-        if (!domain.empty() && entry.find('@') == entry.rfind('@') &&
-            (entry[0] == '@' || entry.find('@') == std::string::npos) &&
-            (domain == bare ||
-             (domain.size() > bare.size() && domain.ends_with("." + bare))))
-            return true;
-        if (at == std::string::npos && entry.back() == '.' &&
-            lower.starts_with(entry))
-            return true;
-    }
-    return false;
+    std::string key = mail::address_key(value);
+    std::string domain = mail::domain_of(value);
+    return std::any_of(entries.begin(), entries.end(),
+                       [&](const std::string& entry) {
+                           return entry_matches(entry, key, domain);
+                       });
 }
 
 bool listed_any(const std::vector<std::string>& entries,

@@ -137,8 +137,8 @@ std::vector<std::string> from_mailboxes(const mime::Tree& tree) {
     for (const std::string& value : tree.header_all("From")) {
         if (auto list = mail::parse_address_list(value)) {
             for (const mail::Mailbox& mailbox : *list)
-                out.push_back(ascii_lower(mail::normal_address(
-                    mailbox.local_part + "@" + mailbox.domain)));
+                out.push_back(mail::address_key(mailbox.local_part + "@" +
+                                                mailbox.domain));
             continue;
         }
         // A list no parser accepts still names its senders: each piece
@@ -151,7 +151,7 @@ std::vector<std::string> from_mailboxes(const mime::Tree& tree) {
             std::string address = address_of(
                 std::string_view(decoded).substr(start, end - start));
             if (!address.empty())
-                out.push_back(ascii_lower(mail::normal_address(address)));
+                out.push_back(mail::address_key(address));
             start = end + 1;
         }
     }

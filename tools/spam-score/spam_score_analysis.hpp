@@ -51,9 +51,8 @@ const std::vector<std::string>& builtin_names();
 /// Returns the address part of a header value, lower case, or empty.
 std::string address_of(std::string_view value);
 
-/// Returns every mailbox of every From header, as mail::normal_address
-/// writes them, lower case; a list no parser reads still yields the addresses
-/// in it.
+/// Returns every mailbox of every From header as mail::address_key gives
+/// it; a list no parser reads still yields the addresses in it.
 std::vector<std::string> from_mailboxes(const mime::Tree& tree);
 
 /// Returns the display-name part of a header value, unquoted.

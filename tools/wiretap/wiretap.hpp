@@ -20,7 +20,7 @@ struct Options {
 /// One watched address or domain and where its copies go.
 struct Tap {
     std::string name;
-    std::vector<std::string> watch; ///< lower case: addresses or domains
+    std::vector<std::string> watch; ///< address keys or normal domains
     bool inbound = true;            ///< mail to a watched address
     bool outbound = true;           ///< mail from a watched address
     std::string maildir;            ///< review Maildir, or

@@ -16,11 +16,14 @@ Error config_error(const config::Config& config, const toml::node& node,
                  ExitCode::config};
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return text;
+// A watch entry is compared in the form envelopes are: an address as
+// mail::address_key gives it, a domain as mail::normal_domain does.
+std::string normal_watch(std::string_view text) {
+    if (text.front() == '@')
+        return mail::normal_domain(text.substr(1));
+    if (text.find('@') == std::string_view::npos)
+        return mail::normal_domain(text);
+    return mail::address_key(text);
 }
 
 Status read_watch(const config::Config& config, const toml::table& table,
@@ -41,10 +44,7 @@ Status read_watch(const config::Config& config, const toml::table& table,
             text->find_first_of(" \t<>,") != std::string::npos)
             return config_error(config, *entry,
                                 "watch holds addresses or domains");
-        std::string watched = lower(*text);
-        if (watched.front() == '@')
-            watched.erase(0, 1);
-        tap.watch.push_back(watched);
+        tap.watch.push_back(normal_watch(*text));
     }
     return {};
 }
@@ -110,11 +110,12 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
 bool Tap::watches(std::string_view address) const {
     if (address.empty())
         return false;
-    std::string lowered = lower(std::string(address));
-    std::string domain = mail::domain_of(lowered);
+    // A missed copy is a compliance failure: "bob"@, <bob@...>, a root
+    // form domain, upper case and an IDN U-label all name the watched one.
+    std::string key = mail::address_key(address);
+    std::string domain = mail::domain_of(address);
     return std::any_of(watch.begin(), watch.end(), [&](const std::string& w) {
-        return w == lowered ||
-               (w.find('@') == std::string::npos && w == domain);
+        return w == key || (w.find('@') == std::string::npos && w == domain);
     });
 }
 
