@@ -48,8 +48,10 @@ struct ArchiveLimits {
 
 /// One file inside an archive.
 struct Entry {
-    std::string path;      ///< "outer.zip/inner.zip/file.exe" style
-    std::string name;      ///< the entry's own name
+    std::string path; ///< "outer.zip/inner.zip/file.exe" style, first name
+    /// Every name an extractor may give the file, the listed one first:
+    /// a compressed file's stored name and the one its suffix gives.
+    std::vector<std::string> names;
     std::string true_type; ///< from its first bytes
     uint64_t size = 0;     ///< as the archive declares it
     int depth = 1;

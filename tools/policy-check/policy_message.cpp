@@ -165,8 +165,14 @@ void MessageFacts::add_archive_entries(const mime::Part& part) {
     for (const attachment::Entry& entry : listing.entries) {
         AttachmentFacts facts;
         facts.part = part.path;
+        // Every name an extractor may give the file is judged, and all
+        // are shown: the one a rule matched may be any of them.
         facts.shown_name = printable(entry.path);
-        facts.names.push_back(attachment::examine_name(entry.name));
+        for (size_t i = 0; i < entry.names.size(); ++i) {
+            if (i > 0)
+                facts.shown_name += " or " + printable(entry.names[i]);
+            facts.names.push_back(attachment::examine_name(entry.names[i]));
+        }
         facts.true_type = entry.true_type;
         facts.size = entry.size;
         facts.in_archive = true;

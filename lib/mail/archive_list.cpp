@@ -1,0 +1,254 @@
+// Archive listings, read from memory only; nothing is ever written to
+// disk. libarchive reads them, limited to the formats and decompressors
+// we list, all of them in process.
+#include "core/strings.hpp"
+#include "mail/attachment_type.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace portcullis::attachment {
+
+namespace {
+
+struct ArchiveFree {
+    void operator()(archive* a) const { archive_read_free(a); }
+};
+
+using ArchiveReader = std::unique_ptr<archive, ArchiveFree>;
+
+struct ListState {
+    const ArchiveLimits& limits;
+    Listing& listing;
+    size_t total_bytes = 0;
+};
+
+void list_level(ListState& state, std::string_view content,
+                const std::string& prefix, int depth);
+
+// Reads an entry's bytes up to the limits; false when a limit stopped it.
+bool read_entry(ListState& state, archive* reader, std::string& data) {
+    char buffer[16384];
+    for (;;) {
+        la_ssize_t n = archive_read_data(reader, buffer, sizeof buffer);
+        if (n == 0)
+            return true;
+        if (n < 0)
+            return true; // a damaged entry: list what we have
+        if (data.size() + n > state.limits.max_entry_bytes) {
+            state.listing.limit = "max_entry_bytes";
+            return false;
+        }
+        if (state.total_bytes + n > state.limits.max_total_bytes) {
+            state.listing.limit = "max_total_bytes";
+            return false;
+        }
+        state.total_bytes += static_cast<size_t>(n);
+        data.append(buffer, static_cast<size_t>(n));
+    }
+}
+
+// Lists an entry whose bytes were read, and the archive it may be.
+void add_entry(ListState& state, Entry entry, const std::string* data,
+               bool complete) {
+    if (data)
+        entry.true_type = true_type(*data);
+    state.listing.encrypted = state.listing.encrypted || entry.encrypted;
+    state.listing.entries.push_back(entry);
+    if (!data || !complete || !is_archive_type(entry.true_type))
+        return;
+    if (entry.depth >= state.limits.max_depth) {
+        state.listing.limit = "max_depth";
+        return;
+    }
+    list_level(state, *data, entry.path, entry.depth + 1);
+}
+
+void add_libarchive_entry(ListState& state, archive* reader,
+                          archive_entry* item, const std::string& prefix,
+                          int depth) {
+    Entry entry;
+    const char* path = archive_entry_pathname_utf8(item);
+    if (!path)
+        path = archive_entry_pathname(item);
+    entry.names.push_back(path ? path : "");
+    entry.path = prefix + "/" + entry.names[0];
+    entry.size = static_cast<uint64_t>(archive_entry_size(item));
+    entry.depth = depth;
+    entry.encrypted = archive_entry_is_encrypted(item);
+    if (entry.encrypted || archive_entry_filetype(item) != AE_IFREG)
+        return add_entry(state, std::move(entry), nullptr, true);
+    std::string data;
+    bool complete = read_entry(state, reader, data);
+    add_entry(state, std::move(entry), &data, complete);
+}
+
+// The formats is_archive_type names, never mtree (it reads plain text
+// as a list of file names) nor raw (it takes any bytes); and only the
+// decompressors that run in process: filter_all may start programs such
+// as lrzip on hostile data.
+void support_formats(archive* reader) {
+    archive_read_support_filter_gzip(reader);
+    archive_read_support_filter_bzip2(reader);
+    archive_read_support_filter_xz(reader);
+    archive_read_support_format_tar(reader);
+    archive_read_support_format_cpio(reader);
+    archive_read_support_format_ar(reader);
+    archive_read_support_format_7zip(reader);
+    archive_read_support_format_rar(reader);
+    archive_read_support_format_rar5(reader);
+    archive_read_support_format_cab(reader);
+    archive_read_support_format_iso9660(reader);
+    archive_read_support_format_lha(reader);
+    archive_read_support_format_zip(reader);
+}
+
+// What a libarchive reading found: how many entries, why it stopped.
+struct Reading {
+    size_t entries = 0;
+    std::string error;
+};
+
+std::string error_text(archive* reader, const char* fallback) {
+    const char* why = archive_error_string(reader);
+    return why ? why : fallback;
+}
+
+Reading list_libarchive(ListState& state, std::string_view content,
+                        const std::string& prefix, int depth) {
+    Reading reading;
+    ArchiveReader reader(archive_read_new());
+    support_formats(reader.get());
+    if (archive_read_open_memory(reader.get(), content.data(),
+                                 content.size()) != ARCHIVE_OK) {
+        reading.error = error_text(reader.get(), "unreadable archive");
+        return reading;
+    }
+    archive_entry* item = nullptr;
+    for (;;) {
+        int status = archive_read_next_header(reader.get(), &item);
+        if (status == ARCHIVE_EOF)
+            return reading;
+        if (status < ARCHIVE_WARN) {
+            reading.error = error_text(reader.get(), "damaged archive");
+            return reading;
+        }
+        if (state.listing.entries.size() >= state.limits.max_entries) {
+            state.listing.limit = "max_entries";
+            return reading;
+        }
+        ++reading.entries;
+        add_libarchive_entry(state, reader.get(), item, prefix, depth);
+        if (!state.listing.limit.empty())
+            return reading;
+    }
+}
+
+bool is_compressed_file(std::string_view content) {
+    return content.starts_with("\x1f\x8b") || content.starts_with("BZh") ||
+           content.starts_with("\xfd"
+                               "7zXZ");
+}
+
+// The name gunzip -N and 7-Zip give a gzip file's content: FNAME in the
+// header (RFC 1952, 2.3.1), ISO 8859-1 up to a zero byte.
+std::string gzip_stored_name(std::string_view content) {
+    if (content.size() < 10 || !content.starts_with("\x1f\x8b"))
+        return "";
+    auto flags = static_cast<unsigned char>(content[3]);
+    size_t at = 10;
+    if (flags & 0x04) {
+        if (content.size() < at + 2)
+            return "";
+        at += 2 + (static_cast<unsigned char>(content[at]) |
+                   static_cast<unsigned char>(content[at + 1]) << 8);
+    }
+    size_t end =
+        at < content.size() ? content.find('\0', at) : std::string_view::npos;
+    if (!(flags & 0x08) || end == std::string_view::npos)
+        return "";
+    std::string name;
+    for (char c : content.substr(at, end - at))
+        append_utf8(name, static_cast<unsigned char>(c));
+    return name;
+}
+
+// The name gunzip, bunzip2 and unxz give by dropping the suffix.
+std::string name_from_suffix(std::string_view name) {
+    size_t slash = name.find_last_of("/\\");
+    if (slash != std::string_view::npos)
+        name.remove_prefix(slash + 1);
+    size_t dot = name.rfind('.');
+    if (dot == std::string_view::npos || dot == 0)
+        return "";
+    std::string suffix = ascii_lower(name.substr(dot + 1));
+    std::string stem(name.substr(0, dot));
+    for (std::string_view dropped : {"gz", "z", "bz2", "bz", "xz", "lzma"}) {
+        if (suffix == dropped)
+            return stem;
+    }
+    for (std::string_view tar : {"tgz", "taz", "tbz", "tbz2", "txz"}) {
+        if (suffix == tar)
+            return stem + ".tar";
+    }
+    return "";
+}
+
+// A compressed file that holds no archive (notes.txt.gz) is one file,
+// named by its suffix or by the name stored in it: both are judged.
+void list_compressed_file(ListState& state, std::string_view content,
+                          const std::string& prefix, int depth) {
+    ArchiveReader reader(archive_read_new());
+    archive_read_support_filter_gzip(reader.get());
+    archive_read_support_filter_bzip2(reader.get());
+    archive_read_support_filter_xz(reader.get());
+    archive_read_support_format_raw(reader.get());
+    archive_entry* item = nullptr;
+    if (archive_read_open_memory(reader.get(), content.data(),
+                                 content.size()) != ARCHIVE_OK ||
+        archive_read_next_header(reader.get(), &item) < ARCHIVE_WARN) {
+        state.listing.error = error_text(reader.get(), "unreadable file");
+        return;
+    }
+    Entry entry;
+    for (std::string name :
+         {gzip_stored_name(content), name_from_suffix(prefix)}) {
+        if (!name.empty() && std::find(entry.names.begin(), entry.names.end(),
+                                       name) == entry.names.end())
+            entry.names.push_back(name);
+    }
+    if (entry.names.empty())
+        entry.names.push_back("data");
+    entry.path = prefix + "/" + entry.names[0];
+    entry.depth = depth;
+    std::string data;
+    bool complete = read_entry(state, reader.get(), data);
+    entry.size = data.size();
+    add_entry(state, std::move(entry), &data, complete);
+}
+
+void list_level(ListState& state, std::string_view content,
+                const std::string& prefix, int depth) {
+    Reading other = list_libarchive(state, content, prefix, depth);
+    if (other.error.empty() || !state.listing.limit.empty())
+        return;
+    if (other.entries == 0 && is_compressed_file(content))
+        return list_compressed_file(state, content, prefix, depth);
+    if (state.listing.error.empty())
+        state.listing.error = other.error;
+}
+
+} // namespace
+
+Listing list_archive(std::string_view content, std::string_view name,
+                     const ArchiveLimits& limits) {
+    Listing listing;
+    ListState state{limits, listing};
+    list_level(state, content, std::string(name), 1);
+    return listing;
+}
+
+} // namespace portcullis::attachment
