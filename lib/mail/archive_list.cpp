@@ -1,8 +1,11 @@
 // Archive listings, read from memory only; nothing is ever written to
-// disk. libarchive reads them, limited to the formats and decompressors
-// we list, all of them in process.
+// disk. A ZIP archive is read through its own directory (zip_directory)
+// so every name an extractor may use is judged; other formats go through
+// libarchive, limited to the formats and decompressors we list, all of
+// them in process.
 #include "core/strings.hpp"
 #include "mail/attachment_type.hpp"
+#include "mail/zip_directory.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -28,6 +31,11 @@ struct ListState {
 
 void list_level(ListState& state, std::string_view content,
                 const std::string& prefix, int depth);
+
+std::string error_text(archive* reader, const char* fallback) {
+    const char* why = archive_error_string(reader);
+    return why ? why : fallback;
+}
 
 // Reads an entry's bytes up to the limits; false when a limit stopped it.
 bool read_entry(ListState& state, archive* reader, std::string& data) {
@@ -58,7 +66,7 @@ void add_entry(ListState& state, Entry entry, const std::string* data,
         entry.true_type = true_type(*data);
     state.listing.encrypted = state.listing.encrypted || entry.encrypted;
     state.listing.entries.push_back(entry);
-    if (!data || !complete || !is_archive_type(entry.true_type))
+    if (!data || !complete || !is_archive(*data, entry.true_type, entry.names))
         return;
     if (entry.depth >= state.limits.max_depth) {
         state.listing.limit = "max_depth";
@@ -86,11 +94,123 @@ void add_libarchive_entry(ListState& state, archive* reader,
     add_entry(state, std::move(entry), &data, complete);
 }
 
+// One ZIP member framed as an archive of its own: a file header written
+// from the directory's fields, then its compressed bytes where they lie.
+// libarchive's streaming reader decompresses it by any method it knows,
+// never seeing the rest of the archive, whose names we have read.
+struct MemberFrame {
+    std::string header;
+    std::string_view data;
+    int next = 0;
+};
+
+la_ssize_t read_frame(archive*, void* opaque, const void** buffer) {
+    auto* frame = static_cast<MemberFrame*>(opaque);
+    switch (frame->next++) {
+    case 0:
+        *buffer = frame->header.data();
+        return static_cast<la_ssize_t>(frame->header.size());
+    case 1:
+        *buffer = frame->data.data();
+        return static_cast<la_ssize_t>(frame->data.size());
+    default:
+        return 0;
+    }
+}
+
+void put_le(std::string& out, uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i, value >>= 8)
+        out += static_cast<char>(value & 0xFF);
+}
+
+// The data descriptor flag is cleared: the sizes come from the directory.
+std::string member_header(const ZipMember& member) {
+    bool wide =
+        member.size >= 0xFFFFFFFF || member.compressed_size >= 0xFFFFFFFF;
+    std::string header;
+    put_le(header, 0x04034b50, 4);
+    put_le(header, wide ? 45 : 20, 2);
+    put_le(header, member.flags & ~0x0008u, 2);
+    put_le(header, member.method, 2);
+    put_le(header, 0, 4); // time and date
+    put_le(header, member.crc, 4);
+    put_le(header, wide ? 0xFFFFFFFF : member.compressed_size, 4);
+    put_le(header, wide ? 0xFFFFFFFF : member.size, 4);
+    put_le(header, 1, 2);             // name length
+    put_le(header, wide ? 20 : 0, 2); // extra length
+    header += 'm';
+    if (wide) {
+        put_le(header, 0x0001, 2);
+        put_le(header, 16, 2);
+        put_le(header, member.size, 8);
+        put_le(header, member.compressed_size, 8);
+    }
+    return header;
+}
+
+bool read_zip_member(ListState& state, std::string_view content,
+                     const ZipMember& member, std::string& data) {
+    MemberFrame frame{
+        member_header(member),
+        content.substr(member.data_offset, member.compressed_size)};
+    ArchiveReader reader(archive_read_new());
+    archive_read_support_format_zip_streamable(reader.get());
+    archive_entry* item = nullptr;
+    if (archive_read_open(reader.get(), &frame, nullptr, read_frame, nullptr) !=
+            ARCHIVE_OK ||
+        archive_read_next_header(reader.get(), &item) < ARCHIVE_WARN)
+        return true; // unreadable data: the names are still judged
+    return read_entry(state, reader.get(), data);
+}
+
+bool is_directory_name(std::string_view name) {
+    return !name.empty() && (name.back() == '/' || name.back() == '\\');
+}
+
+void list_zip(ListState& state, std::string_view content,
+              const std::string& prefix, int depth) {
+    size_t listed = state.listing.entries.size();
+    size_t room = state.limits.max_entries > listed
+                      ? state.limits.max_entries - listed
+                      : 0;
+    ZipDirectory directory = read_zip_directory(content, room);
+    for (const ZipMember& member : directory.members) {
+        // A nested archive may have filled the listing.
+        if (state.listing.entries.size() >= state.limits.max_entries) {
+            state.listing.limit = "max_entries";
+            return;
+        }
+        Entry entry;
+        entry.names = member.names;
+        entry.path = prefix + "/" + entry.names[0];
+        entry.size = member.size;
+        entry.depth = depth;
+        entry.encrypted = member.encrypted();
+        state.listing.names_differ =
+            state.listing.names_differ || member.names_differ;
+        if (entry.encrypted ||
+            std::all_of(entry.names.begin(), entry.names.end(),
+                        is_directory_name)) {
+            add_entry(state, std::move(entry), nullptr, true);
+            continue;
+        }
+        std::string data;
+        bool complete = read_zip_member(state, content, member, data);
+        add_entry(state, std::move(entry), &data, complete);
+        if (!state.listing.limit.empty())
+            return;
+    }
+    if (directory.more)
+        state.listing.limit = "max_entries";
+    if (!directory.error.empty() && state.listing.error.empty())
+        state.listing.error = directory.error;
+}
+
 // The formats is_archive_type names, never mtree (it reads plain text
 // as a list of file names) nor raw (it takes any bytes); and only the
 // decompressors that run in process: filter_all may start programs such
 // as lrzip on hostile data.
-void support_formats(archive* reader) {
+void support_formats(archive* reader, bool with_zip) {
     archive_read_support_filter_gzip(reader);
     archive_read_support_filter_bzip2(reader);
     archive_read_support_filter_xz(reader);
@@ -103,7 +223,8 @@ void support_formats(archive* reader) {
     archive_read_support_format_cab(reader);
     archive_read_support_format_iso9660(reader);
     archive_read_support_format_lha(reader);
-    archive_read_support_format_zip(reader);
+    if (with_zip)
+        archive_read_support_format_zip_streamable(reader);
 }
 
 // What a libarchive reading found: how many entries, why it stopped.
@@ -112,16 +233,11 @@ struct Reading {
     std::string error;
 };
 
-std::string error_text(archive* reader, const char* fallback) {
-    const char* why = archive_error_string(reader);
-    return why ? why : fallback;
-}
-
 Reading list_libarchive(ListState& state, std::string_view content,
-                        const std::string& prefix, int depth) {
+                        const std::string& prefix, int depth, bool with_zip) {
     Reading reading;
     ArchiveReader reader(archive_read_new());
-    support_formats(reader.get());
+    support_formats(reader.get(), with_zip);
     if (archive_read_open_memory(reader.get(), content.data(),
                                  content.size()) != ARCHIVE_OK) {
         reading.error = error_text(reader.get(), "unreadable archive");
@@ -230,10 +346,44 @@ void list_compressed_file(ListState& state, std::string_view content,
     add_entry(state, std::move(entry), &data, complete);
 }
 
+// Office and OpenDocument files are ZIP archives their own application
+// opens, so under such a name they are judged as documents. Bytes
+// before the archive make them something else, listed as an archive.
+bool opened_as_document(std::string_view content,
+                        const std::vector<std::string>& names) {
+    static const std::string_view documents[] = {
+        "docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "xltm",
+        "xlsb", "xlam", "pptx", "pptm", "potx", "potm", "ppsx", "ppsm",
+        "ppam", "vsdx", "vsdm", "odt",  "ott",  "ods",  "ots",  "odp",
+        "otp",  "odg",  "otg",  "odf",  "odb",  "epub"};
+    auto document = [](const std::string& name) {
+        std::string ext = examine_name(name).extension;
+        return std::find(std::begin(documents), std::end(documents), ext) !=
+               std::end(documents);
+    };
+    return content.starts_with("PK\x03\x04") && !names.empty() &&
+           std::all_of(names.begin(), names.end(), document);
+}
+
+bool has_zip_name(std::string_view path) {
+    std::string ext = examine_name(path).extension;
+    return ext == "zip" || ext == "jar";
+}
+
 void list_level(ListState& state, std::string_view content,
                 const std::string& prefix, int depth) {
-    Reading other = list_libarchive(state, content, prefix, depth);
-    if (other.error.empty() || !state.listing.limit.empty())
+    bool zip = has_zip_directory(content);
+    Reading other = list_libarchive(state, content, prefix, depth, !zip);
+    if (!state.listing.limit.empty())
+        return;
+    // unzip finds a ZIP directory at the end of anything, even a tar whose
+    // last file is a ZIP; but a tar or a 7z archive is opened by its own
+    // extractor, unless its name sends it to a ZIP one.
+    bool unzipped = other.entries == 0 || content.starts_with("PK\x03\x04") ||
+                    has_zip_name(prefix);
+    if (zip && unzipped)
+        list_zip(state, content, prefix, depth);
+    if (other.error.empty() || (zip && other.entries == 0))
         return;
     if (other.entries == 0 && is_compressed_file(content))
         return list_compressed_file(state, content, prefix, depth);
@@ -242,6 +392,13 @@ void list_level(ListState& state, std::string_view content,
 }
 
 } // namespace
+
+bool is_archive(std::string_view content, std::string_view type,
+                const std::vector<std::string>& names) {
+    if (is_archive_type(type))
+        return true;
+    return has_zip_directory(content) && !opened_as_document(content, names);
+}
 
 Listing list_archive(std::string_view content, std::string_view name,
                      const ArchiveLimits& limits) {

@@ -120,3 +120,16 @@ TEST_CASE("garbage is not an archive") {
     CHECK(listing.entries.empty());
     CHECK_FALSE(listing.error.empty());
 }
+
+TEST_CASE("a zip behind other bytes is an archive, a document by name not") {
+    std::string archive = zip({{"run.js", "WScript.Echo(1)"}});
+    std::string docx = "application/vnd.openxmlformats-officedocument."
+                       "wordprocessingml.document";
+    CHECK(is_archive(std::string(100, 'X') + archive,
+                     "application/octet-stream", {"x.zip"}));
+    CHECK_FALSE(is_archive(archive, docx, {"report.docx"}));
+    CHECK(is_archive(archive, docx, {"report.zip"}));
+    CHECK(is_archive(std::string(100, 'X') + archive, docx, {"report.docx"}));
+    CHECK_FALSE(is_archive("PK\x05\x06" + std::string(18, '\x01'),
+                           "application/octet-stream", {"x.zip"}));
+}

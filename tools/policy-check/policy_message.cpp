@@ -183,6 +183,8 @@ void MessageFacts::add_archive_entries(const mime::Part& part) {
         add_unique(anomalies_, "ARCHIVE_LIMIT");
     if (listing.encrypted)
         add_unique(anomalies_, "ARCHIVE_ENCRYPTED");
+    if (listing.names_differ)
+        add_unique(anomalies_, "ARCHIVE_NAME_MISMATCH");
     if (!listing.error.empty())
         add_unique(anomalies_, "ARCHIVE_UNREADABLE");
 }
@@ -194,10 +196,13 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     // XXX: a part keeps one reading of a repeated filename or name
     // parameter, so a second name is never judged; the default policy
     // holds MIME_DUPLICATE_PARAMETER instead.
+    std::vector<std::string> names;
     for (const std::string* name : {&part.filename, &part.name}) {
         if (!name->empty())
-            facts.names.push_back(attachment::examine_name(*name));
+            names.push_back(*name);
     }
+    for (const std::string& name : names)
+        facts.names.push_back(attachment::examine_name(name));
     facts.true_type = attachment::true_type(part.decoded);
     facts.declared_type = part.content_type;
     facts.size = part.decoded.size();
@@ -211,7 +216,7 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     }
     if (facts.names.size() == 2 && facts.names[0].shown != facts.names[1].shown)
         add_unique(anomalies_, "ATTACHMENT_NAME_MISMATCH");
-    bool archive = attachment::is_archive_type(facts.true_type);
+    bool archive = attachment::is_archive(part.decoded, facts.true_type, names);
     attachments_->push_back(std::move(facts));
     if (archive)
         add_archive_entries(part);
