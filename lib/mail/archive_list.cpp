@@ -37,6 +37,13 @@ std::string error_text(archive* reader, const char* fallback) {
     return why ? why : fallback;
 }
 
+// An entry that cannot be read (damaged, or packed by a method we cannot
+// undo) is listed by name, but what it holds was never judged.
+void note_unreadable(ListState& state, archive* reader) {
+    if (state.listing.error.empty())
+        state.listing.error = error_text(reader, "entry cannot be read");
+}
+
 // Reads an entry's bytes up to the limits; false when a limit stopped it.
 bool read_entry(ListState& state, archive* reader, std::string& data) {
     char buffer[16384];
@@ -44,8 +51,10 @@ bool read_entry(ListState& state, archive* reader, std::string& data) {
         la_ssize_t n = archive_read_data(reader, buffer, sizeof buffer);
         if (n == 0)
             return true;
-        if (n < 0)
-            return true; // a damaged entry: list what we have
+        if (n < 0) {
+            note_unreadable(state, reader);
+            return true;
+        }
         if (data.size() + n > state.limits.max_entry_bytes) {
             state.listing.limit = "max_entry_bytes";
             return false;
@@ -158,8 +167,10 @@ bool read_zip_member(ListState& state, std::string_view content,
     archive_entry* item = nullptr;
     if (archive_read_open(reader.get(), &frame, nullptr, read_frame, nullptr) !=
             ARCHIVE_OK ||
-        archive_read_next_header(reader.get(), &item) < ARCHIVE_WARN)
-        return true; // unreadable data: the names are still judged
+        archive_read_next_header(reader.get(), &item) < ARCHIVE_WARN) {
+        note_unreadable(state, reader.get());
+        return true;
+    }
     return read_entry(state, reader.get(), data);
 }
 

@@ -133,3 +133,13 @@ TEST_CASE("a zip behind other bytes is an archive, a document by name not") {
     CHECK_FALSE(is_archive("PK\x05\x06" + std::string(18, '\x01'),
                            "application/octet-stream", {"x.zip"}));
 }
+
+TEST_CASE("a zip member packed by a method we cannot undo is unreadable") {
+    std::string archive = zip({{"a.txt", std::string(100, 'a')}});
+    archive[8] = 9; // Deflate64, which libarchive does not inflate
+    archive[archive.find("PK\x01\x02") + 10] = 9;
+    Listing listing = list_archive(archive, "x.zip", {});
+    REQUIRE(listing.entries.size() == 1);
+    CHECK(listing.entries[0].names == std::vector<std::string>{"a.txt"});
+    CHECK_FALSE(listing.error.empty());
+}
