@@ -376,6 +376,21 @@ bool opened_as_document(std::string_view content,
            std::all_of(names.begin(), names.end(), document);
 }
 
+// 7-Zip and unrar look past a self-extractor stub, or any other bytes,
+// for the signature of a 7z or RAR archive; libarchive looks only at the
+// start, and past an MZ stub for some formats. Returns where the first
+// such signature after the first byte starts, or npos.
+size_t embedded_archive(std::string_view content) {
+    static constexpr std::string_view signatures[] = {
+        {"7z\xbc\xaf\x27\x1c", 6},
+        {"Rar!\x1a\x07\x00", 7},
+        {"Rar!\x1a\x07\x01\x00", 8}};
+    size_t first = std::string_view::npos;
+    for (std::string_view signature : signatures)
+        first = std::min(first, content.find(signature, 1));
+    return first;
+}
+
 bool has_zip_name(std::string_view path) {
     std::string ext = examine_name(path).extension;
     return ext == "zip" || ext == "jar";
@@ -398,6 +413,16 @@ void list_level(ListState& state, std::string_view content,
         return;
     if (other.entries == 0 && is_compressed_file(content))
         return list_compressed_file(state, content, prefix, depth);
+    // Read once from the signature, never searched again: a search in
+    // what follows could go on signature after signature.
+    size_t start =
+        other.entries == 0 ? embedded_archive(content) : std::string_view::npos;
+    if (start != std::string_view::npos) {
+        other =
+            list_libarchive(state, content.substr(start), prefix, depth, false);
+        if (other.error.empty())
+            return;
+    }
     if (state.listing.error.empty())
         state.listing.error = other.error;
 }
@@ -406,7 +431,8 @@ void list_level(ListState& state, std::string_view content,
 
 bool is_archive(std::string_view content, std::string_view type,
                 const std::vector<std::string>& names) {
-    if (is_archive_type(type))
+    if (is_archive_type(type) ||
+        embedded_archive(content) != std::string_view::npos)
         return true;
     return has_zip_directory(content) && !opened_as_document(content, names);
 }
