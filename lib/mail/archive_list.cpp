@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <unordered_set>
 
 namespace portcullis::attachment {
 
@@ -84,14 +85,18 @@ void add_entry(ListState& state, Entry entry, const std::string* data,
     list_level(state, *data, entry.path, entry.depth + 1);
 }
 
+std::string entry_name(archive_entry* item) {
+    const char* path = archive_entry_pathname_utf8(item);
+    if (!path)
+        path = archive_entry_pathname(item);
+    return path ? path : "";
+}
+
 void add_libarchive_entry(ListState& state, archive* reader,
                           archive_entry* item, const std::string& prefix,
                           int depth) {
     Entry entry;
-    const char* path = archive_entry_pathname_utf8(item);
-    if (!path)
-        path = archive_entry_pathname(item);
-    entry.names.push_back(path ? path : "");
+    entry.names.push_back(entry_name(item));
     entry.path = prefix + "/" + entry.names[0];
     entry.size = static_cast<uint64_t>(archive_entry_size(item));
     entry.depth = depth;
@@ -221,10 +226,14 @@ void list_zip(ListState& state, std::string_view content,
 // as a list of file names) nor raw (it takes any bytes); and only the
 // decompressors that run in process: filter_all may start programs such
 // as lrzip on hostile data.
-void support_formats(archive* reader, bool with_zip) {
+void support_filters(archive* reader) {
     archive_read_support_filter_gzip(reader);
     archive_read_support_filter_bzip2(reader);
     archive_read_support_filter_xz(reader);
+}
+
+void support_formats(archive* reader, bool with_zip) {
+    support_filters(reader);
     archive_read_support_format_tar(reader);
     archive_read_support_format_cpio(reader);
     archive_read_support_format_ar(reader);
@@ -244,9 +253,51 @@ struct Reading {
     std::string error;
 };
 
+// An ISO 9660 image names each file up to three times: Rock Ridge, which
+// libarchive prefers; Joliet, which Windows and 7-Zip show; and the
+// primary 8.3 name. The two other readings add each name not yet listed
+// as an entry judged by its name alone.
+// XXX: the UDF names of a UDF bridge image, which Windows mounts by, are
+// never read (libarchive has no UDF reader); the default policy rejects
+// .iso and .img by name, so only a renamed image opened in 7-Zip bites.
+void add_other_iso_names(ListState& state, std::string_view content,
+                         const std::string& prefix, int depth, size_t first) {
+    std::unordered_set<std::string> listed;
+    for (size_t i = first; i < state.listing.entries.size(); ++i) {
+        for (const std::string& name : state.listing.entries[i].names)
+            listed.insert(ascii_lower(name));
+    }
+    for (const char* options :
+         {"iso9660:!rockridge", "iso9660:!rockridge,!joliet"}) {
+        ArchiveReader reader(archive_read_new());
+        support_filters(reader.get());
+        archive_read_support_format_iso9660(reader.get());
+        if (archive_read_set_options(reader.get(), options) != ARCHIVE_OK ||
+            archive_read_open_memory(reader.get(), content.data(),
+                                     content.size()) != ARCHIVE_OK)
+            continue;
+        archive_entry* item = nullptr;
+        while (archive_read_next_header(reader.get(), &item) >= ARCHIVE_WARN) {
+            std::string name = entry_name(item);
+            if (name.empty() || !listed.insert(ascii_lower(name)).second)
+                continue;
+            if (state.listing.entries.size() >= state.limits.max_entries) {
+                state.listing.limit = "max_entries";
+                return;
+            }
+            Entry entry;
+            entry.names.push_back(name);
+            entry.path = prefix + "/" + name;
+            entry.depth = depth;
+            state.listing.entries.push_back(std::move(entry));
+        }
+    }
+}
+
 Reading list_libarchive(ListState& state, std::string_view content,
                         const std::string& prefix, int depth, bool with_zip) {
     Reading reading;
+    size_t first = state.listing.entries.size();
     ArchiveReader reader(archive_read_new());
     support_formats(reader.get(), with_zip);
     if (archive_read_open_memory(reader.get(), content.data(),
@@ -257,8 +308,12 @@ Reading list_libarchive(ListState& state, std::string_view content,
     archive_entry* item = nullptr;
     for (;;) {
         int status = archive_read_next_header(reader.get(), &item);
-        if (status == ARCHIVE_EOF)
+        if (status == ARCHIVE_EOF) {
+            int format = archive_format(reader.get());
+            if ((format & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ISO9660)
+                add_other_iso_names(state, content, prefix, depth, first);
             return reading;
+        }
         if (status < ARCHIVE_WARN) {
             reading.error = error_text(reader.get(), "damaged archive");
             return reading;
