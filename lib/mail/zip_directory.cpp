@@ -295,6 +295,32 @@ size_t skip_descriptor(std::string_view content, size_t at) {
     return std::string_view::npos;
 }
 
+// Adds the file header at `at`, which the directory does not list.
+// Returns false when the walk cannot step past it: no header is there,
+// or its sizes follow its data, where only a decompressor finds them
+// (the member is added with its names and no data).
+bool add_unlisted(std::string_view content, size_t at,
+                  ZipDirectory& directory) {
+    ZipMember found;
+    if (!read_local_header(content, at, found))
+        return false;
+    found.listed = false;
+    found.names_differ = true;
+    found.flags = u16(content, at + 6);
+    found.method = u16(content, at + 8);
+    found.crc = u32(content, at + 14);
+    found.compressed_size = u32(content, at + 18);
+    found.size = u32(content, at + 22);
+    bool sized = !(found.flags & flag_data_descriptor) &&
+                 fits(content, found.data_offset, found.compressed_size);
+    if (!sized) {
+        found.compressed_size = 0;
+        found.size = 0;
+    }
+    directory.members.push_back(std::move(found));
+    return sized;
+}
+
 // A streaming reader (Java's ZipInputStream, libarchive's) reads file
 // headers one after the other from the start and never sees the
 // directory, so a header the directory does not list is a file only such
@@ -314,7 +340,6 @@ void find_unlisted(std::string_view content, size_t directory_start,
     while (at < directory_start && signature_at(content, at, local_signature)) {
         auto hit = std::lower_bound(listed.begin(), listed.end(),
                                     std::make_pair(at, size_t{0}));
-        ZipMember found;
         const ZipMember* member = nullptr;
         if (hit != listed.end() && hit->first == at) {
             member = &directory.members[hit->second];
@@ -323,25 +348,8 @@ void find_unlisted(std::string_view content, size_t directory_start,
                 directory.more = true;
                 return;
             }
-            if (!read_local_header(content, at, found))
+            if (!add_unlisted(content, at, directory))
                 return;
-            found.listed = false;
-            found.names_differ = true;
-            found.flags = u16(content, at + 6);
-            found.method = u16(content, at + 8);
-            found.crc = u32(content, at + 14);
-            found.compressed_size = u32(content, at + 18);
-            found.size = u32(content, at + 22);
-            // Without sizes only a decompressor finds where the data
-            // ends; the names are judged, the walk stops here.
-            if ((found.flags & flag_data_descriptor) ||
-                !fits(content, found.data_offset, found.compressed_size)) {
-                found.compressed_size = 0;
-                found.size = 0;
-                directory.members.push_back(std::move(found));
-                return;
-            }
-            directory.members.push_back(std::move(found));
             member = &directory.members.back();
         }
         size_t next =
