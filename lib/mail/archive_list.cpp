@@ -92,6 +92,10 @@ std::string entry_name(archive_entry* item) {
     return path ? path : "";
 }
 
+// XXX: libarchive gives one name per entry. A tar member renamed by a
+// pax header keeps its ustar name unjudged, which an extractor that
+// ignores pax headers would use; GNU tar, bsdtar, 7-Zip and Python all
+// honour them.
 void add_libarchive_entry(ListState& state, archive* reader,
                           archive_entry* item, const std::string& prefix,
                           int depth) {
