@@ -1,11 +1,9 @@
-// True types, names and archive listings. The magic cookie is opened once
-// and kept: loading the database costs far more than a lookup. Archives
-// are read from memory only; nothing is ever written to disk.
+// True types and names. The magic cookie is opened once and kept: loading
+// the database costs far more than a lookup. Listing archives is in
+// archive_list.cpp.
 #include "mail/attachment_type.hpp"
 #include "mail/unicode_marks.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <magic.h>
 
 #include <algorithm>
@@ -94,104 +92,6 @@ struct MagicCookie {
     }
 };
 
-struct ArchiveFree {
-    void operator()(archive* a) const { archive_read_free(a); }
-};
-
-struct ListState {
-    const ArchiveLimits& limits;
-    Listing& listing;
-    size_t total_bytes = 0;
-};
-
-void list_level(ListState& state, std::string_view content,
-                const std::string& prefix, int depth);
-
-// Reads an entry's bytes up to the limits; false when a limit stopped it.
-bool read_entry(ListState& state, archive* reader, std::string& data) {
-    char buffer[16384];
-    for (;;) {
-        la_ssize_t n = archive_read_data(reader, buffer, sizeof buffer);
-        if (n == 0)
-            return true;
-        if (n < 0)
-            return true; // a damaged entry: list what we have
-        if (data.size() + n > state.limits.max_entry_bytes) {
-            state.listing.limit = "max_entry_bytes";
-            return false;
-        }
-        if (state.total_bytes + n > state.limits.max_total_bytes) {
-            state.listing.limit = "max_total_bytes";
-            return false;
-        }
-        state.total_bytes += static_cast<size_t>(n);
-        data.append(buffer, static_cast<size_t>(n));
-    }
-}
-
-void add_entry(ListState& state, archive* reader, archive_entry* item,
-               const std::string& prefix, int depth) {
-    Entry entry;
-    const char* path = archive_entry_pathname_utf8(item);
-    if (!path)
-        path = archive_entry_pathname(item);
-    entry.name = path ? path : "";
-    entry.path = prefix + "/" + entry.name;
-    entry.size = static_cast<uint64_t>(archive_entry_size(item));
-    entry.depth = depth;
-    entry.encrypted = archive_entry_is_encrypted(item);
-    state.listing.encrypted = state.listing.encrypted || entry.encrypted;
-    std::string data;
-    bool complete = true;
-    if (!entry.encrypted && archive_entry_filetype(item) == AE_IFREG) {
-        complete = read_entry(state, reader, data);
-        entry.true_type = true_type(data);
-    }
-    state.listing.entries.push_back(entry);
-    if (!complete || !is_archive_type(entry.true_type))
-        return;
-    if (depth >= state.limits.max_depth) {
-        state.listing.limit = "max_depth";
-        return;
-    }
-    list_level(state, data, entry.path, depth + 1);
-}
-
-void list_level(ListState& state, std::string_view content,
-                const std::string& prefix, int depth) {
-    std::unique_ptr<archive, ArchiveFree> reader(archive_read_new());
-    archive_read_support_filter_all(reader.get());
-    archive_read_support_format_all(reader.get());
-    if (archive_read_open_memory(reader.get(), content.data(),
-                                 content.size()) != ARCHIVE_OK) {
-        if (state.listing.error.empty())
-            state.listing.error = archive_error_string(reader.get())
-                                      ? archive_error_string(reader.get())
-                                      : "unreadable archive";
-        return;
-    }
-    archive_entry* item = nullptr;
-    for (;;) {
-        int status = archive_read_next_header(reader.get(), &item);
-        if (status == ARCHIVE_EOF)
-            return;
-        if (status < ARCHIVE_WARN) {
-            if (state.listing.error.empty()) {
-                const char* why = archive_error_string(reader.get());
-                state.listing.error = why ? why : "damaged archive";
-            }
-            return;
-        }
-        if (state.listing.entries.size() >= state.limits.max_entries) {
-            state.listing.limit = "max_entries";
-            return;
-        }
-        add_entry(state, reader.get(), item, prefix, depth);
-        if (!state.listing.limit.empty())
-            return;
-    }
-}
-
 } // namespace
 
 NameInfo examine_name(std::string_view name) {
@@ -257,14 +157,6 @@ bool is_archive_type(std::string_view type) {
         "application/java-archive"};
     return std::find(std::begin(archives), std::end(archives), type) !=
            std::end(archives);
-}
-
-Listing list_archive(std::string_view content, std::string_view name,
-                     const ArchiveLimits& limits) {
-    Listing listing;
-    ListState state{limits, listing};
-    list_level(state, content, std::string(name), 1);
-    return listing;
 }
 
 } // namespace portcullis::attachment

@@ -38,6 +38,12 @@ std::string true_type(std::string_view content);
 /// Returns true when the true type is an archive format we list.
 bool is_archive_type(std::string_view type);
 
+/// Returns true when content is listed as an archive: its true type is an
+/// archive format, or it ends in a ZIP directory an extractor would open
+/// and is not a document under a name its own application opens.
+bool is_archive(std::string_view content, std::string_view type,
+                const std::vector<std::string>& names);
+
 /// Limits on listing an archive; a bomb stops at the first one reached.
 struct ArchiveLimits {
     int max_depth = 3;                   ///< archives inside archives
@@ -48,8 +54,12 @@ struct ArchiveLimits {
 
 /// One file inside an archive.
 struct Entry {
-    std::string path;      ///< "outer.zip/inner.zip/file.exe" style
-    std::string name;      ///< the entry's own name
+    std::string path; ///< "outer.zip/inner.zip/file.exe" style, first name
+    /// Every name an extractor may give the file, the listed one first:
+    /// a ZIP member's central directory, local header and Unicode Path
+    /// names; a compressed file's stored name and the one its suffix
+    /// gives.
+    std::vector<std::string> names;
     std::string true_type; ///< from its first bytes
     uint64_t size = 0;     ///< as the archive declares it
     int depth = 1;
@@ -59,9 +69,10 @@ struct Entry {
 /// The files inside an archive and how the listing ended.
 struct Listing {
     std::vector<Entry> entries;
-    std::string limit;      ///< the limit that stopped the listing, or empty
-    std::string error;      ///< why the archive could not be read, or empty
-    bool encrypted = false; ///< some entry could not be read without a key
+    std::string limit;         ///< the limit that stopped the listing, or empty
+    std::string error;         ///< why the archive could not be read, or empty
+    bool encrypted = false;    ///< some entry could not be read without a key
+    bool names_differ = false; ///< extractors would name some entry apart
 };
 
 /// Lists an archive's files, nested archives included, within limits.

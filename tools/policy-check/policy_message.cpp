@@ -165,8 +165,14 @@ void MessageFacts::add_archive_entries(const mime::Part& part) {
     for (const attachment::Entry& entry : listing.entries) {
         AttachmentFacts facts;
         facts.part = part.path;
+        // Every name an extractor may give the file is judged, and all
+        // are shown: the one a rule matched may be any of them.
         facts.shown_name = printable(entry.path);
-        facts.names.push_back(attachment::examine_name(entry.name));
+        for (size_t i = 0; i < entry.names.size(); ++i) {
+            if (i > 0)
+                facts.shown_name += " or " + printable(entry.names[i]);
+            facts.names.push_back(attachment::examine_name(entry.names[i]));
+        }
         facts.true_type = entry.true_type;
         facts.size = entry.size;
         facts.in_archive = true;
@@ -177,6 +183,8 @@ void MessageFacts::add_archive_entries(const mime::Part& part) {
         add_unique(anomalies_, "ARCHIVE_LIMIT");
     if (listing.encrypted)
         add_unique(anomalies_, "ARCHIVE_ENCRYPTED");
+    if (listing.names_differ)
+        add_unique(anomalies_, "ARCHIVE_NAME_MISMATCH");
     if (!listing.error.empty())
         add_unique(anomalies_, "ARCHIVE_UNREADABLE");
 }
@@ -188,10 +196,13 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     // XXX: a part keeps one reading of a repeated filename or name
     // parameter, so a second name is never judged; the default policy
     // holds MIME_DUPLICATE_PARAMETER instead.
+    std::vector<std::string> names;
     for (const std::string* name : {&part.filename, &part.name}) {
         if (!name->empty())
-            facts.names.push_back(attachment::examine_name(*name));
+            names.push_back(*name);
     }
+    for (const std::string& name : names)
+        facts.names.push_back(attachment::examine_name(name));
     facts.true_type = attachment::true_type(part.decoded);
     facts.declared_type = part.content_type;
     facts.size = part.decoded.size();
@@ -205,7 +216,7 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     }
     if (facts.names.size() == 2 && facts.names[0].shown != facts.names[1].shown)
         add_unique(anomalies_, "ATTACHMENT_NAME_MISMATCH");
-    bool archive = attachment::is_archive_type(facts.true_type);
+    bool archive = attachment::is_archive(part.decoded, facts.true_type, names);
     attachments_->push_back(std::move(facts));
     if (archive)
         add_archive_entries(part);
