@@ -7,11 +7,11 @@
 
 #include "core/log.hpp"
 #include "core/sqlite_store.hpp"
-#include "mail/address.hpp"
 #include "mail/envelope.hpp"
 #include "mail/header_edit.hpp"
 #include "mail/verdict.hpp"
 #include "spam_score_analysis.hpp"
+#include "spam_score_lists.hpp"
 
 #include <sys/stat.h>
 
@@ -36,25 +36,40 @@ bool exists(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0;
 }
 
+// Loads one rules path; one the configuration names is taken from the
+// configuration file's folder, and an error about it names file:line.
+Status load_configured(RuleSet& rules, const config::Config& config,
+                       const toml::node& node, std::string_view key,
+                       bool folder) {
+    auto path = config::path_value(config, node, key);
+    if (!path)
+        return path.error();
+    Status s = folder ? rules.load_folder(*path) : rules.load_path(*path);
+    if (!s)
+        return Error{config::where(config, node), s.error().text(),
+                     s.error().exit_code};
+    return {};
+}
+
 Status load_rules(RuleSet& rules, const Options& options,
                   const config::Config& config) {
     for (const std::string& name : builtin_names())
         rules.declare_builtin(name);
-    std::string dir = options.rules_dir;
     const toml::table& table = config.tool(tool_name);
-    if (auto configured = table["rules_dir"].value<std::string>())
-        dir = *configured;
-    if (Status s = rules.load_folder(dir); !s)
+    // A flag given on the command line beats the file.
+    const toml::node* dir =
+        options.rules_dir_given ? nullptr : table.get("rules_dir");
+    Status s = dir ? load_configured(rules, config, *dir, "rules_dir", true)
+                   : rules.load_folder(options.rules_dir);
+    if (!s)
         return s;
-    std::vector<std::string> extra;
     if (const toml::array* list = table["local_rules"].as_array())
         for (const toml::node& node : *list)
-            if (auto path = node.value<std::string>())
-                extra.push_back(*path);
-    extra.insert(extra.end(), options.extra_rules.begin(),
-                 options.extra_rules.end());
-    for (const std::string& path : extra)
-        if (Status s = rules.load_path(path); !s)
+            if (!(s = load_configured(rules, config, node, "local_rules",
+                                      false)))
+                return s;
+    for (const std::string& path : options.extra_rules)
+        if (!(s = rules.load_path(path)))
             return s;
     size_t set_memory = RuleSet::default_set_memory_bytes;
     if (const toml::node* node = table.get("rule_set_memory_mib")) {
@@ -70,58 +85,21 @@ Status load_rules(RuleSet& rules, const Options& options,
     return {};
 }
 
-// Matches an address or client against list entries: "user@domain",
-// "@domain" or "domain" (the domain and its subdomains), or an IP
-// address prefix ("192.0.2." or "192.0.2.7").
-bool listed(const std::vector<std::string>& entries, std::string_view value) {
-    if (value.empty())
-        return false;
-    std::string lower = ascii_lower(mail::normal_address(value));
-    size_t at = lower.rfind('@');
-    std::string domain = at == std::string::npos ? "" : lower.substr(at + 1);
-    for (std::string entry : entries) {
-        for (char& c : entry)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (entry == lower)
-            return true;
-        std::string bare = entry[0] == '@' ? entry.substr(1) : entry;
-        if (!domain.empty() && entry.find('@') == entry.rfind('@') &&
-            (entry[0] == '@' || entry.find('@') == std::string::npos) &&
-            (domain == bare ||
-             (domain.size() > bare.size() && domain.ends_with("." + bare))))
-            return true;
-        if (at == std::string::npos && entry.back() == '.' &&
-            lower.starts_with(entry))
-            return true;
-    }
-    return false;
-}
-
-bool listed_any(const std::vector<std::string>& entries,
-                const std::vector<std::string>& values) {
-    return std::any_of(values.begin(), values.end(), [&](const auto& value) {
-        return listed(entries, value);
-    });
-}
-
-// An allow list needs every From mailbox listed, and one From header:
-// two name no one sender.
-bool all_listed(const std::vector<std::string>& entries, const Score& score) {
-    return score.from_headers == 1 && !score.from_addresses.empty() &&
-           std::all_of(
-               score.from_addresses.begin(), score.from_addresses.end(),
-               [&](const auto& value) { return listed(entries, value); });
-}
-
 // -0.0 is a number JSON readers print as "-0": a score of nothing is 0.
 double plus_zero(double value) {
     return value == 0 ? 0.0 : value;
 }
 
+// A score is compared and written to three decimals, once rounded: the
+// verdict then never shows a score that contradicts its action.
+double rounded(double score) {
+    return plus_zero(std::round(score * 1000) / 1000);
+}
+
 Score tally(Score score) {
     for (const Hit& hit : score.hits)
         score.total += hit.score;
-    score.total = plus_zero(std::round(score.total * 1000) / 1000);
+    score.total = rounded(score.total);
     return score;
 }
 
@@ -214,6 +192,8 @@ std::vector<std::string> type_problems(const toml::table& table) {
         for (auto&& [key, node] : *bands->as_table())
             if (!has_kind(node, Kind::number))
                 add(node, fmt::format("thresholds.{}", key.str()), "a number");
+    for (auto& problem : list_problems(table))
+        found.push_back(std::move(problem));
     std::stable_sort(
         found.begin(), found.end(),
         [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -420,32 +400,60 @@ verdict::Action Engine::judge(const Score& score, std::string_view rcpt,
     bands.reject = band("thresholds.reject", off);
     bands.discard = band("thresholds.discard", off);
 
-    // Every mailbox of every From header counts for a block list, so a
-    // second mailbox or header cannot hide the blocked one.
-    double total = score.total;
-    auto blocked = Hierarchy::list_union(layers, "block_senders");
-    auto blocked_clients = Hierarchy::list_union(layers, "block_clients");
-    if (listed_any(blocked, score.from_addresses) ||
-        (mail_from && listed(blocked, *mail_from)) ||
-        listed(blocked_clients, client_ip)) {
-        total += list_weight;
+    // A block at any level wins over an allow at any level: block lists
+    // only grow downwards, and an allow must not cancel one.
+    if (blocked(layers, rcpt, score, client_ip, mail_from)) {
         list_hits.push_back({"BLOCKLISTED", list_weight,
                              "sender or client is on a block list"});
+        return band_action(bands, rounded(score.total + list_weight));
     }
-    auto allowed = Hierarchy::loosening_list(layers, "allow_senders");
-    auto allowed_clients = Hierarchy::loosening_list(layers, "allow_clients");
-    log_refused(rcpt, allowed.refused);
-    // A forged From alone must not pass the allow list: when the envelope
-    // sender is known it has to be listed too, and the null sender <>
-    // never is.
-    bool sender_ok = all_listed(allowed.value, score) &&
-                     (!mail_from || listed(allowed.value, *mail_from));
-    if (sender_ok || listed(allowed_clients.value, client_ip)) {
-        total -= list_weight;
+    if (allowed(layers, rcpt, score, client_ip, mail_from)) {
         list_hits.push_back({"ALLOWLISTED", -list_weight,
                              "sender or client is on an allow list"});
+        return band_action(bands, rounded(score.total - list_weight));
     }
-    return band_action(bands, total);
+    return band_action(bands, score.total);
+}
+
+// Every mailbox of every From header counts for a block list, so a
+// second mailbox or header cannot hide the blocked one.
+bool Engine::blocked(const levels::Layers& layers, std::string_view rcpt,
+                     const Score& score, std::string_view client_ip,
+                     const std::optional<std::string>& mail_from) {
+    using levels::Hierarchy;
+    auto senders = Hierarchy::union_arrays(layers, "block_senders");
+    auto clients = Hierarchy::union_arrays(layers, "block_clients");
+    log_refused(rcpt, senders.refused);
+    log_refused(rcpt, clients.refused);
+    return std::any_of(score.from_addresses.begin(), score.from_addresses.end(),
+                       [&](const std::string& address) {
+                           return lists_.sender_listed(senders.value, address);
+                       }) ||
+           (mail_from && lists_.sender_listed(senders.value, *mail_from)) ||
+           lists_.client_listed(clients.value, client_ip);
+}
+
+// A forged From alone must not pass the allow list: every From mailbox
+// must be listed, in one From header, and when the envelope sender is
+// known it has to be listed too; the null sender <> never is.
+bool Engine::allowed(const levels::Layers& layers, std::string_view rcpt,
+                     const Score& score, std::string_view client_ip,
+                     const std::optional<std::string>& mail_from) {
+    using levels::Hierarchy;
+    auto senders = Hierarchy::loosening_arrays(layers, "allow_senders");
+    auto clients = Hierarchy::loosening_arrays(layers, "allow_clients");
+    log_refused(rcpt, senders.refused);
+    log_refused(rcpt, clients.refused);
+    bool from_ok =
+        score.from_headers == 1 && !score.from_addresses.empty() &&
+        std::all_of(score.from_addresses.begin(), score.from_addresses.end(),
+                    [&](const std::string& address) {
+                        return lists_.sender_listed(senders.value, address);
+                    });
+    bool sender_ok =
+        from_ok &&
+        (!mail_from || lists_.sender_listed(senders.value, *mail_from));
+    return sender_ok || lists_.client_listed(clients.value, client_ip);
 }
 
 Result<filter::Outcome> Engine::handle(stream::Record& record) {
@@ -486,8 +494,7 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
 
     double total = score->total;
     for (const Hit& hit : list_hits)
-        total += hit.score;
-    total = plus_zero(total);
+        total = rounded(total + hit.score);
     verdict.set_score(total);
     if (!score->unreadable.empty())
         verdict.add_reason({"MIME_PARSE_FAILED", 0, score->unreadable});

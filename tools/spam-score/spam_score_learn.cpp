@@ -236,24 +236,4 @@ ExitCode explain(const Options& options, const config::Config& config,
     }
 }
 
-ExitCode lint(const Options& options, const config::Config& config) {
-    // Lint checks rules and settings; what was learned is not its concern.
-    Options rules_only = options;
-    rules_only.use_bayes = false;
-    rules_only.use_fuzzy = false;
-    auto engine = Engine::open(rules_only, config);
-    if (!engine) {
-        log::error(engine.error().text());
-        return engine.error().exit_code;
-    }
-    // A misspelt setting is a problem of the configuration --lint checks;
-    // the warnings were printed as it loaded.
-    size_t problems = (*engine)->rules().problems().size() +
-                      config::unknown_keys(config).size();
-    size_t rules = (*engine)->rules().size();
-    std::printf("%zu rule%s loaded, %zu problem%s\n", rules,
-                rules == 1 ? "" : "s", problems, problems == 1 ? "" : "s");
-    return problems == 0 ? ExitCode::ok : ExitCode::config;
-}
-
 } // namespace portcullis::spam_score
