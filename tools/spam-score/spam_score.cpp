@@ -15,7 +15,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <limits>
 
@@ -31,9 +33,20 @@ std::string state_path(const Options& options) {
     return options.common.state_dir + "/spam-score.sqlite";
 }
 
-bool exists(const std::string& path) {
+// Why the state database is not there to read, or nullopt when it is.
+std::optional<Error> missing_store(const std::string& dir,
+                                   const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
+    if (::stat(path.c_str(), &st) == 0)
+        return std::nullopt;
+    int why = errno;
+    if (why == ENOTDIR ||
+        (::stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)))
+        return Error{dir, "the state folder is not a folder",
+                     ExitCode::unavailable};
+    if (why != ENOENT)
+        return Error{path, std::strerror(why), ExitCode::unavailable};
+    return Error{path, "nothing learned yet", ExitCode::unavailable};
 }
 
 // Loads one rules path; one the configuration names is taken from the
@@ -203,6 +216,30 @@ std::vector<std::string> type_problems(const toml::table& table) {
     return out;
 }
 
+Status token_format_problem(state::Store& store, const std::string& path) {
+    auto totals = store.totals();
+    if (!totals)
+        return totals.error();
+    if (totals->token_format == token_format)
+        return {};
+    auto holds = store.holds_learning();
+    if (!holds)
+        return holds.error();
+    if (!*holds)
+        return {};
+    if (totals->token_format == 0)
+        return Error{path,
+                     "holds learned counts but no token format: learn the "
+                     "messages again into a new state folder",
+                     ExitCode::unavailable};
+    return Error{path,
+                 fmt::format("learned in token format {}, and this "
+                             "spam-score makes format {}: learn the "
+                             "messages again into a new state folder",
+                             totals->token_format, token_format),
+                 ExitCode::unavailable};
+}
+
 Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
                                              const config::Config& config) {
     // A wrong type would otherwise read as absent: a block list written
@@ -240,23 +277,14 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
         engine->store_problem_ = e;
         return std::move(engine);
     };
-    if (!exists(path))
-        return without(
-            Error{path, "nothing learned yet", ExitCode::unavailable});
+    if (auto missing = missing_store(options.common.state_dir, path))
+        return without(*missing);
     auto store = state::SqliteStore::open(path, true);
     if (!store)
         return without(store.error());
     engine->store_ = std::move(*store);
-    auto totals = engine->store_->totals();
-    if (!totals)
-        return without(totals.error());
-    if (totals->token_format != 0 && totals->token_format != token_format)
-        return without(
-            Error{path, fmt::format("learned in token format {}, "
-                                    "and this spam-score makes "
-                                    "format {}: learn the messages "
-                                    "again into a new state folder",
-                                    totals->token_format, token_format)});
+    if (auto format = token_format_problem(*engine->store_, path); !format)
+        return without(format.error());
     if (options.use_fuzzy) {
         auto signatures = engine->store_->signatures();
         if (!signatures)
@@ -270,6 +298,13 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
     if (!store_)
         return store_problem_.value_or(
             Error{state_path(options_), "Bayes is off", ExitCode::unavailable});
+    auto learned = store_->totals();
+    if (!learned)
+        return learned.error();
+    // A database whose every message was forgotten explains nothing.
+    if (learned->spam + learned->ham == 0)
+        return Error{state_path(options_), "nothing learned (0 spam, 0 ham)",
+                     ExitCode::unavailable};
     auto analysis =
         analyse(message, options_.common.limits, options_.max_body_bytes);
     if (!analysis)

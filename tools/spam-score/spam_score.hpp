@@ -179,6 +179,11 @@ std::string strip_spam_headers(std::string_view message);
 /// Returns the message with tag put in front of its Subject.
 std::string tag_subject(std::string_view message, std::string_view tag);
 
+/// Returns an Error (69) when the store holds learning of another token
+/// format, or learning with no format recorded: its counts describe
+/// other tokens than this spam-score makes.
+Status token_format_problem(state::Store& store, const std::string& path);
+
 /// Runs the scoring filter over all inputs; returns the exit status.
 ExitCode run(const Options& options, const config::Config& config);
 

@@ -81,29 +81,29 @@ Result<Applied> apply(state::Store& store, const LearnOptions& learn,
 
 // Counts learned in another token format describe other tokens: adding
 // to them would mix two vocabularies, and a message learned in both
-// would count twice. A database from before formats were recorded is
-// taken to be in this one.
+// would count twice. Only a store that holds nothing yet is stamped.
 Status check_token_format(state::Store& store, const std::string& path) {
+    if (Status s = token_format_problem(store, path); !s)
+        return s;
     auto totals = store.totals();
     if (!totals)
         return totals.error();
     if (totals->token_format == token_format)
         return {};
-    if (totals->token_format != 0 && totals->spam + totals->ham > 0)
-        return Error{path,
-                     fmt::format("learned in token format {}, and this "
-                                 "spam-score makes format {}: learn the "
-                                 "messages again into a new state folder",
-                                 totals->token_format, token_format),
-                     ExitCode::unavailable};
     return store.transaction(
         [&] { return store.set_token_format(token_format); });
 }
 
 Status make_state_dir(const std::string& dir) {
-    if (::mkdir(dir.c_str(), 0750) == 0 || errno == EEXIST)
+    if (::mkdir(dir.c_str(), 0750) == 0)
         return {};
-    return Error{dir, std::strerror(errno), ExitCode::io_error};
+    if (errno != EEXIST)
+        return Error{dir, std::strerror(errno), ExitCode::io_error};
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+        return Error{dir, "the state folder is not a folder",
+                     ExitCode::unavailable};
+    return {};
 }
 
 } // namespace
