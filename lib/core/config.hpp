@@ -32,9 +32,26 @@ struct Config {
     const toml::table& tool(std::string_view name) const;
 };
 
-/// Loads a configuration file. A missing default file is an empty
-/// configuration; a missing file named on purpose is an error.
-Result<Config> load(const std::string& path, bool named_on_purpose);
+/// The largest main configuration file read; domain files have their
+/// own cap, [limits] domain_file_bytes.
+inline constexpr size_t max_file_bytes = 16u << 20;
+
+/// Loads a configuration file: a regular file of at most max_bytes. A
+/// missing default file is an empty configuration; a missing file named
+/// on purpose is an error.
+Result<Config> load(const std::string& path, bool named_on_purpose,
+                    size_t max_bytes = max_file_bytes);
+
+/// Returns path as the configuration means it: a relative path is taken
+/// from the folder of the configuration file, so that a tool run from
+/// cron or procmail finds what the administrator's shell found; an
+/// absolute path, or any path when no file was read, is as written.
+std::string resolve_path(const Config& config, std::string_view path);
+
+/// Returns the path a value names (see resolve_path); a value that is
+/// not a string, or is empty, is an Error naming file:line and key.
+Result<std::string> path_value(const Config& config, const toml::node& node,
+                               std::string_view key);
 
 /// Applies [limits] from the configuration over the defaults.
 Status apply_limits(const Config& config, Limits& limits);
@@ -42,11 +59,6 @@ Status apply_limits(const Config& config, Limits& limits);
 /// Returns "file:line: message" for a node, as errors about values say.
 std::string where(const Config& config, const toml::node& node);
 
-/// Returns a path written in the configuration as its file means it: a
-/// relative path is taken from the folder of the file, so that a tool
-/// run from cron or procmail finds what the administrator's shell found;
-/// an absolute path, or any path when no file was read, is as written.
-std::string resolve_path(const Config& config, const std::string& path);
 
 /// Returns "file:line: unknown key \"KEY\" in [SECTION]" for each key
 /// of a tool's table that keys does not declare, in file order.

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 
 namespace portcullis::levels {
@@ -43,7 +45,8 @@ std::array<const toml::table*, 3> as_array(const Layers& layers) {
     return {layers.system, layers.domain, layers.user};
 }
 
-// Returns why a level may not change key at all, or an empty string.
+} // namespace
+
 std::string lock_reason(const Layers& layers, size_t level,
                         std::string_view key) {
     auto tables = as_array(layers);
@@ -55,24 +58,43 @@ std::string lock_reason(const Layers& layers, size_t level,
     return "";
 }
 
-// The nearest level above that exists decides whether loosening is allowed.
-bool may_loosen(const Layers& layers, size_t level, std::string_view key) {
+// A right to loosen passes down one level at a time: the level above
+// must list the key in allow_looser and hold the right itself, so a
+// domain file cannot grant its users what the system never granted it.
+std::optional<std::string> loosen_refusal(const Layers& layers, size_t level,
+                                          std::string_view key) {
     auto tables = as_array(layers);
-    for (size_t above = level; above-- > 0;) {
-        if (tables[above])
-            return listed(tables[above], "allow_looser", key);
+    for (size_t below = level; below > 0; --below) {
+        size_t above = below - 1;
+        if (listed(tables[above], "allow_looser", key))
+            continue;
+        if (below == level)
+            return "";
+        return fmt::format("{} level allows it, {} level does not",
+                           level_names[below], level_names[above]);
     }
-    return false;
+    return std::nullopt;
 }
 
-void append_strings(const toml::node* node, std::vector<std::string>& out) {
-    if (!node)
-        return;
-    if (const toml::array* entries = node->as_array()) {
-        for (const toml::node& entry : *entries) {
-            if (auto value = entry.value<std::string>())
-                out.push_back(*value);
-        }
+bool may_loosen(const Layers& layers, size_t level, std::string_view key) {
+    return !loosen_refusal(layers, level, key);
+}
+
+namespace {
+
+// Adds why a right to loosen did not reach this level, when it is more
+// than "the level above does not allow it".
+std::string with_reason(std::string refusal,
+                        const std::optional<std::string>& why) {
+    if (why && !why->empty())
+        refusal += fmt::format(" ({})", *why);
+    return refusal;
+}
+
+void append_strings(const toml::array* entries, std::vector<std::string>& out) {
+    for (const toml::node& entry : *entries) {
+        if (auto value = entry.value<std::string>())
+            out.push_back(*value);
     }
 }
 
@@ -103,12 +125,13 @@ Hierarchy::Hierarchy(const config::Config& config, std::string tool,
                      std::string domains_dir)
     : config_(config), tool_(std::move(tool)),
       domains_dir_(std::move(domains_dir)) {
-    if (domains_dir_.empty() && !config_.path.empty()) {
-        size_t slash = config_.path.rfind('/');
-        std::string dir =
-            slash == std::string::npos ? "." : config_.path.substr(0, slash);
-        domains_dir_ = dir + "/domains";
-    }
+    if (domains_dir_.empty() && !config_.path.empty())
+        domains_dir_ = config::resolve_path(config_, "domains");
+    // Checked when the configuration loaded: a bad value is an error
+    // there, and the default stands here.
+    Limits limits;
+    if (config::apply_limits(config_, limits))
+        max_file_bytes_ = limits.domain_file_bytes;
 }
 
 // Users are found by their address key, however the file writes them.
@@ -136,32 +159,52 @@ void Hierarchy::index_users(DomainFile& file) {
     }
 }
 
+Result<config::Config>
+Hierarchy::load_domain_file(const std::string& path) const {
+    auto loaded = config::load(path, true, max_file_bytes_);
+    if (!loaded)
+        return loaded;
+    loaded->keys = config_.keys;
+    return loaded;
+}
+
+Result<std::unique_ptr<Hierarchy::DomainFile>>
+Hierarchy::read_domain_file(const std::string& domain) const {
+    std::unique_ptr<DomainFile> none;
+    if (domains_dir_.empty())
+        return none;
+    std::string path = domains_dir_ + "/" + domain + ".toml";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? Result<std::unique_ptr<DomainFile>>(std::move(none))
+                   : Error{path, std::strerror(errno), ExitCode::config};
+    auto loaded = load_domain_file(path);
+    if (!loaded)
+        return loaded.error();
+    // Checked here, as each file loads: a domain administrator's typo
+    // is as silent as the system administrator's otherwise.
+    if (config_.keys.tool == tool_) {
+        for (const std::string& problem :
+             config::unknown_domain_keys(config_, loaded->root, path))
+            log::warning(problem);
+    }
+    auto file = std::make_unique<DomainFile>(
+        DomainFile{path, std::move(loaded->root), {}});
+    index_users(*file);
+    return file;
+}
+
+// A file that failed stays failed for the run, so a broken or hostile
+// file costs one read, not one per message.
 Result<const Hierarchy::DomainFile*>
 Hierarchy::domain_file(const std::string& domain) {
     auto cached = domains_.find(domain);
-    if (cached != domains_.end())
-        return static_cast<const DomainFile*>(cached->second.get());
-    std::unique_ptr<DomainFile> file;
-    std::string path = domains_dir_ + "/" + domain + ".toml";
-    struct stat st {};
-    if (!domains_dir_.empty() && ::stat(path.c_str(), &st) == 0) {
-        auto loaded = config::load(path, true);
-        if (!loaded)
-            return loaded.error();
-        // Checked here, as each file loads: a domain administrator's typo
-        // is as silent as the system administrator's otherwise.
-        if (config_.keys.tool == tool_) {
-            for (const std::string& problem :
-                 config::unknown_domain_keys(config_, loaded->root, path))
-                log::warning(problem);
-        }
-        file = std::make_unique<DomainFile>(
-            DomainFile{path, std::move(loaded->root), {}});
-        index_users(*file);
-    }
-    const DomainFile* out = file.get();
-    domains_[domain] = std::move(file);
-    return out;
+    if (cached == domains_.end())
+        cached = domains_.emplace(domain, read_domain_file(domain)).first;
+    if (!cached->second)
+        return cached->second.error();
+    return static_cast<const DomainFile*>(cached->second->get());
 }
 
 Result<Layers> Hierarchy::layers(std::string_view rcpt) {
@@ -209,10 +252,13 @@ Resolved<double> Hierarchy::number(const Layers& layers, std::string_view key,
             }
             bool looser = stricter == Stricter::lower ? *value > out.value
                                                       : *value < out.value;
-            if (looser && !may_loosen(layers, level, key)) {
-                out.refused.push_back(
+            auto why =
+                looser ? loosen_refusal(layers, level, key) : std::nullopt;
+            if (why) {
+                out.refused.push_back(with_reason(
                     fmt::format("{} refused: {} is looser than {}",
-                                level_names[level], *value, out.value));
+                                level_names[level], *value, out.value),
+                    why));
                 continue;
             }
         }
@@ -246,36 +292,59 @@ Resolved<std::string> Hierarchy::text(const Layers& layers,
     return out;
 }
 
-std::vector<std::string> Hierarchy::list_union(const Layers& layers,
-                                               std::string_view key) {
-    std::vector<std::string> out;
-    for (const toml::table* table : as_array(layers))
-        append_strings(lookup(table, key), out);
+Resolved<std::vector<const toml::array*>>
+Hierarchy::gather(const Layers& layers, std::string_view key, bool loosens) {
+    Resolved<std::vector<const toml::array*>> out{{}, "default", {}};
+    auto tables = as_array(layers);
+    for (size_t level = 0; level < tables.size(); ++level) {
+        const toml::node* node = lookup(tables[level], key);
+        if (!node || !node->is_array())
+            continue;
+        std::string why = level > 0 ? lock_reason(layers, level, key) : "";
+        auto loosen =
+            loosens ? loosen_refusal(layers, level, key) : std::nullopt;
+        if (why.empty() && loosen)
+            why = with_reason(fmt::format("{} refused: {} is not allowed "
+                                          "below",
+                                          level_names[level], key),
+                              loosen);
+        if (!why.empty()) {
+            out.refused.push_back(why);
+            continue;
+        }
+        out.value.push_back(node->as_array());
+        out.level = level_names[level];
+    }
     return out;
 }
 
 Resolved<std::vector<std::string>>
-Hierarchy::loosening_list(const Layers& layers, std::string_view key) {
-    Resolved<std::vector<std::string>> out{{}, "default", {}};
-    auto tables = as_array(layers);
-    for (size_t level = 0; level < tables.size(); ++level) {
-        const toml::node* node = lookup(tables[level], key);
-        if (!node)
-            continue;
-        if (level > 0) {
-            std::string why = lock_reason(layers, level, key);
-            if (why.empty() && !may_loosen(layers, level, key))
-                why = fmt::format("{} refused: {} is not allowed below",
-                                  level_names[level], key);
-            if (!why.empty()) {
-                out.refused.push_back(why);
-                continue;
-            }
-        }
-        append_strings(node, out.value);
-        out.level = level_names[level];
-    }
+Hierarchy::strings(Resolved<std::vector<const toml::array*>> arrays) {
+    Resolved<std::vector<std::string>> out{
+        {}, std::move(arrays.level), std::move(arrays.refused)};
+    for (const toml::array* array : arrays.value)
+        append_strings(array, out.value);
     return out;
+}
+
+Resolved<std::vector<const toml::array*>>
+Hierarchy::union_arrays(const Layers& layers, std::string_view key) {
+    return gather(layers, key, false);
+}
+
+Resolved<std::vector<const toml::array*>>
+Hierarchy::loosening_arrays(const Layers& layers, std::string_view key) {
+    return gather(layers, key, true);
+}
+
+Resolved<std::vector<std::string>> Hierarchy::list_union(const Layers& layers,
+                                                         std::string_view key) {
+    return strings(gather(layers, key, false));
+}
+
+Resolved<std::vector<std::string>>
+Hierarchy::loosening_list(const Layers& layers, std::string_view key) {
+    return strings(gather(layers, key, true));
 }
 
 } // namespace portcullis::levels

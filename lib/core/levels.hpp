@@ -1,6 +1,6 @@
 // Settings at three levels: system (the main file), domain and user (both
 // in domains/DOMAIN.toml beside it). A lower level may only make a setting
-// stricter, unless the level above lists it in `allow_looser`; a setting
+// stricter, unless every level above lists it in `allow_looser`; a setting
 // listed in `locked` cannot be changed below at all. See
 // share/doc/levels.md.
 #pragma once
@@ -46,8 +46,15 @@ public:
               std::string domains_dir = {});
 
     /// Returns the tables that apply to rcpt; a broken domain file is an
-    /// error naming file:line.
+    /// error naming file:line, and stays one for this Hierarchy's life.
     Result<Layers> layers(std::string_view rcpt);
+
+    /// Returns the folder domain files are read from; empty: none.
+    const std::string& domains_dir() const { return domains_dir_; }
+
+    /// Loads one domain file as layers() does: a regular file of at most
+    /// [limits] domain_file_bytes, with the tool's keys.
+    Result<config::Config> load_domain_file(const std::string& path) const;
 
     /// Resolves a number through the layers.
     static Resolved<double> number(const Layers& layers, std::string_view key,
@@ -58,15 +65,24 @@ public:
     text(const Layers& layers, std::string_view key, std::string fallback);
 
     /// Returns a list gathered from every level: lists that only add
-    /// restrictions (block lists) may always grow below.
-    static std::vector<std::string> list_union(const Layers& layers,
-                                               std::string_view key);
+    /// restrictions (block lists) grow below unless locked above.
+    static Resolved<std::vector<std::string>> list_union(const Layers& layers,
+                                                         std::string_view key);
 
     /// Returns a list gathered where each level may add to it: entries
-    /// that loosen (allow lists) count below system level only where the
-    /// level above allows it and has not locked it.
+    /// that loosen (allow lists) count below system level only where
+    /// loosening reached that level and no level above locked it.
     static Resolved<std::vector<std::string>>
     loosening_list(const Layers& layers, std::string_view key);
+
+    /// Returns the lists list_union gathers, one per level, as written,
+    /// for callers that read each list's entries once.
+    static Resolved<std::vector<const toml::array*>>
+    union_arrays(const Layers& layers, std::string_view key);
+
+    /// Returns the lists loosening_list gathers, one per level.
+    static Resolved<std::vector<const toml::array*>>
+    loosening_arrays(const Layers& layers, std::string_view key);
 
 private:
     struct DomainFile {
@@ -76,14 +92,37 @@ private:
         std::map<std::string, const toml::table*> users;
     };
 
+    static Resolved<std::vector<const toml::array*>>
+    gather(const Layers& layers, std::string_view key, bool loosens);
+    static Resolved<std::vector<std::string>>
+    strings(Resolved<std::vector<const toml::array*>> arrays);
     Result<const DomainFile*> domain_file(const std::string& domain);
     static void index_users(DomainFile& file);
+    Result<std::unique_ptr<DomainFile>>
+    read_domain_file(const std::string& domain) const;
 
     const config::Config& config_;
     std::string tool_;
     std::string domains_dir_;
-    std::map<std::string, std::unique_ptr<DomainFile>> domains_;
+    size_t max_file_bytes_ = Limits{}.domain_file_bytes;
+    std::map<std::string, Result<std::unique_ptr<DomainFile>>> domains_;
 };
+
+/// Returns why level (0 system, 1 domain, 2 user) may not change key at
+/// all, as "user refused: locked at system level", or an empty string.
+std::string lock_reason(const Layers& layers, size_t level,
+                        std::string_view key);
+
+/// Returns nullopt when level may make key looser: every level above it,
+/// down from the system, lists key in allow_looser. Otherwise returns an
+/// empty string when the level just above does not list it, or why the
+/// right it lists did not reach it ("domain level allows it, system
+/// level does not").
+std::optional<std::string> loosen_refusal(const Layers& layers, size_t level,
+                                          std::string_view key);
+
+/// Returns true when level may make key looser (see loosen_refusal).
+bool may_loosen(const Layers& layers, size_t level, std::string_view key);
 
 /// Returns the domain of an address, lower case, or nullopt when it is
 /// not safe to use as a file name (it is used to find domains/*.toml).

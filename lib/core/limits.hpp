@@ -19,6 +19,7 @@ struct Limits {
     int mime_parts = 1000;
     size_t decoded_bytes = 512u << 20;
     int parse_timeout_ms = 10000;
+    size_t domain_file_bytes = 1 << 20; // domains/DOMAIN.toml, read whole
 };
 
 } // namespace portcullis

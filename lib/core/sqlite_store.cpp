@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 
 namespace portcullis::state {
@@ -115,9 +117,16 @@ SqliteStore::open_reader(const std::string& path) {
 // someone else's database, would bury what is left of it.
 Result<std::unique_ptr<SqliteStore>>
 SqliteStore::open_writer(const std::string& path) {
+    if (Status s = check_writable(path); !s)
+        return s.error();
     auto db = open_handle(path, "", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (!db)
         return db.error();
+    // SQLite opens a write-protected file read-only without a word.
+    if (sqlite3_db_readonly(*db, "main") == 1) {
+        sqlite3_close(*db);
+        return read_only(path);
+    }
     std::unique_ptr<SqliteStore> store(new SqliteStore(*db, path, false));
     sqlite3_busy_timeout(store->db_, 10000);
     Status s;
@@ -130,6 +139,30 @@ SqliteStore::open_writer(const std::string& path) {
                              "SELECT spam, ham FROM tokens WHERE hash = ?")))
         return s.error();
     return store;
+}
+
+// Learning writes the file and, beside it, the -wal and -shm files: a
+// file or folder it may not write is said to be read-only, not damaged.
+Status SqliteStore::check_writable(const std::string& path) {
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    if (slash == 0)
+        dir = "/";
+    struct stat st {};
+    bool exists = ::stat(path.c_str(), &st) == 0;
+    if ((exists && ::access(path.c_str(), W_OK) != 0) ||
+        ::access(dir.c_str(), W_OK) != 0) {
+        if (errno == EACCES || errno == EROFS || errno == EPERM)
+            return read_only(path);
+    }
+    return {};
+}
+
+Error SqliteStore::read_only(const std::string& path) {
+    return Error{path,
+                 "read-only: learning needs write access to it and to its "
+                 "folder",
+                 ExitCode::unavailable};
 }
 
 Result<sqlite3*> SqliteStore::open_handle(const std::string& path,
@@ -350,6 +383,20 @@ Result<std::optional<bool>> SqliteStore::learned_as(std::string_view digest) {
     if (rc != SQLITE_ROW)
         return error("read learned");
     return std::optional<bool>{sqlite3_column_int(st.handle, 0) != 0};
+}
+
+Result<bool> SqliteStore::holds_learning() {
+    Statement st;
+    if (sqlite3_prepare_v2(
+            db_,
+            "SELECT EXISTS (SELECT 1 FROM learned) OR EXISTS (SELECT 1 FROM "
+            "signatures) OR EXISTS (SELECT 1 FROM tokens WHERE spam > 0 OR "
+            "ham > 0)",
+            -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("read learned");
+    if (sqlite3_step(st.handle) != SQLITE_ROW)
+        return error("read learned");
+    return sqlite3_column_int(st.handle, 0) != 0;
 }
 
 Status SqliteStore::change_counts(bool spam, int delta,

@@ -30,6 +30,7 @@ public:
     lookup(std::span<const uint64_t> tokens) override;
     Result<Totals> totals() override;
     Result<std::optional<bool>> learned_as(std::string_view digest) override;
+    Result<bool> holds_learning() override;
     Status set_token_format(uint64_t format) override;
     Status learn(std::string_view digest, bool spam,
                  std::span<const uint64_t> tokens) override;
@@ -48,6 +49,8 @@ private:
     open_reader(const std::string& path);
     static Result<std::unique_ptr<SqliteStore>>
     open_writer(const std::string& path);
+    static Status check_writable(const std::string& path);
+    static Error read_only(const std::string& path);
     static Result<sqlite3*> open_handle(const std::string& path,
                                         std::string_view query, int flags);
 

@@ -52,6 +52,10 @@ public:
     /// nullopt when it was never learned.
     virtual Result<std::optional<bool>> learned_as(std::string_view digest) = 0;
 
+    /// Returns true when anything was learned: a token count above zero,
+    /// a learned message or a signature.
+    virtual Result<bool> holds_learning() = 0;
+
     /// Records the token format the counts are learned in.
     virtual Status set_token_format(uint64_t format) = 0;
 

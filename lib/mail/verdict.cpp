@@ -13,10 +13,11 @@ constexpr std::array<std::string_view, 8> action_names = {
     "redirect", "folder", "tag",     "pass",
 };
 
-// Scores are shown to people and compared in tests: two decimals is what
-// SpamAssassin prints and enough to tell rules apart.
+// Scores are written to three decimals, as rule scores are given and as
+// spam-score compares them with thresholds: a score shown rounded to two
+// (16.327 as 16.33) could contradict the action beside it.
 double round_score(double score) {
-    return std::round(score * 100) / 100;
+    return std::round(score * 1000) / 1000;
 }
 
 } // namespace

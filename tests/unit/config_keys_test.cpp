@@ -62,3 +62,71 @@ TEST_CASE("domain and user tables are checked against the same key paths") {
                    "d.toml:6: unknown key \"alow_looser\" in "
                    "[users.\"bob@example.com\".spam-score]"});
 }
+
+TEST_CASE("a quoted dotted key is one unknown key, not the path it looks "
+          "like") {
+    config::Config config;
+    config.keys = spam_keys;
+    auto domain = toml::parse("[spam-score]\n"
+                              "\"thresholds.reject\" = 30\n"
+                              "[users.\"bob@example.com\".spam-score]\n"
+                              "thresholds.\"tag\" = 20\n"
+                              "'thresholds.tag' = 20\n");
+    CHECK(config::unknown_domain_keys(config, domain, "d.toml") ==
+          Problems{"d.toml:2: unknown key \"\\\"thresholds.reject\\\"\" in "
+                   "[spam-score] (a quoted key with dots)",
+                   "d.toml:5: unknown key \"\\\"thresholds.tag\\\"\" in "
+                   "[users.\"bob@example.com\".spam-score] (a quoted key "
+                   "with dots)"});
+}
+
+TEST_CASE("entries of locked and allow_looser must name settings") {
+    config::Config config;
+    config.path = "p.toml";
+    config.keys = spam_keys;
+    config.root = toml::parse("[spam-score]\n"
+                              "locked = [\"thresholds.reject\",\n"
+                              "          \"thresholds.rejct\"]\n"
+                              "allow_looser = [\"thresholds\", "
+                              "\"allow_senders\"]\n");
+    CHECK(config::unknown_keys(config) ==
+          Problems{"p.toml:3: unknown key \"thresholds.rejct\" in locked of "
+                   "[spam-score]",
+                   "p.toml:4: unknown key \"thresholds\" in allow_looser of "
+                   "[spam-score]"});
+    // Below a wildcard or a key declared whole, any name will do.
+    config.keys = {"policy-check",
+                   {"rule", "disable", "thresholds.*", "allow_looser"}};
+    config.root = toml::parse("[policy-check]\nallow_looser = "
+                              "[\"rule.exe\", \"thresholds.words\", "
+                              "\"disable\", \"rules.x\"]\n");
+    CHECK(config::unknown_keys(config) ==
+          Problems{"p.toml:2: unknown key \"rules.x\" in allow_looser of "
+                   "[policy-check]"});
+}
+
+TEST_CASE("a relative path in the configuration is taken from its folder") {
+    config::Config config;
+    config.path = "/etc/portcullis/portcullis.toml";
+    config.root =
+        toml::parse("rules_dir = \"rules\"\n"
+                    "abs = \"/usr/share/rules\"\n"
+                    "empty = \"\"\nnumber = 3\n",
+                    std::string_view("/etc/portcullis/portcullis.toml"));
+    auto path = [&](const char* key) {
+        return config::path_value(config, *config.root.get(key), key);
+    };
+    CHECK(*path("rules_dir") == "/etc/portcullis/rules");
+    CHECK(*path("abs") == "/usr/share/rules");
+    CHECK(path("empty").error().text() ==
+          "/etc/portcullis/portcullis.toml:3: empty is empty");
+    CHECK(path("number").error().text() ==
+          "/etc/portcullis/portcullis.toml:4: number must be a path (a "
+          "string)");
+    config.path = "portcullis.toml";
+    CHECK(config::resolve_path(config, "rules") == "rules");
+    config.path = "conf/p.toml";
+    CHECK(config::resolve_path(config, "rules") == "conf/rules");
+    config.path.clear();
+    CHECK(config::resolve_path(config, "rules") == "rules");
+}

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -34,7 +36,7 @@ const char* system_toml = R"(
 thresholds.reject = 10.0
 thresholds.tag = 5.0
 locked = ["thresholds.reject"]
-allow_looser = ["allow_senders"]
+allow_looser = ["allow_senders", "thresholds.tag"]
 allow_senders = ["boss@example.org"]
 block_senders = ["bad@example.net"]
 )";
@@ -54,7 +56,184 @@ block_senders = ["pest@example.net"]
 thresholds.tag = 3.0
 )";
 
+levels::Resolved<double> resolve(levels::Hierarchy& hierarchy,
+                                 const std::string& rcpt, const char* key) {
+    auto layers = hierarchy.layers(rcpt);
+    REQUIRE(layers.ok());
+    return levels::Hierarchy::number(*layers, key, 99, levels::Stricter::lower);
+}
+
 } // namespace
+
+TEST_CASE("a domain cannot hand its users a looser right it was not given") {
+    // The break test: the domain lists the keys in its own allow_looser
+    // and loosens them for bob in the same file.
+    Setup setup(R"([spam-score]
+thresholds.tag = 5.0
+thresholds.quarantine = 12.0
+)",
+                R"([spam-score]
+allow_looser = ["thresholds.quarantine", "thresholds.tag", "allow_senders"]
+
+[users."bob@example.com".spam-score]
+thresholds.quarantine = 1000.0
+thresholds.tag = 1000.0
+allow_senders = ["spam.example"]
+)");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto quarantine =
+        resolve(hierarchy, "bob@example.com", "thresholds.quarantine");
+    CHECK(quarantine.value == 12.0);
+    CHECK(quarantine.level == "system");
+    REQUIRE(quarantine.refused.size() == 1);
+    CHECK(quarantine.refused[0] ==
+          "user refused: 1000 is looser than 12 (domain level allows it, "
+          "system level does not)");
+    CHECK(resolve(hierarchy, "bob@example.com", "thresholds.tag").value == 5.0);
+    auto bob = hierarchy.layers("bob@example.com");
+    REQUIRE(bob.ok());
+    auto allow = levels::Hierarchy::loosening_list(*bob, "allow_senders");
+    CHECK(allow.value.empty());
+    REQUIRE(allow.refused.size() == 1);
+    CHECK(allow.refused[0] ==
+          "user refused: allow_senders is not allowed below (domain level "
+          "allows it, system level does not)");
+}
+
+TEST_CASE("a user loosens only what both system and domain allow") {
+    Setup setup(R"([spam-score]
+thresholds.tag = 5.0
+thresholds.quarantine = 12.0
+allow_looser = ["thresholds.tag"]
+)",
+                R"([spam-score]
+allow_looser = ["thresholds.tag", "thresholds.quarantine"]
+
+[users."bob@example.com".spam-score]
+thresholds.tag = 8.0
+thresholds.quarantine = 30.0
+)");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto tag = resolve(hierarchy, "bob@example.com", "thresholds.tag");
+    CHECK(tag.value == 8.0);
+    CHECK(tag.level == "user");
+    CHECK(tag.refused.empty());
+    auto quarantine =
+        resolve(hierarchy, "bob@example.com", "thresholds.quarantine");
+    CHECK(quarantine.value == 12.0);
+    REQUIRE(quarantine.refused.size() == 1);
+    CHECK(quarantine.refused[0] ==
+          "user refused: 30 is looser than 12 (domain level allows it, "
+          "system level does not)");
+}
+
+TEST_CASE("a right the system grants stops at a domain that does not pass "
+          "it on") {
+    Setup setup(R"([spam-score]
+thresholds.tag = 5.0
+allow_looser = ["thresholds.tag", "allow_senders"]
+)",
+                R"([users."bob@example.com".spam-score]
+thresholds.tag = 8.0
+allow_senders = ["friend.example"]
+)");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto tag = resolve(hierarchy, "bob@example.com", "thresholds.tag");
+    CHECK(tag.value == 5.0);
+    REQUIRE(tag.refused.size() == 1);
+    CHECK(tag.refused[0] == "user refused: 8 is looser than 5");
+    auto bob = hierarchy.layers("bob@example.com");
+    REQUIRE(bob.ok());
+    auto allow = levels::Hierarchy::loosening_list(*bob, "allow_senders");
+    CHECK(allow.value.empty());
+    CHECK(allow.refused ==
+          std::vector<std::string>{
+              "user refused: allow_senders is not allowed below"});
+}
+
+TEST_CASE("a locked key cannot change below, not even stricter") {
+    Setup setup(R"([spam-score]
+thresholds.tag = 5.0
+block_senders = ["a.example"]
+locked = ["thresholds.tag", "block_senders"]
+allow_looser = ["thresholds.tag"]
+)",
+                R"([spam-score]
+thresholds.tag = 4.0
+allow_looser = ["thresholds.tag"]
+block_senders = ["b.example"]
+
+[users."bob@example.com".spam-score]
+thresholds.tag = 9.0
+)");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto tag = resolve(hierarchy, "bob@example.com", "thresholds.tag");
+    CHECK(tag.value == 5.0);
+    CHECK(tag.refused ==
+          std::vector<std::string>{"domain refused: locked at system level",
+                                   "user refused: locked at system level"});
+    auto bob = hierarchy.layers("bob@example.com");
+    REQUIRE(bob.ok());
+    auto blocked = levels::Hierarchy::list_union(*bob, "block_senders");
+    CHECK(blocked.value == std::vector<std::string>{"a.example"});
+    CHECK(blocked.refused ==
+          std::vector<std::string>{"domain refused: locked at system level"});
+}
+
+TEST_CASE("a domain's lock binds its users") {
+    Setup setup(R"([spam-score]
+thresholds.tag = 5.0
+allow_looser = ["thresholds.tag"]
+)",
+                R"([spam-score]
+allow_looser = ["thresholds.tag"]
+locked = ["thresholds.tag"]
+
+[users."bob@example.com".spam-score]
+thresholds.tag = 3.0
+)");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto tag = resolve(hierarchy, "bob@example.com", "thresholds.tag");
+    CHECK(tag.value == 5.0);
+    CHECK(tag.refused ==
+          std::vector<std::string>{"user refused: locked at domain level"});
+}
+
+TEST_CASE("a domain file that is no regular file is refused, not read") {
+    Setup setup("[spam-score]\nthresholds.tag = 5.0\n", "");
+    fs::path file = setup.dir / "domains" / "example.com.toml";
+    fs::remove(file);
+    REQUIRE(::mkfifo(file.c_str(), 0600) == 0);
+    fs::create_symlink("/dev/zero", setup.dir / "domains" / "zero.test.toml");
+    fs::create_directory(setup.dir / "domains" / "dir.test.toml");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto fifo = hierarchy.layers("bob@example.com");
+    REQUIRE(!fifo.ok());
+    CHECK(fifo.error().text() == file.string() + ": not a regular file");
+    auto zero = hierarchy.layers("bob@zero.test");
+    REQUIRE(!zero.ok());
+    CHECK(zero.error().text() ==
+          (setup.dir / "domains" / "zero.test.toml").string() +
+              ": not a regular file");
+    auto folder = hierarchy.layers("bob@dir.test");
+    REQUIRE(!folder.ok());
+    CHECK(folder.error().message == "a folder, not a configuration file");
+    CHECK(folder.error().exit_code == ExitCode::config);
+}
+
+TEST_CASE("a domain file over the size cap is refused") {
+    std::string big = "[spam-score]\n# " + std::string(3000, 'x') + "\n";
+    Setup setup("[limits]\ndomain_file_bytes = 2048\n", big);
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto layers = hierarchy.layers("bob@example.com");
+    REQUIRE(!layers.ok());
+    CHECK(layers.error().text() ==
+          (setup.dir / "domains" / "example.com.toml").string() +
+              ": larger than 2048 bytes");
+    Setup fits("", big);
+    levels::Hierarchy roomy(fits.config, "spam-score");
+    CHECK(roomy.layers("bob@example.com").ok());
+}
 
 TEST_CASE("a user cannot loosen a locked threshold") {
     Setup setup(system_toml, domain_toml);
@@ -76,7 +255,7 @@ TEST_CASE("a domain tightens, and a user loosens only where allowed") {
     REQUIRE(bob.ok());
     auto tag = levels::Hierarchy::number(*bob, "thresholds.tag", 99,
                                          levels::Stricter::lower);
-    CHECK(tag.value == 8.0); // the domain lists tag in allow_looser
+    CHECK(tag.value == 8.0); // system and domain list tag in allow_looser
     CHECK(tag.level == "user");
 
     auto eve = hierarchy.layers("eve@example.com");
@@ -104,7 +283,7 @@ TEST_CASE("block lists grow at every level, allow lists only where allowed") {
     levels::Hierarchy hierarchy(setup.config, "spam-score");
     auto bob = hierarchy.layers("bob@example.com");
     REQUIRE(bob.ok());
-    CHECK(levels::Hierarchy::list_union(*bob, "block_senders") ==
+    CHECK(levels::Hierarchy::list_union(*bob, "block_senders").value ==
           std::vector<std::string>{"bad@example.net", "pest@example.net"});
     auto allow = levels::Hierarchy::loosening_list(*bob, "allow_senders");
     CHECK(allow.value ==

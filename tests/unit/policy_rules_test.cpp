@@ -120,8 +120,8 @@ TEST_CASE("mistakes in rules are errors at their line") {
           "p.toml:4: direction \"up\" is not inbound, outbound, internal or "
           "both");
     CHECK(error_of("[[rule]]\nid='a'\naction='reject'\nclient='300.1.1.1'\n") ==
-          "p.toml:4: \"300.1.1.1\" is not an address or network "
-          "(192.0.2.0/24)");
+          "p.toml:4: \"300.1.1.1\" is not an IP address or network "
+          "(192.0.2.0/24, 2001:db8::/32)");
     CHECK(error_of("[[rule]]\nid='a'\naction='reject'\nwords='../etc'\n") ==
           "p.toml:4: words needs a list name (a file in the word list "
           "folder, without '/' or '.')");

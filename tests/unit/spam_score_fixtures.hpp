@@ -86,6 +86,11 @@ public:
         record.message = message;
         if (!rcpt.empty())
             record.envelope["rcpt"] = rcpt;
+        return verdict(record);
+    }
+
+    /// The verdict on a record with the envelope given.
+    nlohmann::ordered_json verdict(stream::Record& record) {
         auto outcome = engine_->handle(record);
         REQUIRE(outcome.ok());
         return outcome->verdict;

@@ -221,3 +221,117 @@ TEST_CASE("shown scores never contradict the decision nor read -0") {
     REQUIRE(outcome.ok());
     CHECK(outcome->verdict["score"].dump() == "0.0");
 }
+
+TEST_CASE("a block at a lower level wins over the system's allow") {
+    TempDir dir;
+    write_files(dir, {{"p.toml", "[spam-score]\nthresholds.tag = 5.0\n"
+                                 "thresholds.reject = 50.0\n"
+                                 "allow_senders = [\"example.biz\"]\n"},
+                      {"domains/example.net.toml",
+                       "[users.\"bob@example.net\".spam-score]\n"
+                       "block_senders = [\"shop@example.biz\"]\n"}});
+    ConfiguredEngine engine(dir, "p.toml");
+    // click.eml scores 4.625: allowed it is -95.375, blocked 104.625.
+    auto verdict = engine.verdict(read_case("click.eml"),
+                                  {"bob@example.net", "carol@example.net"});
+    CHECK(verdict["action"] == "pass");
+    CHECK(verdict["score"] == -95.375);
+    CHECK(reason_ids(verdict)[0] == "ALLOWLISTED");
+    CHECK(verdict["rcpt"]["bob@example.net"]["action"] == "reject");
+    CHECK(!verdict["rcpt"].contains("carol@example.net"));
+}
+
+TEST_CASE("a blocked client wins over an allowed sender of the same "
+          "level") {
+    TempDir dir;
+    write_files(dir, {{"p.toml", "[spam-score]\nthresholds.reject = 50.0\n"
+                                 "allow_senders = [\"example.biz\"]\n"
+                                 "block_clients = [\"192.0.2.0/24\"]\n"}});
+    ConfiguredEngine engine(dir, "p.toml");
+    stream::Record record;
+    record.message = read_case("click.eml");
+    record.envelope["mail_from"] = "shop@example.biz";
+    record.envelope["client"] = {{"ip", "::ffff:192.0.2.44"}};
+    auto verdict = engine.verdict(record);
+    CHECK(verdict["action"] == "reject");
+    CHECK(verdict["score"] == 104.625);
+    CHECK(has_id(verdict, "BLOCKLISTED"));
+    CHECK(!has_id(verdict, "ALLOWLISTED"));
+    record.envelope["client"] = {{"ip", "192.0.3.1"}};
+    verdict = engine.verdict(record);
+    CHECK(verdict["action"] == "pass");
+    CHECK(has_id(verdict, "ALLOWLISTED"));
+}
+
+TEST_CASE("sender list entries take the forms policy-check takes") {
+    TempDir dir;
+    write_files(dir, {{"p.toml", "[spam-score]\nthresholds.reject = 50.0\n"
+                                 "block_senders = [\"*.wild.example\", "
+                                 "\"@spam.example\", \"exact.example\"]\n"
+                                 "allow_senders = [\"example\"]\n"}});
+    ConfiguredEngine engine(dir, "p.toml");
+    auto list_hit = [&](const std::string& from) {
+        auto verdict = engine.verdict("From: " + from +
+                                      "\nSubject: hi\n\n"
+                                      "hello\n");
+        auto ids = reason_ids(verdict);
+        return ids.empty() ? std::string() : ids[0];
+    };
+    CHECK(list_hit("a@wild.example") == "BLOCKLISTED");
+    CHECK(list_hit("a@x.wild.example") == "BLOCKLISTED");
+    CHECK(list_hit("a@spam.example") == "BLOCKLISTED");
+    CHECK(list_hit("a@x.spam.example") != "BLOCKLISTED");
+    CHECK(list_hit("a@exact.example") == "BLOCKLISTED");
+    CHECK(list_hit("a@x.exact.example") != "BLOCKLISTED");
+    CHECK(list_hit("a@evilspam.example") != "ALLOWLISTED");
+    CHECK(list_hit("a@example") == "ALLOWLISTED");
+}
+
+TEST_CASE("a list entry of no known form is a config error naming its "
+          "line") {
+    TempDir dir;
+    write_files(dir, {{"p.toml", "[spam-score]\n"
+                                 "block_senders = [\"ok.example\",\n"
+                                 "  \"*spam.example\"]\n"
+                                 "block_clients = [\"2001:db8:bad::\"]\n"
+                                 "allow_clients = [\"10.0.0.0/40\"]\n"}});
+    auto config = config::load(dir.path + "/p.toml", true);
+    REQUIRE(config.ok());
+    auto problems = type_problems(config->tool(tool_name));
+    CHECK(problems ==
+          std::vector<std::string>{
+              dir.path + "/p.toml:3: block_senders: \"*spam.example\" is "
+                         "not an address, domain, @domain or *.domain",
+              dir.path + "/p.toml:4: block_clients: \"2001:db8:bad::\" is "
+                         "one address, not a network: write "
+                         "2001:db8:bad::/48",
+              dir.path + "/p.toml:5: allow_clients: \"10.0.0.0/40\" is not "
+                         "an IP address or network (192.0.2.0/24, "
+                         "2001:db8::/32)"});
+    Options options = options_with(cases + "rules", dir.path + "/state");
+    auto engine = Engine::open(options, *config);
+    REQUIRE(!engine.ok());
+    CHECK(engine.error().exit_code == ExitCode::config);
+}
+
+TEST_CASE("the score in the verdict is the score compared with the bands") {
+    TempDir dir;
+    write_files(dir, {{"rules/r.cf", "body T_A /hello/\nscore T_A 16.327\n"},
+                      {"p.toml", "[spam-score]\nthresholds.tag = 16.33\n"},
+                      {"q.toml", "[spam-score]\nthresholds.tag = 16.327\n"}});
+    for (const char* file : {"p.toml", "q.toml"}) {
+        auto config = config::load(dir.path + "/" + file, true);
+        REQUIRE(config.ok());
+        Options options =
+            options_with(dir.path + "/rules", dir.path + "/state");
+        options.common.form = filter::OutputForm::json;
+        auto engine = open_engine(options, *config);
+        stream::Record record;
+        record.message = "From: a@b.example\nSubject: x\n\nhello\n";
+        auto outcome = engine->handle(record);
+        REQUIRE(outcome.ok());
+        CHECK(outcome->verdict["score"].dump() == "16.327");
+        CHECK(outcome->verdict["action"] ==
+              (std::string(file) == "p.toml" ? "pass" : "tag"));
+    }
+}

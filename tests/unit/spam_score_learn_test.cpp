@@ -167,3 +167,38 @@ TEST_CASE("the tokens of a sample message are those of token_format") {
     CHECK(digest::sha256_hex(joined) ==
           "ca9ac923e13a45e321da884f70c084c3c68df02668cbae999e1dfd184f7b096f");
 }
+
+TEST_CASE("learned counts without a token format are refused, an empty "
+          "store is stamped") {
+    TempDir state;
+    std::string path = state.path + "/s.sqlite";
+    auto store = state::SqliteStore::open(path, false);
+    REQUIRE(store.ok());
+    CHECK(!*(*store)->holds_learning());
+    CHECK(token_format_problem(**store, path).ok());
+
+    std::vector<uint64_t> tokens = {1, 2, 3};
+    REQUIRE((*store)->learn("d1", false, tokens).ok());
+    CHECK(*(*store)->holds_learning());
+    // No format row, as a database whose row was deleted holds.
+    auto problem = token_format_problem(**store, path);
+    REQUIRE(!problem.ok());
+    CHECK(problem.error().text() ==
+          path + ": holds learned counts but no token format: learn the "
+                 "messages again into a new state folder");
+    CHECK(problem.error().exit_code == ExitCode::unavailable);
+
+    REQUIRE((*store)->set_token_format(token_format).ok());
+    CHECK(token_format_problem(**store, path).ok());
+    REQUIRE((*store)->set_token_format(token_format + 1).ok());
+    CHECK(token_format_problem(**store, path).error().message ==
+          fmt::format("learned in token format {}, and this spam-score "
+                      "makes format {}: learn the messages again into a "
+                      "new state folder",
+                      token_format + 1, token_format));
+
+    // Forgotten to nothing, a store may be stamped again.
+    REQUIRE((*store)->unlearn("d1", false, tokens).ok());
+    CHECK(!*(*store)->holds_learning());
+    CHECK(token_format_problem(**store, path).ok());
+}

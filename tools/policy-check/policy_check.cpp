@@ -31,14 +31,6 @@ std::string default_wordlists_dir() {
     return paths::share_dir() + "/wordlists";
 }
 
-std::string relative_to(const std::string& base_file, const std::string& path) {
-    if (path.empty() || path.front() == '/' || base_file.empty())
-        return path;
-    size_t slash = base_file.rfind('/');
-    return slash == std::string::npos ? path
-                                      : base_file.substr(0, slash + 1) + path;
-}
-
 bool listed(const toml::table* table, std::string_view list,
             std::string_view entry) {
     if (!table)
@@ -81,16 +73,6 @@ std::string lock_reason(const Rule& rule, const levels::Layers& layers,
     return "";
 }
 
-bool may_loosen(const levels::Layers& layers, size_t level,
-                std::string_view key) {
-    const toml::table* tables[] = {layers.system, layers.domain, layers.user};
-    for (size_t above = level; above-- > 0;) {
-        if (tables[above])
-            return listed(tables[above], "allow_looser", key);
-    }
-    return false;
-}
-
 // A lower level's rule with an id already used replaces the rule above
 // when it is at least as severe, or when the level above allows it.
 void merge_rule(std::vector<const Rule*>& rules, const Rule& rule,
@@ -108,12 +90,16 @@ void merge_rule(std::vector<const Rule*>& rules, const Rule& rule,
     }
     bool looser = policy::delivery_action(rule.action) >
                   policy::delivery_action((*same)->action);
-    if (looser && !may_loosen(layers, level, "rule." + rule.id)) {
-        refused.push_back(fmt::format("{} refused: rule {} with action {} is "
-                                      "looser than {}",
-                                      level_names[level], rule.id,
-                                      policy::to_string(rule.action),
-                                      policy::to_string((*same)->action)));
+    auto why = looser ? levels::loosen_refusal(layers, level, "rule." + rule.id)
+                      : std::nullopt;
+    if (why) {
+        std::string refusal = fmt::format(
+            "{} refused: rule {} with action {} is looser than {}",
+            level_names[level], rule.id, policy::to_string(rule.action),
+            policy::to_string((*same)->action));
+        if (!why->empty())
+            refusal += fmt::format(" ({})", *why);
+        refused.push_back(std::move(refusal));
         return;
     }
     *same = &rule;
@@ -133,8 +119,8 @@ void apply_disables(RuleSet& set, const levels::Layers& layers) {
             std::string why =
                 level == 0 ? "" : lock_reason(**found, layers, level);
             if (why.empty() && level > 0 &&
-                !may_loosen(layers, level, "disable") &&
-                !may_loosen(layers, level, "rule." + id))
+                !levels::may_loosen(layers, level, "disable") &&
+                !levels::may_loosen(layers, level, "rule." + id))
                 why = fmt::format("{} refused: disabling rule {} is not "
                                   "allowed below",
                                   level_names[level], id);
@@ -187,7 +173,7 @@ Status Checker::load(const Options& options) {
     wordlists_dir_ = options.wordlists_dir;
     if (wordlists_dir_.empty()) {
         auto configured = table["wordlists_dir"].value<std::string>();
-        wordlists_dir_ = configured ? relative_to(config_.path, *configured)
+        wordlists_dir_ = configured ? config::resolve_path(config_, *configured)
                                     : default_wordlists_dir();
     }
     // Kept in the form mail::domain_of gives a recipient's domain, so
@@ -201,7 +187,7 @@ Status Checker::load(const Options& options) {
 
     std::vector<std::string> files;
     for (const std::string& path : strings_at(table, "policies"))
-        files.push_back(relative_to(config_.path, path));
+        files.push_back(config::resolve_path(config_, path));
     files.insert(files.end(), options.policy_files.begin(),
                  options.policy_files.end());
     for (const std::string& path : files) {

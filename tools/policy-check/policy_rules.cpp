@@ -7,8 +7,6 @@
 
 #include "mail/address.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <fmt/format.h>
@@ -158,29 +156,6 @@ Status RuleReader::read_directions() {
     return {};
 }
 
-// The pattern is kept in the form mail::address_key and mail::domain_of
-// give an address, so a rule matches however either side is written.
-Result<AddressPattern> address_pattern(const std::string& written) {
-    AddressPattern out;
-    out.written = written;
-    std::string_view text = written;
-    if (text.starts_with("*.") || text.starts_with(".")) {
-        out.kind = AddressPattern::subdomains;
-        text.remove_prefix(text[0] == '*' ? 2 : 1);
-    } else if (text.starts_with("@")) {
-        out.kind = AddressPattern::domain;
-        text.remove_prefix(1);
-    } else if (text.find('@') == std::string_view::npos) {
-        out.kind = AddressPattern::domain;
-    }
-    if (text.empty() || text.find_first_of(" \t<>,") != std::string::npos)
-        return Error{"",
-                     fmt::format("\"{}\" is not an address or domain", text)};
-    out.text = out.kind == AddressPattern::exact ? mail::address_key(text)
-                                                 : mail::normal_domain(text);
-    return out;
-}
-
 Status RuleReader::read_addresses() {
     for (const std::string& field : address_fields()) {
         const toml::node* node = table_.get(field);
@@ -191,7 +166,7 @@ Status RuleReader::read_addresses() {
             return texts.error();
         auto& patterns = rule_.addresses[field];
         for (const std::string& text : *texts) {
-            auto parsed = address_pattern(text);
+            auto parsed = mail::parse_address_pattern(text);
             if (!parsed)
                 return error(*node, parsed.error().message);
             patterns.push_back(std::move(*parsed));
@@ -330,28 +305,6 @@ Status RuleReader::read_attachment() {
     return {};
 }
 
-bool parse_network(std::string_view text, Network& out) {
-    size_t slash = text.find('/');
-    std::string ip(text.substr(0, slash));
-    unsigned char buffer[16];
-    if (::inet_pton(AF_INET, ip.c_str(), buffer) == 1)
-        out.bytes.assign(buffer, buffer + 4);
-    else if (::inet_pton(AF_INET6, ip.c_str(), buffer) == 1)
-        out.bytes.assign(buffer, buffer + 16);
-    else
-        return false;
-    int max_bits = static_cast<int>(out.bytes.size() * 8);
-    out.prefix_bits = max_bits;
-    if (slash == std::string_view::npos)
-        return true;
-    std::string bits(text.substr(slash + 1));
-    if (bits.empty() || bits.size() > 3 ||
-        bits.find_first_not_of("0123456789") != std::string::npos)
-        return false;
-    out.prefix_bits = std::stoi(bits);
-    return out.prefix_bits <= max_bits;
-}
-
 Status RuleReader::read_clients() {
     const toml::node* node = table_.get("client");
     if (!node)
@@ -360,12 +313,10 @@ Status RuleReader::read_clients() {
     if (!texts)
         return texts.error();
     for (const std::string& text : *texts) {
-        Network network;
-        if (!parse_network(text, network))
-            return error(*node, fmt::format("\"{}\" is not an address or "
-                                            "network (192.0.2.0/24)",
-                                            text));
-        rule_.clients.push_back(std::move(network));
+        auto network = net::parse_network(text);
+        if (!network)
+            return error(*node, network.error().message);
+        rule_.clients.push_back(*network);
     }
     return {};
 }
@@ -477,14 +428,6 @@ Status RuleReader::read() {
     return check_action(rule_, table_, where_);
 }
 
-bool host_in(std::string_view domain, std::string_view parent) {
-    if (domain == parent)
-        return true;
-    return domain.size() > parent.size() &&
-           domain.substr(domain.size() - parent.size()) == parent &&
-           domain[domain.size() - parent.size() - 1] == '.';
-}
-
 } // namespace
 
 std::string_view to_string(Direction direction) {
@@ -522,37 +465,6 @@ verdict::Action delivery_action(RuleAction action) {
         return verdict::Action::pass;
     }
     return verdict::Action::pass;
-}
-
-bool AddressPattern::matches(std::string_view address) const {
-    // One normal form for every address condition: "<bob@x.com>",
-    // "\"bob\"@x.com", "bob@x.com." and "BOB@X.COM" all name bob@x.com,
-    // and "bücher.example" is "xn--bcher-kva.example".
-    switch (kind) {
-    case exact:
-        return mail::address_key(address) == text;
-    case domain:
-        return mail::domain_of(address) == text;
-    case subdomains:
-        return host_in(mail::domain_of(address), text);
-    }
-    return false;
-}
-
-bool Network::contains(std::string_view ip) const {
-    unsigned char buffer[16];
-    std::string text(ip);
-    size_t size = bytes.size();
-    int family = size == 4 ? AF_INET : AF_INET6;
-    if (::inet_pton(family, text.c_str(), buffer) != 1)
-        return false;
-    int bits = prefix_bits;
-    for (size_t i = 0; i < size && bits > 0; ++i, bits -= 8) {
-        int mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-        if ((buffer[i] & mask) != (bytes[i] & mask))
-            return false;
-    }
-    return true;
 }
 
 bool Rule::applies(Direction direction) const {

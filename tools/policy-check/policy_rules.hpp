@@ -4,7 +4,9 @@
 // naming file:line.
 #pragma once
 
+#include "core/ip_network.hpp"
 #include "core/result.hpp"
+#include "mail/address_pattern.hpp"
 #include "mail/verdict.hpp"
 
 #include <re2/re2.h>
@@ -44,27 +46,13 @@ std::string_view to_string(RuleAction action);
 /// Returns the delivery action the daemon sees for a rule action.
 verdict::Action delivery_action(RuleAction action);
 
-/// An address, a domain ("example.com", "@example.com") or a domain and
-/// its subdomains ("*.example.com", ".example.com").
-struct AddressPattern {
-    /// mail::address_key of the address, or mail::normal_domain of the
-    /// domain without its "*." or "@" prefix
-    std::string text;
-    enum Kind { exact, domain, subdomains } kind = exact;
-    std::string written; ///< as the policy writes it, for reasons
+/// An address condition's value: lib/mail/address_pattern, the forms
+/// spam-score's lists take too.
+using AddressPattern = mail::AddressPattern;
 
-    /// Returns true when the address matches.
-    bool matches(std::string_view address) const;
-};
-
-/// An IPv4 or IPv6 network in CIDR form.
-struct Network {
-    std::vector<uint8_t> bytes; ///< 4 or 16
-    int prefix_bits = 0;
-
-    /// Returns true when the address (text form) is inside.
-    bool contains(std::string_view ip) const;
-};
+/// A client condition's value: lib/core/ip_network, as spam-score's
+/// client lists read it.
+using Network = net::Network;
 
 /// A regular expression with the text it was written as.
 struct Pattern {

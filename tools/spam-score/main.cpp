@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
             ->type_name("NAME");
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
+        options.rules_dir_given = app.count("--rules-dir") > 0;
 
         auto config =
             filter::load_config(options.common, app, spam_score::config_keys);

@@ -7,15 +7,17 @@
 
 #include "core/log.hpp"
 #include "core/sqlite_store.hpp"
-#include "mail/address.hpp"
 #include "mail/envelope.hpp"
 #include "mail/header_edit.hpp"
 #include "mail/verdict.hpp"
 #include "spam_score_analysis.hpp"
+#include "spam_score_lists.hpp"
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <limits>
 
@@ -31,30 +33,56 @@ std::string state_path(const Options& options) {
     return options.common.state_dir + "/spam-score.sqlite";
 }
 
-bool exists(const std::string& path) {
+// Why the state database is not there to read, or nullopt when it is.
+std::optional<Error> missing_store(const std::string& dir,
+                                   const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
+    if (::stat(path.c_str(), &st) == 0)
+        return std::nullopt;
+    int why = errno;
+    if (why == ENOTDIR ||
+        (::stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)))
+        return Error{dir, "the state folder is not a folder",
+                     ExitCode::unavailable};
+    if (why != ENOENT)
+        return Error{path, std::strerror(why), ExitCode::unavailable};
+    return Error{path, "nothing learned yet", ExitCode::unavailable};
+}
+
+// Loads one rules path; one the configuration names is taken from the
+// configuration file's folder, and an error about it names file:line.
+Status load_configured(RuleSet& rules, const config::Config& config,
+                       const toml::node& node, std::string_view key,
+                       bool folder) {
+    auto path = config::path_value(config, node, key);
+    if (!path)
+        return path.error();
+    Status s = folder ? rules.load_folder(*path) : rules.load_path(*path);
+    if (!s)
+        return Error{config::where(config, node), s.error().text(),
+                     s.error().exit_code};
+    return {};
 }
 
 Status load_rules(RuleSet& rules, const Options& options,
                   const config::Config& config) {
     for (const std::string& name : builtin_names())
         rules.declare_builtin(name);
-    std::string dir = options.rules_dir;
     const toml::table& table = config.tool(tool_name);
-    if (auto configured = table["rules_dir"].value<std::string>())
-        dir = *configured;
-    if (Status s = rules.load_folder(dir); !s)
+    // A flag given on the command line beats the file.
+    const toml::node* dir =
+        options.rules_dir_given ? nullptr : table.get("rules_dir");
+    Status s = dir ? load_configured(rules, config, *dir, "rules_dir", true)
+                   : rules.load_folder(options.rules_dir);
+    if (!s)
         return s;
-    std::vector<std::string> extra;
     if (const toml::array* list = table["local_rules"].as_array())
         for (const toml::node& node : *list)
-            if (auto path = node.value<std::string>())
-                extra.push_back(*path);
-    extra.insert(extra.end(), options.extra_rules.begin(),
-                 options.extra_rules.end());
-    for (const std::string& path : extra)
-        if (Status s = rules.load_path(path); !s)
+            if (!(s = load_configured(rules, config, node, "local_rules",
+                                      false)))
+                return s;
+    for (const std::string& path : options.extra_rules)
+        if (!(s = rules.load_path(path)))
             return s;
     size_t set_memory = RuleSet::default_set_memory_bytes;
     if (const toml::node* node = table.get("rule_set_memory_mib")) {
@@ -70,63 +98,21 @@ Status load_rules(RuleSet& rules, const Options& options,
     return {};
 }
 
-// Matches one list entry against a value's address key and domain:
-// "user@domain", "@domain" or "domain" (the domain and its subdomains),
-// or for a client, an IP address or prefix ("192.0.2." or "192.0.2.7").
-bool entry_matches(std::string_view entry, const std::string& key,
-                   const std::string& domain) {
-    if (entry.empty())
-        return false;
-    if (domain.empty()) {
-        std::string lower = ascii_lower(entry);
-        return key == lower || (lower.back() == '.' && key.starts_with(lower));
-    }
-    size_t at = entry.find('@');
-    if (at != std::string_view::npos && at > 0)
-        return mail::address_key(entry) == key;
-    std::string bare = mail::normal_domain(at == 0 ? entry.substr(1) : entry);
-    return !bare.empty() && (domain == bare || domain.ends_with("." + bare));
-}
-
-// Entries and values compare in the normal form every tool uses
-// (mail::address_key, mail::normal_domain): an entry written
-// "Bob@Bücher.example." lists <bob@xn--bcher-kva.example>.
-bool listed(const std::vector<std::string>& entries, std::string_view value) {
-    if (value.empty())
-        return false;
-    std::string key = mail::address_key(value);
-    std::string domain = mail::domain_of(value);
-    return std::any_of(entries.begin(), entries.end(),
-                       [&](const std::string& entry) {
-                           return entry_matches(entry, key, domain);
-                       });
-}
-
-bool listed_any(const std::vector<std::string>& entries,
-                const std::vector<std::string>& values) {
-    return std::any_of(values.begin(), values.end(), [&](const auto& value) {
-        return listed(entries, value);
-    });
-}
-
-// An allow list needs every From mailbox listed, and one From header:
-// two name no one sender.
-bool all_listed(const std::vector<std::string>& entries, const Score& score) {
-    return score.from_headers == 1 && !score.from_addresses.empty() &&
-           std::all_of(
-               score.from_addresses.begin(), score.from_addresses.end(),
-               [&](const auto& value) { return listed(entries, value); });
-}
-
 // -0.0 is a number JSON readers print as "-0": a score of nothing is 0.
 double plus_zero(double value) {
     return value == 0 ? 0.0 : value;
 }
 
+// A score is compared and written to three decimals, once rounded: the
+// verdict then never shows a score that contradicts its action.
+double rounded(double score) {
+    return plus_zero(std::round(score * 1000) / 1000);
+}
+
 Score tally(Score score) {
     for (const Hit& hit : score.hits)
         score.total += hit.score;
-    score.total = plus_zero(std::round(score.total * 1000) / 1000);
+    score.total = rounded(score.total);
     return score;
 }
 
@@ -219,6 +205,8 @@ std::vector<std::string> type_problems(const toml::table& table) {
         for (auto&& [key, node] : *bands->as_table())
             if (!has_kind(node, Kind::number))
                 add(node, fmt::format("thresholds.{}", key.str()), "a number");
+    for (auto& problem : list_problems(table))
+        found.push_back(std::move(problem));
     std::stable_sort(
         found.begin(), found.end(),
         [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -226,6 +214,30 @@ std::vector<std::string> type_problems(const toml::table& table) {
     for (auto& [line, text] : found)
         out.push_back(std::move(text));
     return out;
+}
+
+Status token_format_problem(state::Store& store, const std::string& path) {
+    auto totals = store.totals();
+    if (!totals)
+        return totals.error();
+    if (totals->token_format == token_format)
+        return {};
+    auto holds = store.holds_learning();
+    if (!holds)
+        return holds.error();
+    if (!*holds)
+        return {};
+    if (totals->token_format == 0)
+        return Error{path,
+                     "holds learned counts but no token format: learn the "
+                     "messages again into a new state folder",
+                     ExitCode::unavailable};
+    return Error{path,
+                 fmt::format("learned in token format {}, and this "
+                             "spam-score makes format {}: learn the "
+                             "messages again into a new state folder",
+                             totals->token_format, token_format),
+                 ExitCode::unavailable};
 }
 
 Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
@@ -265,23 +277,14 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
         engine->store_problem_ = e;
         return std::move(engine);
     };
-    if (!exists(path))
-        return without(
-            Error{path, "nothing learned yet", ExitCode::unavailable});
+    if (auto missing = missing_store(options.common.state_dir, path))
+        return without(*missing);
     auto store = state::SqliteStore::open(path, true);
     if (!store)
         return without(store.error());
     engine->store_ = std::move(*store);
-    auto totals = engine->store_->totals();
-    if (!totals)
-        return without(totals.error());
-    if (totals->token_format != 0 && totals->token_format != token_format)
-        return without(
-            Error{path, fmt::format("learned in token format {}, "
-                                    "and this spam-score makes "
-                                    "format {}: learn the messages "
-                                    "again into a new state folder",
-                                    totals->token_format, token_format)});
+    if (auto format = token_format_problem(*engine->store_, path); !format)
+        return without(format.error());
     if (options.use_fuzzy) {
         auto signatures = engine->store_->signatures();
         if (!signatures)
@@ -295,6 +298,13 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
     if (!store_)
         return store_problem_.value_or(
             Error{state_path(options_), "Bayes is off", ExitCode::unavailable});
+    auto learned = store_->totals();
+    if (!learned)
+        return learned.error();
+    // A database whose every message was forgotten explains nothing.
+    if (learned->spam + learned->ham == 0)
+        return Error{state_path(options_), "nothing learned (0 spam, 0 ham)",
+                     ExitCode::unavailable};
     auto analysis =
         analyse(message, options_.common.limits, options_.max_body_bytes);
     if (!analysis)
@@ -425,32 +435,60 @@ verdict::Action Engine::judge(const Score& score, std::string_view rcpt,
     bands.reject = band("thresholds.reject", off);
     bands.discard = band("thresholds.discard", off);
 
-    // Every mailbox of every From header counts for a block list, so a
-    // second mailbox or header cannot hide the blocked one.
-    double total = score.total;
-    auto blocked = Hierarchy::list_union(layers, "block_senders");
-    auto blocked_clients = Hierarchy::list_union(layers, "block_clients");
-    if (listed_any(blocked, score.from_addresses) ||
-        (mail_from && listed(blocked, *mail_from)) ||
-        listed(blocked_clients, client_ip)) {
-        total += list_weight;
+    // A block at any level wins over an allow at any level: block lists
+    // only grow downwards, and an allow must not cancel one.
+    if (blocked(layers, rcpt, score, client_ip, mail_from)) {
         list_hits.push_back({"BLOCKLISTED", list_weight,
                              "sender or client is on a block list"});
+        return band_action(bands, rounded(score.total + list_weight));
     }
-    auto allowed = Hierarchy::loosening_list(layers, "allow_senders");
-    auto allowed_clients = Hierarchy::loosening_list(layers, "allow_clients");
-    log_refused(rcpt, allowed.refused);
-    // A forged From alone must not pass the allow list: when the envelope
-    // sender is known it has to be listed too, and the null sender <>
-    // never is.
-    bool sender_ok = all_listed(allowed.value, score) &&
-                     (!mail_from || listed(allowed.value, *mail_from));
-    if (sender_ok || listed(allowed_clients.value, client_ip)) {
-        total -= list_weight;
+    if (allowed(layers, rcpt, score, client_ip, mail_from)) {
         list_hits.push_back({"ALLOWLISTED", -list_weight,
                              "sender or client is on an allow list"});
+        return band_action(bands, rounded(score.total - list_weight));
     }
-    return band_action(bands, total);
+    return band_action(bands, score.total);
+}
+
+// Every mailbox of every From header counts for a block list, so a
+// second mailbox or header cannot hide the blocked one.
+bool Engine::blocked(const levels::Layers& layers, std::string_view rcpt,
+                     const Score& score, std::string_view client_ip,
+                     const std::optional<std::string>& mail_from) {
+    using levels::Hierarchy;
+    auto senders = Hierarchy::union_arrays(layers, "block_senders");
+    auto clients = Hierarchy::union_arrays(layers, "block_clients");
+    log_refused(rcpt, senders.refused);
+    log_refused(rcpt, clients.refused);
+    return std::any_of(score.from_addresses.begin(), score.from_addresses.end(),
+                       [&](const std::string& address) {
+                           return lists_.sender_listed(senders.value, address);
+                       }) ||
+           (mail_from && lists_.sender_listed(senders.value, *mail_from)) ||
+           lists_.client_listed(clients.value, client_ip);
+}
+
+// A forged From alone must not pass the allow list: every From mailbox
+// must be listed, in one From header, and when the envelope sender is
+// known it has to be listed too; the null sender <> never is.
+bool Engine::allowed(const levels::Layers& layers, std::string_view rcpt,
+                     const Score& score, std::string_view client_ip,
+                     const std::optional<std::string>& mail_from) {
+    using levels::Hierarchy;
+    auto senders = Hierarchy::loosening_arrays(layers, "allow_senders");
+    auto clients = Hierarchy::loosening_arrays(layers, "allow_clients");
+    log_refused(rcpt, senders.refused);
+    log_refused(rcpt, clients.refused);
+    bool from_ok =
+        score.from_headers == 1 && !score.from_addresses.empty() &&
+        std::all_of(score.from_addresses.begin(), score.from_addresses.end(),
+                    [&](const std::string& address) {
+                        return lists_.sender_listed(senders.value, address);
+                    });
+    bool sender_ok =
+        from_ok &&
+        (!mail_from || lists_.sender_listed(senders.value, *mail_from));
+    return sender_ok || lists_.client_listed(clients.value, client_ip);
 }
 
 Result<filter::Outcome> Engine::handle(stream::Record& record) {
@@ -491,8 +529,7 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
 
     double total = score->total;
     for (const Hit& hit : list_hits)
-        total += hit.score;
-    total = plus_zero(total);
+        total = rounded(total + hit.score);
     verdict.set_score(total);
     if (!score->unreadable.empty())
         verdict.add_reason({"MIME_PARSE_FAILED", 0, score->unreadable});

@@ -11,6 +11,7 @@
 #include "mail/verdict.hpp"
 #include "spam_score_bayes.hpp"
 #include "spam_score_fuzzy.hpp"
+#include "spam_score_lists.hpp"
 #include "spam_score_rules.hpp"
 
 #include <memory>
@@ -38,6 +39,7 @@ inline const config::Keys config_keys{
 struct Options {
     filter::CommonOptions common;
     std::string rules_dir = paths::share_dir() + "/rules";
+    bool rules_dir_given = false;         ///< --rules-dir beats rules_dir
     std::vector<std::string> extra_rules; ///< admin folders, after defaults
     size_t max_body_bytes = 512 * 1024;
     bool use_bayes = true;
@@ -129,6 +131,12 @@ private:
                           std::string_view client_ip,
                           std::optional<std::string> mail_from,
                           std::vector<Hit>& list_hits);
+    bool blocked(const levels::Layers& layers, std::string_view rcpt,
+                 const Score& score, std::string_view client_ip,
+                 const std::optional<std::string>& mail_from);
+    bool allowed(const levels::Layers& layers, std::string_view rcpt,
+                 const Score& score, std::string_view client_ip,
+                 const std::optional<std::string>& mail_from);
     levels::Layers layers_for(std::string_view rcpt);
 
     const Options& options_;
@@ -137,6 +145,7 @@ private:
     RuleSet rules_;
     std::unique_ptr<state::Store> store_;
     std::unique_ptr<FuzzyIndex> fuzzy_;
+    ListCache lists_;
     BayesSettings bayes_settings_;
     std::optional<Error> store_problem_;        ///< why Bayes and fuzzy are off
     std::set<std::string> reported_;            ///< errors logged once
@@ -159,7 +168,8 @@ add_spam_fields(std::string_view message,
                 const std::vector<std::pair<std::string, std::string>>& fields);
 
 /// Returns "file:line: problem" for each [spam-score] value of the wrong
-/// type in table (a string where a list is expected, and so on).
+/// type in table (a string where a list is expected, and so on), and
+/// each list entry that is no sender or client form.
 std::vector<std::string> type_problems(const toml::table& table);
 
 /// Returns the message without X-Spam-* fields: an earlier hop's, or a
@@ -168,6 +178,11 @@ std::string strip_spam_headers(std::string_view message);
 
 /// Returns the message with tag put in front of its Subject.
 std::string tag_subject(std::string_view message, std::string_view tag);
+
+/// Returns an Error (69) when the store holds learning of another token
+/// format, or learning with no format recorded: its counts describe
+/// other tokens than this spam-score makes.
+Status token_format_problem(state::Store& store, const std::string& path);
 
 /// Runs the scoring filter over all inputs; returns the exit status.
 ExitCode run(const Options& options, const config::Config& config);

@@ -81,29 +81,29 @@ Result<Applied> apply(state::Store& store, const LearnOptions& learn,
 
 // Counts learned in another token format describe other tokens: adding
 // to them would mix two vocabularies, and a message learned in both
-// would count twice. A database from before formats were recorded is
-// taken to be in this one.
+// would count twice. Only a store that holds nothing yet is stamped.
 Status check_token_format(state::Store& store, const std::string& path) {
+    if (Status s = token_format_problem(store, path); !s)
+        return s;
     auto totals = store.totals();
     if (!totals)
         return totals.error();
     if (totals->token_format == token_format)
         return {};
-    if (totals->token_format != 0 && totals->spam + totals->ham > 0)
-        return Error{path,
-                     fmt::format("learned in token format {}, and this "
-                                 "spam-score makes format {}: learn the "
-                                 "messages again into a new state folder",
-                                 totals->token_format, token_format),
-                     ExitCode::unavailable};
     return store.transaction(
         [&] { return store.set_token_format(token_format); });
 }
 
 Status make_state_dir(const std::string& dir) {
-    if (::mkdir(dir.c_str(), 0750) == 0 || errno == EEXIST)
+    if (::mkdir(dir.c_str(), 0750) == 0)
         return {};
-    return Error{dir, std::strerror(errno), ExitCode::io_error};
+    if (errno != EEXIST)
+        return Error{dir, std::strerror(errno), ExitCode::io_error};
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+        return Error{dir, "the state folder is not a folder",
+                     ExitCode::unavailable};
+    return {};
 }
 
 } // namespace
@@ -234,26 +234,6 @@ ExitCode explain(const Options& options, const config::Config& config,
             std::fflush(stdout) != 0)
             return errno == EPIPE ? status : ExitCode::io_error;
     }
-}
-
-ExitCode lint(const Options& options, const config::Config& config) {
-    // Lint checks rules and settings; what was learned is not its concern.
-    Options rules_only = options;
-    rules_only.use_bayes = false;
-    rules_only.use_fuzzy = false;
-    auto engine = Engine::open(rules_only, config);
-    if (!engine) {
-        log::error(engine.error().text());
-        return engine.error().exit_code;
-    }
-    // A misspelt setting is a problem of the configuration --lint checks;
-    // the warnings were printed as it loaded.
-    size_t problems = (*engine)->rules().problems().size() +
-                      config::unknown_keys(config).size();
-    size_t rules = (*engine)->rules().size();
-    std::printf("%zu rule%s loaded, %zu problem%s\n", rules,
-                rules == 1 ? "" : "s", problems, problems == 1 ? "" : "s");
-    return problems == 0 ? ExitCode::ok : ExitCode::config;
 }
 
 } // namespace portcullis::spam_score

@@ -1,0 +1,125 @@
+// Parsing and matching IP networks. Text is compared as bytes, never as
+// text: "2001:db8:0:0::1" and "2001:db8::1" are one address, and
+// "192.0.2.1" must not match "192.0.2.10".
+#include "core/ip_network.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <string>
+
+namespace portcullis::net {
+
+namespace {
+
+constexpr uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
+                                       0, 0, 0, 0, 0xff, 0xff};
+
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return c >= '0' && c <= '9';
+    });
+}
+
+// "192.0.2." is 192.0.2.0/24 and "10." is 10.0.0.0/8: whole octets only.
+std::optional<Network> ipv4_prefix(std::string_view text) {
+    if (text.empty() || text.back() != '.')
+        return std::nullopt;
+    size_t octets =
+        static_cast<size_t>(std::count(text.begin(), text.end(), '.'));
+    if (octets > 3)
+        return std::nullopt;
+    std::string whole(text);
+    for (size_t i = octets; i < 4; ++i)
+        whole += i + 1 < 4 ? "0." : "0";
+    auto address = parse_address(whole);
+    if (!address || address->size != 4)
+        return std::nullopt;
+    return Network{*address, static_cast<int>(octets * 8)};
+}
+
+// The groups written before the final "::" of "2001:db8:bad::": 3.
+long groups_before_gap(std::string_view ip) {
+    std::string_view head = ip.substr(0, ip.size() - 2);
+    return head.empty() ? 0 : std::count(head.begin(), head.end(), ':') + 1;
+}
+
+std::string not_a_network(std::string_view text) {
+    return fmt::format("\"{}\" is not an IP address or network "
+                       "(192.0.2.0/24, 2001:db8::/32)",
+                       text);
+}
+
+} // namespace
+
+std::optional<Address> parse_address(std::string_view text) {
+    std::string copy(text);
+    Address out;
+    if (::inet_pton(AF_INET, copy.c_str(), out.bytes.data()) == 1) {
+        out.size = 4;
+        return out;
+    }
+    if (::inet_pton(AF_INET6, copy.c_str(), out.bytes.data()) != 1)
+        return std::nullopt;
+    out.size = 16;
+    if (std::equal(std::begin(mapped_prefix), std::end(mapped_prefix),
+                   out.bytes.begin())) {
+        std::copy(out.bytes.begin() + 12, out.bytes.end(), out.bytes.begin());
+        std::fill(out.bytes.begin() + 4, out.bytes.end(), 0);
+        out.size = 4;
+    }
+    return out;
+}
+
+bool Network::contains(const Address& other) const {
+    if (other.size != address.size)
+        return false;
+    int bits = prefix_bits;
+    for (size_t i = 0; i < address.size && bits > 0; ++i, bits -= 8) {
+        int mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+        if ((other.bytes[i] & mask) != (address.bytes[i] & mask))
+            return false;
+    }
+    return true;
+}
+
+bool Network::contains(std::string_view text) const {
+    auto other = parse_address(text);
+    return other && contains(*other);
+}
+
+Result<Network> parse_network(std::string_view text) {
+    if (auto prefix = ipv4_prefix(text))
+        return *prefix;
+    size_t slash = text.find('/');
+    std::string_view ip = text.substr(0, slash);
+    bool v6 = ip.find(':') != std::string_view::npos;
+    auto address = parse_address(ip);
+    if (!address)
+        return Error{"", not_a_network(text), ExitCode::config};
+    int max_bits = static_cast<int>(address->size * 8);
+    if (slash == std::string_view::npos) {
+        // An administrator who writes "2001:db8:bad::" means the network,
+        // as "192.0.2." is one; it is the single address ...::0.
+        if (ip.ends_with("::"))
+            return Error{"",
+                         fmt::format("\"{}\" is one address, not a network: "
+                                     "write {}/{}",
+                                     text, text, 16 * groups_before_gap(ip)),
+                         ExitCode::config};
+        return Network{*address, max_bits};
+    }
+    std::string_view bits = text.substr(slash + 1);
+    if (!all_digits(bits) || bits.size() > 3)
+        return Error{"", not_a_network(text), ExitCode::config};
+    int prefix = std::stoi(std::string(bits));
+    // A mapped network ::ffff:192.0.2.0/120 is 192.0.2.0/24.
+    if (v6 && address->size == 4)
+        prefix -= 96;
+    if (prefix < 0 || prefix > max_bits)
+        return Error{"", not_a_network(text), ExitCode::config};
+    return Network{*address, prefix};
+}
+
+} // namespace portcullis::net

@@ -1,0 +1,46 @@
+// IP addresses and networks as lists and rules name them: an address or
+// a CIDR network of either family, and the IPv4 prefix "192.0.2." that
+// spam-score's lists took first. An IPv4-mapped IPv6 address
+// (::ffff:192.0.2.1) is the IPv4 address it carries, on both sides.
+#pragma once
+
+#include "core/result.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace portcullis::net {
+
+/// An IPv4 (4 bytes) or IPv6 (16 bytes) address.
+struct Address {
+    std::array<uint8_t, 16> bytes{};
+    size_t size = 0;
+};
+
+/// Parses an address as inet_pton reads it, so every way of writing one
+/// IPv6 address gives the same bytes; an IPv4-mapped address is IPv4.
+std::optional<Address> parse_address(std::string_view text);
+
+/// A network: an address and how many of its leading bits count.
+struct Network {
+    Address address;
+    int prefix_bits = 0;
+
+    /// Returns true when the address is inside.
+    bool contains(const Address& address) const;
+
+    /// Returns true when the address, written as text, is inside; text
+    /// that is no address is inside no network.
+    bool contains(std::string_view address) const;
+};
+
+/// Parses "192.0.2.7", "192.0.2.0/24", "2001:db8::1", "2001:db8::/32" or
+/// the prefix "192.0.2."; anything else is an Error saying why.
+/// "2001:db8::" alone is refused: it reads as a network, but is one
+/// address.
+Result<Network> parse_network(std::string_view text);
+
+} // namespace portcullis::net

@@ -1,0 +1,93 @@
+// IP networks of client lists and client conditions: addresses compare
+// as bytes, so every way of writing one address matches it, and an
+// entry that is no address or network is refused when it is read.
+#include "core/ip_network.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace portcullis;
+
+namespace {
+
+bool contains(std::string_view network, std::string_view address) {
+    auto parsed = net::parse_network(network);
+    REQUIRE(parsed.ok());
+    return parsed->contains(address);
+}
+
+std::string refusal(std::string_view network) {
+    auto parsed = net::parse_network(network);
+    REQUIRE(!parsed.ok());
+    CHECK(parsed.error().exit_code == ExitCode::config);
+    return parsed.error().message;
+}
+
+} // namespace
+
+TEST_CASE("an ipv4 cidr network holds the addresses under its prefix") {
+    CHECK(contains("192.0.2.0/24", "192.0.2.5"));
+    CHECK(contains("192.0.2.0/24", "192.0.2.255"));
+    CHECK_FALSE(contains("192.0.2.0/24", "192.0.3.5"));
+    CHECK(contains("10.1.1.1", "10.1.1.1"));
+    CHECK_FALSE(contains("10.1.1.1", "10.1.1.10"));
+    CHECK(contains("0.0.0.0/0", "203.0.113.9"));
+    CHECK(contains("192.0.2.128/25", "192.0.2.200"));
+    CHECK_FALSE(contains("192.0.2.128/25", "192.0.2.127"));
+}
+
+TEST_CASE("an ipv6 address matches however it is written") {
+    CHECK(contains("2001:db8::1", "2001:db8:0:0::1"));
+    CHECK(contains("2001:db8::1", "2001:0DB8:0000:0000:0000:0000:0000:0001"));
+    CHECK_FALSE(contains("2001:db8::1", "2001:db8::2"));
+    CHECK(contains("2001:db8:bad::/48", "2001:db8:bad::1"));
+    CHECK(contains("2001:db8:bad::/48", "2001:db8:bad:ffff::1"));
+    CHECK_FALSE(contains("2001:db8:bad::/48", "2001:db8:bae::1"));
+}
+
+TEST_CASE("an ipv4-mapped ipv6 address is the ipv4 address it carries") {
+    CHECK(contains("10.1.1.1", "::ffff:10.1.1.1"));
+    CHECK(contains("192.0.2.0/24", "::FFFF:192.0.2.77"));
+    CHECK(contains("::ffff:10.1.1.1", "10.1.1.1"));
+    CHECK(contains("::ffff:192.0.2.0/120", "192.0.2.9"));
+    CHECK_FALSE(contains("::ffff:192.0.2.0/120", "192.0.3.9"));
+    // Families do not mix otherwise.
+    CHECK_FALSE(contains("::/0", "192.0.2.1"));
+    CHECK_FALSE(contains("0.0.0.0/0", "2001:db8::1"));
+}
+
+TEST_CASE("the ipv4 prefix form names whole octets") {
+    CHECK(contains("192.0.2.", "192.0.2.7"));
+    CHECK_FALSE(contains("192.0.2.", "192.0.20.7"));
+    CHECK(contains("10.", "10.200.1.1"));
+    CHECK_FALSE(contains("10.", "110.0.0.1"));
+    CHECK(contains("172.16.", "172.16.9.9"));
+}
+
+TEST_CASE("text that is no address is inside no network") {
+    CHECK_FALSE(contains("0.0.0.0/0", ""));
+    CHECK_FALSE(contains("0.0.0.0/0", "unknown"));
+    CHECK_FALSE(contains("192.0.2.0/24", "192.0.2.5 "));
+}
+
+TEST_CASE("an entry that is no address or network is refused") {
+    std::string forms = "is not an IP address or network (192.0.2.0/24, "
+                        "2001:db8::/32)";
+    CHECK(refusal("192.0.2.0/33") == "\"192.0.2.0/33\" " + forms);
+    CHECK(refusal("2001:db8::/129") == "\"2001:db8::/129\" " + forms);
+    CHECK(refusal("192.0.2.0/") == "\"192.0.2.0/\" " + forms);
+    CHECK(refusal("192.0.2.0/2x") == "\"192.0.2.0/2x\" " + forms);
+    CHECK(refusal("example.com") == "\"example.com\" " + forms);
+    CHECK(refusal("192.0.2.0.") == "\"192.0.2.0.\" " + forms);
+    CHECK(refusal("300.0.0.") == "\"300.0.0.\" " + forms);
+    CHECK(refusal("") == "\"\" " + forms);
+}
+
+TEST_CASE("an ipv6 address ending in :: is refused as a network") {
+    CHECK(refusal("2001:db8:bad::") ==
+          "\"2001:db8:bad::\" is one address, not a network: write "
+          "2001:db8:bad::/48");
+    CHECK(refusal("2001:db8::") ==
+          "\"2001:db8::\" is one address, not a network: write "
+          "2001:db8::/32");
+    CHECK(refusal("::") == "\"::\" is one address, not a network: write ::/0");
+}
