@@ -133,17 +133,28 @@ void take_parameter(const HeaderValue& header, std::string_view name,
         raw = p->raw;
 }
 
+// A repeated Content-* header is read as the first by some mail readers
+// and as the last by others (GMime): two types, two decodings, or an
+// attachment in one reading and inline text in the other.
+void flag_duplicate_headers(Tree& tree, Part& part,
+                            const EntityHeaders& headers) {
+    if (headers.content_types.size() > 1)
+        add_anomaly(tree, &part, "DUPLICATE_CONTENT_TYPE",
+                    join_tokens(headers.content_types));
+    if (headers.encodings.size() > 1)
+        add_anomaly(tree, &part, "DUPLICATE_CTE",
+                    join_tokens(headers.encodings));
+    if (headers.dispositions.size() > 1)
+        add_anomaly(tree, &part, "DUPLICATE_CONTENT_DISPOSITION",
+                    join_tokens(headers.dispositions));
+}
+
 // GMime's reading decides the tree, so the type is GMime's; when two
 // Content-Type headers disagree, GMime keeps the last, and so do we for
 // the parameters.
 void describe_type(WalkState& state, GMimeObject* object, Part& part) {
     EntityHeaders headers = collect_entity_headers(object);
-    if (headers.content_types.size() > 1)
-        add_anomaly(state.tree, &part, "DUPLICATE_CONTENT_TYPE",
-                    join_tokens(headers.content_types));
-    if (headers.encodings.size() > 1)
-        add_anomaly(state.tree, &part, "DUPLICATE_CTE",
-                    join_tokens(headers.encodings));
+    flag_duplicate_headers(state.tree, part, headers);
 
     GMimeContentType* type = g_mime_object_get_content_type(object);
     part.content_type = ascii_lower(

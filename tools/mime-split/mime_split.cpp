@@ -6,6 +6,7 @@
 
 #include "core/digest.hpp"
 #include "core/log.hpp"
+#include "mail/anomalies.hpp"
 #include "mail/filename.hpp"
 #include "mail/verdict.hpp"
 
@@ -85,12 +86,12 @@ void add_names(ordered_json& names, const mime::Part& part) {
     }
 }
 
-// Anomalies after which two readers build different trees: one of them
-// hides what the other shows, so the message cannot pass unseen.
-bool makes_structure_ambiguous(const mime::Anomaly& anomaly) {
-    if (anomaly.id == "MIME_DUPLICATE_PARAMETER")
-        return anomaly.detail == "boundary";
-    return anomaly.id == "DUPLICATE_CONTENT_TYPE";
+// Anomalies after which two readers see different messages, or after
+// which part of the message was never read: what one reader shows may be
+// what no scanner saw, so the message cannot pass unseen.
+bool hides_a_reading(const mime::Anomaly& anomaly) {
+    auto kind = mime::anomaly_kind(anomaly.id);
+    return kind && *kind != mime::AnomalyKind::notice;
 }
 
 std::string reason_text(const mime::Anomaly& anomaly) {
@@ -160,7 +161,7 @@ Result<filter::Outcome> handle(const Options& options, stream::Record& record,
     }
     for (const mime::Anomaly& anomaly : tree->anomalies) {
         verdict.add_reason({anomaly.id, 0, reason_text(anomaly)});
-        if (makes_structure_ambiguous(anomaly))
+        if (hides_a_reading(anomaly))
             verdict.escalate(verdict::Action::quarantine);
     }
     if (tree->limit_hit)
