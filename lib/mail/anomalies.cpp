@@ -27,6 +27,7 @@ constexpr std::array anomalies = {
     AnomalyInfo{"HEADER_BLOCK_TOO_LARGE", unread},
     AnomalyInfo{"MIME_NESTING_TOO_DEEP", unread},
     AnomalyInfo{"MIME_TOO_MANY_PARTS", unread},
+    AnomalyInfo{"MIME_MULTIPART_NO_PARTS", unread},
     AnomalyInfo{"DECODED_SIZE_LIMIT", unread},
     AnomalyInfo{"TNEF_MALFORMED", unread},
     // Decoding. An unknown encoding leaves the bytes as they are, which

@@ -29,9 +29,10 @@ void scan_raw(std::string_view message,
 
 /// Returns the bytes for GMime to parse: message itself, or, when a
 /// header block (the message's, a part's or an embedded message's) is
-/// over limits.header_block_bytes or limits.header_fields, a copy in
-/// bounded with each such block cut at its last whole field within both.
-/// cut_blocks says how many blocks were cut.
+/// over limits.header_block_bytes or limits.header_fields or a quoted
+/// boundary ends in blanks, a copy in bounded with each such block cut at
+/// its last whole field within both and the blanks dropped. cut_blocks
+/// says how many blocks were cut.
 std::string_view bound_header_blocks(std::string_view message,
                                      const Limits& limits, std::string& bounded,
                                      size_t& cut_blocks);

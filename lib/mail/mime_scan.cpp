@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace portcullis::mime::detail {
 
@@ -122,6 +123,50 @@ void check_header_line(std::string_view line, const Limits& limits,
                    fmt::format("limit {}", limits.header_block_bytes));
 }
 
+// Multiparts in which GMime found no part: their body lines are watched,
+// as a body that is more than blank lines held something no rule saw.
+class EmptyMultiparts {
+public:
+    EmptyMultiparts(const std::vector<Multipart>& multiparts,
+                    const Tree& tree) {
+        std::unordered_set<std::string_view> parents;
+        for (const Part& part : tree.parts) {
+            size_t dot = part.path.rfind('.');
+            if (part.origin == Origin::mime && dot != std::string::npos)
+                parents.insert(std::string_view(part.path).substr(0, dot));
+        }
+        for (const Multipart& m : multiparts) {
+            if (!parents.count(m.path))
+                paths_.push_back({m.path, false});
+        }
+    }
+
+    bool empty() const { return paths_.empty(); }
+
+    // Notes a body line of the part at path, or of a part inside it.
+    void body_line(std::string_view line, const std::string& path) {
+        if (line.find_first_not_of(" \t") == std::string_view::npos)
+            return;
+        for (auto& [multipart, filled] : paths_) {
+            filled = filled || path == multipart ||
+                     (path.size() > multipart.size() &&
+                      path.compare(0, multipart.size(), multipart) == 0 &&
+                      path[multipart.size()] == '.');
+        }
+    }
+
+    void flag(Flagger& flags) const {
+        for (const auto& [multipart, filled] : paths_) {
+            if (filled)
+                flags.flag("MIME_MULTIPART_NO_PARTS", multipart,
+                           "a body, and no delimiter line of its boundary");
+        }
+    }
+
+private:
+    std::vector<std::pair<std::string, bool>> paths_;
+};
+
 } // namespace
 
 void scan_raw(std::string_view message,
@@ -129,6 +174,7 @@ void scan_raw(std::string_view message,
               Tree& tree) {
     Flagger flags(tree);
     Boundaries b = index_boundaries(multiparts);
+    EmptyMultiparts empty(multiparts, tree);
     size_t first_lf = message.find('\n');
     bool crlf = first_lf != std::string_view::npos && first_lf > 0 &&
                 message[first_lf - 1] == '\r';
@@ -158,8 +204,11 @@ void scan_raw(std::string_view message,
         if (!top_header && !b.index.empty() && line.size() > 2 &&
             line[0] == '-' && delimiter(line, multiparts, b, at))
             continue;
-        if (!at.in_header)
+        if (!at.in_header) {
+            if (!empty.empty())
+                empty.body_line(line, at.path);
             continue;
+        }
         if (line.empty()) {
             at.in_header = false;
             if (at.path.empty())
@@ -174,6 +223,7 @@ void scan_raw(std::string_view message,
             flags.flag("MIME_MISSING_CLOSE_BOUNDARY", multiparts[i].path,
                        multiparts[i].boundary);
     }
+    empty.flag(flags);
 }
 
 void check_boundary_prefixes(const std::vector<Multipart>& multiparts,

@@ -166,6 +166,43 @@ TEST_CASE("a header block over its byte limit keeps the whole fields "
     CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
 }
 
+TEST_CASE("blanks that end a quoted boundary are dropped, in a folded "
+          "Content-Type too, and nowhere else") {
+    auto tree = parse_ok("Subject: boundary=\"keep \"\r\n"
+                         "Content-Type: multipart/mixed;\r\n"
+                         " boundary=\"b4 \t\"\r\n\r\n"
+                         "--b4\r\nContent-Type: text/plain\r\n\r\none\r\n"
+                         "--b4 \r\nContent-Type: text/plain\r\n\r\ntwo\r\n"
+                         "--b4--\r\n");
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[0].boundary == "b4");
+    CHECK(tree.parts[2].decoded == "two");
+    CHECK(tree.header("Subject") == "boundary=\"keep \"");
+    CHECK(tree.anomalies.empty());
+}
+
+TEST_CASE("a multipart whose body holds no part GMime found is flagged, "
+          "and an empty one is not") {
+    auto tree = parse_ok("Content-Type: multipart/mixed; boundary=b5\r\n"
+                         "\r\n--other\r\nContent-Type: text/plain\r\n\r\n"
+                         "hidden\r\n--other--\r\n");
+    REQUIRE(tree.parts.size() == 1);
+    CHECK(tree.parts[0].anomalies ==
+          std::vector<std::string>{"MIME_MISSING_CLOSE_BOUNDARY",
+                                   "MIME_MULTIPART_NO_PARTS"});
+    auto nested = parse_ok(
+        "Content-Type: multipart/mixed; boundary=b6\r\n\r\n"
+        "--b6\r\nContent-Type: multipart/mixed; boundary=b7\r\n\r\n"
+        "a line\r\n--b6\r\nContent-Type: text/plain\r\n\r\nx\r\n--b6--\r\n");
+    REQUIRE(nested.parts.size() == 3);
+    CHECK(nested.parts[1].anomalies ==
+          std::vector<std::string>{"MIME_MISSING_CLOSE_BOUNDARY",
+                                   "MIME_MULTIPART_NO_PARTS"});
+    auto empty = parse_ok("Content-Type: multipart/mixed; boundary=b8\r\n"
+                          "\r\n \r\n--b8--\r\n");
+    CHECK(empty.anomalies.empty());
+}
+
 TEST_CASE("a message whose deadline has passed fails with a time limit "
           "error") {
     set_deadline(std::chrono::steady_clock::now() - std::chrono::seconds(1));
