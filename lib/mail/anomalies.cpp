@@ -17,6 +17,7 @@ constexpr std::array anomalies = {
     AnomalyInfo{"MIME_MISSING_CLOSE_BOUNDARY", notice},
     AnomalyInfo{"MIME_MISSING_BOUNDARY", notice},
     AnomalyInfo{"MIME_BOUNDARY_PREFIX_CLASH", notice},
+    AnomalyInfo{"MIME_ENCODED_MESSAGE", notice},
     // A repeated header or parameter: readers take the first or the
     // last, and only one of those readings is parsed.
     AnomalyInfo{"DUPLICATE_CONTENT_TYPE", ambiguous},

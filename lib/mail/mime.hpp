@@ -39,6 +39,7 @@ struct Part {
     std::string name_raw;     ///< name as written, when decoding changed it
     std::string boundary;     ///< a multipart's boundary, as GMime reads it
     std::string content_id;
+    std::string subject; ///< an attached message's Subject, unfolded
     bool is_multipart = false;
     bool is_message = false;
     bool is_attachment = false;

@@ -172,23 +172,36 @@ size_t block_cut(std::string_view block, const Limits& limits) {
     return block.size();
 }
 
-// Whether a header block says its body is a message with headers of its
-// own (message/rfc822, message/global).
-bool holds_message(std::string_view block) {
+// The value of a block's first field named name (with its colon), from
+// its first line only; empty when there is none.
+std::string_view field_value(std::string_view block, std::string_view name) {
     for (size_t pos = 0; pos < block.size();) {
         size_t lf = block.find('\n', pos);
         std::string_view line = block.substr(pos, lf == std::string_view::npos
                                                       ? std::string_view::npos
                                                       : lf - pos);
-        if (starts_with_ci(line, "content-type:")) {
-            line.remove_prefix(13);
+        if (starts_with_ci(line, name)) {
+            line.remove_prefix(name.size());
             size_t v = line.find_first_not_of(" \t");
-            return v != std::string_view::npos &&
-                   starts_with_ci(line.substr(v), "message/");
+            return v == std::string_view::npos ? std::string_view{}
+                                               : line.substr(v);
         }
         pos = lf == std::string_view::npos ? block.size() : lf + 1;
     }
-    return false;
+    return {};
+}
+
+// Whether a header block says its body is a message with headers of its
+// own (message/rfc822, message/global). An encoded one is no header block
+// until decoded (mime.cpp reads it then): its base64 lines are not fields.
+bool holds_message(std::string_view block) {
+    if (!starts_with_ci(field_value(block, "content-type:"), "message/"))
+        return false;
+    std::string_view encoding =
+        field_value(block, "content-transfer-encoding:");
+    return encoding.empty() || starts_with_ci(encoding, "7bit") ||
+           starts_with_ci(encoding, "8bit") ||
+           starts_with_ci(encoding, "binary");
 }
 
 // The offset after the empty line at end, or end at the message's end.

@@ -21,11 +21,18 @@ struct Multipart {
     std::string path;
 };
 
+/// Where scanned bytes sit in the tree: the path that findings in their
+/// header block go to ("" for the message's own), and their root part's.
+struct ScanRoot {
+    std::string header_path;
+    std::string root_path;
+};
+
 /// Scans the raw bytes once for line-end, NUL, header-size and boundary
 /// anomalies, attributing each to the part whose bytes hold it.
 void scan_raw(std::string_view message,
               const std::vector<Multipart>& multiparts, const Limits& limits,
-              Tree& tree);
+              Tree& tree, const ScanRoot& root);
 
 /// Returns the bytes for GMime to parse: message itself, or, when a
 /// header block (the message's, a part's or an embedded message's) is

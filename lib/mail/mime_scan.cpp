@@ -54,8 +54,9 @@ private:
 
 // Where the scan is: which part's bytes, and whether in its headers.
 struct Position {
-    std::string path;      ///< "" while in the message's own headers
+    std::string path;      ///< the root's header path in the first block
     bool in_header = true; ///< the message's header block comes first
+    bool top = true;       ///< in that first header block
     size_t header_bytes = 0;
 };
 
@@ -171,7 +172,7 @@ private:
 
 void scan_raw(std::string_view message,
               const std::vector<Multipart>& multiparts, const Limits& limits,
-              Tree& tree) {
+              Tree& tree, const ScanRoot& root) {
     Flagger flags(tree);
     Boundaries b = index_boundaries(multiparts);
     EmptyMultiparts empty(multiparts, tree);
@@ -181,6 +182,7 @@ void scan_raw(std::string_view message,
     // Most messages hold no NUL: one scan of the whole spares one per line.
     bool has_nul = std::memchr(message.data(), '\0', message.size());
     Position at;
+    at.path = root.header_path;
 
     for (size_t pos = 0; pos < message.size();) {
         const char* base = message.data() + pos;
@@ -200,7 +202,7 @@ void scan_raw(std::string_view message,
         if (crlf && lf && !has_cr)
             flags.flag("BARE_LF", at.path);
 
-        bool top_header = at.in_header && at.path.empty();
+        bool top_header = at.in_header && at.top;
         if (!top_header && !b.index.empty() && line.size() > 2 &&
             line[0] == '-' && delimiter(line, multiparts, b, at))
             continue;
@@ -211,8 +213,9 @@ void scan_raw(std::string_view message,
         }
         if (line.empty()) {
             at.in_header = false;
-            if (at.path.empty())
-                at.path.assign(1, '1'); // the root part
+            if (at.top)
+                at.path = root.root_path;
+            at.top = false;
             continue;
         }
         check_header_line(line, limits, at, flags);

@@ -509,6 +509,9 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
     for (const mime::Part& part : tree.parts) {
         if (part.is_attachment && !part.display_name().empty())
             out.attachment_names.push_back(part.display_name());
+        // An attached message opens with its Subject in view.
+        if (parts == TextParts::readable && !part.subject.empty())
+            out.body += decode_header(part.subject) + '\n';
         std::optional<std::string> attached;
         if (parts == TextParts::readable && !is_body_text(part))
             attached = text_attachment_charset(part);

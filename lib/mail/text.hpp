@@ -71,8 +71,9 @@ std::string squeeze_space(std::string_view text);
 /// Which parts extract() reads as body text.
 enum class TextParts {
     inline_only, ///< the body as shown: text parts not marked attachment
-    readable,    ///< also attachments that are text, whatever their label:
-                 ///< all text a recipient can open
+    readable,    ///< also attachments that are text, whatever their label,
+                 ///< and attached messages' subjects: all text a
+                 ///< recipient can open
 };
 
 /// Extracts and cleans the text of a parsed message, reading at most

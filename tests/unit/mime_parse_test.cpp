@@ -203,6 +203,66 @@ TEST_CASE("a multipart whose body holds no part GMime found is flagged, "
     CHECK(empty.anomalies.empty());
 }
 
+TEST_CASE("an encoded attached message is decoded and read like any "
+          "attached message") {
+    // From: x@example.org / Subject: inner / a multipart holding a.js.
+    const std::string inner =
+        "RnJvbTogeEBleGFtcGxlLm9yZw0KU3ViamVjdDogaW5uZXINCkNvbnRlbnQtVHlw\r\n"
+        "ZTogbXVsdGlwYXJ0L21peGVkOyBib3VuZGFyeT1pDQoNCi0taQ0KQ29udGVudC1U\r\n"
+        "eXBlOiB0ZXh0L3BsYWluDQoNCmhlbGxvDQotLWkNCkNvbnRlbnQtVHlwZTogYXBw\r\n"
+        "bGljYXRpb24vb2N0ZXQtc3RyZWFtOyBuYW1lPWEuanMNCg0KcnVuKCkNCi0taS0t\r\n"
+        "DQo=\r\n";
+    auto tree = parse_ok("Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+                         "--o\r\nContent-Type: message/rfc822\r\n"
+                         "Content-Transfer-Encoding: base64\r\n\r\n" +
+                         inner + "--o--\r\n");
+    REQUIRE(tree.parts.size() == 5);
+    const mime::Part& message = tree.parts[1];
+    CHECK(message.is_message);
+    CHECK(message.decoded.empty());
+    CHECK(message.subject == "inner");
+    CHECK(message.anomalies ==
+          std::vector<std::string>{"MIME_ENCODED_MESSAGE"});
+    CHECK(tree.parts[2].path == "1.1.1");
+    CHECK(tree.parts[2].is_multipart);
+    CHECK(tree.parts[3].decoded == "hello");
+    CHECK(tree.parts[4].path == "1.1.1.2");
+    CHECK(tree.parts[4].display_name() == "a.js");
+    CHECK(tree.parts[4].decoded == "run()");
+    CHECK(tree.anomalies.size() == 1);
+
+    SECTION("its base64 lines are no header block, and its own header "
+            "block is bounded") {
+        Limits limits;
+        limits.header_fields = 2;
+        auto bounded =
+            parse_ok("Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+                     "--o\r\nContent-Type: message/rfc822\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n" +
+                         inner + "--o--\r\n",
+                     limits);
+        REQUIRE(bounded.parts.size() == 3);
+        CHECK(bounded.parts[2].path == "1.1.1");
+        CHECK(bounded.parts[2].content_type == "text/plain");
+        CHECK(bounded.parts[2].anomalies ==
+              std::vector<std::string>{"HEADER_BLOCK_TOO_LARGE"});
+    }
+
+    SECTION("past the depth limit it stays a leaf of its decoded bytes") {
+        Limits limits;
+        limits.mime_depth = 1;
+        auto deep = parse_ok("Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+                             "--o\r\nContent-Type: message/rfc822\r\n"
+                             "Content-Transfer-Encoding: base64\r\n\r\n" +
+                                 inner + "--o--\r\n",
+                             limits);
+        REQUIRE(deep.parts.size() == 2);
+        CHECK(!deep.parts[1].is_message);
+        CHECK(deep.parts[1].decoded.starts_with("From: x@example.org"));
+        CHECK(deep.has_anomaly("MIME_NESTING_TOO_DEEP"));
+    }
+}
+
 TEST_CASE("a message whose deadline has passed fails with a time limit "
           "error") {
     set_deadline(std::chrono::steady_clock::now() - std::chrono::seconds(1));
