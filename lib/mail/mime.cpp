@@ -50,6 +50,7 @@ struct EntityHeaders {
     std::vector<std::string> content_types;
     std::vector<std::string> dispositions;
     std::vector<std::string> encodings;
+    std::vector<std::string> legacy_names;
     std::string content_id;
 };
 
@@ -113,6 +114,9 @@ EntityHeaders collect_entity_headers(GMimeObject* object) {
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
         const char* name = g_mime_header_get_name(header);
+        if (name && g_ascii_strcasecmp(name, "X-Sun-Data-Name") == 0)
+            out.legacy_names.push_back(
+                unfold(safe(g_mime_header_get_raw_value(header))));
         if (!name || g_ascii_strncasecmp(name, "Content-", 8) != 0)
             continue;
         std::string value = safe(g_mime_header_get_raw_value(header));
@@ -124,6 +128,8 @@ EntityHeaders collect_entity_headers(GMimeObject* object) {
             out.encodings.push_back(std::move(value));
         else if (g_ascii_strcasecmp(name + 8, "ID") == 0)
             out.content_id = bare_id(unfold(value));
+        else if (g_ascii_strcasecmp(name + 8, "Name") == 0)
+            out.legacy_names.push_back(unfold(value));
     }
     return out;
 }
@@ -194,6 +200,10 @@ void describe_type(WalkState& state, GMimeObject* object, Part& part) {
         part.disposition = disposition.token;
         take_parameter(disposition, "filename", part.filename,
                        part.filename_raw);
+    }
+    for (const std::string& legacy : headers.legacy_names) {
+        if (!legacy.empty())
+            part.legacy_names.push_back(decode_encoded_words(legacy));
     }
     part.content_id = headers.content_id;
     if (!headers.encodings.empty())

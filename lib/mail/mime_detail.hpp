@@ -47,8 +47,8 @@ std::string_view bound_header_blocks(std::string_view message,
 /// Returns true for text/* parts, the ones a reader sees as text.
 bool is_text_body(const Part& part);
 
-/// Flags file name tricks in a part's filename and name, and the two
-/// disagreeing.
+/// Flags file name tricks in a part's filename, name and legacy names,
+/// and the filename and name disagreeing.
 void check_filenames(Tree& tree, Part& part);
 
 /// Flags zero-width characters in a text part's decoded body.

@@ -64,6 +64,22 @@ TEST_CASE("a uuencoded file becomes a child part after its text part") {
     CHECK(tree.parts[1].decoded == "abc");
 }
 
+TEST_CASE("content_name_and_x_sun_data_name_name_a_part") {
+    auto tree = parse_ok("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                         "--b\r\nContent-Type: application/octet-stream\r\n"
+                         "Content-Name: =?utf-8?q?a=2Ejs?=\r\n"
+                         "X-Sun-Data-Name: b.vbs\r\n\r\nx\r\n"
+                         "--b\r\nContent-Type: text/plain; name=c.txt\r\n"
+                         "Content-Name: c.exe\r\n\r\ny\r\n--b--\r\n");
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[1].legacy_names ==
+          std::vector<std::string>{"a.js", "b.vbs"});
+    CHECK(tree.parts[1].display_name() == "a.js");
+    CHECK(tree.parts[1].is_attachment);
+    CHECK(tree.parts[2].display_name() == "c.txt");
+    CHECK(tree.parts[2].legacy_names == std::vector<std::string>{"c.exe"});
+}
+
 TEST_CASE("an empty message is an error, not a tree") {
     auto tree = mime::parse("\r\n", {});
     REQUIRE(!tree.ok());

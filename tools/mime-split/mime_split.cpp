@@ -60,6 +60,8 @@ ordered_json describe_part(const mime::Part& part) {
         put(out, "disposition", part.disposition);
     put_name(out, "filename", part.filename, part.filename_raw);
     put_name(out, "name", part.name, part.name_raw);
+    if (!part.legacy_names.empty())
+        put(out, "legacy_names", part.legacy_names);
     if (!part.boundary.empty())
         put(out, "boundary", part.boundary);
     if (part.origin != mime::Origin::mime)
@@ -75,10 +77,14 @@ ordered_json describe_part(const mime::Part& part) {
     return out;
 }
 
-// Every name an attachment goes by: the filename and, when it differs,
-// the Content-Type name, since readers disagree on which one wins.
+// Every name an attachment goes by: the filename and, when they differ,
+// the Content-Type name and the legacy names, since readers disagree on
+// which one wins.
 void add_names(ordered_json& names, const mime::Part& part) {
-    for (const std::string* name : {&part.filename, &part.name}) {
+    std::vector<const std::string*> all = {&part.filename, &part.name};
+    for (const std::string& legacy : part.legacy_names)
+        all.push_back(&legacy);
+    for (const std::string* name : all) {
         if (name->empty())
             continue;
         if (std::find(names.begin(), names.end(), *name) == names.end())

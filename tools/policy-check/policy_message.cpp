@@ -192,6 +192,12 @@ void MessageFacts::add_attachment(const mime::Part& part) {
         if (!name->empty())
             facts.names.push_back(attachment::examine_name(*name));
     }
+    bool mismatch =
+        facts.names.size() == 2 && facts.names[0].shown != facts.names[1].shown;
+    // Thunderbird names a part from Content-Name or X-Sun-Data-Name when
+    // it has neither; every name a reader may save it under is judged.
+    for (const std::string& legacy : part.legacy_names)
+        facts.names.push_back(attachment::examine_name(legacy));
     facts.true_type = attachment::true_type(part.decoded);
     facts.declared_type = part.content_type;
     facts.size = part.decoded.size();
@@ -203,7 +209,7 @@ void MessageFacts::add_attachment(const mime::Part& part) {
         if (info.double_extension)
             add_unique(anomalies_, "DOUBLE_EXTENSION");
     }
-    if (facts.names.size() == 2 && facts.names[0].shown != facts.names[1].shown)
+    if (mismatch)
         add_unique(anomalies_, "ATTACHMENT_NAME_MISMATCH");
     bool archive = attachment::is_archive_type(facts.true_type);
     attachments_->push_back(std::move(facts));
