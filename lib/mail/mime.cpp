@@ -36,12 +36,22 @@ struct Budget {
     bool out_of_time = false;
 };
 
+// Where header values are read from. GMime keeps each raw value as a C
+// string, cut at its first NUL, so "Subject: a\0 b" read as "a" and the
+// words after the NUL were never judged; when the bytes hold a NUL, each
+// value is read from them instead, whole.
+struct HeaderSource {
+    std::string_view bytes; ///< the bytes GMime parses
+    bool has_nul = false;
+};
+
 struct WalkState {
     const Limits& limits;
     Tree& tree;
     Budget& budget;
     std::string_view message; ///< the bytes GMime parses
     GMimeStream* input;       ///< the stream over them
+    HeaderSource headers;
     std::vector<detail::Multipart> multiparts;
 };
 
@@ -94,20 +104,49 @@ std::string bare_id(std::string id) {
     return id;
 }
 
+// The field that starts at offset: its first line and the lines that
+// continue it (they start with a blank).
+std::string_view field_at(std::string_view bytes, size_t offset) {
+    std::string_view rest = bytes.substr(offset);
+    size_t end = 0;
+    do {
+        size_t lf = rest.find('\n', end);
+        end = lf == std::string_view::npos ? rest.size() : lf + 1;
+    } while (end < rest.size() && (rest[end] == ' ' || rest[end] == '\t'));
+    return rest.substr(0, end);
+}
+
+// A header's raw value as written, NULs and all.
+std::string raw_value(const HeaderSource& source, GMimeHeader* header) {
+    std::string value = safe(g_mime_header_get_raw_value(header));
+    gint64 offset = g_mime_header_get_offset(header);
+    if (!source.has_nul || offset < 0 ||
+        static_cast<size_t>(offset) >= source.bytes.size())
+        return value;
+    std::string_view field =
+        field_at(source.bytes, static_cast<size_t>(offset));
+    size_t colon = field.find(':');
+    if (colon == std::string_view::npos)
+        return value;
+    return std::string(field.substr(colon + 1));
+}
+
 // The first value of a header, unfolded; empty when there is none.
-std::string header_value(GMimeObject* object, const char* name) {
+std::string header_value(const HeaderSource& source, GMimeObject* object,
+                         const char* name) {
     GMimeHeaderList* list = g_mime_object_get_header_list(object);
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
         const char* found = g_mime_header_get_name(header);
         if (found && g_ascii_strcasecmp(found, name) == 0)
-            return unfold(safe(g_mime_header_get_raw_value(header)));
+            return unfold(raw_value(source, header));
     }
     return "";
 }
 
-EntityHeaders collect_entity_headers(GMimeObject* object) {
+EntityHeaders collect_entity_headers(const HeaderSource& source,
+                                     GMimeObject* object) {
     EntityHeaders out;
     GMimeHeaderList* list = g_mime_object_get_header_list(object);
     int total = g_mime_header_list_get_count(list);
@@ -115,11 +154,10 @@ EntityHeaders collect_entity_headers(GMimeObject* object) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
         const char* name = g_mime_header_get_name(header);
         if (name && g_ascii_strcasecmp(name, "X-Sun-Data-Name") == 0)
-            out.legacy_names.push_back(
-                unfold(safe(g_mime_header_get_raw_value(header))));
+            out.legacy_names.push_back(unfold(raw_value(source, header)));
         if (!name || g_ascii_strncasecmp(name, "Content-", 8) != 0)
             continue;
-        std::string value = safe(g_mime_header_get_raw_value(header));
+        std::string value = raw_value(source, header);
         if (g_ascii_strcasecmp(name + 8, "Type") == 0)
             out.content_types.push_back(std::move(value));
         else if (g_ascii_strcasecmp(name + 8, "Disposition") == 0)
@@ -178,7 +216,7 @@ void flag_duplicate_headers(Tree& tree, Part& part,
 // Content-Type headers disagree, GMime keeps the last, and so do we for
 // the parameters.
 void describe_type(WalkState& state, GMimeObject* object, Part& part) {
-    EntityHeaders headers = collect_entity_headers(object);
+    EntityHeaders headers = collect_entity_headers(state.headers, object);
     flag_duplicate_headers(state.tree, part, headers);
 
     GMimeContentType* type = g_mime_object_get_content_type(object);
@@ -394,7 +432,7 @@ void walk_children(WalkState& state, GMimeObject* object, int depth,
             g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
         if (inner)
             state.tree.parts[index].subject =
-                header_value(GMIME_OBJECT(inner), "Subject");
+                header_value(state.headers, GMIME_OBJECT(inner), "Subject");
         if (inner && g_mime_message_get_mime_part(inner))
             walk(state, g_mime_message_get_mime_part(inner), depth + 1,
                  path + ".1");
@@ -455,14 +493,14 @@ void walk(WalkState& state, GMimeObject* object, int depth,
     walk_children(state, object, depth, path, index);
 }
 
-void collect_headers(GMimeObject* object, Tree& tree) {
+void collect_headers(const HeaderSource& source, GMimeObject* object,
+                     Tree& tree) {
     GMimeHeaderList* list = g_mime_object_get_header_list(object);
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-        tree.headers.push_back(
-            {safe(g_mime_header_get_name(header)),
-             unfold(safe(g_mime_header_get_raw_value(header)))});
+        tree.headers.push_back({safe(g_mime_header_get_name(header)),
+                                unfold(raw_value(source, header))});
     }
 }
 
@@ -472,6 +510,8 @@ void check_message_headers(Tree& tree) {
         add_anomaly(tree, nullptr, "MULTIPLE_FROM_HEADERS",
                     fmt::format("{} From headers", from_count));
     std::string subject = decode_encoded_words(tree.header("Subject"));
+    // A NUL shows as nothing; the words on either side of it are read.
+    std::erase(subject, '\0');
     if (has_zero_width(subject))
         add_anomaly(tree, nullptr, "ZERO_WIDTH_CHARS", "subject");
     tree.subject = strip_zero_width(subject);
@@ -529,13 +569,15 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
     if (budget.out_of_time)
         return true;
 
-    WalkState state{limits, tree, budget, bytes, input.get(), {}};
+    HeaderSource headers{bytes, std::memchr(bytes.data(), '\0', bytes.size()) !=
+                                    nullptr};
+    WalkState state{limits, tree, budget, bytes, input.get(), headers, {}};
     if (top) {
-        collect_headers(parsed.get(), tree);
+        collect_headers(headers, parsed.get(), tree);
         check_message_headers(tree);
     }
     if (subject)
-        *subject = header_value(parsed.get(), "Subject");
+        *subject = header_value(headers, parsed.get(), "Subject");
     walk(state, parsed.get(), depth, path);
     if (budget.out_of_time)
         return true;

@@ -285,7 +285,10 @@ std::string decode_header(std::string_view raw) {
     if (decodes_to_itself(raw))
         return std::string(raw);
     mime::ensure_gmime();
+    // GMime reads C strings, so a NUL would end the value there and hide
+    // the words after it from every rule; a reader sees nothing for it.
     std::string value(raw);
+    std::erase(value, '\0');
     gchar* unfolded = g_mime_utils_header_unfold(value.c_str());
     gchar* decoded = g_mime_utils_header_decode_text(nullptr, unfolded);
     std::string out = repair_utf8(decoded ? decoded : "");

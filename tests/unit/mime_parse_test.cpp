@@ -31,6 +31,17 @@ TEST_CASE("header values are unfolded and trimmed") {
     CHECK(tree.subject == "a long  folded subject");
 }
 
+TEST_CASE("a NUL in a header value hides nothing after it") {
+    using namespace std::string_literals;
+    auto tree = parse_ok("Subject: one\0 two\r\n folded\r\n"
+                         "Content-Type: text/plain; name=\"a.\0js\"\r\n"
+                         "\r\nbody\r\n"s);
+    CHECK(tree.header("Subject") == "one\0 two folded"s);
+    CHECK(tree.subject == "one two folded");
+    CHECK(tree.parts[0].name == "a.\0js"s);
+    CHECK(tree.has_anomaly("NUL_IN_FILENAME"));
+}
+
 TEST_CASE("an encoded subject is decoded with zero-width characters "
           "removed") {
     auto tree = parse_ok("Subject: =?utf-8?q?fr=E2=80=8Bee?=\r\n\r\nbody\r\n");
