@@ -198,6 +198,14 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     // it has neither; every name a reader may save it under is judged.
     for (const std::string& legacy : part.legacy_names)
         facts.names.push_back(attachment::examine_name(legacy));
+    // With no name at all, a reader names it from its declared type: an
+    // unnamed text/html attachment opens in the browser like a .htm.
+    std::string_view implied = attachment::implied_extension(part.content_type);
+    if (facts.names.empty() && !implied.empty()) {
+        facts.shown_name = fmt::format("(unnamed {})", part.content_type);
+        facts.names.push_back(
+            attachment::examine_name(fmt::format(".{}", implied)));
+    }
     facts.true_type = attachment::true_type(part.decoded);
     facts.declared_type = part.content_type;
     facts.size = part.decoded.size();
