@@ -508,6 +508,12 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
     out.lookalike_words += fold_lookalikes(out.subject);
     out.subject = squeeze_space(out.subject);
 
+    // Readers disagree on which of two Subject fields they show; the
+    // words of every one are read.
+    std::vector<std::string> subjects = tree.header_all("Subject");
+    for (size_t i = 1; parts == TextParts::readable && i < subjects.size(); ++i)
+        out.body += decode_header(subjects[i]) + '\n';
+
     size_t budget = max_body_bytes;
     for (const mime::Part& part : tree.parts) {
         if (part.is_attachment && !part.display_name().empty())
