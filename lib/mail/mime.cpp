@@ -116,7 +116,8 @@ std::string_view field_at(std::string_view bytes, size_t offset) {
     return rest.substr(0, end);
 }
 
-// A header's raw value as written, NULs and all.
+// A header's raw value as written, NULs and all; GMime's copy when the
+// bytes at its offset are not that field.
 std::string raw_value(const HeaderSource& source, GMimeHeader* header) {
     std::string value = safe(g_mime_header_get_raw_value(header));
     gint64 offset = g_mime_header_get_offset(header);
@@ -125,10 +126,14 @@ std::string raw_value(const HeaderSource& source, GMimeHeader* header) {
         return value;
     std::string_view field =
         field_at(source.bytes, static_cast<size_t>(offset));
+    std::string name = safe(g_mime_header_get_name(header));
     size_t colon = field.find(':');
-    if (colon == std::string_view::npos)
-        return value;
-    return std::string(field.substr(colon + 1));
+    bool same =
+        colon != std::string_view::npos && colon >= name.size() &&
+        g_ascii_strncasecmp(field.data(), name.data(), name.size()) == 0 &&
+        field.substr(name.size(), colon - name.size())
+                .find_first_not_of(" \t") == std::string_view::npos;
+    return same ? std::string(field.substr(colon + 1)) : value;
 }
 
 // The first value of a header, unfolded; empty when there is none.
