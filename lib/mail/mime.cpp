@@ -394,11 +394,11 @@ bool is_message_type(std::string_view type) {
            type == "message/news";
 }
 
-// RFC 2046 section 5.2.1 forbids a base64 or quoted-printable message/
-// rfc822, so GMime leaves one as an opaque leaf; mail readers decode it
-// and show the message inside, attachments and all. It is decoded and
-// read here like any attached message; within the depth limit only, or
-// it stays a leaf, judged by its bytes.
+// RFC 2046 section 5.2.1 forbids encoding a message/rfc822 part in base64
+// or quoted-printable, so GMime leaves one as an opaque leaf; mail readers
+// decode it and show the message inside, attachments and all. It is
+// decoded and read here like any attached message; within the depth limit
+// only, or it stays a leaf, judged by its bytes.
 void read_encoded_message(WalkState& state, size_t index) {
     Part& leaf = state.tree.parts[index];
     if (!is_message_type(leaf.content_type) ||
