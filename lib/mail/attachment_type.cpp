@@ -123,6 +123,35 @@ NameInfo examine_name(std::string_view name) {
     return info;
 }
 
+std::string_view implied_extension(std::string_view declared_type) {
+    // The Windows registry's extension for each type, as Outlook uses it;
+    // only the types the default policy's name rules care about.
+    static constexpr std::pair<std::string_view, std::string_view> types[] = {
+        {"text/html", "htm"},
+        {"application/xhtml+xml", "xhtml"},
+        {"image/svg+xml", "svg"},
+        {"application/hta", "hta"},
+        {"text/javascript", "js"},
+        {"application/javascript", "js"},
+        {"application/x-javascript", "js"},
+        {"text/vbscript", "vbs"},
+        {"application/x-msdownload", "exe"},
+        {"application/x-msdos-program", "exe"},
+        {"application/vnd.microsoft.portable-executable", "exe"},
+        {"application/x-ms-shortcut", "lnk"},
+        {"application/x-msi", "msi"},
+        {"application/x-bat", "bat"},
+        {"text/x-msdos-batch", "bat"},
+        {"application/java-archive", "jar"},
+        {"application/x-iso9660-image", "iso"},
+    };
+    for (const auto& [type, extension] : types) {
+        if (type == declared_type)
+            return extension;
+    }
+    return {};
+}
+
 std::string true_type(std::string_view content) {
     static MagicCookie magic;
     if (content.empty())

@@ -31,6 +31,12 @@ struct NameInfo {
 /// Returns a name taken apart as the receiving system would read it.
 NameInfo examine_name(std::string_view name);
 
+/// Returns the extension a mail reader saves an unnamed attachment of a
+/// declared type under (Outlook names a text/html one ATT00001.htm), for
+/// the types that open as a page, a script or a program; empty for the
+/// rest.
+std::string_view implied_extension(std::string_view declared_type);
+
 /// Returns the MIME type libmagic finds in the content, such as
 /// "application/x-dosexec"; the magic database loads once per process.
 std::string true_type(std::string_view content);

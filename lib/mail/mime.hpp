@@ -37,17 +37,24 @@ struct Part {
     std::string name;         ///< Content-Type name, decoded
     std::string filename_raw; ///< filename as written, when decoding changed it
     std::string name_raw;     ///< name as written, when decoding changed it
-    std::string boundary;     ///< a multipart's boundary, as GMime reads it
+    /// Content-Name and X-Sun-Data-Name values, decoded: names that old
+    /// mailers gave a part and Thunderbird still shows when it has no
+    /// filename or name.
+    std::vector<std::string> legacy_names;
+    std::string boundary; ///< a multipart's boundary, as GMime reads it
     std::string content_id;
+    std::string subject; ///< an attached message's Subject, unfolded
     bool is_multipart = false;
     bool is_message = false;
     bool is_attachment = false;
     std::string decoded; ///< decoded body bytes, leaves only
     std::vector<std::string> anomalies;
 
-    /// Returns the filename, or the name when there is no filename.
+    /// Returns the filename, else the name, else the first legacy name.
     const std::string& display_name() const {
-        return filename.empty() ? name : filename;
+        if (!filename.empty() || (name.empty() && legacy_names.empty()))
+            return filename;
+        return name.empty() ? legacy_names.front() : name;
     }
 };
 

@@ -3,7 +3,7 @@
 // and nine seconds, whether it was the message's block or a part's. Every
 // header block over a limit is cut at the last whole field within both;
 // the bytes after it follow unchanged, and the raw scan still sees the
-// whole block.
+// whole block. Blanks that end a quoted boundary are dropped here too.
 //
 // The blocks are found without a MIME parse, which is what they must be
 // bounded for: the message's own, each part's (after a line opening with
@@ -92,6 +92,7 @@ void add_declared(Boundaries& out, std::string_view block) {
                                   ? std::string_view::npos
                                   : close - from)
                 .substr(0, max_boundary_bytes);
+        value = value.substr(0, value.find_last_not_of(" \t") + 1);
         if (value.empty())
             continue;
         if (out.values.size() >= max_boundaries) {
@@ -100,6 +101,54 @@ void add_declared(Boundaries& out, std::string_view block) {
         }
         out.values.insert(value);
         out.lengths.insert(value.size());
+    }
+}
+
+// A byte range left out of what GMime parses.
+struct Cut {
+    size_t from, to;
+};
+
+// Appends a cut for the blanks that end each quoted boundary value of a
+// Content-Type field, which starts at offset in the message.
+void trim_boundary_blanks(std::string_view field, size_t offset,
+                          std::vector<Cut>& cuts) {
+    for (size_t b = find_ci(field, "boundary", 0); b != std::string_view::npos;
+         b = find_ci(field, "boundary", b + 8)) {
+        size_t eq = field.find_first_not_of(" \t", b + 8);
+        if (eq == std::string_view::npos || field[eq] != '=')
+            continue;
+        size_t open = field.find_first_not_of(" \t", eq + 1);
+        if (open == std::string_view::npos || field[open] != '"')
+            continue;
+        size_t close = field.find_first_of("\"\r\n", open + 1);
+        if (close == std::string_view::npos || field[close] != '"')
+            continue;
+        size_t kept = field.find_last_not_of(" \t", close - 1);
+        if (kept > open && kept + 1 < close)
+            cuts.push_back({offset + kept + 1, offset + close});
+    }
+}
+
+// RFC 2046 ends a boundary with a character that is not a blank, and
+// Python's email package drops blanks that end one; GMime keeps them, and
+// then finds no "--B" line for boundary="B ": a multipart of no parts
+// whose attachments no rule saw. The blanks are dropped for GMime too, so
+// the readings agree. The block starts at offset start.
+void trim_quoted_boundaries(std::string_view block, size_t start,
+                            std::vector<Cut>& cuts) {
+    for (size_t pos = 0; pos < block.size();) {
+        // A field runs on over the lines that start with a blank.
+        size_t end = pos;
+        do {
+            size_t lf = block.find('\n', end);
+            end = lf == std::string_view::npos ? block.size() : lf + 1;
+        } while (end < block.size() &&
+                 (block[end] == ' ' || block[end] == '\t'));
+        std::string_view field = block.substr(pos, end - pos);
+        if (starts_with_ci(field, "content-type:"))
+            trim_boundary_blanks(field, start + pos, cuts);
+        pos = end;
     }
 }
 
@@ -123,23 +172,36 @@ size_t block_cut(std::string_view block, const Limits& limits) {
     return block.size();
 }
 
-// Whether a header block says its body is a message with headers of its
-// own (message/rfc822, message/global).
-bool holds_message(std::string_view block) {
+// The value of a block's first field named name (with its colon), from
+// its first line only; empty when there is none.
+std::string_view field_value(std::string_view block, std::string_view name) {
     for (size_t pos = 0; pos < block.size();) {
         size_t lf = block.find('\n', pos);
         std::string_view line = block.substr(pos, lf == std::string_view::npos
                                                       ? std::string_view::npos
                                                       : lf - pos);
-        if (starts_with_ci(line, "content-type:")) {
-            line.remove_prefix(13);
+        if (starts_with_ci(line, name)) {
+            line.remove_prefix(name.size());
             size_t v = line.find_first_not_of(" \t");
-            return v != std::string_view::npos &&
-                   starts_with_ci(line.substr(v), "message/");
+            return v == std::string_view::npos ? std::string_view{}
+                                               : line.substr(v);
         }
         pos = lf == std::string_view::npos ? block.size() : lf + 1;
     }
-    return false;
+    return {};
+}
+
+// Whether a header block says its body is a message with headers of its
+// own (message/rfc822, message/global). An encoded one is no header block
+// until decoded (mime.cpp reads it then): its base64 lines are not fields.
+bool holds_message(std::string_view block) {
+    if (!starts_with_ci(field_value(block, "content-type:"), "message/"))
+        return false;
+    std::string_view encoding =
+        field_value(block, "content-transfer-encoding:");
+    return encoding.empty() || starts_with_ci(encoding, "7bit") ||
+           starts_with_ci(encoding, "8bit") ||
+           starts_with_ci(encoding, "binary");
 }
 
 // The offset after the empty line at end, or end at the message's end.
@@ -153,10 +215,8 @@ size_t after_line(std::string_view message, size_t end) {
 std::string_view bound_header_blocks(std::string_view message,
                                      const Limits& limits, std::string& bounded,
                                      size_t& cut_blocks) {
-    struct Cut {
-        size_t from, to;
-    };
     std::vector<Cut> cuts;
+    cut_blocks = 0;
     // A boundary applies only after the block that declares it, so they
     // are gathered from the blocks as they are found.
     Boundaries boundaries;
@@ -167,8 +227,11 @@ std::string_view bound_header_blocks(std::string_view message,
             size_t end = start + mail::header_block_end(message.substr(start));
             std::string_view block = message.substr(start, end - start);
             size_t cut = block_cut(block, limits);
-            if (cut < block.size())
+            trim_quoted_boundaries(block.substr(0, cut), start, cuts);
+            if (cut < block.size()) {
                 cuts.push_back({start + cut, end});
+                ++cut_blocks;
+            }
             add_declared(boundaries, block.substr(0, cut));
             if (end >= message.size() || !holds_message(block.substr(0, cut)))
                 return end;
@@ -188,7 +251,6 @@ std::string_view bound_header_blocks(std::string_view message,
                 pos = bound_chain(lf + 1);
         }
     }
-    cut_blocks = cuts.size();
     if (cuts.empty())
         return message;
     size_t kept = 0;

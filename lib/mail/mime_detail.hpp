@@ -21,17 +21,25 @@ struct Multipart {
     std::string path;
 };
 
+/// Where scanned bytes sit in the tree: the path that findings in their
+/// header block go to ("" for the message's own), and their root part's.
+struct ScanRoot {
+    std::string header_path;
+    std::string root_path;
+};
+
 /// Scans the raw bytes once for line-end, NUL, header-size and boundary
 /// anomalies, attributing each to the part whose bytes hold it.
 void scan_raw(std::string_view message,
               const std::vector<Multipart>& multiparts, const Limits& limits,
-              Tree& tree);
+              Tree& tree, const ScanRoot& root);
 
 /// Returns the bytes for GMime to parse: message itself, or, when a
 /// header block (the message's, a part's or an embedded message's) is
-/// over limits.header_block_bytes or limits.header_fields, a copy in
-/// bounded with each such block cut at its last whole field within both.
-/// cut_blocks says how many blocks were cut.
+/// over limits.header_block_bytes or limits.header_fields or a quoted
+/// boundary ends in blanks, a copy in bounded with each such block cut at
+/// its last whole field within both and the blanks dropped. cut_blocks
+/// says how many blocks were cut.
 std::string_view bound_header_blocks(std::string_view message,
                                      const Limits& limits, std::string& bounded,
                                      size_t& cut_blocks);
@@ -39,8 +47,8 @@ std::string_view bound_header_blocks(std::string_view message,
 /// Returns true for text/* parts, the ones a reader sees as text.
 bool is_text_body(const Part& part);
 
-/// Flags file name tricks in a part's filename and name, and the two
-/// disagreeing.
+/// Flags file name tricks in a part's filename, name and legacy names,
+/// and the filename and name disagreeing.
 void check_filenames(Tree& tree, Part& part);
 
 /// Flags zero-width characters in a text part's decoded body.

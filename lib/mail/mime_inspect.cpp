@@ -59,9 +59,14 @@ bool is_text_body(const Part& part) {
 
 void check_filenames(Tree& tree, Part& part) {
     std::vector<std::string> ids = filename_anomalies(part.filename);
-    for (std::string& id : filename_anomalies(part.name)) {
-        if (std::find(ids.begin(), ids.end(), id) == ids.end())
-            ids.push_back(std::move(id));
+    std::vector<const std::string*> others = {&part.name};
+    for (const std::string& legacy : part.legacy_names)
+        others.push_back(&legacy);
+    for (const std::string* name : others) {
+        for (std::string& id : filename_anomalies(*name)) {
+            if (std::find(ids.begin(), ids.end(), id) == ids.end())
+                ids.push_back(std::move(id));
+        }
     }
     for (std::string& id : ids)
         add_anomaly(tree, &part, std::move(id),

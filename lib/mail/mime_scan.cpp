@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace portcullis::mime::detail {
 
@@ -53,8 +54,9 @@ private:
 
 // Where the scan is: which part's bytes, and whether in its headers.
 struct Position {
-    std::string path;      ///< "" while in the message's own headers
+    std::string path;      ///< the root's header path in the first block
     bool in_header = true; ///< the message's header block comes first
+    bool top = true;       ///< in that first header block
     size_t header_bytes = 0;
 };
 
@@ -122,19 +124,65 @@ void check_header_line(std::string_view line, const Limits& limits,
                    fmt::format("limit {}", limits.header_block_bytes));
 }
 
+// Multiparts in which GMime found no part: their body lines are watched,
+// as a body that is more than blank lines held something no rule saw.
+class EmptyMultiparts {
+public:
+    EmptyMultiparts(const std::vector<Multipart>& multiparts,
+                    const Tree& tree) {
+        std::unordered_set<std::string_view> parents;
+        for (const Part& part : tree.parts) {
+            size_t dot = part.path.rfind('.');
+            if (part.origin == Origin::mime && dot != std::string::npos)
+                parents.insert(std::string_view(part.path).substr(0, dot));
+        }
+        for (const Multipart& m : multiparts) {
+            if (!parents.count(m.path))
+                paths_.push_back({m.path, false});
+        }
+    }
+
+    bool empty() const { return paths_.empty(); }
+
+    // Notes a body line of the part at path, or of a part inside it.
+    void body_line(std::string_view line, const std::string& path) {
+        if (line.find_first_not_of(" \t") == std::string_view::npos)
+            return;
+        for (auto& [multipart, filled] : paths_) {
+            filled = filled || path == multipart ||
+                     (path.size() > multipart.size() &&
+                      path.compare(0, multipart.size(), multipart) == 0 &&
+                      path[multipart.size()] == '.');
+        }
+    }
+
+    void flag(Flagger& flags) const {
+        for (const auto& [multipart, filled] : paths_) {
+            if (filled)
+                flags.flag("MIME_MULTIPART_NO_PARTS", multipart,
+                           "a body, and no delimiter line of its boundary");
+        }
+    }
+
+private:
+    std::vector<std::pair<std::string, bool>> paths_;
+};
+
 } // namespace
 
 void scan_raw(std::string_view message,
               const std::vector<Multipart>& multiparts, const Limits& limits,
-              Tree& tree) {
+              Tree& tree, const ScanRoot& root) {
     Flagger flags(tree);
     Boundaries b = index_boundaries(multiparts);
+    EmptyMultiparts empty(multiparts, tree);
     size_t first_lf = message.find('\n');
     bool crlf = first_lf != std::string_view::npos && first_lf > 0 &&
                 message[first_lf - 1] == '\r';
     // Most messages hold no NUL: one scan of the whole spares one per line.
     bool has_nul = std::memchr(message.data(), '\0', message.size());
     Position at;
+    at.path = root.header_path;
 
     for (size_t pos = 0; pos < message.size();) {
         const char* base = message.data() + pos;
@@ -154,16 +202,20 @@ void scan_raw(std::string_view message,
         if (crlf && lf && !has_cr)
             flags.flag("BARE_LF", at.path);
 
-        bool top_header = at.in_header && at.path.empty();
+        bool top_header = at.in_header && at.top;
         if (!top_header && !b.index.empty() && line.size() > 2 &&
             line[0] == '-' && delimiter(line, multiparts, b, at))
             continue;
-        if (!at.in_header)
+        if (!at.in_header) {
+            if (!empty.empty())
+                empty.body_line(line, at.path);
             continue;
+        }
         if (line.empty()) {
             at.in_header = false;
-            if (at.path.empty())
-                at.path.assign(1, '1'); // the root part
+            if (at.top)
+                at.path = root.root_path;
+            at.top = false;
             continue;
         }
         check_header_line(line, limits, at, flags);
@@ -174,6 +226,7 @@ void scan_raw(std::string_view message,
             flags.flag("MIME_MISSING_CLOSE_BOUNDARY", multiparts[i].path,
                        multiparts[i].boundary);
     }
+    empty.flag(flags);
 }
 
 void check_boundary_prefixes(const std::vector<Multipart>& multiparts,

@@ -285,7 +285,10 @@ std::string decode_header(std::string_view raw) {
     if (decodes_to_itself(raw))
         return std::string(raw);
     mime::ensure_gmime();
+    // GMime reads C strings, so a NUL would end the value there and hide
+    // the words after it from every rule; a reader sees nothing for it.
     std::string value(raw);
+    std::erase(value, '\0');
     gchar* unfolded = g_mime_utils_header_unfold(value.c_str());
     gchar* decoded = g_mime_utils_header_decode_text(nullptr, unfolded);
     std::string out = repair_utf8(decoded ? decoded : "");
@@ -509,10 +512,19 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
     out.lookalike_words += fold_lookalikes(out.subject);
     out.subject = squeeze_space(out.subject);
 
+    // Readers disagree on which of two Subject fields they show; the
+    // words of every one are read.
+    std::vector<std::string> subjects = tree.header_all("Subject");
+    for (size_t i = 1; parts == TextParts::readable && i < subjects.size(); ++i)
+        out.body += decode_header(subjects[i]) + '\n';
+
     size_t budget = max_body_bytes;
     for (const mime::Part& part : tree.parts) {
         if (part.is_attachment && !part.display_name().empty())
             out.attachment_names.push_back(part.display_name());
+        // An attached message opens with its Subject in view.
+        if (parts == TextParts::readable && !part.subject.empty())
+            out.body += decode_header(part.subject) + '\n';
         std::optional<std::string> attached;
         if (parts == TextParts::readable && !is_body_text(part))
             attached = text_attachment_charset(part);

@@ -72,7 +72,8 @@ std::string squeeze_space(std::string_view text);
 enum class TextParts {
     inline_only, ///< the body as shown: text parts not marked attachment
     readable,    ///< also attachments that are text, whatever their label,
-                 ///< and every alternative: all text a recipient can open
+                 ///< every alternative, attached messages' subjects and
+                 ///< a second Subject: all text a recipient can open
 };
 
 /// Extracts and cleans the text of a parsed message, reading at most

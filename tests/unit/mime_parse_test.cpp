@@ -31,6 +31,17 @@ TEST_CASE("header values are unfolded and trimmed") {
     CHECK(tree.subject == "a long  folded subject");
 }
 
+TEST_CASE("a NUL in a header value hides nothing after it") {
+    using namespace std::string_literals;
+    auto tree = parse_ok("Subject: one\0 two\r\n folded\r\n"
+                         "Content-Type: text/plain; name=\"a.\0js\"\r\n"
+                         "\r\nbody\r\n"s);
+    CHECK(tree.header("Subject") == "one\0 two folded"s);
+    CHECK(tree.subject == "one two folded");
+    CHECK(tree.parts[0].name == "a.\0js"s);
+    CHECK(tree.has_anomaly("NUL_IN_FILENAME"));
+}
+
 TEST_CASE("an encoded subject is decoded with zero-width characters "
           "removed") {
     auto tree = parse_ok("Subject: =?utf-8?q?fr=E2=80=8Bee?=\r\n\r\nbody\r\n");
@@ -62,6 +73,22 @@ TEST_CASE("a uuencoded file becomes a child part after its text part") {
     CHECK(tree.parts[1].origin == mime::Origin::uuencode);
     CHECK(tree.parts[1].filename == "a.txt");
     CHECK(tree.parts[1].decoded == "abc");
+}
+
+TEST_CASE("content_name_and_x_sun_data_name_name_a_part") {
+    auto tree = parse_ok("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                         "--b\r\nContent-Type: application/octet-stream\r\n"
+                         "Content-Name: =?utf-8?q?a=2Ejs?=\r\n"
+                         "X-Sun-Data-Name: b.vbs\r\n\r\nx\r\n"
+                         "--b\r\nContent-Type: text/plain; name=c.txt\r\n"
+                         "Content-Name: c.exe\r\n\r\ny\r\n--b--\r\n");
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[1].legacy_names ==
+          std::vector<std::string>{"a.js", "b.vbs"});
+    CHECK(tree.parts[1].display_name() == "a.js");
+    CHECK(tree.parts[1].is_attachment);
+    CHECK(tree.parts[2].display_name() == "c.txt");
+    CHECK(tree.parts[2].legacy_names == std::vector<std::string>{"c.exe"});
 }
 
 TEST_CASE("an empty message is an error, not a tree") {
@@ -164,6 +191,103 @@ TEST_CASE("a header block over its byte limit keeps the whole fields "
     CHECK(tree.header("Subject") == "s");
     CHECK(tree.parts.at(0).decoded == "body\r\n");
     CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
+}
+
+TEST_CASE("blanks that end a quoted boundary are dropped, in a folded "
+          "Content-Type too, and nowhere else") {
+    auto tree = parse_ok("Subject: boundary=\"keep \"\r\n"
+                         "Content-Type: multipart/mixed;\r\n"
+                         " boundary=\"b4 \t\"\r\n\r\n"
+                         "--b4\r\nContent-Type: text/plain\r\n\r\none\r\n"
+                         "--b4 \r\nContent-Type: text/plain\r\n\r\ntwo\r\n"
+                         "--b4--\r\n");
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[0].boundary == "b4");
+    CHECK(tree.parts[2].decoded == "two");
+    CHECK(tree.header("Subject") == "boundary=\"keep \"");
+    CHECK(tree.anomalies.empty());
+}
+
+TEST_CASE("a multipart whose body holds no part GMime found is flagged, "
+          "and an empty one is not") {
+    auto tree = parse_ok("Content-Type: multipart/mixed; boundary=b5\r\n"
+                         "\r\n--other\r\nContent-Type: text/plain\r\n\r\n"
+                         "hidden\r\n--other--\r\n");
+    REQUIRE(tree.parts.size() == 1);
+    CHECK(tree.parts[0].anomalies ==
+          std::vector<std::string>{"MIME_MISSING_CLOSE_BOUNDARY",
+                                   "MIME_MULTIPART_NO_PARTS"});
+    auto nested = parse_ok(
+        "Content-Type: multipart/mixed; boundary=b6\r\n\r\n"
+        "--b6\r\nContent-Type: multipart/mixed; boundary=b7\r\n\r\n"
+        "a line\r\n--b6\r\nContent-Type: text/plain\r\n\r\nx\r\n--b6--\r\n");
+    REQUIRE(nested.parts.size() == 3);
+    CHECK(nested.parts[1].anomalies ==
+          std::vector<std::string>{"MIME_MISSING_CLOSE_BOUNDARY",
+                                   "MIME_MULTIPART_NO_PARTS"});
+    auto empty = parse_ok("Content-Type: multipart/mixed; boundary=b8\r\n"
+                          "\r\n \r\n--b8--\r\n");
+    CHECK(empty.anomalies.empty());
+}
+
+TEST_CASE("an encoded attached message is decoded and read like any "
+          "attached message") {
+    // From: x@example.org / Subject: inner / a multipart holding a.js.
+    const std::string inner =
+        "RnJvbTogeEBleGFtcGxlLm9yZw0KU3ViamVjdDogaW5uZXINCkNvbnRlbnQtVHlw\r\n"
+        "ZTogbXVsdGlwYXJ0L21peGVkOyBib3VuZGFyeT1pDQoNCi0taQ0KQ29udGVudC1U\r\n"
+        "eXBlOiB0ZXh0L3BsYWluDQoNCmhlbGxvDQotLWkNCkNvbnRlbnQtVHlwZTogYXBw\r\n"
+        "bGljYXRpb24vb2N0ZXQtc3RyZWFtOyBuYW1lPWEuanMNCg0KcnVuKCkNCi0taS0t\r\n"
+        "DQo=\r\n";
+    auto tree = parse_ok("Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+                         "--o\r\nContent-Type: message/rfc822\r\n"
+                         "Content-Transfer-Encoding: base64\r\n\r\n" +
+                         inner + "--o--\r\n");
+    REQUIRE(tree.parts.size() == 5);
+    const mime::Part& message = tree.parts[1];
+    CHECK(message.is_message);
+    CHECK(message.decoded.empty());
+    CHECK(message.subject == "inner");
+    CHECK(message.anomalies ==
+          std::vector<std::string>{"MIME_ENCODED_MESSAGE"});
+    CHECK(tree.parts[2].path == "1.1.1");
+    CHECK(tree.parts[2].is_multipart);
+    CHECK(tree.parts[3].decoded == "hello");
+    CHECK(tree.parts[4].path == "1.1.1.2");
+    CHECK(tree.parts[4].display_name() == "a.js");
+    CHECK(tree.parts[4].decoded == "run()");
+    CHECK(tree.anomalies.size() == 1);
+
+    SECTION("its base64 lines are no header block, and its own header "
+            "block is bounded") {
+        Limits limits;
+        limits.header_fields = 2;
+        auto bounded =
+            parse_ok("Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+                     "--o\r\nContent-Type: message/rfc822\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n" +
+                         inner + "--o--\r\n",
+                     limits);
+        REQUIRE(bounded.parts.size() == 3);
+        CHECK(bounded.parts[2].path == "1.1.1");
+        CHECK(bounded.parts[2].content_type == "text/plain");
+        CHECK(bounded.parts[2].anomalies ==
+              std::vector<std::string>{"HEADER_BLOCK_TOO_LARGE"});
+    }
+
+    SECTION("past the depth limit it stays a leaf of its decoded bytes") {
+        Limits limits;
+        limits.mime_depth = 1;
+        auto deep = parse_ok("Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+                             "--o\r\nContent-Type: message/rfc822\r\n"
+                             "Content-Transfer-Encoding: base64\r\n\r\n" +
+                                 inner + "--o--\r\n",
+                             limits);
+        REQUIRE(deep.parts.size() == 2);
+        CHECK(!deep.parts[1].is_message);
+        CHECK(deep.parts[1].decoded.starts_with("From: x@example.org"));
+        CHECK(deep.has_anomaly("MIME_NESTING_TOO_DEEP"));
+    }
 }
 
 TEST_CASE("a message whose deadline has passed fails with a time limit "

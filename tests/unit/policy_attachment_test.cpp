@@ -86,6 +86,14 @@ TEST_CASE("a decoy before the real extension is a double extension") {
     CHECK_FALSE(examine_name("report 2024.final notes.pdf").double_extension);
 }
 
+TEST_CASE("an unnamed attachment's type implies the extension a reader "
+          "saves it under") {
+    CHECK(implied_extension("text/html") == "htm");
+    CHECK(implied_extension("application/x-msdownload") == "exe");
+    CHECK(implied_extension("application/pdf").empty());
+    CHECK(examine_name(".htm").extension == "htm");
+}
+
 TEST_CASE("the true type comes from the content") {
     std::string exe = "MZ";
     exe.resize(256, '\0');

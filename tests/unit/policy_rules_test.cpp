@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 using namespace portcullis;
 using policy::AddressPattern;
 
@@ -128,6 +132,64 @@ TEST_CASE("mistakes in rules are errors at their line") {
     CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
                    "attachment.size=3\n") ==
           "p.toml:4: unknown attachment key \"size\"");
+}
+
+TEST_CASE("rules that could never fire are errors at their line") {
+    CHECK(error_of("[[rule]]\nid='a'\naction='quarantine'\n"
+                   "anomaly=['BODY_TEXT_TRUNCATED',\n"
+                   "  'MULTIPLE_FROM_HEADER']\n") ==
+          "p.toml:5: unknown anomaly \"MULTIPLE_FROM_HEADER\"");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "attachment.types=['application/x-dosexec',\n"
+                   "  'application x-dosexec']\n") ==
+          "p.toml:5: attachment.types \"application x-dosexec\" is not a "
+          "type/subtype or type/*");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "attachment.types='video/mp4*'\n") ==
+          "p.toml:4: attachment.types \"video/mp4*\" is not a type/subtype "
+          "or type/*");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "attachment.extensions=['tar.gz']\n") ==
+          "p.toml:4: attachment.extensions \"tar.gz\" is not one extension "
+          "(such as \"exe\")");
+}
+
+TEST_CASE("every finding policy-check raises may be named by a rule") {
+    std::ifstream in(std::string(PORTCULLIS_TEST_DIR) +
+                     "/../tools/policy-check/policy_message.cpp");
+    REQUIRE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string source = text.str();
+    const std::regex id("\"([A-Z][A-Z0-9]*_[A-Z0-9_]+)\"");
+    for (std::sregex_iterator it(source.begin(), source.end(), id), end;
+         it != end; ++it) {
+        INFO((*it)[1].str());
+        CHECK(policy::is_finding((*it)[1].str()));
+    }
+    for (const char* field : {"FROM", "REPLY_TO", "TO", "CC"})
+        CHECK(policy::is_finding(std::string("INVALID_") + field));
+}
+
+TEST_CASE("types and extensions are read in one case without blanks, and "
+          "name patterns ignore case") {
+    auto policy = read(R"(
+[[rule]]
+id = "r1"
+action = "reject"
+attachment.types = ["Application/X-DOSEXEC", "application/x-msi ", "video/*"]
+attachment.extensions = [" .JS "]
+attachment.names = ["\\.JS$"]
+anomaly = ["INVALID_FROM", "DUPLICATE_CTE", "ARCHIVE_LIMIT"]
+)");
+    REQUIRE(policy.ok());
+    const policy::AttachmentCondition& condition =
+        *policy->rules[0]->attachment;
+    CHECK(condition.types == std::vector<std::string>{"application/x-dosexec",
+                                                      "application/x-msi",
+                                                      "video/*"});
+    CHECK(condition.extensions == std::vector<std::string>{"js"});
+    CHECK(RE2::PartialMatch("a.js", *condition.names[0].re));
 }
 
 TEST_CASE("a pattern that would backtrack is linear under RE2") {

@@ -48,6 +48,12 @@ TEST_CASE("encoded words in a header are decoded") {
           "Caf\xc3\xa9 ok");
 }
 
+TEST_CASE("a NUL in a header is dropped, not the text after it") {
+    using namespace std::string_literals;
+    CHECK(text::decode_header("one\0 =?utf-8?q?two?=\0three"s) ==
+          "one twothree");
+}
+
 TEST_CASE("html is reduced to visible text with its links") {
     text::Html html = text::html_to_text(
         "<html><head><style>p{}</style></head><body><p>Hello&nbsp;"

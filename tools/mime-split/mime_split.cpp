@@ -6,6 +6,7 @@
 
 #include "core/digest.hpp"
 #include "core/log.hpp"
+#include "mail/anomalies.hpp"
 #include "mail/filename.hpp"
 #include "mail/verdict.hpp"
 
@@ -59,6 +60,8 @@ ordered_json describe_part(const mime::Part& part) {
         put(out, "disposition", part.disposition);
     put_name(out, "filename", part.filename, part.filename_raw);
     put_name(out, "name", part.name, part.name_raw);
+    if (!part.legacy_names.empty())
+        put(out, "legacy_names", part.legacy_names);
     if (!part.boundary.empty())
         put(out, "boundary", part.boundary);
     if (part.origin != mime::Origin::mime)
@@ -74,10 +77,14 @@ ordered_json describe_part(const mime::Part& part) {
     return out;
 }
 
-// Every name an attachment goes by: the filename and, when it differs,
-// the Content-Type name, since readers disagree on which one wins.
+// Every name an attachment goes by: the filename and, when they differ,
+// the Content-Type name and the legacy names, since readers disagree on
+// which one wins.
 void add_names(ordered_json& names, const mime::Part& part) {
-    for (const std::string* name : {&part.filename, &part.name}) {
+    std::vector<const std::string*> all = {&part.filename, &part.name};
+    for (const std::string& legacy : part.legacy_names)
+        all.push_back(&legacy);
+    for (const std::string* name : all) {
         if (name->empty())
             continue;
         if (std::find(names.begin(), names.end(), *name) == names.end())
@@ -85,12 +92,12 @@ void add_names(ordered_json& names, const mime::Part& part) {
     }
 }
 
-// Anomalies after which two readers build different trees: one of them
-// hides what the other shows, so the message cannot pass unseen.
-bool makes_structure_ambiguous(const mime::Anomaly& anomaly) {
-    if (anomaly.id == "MIME_DUPLICATE_PARAMETER")
-        return anomaly.detail == "boundary";
-    return anomaly.id == "DUPLICATE_CONTENT_TYPE";
+// Anomalies after which two readers see different messages, or after
+// which part of the message was never read: what one reader shows may be
+// what no scanner saw, so the message cannot pass unseen.
+bool hides_a_reading(const mime::Anomaly& anomaly) {
+    auto kind = mime::anomaly_kind(anomaly.id);
+    return kind && *kind != mime::AnomalyKind::notice;
 }
 
 std::string reason_text(const mime::Anomaly& anomaly) {
@@ -184,7 +191,7 @@ Result<filter::Outcome> handle(const Options& options, stream::Record& record,
     }
     for (const mime::Anomaly& anomaly : tree->anomalies) {
         verdict.add_reason({anomaly.id, 0, reason_text(anomaly)});
-        if (makes_structure_ambiguous(anomaly))
+        if (hides_a_reading(anomaly))
             verdict.escalate(verdict::Action::quarantine);
     }
     if (tree->limit_hit)

@@ -3,6 +3,8 @@
 // ends the rule, so most rules cost a few comparisons per message.
 #include "policy_engine.hpp"
 
+#include "core/strings.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -145,10 +147,12 @@ std::string match_one(const AttachmentCondition& condition,
         why.push_back(fmt::format("name matches /{}/", hit->text));
     }
     if (!condition.types.empty()) {
-        auto hit = std::find_if(condition.types.begin(), condition.types.end(),
-                                [&](const std::string& t) {
-                                    return type_matches(file.true_type, t);
-                                });
+        // libmagic writes a few types in capitals (application/CDFV2);
+        // rules hold them lower case.
+        std::string type = ascii_lower(file.true_type);
+        auto hit = std::find_if(
+            condition.types.begin(), condition.types.end(),
+            [&](const std::string& t) { return type_matches(type, t); });
         if (hit == condition.types.end())
             return "";
         why.push_back("content is " + file.true_type);

@@ -203,6 +203,22 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     }
     for (const std::string& name : names)
         facts.names.push_back(attachment::examine_name(name));
+    bool mismatch =
+        facts.names.size() == 2 && facts.names[0].shown != facts.names[1].shown;
+    // Thunderbird names a part from Content-Name or X-Sun-Data-Name when
+    // it has neither; every name a reader may save it under is judged.
+    for (const std::string& legacy : part.legacy_names) {
+        facts.names.push_back(attachment::examine_name(legacy));
+        names.push_back(legacy);
+    }
+    // With no name at all, a reader names it from its declared type: an
+    // unnamed text/html attachment opens in the browser like a .htm.
+    std::string_view implied = attachment::implied_extension(part.content_type);
+    if (facts.names.empty() && !implied.empty()) {
+        facts.shown_name = fmt::format("(unnamed {})", part.content_type);
+        facts.names.push_back(
+            attachment::examine_name(fmt::format(".{}", implied)));
+    }
     facts.true_type = attachment::true_type(part.decoded);
     facts.declared_type = part.content_type;
     facts.size = part.decoded.size();
@@ -214,7 +230,7 @@ void MessageFacts::add_attachment(const mime::Part& part) {
         if (info.double_extension)
             add_unique(anomalies_, "DOUBLE_EXTENSION");
     }
-    if (facts.names.size() == 2 && facts.names[0].shown != facts.names[1].shown)
+    if (mismatch)
         add_unique(anomalies_, "ATTACHMENT_NAME_MISMATCH");
     bool archive = attachment::is_archive(part.decoded, facts.true_type, names);
     attachments_->push_back(std::move(facts));

@@ -4,8 +4,10 @@
 #include "policy_rules.hpp"
 
 #include "core/config.hpp"
+#include "core/strings.hpp"
 
 #include "mail/address.hpp"
+#include "mail/anomalies.hpp"
 
 #include <algorithm>
 #include <array>
@@ -33,6 +35,49 @@ const std::set<std::string, std::less<>> rule_keys = {
 const std::set<std::string, std::less<>> attachment_keys = {
     "extensions", "names", "types", "larger_than", "in_archives", "tricks"};
 
+// The findings policy-check adds to the MIME anomalies (policy_message.cpp
+// raises them; a unit test keeps the two in step).
+const std::set<std::string, std::less<>> own_findings = {
+    "INVALID_FROM",
+    "INVALID_REPLY_TO",
+    "INVALID_TO",
+    "INVALID_CC",
+    "FROM_DISPLAYNAME_ADDR_MISMATCH",
+    "ARCHIVE_ENCRYPTED",
+    "ARCHIVE_LIMIT",
+    "ARCHIVE_UNREADABLE",
+    "ARCHIVE_NAME_MISMATCH",
+    "LOOKALIKE_CHARS",
+    "BODY_TEXT_TRUNCATED"};
+
+std::string_view trim_blanks(std::string_view text) {
+    size_t first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos)
+        return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// RFC 2045 token characters, lower case: what a MIME type's two halves
+// may hold.
+bool is_type_token(std::string_view text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](unsigned char c) {
+               return std::islower(c) || std::isdigit(c) ||
+                      std::string_view("!#$%&'*+-.^_`|~").find(c) !=
+                          std::string_view::npos;
+           });
+}
+
+// "type/subtype" or "type/*", as libmagic names true types.
+bool is_type_pattern(std::string_view type) {
+    size_t slash = type.find('/');
+    if (slash == std::string_view::npos)
+        return false;
+    std::string_view sub = type.substr(slash + 1);
+    return is_type_token(type.substr(0, slash)) &&
+           (sub == "*" || (is_type_token(sub) && sub.find('*') == sub.npos));
+}
+
 class RuleReader {
 public:
     RuleReader(const toml::table& table, const Where& where, Rule& rule)
@@ -48,7 +93,16 @@ private:
     Status check_keys();
     Result<std::vector<std::string>> strings(std::string_view key,
                                              const toml::node& node) const;
-    Result<Pattern> pattern(const toml::node& node, std::string text) const;
+    Result<Pattern> pattern(const toml::node& node, std::string text,
+                            bool ignore_case = false) const;
+    Status read_attachment_lists(const toml::table& table,
+                                 AttachmentCondition& condition);
+    Status add_extension(const toml::node& node, std::string_view text,
+                         AttachmentCondition& condition);
+    Status add_type(const toml::node& node, std::string_view text,
+                    AttachmentCondition& condition);
+    Status add_name(const toml::node& node, const std::string& text,
+                    AttachmentCondition& condition);
     Status read_identity();
     Status read_directions();
     Status read_addresses();
@@ -98,10 +152,11 @@ RuleReader::strings(std::string_view key, const toml::node& node) const {
     return out;
 }
 
-Result<Pattern> RuleReader::pattern(const toml::node& node,
-                                    std::string text) const {
+Result<Pattern> RuleReader::pattern(const toml::node& node, std::string text,
+                                    bool ignore_case) const {
     RE2::Options options;
     options.set_log_errors(false);
+    options.set_case_sensitive(!ignore_case);
     auto re = std::make_shared<RE2>(text, options);
     if (!re->ok())
         return error(node,
@@ -250,6 +305,76 @@ Status RuleReader::read_words() {
     return read_words_entry(*node);
 }
 
+// The node of a list's i-th entry, so an error names its own line.
+const toml::node& entry_at(const toml::node& node, size_t i) {
+    const toml::array* list = node.as_array();
+    return list && i < list->size() ? *list->get(i) : node;
+}
+
+// An extension is compared with one dotted suffix of a name, lower case:
+// "tar.gz" or "ex e" would never match one, so they are refused.
+Status RuleReader::add_extension(const toml::node& node, std::string_view text,
+                                 AttachmentCondition& condition) {
+    std::string extension = ascii_lower(trim_blanks(text));
+    if (extension.starts_with('.'))
+        extension.erase(0, 1);
+    if (extension.empty() ||
+        extension.find_first_of(". \t/\\") != std::string::npos)
+        return error(node, fmt::format("attachment.extensions \"{}\" is not "
+                                       "one extension (such as \"exe\")",
+                                       text));
+    condition.extensions.push_back(std::move(extension));
+    return {};
+}
+
+// True types are lower case "type/subtype"; blanks around one are
+// dropped, and anything else that could never equal one is refused.
+Status RuleReader::add_type(const toml::node& node, std::string_view text,
+                            AttachmentCondition& condition) {
+    std::string type = ascii_lower(trim_blanks(text));
+    if (!is_type_pattern(type))
+        return error(node, fmt::format("attachment.types \"{}\" is not a "
+                                       "type/subtype or type/*",
+                                       text));
+    condition.types.push_back(std::move(type));
+    return {};
+}
+
+// Names are matched lower-cased, so a pattern is matched ignoring case:
+// "\\.JS$" written in capitals must still match "a.js".
+Status RuleReader::add_name(const toml::node& node, const std::string& text,
+                            AttachmentCondition& condition) {
+    auto compiled = pattern(node, text, true);
+    if (!compiled)
+        return compiled.error();
+    condition.names.push_back(std::move(*compiled));
+    return {};
+}
+
+Status RuleReader::read_attachment_lists(const toml::table& table,
+                                         AttachmentCondition& condition) {
+    for (const char* key : {"extensions", "names", "types"}) {
+        const toml::node* entry = table.get(key);
+        if (!entry)
+            continue;
+        auto texts = strings(std::string("attachment.") + key, *entry);
+        if (!texts)
+            return texts.error();
+        for (size_t i = 0; i < texts->size(); ++i) {
+            const toml::node& node = entry_at(*entry, i);
+            std::string_view which = key;
+            Status s = which == "extensions"
+                           ? add_extension(node, (*texts)[i], condition)
+                       : which == "types"
+                           ? add_type(node, (*texts)[i], condition)
+                           : add_name(node, (*texts)[i], condition);
+            if (!s)
+                return s;
+        }
+    }
+    return {};
+}
+
 Status RuleReader::read_attachment() {
     const toml::node* node = table_.get("attachment");
     if (!node)
@@ -263,33 +388,8 @@ Status RuleReader::read_attachment() {
             return error(
                 value, fmt::format("unknown attachment key \"{}\"", key.str()));
     }
-    for (const char* key : {"extensions", "names", "types"}) {
-        const toml::node* entry = table->get(key);
-        if (!entry)
-            continue;
-        auto texts = strings(std::string("attachment.") + key, *entry);
-        if (!texts)
-            return texts.error();
-        for (std::string text : *texts) {
-            if (std::string_view(key) == "names") {
-                auto compiled = pattern(*entry, std::move(text));
-                if (!compiled)
-                    return compiled.error();
-                condition.names.push_back(std::move(*compiled));
-                continue;
-            }
-            std::transform(text.begin(), text.end(), text.begin(),
-                           [](unsigned char c) {
-                               return static_cast<char>(std::tolower(c));
-                           });
-            if (text.rfind('.', 0) == 0)
-                text.erase(0, 1);
-            auto& out = std::string_view(key) == "extensions"
-                            ? condition.extensions
-                            : condition.types;
-            out.push_back(std::move(text));
-        }
-    }
+    if (auto s = read_attachment_lists(*table, condition); !s)
+        return s;
     if (const toml::node* size = table->get("larger_than")) {
         auto value = size->value<int64_t>();
         if (!value || *value < 0)
@@ -328,6 +428,12 @@ Status RuleReader::read_anomalies() {
     auto ids = strings("anomaly", *node);
     if (!ids)
         return ids.error();
+    // A misspelt finding would make a rule that never fires.
+    for (size_t i = 0; i < ids->size(); ++i) {
+        if (!is_finding((*ids)[i]))
+            return error(entry_at(*node, i),
+                         fmt::format("unknown anomaly \"{}\"", (*ids)[i]));
+    }
     rule_.anomalies = std::move(*ids);
     return {};
 }
@@ -470,6 +576,10 @@ verdict::Action delivery_action(RuleAction action) {
 bool Rule::applies(Direction direction) const {
     return directions.empty() || std::find(directions.begin(), directions.end(),
                                            direction) != directions.end();
+}
+
+bool is_finding(std::string_view id) {
+    return mime::anomaly_kind(id) || own_findings.count(id);
 }
 
 const std::vector<std::string>& address_fields() {

@@ -112,6 +112,10 @@ struct Rule {
     bool applies(Direction direction) const;
 };
 
+/// Returns true when a rule's `anomaly` may name id: a MIME anomaly or a
+/// finding of policy-check's own.
+bool is_finding(std::string_view id);
+
 /// The address fields a rule can test, in the order verdicts name them.
 const std::vector<std::string>& address_fields();
 
