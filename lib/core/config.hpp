@@ -59,7 +59,6 @@ Status apply_limits(const Config& config, Limits& limits);
 /// Returns "file:line: message" for a node, as errors about values say.
 std::string where(const Config& config, const toml::node& node);
 
-
 /// Returns "file:line: unknown key \"KEY\" in [SECTION]" for each key
 /// of a tool's table that keys does not declare, in file order.
 std::vector<std::string> unknown_keys(const toml::table& table,

@@ -33,20 +33,21 @@ TEST_CASE("an empty Cc header fires cc_empty, a missing one does not") {
 
 TEST_CASE("address counts in To and Cc count whole addresses") {
     DefaultEngine engine;
-    auto four = engine->score(message(
-        "Cc: c@a.example, d@b.example, e@c.example, f@d.example\n"));
+    auto four = engine->score(
+        message("Cc: c@a.example, d@b.example, e@c.example, f@d.example\n"));
     REQUIRE(four.ok());
     CHECK(!fired(*four, "CC_MANY"));
-    auto five = engine->score(message("Cc: c@a.example, d@b.example, "
-                                      "e@c.example, f@d.example, g@e.example\n"));
+    auto five =
+        engine->score(message("Cc: c@a.example, d@b.example, "
+                              "e@c.example, f@d.example, g@e.example\n"));
     REQUIRE(five.ok());
     CHECK(fired(*five, "CC_MANY"));
     CHECK(!fired(*five, "TO_MANY_ADDRESSES"));
     // Ten shown in To and Cc together: one in To, nine in Cc.
-    auto ten = engine->score(message(
-        "Cc: a1@x.example, a2@x.example, a3@x.example, a4@x.example, "
-        "a5@x.example,\n a6@x.example, a7@x.example, a8@x.example, "
-        "a9@x.example\n"));
+    auto ten = engine->score(
+        message("Cc: a1@x.example, a2@x.example, a3@x.example, a4@x.example, "
+                "a5@x.example,\n a6@x.example, a7@x.example, a8@x.example, "
+                "a9@x.example\n"));
     REQUIRE(ten.ok());
     CHECK(fired(*ten, "TO_MANY_ADDRESSES"));
 }
