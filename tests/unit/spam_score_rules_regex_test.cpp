@@ -93,6 +93,20 @@ TEST_CASE("a case-insensitive class with high bytes folds only ascii") {
           "(?-i:[a-cX\\xe0A-Cx])");
 }
 
+TEST_CASE("inline case flags fold only where they are in force") {
+    RuleSet rules = rules_from("body SCOPED /[a\\xe0](?i:x)/\n"
+                               "body INLINE /(?i)[a\\xe0]y/\n"
+                               "body OFF /(?i)(?-i:[a\\xe0])z/\n");
+    REQUIRE(rules.problems().empty());
+    CHECK(fired_on(rules, body_view({"aX"})) == Names{"SCOPED"});
+    CHECK(fired_on(rules, body_view({"Ax"})).empty());
+    CHECK(fired_on(rules, body_view({"AY"})) == Names{"INLINE"});
+    CHECK(fired_on(rules, body_view({"\xc0y"})).empty());
+    CHECK(fired_on(rules, body_view({"az Az"})) == Names{"OFF"});
+    CHECK(*translate_regex("(?i)[a\\xe0](?-i)[b\\xe0]", false, Anchors::text) ==
+          "(?i)(?-i:[a\\xe0A])(?-i)[b\\xe0]");
+}
+
 TEST_CASE("class members above xff are left out, as perl never matches them") {
     // SpamAssassin's __BTC_OBFU_4 writes [i\x{0456}] for a Cyrillic i.
     RuleSet rules = rules_from("body BTC /b[i\\x{0456}]t/i\n"
@@ -143,6 +157,8 @@ TEST_CASE("escapes perl and re2 write differently are rewritten") {
           "\\x04\\x00\\x0a\\x2e\\x2a\\");
     CHECK(*translate_regex("a(?#note)b\\p{L}{2}", false, Anchors::text) ==
           "ab\\p{L}{2}");
+    CHECK(*translate_regex("\\e[\\e-\\x20]", false, Anchors::text) ==
+          "\\x1b[\\x1b-\\x20]");
     CHECK(*translate_regex("^a$|\\Ab\\Z", false, Anchors::paragraph) ==
           "\\Aa(?m:$)|\\Ab(?m:$)");
     CHECK(*translate_regex("^a$", false, Anchors::text) == "^a$");

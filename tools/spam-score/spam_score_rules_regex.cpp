@@ -14,6 +14,7 @@
 #include <iterator>
 #include <optional>
 #include <tuple>
+#include <vector>
 
 namespace portcullis::spam_score {
 
@@ -76,18 +77,6 @@ std::string strip_extended(std::string_view re) {
     return out;
 }
 
-// Whether case-insensitive matching may be on anywhere: the i flag, or
-// an inline (?i) or (?i:...) group.
-bool may_fold(std::string_view re) {
-    for (size_t at = re.find("(?"); at != std::string_view::npos;
-         at = re.find("(?", at + 2)) {
-        for (size_t i = at + 2; i < re.size() && std::isalpha(re[i]); ++i)
-            if (re[i] == 'i')
-                return true;
-    }
-    return false;
-}
-
 // What letters a class escape (\w) or POSIX class ([:alpha:]) holds.
 enum class Letters {
     none,
@@ -137,6 +126,15 @@ private:
             return;
         case '(':
             open_group();
+            return;
+        case ')':
+            ++i_;
+            out_ += ')';
+            quantifiable_ = true;
+            if (!folds_.empty()) {
+                fold_ = folds_.back();
+                folds_.pop_back();
+            }
             return;
         case '^':
             ++i_;
@@ -284,6 +282,10 @@ private:
             return;
         }
         switch (kind) {
+        case 'e': // escape, which RE2 does not name
+            i_ += 2;
+            byte(0x1b);
+            return;
         case 'Q':
             quoted();
             return;
@@ -344,6 +346,12 @@ private:
         static const std::string_view controls = "ntrfae";
         static const int control_values[] = {'\n', '\t', '\r',
                                              '\f', 0x07, 0x1b};
+        if (kind == 'e') {
+            i_ += 2;
+            item.value = 0x1b;
+            item.text = hex_byte(0x1b);
+            return item;
+        }
         if (size_t at = controls.find(kind); at != std::string_view::npos)
             item.value = control_values[at];
         else if (!is_alnum(kind))
@@ -560,12 +568,42 @@ private:
                       peek(2) == '\'' || (peek(2) == 'P' && peek(3) == '<'));
         if (peek(1) != '?' || named)
             ++captures_;
-        out_ += re_[i_++];
         quantifiable_ = false;
+        if (peek(1) != '?') {
+            out_ += re_[i_++];
+            folds_.push_back(fold_);
+            return;
+        }
+        // (?flags) changes case folding for the rest of its group,
+        // (?flags:...) inside it alone.
+        size_t end = i_ + 2;
+        while (end < re_.size() &&
+               (std::isalpha(static_cast<unsigned char>(re_[end])) ||
+                re_[end] == '-'))
+            ++end;
+        std::string_view flags = re_.substr(i_ + 2, end - i_ - 2);
+        bool fold = fold_;
+        if (size_t at = flags.find('i'); at != std::string_view::npos)
+            fold = flags.find('-') > at;
+        char next = end < re_.size() ? re_[end] : '\0';
+        if (!flags.empty() && (next == ')' || next == ':')) {
+            out_ += re_.substr(i_, end + 1 - i_);
+            i_ = end + 1;
+            if (next == ')') {
+                fold_ = fold;
+                return;
+            }
+            folds_.push_back(fold_);
+            fold_ = fold;
+            return;
+        }
+        out_ += re_[i_++];
+        folds_.push_back(fold_);
     }
 
     std::string_view re_;
-    bool fold_;
+    bool fold_;               ///< whether case folding is on here
+    std::vector<bool> folds_; ///< fold_ outside each open group
     Anchors anchors_;
     size_t i_ = 0;
     bool quantifiable_ = false;
@@ -647,7 +685,7 @@ Result<PerlRegex> read_regex(std::string_view s, Anchors anchors) {
     }
     if (open != '/' && close == '/')
         return Error{"", "bad delimiter"};
-    bool fold = inline_flags.find('i') != std::string::npos || may_fold(body);
+    bool fold = inline_flags.find('i') != std::string::npos;
     auto translated = translate_regex(body, fold, anchors);
     if (!translated)
         return translated.error();

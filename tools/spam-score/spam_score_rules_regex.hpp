@@ -30,8 +30,8 @@ struct PerlRegex {
 /// Reads /re/flags or m{re}flags at the start of text and translates it.
 Result<PerlRegex> read_regex(std::string_view text, Anchors anchors);
 
-/// Translates the inside of a Perl regex; fold says whether a case-
-/// insensitive flag may be on anywhere in it.
+/// Translates the inside of a Perl regex; fold says whether the i flag
+/// is on where it starts.
 Result<std::string> translate_regex(std::string_view re, bool fold,
                                     Anchors anchors);
 
