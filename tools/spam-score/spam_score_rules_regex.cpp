@@ -430,60 +430,68 @@ private:
         return out;
     }
 
-    // A class. Members above \xff never match a byte, in Perl either,
-    // and are left out. A class with bytes over \x7f is kept out of
-    // RE2's Latin-1 case folding; under /i its ASCII letters are then
-    // given in both cases, which is all Perl folds.
-    void character_class() {
+    // What a class holds so far.
+    struct ClassText {
         std::string text = "[";
+        std::string cases; ///< the other case of its ASCII letters
+        bool high = false; ///< holds a byte over \x7f
+        bool unfoldable = false;
+        bool members = false;
+    };
+
+    // Adds one member, an item or a range, to a class. Members above
+    // \xff never match a byte, in Perl either, and are left out.
+    void class_member(ClassText& out) {
+        ClassItem item = class_item();
+        int low = item.value;
+        int top = item.value;
+        std::string end_text;
+        if (peek() == '-' && peek(1) != ']' && item.value >= 0) {
+            ++i_;
+            ClassItem end = class_item();
+            if (end.value < 0) {
+                error_ = "a range in a character class ends in a class";
+                return;
+            }
+            top = end.value;
+            end_text = top > 0xff ? hex_byte(0xff) : end.text;
+        }
+        out.unfoldable = out.unfoldable || item.letters == Letters::unfoldable;
+        if (low > 0xff)
+            return;
+        out.members = true;
+        out.text += item.text;
+        if (!end_text.empty())
+            out.text += "-" + end_text;
+        if (low >= 0) {
+            out.cases += other_cases(low, std::min(top, 0xff));
+            out.high = out.high || top >= 0x80;
+        }
+    }
+
+    // A class with bytes over \x7f is kept out of RE2's Latin-1 case
+    // folding; under /i its ASCII letters are then given in both cases,
+    // which is all Perl folds on bytes.
+    void character_class() {
+        ClassText out;
         ++i_;
         bool negated = peek() == '^';
         if (negated) {
-            text += '^';
+            out.text += '^';
             ++i_;
         }
-        bool high = false;
-        bool unfoldable = false;
-        bool members = false;
-        bool first = true;
-        std::string cases;
-        while (error_.empty()) {
+        for (bool first = true; error_.empty(); first = false) {
             if (i_ >= re_.size()) {
                 error_ = "a character class is not closed";
                 return;
             }
             if (peek() == ']' && !first)
                 break;
-            first = false;
-            ClassItem item = class_item();
-            int low = item.value;
-            int top = item.value;
-            std::string end_text;
-            if (peek() == '-' && peek(1) != ']' && item.value >= 0) {
-                ++i_;
-                ClassItem end = class_item();
-                if (end.value < 0) {
-                    error_ = "a range in a character class ends in a class";
-                    return;
-                }
-                top = end.value;
-                end_text = top > 0xff ? hex_byte(0xff) : end.text;
-            }
-            unfoldable = unfoldable || item.letters == Letters::unfoldable;
-            if (low > 0xff)
-                continue;
-            members = true;
-            text += item.text;
-            if (!end_text.empty())
-                text += "-" + end_text;
-            if (low >= 0) {
-                cases += other_cases(low, std::min(top, 0xff));
-                high = high || top >= 0x80;
-            }
+            class_member(out);
         }
         ++i_;
         quantifiable_ = true;
-        if (!members) {
+        if (!out.members) {
             // Only characters over \xff: nothing, or any byte, matches.
             if (!negated)
                 error_ = "a character class holds only characters above "
@@ -491,16 +499,16 @@ private:
             out_ += "[\\x00-\\xff]";
             return;
         }
-        if (!high || !fold_) {
-            out_ += text + "]";
+        if (!out.high || !fold_) {
+            out_ += out.text + "]";
             return;
         }
-        if (unfoldable) {
+        if (out.unfoldable) {
             error_ = "a case-insensitive character class with bytes over "
                      "\\x7f and \\p or [:upper:] is not supported";
             return;
         }
-        out_ += "(?-i:" + text + cases + "])";
+        out_ += "(?-i:" + out.text + out.cases + "])";
     }
 
     // Perl 5.34 reads {,n} as {0,n} and allows blanks inside the braces;
