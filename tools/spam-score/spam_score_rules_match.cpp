@@ -1,8 +1,7 @@
 // Compiling and matching rules. Patterns that read the same text are
 // compiled into RE2::Sets, so a message is read once per text and set
-// however many rules there are, and RE2 keeps every match linear in time.
-// A set holds patterns up to a memory budget, and all sets together up
-// to another: a rule file of thousands of rules becomes several sets,
+// however many rules there are, in linear time. Each set and all of them
+// together have memory budgets: thousands of rules become several sets,
 // never one that cannot be built, nor more than the machine can hold.
 #include "spam_score_meta.hpp"
 #include "spam_score_rules.hpp"

@@ -1,10 +1,8 @@
 // Turning SpamAssassin's Perl patterns into RE2's. SpamAssassin matches
-// bytes (UTF-8 octets once text is decoded), so patterns compile as
-// Latin-1 and \xNN is one byte, as in Perl. Perl folds only ASCII
-// letters on bytes, RE2 also folds Latin-1's; bytes over \x7f are kept
-// out of case folding. Perl 5.34's {,n} and blanks in braces become
-// RE2's {0,n}. Body paragraphs end in "\n" as SpamAssassin's do, so ^ and
-// $ are made to read them as Perl does.
+// bytes, so patterns compile as Latin-1, \xNN is one byte, and bytes over
+// \x7f are kept out of RE2's Latin-1 case folding, as Perl folds ASCII
+// only. Perl forms RE2 reads otherwise ({,n}, \NNN, \Q) are rewritten,
+// and ^ and $ made to read body paragraphs ending in "\n" as Perl does.
 #include "spam_score_rules_regex.hpp"
 
 #include <fmt/format.h>
