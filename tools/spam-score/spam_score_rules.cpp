@@ -1,7 +1,8 @@
 // Reading .cf files. Each line is one directive; a line that cannot be
 // read is reported with file:line and skipped, so one bad rule never
 // stops the others. Directives that only matter to SpamAssassin's own
-// plugins are ignored quietly; unknown ones are reported.
+// plugins are ignored quietly; settings that would change what happens
+// to mail, and unknown directives, are reported.
 #include "spam_score_rules.hpp"
 #include "core/strings.hpp"
 

@@ -91,6 +91,8 @@ size_t floor_of(size_t instructions, size_t largest) {
 // Counts the matches of re in text as Perl's while (/re/g) does: each
 // search starts where the last match ended, one byte on after an empty
 // one. Stops at limit, when there is one.
+// XXX: after an empty match Perl first tries a longer one at the same
+// place; a lazy pattern that can match empty (/x*?/) counts fewer here.
 uint32_t count_matches(const RE2& re, std::string_view text, uint32_t limit,
                        uint32_t counted) {
     size_t pos = 0;
@@ -630,6 +632,8 @@ void RuleSet::match_text(const Group& group, std::string_view text,
 // SpamAssassin matches body rules against each paragraph on its own,
 // so ^ and $ find paragraph starts and ends, and no match runs from one
 // paragraph into the next.
+// XXX: SpamAssassin also cuts paragraphs over 2,048 bytes at a space; a
+// match across such a cut fires here and not there.
 void RuleSet::match_paragraphs(const Group& group, std::string_view body,
                                std::vector<char>& fired,
                                std::vector<int>& matched) const {
