@@ -358,10 +358,11 @@ std::string fold_host(std::string_view host) {
     return lower_ascii(out);
 }
 
-std::string squeeze_space(std::string_view text) {
+std::string squeeze_space(std::string_view text, std::vector<size_t>* breaks) {
     std::string out;
     out.reserve(text.size());
     bool space = false;
+    int line_feeds = 0; // in the current run of white space
     for (size_t pos = 0; pos < text.size();) {
         size_t start = pos;
         auto byte = static_cast<unsigned char>(text[pos]);
@@ -375,11 +376,15 @@ std::string squeeze_space(std::string_view text) {
                         cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
         if (is_space) {
             space = !out.empty();
+            line_feeds += cp == '\n';
             continue;
         }
+        if (space && breaks && line_feeds >= 2)
+            breaks->push_back(out.size());
         if (space)
             out += ' ';
         space = false;
+        line_feeds = 0;
         out.append(text.substr(start, pos - start));
     }
     return out;
@@ -542,7 +547,7 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
 
     out.zero_width_body = remove_invisible(out.body);
     out.lookalike_words += fold_lookalikes(out.body);
-    out.body = squeeze_space(out.body);
+    out.body = squeeze_space(out.body, &out.paragraph_breaks);
     return out;
 }
 

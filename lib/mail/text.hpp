@@ -29,8 +29,11 @@ struct Html {
 
 /// The readable text of a whole message.
 struct MessageText {
-    std::string subject;     ///< decoded, cleaned Subject
-    std::string body;        ///< all text parts, cleaned, UTF-8
+    std::string subject; ///< decoded, cleaned Subject
+    std::string body;    ///< all text parts, cleaned, UTF-8
+    /// Offsets of the spaces in body that stand for a blank line, where
+    /// a paragraph ends and the next starts.
+    std::vector<size_t> paragraph_breaks;
     std::string raw_body;    ///< text parts decoded, HTML kept
     std::vector<Link> links; ///< anchors from the HTML parts
     std::vector<std::string> attachment_names;
@@ -65,8 +68,11 @@ size_t fold_lookalikes(std::string& utf8);
 /// Returns a host name with every look-alike folded, for link checks.
 std::string fold_host(std::string_view host);
 
-/// Collapses runs of white space to one space and trims the ends.
-std::string squeeze_space(std::string_view text);
+/// Collapses runs of white space to one space and trims the ends; when
+/// breaks is given, adds the offset of each space that stands for a run
+/// holding a blank line (two line feeds or more).
+std::string squeeze_space(std::string_view text,
+                          std::vector<size_t>* breaks = nullptr);
 
 /// Which parts extract() reads as body text.
 enum class TextParts {

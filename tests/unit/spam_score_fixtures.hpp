@@ -102,6 +102,40 @@ private:
     std::unique_ptr<Engine> engine_;
 };
 
+/// Rules read from text, as the file "t.cf", and compiled.
+inline RuleSet rules_from(const std::string& text) {
+    RuleSet rules;
+    rules.load_text(text, "t.cf");
+    rules.compile();
+    return rules;
+}
+
+/// The names of the rules that fire on view, sorted.
+inline std::vector<std::string> fired_on(const RuleSet& rules,
+                                         const MessageView& view) {
+    std::vector<std::string> names;
+    for (const Hit& hit : rules.match(view, {}))
+        names.push_back(hit.name);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+/// Each problem as --lint prints it, "file:line: message".
+inline std::vector<std::string> problem_lines(const RuleSet& rules) {
+    std::vector<std::string> lines;
+    for (const Problem& problem : rules.problems())
+        lines.push_back(problem.where + ": " + problem.message);
+    return lines;
+}
+
+/// A body view: the subject, then each paragraph, as make_view writes it.
+inline MessageView body_view(const std::vector<std::string>& paragraphs) {
+    MessageView view;
+    for (const std::string& paragraph : paragraphs)
+        view.body += paragraph + "\n";
+    return view;
+}
+
 inline bool fired(const Score& score, const std::string& name) {
     for (const Hit& hit : score.hits)
         if (hit.name == name)

@@ -163,10 +163,11 @@ TEST_CASE("meta and if expressions nested too deeply are refused") {
                     "deep.cf");
     rules.compile();
     REQUIRE(rules.problems().size() == 3);
-    CHECK(rules.problems()[0].message == "an if line is nested too deeply");
+    CHECK(rules.problems()[0].message ==
+          "an if line is nested more than 64 deep");
     CHECK(rules.problems()[1].message == "DEEP: nested more than 128 deep");
     CHECK(rules.problems()[2].message ==
-          "WIDE: expression has more than 4096 terms");
+          "WIDE: expression has more than 4096 rule names and numbers");
     CHECK(rules.find("X") == nullptr);
 }
 

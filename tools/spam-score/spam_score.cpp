@@ -28,6 +28,7 @@ namespace {
 constexpr double off = std::numeric_limits<double>::infinity();
 constexpr double list_weight = 100.0;
 constexpr int64_t max_set_memory_mib = 4096;
+constexpr int64_t max_rules_memory_mib = 65536;
 
 std::string state_path(const Options& options) {
     return options.common.state_dir + "/spam-score.sqlite";
@@ -64,6 +65,20 @@ Status load_configured(RuleSet& rules, const config::Config& config,
     return {};
 }
 
+// Reads a memory setting in MiB, 1 to max_mib; fallback when unset.
+Result<size_t> memory_setting(const config::Config& config, const char* key,
+                              size_t fallback, int64_t max_mib) {
+    const toml::node* node = config.tool(tool_name).get(key);
+    if (!node)
+        return fallback;
+    auto mib = node->value<int64_t>();
+    if (!mib || *mib < 1 || *mib > max_mib)
+        return Error{config::where(config, *node),
+                     fmt::format("{} must be 1 to {}", key, max_mib),
+                     ExitCode::config};
+    return static_cast<size_t>(*mib) << 20;
+}
+
 Status load_rules(RuleSet& rules, const Options& options,
                   const config::Config& config) {
     for (const std::string& name : builtin_names())
@@ -84,17 +99,17 @@ Status load_rules(RuleSet& rules, const Options& options,
     for (const std::string& path : options.extra_rules)
         if (!(s = rules.load_path(path)))
             return s;
-    size_t set_memory = RuleSet::default_set_memory_bytes;
-    if (const toml::node* node = table.get("rule_set_memory_mib")) {
-        auto mib = node->value<int64_t>();
-        if (!mib || *mib < 1 || *mib > max_set_memory_mib)
-            return Error{config::where(config, *node),
-                         fmt::format("rule_set_memory_mib must be 1 to {}",
-                                     max_set_memory_mib),
-                         ExitCode::config};
-        set_memory = static_cast<size_t>(*mib) << 20;
-    }
-    rules.compile(set_memory);
+    auto set_memory =
+        memory_setting(config, "rule_set_memory_mib",
+                       RuleSet::default_set_memory_bytes, max_set_memory_mib);
+    if (!set_memory)
+        return set_memory.error();
+    auto total_memory = memory_setting(config, "rules_memory_mib",
+                                       RuleSet::default_total_memory_bytes,
+                                       max_rules_memory_mib);
+    if (!total_memory)
+        return total_memory.error();
+    rules.compile(*set_memory, *total_memory);
     return {};
 }
 

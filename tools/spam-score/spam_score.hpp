@@ -26,14 +26,27 @@ namespace portcullis::spam_score {
 inline constexpr const char* tool_name = "spam-score";
 
 /// The keys [spam-score] may hold, at system, domain and user level.
-inline const config::Keys config_keys{
-    tool_name,
-    {"rules_dir", "local_rules", "bayes.min_learned", "bayes.unknown_strength",
-     "bayes.min_strength", "bayes.max_tokens", "thresholds.tag",
-     "thresholds.folder", "thresholds.quarantine", "thresholds.reject",
-     "thresholds.discard", "subject_tag", "block_senders", "block_clients",
-     "allow_senders", "allow_clients", "locked", "allow_looser",
-     "rule_set_memory_mib"}};
+inline const config::Keys config_keys{tool_name,
+                                      {"rules_dir",
+                                       "local_rules",
+                                       "bayes.min_learned",
+                                       "bayes.unknown_strength",
+                                       "bayes.min_strength",
+                                       "bayes.max_tokens",
+                                       "thresholds.tag",
+                                       "thresholds.folder",
+                                       "thresholds.quarantine",
+                                       "thresholds.reject",
+                                       "thresholds.discard",
+                                       "subject_tag",
+                                       "block_senders",
+                                       "block_clients",
+                                       "allow_senders",
+                                       "allow_clients",
+                                       "locked",
+                                       "allow_looser",
+                                       "rule_set_memory_mib",
+                                       "rules_memory_mib"}};
 
 /// Options beyond the common ones.
 struct Options {

@@ -23,31 +23,61 @@ bool is_own_header(std::string_view name) {
     return name.size() >= 6 && strncasecmp(name.data(), "x-spam", 6) == 0;
 }
 
+// SpamAssassin's :addr and :name: every address, or every display name
+// (the comment of a bare address standing in), of one header field,
+// each on a line of its own. Addresses are lower case. A list no parser
+// reads still gives its one address or name.
+std::vector<std::string> mailbox_parts(const std::string& raw,
+                                       const std::string& decoded,
+                                       std::string_view modifier) {
+    std::vector<std::string> out;
+    auto list = mail::parse_address_list(raw);
+    if (!list) {
+        out.push_back(modifier == "addr" ? address_of(decoded)
+                                         : display_name_of(decoded));
+        return out;
+    }
+    for (const mail::Mailbox& mailbox : *list) {
+        std::string part = modifier == "addr" ? ascii_lower(mailbox.address())
+                                              : (mailbox.display_name.empty()
+                                                     ? mailbox.comment
+                                                     : mailbox.display_name);
+        if (!part.empty())
+            out.push_back(std::move(part));
+    }
+    return out;
+}
+
 std::string join_header(const Analysis& a, std::string_view name,
                         std::string_view modifier, bool& present) {
     const mime::Tree& tree = a.tree;
-    std::string out;
+    std::vector<std::string> values;
     for (size_t i = 0; i < tree.headers.size(); ++i) {
         const mime::Header& h = tree.headers[i];
         if (h.name.size() != name.size() ||
             strncasecmp(h.name.data(), name.data(), name.size()) != 0)
             continue;
         present = true;
+        if (modifier == "raw") {
+            values.push_back(h.value);
+        } else if (modifier == "addr" || modifier == "name") {
+            for (std::string& part :
+                 mailbox_parts(h.value, a.decoded_headers[i], modifier))
+                values.push_back(std::move(part));
+        } else {
+            values.push_back(a.decoded_headers[i]);
+        }
+    }
+    std::string out;
+    for (const std::string& value : values) {
         if (!out.empty())
             out += '\n';
-        if (modifier == "raw")
-            out += h.value;
-        else if (modifier == "addr")
-            out += address_of(a.decoded_headers[i]);
-        else if (modifier == "name")
-            out += display_name_of(a.decoded_headers[i]);
-        else
-            out += a.decoded_headers[i];
+        out += value;
     }
     return out;
 }
 
-std::string all_headers(const Analysis& a) {
+std::string all_headers(const Analysis& a, bool raw) {
     std::string out;
     for (size_t i = 0; i < a.tree.headers.size(); ++i) {
         const mime::Header& h = a.tree.headers[i];
@@ -55,8 +85,27 @@ std::string all_headers(const Analysis& a) {
             continue;
         out += h.name;
         out += ": ";
-        out += a.decoded_headers[i];
+        out += raw ? h.value : a.decoded_headers[i];
         out += '\n';
+    }
+    return out;
+}
+
+// SpamAssassin's MESSAGEID: the ids a list may have moved the real one
+// to, then Message-Id itself.
+std::string message_ids(const Analysis& a, std::string_view modifier,
+                        bool& present) {
+    std::string out;
+    for (const char* name : {"x-message-id", "resent-message-id",
+                             "x-original-message-id", "message-id"}) {
+        bool found = false;
+        std::string value = join_header(a, name, modifier, found);
+        if (!found || value.empty())
+            continue;
+        present = true;
+        if (!out.empty())
+            out += '\n';
+        out += value;
     }
     return out;
 }
@@ -67,27 +116,27 @@ void add_selector(MessageView& view, const Analysis& tree,
                   const std::string& selector) {
     bool present = false;
     std::string value;
-    if (selector == "ALL") {
+    size_t colon = selector.find(':');
+    std::string name = selector.substr(0, colon);
+    std::string modifier =
+        colon == std::string::npos ? "" : selector.substr(colon + 1);
+    if (name == "ALL") {
         present = true;
-        value = all_headers(tree);
-    } else if (selector == "ToCc") {
-        value = join_header(tree, "to", "", present);
+        value = all_headers(tree, modifier == "raw");
+    } else if (name == "ToCc") {
+        value = join_header(tree, "to", modifier, present);
         bool cc = false;
-        std::string copies = join_header(tree, "cc", "", cc);
+        std::string copies = join_header(tree, "cc", modifier, cc);
         // Joined as one address list, as SpamAssassin does, so that a
         // count of addresses runs on across the two headers.
         if (cc)
             value += (value.empty() ? "" : ", ") + copies;
         present = present || cc;
-    } else if (selector == "MESSAGEID") {
-        value = join_header(tree, "message-id", "", present);
-    } else if (selector == "EnvelopeFrom") {
+    } else if (name == "MESSAGEID") {
+        value = message_ids(tree, modifier, present);
+    } else if (name == "EnvelopeFrom") {
         value = join_header(tree, "return-path", "addr", present);
     } else {
-        size_t colon = selector.find(':');
-        std::string name = selector.substr(0, colon);
-        std::string modifier =
-            colon == std::string::npos ? "" : selector.substr(colon + 1);
         if (is_own_header(name))
             return;
         value = join_header(tree, name, modifier, present);
@@ -237,7 +286,18 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
     MessageView view;
     for (const std::string& selector : selectors)
         add_selector(view, analysis, selector);
-    view.body = analysis.text.subject + "\n" + analysis.text.body;
+    // As SpamAssassin, body rules read the subject as the first paragraph
+    // and each paragraph of the text on its own, each ending in "\n".
+    const text::MessageText& text = analysis.text;
+    view.body.reserve(text.subject.size() + text.body.size() + 2);
+    view.body += text.subject;
+    view.body += '\n';
+    size_t at = view.body.size();
+    view.body += text.body;
+    for (size_t space : text.paragraph_breaks)
+        view.body[at + space] = '\n';
+    if (!text.body.empty())
+        view.body += '\n';
     view.rawbody = analysis.text.raw_body;
     message = mime::skip_from_line(message);
     view.full = std::string(message.substr(0, max_body_bytes));

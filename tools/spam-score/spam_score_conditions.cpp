@@ -56,26 +56,29 @@ private:
         return value;
     }
 
-    bool negation() {
-        // Recursion: no real if line nests deeper than a handful.
+    // Recursion: no real if line nests deeper than a handful. Nesting
+    // counts parentheses and ! operators.
+    bool nest() {
         constexpr int max_nesting = 64;
-        if (++depth_ > max_nesting) {
-            if (error_.empty())
-                error_ = "an if line is nested too deeply";
-            --depth_;
-            return false;
-        }
-        bool value = negation_inner();
-        --depth_;
-        return value;
+        if (++depth_ <= max_nesting)
+            return true;
+        if (error_.empty())
+            error_ = "an if line is nested more than 64 deep";
+        return false;
     }
 
-    bool negation_inner() {
-        if (take("!"))
-            return !negation();
+    bool negation() {
+        if (!error_.empty())
+            return false;
+        if (take("!")) {
+            bool value = nest() && !negation();
+            --depth_;
+            return value;
+        }
         if (take("(")) {
-            bool value = disjunction();
-            if (!take(")"))
+            bool value = nest() && disjunction();
+            --depth_;
+            if (!take(")") && error_.empty())
                 error_ = "an if line misses a \")\"";
             return value;
         }

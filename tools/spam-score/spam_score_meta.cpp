@@ -13,8 +13,11 @@ namespace {
 
 // Parsing and evaluation recurse: an expression nested deeper, or longer,
 // than any real rule is refused rather than allowed to exhaust the stack.
+// Nesting counts parentheses and unary operators; terms are rule names
+// and numbers, and operators are counted on their own.
 constexpr int max_nesting = 128;
-constexpr size_t max_nodes = 4096;
+constexpr size_t max_terms = 4096;
+constexpr size_t max_operators = 2 * max_terms;
 
 } // namespace
 
@@ -58,10 +61,16 @@ private:
     }
 
     int add(MetaExpression::Node node) {
-        if (out_->nodes_.size() >= max_nodes) {
+        bool term = node.op == 'n' || node.op == 'v';
+        size_t& count = term ? terms_ : operators_;
+        if (++count > (term ? max_terms : max_operators)) {
             if (error_.empty())
-                error_ =
-                    fmt::format("expression has more than {} terms", max_nodes);
+                error_ = term ? fmt::format("expression has more than {} "
+                                            "rule names and numbers",
+                                            max_terms)
+                              : fmt::format("expression has more than {} "
+                                            "operators",
+                                            max_operators);
             return -1;
         }
         out_->nodes_.push_back(std::move(node));
@@ -150,13 +159,15 @@ private:
     };
 
     int parse_unary() {
-        Nested level(*this);
         if (!error_.empty())
             return -1;
-        if (take("!"))
-            return binary('!', parse_unary(), -1);
-        if (take("-"))
-            return binary('u', parse_unary(), -1);
+        for (auto [text, op] : {std::pair{"!", '!'}, std::pair{"-", 'u'}}) {
+            if (!take(text))
+                continue;
+            Nested level(*this);
+            int operand = parse_unary();
+            return binary(op, operand, -1);
+        }
         return parse_atom();
     }
 
@@ -167,9 +178,12 @@ private:
             return -1;
         }
         if (take("(")) {
+            Nested level(*this);
+            if (!error_.empty())
+                return -1;
             int inner = parse_or();
-            if (!take(")"))
-                error_ = error_.empty() ? "missing \")\"" : error_;
+            if (!take(")") && error_.empty())
+                error_ = "missing \")\"";
             return inner;
         }
         char c = text_[pos_];
@@ -203,6 +217,8 @@ private:
     std::string_view text_;
     size_t pos_ = 0;
     int depth_ = 0;
+    size_t terms_ = 0;
+    size_t operators_ = 0;
     std::string error_;
     MetaExpression* out_ = nullptr;
 };

@@ -1,12 +1,14 @@
 // Reading .cf files. Each line is one directive; a line that cannot be
 // read is reported with file:line and skipped, so one bad rule never
 // stops the others. Directives that only matter to SpamAssassin's own
-// plugins are ignored quietly; unknown ones are reported.
+// plugins are ignored quietly; settings that would change what happens
+// to mail, and unknown directives, are reported.
 #include "spam_score_rules.hpp"
 #include "core/strings.hpp"
 
 #include "spam_score_conditions.hpp"
 #include "spam_score_meta.hpp"
+#include "spam_score_rules_regex.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -41,142 +43,16 @@ std::string_view next_word(std::string_view& s) {
     return word;
 }
 
-// Strips the white space and comments that Perl's /x flag ignores,
-// keeping escaped characters and character classes as written.
-std::string strip_extended(std::string_view re) {
-    std::string out;
-    bool in_class = false;
-    for (size_t i = 0; i < re.size(); ++i) {
-        char c = re[i];
-        if (c == '\\' && i + 1 < re.size()) {
-            out += c;
-            out += re[++i];
-            continue;
-        }
-        if (in_class) {
-            in_class = c != ']';
-            out += c;
-            continue;
-        }
-        if (c == '[') {
-            in_class = true;
-            out += c;
-            continue;
-        }
-        if (c == '#') {
-            while (i < re.size() && re[i] != '\n')
-                ++i;
-            continue;
-        }
-        if (!std::isspace(static_cast<unsigned char>(c)))
-            out += c;
-    }
-    return out;
-}
-
-struct PerlRegex {
-    std::string pattern;
-    std::string rest; ///< what follows the regex on the line
-};
-
-char closing_delimiter(char open) {
-    switch (open) {
-    case '{':
-        return '}';
-    case '(':
-        return ')';
-    case '[':
-        return ']';
-    case '<':
-        return '>';
-    }
-    return open;
-}
-
-// Escapes RE2 reads without error but with another meaning than Perl:
-// Perl's \v and \V are vertical white space and its complement, RE2's
-// \v a vertical tab alone. Returns the first one found, or nullptr.
-const char* perl_only_escape(std::string_view re) {
-    for (size_t i = 0; i + 1 < re.size(); ++i) {
-        if (re[i] != '\\')
-            continue;
-        if (re[i + 1] == 'v')
-            return "\\v";
-        if (re[i + 1] == 'V')
-            return "\\V";
-        ++i;
-    }
-    return nullptr;
-}
-
-// Reads /re/flags or m{re}flags and turns Perl's flags into RE2's
-// inline ones. Nothing else is rewritten: what RE2 rejects is reported.
-Result<PerlRegex> read_regex(std::string_view s) {
-    s = trim(s);
-    if (s.size() >= 2 && s[0] == 'm' && !std::isalnum(s[1]))
-        s.remove_prefix(1);
-    if (s.empty() || std::isalnum(static_cast<unsigned char>(s[0])) ||
-        std::isspace(static_cast<unsigned char>(s[0])))
-        return Error{"", "expected a regular expression"};
-    char open = s[0];
-    char close = closing_delimiter(open);
-    size_t i = 1;
-    int depth = 1;
-    for (; i < s.size(); ++i) {
-        if (s[i] == '\\') {
-            ++i;
-            continue;
-        }
-        if (open != close && s[i] == open)
-            ++depth;
-        else if (s[i] == close && --depth == 0)
-            break;
-    }
-    if (i >= s.size())
-        return Error{"", "regular expression is not closed"};
-    std::string body(s.substr(1, i - 1));
-    size_t flags_end = i + 1;
-    while (flags_end < s.size() &&
-           std::isalpha(static_cast<unsigned char>(s[flags_end])))
-        ++flags_end;
-    std::string_view flags = s.substr(i + 1, flags_end - i - 1);
-    std::string inline_flags;
-    for (char f : flags) {
-        if (f == 'i' || f == 's' || f == 'm')
-            inline_flags += f;
-        else if (f == 'x')
-            body = strip_extended(body);
-        else if (f != 'g' && f != 'o')
-            return Error{"",
-                         fmt::format("regex flag \"{}\" is not supported", f)};
-    }
-    if (open != '/' && close == '/')
-        return Error{"", "bad delimiter"};
-    if (const char* differs = perl_only_escape(body))
-        return Error{"", fmt::format("{} means another thing in RE2 than in "
-                                     "Perl; write the characters out",
-                                     differs)};
-    PerlRegex out;
-    out.pattern =
-        inline_flags.empty() ? body : "(?" + inline_flags + ")" + body;
-    out.rest = std::string(trim(s.substr(flags_end)));
-    return out;
-}
-
 bool quietly_ignored(std::string_view directive) {
+    // Settings of SpamAssassin's plugins and network tests, which
+    // spam-score does not have, and settings that change nothing here.
     static const char* ignored[] = {"lang",
                                     "priority",
                                     "require_version",
                                     "report",
-                                    "report_safe",
-                                    "add_header",
-                                    "clear_headers",
                                     "loadplugin",
                                     "tryplugin",
                                     "version_tag",
-                                    "required_score",
-                                    "use_bayes",
-                                    "bayes_auto_learn",
                                     "skip_rbl_checks",
                                     "ok_locales",
                                     "ok_languages",
@@ -186,21 +62,65 @@ bool quietly_ignored(std::string_view directive) {
                                     "use_razor2",
                                     "use_pyzor",
                                     "use_dcc",
-                                    "rewrite_header",
-                                    "trusted_networks",
-                                    "internal_networks",
-                                    "mimeheader",
                                     "reuse",
-                                    "redirector_pattern",
-                                    "uridnsbl",
-                                    "urirhssub",
-                                    "urirhsbl",
-                                    "askdns",
+                                    "replace_tag",
+                                    "replace_pre",
+                                    "replace_inter",
+                                    "replace_post",
+                                    "replace_start",
+                                    "replace_end",
                                     "test"};
     for (const char* i : ignored)
         if (directive == i)
             return true;
     return false;
+}
+
+// SpamAssassin settings that would change what happens to mail, and
+// what to do here instead; nullptr for any other directive.
+const char* unsupported_setting(std::string_view directive) {
+    static const std::pair<const char*, const char*> settings[] = {
+        {"required_score", "set thresholds.tag in the configuration instead"},
+        {"required_hits", "set thresholds.tag in the configuration instead"},
+        {"use_bayes", "give --no-bayes instead"},
+        {"bayes_auto_learn", "learn with spam-score learn instead"},
+        {"rewrite_header", "set subject_tag in the configuration instead"},
+        {"whitelist_from", "set allow_senders in the configuration instead"},
+        {"welcomelist_from", "set allow_senders in the configuration instead"},
+        {"blacklist_from", "set block_senders in the configuration instead"},
+        {"blocklist_from", "set block_senders in the configuration instead"},
+        {"trusted_networks", "spam-score reads no relays"},
+        {"internal_networks", "spam-score reads no relays"},
+        {"msa_networks", "spam-score reads no relays"},
+        {"report_safe", "spam-score never wraps a message"},
+        {"add_header", "spam-score writes its own X-Spam header fields"},
+        {"remove_header", "spam-score writes its own X-Spam header fields"},
+        {"clear_headers", "spam-score writes its own X-Spam header fields"},
+        {"redirector_pattern", "links are read as they are written"},
+    };
+    for (const auto& [name, advice] : settings)
+        if (directive == name)
+            return advice;
+    return nullptr;
+}
+
+// Directives that define a rule spam-score cannot run: the rule is
+// reported by name, so meta rules that use it can say why they stop.
+const char* unsupported_rule_kind(std::string_view directive) {
+    static const std::pair<const char*, const char*> kinds[] = {
+        {"mimeheader", "mimeheader rules are not supported"},
+        {"uridnsbl", "uridnsbl rules need DNS, which spam-score does not use"},
+        {"urirhsbl", "urirhsbl rules need DNS, which spam-score does not use"},
+        {"urirhssub", "urirhssub rules need DNS, which spam-score does not "
+                      "use"},
+        {"urifullnsrhssub", "urifullnsrhssub rules need DNS, which "
+                            "spam-score does not use"},
+        {"askdns", "askdns rules need DNS, which spam-score does not use"},
+    };
+    for (const auto& [name, why] : kinds)
+        if (directive == name)
+            return why;
+    return nullptr;
 }
 
 // Reads the one or four numbers of a score line. Anything else, or a
@@ -234,7 +154,123 @@ Result<std::vector<double>> read_scores(std::string_view text) {
     return values;
 }
 
+// A header field name: printable ASCII without the colon (RFC 5322).
+bool is_field_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return c > ' ' && c < 0x7f && c != ':';
+    });
+}
+
+// SpamAssassin computes these from the relays it trusts, which
+// spam-score does not track; read as absent, a !~ test would always fire.
+bool is_relay_pseudo_header(std::string_view name) {
+    std::string lower = ascii_lower(name);
+    return name.rfind("ALL-", 0) == 0 || lower.rfind("x-spam-relays-", 0) == 0;
+}
+
+// Turns the header part of a header rule ("Subject", "From:addr",
+// "ToCc:raw") into the selector MessageView is keyed by.
+Result<std::string> read_selector(std::string_view text) {
+    size_t colon = text.find(':');
+    std::string_view name = text.substr(0, colon);
+    std::string_view modifier =
+        colon == std::string_view::npos ? "" : text.substr(colon + 1);
+    if (!is_field_name(name))
+        return Error{"", fmt::format("\"{}\" is not a header name", name)};
+    if (is_relay_pseudo_header(name))
+        return Error{"", fmt::format("{} needs the trusted and internal "
+                                     "relays, which spam-score does not track",
+                                     name)};
+    std::string lower = ascii_lower(name);
+    if (lower.rfind("x-spam-", 0) == 0)
+        return Error{"", fmt::format("{} is never read: X-Spam-* header "
+                                     "fields are removed first",
+                                     name)};
+    if (modifier.find(':') != std::string_view::npos)
+        return Error{"", fmt::format("header modifiers \":{}\" together are "
+                                     "not supported",
+                                     modifier)};
+    // SpamAssassin's own names: ALL and MESSAGEID in capitals, the others
+    // in any case.
+    std::string special = name == "ALL" || name == "MESSAGEID"
+                              ? std::string(name)
+                          : lower == "tocc"         ? "ToCc"
+                          : lower == "envelopefrom" ? "EnvelopeFrom"
+                                                    : "";
+    bool known = modifier.empty() || modifier == "raw" ||
+                 ((special.empty() || special == "ToCc") &&
+                  (modifier == "addr" || modifier == "name"));
+    if (!known)
+        return Error{"", fmt::format("header modifier \":{}\" is not "
+                                     "supported{}",
+                                     modifier,
+                                     special.empty() ? "" : " on " + special)};
+    if (special == "EnvelopeFrom" && !modifier.empty())
+        return Error{"", "header modifier \":raw\" is not supported on "
+                         "EnvelopeFrom"};
+    std::string selector = special.empty() ? lower : special;
+    return modifier.empty() ? selector : selector + ":" + std::string(modifier);
+}
+
+// Reads what follows "header NAME": "exists:Field", or a selector, =~ or
+// !~, a regex and an optional [if-unset: VALUE].
+Status read_header_test(std::string_view rest, Rule& parsed) {
+    if (rest.substr(0, 7) == "exists:") {
+        rest.remove_prefix(7);
+        std::string_view field = next_word(rest);
+        if (!rest.empty())
+            return Error{"", fmt::format("unexpected \"{}\" after exists:{}",
+                                         rest, field)};
+        auto selector = read_selector(field);
+        if (!selector)
+            return selector.error();
+        if (selector->find(':') != std::string::npos)
+            return Error{"", fmt::format("exists: takes a header field name, "
+                                         "not {}",
+                                         field)};
+        parsed.exists = true;
+        parsed.selector = *selector;
+        return {};
+    }
+    std::string_view header = next_word(rest);
+    std::string_view op = next_word(rest);
+    if (op != "=~" && op != "!~")
+        return Error{"", "expected =~ or !~"};
+    auto selector = read_selector(header);
+    if (!selector)
+        return selector.error();
+    parsed.negate = op == "!~";
+    parsed.selector = *selector;
+    auto regex = read_regex(rest, Anchors::text);
+    if (!regex)
+        return regex.error();
+    parsed.pattern = regex->pattern;
+    static const std::string_view unset = "[if-unset:";
+    std::string_view after = regex->rest;
+    if (after.empty())
+        return {};
+    if (after.substr(0, unset.size()) != unset || after.back() != ']')
+        return Error{"",
+                     fmt::format("unexpected \"{}\" after the pattern", after)};
+    after.remove_prefix(unset.size());
+    after.remove_suffix(1);
+    parsed.if_unset = std::string(trim(after));
+    return {};
+}
+
 } // namespace
+
+bool has_tflag(std::string_view tflags, std::string_view flag) {
+    std::string_view rest = tflags;
+    while (!rest.empty()) {
+        std::string_view word = next_word(rest);
+        if (word == flag ||
+            (word.size() > flag.size() && word.starts_with(flag) &&
+             word[flag.size()] == '='))
+            return true;
+    }
+    return false;
+}
 
 bool is_rule_name(std::string_view name) {
     if (name.empty() || name.size() > max_rule_name)
@@ -259,6 +295,14 @@ void RuleSet::declare_builtin(const std::string& name) {
     rule(name).kind = RuleKind::builtin;
 }
 
+// A rule refused as it is read is remembered, so a meta rule that uses
+// it is skipped too rather than read it as "not fired".
+void RuleSet::refuse(const std::string& name, const std::string& where,
+                     const std::string& why) {
+    problems_.push_back({where, fmt::format("{}: {}", name, why)});
+    skipped_.insert(name);
+}
+
 void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
                          const std::string& where) {
     std::string name(next_word(rest));
@@ -278,47 +322,34 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
     if (rest.substr(0, 5) == "eval:" ||
         (kind == RuleKind::header &&
          rest.find(" eval:") != std::string_view::npos)) {
-        problems_.push_back(
-            {where, fmt::format("{}: eval rules are not supported", name)});
+        refuse(name, where, "eval rules are not supported");
         return;
     }
     if (kind == RuleKind::meta) {
         parsed.expression = std::string(rest);
-    } else if (kind == RuleKind::header && rest.substr(0, 7) == "exists:") {
-        parsed.exists = true;
-        parsed.selector = ascii_lower(trim(rest.substr(7)));
-    } else {
-        if (kind == RuleKind::header) {
-            std::string_view header = next_word(rest);
-            std::string_view op = next_word(rest);
-            if (op != "=~" && op != "!~") {
-                problems_.push_back(
-                    {where, fmt::format("{}: expected =~ or !~", name)});
-                return;
-            }
-            parsed.negate = op == "!~";
-            parsed.selector = header == "ALL" || header == "ToCc" ||
-                                      header == "EnvelopeFrom" ||
-                                      header == "MESSAGEID"
-                                  ? std::string(header)
-                                  : ascii_lower(header);
+    } else if (kind == RuleKind::header) {
+        if (Status s = read_header_test(rest, parsed); !s) {
+            refuse(name, where, s.error().message);
+            return;
         }
-        auto regex = read_regex(rest);
+    } else {
+        auto regex = read_regex(
+            rest, kind == RuleKind::body ? Anchors::paragraph : Anchors::text);
         if (!regex) {
-            problems_.push_back(
-                {where, fmt::format("{}: {}", name, regex.error().message)});
+            refuse(name, where, regex.error().message);
+            return;
+        }
+        if (!regex->rest.empty()) {
+            refuse(name, where,
+                   fmt::format("unexpected \"{}\" after the pattern",
+                               regex->rest));
             return;
         }
         parsed.pattern = regex->pattern;
-        static const std::string unset = "[if-unset:";
-        if (regex->rest.rfind(unset, 0) == 0 && regex->rest.back() == ']')
-            parsed.if_unset = std::string(
-                trim(std::string_view(regex->rest)
-                         .substr(unset.size())
-                         .substr(0, regex->rest.size() - unset.size() - 1)));
     }
     Rule& target = rule(name);
     parsed.score = target.score;
+    parsed.score_where = target.score_where;
     parsed.description = target.description;
     parsed.tflags = target.tflags;
     target = std::move(parsed);
@@ -348,6 +379,49 @@ std::string strip_comment(std::string_view line) {
 
 } // namespace
 
+// score, describe, tflags and replace_rules: settings of rules, which
+// may come before or after the rule itself.
+bool RuleSet::parse_setting(const std::string& directive, std::string_view rest,
+                            const std::string& where) {
+    if (directive == "replace_rules") {
+        while (!rest.empty())
+            tagged_.insert(std::string(next_word(rest)));
+        return true;
+    }
+    if (directive != "score" && directive != "describe" &&
+        directive != "tflags")
+        return false;
+    std::string name(next_word(rest));
+    if (!is_rule_name(name)) {
+        problems_.push_back(
+            {where, fmt::format("{} needs a rule name of letters, digits "
+                                "and _",
+                                directive)});
+        return true;
+    }
+    if (directive == "describe") {
+        rule(name).description = std::string(rest);
+        return true;
+    }
+    if (directive == "tflags") {
+        rule(name).tflags = std::string(rest);
+        return true;
+    }
+    auto values = read_scores(rest);
+    if (!values) {
+        problems_.push_back(
+            {where, fmt::format("{}: {}", name, values.error().message)});
+        return true;
+    }
+    // With four scores, the third is SpamAssassin's set for Bayes on and
+    // network tests off, which is how this tool runs.
+    Rule& target = rule(name);
+    target.score = values->size() == 4 ? (*values)[2] : (*values)[0];
+    if (target.score_where.empty())
+        target.score_where = where;
+    return true;
+}
+
 void RuleSet::parse_line(std::string_view raw, const std::string& where) {
     std::string uncommented = strip_comment(raw);
     std::string_view line = trim(uncommented);
@@ -373,62 +447,48 @@ void RuleSet::parse_line(std::string_view raw, const std::string& where) {
             return;
         }
     }
-    if (directive == "score" || directive == "describe" ||
-        directive == "tflags") {
-        std::string_view peek = rest;
-        std::string name(next_word(peek));
-        if (!is_rule_name(name)) {
-            problems_.push_back(
-                {where, fmt::format("{} needs a rule name of letters, digits "
-                                    "and _",
-                                    directive)});
-            return;
-        }
-    }
-    if (directive == "score") {
+    if (const char* why = unsupported_rule_kind(directive)) {
         std::string name(next_word(rest));
-        auto values = read_scores(rest);
-        if (!values) {
-            problems_.push_back(
-                {where, fmt::format("{}: {}", name, values.error().message)});
-            return;
-        }
-        // With four scores, the third is SpamAssassin's set for Bayes on
-        // and network tests off, which is how this tool runs.
-        rule(name).score = values->size() == 4 ? (*values)[2] : (*values)[0];
+        if (is_rule_name(name))
+            refuse(name, where, why);
+        else
+            problems_.push_back({where, why});
         return;
     }
-    if (directive == "describe") {
-        std::string name(next_word(rest));
-        rule(name).description = std::string(rest);
-        return;
-    }
-    if (directive == "tflags") {
-        std::string name(next_word(rest));
-        rule(name).tflags = std::string(rest);
-        return;
-    }
-    if (quietly_ignored(directive))
+    if (parse_setting(directive, rest, where) || quietly_ignored(directive))
         return;
     // SpamAssassin's own folders hold thousands of settings for features
     // this tool does not have: one problem per directive, not per line.
-    auto [it, first] = unknown_directives_.try_emplace(directive, where, 0);
-    ++it->second.second;
+    auto [it, first] = directives_.try_emplace(directive);
+    if (first) {
+        it->second.where = where;
+        if (const char* advice = unsupported_setting(directive))
+            it->second.advice = advice;
+    }
+    ++it->second.lines;
 }
 
-void RuleSet::report_unknown_directives() {
-    for (const auto& [directive, seen] : unknown_directives_)
+void RuleSet::report_directives() {
+    for (const auto& [directive, seen] : directives_) {
+        std::string more =
+            seen.lines == 1
+                ? ""
+                : fmt::format(" here and on {} more lines", seen.lines - 1);
         problems_.push_back(
-            {seen.first,
-             seen.second == 1
-                 ? fmt::format("unknown directive \"{}\" ignored", directive)
-                 : fmt::format("unknown directive \"{}\" ignored here and on "
-                               "{} more lines",
-                               directive, seen.second - 1)});
-    unknown_directives_.clear();
+            {seen.where, seen.advice.empty()
+                             ? fmt::format("unknown directive \"{}\" ignored{}",
+                                           directive, more)
+                             : fmt::format("{} is not supported{}; {}",
+                                           directive, more, seen.advice)});
+    }
+    directives_.clear();
 }
 
 void RuleSet::load_text(std::string_view text, const std::string& file) {
+    // Editors on Windows start UTF-8 files with a byte order mark, which
+    // would otherwise glue itself to the first directive.
+    if (text.substr(0, 3) == "\xef\xbb\xbf")
+        text.remove_prefix(3);
     int number = 0;
     size_t pos = 0;
     while (pos <= text.size()) {
@@ -524,11 +584,14 @@ const Rule* RuleSet::find(const std::string& name) const {
 double RuleSet::score_of(const Rule& rule) const {
     if (rule.score)
         return *rule.score;
-    // SpamAssassin's conventions: sub-rules count for nothing, others 1.
-    // A built-in test counts only once a rule file gives it a score.
-    if (rule.kind == RuleKind::builtin)
+    // SpamAssassin's conventions: sub-rules count for nothing, rules on
+    // trial (T_) 0.01, others 1, and a "nice" rule, meant to lower the
+    // score, as much below 0. A built-in test counts only once a rule
+    // file gives it a score.
+    if (rule.kind == RuleKind::builtin || rule.name.rfind("__", 0) == 0)
         return 0;
-    return rule.name.rfind("__", 0) == 0 ? 0 : 1.0;
+    double score = rule.name.rfind("T_", 0) == 0 ? 0.01 : 1.0;
+    return has_tflag(rule.tflags, "nice") ? -score : score;
 }
 
 } // namespace portcullis::spam_score

@@ -1,7 +1,8 @@
 // spam-score's rule language: the parts of SpamAssassin's .cf syntax that
 // administrators use most (header, body, rawbody, uri, full, meta, score,
 // describe, tflags, exists:), run on RE2. A rule RE2 cannot express is
-// reported with file:line and skipped, never translated into another.
+// reported with file:line and skipped, never translated into another,
+// and so is every meta rule that depends on it.
 #pragma once
 
 #include "spam_score_conditions.hpp"
@@ -11,6 +12,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,7 +40,8 @@ struct Rule {
     std::optional<double> score;
     std::string description;
     std::string tflags;
-    std::string where; ///< file:line of the definition
+    std::string where;       ///< file:line of the definition
+    std::string score_where; ///< file:line of the first score line
 };
 
 /// A line that was not loaded, and why.
@@ -52,7 +55,9 @@ struct MessageView {
     /// Header values by selector ("subject", "from:addr", "ALL"); a
     /// selector absent from the map means the header is absent.
     std::map<std::string, std::string> headers;
-    std::string body;    ///< subject, then the cleaned body text
+    /// The subject, then each paragraph of the cleaned body text, each
+    /// ended by "\n"; body rules match each paragraph on its own.
+    std::string body;
     std::string rawbody; ///< decoded text parts, HTML kept
     std::string full;    ///< the message as it came, up to the body cap
     std::vector<std::string> uris;
@@ -74,6 +79,10 @@ inline constexpr size_t max_rule_name = 128;
 /// max_rule_name long. Rule names go into headers and logs, so no other
 /// name is ever read, or written.
 bool is_rule_name(std::string_view name);
+
+/// Whether a tflags line holds flag as a word of its own ("multiple",
+/// "nosubject"; "maxhits" in "maxhits=5").
+bool has_tflag(std::string_view tflags, std::string_view flag);
 
 /// A loaded and compiled rule set.
 class RuleSet {
@@ -100,11 +109,15 @@ public:
 
     /// The memory one RE2::Set may use unless configured otherwise.
     static constexpr size_t default_set_memory_bytes = size_t{64} << 20;
+    /// The memory all compiled rules may use unless configured otherwise.
+    static constexpr size_t default_total_memory_bytes = size_t{512} << 20;
 
     /// Compiles every pattern and meta expression; skips and reports
     /// those that do not compile. Patterns that read the same text share
-    /// RE2::Sets of at most set_memory_bytes each.
-    void compile(size_t set_memory_bytes = default_set_memory_bytes);
+    /// RE2::Sets of at most set_memory_bytes each, and all of them use
+    /// at most total_memory_bytes; a rule beyond either is skipped.
+    void compile(size_t set_memory_bytes = default_set_memory_bytes,
+                 size_t total_memory_bytes = default_total_memory_bytes);
 
     /// Returns the lines and rules that were skipped, in order.
     const std::vector<Problem>& problems() const { return problems_; }
@@ -123,9 +136,14 @@ public:
     /// Returns the number of rules that will be evaluated.
     size_t size() const { return order_.size(); }
 
+    /// Returns the memory the compiled rules may use at most, in bytes.
+    size_t memory_bytes() const { return memory_used_; }
+
 private:
     struct Group;
     struct Chunk;
+    struct Counter;
+    struct Plan;
     /// A rule as matching reads it, numbered in name order.
     struct Entry {
         const Rule* rule;
@@ -133,48 +151,77 @@ private:
         bool reported; ///< scores and is not a __ sub-rule
     };
     void parse_line(std::string_view raw, const std::string& where);
-    void report_unknown_directives();
+    bool parse_setting(const std::string& directive, std::string_view rest,
+                       const std::string& where);
+    void report_directives();
     void parse_rule(RuleKind kind, std::string_view rest,
                     const std::string& where);
+    void refuse(const std::string& name, const std::string& where,
+                const std::string& why);
+    bool is_defined(const std::string& name) const;
     Rule& rule(const std::string& name);
     Group& group_for(RuleKind kind, const std::string& selector);
     double score_of(const Rule& rule) const;
     int id_of(const std::string& name) const;
     bool is_evaluated(const std::string& name) const;
     void number_rules();
-    void compile_group(Group& group,
-                       const std::vector<std::pair<int, int>>& sizes);
     void build_chunks(Group& group, std::vector<int> ids,
-                      std::vector<std::string> patterns);
+                      std::vector<std::string> patterns, size_t memory_bytes);
+    void plan_group(Group& group, const std::vector<std::pair<int, int>>& sizes,
+                    std::vector<Plan>& plans);
+    void plan_counters(std::vector<Plan>& plans);
+    size_t largest_set() const;
+    std::vector<Plan> admit(std::vector<Plan> plans);
+    void share_memory(std::vector<Plan>& plans) const;
+    void build(std::vector<Plan>& plans);
     void drop(int id, const std::string& why);
     void drop_unbuilt(std::vector<std::string>& kept);
     void settle_absent(Group& group);
-    void check_meta_names();
+    void report_undefined_scores();
+    void drop_tagged_rules();
+    void drop_broken_metas();
     void drop_meta_cycles();
     void match_chunk(const Chunk& chunk, std::string_view text,
                      std::vector<char>& fired, std::vector<int>& matched) const;
     void match_text(const Group& group, std::string_view text,
                     std::vector<char>& fired, std::vector<int>& matched) const;
+    void match_paragraphs(const Group& group, std::string_view body,
+                          std::vector<char>& fired,
+                          std::vector<int>& matched) const;
     void match_groups(const MessageView& message,
-                      std::vector<char>& hits) const;
-    void evaluate_metas(std::vector<char>& hits) const;
+                      std::vector<uint32_t>& hits) const;
+    void count_hits(const MessageView& message,
+                    std::vector<uint32_t>& hits) const;
+    void evaluate_metas(std::vector<uint32_t>& hits) const;
 
     std::map<std::string, Rule> rules_;
     std::vector<std::string> order_;
     std::unordered_set<std::string> ordered_; ///< the names in order_
     std::vector<Problem> problems_;
+    std::set<std::string> skipped_; ///< rules refused as they were read
+    std::set<std::string> tagged_;  ///< rules named by replace_rules
     Conditions conditions_;
-    /// directive -> (where first seen, lines seen)
-    std::map<std::string, std::pair<std::string, size_t>> unknown_directives_;
+    /// directive -> (where first seen, lines seen, advice); no advice
+    /// for a directive spam-score does not know at all
+    struct Directive {
+        std::string where;
+        size_t lines = 0;
+        std::string advice;
+    };
+    std::map<std::string, Directive> directives_;
     std::set<std::string> selectors_;
     std::vector<std::unique_ptr<Group>> groups_;
     std::map<int, std::unique_ptr<MetaExpression>> metas_;
     std::vector<int> meta_order_;
     std::set<std::string> builtins_;
     size_t set_memory_ = default_set_memory_bytes;
+    size_t total_memory_ = default_total_memory_bytes;
+    size_t memory_used_ = 0;
+    std::vector<std::unique_ptr<Counter>> counters_; ///< tflags multiple
     std::unordered_map<std::string, int> ids_;
     std::vector<Entry> table_;
     std::vector<int> exists_;
+    std::vector<size_t> read_at_; ///< by id: where order_ had the rule
     std::set<int> dropped_;
 };
 

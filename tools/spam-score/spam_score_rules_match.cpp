@@ -1,10 +1,11 @@
 // Compiling and matching rules. Patterns that read the same text are
 // compiled into RE2::Sets, so a message is read once per text and set
-// however many rules there are, and RE2 keeps every match linear in time.
-// A set holds patterns up to a memory budget: a rule file of thousands
-// of rules becomes several sets, never one that cannot be built.
+// however many rules there are, in linear time. Each set and all of them
+// together have memory budgets: thousands of rules become several sets,
+// never one that cannot be built, nor more than the machine can hold.
 #include "spam_score_meta.hpp"
 #include "spam_score_rules.hpp"
+#include "spam_score_rules_regex.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -14,7 +15,7 @@ namespace portcullis::spam_score {
 // Rules that read one text, split into sets that each fit the budget.
 struct RuleSet::Group {
     RuleKind kind;
-    std::string selector;
+    std::string selector; ///< body rules: "nosubject" skips the subject
     std::vector<int> ids; ///< every rule of the group
     std::vector<std::unique_ptr<Chunk>> chunks;
     std::vector<char> absent_fires; ///< by ids: fires on an absent header
@@ -25,15 +26,31 @@ struct RuleSet::Chunk {
     std::unique_ptr<RE2::Set> set;
     std::vector<int> ids;
     std::vector<std::string> patterns;
+    size_t memory_bytes = 0; ///< the set's cap, and each fallback pattern's
+};
+
+// A rule with "tflags multiple": its own RE2, to count its matches as
+// Perl's /g loop counts them, up to maxhits.
+struct RuleSet::Counter {
+    int id;
+    std::unique_ptr<RE2> re;
+    uint32_t max_hits;
+};
+
+// A set, or a counter when group is null, before it is built: the
+// patterns it will hold and the memory it will be given.
+struct RuleSet::Plan {
+    Group* group = nullptr;
+    std::vector<int> ids;
+    std::vector<std::string> patterns;
+    std::vector<size_t> sizes; ///< instructions of each pattern
+    size_t instructions = 0;
+    size_t floor = 0;
+    size_t cap = 0;
+    size_t first_read = 0; ///< where its first rule is in the files read
 };
 
 namespace {
-
-// A set's program takes at most this share of its memory budget; the
-// rest is left to the DFA's cache of states, which a big program fills
-// faster and which RE2 needs to run a set at all.
-constexpr size_t program_share = 8;
-constexpr size_t bytes_per_instruction = 16;
 
 // Program sizes, in RE2 instructions, that keep set DFAs small; measured
 // on the training corpus with the default rules and 500 more.
@@ -41,15 +58,71 @@ constexpr size_t heavy_instructions = 250;
 constexpr size_t light_set_instructions = 4000;
 constexpr size_t heavy_set_instructions = 2000;
 
-RE2::Options rule_options(size_t max_mem_bytes) {
-    RE2::Options options;
-    options.set_log_errors(false);
-    options.set_max_mem(static_cast<int64_t>(max_mem_bytes));
-    return options;
-}
+// The least memory a program of n instructions is given: its own 16
+// bytes an instruction, and room for the DFA states RE2 asks for before
+// it will run (20 of them, each a list of up to n instructions and a
+// table of next states), with a margin.
+constexpr size_t floor_bytes_per_instruction = 256;
+constexpr size_t floor_bytes = size_t{256} << 10;
+
+// The share of the total that any one set or counter may have, which is
+// also kept back for the pattern match_chunk compiles on its own.
+constexpr size_t largest_share = 8;
 
 bool is_sub_rule(const std::string& name) {
     return name.rfind("__", 0) == 0;
+}
+
+// maxhits=N of a tflags line; 0 for none.
+uint32_t max_hits_of(const std::string& tflags) {
+    size_t at = tflags.find("maxhits=");
+    if (at == std::string::npos)
+        return 0;
+    unsigned long n = std::strtoul(tflags.c_str() + at + 8, nullptr, 10);
+    return static_cast<uint32_t>(std::min<unsigned long>(n, UINT32_MAX));
+}
+
+size_t floor_of(size_t instructions, size_t largest) {
+    return std::min(
+        largest,
+        std::max(floor_bytes, instructions * floor_bytes_per_instruction));
+}
+
+// Counts the matches of re in text as Perl's while (/re/g) does: each
+// search starts where the last match ended, one byte on after an empty
+// one. Stops at limit, when there is one.
+// XXX: after an empty match Perl first tries a longer one at the same
+// place; a lazy pattern that can match empty (/x*?/) counts fewer here.
+uint32_t count_matches(const RE2& re, std::string_view text, uint32_t limit,
+                       uint32_t counted) {
+    size_t pos = 0;
+    re2::StringPiece whole(text.data(), text.size());
+    re2::StringPiece match;
+    while (pos <= text.size() && (limit == 0 || counted < limit)) {
+        if (!re.Match(whole, pos, text.size(), RE2::UNANCHORED, &match, 1))
+            break;
+        ++counted;
+        size_t end =
+            static_cast<size_t>(match.data() - text.data()) + match.size();
+        pos = match.empty() ? end + 1 : end;
+    }
+    return counted;
+}
+
+// Calls each with every paragraph of a body view, the "\n" ending it
+// included; skips the first, the subject, when asked to.
+template <typename Each>
+void for_each_paragraph(std::string_view body, bool skip_subject, Each each) {
+    size_t start = 0;
+    bool first = true;
+    while (start < body.size()) {
+        size_t end = body.find('\n', start);
+        end = end == std::string_view::npos ? body.size() : end + 1;
+        if (!(first && skip_subject))
+            each(body.substr(start, end - start));
+        first = false;
+        start = end;
+    }
 }
 
 } // namespace
@@ -93,77 +166,216 @@ void RuleSet::drop(int id, const std::string& why) {
     dropped_.insert(id);
 }
 
-// Builds one set from patterns; when it does not fit the budget, builds
-// two from its halves, down to a single pattern, which is then reported.
+// Builds one set from patterns in memory_bytes; when it cannot be
+// built in that, builds two from its halves, each in half the memory,
+// down to a single pattern, which is then reported.
 void RuleSet::build_chunks(Group& group, std::vector<int> ids,
-                           std::vector<std::string> patterns) {
+                           std::vector<std::string> patterns,
+                           size_t memory_bytes) {
     if (ids.empty())
         return;
     auto chunk = std::make_unique<Chunk>();
+    chunk->memory_bytes = memory_bytes;
     chunk->set =
-        std::make_unique<RE2::Set>(rule_options(set_memory_), RE2::UNANCHORED);
+        std::make_unique<RE2::Set>(rule_options(memory_bytes), RE2::UNANCHORED);
     for (size_t i = 0; i < patterns.size(); ++i) {
         std::string error;
         if (chunk->set->Add(patterns[i], &error) >= 0)
             continue;
+        auto at = static_cast<std::ptrdiff_t>(i);
         drop(ids[i], error);
-        ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
-        patterns.erase(patterns.begin() + static_cast<std::ptrdiff_t>(i));
-        build_chunks(group, std::move(ids), std::move(patterns));
+        ids.erase(ids.begin() + at);
+        patterns.erase(patterns.begin() + at);
+        build_chunks(group, std::move(ids), std::move(patterns), memory_bytes);
         return;
     }
     if (chunk->set->Compile()) {
+        memory_used_ += memory_bytes;
         chunk->ids = std::move(ids);
         chunk->patterns = std::move(patterns);
         group.chunks.push_back(std::move(chunk));
         return;
     }
     if (ids.size() == 1) {
-        drop(ids[0], fmt::format("needs more than the rule set memory of "
-                                 "{} MiB",
-                                 set_memory_ >> 20));
+        drop(ids[0], memory_bytes >= set_memory_
+                         ? fmt::format("needs more than the rule set memory "
+                                       "of {} MiB",
+                                       set_memory_ >> 20)
+                         : fmt::format("needs more memory than is left of "
+                                       "rules_memory_mib ({} MiB)",
+                                       total_memory_ >> 20));
         return;
     }
-    size_t half = ids.size() / 2;
+    auto half = static_cast<std::ptrdiff_t>(ids.size() / 2);
     build_chunks(
         group, std::vector<int>(ids.begin(), ids.begin() + half),
-        std::vector<std::string>(patterns.begin(), patterns.begin() + half));
+        std::vector<std::string>(patterns.begin(), patterns.begin() + half),
+        memory_bytes / 2);
     build_chunks(
         group, std::vector<int>(ids.begin() + half, ids.end()),
-        std::vector<std::string>(patterns.begin() + half, patterns.end()));
+        std::vector<std::string>(patterns.begin() + half, patterns.end()),
+        memory_bytes - memory_bytes / 2);
 }
 
-// Cuts a group's patterns into sets. The DFA of a set tracks every
-// pattern at once, so a pattern with long counted or open repeats
+// Cuts a group's patterns into planned sets. The DFA of a set tracks
+// every pattern at once, so a pattern with long counted or open repeats
 // (".{1,200}", "[^.]{0,30}") multiplies the states of all the others:
 // such heavy patterns get sets of their own, and light ones share sets
 // of a few thousand instructions, which stay small enough to be fast.
-void RuleSet::compile_group(Group& group,
-                            const std::vector<std::pair<int, int>>& sizes) {
-    size_t memory_cap = set_memory_ / program_share / bytes_per_instruction;
-    struct Run {
-        size_t budget;
-        std::vector<int> ids;
-        std::vector<std::string> patterns;
-        size_t used = 0;
+void RuleSet::plan_group(Group& group,
+                         const std::vector<std::pair<int, int>>& sizes,
+                         std::vector<Plan>& plans) {
+    size_t memory_cap = largest_set() / floor_bytes_per_instruction;
+    Plan light{&group};
+    Plan heavy{&group};
+    auto flush = [&](Plan& run) {
+        if (!run.ids.empty())
+            plans.push_back(std::move(run));
+        run = Plan{&group};
     };
-    Run light{std::min(light_set_instructions, memory_cap)};
-    Run heavy{std::min(heavy_set_instructions, memory_cap)};
     for (const auto& [id, size] : sizes) {
         auto instructions = static_cast<size_t>(size);
-        Run& run = instructions > heavy_instructions ? heavy : light;
-        if (!run.ids.empty() && run.used + instructions > run.budget) {
-            build_chunks(group, std::move(run.ids), std::move(run.patterns));
-            run.ids.clear();
-            run.patterns.clear();
-            run.used = 0;
-        }
+        bool is_heavy = instructions > heavy_instructions;
+        Plan& run = is_heavy ? heavy : light;
+        size_t budget =
+            std::min(is_heavy ? heavy_set_instructions : light_set_instructions,
+                     memory_cap);
+        if (!run.ids.empty() && run.instructions + instructions > budget)
+            flush(run);
+        if (run.ids.empty())
+            run.first_read = read_at_[static_cast<size_t>(id)];
         run.ids.push_back(id);
         run.patterns.push_back(table_[static_cast<size_t>(id)].rule->pattern);
-        run.used += instructions;
+        run.sizes.push_back(instructions);
+        run.instructions += instructions;
     }
-    build_chunks(group, std::move(light.ids), std::move(light.patterns));
-    build_chunks(group, std::move(heavy.ids), std::move(heavy.patterns));
+    flush(light);
+    flush(heavy);
+}
+
+// Rules with "tflags multiple" count every match, for meta rules that
+// compare the count (__W > 2); each gets an RE2 of its own for that,
+// planned like a set.
+void RuleSet::plan_counters(std::vector<Plan>& plans) {
+    for (const auto& group : groups_) {
+        for (int id : group->ids) {
+            const Rule& r = *table_[static_cast<size_t>(id)].rule;
+            if (r.negate || !has_tflag(r.tflags, "multiple"))
+                continue;
+            RE2 check(r.pattern, rule_options(set_memory_));
+            auto size = static_cast<size_t>(check.ProgramSize());
+            Plan plan;
+            plan.ids = {id};
+            plan.patterns = {r.pattern};
+            plan.sizes = {size};
+            plan.instructions = size;
+            plan.first_read = read_at_[static_cast<size_t>(id)];
+            plans.push_back(std::move(plan));
+        }
+    }
+}
+
+size_t RuleSet::largest_set() const {
+    return std::min(set_memory_, total_memory_ / largest_share);
+}
+
+// Admits planned sets in the order their first rules were read while
+// the least memory each needs fits in the total; a set that does not
+// fit is halved, so that as many rules as fit are kept and the others
+// are reported one by one.
+std::vector<RuleSet::Plan> RuleSet::admit(std::vector<Plan> plans) {
+    std::stable_sort(plans.begin(), plans.end(),
+                     [](const Plan& a, const Plan& b) {
+                         return a.first_read < b.first_read;
+                     });
+    size_t budget = total_memory_ - largest_set();
+    size_t floors = 0;
+    std::vector<Plan> admitted;
+    std::vector<Plan> pending(std::make_move_iterator(plans.rbegin()),
+                              std::make_move_iterator(plans.rend()));
+    while (!pending.empty()) {
+        Plan plan = std::move(pending.back());
+        pending.pop_back();
+        plan.floor = floor_of(plan.instructions, largest_set());
+        if (floors + plan.floor <= budget) {
+            floors += plan.floor;
+            admitted.push_back(std::move(plan));
+            continue;
+        }
+        if (plan.ids.size() == 1) {
+            drop(plan.ids[0], fmt::format("does not fit in what is left of "
+                                          "rules_memory_mib ({} MiB)",
+                                          total_memory_ >> 20));
+            continue;
+        }
+        size_t half = plan.ids.size() / 2;
+        Plan second{plan.group};
+        for (size_t i = half; i < plan.ids.size(); ++i) {
+            second.ids.push_back(plan.ids[i]);
+            second.patterns.push_back(std::move(plan.patterns[i]));
+            second.sizes.push_back(plan.sizes[i]);
+            second.instructions += plan.sizes[i];
+        }
+        plan.ids.resize(half);
+        plan.patterns.resize(half);
+        plan.sizes.resize(half);
+        plan.instructions -= second.instructions;
+        pending.push_back(std::move(second));
+        pending.push_back(std::move(plan));
+    }
+    return admitted;
+}
+
+// Shares the total among the admitted sets in proportion to their
+// programs, each between its floor and largest_set(): a DFA state holds
+// a list of instructions, so each set gets room for about as many
+// states. The rate is the highest whose caps still add up to the total.
+void RuleSet::share_memory(std::vector<Plan>& plans) const {
+    size_t budget = total_memory_ - largest_set();
+    auto caps_at = [&](double rate) {
+        size_t sum = 0;
+        for (const Plan& plan : plans)
+            sum +=
+                std::clamp(static_cast<size_t>(
+                               rate * static_cast<double>(plan.instructions)),
+                           plan.floor, std::max(plan.floor, largest_set()));
+        return sum;
+    };
+    double low = 0;
+    double high = static_cast<double>(largest_set());
+    for (int step = 0; step < 60; ++step) {
+        double mid = (low + high) / 2;
+        (caps_at(mid) <= budget ? low : high) = mid;
+    }
+    for (Plan& plan : plans)
+        plan.cap = std::clamp(
+            static_cast<size_t>(low * static_cast<double>(plan.instructions)),
+            plan.floor, std::max(plan.floor, largest_set()));
+}
+
+void RuleSet::build(std::vector<Plan>& plans) {
+    for (Plan& plan : plans) {
+        if (plan.group) {
+            build_chunks(*plan.group, std::move(plan.ids),
+                         std::move(plan.patterns), plan.cap);
+            continue;
+        }
+        int id = plan.ids[0];
+        auto re =
+            std::make_unique<RE2>(plan.patterns[0], rule_options(plan.cap));
+        if (!re->ok()) {
+            drop(id, fmt::format("needs more memory than is left of "
+                                 "rules_memory_mib ({} MiB)",
+                                 total_memory_ >> 20));
+            continue;
+        }
+        memory_used_ += plan.cap;
+        const Rule& r = *table_[static_cast<size_t>(id)].rule;
+        counters_.push_back(std::make_unique<Counter>(
+            Counter{id, std::move(re), max_hits_of(r.tflags)}));
+    }
+    // What match_chunk's one-pattern fallback may take at a time.
+    memory_used_ += largest_set();
 }
 
 // A header rule on an absent header sees the empty text, or the
@@ -184,21 +396,28 @@ void RuleSet::settle_absent(Group& group) {
     }
 }
 
-void RuleSet::compile(size_t set_memory_bytes) {
-    report_unknown_directives();
+void RuleSet::compile(size_t set_memory_bytes, size_t total_memory_bytes) {
+    report_directives();
     set_memory_ = set_memory_bytes;
+    total_memory_ = total_memory_bytes;
     number_rules();
     std::vector<std::string> kept;
     std::map<Group*, std::vector<std::pair<int, int>>> sizes;
+    read_at_.assign(table_.size(), 0);
+    for (size_t at = 0; at < order_.size(); ++at)
+        read_at_[static_cast<size_t>(id_of(order_[at]))] = at;
     for (const std::string& name : order_) {
         Rule& r = rules_[name];
         int id = id_of(name);
+        // SpamAssassin rewrites these rules' <tags> before compiling them.
+        if (tagged_.count(name)) {
+            drop(id, "replace_rules tags are not supported");
+            continue;
+        }
         if (r.kind == RuleKind::meta) {
             auto parsed = MetaExpression::parse(r.expression);
             if (!parsed) {
-                problems_.push_back(
-                    {r.where,
-                     fmt::format("{}: {}", name, parsed.error().message)});
+                drop(id, parsed.error().message);
                 continue;
             }
             (*parsed)->bind([&](const std::string& used) {
@@ -218,18 +437,24 @@ void RuleSet::compile(size_t set_memory_bytes) {
         }
         RE2 check(r.pattern, rule_options(set_memory_));
         if (!check.ok()) {
-            problems_.push_back(
-                {r.where, fmt::format("{}: RE2 cannot run this pattern: {}",
-                                      name, check.error())});
+            drop(id,
+                 fmt::format("RE2 cannot run this pattern: {}", check.error()));
             continue;
         }
-        Group& group = group_for(r.kind, r.selector);
+        bool nosubject =
+            r.kind == RuleKind::body && has_tflag(r.tflags, "nosubject");
+        Group& group = group_for(r.kind, nosubject ? "nosubject" : r.selector);
         group.ids.push_back(id);
         sizes[&group].push_back({id, check.ProgramSize()});
         kept.push_back(name);
     }
+    std::vector<Plan> plans;
     for (auto& group : groups_)
-        compile_group(*group, sizes[group.get()]);
+        plan_group(*group, sizes[group.get()], plans);
+    plan_counters(plans);
+    plans = admit(std::move(plans));
+    share_memory(plans);
+    build(plans);
     if (!dropped_.empty())
         drop_unbuilt(kept);
     order_ = std::move(kept);
@@ -237,7 +462,8 @@ void RuleSet::compile(size_t set_memory_bytes) {
         if (group->kind == RuleKind::header)
             settle_absent(*group);
     drop_meta_cycles();
-    check_meta_names();
+    drop_broken_metas();
+    report_undefined_scores();
 }
 
 // A meta rule that depends on itself, directly or through others, has
@@ -303,22 +529,72 @@ void RuleSet::drop_unbuilt(std::vector<std::string>& kept) {
     auto dropped = [&](int id) { return dropped_.count(id) > 0; };
     for (auto& group : groups_)
         std::erase_if(group->ids, dropped);
+    std::erase_if(counters_, [&](const auto& c) { return dropped(c->id); });
     std::erase_if(
         kept, [&](const std::string& name) { return dropped(id_of(name)); });
 }
 
-void RuleSet::check_meta_names() {
+bool RuleSet::is_defined(const std::string& name) const {
+    auto it = rules_.find(name);
+    return it != rules_.end() &&
+           (it->second.kind != RuleKind::builtin || builtins_.count(name));
+}
+
+// A meta rule that uses a rule which was skipped, or which no file
+// defines, would read it as "not fired": "A && !__SKIPPED" would fire
+// where SpamAssassin's would not. Such a meta rule is skipped too, and
+// so, in turn, is every meta rule that uses it. meta_order_ has each
+// meta rule after those it uses, so one pass settles them all.
+void RuleSet::drop_broken_metas() {
+    std::vector<char> usable(table_.size(), 0);
+    for (const std::string& name : order_)
+        usable[static_cast<size_t>(id_of(name))] = 1;
+    for (const std::string& name : builtins_)
+        usable[static_cast<size_t>(id_of(name))] = 1;
+    for (int meta : meta_order_)
+        usable[static_cast<size_t>(meta)] = 0;
+    std::set<int> broken;
     for (int meta : meta_order_) {
-        const Rule& r = *table_[static_cast<size_t>(meta)].rule;
-        for (const std::string& used : metas_[meta]->names())
-            if (!rules_.count(used) ||
-                (rules_[used].kind == RuleKind::builtin &&
-                 !builtins_.count(used)))
-                problems_.push_back(
-                    {r.where,
-                     fmt::format("{}: unknown rule {} counts as not fired",
-                                 r.name, used)});
+        const MetaExpression& expression = *metas_[meta];
+        std::string why;
+        for (size_t i = 0; i < expression.names().size() && why.empty(); ++i) {
+            const std::string& used = expression.names()[i];
+            int id = expression.ids()[i];
+            if (id >= 0 && usable[static_cast<size_t>(id)])
+                continue;
+            why = is_defined(used) || skipped_.count(used)
+                      ? fmt::format("uses {}, which was skipped; skipped too",
+                                    used)
+                      : fmt::format("uses {}, which no rule defines; skipped",
+                                    used);
+        }
+        if (why.empty()) {
+            usable[static_cast<size_t>(meta)] = 1;
+            continue;
+        }
+        drop(meta, why);
+        broken.insert(meta);
     }
+    if (broken.empty())
+        return;
+    std::erase_if(meta_order_, [&](int id) { return broken.count(id) > 0; });
+    for (int id : broken)
+        metas_.erase(id);
+    std::erase_if(order_, [&](const std::string& name) {
+        return broken.count(id_of(name)) > 0;
+    });
+}
+
+// A score for a rule no file defines scores nothing, which is worth
+// knowing: the rule's name may be misspelt, or its file missing. A
+// score for a rule that was skipped says nothing new.
+void RuleSet::report_undefined_scores() {
+    for (const auto& [name, r] : rules_)
+        if (!r.score_where.empty() && !is_defined(name) &&
+            !skipped_.count(name))
+            problems_.push_back(
+                {r.score_where,
+                 fmt::format("{}: has a score, but no rule defines it", name)});
 }
 
 // Only these names can ever fire; any other name in a meta expression
@@ -342,7 +618,7 @@ void RuleSet::match_chunk(const Chunk& chunk, std::string_view text,
     // own falls back to RE2's NFA, slower but never wrong.
     for (size_t i = 0; i < chunk.ids.size(); ++i)
         if (RE2::PartialMatch(
-                text, RE2(chunk.patterns[i], rule_options(set_memory_))))
+                text, RE2(chunk.patterns[i], rule_options(chunk.memory_bytes))))
             fired[static_cast<size_t>(chunk.ids[i])] = 1;
 }
 
@@ -353,14 +629,28 @@ void RuleSet::match_text(const Group& group, std::string_view text,
         match_chunk(*chunk, text, fired, matched);
 }
 
+// SpamAssassin matches body rules against each paragraph on its own,
+// so ^ and $ find paragraph starts and ends, and no match runs from one
+// paragraph into the next.
+// XXX: SpamAssassin also cuts paragraphs over 2,048 bytes at a space; a
+// match across such a cut fires here and not there.
+void RuleSet::match_paragraphs(const Group& group, std::string_view body,
+                               std::vector<char>& fired,
+                               std::vector<int>& matched) const {
+    for_each_paragraph(body, group.selector == "nosubject",
+                       [&](std::string_view paragraph) {
+                           match_text(group, paragraph, fired, matched);
+                       });
+}
+
 void RuleSet::match_groups(const MessageView& message,
-                           std::vector<char>& hits) const {
+                           std::vector<uint32_t>& hits) const {
     std::vector<char> fired(table_.size(), 0);
     std::vector<int> matched; // reused by every set, as RE2 clears it
     for (const auto& group : groups_) {
         switch (group->kind) {
         case RuleKind::body:
-            match_text(*group, message.body, fired, matched);
+            match_paragraphs(*group, message.body, fired, matched);
             break;
         case RuleKind::rawbody:
             match_text(*group, message.rawbody, fired, matched);
@@ -394,12 +684,59 @@ void RuleSet::match_groups(const MessageView& message,
     }
 }
 
-// Meta rules may read other meta rules in any order; each is evaluated
-// once, a cycle reads as not fired, and nesting stops at 50 levels.
-void RuleSet::evaluate_metas(std::vector<char>& hits) const {
+// Counts the matches of each tflags multiple rule that fired, on the
+// same texts its set read.
+void RuleSet::count_hits(const MessageView& message,
+                         std::vector<uint32_t>& hits) const {
+    for (const auto& counter : counters_) {
+        auto index = static_cast<size_t>(counter->id);
+        if (hits[index] == 0)
+            continue;
+        const Rule& r = *table_[index].rule;
+        const RE2& re = *counter->re;
+        uint32_t limit = counter->max_hits;
+        uint32_t count = 0;
+        switch (r.kind) {
+        case RuleKind::body:
+            for_each_paragraph(message.body, has_tflag(r.tflags, "nosubject"),
+                               [&](std::string_view paragraph) {
+                                   count = count_matches(re, paragraph, limit,
+                                                         count);
+                               });
+            break;
+        case RuleKind::rawbody:
+            count = count_matches(re, message.rawbody, limit, 0);
+            break;
+        case RuleKind::full:
+            count = count_matches(re, message.full, limit, 0);
+            break;
+        case RuleKind::uri:
+            for (const std::string& u : message.uris)
+                count = count_matches(re, u, limit, count);
+            break;
+        case RuleKind::header: {
+            auto it = message.headers.find(r.selector);
+            count = it == message.headers.end()
+                        ? 1 // fired on the [if-unset] value
+                        : count_matches(re, it->second, limit, 0);
+            break;
+        }
+        default:
+            break;
+        }
+        hits[index] = std::max<uint32_t>(count, 1);
+    }
+}
+
+// Meta rules are evaluated in dependency order, each once; a rule's
+// value is 1 when it fired, 0 when not, and a tflags multiple rule's is
+// the number of times it matched.
+void RuleSet::evaluate_metas(std::vector<uint32_t>& hits) const {
     for (int id : meta_order_) {
         double value = metas_.at(id)->evaluate([&](int used) {
-            return used >= 0 && hits[static_cast<size_t>(used)] ? 1.0 : 0.0;
+            return used >= 0
+                       ? static_cast<double>(hits[static_cast<size_t>(used)])
+                       : 0.0;
         });
         if (value != 0)
             hits[static_cast<size_t>(id)] = 1;
@@ -409,7 +746,7 @@ void RuleSet::evaluate_metas(std::vector<char>& hits) const {
 std::vector<Hit>
 RuleSet::match(const MessageView& message,
                const std::set<std::string>& builtin_hits) const {
-    std::vector<char> hits(table_.size(), 0);
+    std::vector<uint32_t> hits(table_.size(), 0);
     for (const std::string& name : builtin_hits)
         if (int id = id_of(name); id >= 0)
             hits[static_cast<size_t>(id)] = 1;
@@ -418,6 +755,7 @@ RuleSet::match(const MessageView& message,
                 table_[static_cast<size_t>(id)].rule->selector))
             hits[static_cast<size_t>(id)] = 1;
     match_groups(message, hits);
+    count_hits(message, hits);
     evaluate_metas(hits);
 
     // Ids are in name order: sorting by score alone, stably, puts rules
