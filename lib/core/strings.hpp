@@ -19,6 +19,16 @@ inline std::string ascii_lower(std::string_view text) {
     return out;
 }
 
+/// Returns text without the ASCII white space (blank, tab, CR, LF, VT,
+/// FF) at either end.
+inline std::string_view trim_space(std::string_view text) {
+    constexpr std::string_view space = " \t\r\n\v\f";
+    size_t first = text.find_first_not_of(space);
+    if (first == std::string_view::npos)
+        return {};
+    return text.substr(first, text.find_last_not_of(space) - first + 1);
+}
+
 /// Appends a code point as UTF-8; surrogates and values past U+10FFFF
 /// become U+FFFD, so the output is always valid UTF-8.
 inline void append_utf8(std::string& out, char32_t cp) {

@@ -25,21 +25,13 @@ namespace portcullis::spam_score {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-        s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-        s.remove_suffix(1);
-    return s;
-}
-
 std::string_view next_word(std::string_view& s) {
-    s = trim(s);
+    s = trim_space(s);
     size_t end = 0;
     while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])))
         ++end;
     std::string_view word = s.substr(0, end);
-    s = trim(s.substr(end));
+    s = trim_space(s.substr(end));
     return word;
 }
 
@@ -129,7 +121,7 @@ const char* unsupported_rule_kind(std::string_view directive) {
 Result<std::vector<double>> read_scores(std::string_view text) {
     constexpr double max_score = 1000;
     std::vector<double> values;
-    std::string_view rest = trim(text);
+    std::string_view rest = trim_space(text);
     while (!rest.empty()) {
         std::string word(next_word(rest));
         char* end = nullptr;
@@ -254,7 +246,7 @@ Status read_header_test(std::string_view rest, Rule& parsed) {
                      fmt::format("unexpected \"{}\" after the pattern", after)};
     after.remove_prefix(unset.size());
     after.remove_suffix(1);
-    parsed.if_unset = std::string(trim(after));
+    parsed.if_unset = std::string(trim_space(after));
     return {};
 }
 
@@ -424,7 +416,7 @@ bool RuleSet::parse_setting(const std::string& directive, std::string_view rest,
 
 void RuleSet::parse_line(std::string_view raw, const std::string& where) {
     std::string uncommented = strip_comment(raw);
-    std::string_view line = trim(uncommented);
+    std::string_view line = trim_space(uncommented);
     if (line.empty())
         return;
     std::string_view rest = line;

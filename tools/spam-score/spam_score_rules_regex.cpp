@@ -4,6 +4,7 @@
 // only. Perl forms RE2 reads otherwise ({,n}, \NNN, \Q) are rewritten,
 // and ^ and $ made to read body paragraphs ending in "\n" as Perl does.
 #include "spam_score_rules_regex.hpp"
+#include "core/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -17,14 +18,6 @@
 namespace portcullis::spam_score {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-        s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-        s.remove_suffix(1);
-    return s;
-}
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
@@ -651,7 +644,7 @@ RE2::Options rule_options(size_t max_mem_bytes) {
 // Reads /re/flags or m{re}flags and turns Perl's flags into RE2's
 // inline ones.
 Result<PerlRegex> read_regex(std::string_view s, Anchors anchors) {
-    s = trim(s);
+    s = trim_space(s);
     if (s.size() >= 2 && s[0] == 'm' && !is_alnum(s[1]))
         s.remove_prefix(1);
     if (s.empty() || is_alnum(s[0]) ||
@@ -699,7 +692,7 @@ Result<PerlRegex> read_regex(std::string_view s, Anchors anchors) {
     out.pattern = inline_flags.empty()
                       ? *translated
                       : "(?" + inline_flags + ")" + *translated;
-    out.rest = std::string(trim(s.substr(flags_end)));
+    out.rest = std::string(trim_space(s.substr(flags_end)));
     return out;
 }
 
