@@ -50,7 +50,9 @@ LEARNED_CAP = 6.0
 # is now HTML only, so that alone may not count for much.
 # Signs of wanted mail (a reply, quoting, a named mail program, a
 # signature) are cheap to fake: none may take off more than 1.0.
-RULE_CAPS = {"HTML_ONLY": 0.5, "QUOTED_REPLY_TEXT": 1.0,
+# A quarter of the training ham came from list servers whose address had
+# no name in DNS, so a relay without one may not count for much either.
+RULE_CAPS = {"HTML_ONLY": 0.5, "RDNS_NONE": 1.0, "QUOTED_REPLY_TEXT": 1.0,
              "MAILER_USER_AGENT": 1.0, "MAILER_TEXT_CLIENT": 1.0,
              "SIGNED_MESSAGE": 1.0, "REAL_REPLY": 1.0, "REPLY_OR_LIST": 1.0}
 BAYES_BANDS = ["BAYES_00", "BAYES_05", "BAYES_20", "BAYES_40", "BAYES_50",

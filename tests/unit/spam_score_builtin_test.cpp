@@ -113,10 +113,12 @@ TEST_CASE("a future date without received headers counts from arrival") {
     DefaultEngine engine;
     std::string message = "Date: Sat, 14 Sep 2002 20:40:00 +0000\n"
                           "From: a@b.example\nSubject: hi\n\nHello there.\n";
-    auto early = engine->score(message, parse_rfc3339("2002-09-14T08:00:00Z"));
+    auto early =
+        engine->score(message, {parse_rfc3339("2002-09-14T08:00:00Z"), {}});
     REQUIRE(early.ok());
     CHECK(fired(*early, "DATE_IN_FUTURE_12H"));
-    auto close = engine->score(message, parse_rfc3339("2002-09-14T10:00:00Z"));
+    auto close =
+        engine->score(message, {parse_rfc3339("2002-09-14T10:00:00Z"), {}});
     REQUIRE(close.ok());
     CHECK(!fired(*close, "DATE_IN_FUTURE_12H"));
     // With neither a Received header nor an envelope time, now decides.
@@ -129,4 +131,44 @@ TEST_CASE("a future date without received headers counts from arrival") {
     CHECK(parse_rfc3339("2002-09-14T10:00:00+02:00") ==
           parse_rfc3339("2002-09-14T08:00:00Z"));
     CHECK(!parse_rfc3339("yesterday"));
+}
+
+TEST_CASE("the relay that handed a message in is judged by its names") {
+    DefaultEngine engine;
+    auto message = [](const std::string& from_clause) {
+        return "Received: from localhost (localhost [127.0.0.1]) by "
+               "mx.example.org; Fri, 13 Sep 2002 22:39:53 -0500\n"
+               "Received: from " +
+               from_clause +
+               " by mx.example.org; Fri, 13 Sep 2002 22:39:50 -0500\n"
+               "From: a@b.example\nSubject: hi\n\nHello there.\n";
+    };
+    auto names = [&](const std::string& text, const Arrival& arrival = {}) {
+        auto score = engine->score(text, arrival);
+        REQUIRE(score.ok());
+        std::string out;
+        for (const char* name :
+             {"RDNS_NONE", "RDNS_DYNAMIC", "HELO_DYNAMIC", "HELO_NOT_FQDN"})
+            if (fired(*score, name))
+                out += std::string(out.empty() ? "" : " ") + name;
+        return out;
+    };
+    CHECK(names(message("mail.sender.example (mail.sender.example "
+                        "[203.0.113.5])")) == "");
+    CHECK(names(message("pc7 (unknown [203.0.113.9])")) ==
+          "RDNS_NONE HELO_NOT_FQDN");
+    CHECK(names(message("[203.0.113.9] (203-0-113-9.dsl.isp.example "
+                        "[203.0.113.9])")) == "RDNS_DYNAMIC HELO_NOT_FQDN");
+    CHECK(names(message("ppp9.dialup.isp.example (ppp9.dialup.isp.example "
+                        "[203.0.113.9])")) == "RDNS_DYNAMIC HELO_DYNAMIC");
+    // Only our own hops: nothing to judge.
+    CHECK(names("Received: from localhost (localhost [127.0.0.1]) by mx; "
+                "Fri, 13 Sep 2002 22:39:53 -0500\nSubject: hi\n\nHi.\n") == "");
+    // The envelope's client, when the front end looked its name up, is
+    // judged instead of the Received headers.
+    Arrival arrival;
+    arrival.client = received::Relay{"203.0.113.9", "", "pc7"};
+    CHECK(names(message("mail.sender.example (mail.sender.example "
+                        "[203.0.113.5])"),
+                arrival) == "RDNS_NONE HELO_NOT_FQDN");
 }

@@ -5,6 +5,7 @@
 
 #include "core/strings.hpp"
 
+#include "core/ip_network.hpp"
 #include "core/log.hpp"
 #include "core/sqlite_store.hpp"
 #include "mail/envelope.hpp"
@@ -363,7 +364,7 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
 }
 
 Result<Score> Engine::score(std::string_view message,
-                            std::optional<int64_t> received_at) const {
+                            const Arrival& arrival) const {
     auto analysis =
         analyse(message, options_.common.limits, options_.max_body_bytes);
     Score score;
@@ -378,7 +379,7 @@ Result<Score> Engine::score(std::string_view message,
         score.hits = rules_.match(view, builtins);
         return tally(std::move(score));
     }
-    builtins = builtin_tests(*analysis, received_at);
+    builtins = builtin_tests(*analysis, arrival);
     if (store_ && options_.use_bayes) {
         auto p = bayes_probability(*store_,
                                    token_hashes(analysis->tree,
@@ -506,13 +507,37 @@ bool Engine::allowed(const levels::Layers& layers, std::string_view rcpt,
     return sender_ok || lists_.client_listed(clients.value, client_ip);
 }
 
+namespace {
+
+// The envelope's arrival time, and its client when the front end says
+// what the client's address resolved to ("rdns", empty for no name);
+// without that, the Received headers say who handed the message in.
+Arrival arrival_of(const nlohmann::ordered_json& envelope) {
+    Arrival arrival;
+    if (auto it = envelope.find("received");
+        it != envelope.end() && it->is_string())
+        arrival.received_at = parse_rfc3339(it->get<std::string>());
+    auto client = envelope.find("client");
+    if (client == envelope.end() || !client->is_object())
+        return arrival;
+    auto text = [&](const char* key) -> std::optional<std::string> {
+        auto field = client->find(key);
+        if (field == client->end() || !field->is_string())
+            return std::nullopt;
+        return field->get<std::string>();
+    };
+    auto ip = text("ip");
+    auto rdns = text("rdns");
+    if (ip && rdns && net::parse_address(*ip))
+        arrival.client = received::Relay{*ip, *rdns, text("helo").value_or("")};
+    return arrival;
+}
+
+} // namespace
+
 Result<filter::Outcome> Engine::handle(stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
-    std::optional<int64_t> received_at;
-    if (auto it = record.envelope.find("received");
-        it != record.envelope.end() && it->is_string())
-        received_at = parse_rfc3339(it->get<std::string>());
-    auto score = this->score(record.message, received_at);
+    auto score = this->score(record.message, arrival_of(record.envelope));
     if (!score)
         return score.error();
     // A plain file has no envelope: recipients and sender are guessed

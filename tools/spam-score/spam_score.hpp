@@ -9,6 +9,7 @@
 #include "core/levels.hpp"
 #include "core/state_store.hpp"
 #include "mail/verdict.hpp"
+#include "spam_score_analysis.hpp"
 #include "spam_score_bayes.hpp"
 #include "spam_score_fuzzy.hpp"
 #include "spam_score_lists.hpp"
@@ -116,10 +117,9 @@ public:
     static Result<std::unique_ptr<Engine>> open(const Options& options,
                                                 const config::Config& config);
 
-    /// Scores one message; received_at is the envelope's arrival time.
-    Result<Score>
-    score(std::string_view message,
-          std::optional<int64_t> received_at = std::nullopt) const;
+    /// Scores one message; arrival is what its envelope says of it.
+    Result<Score> score(std::string_view message,
+                        const Arrival& arrival = {}) const;
 
     /// Returns the Bayes tokens of one message with their learned
     /// counts; an error when nothing was learned or the message is

@@ -2,6 +2,7 @@
 // before rules see them, as SpamAssassin does; spam-score's own X-Spam
 // headers from an earlier pass are never read.
 #include "spam_score_analysis.hpp"
+#include "core/ip_network.hpp"
 #include "core/strings.hpp"
 
 #include "mail/address.hpp"
@@ -378,6 +379,10 @@ const std::vector<std::string>& builtin_names() {
                                                    "HTML_IMAGE_NO_TEXT",
                                                    "MIME_ANOMALY",
                                                    "DATE_IN_FUTURE_12H",
+                                                   "RDNS_NONE",
+                                                   "RDNS_DYNAMIC",
+                                                   "HELO_DYNAMIC",
+                                                   "HELO_NOT_FQDN",
                                                    "BODY_TRUNCATED",
                                                    "FUZZY_SPAM",
                                                    "FUZZY_SPAM_STRONG",
@@ -407,8 +412,7 @@ std::optional<int64_t> parse_rfc3339(const std::string& text) {
     return seconds;
 }
 
-std::set<std::string> builtin_tests(const Analysis& a,
-                                    std::optional<int64_t> received_at) {
+std::set<std::string> builtin_tests(const Analysis& a, const Arrival& arrival) {
     std::set<std::string> hits;
     auto fire = [&](bool condition, const char* name) {
         if (condition)
@@ -437,7 +441,23 @@ std::set<std::string> builtin_tests(const Analysis& a,
              visible_letters(a.text.body) < 200,
          "HTML_IMAGE_NO_TEXT");
     fire(!a.tree.anomalies.empty(), "MIME_ANOMALY");
-    fire(dated_in_future(a.tree, received_at), "DATE_IN_FUTURE_12H");
+    fire(dated_in_future(a.tree, arrival.received_at), "DATE_IN_FUTURE_12H");
+    // The relay that handed the message in: a mail server has a name
+    // for its address, and a fixed one; a hijacked home computer sending
+    // straight to us often has none, or one its provider gave a pool.
+    auto relay = arrival.client ? arrival.client : received::handover(a.tree);
+    if (relay) {
+        fire(relay->rdns.empty(), "RDNS_NONE");
+        fire(!relay->rdns.empty() &&
+                 received::dynamic_name(relay->rdns, relay->ip),
+             "RDNS_DYNAMIC");
+        fire(received::dynamic_name(relay->helo, relay->ip), "HELO_DYNAMIC");
+        fire(!relay->helo.empty() &&
+                 (relay->helo.find('.') == std::string::npos ||
+                  relay->helo.front() == '[' ||
+                  net::parse_address(relay->helo)),
+             "HELO_NOT_FQDN");
+    }
     fire(a.text.truncated, "BODY_TRUNCATED");
     return hits;
 }

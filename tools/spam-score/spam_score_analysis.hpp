@@ -6,6 +6,7 @@
 #include "core/limits.hpp"
 #include "core/result.hpp"
 #include "mail/mime.hpp"
+#include "mail/received.hpp"
 #include "mail/text.hpp"
 #include "mail/uri.hpp"
 #include "spam_score_rules.hpp"
@@ -36,11 +37,18 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
                       const std::set<std::string>& selectors,
                       size_t max_body_bytes);
 
-/// Returns the names of the built-in tests that fired; received_at is
-/// the envelope's arrival time, used when no Received header says when.
-std::set<std::string>
-builtin_tests(const Analysis& analysis,
-              std::optional<int64_t> received_at = std::nullopt);
+/// What the envelope says of a message's arrival, when a front end (an
+/// SMTP server) wrote it: when, and the client that sent it.
+struct Arrival {
+    std::optional<int64_t> received_at;
+    std::optional<received::Relay> client;
+};
+
+/// Returns the names of the built-in tests that fired. The envelope's
+/// arrival time is used when no Received header says when; its client
+/// is the relay judged, else the one the Received headers name.
+std::set<std::string> builtin_tests(const Analysis& analysis,
+                                    const Arrival& arrival = {});
 
 /// Returns seconds since the epoch of an RFC 3339 time, or nullopt.
 std::optional<int64_t> parse_rfc3339(const std::string& text);

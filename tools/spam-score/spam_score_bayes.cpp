@@ -3,6 +3,7 @@
 // them teaches the filter one mailbox's share of spam.
 #include "spam_score_bayes.hpp"
 #include "core/strings.hpp"
+#include "mail/received.hpp"
 
 #include <strings.h>
 
@@ -187,10 +188,7 @@ bool skipped_header(std::string_view name) {
     return name.rfind("x-spam", 0) == 0;
 }
 
-template <class Sink> void add_received(Sink& out, std::string_view value) {
-    // Only the "from" clause names the relays; "for" names the mailbox.
-    size_t for_at = value.find(" for ");
-    std::string_view relays = value.substr(0, for_at);
+template <class Sink> void add_relay_words(Sink& out, std::string_view relays) {
     for (std::string_view word : words(relays, 40)) {
         if (word.size() < 3 || iequals(word, "from") || iequals(word, "by") ||
             iequals(word, "with") || iequals(word, "esmtp") ||
@@ -201,6 +199,28 @@ template <class Sink> void add_received(Sink& out, std::string_view value) {
         append_word(out, word);
         out.end();
     }
+}
+
+// Received fields are read from the top, as SpamAssassin reads relays:
+// the hops inside the receiving site say nothing of the message, as
+// all its mail passes them; of the hop that brought it in, only the
+// sending relay counts, as the receiver is the site itself; the hops
+// before that are the sender's path, read in full. The date after ";"
+// says when, not what, and "for" names the mailbox.
+template <class Sink>
+void add_received(Sink& out, std::string_view value, bool& outside) {
+    size_t end = std::min(received::clause_at(value, "for"), value.rfind(';'));
+    std::string_view relays = value.substr(0, end);
+    if (outside) {
+        add_relay_words(out, relays);
+        return;
+    }
+    if (received::inside_hop(value))
+        return;
+    std::string_view from_clause =
+        relays.substr(0, received::clause_at(relays, "by"));
+    outside = true;
+    add_relay_words(out, from_clause);
 }
 
 // The shape of a value: runs of capitals, small letters and digits become
@@ -243,11 +263,12 @@ template <class Sink>
 void add_headers(Sink& out, const mime::Tree& tree,
                  const std::vector<std::string>& decoded) {
     std::string prefix;
+    bool outside = false;
     for (size_t i = 0; i < tree.headers.size(); ++i) {
         const mime::Header& header = tree.headers[i];
         std::string name = ascii_lower(header.name);
         if (name == "received") {
-            add_received(out, header.value);
+            add_received(out, header.value, outside);
             continue;
         }
         if (skipped_header(name) || name == "subject")
