@@ -154,12 +154,17 @@ ContentType parse_content_type(const Header* header) {
 
 // Every boundary declared, in order and without repeats: the first is
 // Outlook's reading, the others are what some other reader may take.
+// Blanks that end one are dropped, as the strict reading drops them: RFC
+// 2046 ends a boundary with a non-blank, and boundary="B " with "--B"
+// lines must not leave a part unread.
 std::vector<std::string> boundaries(const ContentType& type) {
     std::vector<std::string> out;
     for (const Parameter* p : type.value.find_all("boundary")) {
-        if (!p->value.empty() &&
-            std::find(out.begin(), out.end(), p->value) == out.end())
-            out.push_back(p->value);
+        std::string value =
+            p->value.substr(0, p->value.find_last_not_of(" \t") + 1);
+        if (!value.empty() &&
+            std::find(out.begin(), out.end(), value) == out.end())
+            out.push_back(std::move(value));
     }
     return out;
 }
