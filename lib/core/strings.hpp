@@ -19,14 +19,31 @@ inline std::string ascii_lower(std::string_view text) {
     return out;
 }
 
+/// Returns text without the bytes listed in set at either end.
+inline std::string_view trim_any(std::string_view text, std::string_view set) {
+    size_t first = text.find_first_not_of(set);
+    if (first == std::string_view::npos)
+        return {};
+    return text.substr(first, text.find_last_not_of(set) - first + 1);
+}
+
 /// Returns text without the ASCII white space (blank, tab, CR, LF, VT,
 /// FF) at either end.
 inline std::string_view trim_space(std::string_view text) {
-    constexpr std::string_view space = " \t\r\n\v\f";
-    size_t first = text.find_first_not_of(space);
-    if (first == std::string_view::npos)
-        return {};
-    return text.substr(first, text.find_last_not_of(space) - first + 1);
+    return trim_any(text, " \t\r\n\v\f");
+}
+
+/// Returns text without the blanks (space, tab) at either end.
+inline std::string_view trim_blanks(std::string_view text) {
+    return trim_any(text, " \t");
+}
+
+// RFC 5322 folds a header with CR LF and blanks only; VT and FF are
+// control characters there, part of the value, and must stay visible.
+/// Returns text without a header's folding white space (blank, tab, CR,
+/// LF) at either end.
+inline std::string_view trim_folding_space(std::string_view text) {
+    return trim_any(text, " \t\r\n");
 }
 
 /// Appends a code point as UTF-8; surrogates and values past U+10FFFF

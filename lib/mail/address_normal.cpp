@@ -17,13 +17,6 @@ namespace portcullis::mail {
 
 namespace {
 
-std::string_view trim_blanks(std::string_view text) {
-    size_t start = text.find_first_not_of(" \t");
-    if (start == std::string_view::npos)
-        return {};
-    return text.substr(start, text.find_last_not_of(" \t") + 1 - start);
-}
-
 // Envelopes and lists write an address bare or as a path, "<a@b>".
 std::string_view bare_address(std::string_view address) {
     address = trim_blanks(address);

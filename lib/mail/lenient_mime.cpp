@@ -49,14 +49,6 @@ struct Span {
     bool in_raw = false;
 };
 
-std::string_view trim(std::string_view text) {
-    size_t b = text.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos)
-        return {};
-    size_t e = text.find_last_not_of(" \t\r\n");
-    return text.substr(b, e - b + 1);
-}
-
 Line next_line(std::string_view text, size_t pos) {
     size_t eol = text.find('\n', pos);
     size_t end = eol == std::string_view::npos ? text.size() : eol + 1;
@@ -106,22 +98,23 @@ size_t read_headers(std::string_view entity, const Limits& limits,
         if ((content[0] == ' ' || content[0] == '\t') && fields > 0) {
             if (keeping) {
                 headers.back().value += ' ';
-                headers.back().value += trim(content);
+                headers.back().value += trim_folding_space(content);
             }
             pos = line.end;
             continue;
         }
         size_t colon = content.find(':');
         if (colon == std::string_view::npos ||
-            !is_header_name(trim(content.substr(0, colon))))
+            !is_header_name(trim_folding_space(content.substr(0, colon))))
             return line.begin;
         if (keeping && ++fields > limits.header_fields) {
             keeping = false;
             over_limit = true;
         }
         if (keeping)
-            headers.push_back({ascii_lower(trim(content.substr(0, colon))),
-                               std::string(trim(content.substr(colon + 1)))});
+            headers.push_back(
+                {ascii_lower(trim_folding_space(content.substr(0, colon))),
+                 std::string(trim_folding_space(content.substr(colon + 1)))});
         pos = line.end;
     }
     return entity.size();
@@ -154,12 +147,17 @@ ContentType parse_content_type(const Header* header) {
 
 // Every boundary declared, in order and without repeats: the first is
 // Outlook's reading, the others are what some other reader may take.
+// Blanks that end one are dropped, as the strict reading drops them: RFC
+// 2046 ends a boundary with a non-blank, and boundary="B " with "--B"
+// lines must not leave a part unread.
 std::vector<std::string> boundaries(const ContentType& type) {
     std::vector<std::string> out;
     for (const Parameter* p : type.value.find_all("boundary")) {
-        if (!p->value.empty() &&
-            std::find(out.begin(), out.end(), p->value) == out.end())
-            out.push_back(p->value);
+        std::string value =
+            p->value.substr(0, p->value.find_last_not_of(" \t") + 1);
+        if (!value.empty() &&
+            std::find(out.begin(), out.end(), value) == out.end())
+            out.push_back(std::move(value));
     }
     return out;
 }
@@ -176,7 +174,7 @@ Delimiter delimiter_kind(std::string_view line, std::string_view boundary) {
     bool close = rest.substr(0, 2) == "--";
     if (close)
         rest.remove_prefix(2);
-    if (!trim(rest).empty())
+    if (!trim_folding_space(rest).empty())
         return Delimiter::none;
     return close ? Delimiter::close : Delimiter::open;
 }
@@ -231,7 +229,7 @@ std::string guess_boundary(std::string_view body) {
         std::string_view content =
             body.substr(line.begin, line.content_end - line.begin);
         if (content.size() > 2 && content.substr(0, 2) == "--")
-            return std::string(trim(content.substr(2)));
+            return std::string(trim_folding_space(content.substr(2)));
     }
     return "";
 }
@@ -350,7 +348,8 @@ void describe(Part& part, const std::vector<Header>& headers,
     part.is_multipart = type.type.rfind("multipart/", 0) == 0;
     part.is_message = type.type == "message/rfc822";
     const Header* cte = first_header(headers, "content-transfer-encoding");
-    part.transfer_encoding = cte ? ascii_lower(trim(cte->value)) : "7bit";
+    part.transfer_encoding =
+        cte ? ascii_lower(trim_folding_space(cte->value)) : "7bit";
     if (const Header* cd = first_header(headers, "content-disposition"))
         part.filename = parse_header_value(cd->value).get("filename");
     // Outlook names an attachment from Content-Type's name when the

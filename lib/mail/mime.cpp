@@ -68,16 +68,9 @@ std::string safe(const char* text) {
     return text ? text : "";
 }
 
-bool is_folding_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 // Unfolds a raw header value: line breaks go, the ends are trimmed.
 std::string unfold(std::string_view raw) {
-    while (!raw.empty() && is_folding_space(raw.front()))
-        raw.remove_prefix(1);
-    while (!raw.empty() && is_folding_space(raw.back()))
-        raw.remove_suffix(1);
+    raw = trim_folding_space(raw);
     std::string out;
     out.reserve(raw.size());
     // Copy the runs between line breaks whole; most values have none.

@@ -39,14 +39,6 @@ char lower_char(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && is_space(text.front()))
-        text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back()))
-        text.remove_suffix(1);
-    return text;
-}
-
 // Skips white space and (nested) comments.
 void skip_cfws(std::string_view text, size_t& pos) {
     while (pos < text.size()) {
@@ -109,7 +101,7 @@ std::string read_bare(std::string_view text, size_t& pos) {
     while (pos < text.size() && text[pos] != ';')
         ++pos;
     std::string value;
-    for (char c : trim(text.substr(start, pos - start))) {
+    for (char c : trim_folding_space(text.substr(start, pos - start))) {
         if (c != '\r' && c != '\n')
             value.push_back(c);
     }
@@ -150,7 +142,8 @@ bool next_piece(std::string_view text, size_t& pos, Piece& piece, bool& valid) {
     if (!valid)
         return true; // a piece without '=' is junk: skip it
     piece = Piece{};
-    valid = split_name(trim(text.substr(start, pos - start)), piece);
+    valid =
+        split_name(trim_folding_space(text.substr(start, pos - start)), piece);
     ++pos;
     while (pos < text.size() && is_space(text[pos]))
         ++pos;

@@ -3,6 +3,7 @@
 // zeros, a missing `end` closes the block at the end of the text, and the
 // first line that cannot be uuencoded data ends the block.
 #include "mail/uuencode.hpp"
+#include "core/strings.hpp"
 
 #include "mail/base64.hpp"
 
@@ -38,14 +39,6 @@ private:
     size_t pos_ = 0;
 };
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    return text;
-}
-
 // "begin 644 name" or "begin-base64 644 name": the mode is octal, the
 // name is the rest of the line.
 bool parse_begin(std::string_view line, bool& base64, std::string& name) {
@@ -53,14 +46,14 @@ bool parse_begin(std::string_view line, bool& base64, std::string& name) {
     if (!base64 && line.substr(0, 6) != "begin ")
         return false;
     line.remove_prefix(base64 ? 13 : 6);
-    line = trim(line);
+    line = trim_blanks(line);
     size_t digits = 0;
     while (digits < line.size() && line[digits] >= '0' && line[digits] <= '7')
         ++digits;
     if (digits == 0 || digits > 4 || digits == line.size() ||
         (line[digits] != ' ' && line[digits] != '\t'))
         return false;
-    name = std::string(trim(line.substr(digits)));
+    name = std::string(trim_blanks(line.substr(digits)));
     return !name.empty();
 }
 
@@ -101,7 +94,7 @@ bool read_uu_body(Lines& lines, std::string& data) {
     bool ended = false;
     for (size_t start = lines.position(); lines.next(line);
          start = lines.position()) {
-        if (trim(line) == "end") {
+        if (trim_blanks(line) == "end") {
             ended = true;
             break;
         }
@@ -123,7 +116,7 @@ bool read_base64_body(Lines& lines, std::string& data) {
     bool ended = false;
     for (size_t start = lines.position(); lines.next(line);
          start = lines.position()) {
-        if (trim(line) == "====") {
+        if (trim_blanks(line) == "====") {
             ended = true;
             break;
         }

@@ -51,6 +51,19 @@ TEST_CASE("a boundary that only shares a prefix is no delimiter") {
     CHECK(tree.parts[1].decoded == "one\n--b-1\n\nstill one");
 }
 
+TEST_CASE("a boundary written with trailing blanks finds its parts") {
+    auto tree = parse(message("multipart/mixed; boundary=\"b \t\"",
+                              "--b\n\none\n--b \t\n"
+                              "Content-Transfer-Encoding: base64\n\n" +
+                                  eicar_base64 + "--b--\n"),
+                      {});
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[1].decoded == "one");
+    CHECK(tree.parts[2].decoded.size() == 68);
+    CHECK(tree.parts[2].decoded.substr(0, 8) == "X5O!P%@A");
+    CHECK(tree.anomalies.empty());
+}
+
 TEST_CASE("name stands in for a missing filename") {
     auto tree = parse(message("multipart/mixed; boundary=b",
                               "--b\nContent-Type: application/x; "

@@ -27,6 +27,13 @@ TEST_CASE("folding and comments around parameters are skipped") {
     CHECK(v.get("format") == "flowed");
 }
 
+TEST_CASE("a bare value keeps a vertical tab or form feed at its end") {
+    auto v = parse_header_value("application/x; name= a.exe\v ;"
+                                " filename=\r\n\tb.exe\f");
+    CHECK(v.get("name") == "a.exe\v");
+    CHECK(v.get("filename") == "b.exe\f");
+}
+
 TEST_CASE("backslash escapes inside a quoted string are undone") {
     auto v = parse_header_value(R"(attachment; filename="say \"hi\".txt")");
     CHECK(v.get("filename") == "say \"hi\".txt");

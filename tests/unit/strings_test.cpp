@@ -1,5 +1,6 @@
 // terminal_safe: what reaches an administrator's terminal from mail data
-// carries no control sequence and no byte a terminal could misread.
+// carries no control sequence and no byte a terminal could misread. The
+// trims: each drops its own set of bytes at the ends and nothing else.
 #include "core/strings.hpp"
 
 #include <catch2/catch.hpp>
@@ -53,4 +54,21 @@ TEST_CASE("terminal_safe escapes the bidirectional controls") {
     CHECK(terminal_safe("\xd8\x9c") == "\\xd8\\x9c");
     // Their neighbours are printable: EN DASH, HEBREW letter ALEF.
     CHECK(terminal_safe("\xe2\x80\x93 \xd7\x90") == "\xe2\x80\x93 \xd7\x90");
+}
+
+TEST_CASE("each trim drops its own set of bytes at the ends only") {
+    std::string_view text = "\v\f\r\n \tx \t\vy\t \n\r\f\v";
+    CHECK(trim_space(text) == "x \t\vy");
+    CHECK(trim_folding_space(text) == "\v\f\r\n \tx \t\vy\t \n\r\f\v");
+    CHECK(trim_folding_space("\r\n\t x\fy \r\n") == "x\fy");
+    CHECK(trim_folding_space("\fx\v") == "\fx\v");
+    CHECK(trim_blanks(" \t\r x \n\t ") == "\r x \n");
+    CHECK(trim_any("--a-b--", "-") == "a-b");
+}
+
+TEST_CASE("a trim of nothing but its set is empty") {
+    CHECK(trim_space(" \t\r\n\v\f").empty());
+    CHECK(trim_folding_space(" \t\r\n").empty());
+    CHECK(trim_blanks("\t \t").empty());
+    CHECK(trim_blanks("").empty());
 }

@@ -78,7 +78,7 @@ Status apply_key(const config::Config& config, const CLI::App& app,
         std::string& field =
             key == "db" ? options.db_dir : options.engine.tmp_dir;
         if (!app.count(key == "db" ? "--db" : "--tmp-dir"))
-            field = *value;
+            field = config::resolve_path(config, *value);
         return {};
     }
     for (const Setting& s : policy_settings) {
