@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <optional>
+#include <vector>
 
 namespace portcullis::spam_score {
 
@@ -130,7 +131,16 @@ ExitCode learn(const Options& options, const config::Config& config,
                           options.common.mbox_variant);
     ExitCode status = ExitCode::ok;
     bool more = true;
+    // What a batch learned is logged once it is committed: a log line
+    // says a message was learned only when the database holds it.
+    struct Done {
+        std::string id;
+        nlohmann::ordered_json fields;
+    };
+    std::vector<Done> pending;
+    size_t kept = 0;
     while (more) {
+        pending.clear();
         Status batch = (*store)->transaction([&]() -> Status {
             for (int n = 0; n < batch_messages; ++n) {
                 auto next = inputs.next();
@@ -165,15 +175,20 @@ ExitCode learn(const Options& options, const config::Config& config,
                 fields["digest"] = prepared->digest.substr(0, 16);
                 if (learn.report)
                     fields["reporter"] = learn.reporter;
-                log::event(record.id(), learn.report ? "report" : "learn",
-                           fields);
+                pending.push_back({record.id(), std::move(fields)});
             }
             return {};
         });
         if (!batch) {
-            log::error(batch.error().text());
+            log::error(
+                fmt::format("{}: the batch in progress was rolled back; the {} "
+                            "messages logged as learned before it are kept",
+                            batch.error().text(), kept));
             return batch.error().exit_code;
         }
+        for (const Done& done : pending)
+            log::event(done.id, learn.report ? "report" : "learn", done.fields);
+        kept += pending.size();
     }
     return status;
 }
