@@ -409,11 +409,26 @@ Status SqliteStore::change_counts(bool spam, int delta,
     Statement st;
     if (sqlite3_prepare_v2(db_, sql, -1, &st.handle, nullptr) != SQLITE_OK)
         return error("update tokens");
+    // A token forgotten by both classes is no token: its row goes, so a
+    // forgotten message leaves nothing behind to count towards limits.
+    Statement drop;
+    if (delta < 0 &&
+        sqlite3_prepare_v2(db_,
+                           "DELETE FROM tokens WHERE hash = ?1 AND spam = 0 "
+                           "AND ham = 0",
+                           -1, &drop.handle, nullptr) != SQLITE_OK)
+        return error("update tokens");
     for (uint64_t token : tokens) {
         sqlite3_reset(st.handle);
         sqlite3_bind_int64(st.handle, 1, static_cast<sqlite3_int64>(token));
         sqlite3_bind_int(st.handle, 2, delta);
         if (sqlite3_step(st.handle) != SQLITE_DONE)
+            return error("update tokens");
+        if (!drop.handle)
+            continue;
+        sqlite3_reset(drop.handle);
+        sqlite3_bind_int64(drop.handle, 1, static_cast<sqlite3_int64>(token));
+        if (sqlite3_step(drop.handle) != SQLITE_DONE)
             return error("update tokens");
     }
     cached_ = false;

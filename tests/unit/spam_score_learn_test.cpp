@@ -4,6 +4,8 @@
 
 #include "core/digest.hpp"
 
+#include <sqlite3.h>
+
 using namespace portcullis;
 using namespace portcullis::spam_score;
 using namespace portcullis::spam_score::testing;
@@ -72,9 +74,25 @@ TEST_CASE("learn through the tool counts a repeated message once") {
     REQUIRE(totals.ok());
     CHECK(totals->ham == 1);
 
+    auto token_rows = [&] {
+        sqlite3* db = nullptr;
+        sqlite3_open_v2((state.path + "/spam-score.sqlite").c_str(), &db,
+                        SQLITE_OPEN_READONLY, nullptr);
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM tokens", -1, &st, nullptr);
+        sqlite3_step(st);
+        int64_t rows = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return rows;
+    };
+    CHECK(token_rows() > 20);
+
     learn_options.forget = true;
     CHECK(learn(options, config, learn_options) == ExitCode::ok);
     CHECK((*store)->totals()->ham == 0);
+    // Forgetting leaves no token rows of zero counts behind.
+    CHECK(token_rows() == 0);
 }
 
 TEST_CASE("a reported spam is recognised in a later variant") {
