@@ -24,6 +24,9 @@ constexpr std::array anomalies = {
     AnomalyInfo{"DUPLICATE_CTE", ambiguous},
     AnomalyInfo{"DUPLICATE_CONTENT_DISPOSITION", ambiguous},
     AnomalyInfo{"MIME_DUPLICATE_PARAMETER", ambiguous},
+    // A line in a header block that is no header field: some readers
+    // skip it, some start the body there.
+    AnomalyInfo{"HEADER_LINE_MALFORMED", ambiguous},
     // Limits and damage: what lies beyond them was never read.
     AnomalyInfo{"HEADER_BLOCK_TOO_LARGE", unread},
     AnomalyInfo{"MIME_NESTING_TOO_DEEP", unread},

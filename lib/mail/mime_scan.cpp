@@ -112,8 +112,35 @@ bool delimiter(std::string_view line, const std::vector<Multipart>& multiparts,
     return true;
 }
 
+// A header field starts with its name, printable ASCII up to a colon
+// (RFC 5322 2.2; obsolete syntax lets blanks come before the colon); a
+// line starting with a blank continues the field before it.
+bool field_or_continuation(std::string_view line) {
+    if (line.front() == ' ' || line.front() == '\t')
+        return true;
+    size_t pos = 0;
+    while (pos < line.size() && line[pos] > ' ' && line[pos] < 127 &&
+           line[pos] != ':')
+        ++pos;
+    if (pos == 0)
+        return false;
+    while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t'))
+        ++pos;
+    return pos < line.size() && line[pos] == ':';
+}
+
 void check_header_line(std::string_view line, const Limits& limits,
                        Position& at, Flagger& flags) {
+    // A line in a header block that is neither a field nor part of one:
+    // GMime skips it, or ends the block there and drops what follows,
+    // while other readers show it as the start of the body. What one
+    // reader shows, no rule may have read. (An mbox "From " line may
+    // open an embedded message's block.)
+    bool opens_block = at.header_bytes == 0;
+    if (!field_or_continuation(line) &&
+        !(opens_block && line.substr(0, 5) == "From "))
+        flags.flag("HEADER_LINE_MALFORMED", at.path,
+                   "a line that is neither a header field nor part of one");
     if (line.size() > limits.header_line_bytes)
         flags.flag("HEADER_LINE_TOO_LONG", at.path,
                    fmt::format("{} bytes, limit {}", line.size(),
