@@ -13,18 +13,10 @@ bool is_space(char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
 // An address as a Received field writes it: "192.0.2.7", "[192.0.2.7]",
 // "IPv6:2001:db8::1", possibly with a ":port" after an IPv4 address.
 std::optional<std::string> address_in(std::string_view text) {
-    text = trim(text);
+    text = trim_space(text);
     if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
         text = text.substr(1, text.size() - 2);
     if (text.size() > 5 && ascii_lower(text.substr(0, 5)) == "ipv6:")
@@ -69,14 +61,14 @@ size_t clause_at(std::string_view value, std::string_view keyword) {
 }
 
 std::optional<Relay> sending_relay(std::string_view value) {
-    value = trim(value);
+    value = trim_space(value);
     if (value.size() < 5 || ascii_lower(value.substr(0, 5)) != "from ")
         return std::nullopt;
     std::string_view clause = value.substr(5, clause_at(value, "by") - 5);
     // The relay's own name for itself (or the receiver's, see below)
     // comes first, then comments the receiver wrote in parentheses.
     size_t first_comment = clause.find('(');
-    std::string_view named = trim(clause.substr(0, first_comment));
+    std::string_view named = trim_space(clause.substr(0, first_comment));
     std::string ip;        // the address, in any comment
     std::string_view seen; // the name written before "[ip]"
     std::string helo;      // "helo=name" or "HELO name"
@@ -106,7 +98,7 @@ std::optional<Relay> sending_relay(std::string_view value) {
             if (auto a = address_in(
                     comment.substr(bracket + 1, end - bracket - 1))) {
                 ip = *a;
-                seen = trim(comment.substr(0, bracket));
+                seen = trim_space(comment.substr(0, bracket));
                 size_t at = seen.rfind('@');
                 if (at != std::string_view::npos)
                     seen.remove_prefix(at + 1);
