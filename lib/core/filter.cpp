@@ -84,25 +84,50 @@ ordered_json tempfail_verdict(std::string_view tool, const Error& error) {
     return verdict;
 }
 
-void write_record(Output& out, OutputForm form, stream::Record& record,
-                  const Outcome& outcome) {
+// Fits the envelope within the line limit that every reader enforces:
+// a longer line would make the next filter refuse this record and all
+// after it. An envelope that cannot be fitted is an error naming it.
+Status fit_line(ordered_json& envelope, const std::string& id,
+                size_t max_line_bytes) {
+    if (stream::fit_envelope(envelope, max_line_bytes))
+        return {};
+    return Error{id, fmt::format("envelope line of {} bytes does not fit "
+                                 "envelope_line_bytes={} even with its "
+                                 "verdicts cut; record not written",
+                                 stream::line_bytes(envelope), max_line_bytes)};
+}
+
+// Writes one record in the output form; nothing when its envelope could
+// not be kept within the line limit.
+Status write_record(Output& out, OutputForm form, size_t max_line_bytes,
+                    stream::Record& record, const Outcome& outcome) {
     switch (form) {
     case OutputForm::stream:
+        record.envelope["size"] = record.message.size();
+        if (Status fitted =
+                fit_line(record.envelope, record.id(), max_line_bytes);
+            !fitted)
+            return fitted;
         out.write(stream::serialize(record));
-        return;
+        return {};
     case OutputForm::json:
         // Without the message this is no stream record: "size" would
         // promise bytes that do not follow, so it becomes "bytes".
         record.envelope.erase("size");
         record.envelope["bytes"] = record.message.size();
+        if (Status fitted =
+                fit_line(record.envelope, record.id(), max_line_bytes);
+            !fitted)
+            return fitted;
         out.write(record.envelope.dump(
             -1, ' ', false, nlohmann::json::error_handler_t::replace));
         out.write("\n");
-        return;
+        return {};
     case OutputForm::headers:
         out.write(mail::add_headers(record.message, outcome.headers));
-        return;
+        return {};
     }
+    return {};
 }
 
 // A record too big to hold is passed on unread: nothing in it was
@@ -141,21 +166,31 @@ ordered_json bad_envelope_verdict(std::string_view tool, const Error& error) {
 // then its bytes straight from the input, never held whole. Afterwards
 // record.unread is the size passed on, which a raw message on stdin
 // learns only here.
-Status pass_unread(Output& out, OutputForm form, source::Inputs& inputs,
-                   stream::Record& record, ordered_json verdict) {
+Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
+                   source::Inputs& inputs, stream::Record& record,
+                   ordered_json verdict) {
     uint64_t size = record.unread;
     stream::append_verdict(record, std::move(verdict));
     if (form == OutputForm::json) {
         record.envelope.erase("size");
         record.envelope["bytes"] = size;
-        out.write(
-            record.envelope.dump(-1, ' ', false,
-                                 nlohmann::json::error_handler_t::replace) +
-            "\n");
-        return inputs.copy_unread([](std::string_view) {});
+        Status fitted = fit_line(record.envelope, record.id(), max_line_bytes);
+        if (fitted)
+            out.write(
+                record.envelope.dump(-1, ' ', false,
+                                     nlohmann::json::error_handler_t::replace) +
+                "\n");
+        Status skipped = inputs.copy_unread([](std::string_view) {});
+        return skipped ? fitted : skipped;
     }
     if (form == OutputForm::stream) {
         record.envelope["size"] = size;
+        if (Status fitted =
+                fit_line(record.envelope, record.id(), max_line_bytes);
+            !fitted) {
+            Status skipped = inputs.copy_unread([](std::string_view) {});
+            return skipped ? fitted : skipped;
+        }
         out.write(
             record.envelope.dump(-1, ' ', false,
                                  nlohmann::json::error_handler_t::replace) +
@@ -362,8 +397,12 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             return;
         Outcome failed{tempfail_verdict(tool, {"", clock.expired}), {}};
         stream::append_verdict(*in_flight, failed.verdict);
-        write_record(out, options.form, *in_flight, failed);
+        Status written =
+            write_record(out, options.form, options.limits.envelope_line_bytes,
+                         *in_flight, failed);
         out.flush();
+        if (!written)
+            log::error(written.error().text());
         log::error(fmt::format("{}: {}", id, clock.expired));
         // The stuck thread holds library state: no destructor may run.
         ::_exit(to_int(ExitCode::temp_fail));
@@ -374,6 +413,15 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     Progress progress(options.progress);
     ExitCode status = ExitCode::ok;
     size_t written = 0; // records, for --headers
+    auto emit = [&](stream::Record& record, const Outcome& outcome) {
+        Status done =
+            write_record(out, options.form, options.limits.envelope_line_bytes,
+                         record, outcome);
+        if (!done) {
+            log::error(done.error().text());
+            status = worse(status, done.error().exit_code);
+        }
+    };
 
     for (;;) {
         auto next = inputs.next();
@@ -414,7 +462,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         }
         if (record.unread > 0) {
             Status passed = pass_unread(
-                out, options.form, inputs, record,
+                out, options.form, options.limits.envelope_line_bytes, inputs,
+                record,
                 held ? *held
                      : too_large_verdict(tool, record.unread,
                                          options.limits.message_bytes));
@@ -441,7 +490,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         }
         if (held) {
             stream::append_verdict(record, *held);
-            write_record(out, options.form, record, Outcome{*held, {}});
+            emit(record, Outcome{*held, {}});
             progress.tick();
             out.flush();
             if (out.broken())
@@ -484,17 +533,17 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             record = std::move(*original);
             Outcome failed{tempfail_verdict(tool, outcome.error()), {}};
             stream::append_verdict(record, failed.verdict);
-            write_record(out, options.form, record, failed);
+            emit(record, failed);
             // Headers carry no verdict: the message must not go on as if
             // it had been judged, so the caller is told to try again.
             if (options.form == OutputForm::headers)
                 status = worse(status, ExitCode::temp_fail);
         } else {
             stream::append_verdict(record, outcome->verdict);
-            write_record(out, options.form, record, *outcome);
+            emit(record, *outcome);
             if (options.form == OutputForm::stream)
                 for (stream::Record& follower : outcome->followers)
-                    write_record(out, options.form, follower, {});
+                    emit(follower, {});
         }
         progress.tick();
         // Each record goes out once it is judged: a resident worker must

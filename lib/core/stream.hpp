@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace portcullis::stream {
 
@@ -90,5 +91,22 @@ std::string serialize(Record& record);
 
 /// Appends a verdict to the envelope's `verdicts` list.
 void append_verdict(Record& record, nlohmann::ordered_json verdict);
+
+/// Ends a string that was shortened to fit the line limit, followed by
+/// how many bytes went and "bytes]": "name...[cut 1907 bytes]".
+inline constexpr std::string_view cut_marker = "...[cut ";
+
+/// Returns the length of the envelope written as one line, LF included.
+size_t line_bytes(const nlohmann::ordered_json& envelope);
+
+/// Shortens the verdicts until the envelope fits max_line_bytes as one
+/// line: first their details (fields other than the decision: tool,
+/// version, action, score, reasons, rcpt, effects), strings and lists
+/// capped ever shorter and at last dropped, then the texts of reasons
+/// and effects; each verdict cut says so in "cut". As a last resort the
+/// last verdict becomes a tempfail without per-recipient actions.
+/// Returns false when even that does not fit; the envelope is then cut
+/// as far as it goes. See stream-format.md, Limits.
+bool fit_envelope(nlohmann::ordered_json& envelope, size_t max_line_bytes);
 
 } // namespace portcullis::stream

@@ -3,6 +3,7 @@
 // part of the grammar or a reason to refuse the whole field.
 #include "mail/address.hpp"
 
+#include "core/watchdog.hpp"
 #include "mail/gmime_support.hpp"
 
 #include <fmt/format.h>
@@ -388,6 +389,11 @@ Result<std::vector<Mailbox>> Parser::address_list() {
             ++pos_;
             continue;
         }
+        // A header may list millions of addresses: past the parse
+        // timeout the message fails alone, before the watchdog ends the
+        // run.
+        if (deadline_passed())
+            return fail("address list not read within the parse timeout");
         if (auto s = address(out, ""); !s)
             return s.error();
         if (!at_end() && peek() != ',')

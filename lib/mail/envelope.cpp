@@ -2,12 +2,14 @@
 // without a MIME parse, so tools that need no body pay nothing for one.
 #include "mail/envelope.hpp"
 
+#include "core/watchdog.hpp"
 #include "mail/address.hpp"
 #include "mail/header_edit.hpp"
 
 #include <strings.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace portcullis::mail {
 
@@ -57,14 +59,23 @@ std::vector<std::string> addresses_in(std::string_view message,
     return out;
 }
 
-// To: bob@example.com and Cc: "Bob"@Example.COM. are one recipient.
-void add_unique(std::vector<std::string>& list, const std::string& address) {
-    auto same = [&](const std::string& other) {
-        return same_address(other, address);
-    };
-    if (std::none_of(list.begin(), list.end(), same))
-        list.push_back(address);
-}
+// To: bob@example.com and Cc: "Bob"@Example.COM. are one recipient. The
+// keys seen so far are held in a set: a header block may list tens of
+// thousands of addresses, and comparing each with every earlier one
+// took longer than the parse timeout.
+class UniqueAddresses {
+public:
+    void add(const std::string& address) {
+        if (seen_.insert(address_key(address)).second)
+            list_.push_back(address);
+    }
+
+    std::vector<std::string> take() { return std::move(list_); }
+
+private:
+    std::vector<std::string> list_;
+    std::unordered_set<std::string> seen_;
+};
 
 std::string guess_sender(std::string_view message) {
     auto return_path = header_values(message, "Return-Path");
@@ -84,12 +95,17 @@ std::vector<std::string> guess_recipients(std::string_view message) {
         if (auto box = parse_mailbox(delivered.front()))
             return {box->address()};
     }
-    std::vector<std::string> out;
-    for (const auto& address : addresses_in(message, "To"))
-        add_unique(out, address);
-    for (const auto& address : addresses_in(message, "Cc"))
-        add_unique(out, address);
-    return out;
+    // The count is bounded only by the message size: past the parse
+    // timeout the guess stops, and the filter fails this message alone.
+    UniqueAddresses out;
+    for (const char* field : {"To", "Cc"}) {
+        for (const auto& address : addresses_in(message, field)) {
+            if (deadline_passed())
+                return out.take();
+            out.add(address);
+        }
+    }
+    return out.take();
 }
 
 } // namespace

@@ -47,11 +47,27 @@ void Verdict::add_reason(Reason reason) {
 }
 
 void Verdict::set_rcpt_action(std::string_view rcpt, Action action) {
-    rcpt_[std::string(rcpt)]["action"] = to_string(action);
+    auto [it, added] = rcpt_index_.try_emplace(std::string(rcpt), rcpt_.size());
+    if (added)
+        rcpt_.emplace_back(it->first, action);
+    else
+        rcpt_[it->second].second = action;
 }
 
 void Verdict::add_effect(nlohmann::ordered_json effect) {
     effects_.push_back(std::move(effect));
+}
+
+nlohmann::ordered_json Verdict::rcpt_json() const {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    // The keys are unique already: appending skips the object's own
+    // look-up of each one, which would make this quadratic.
+    auto& object = out.get_ref<nlohmann::ordered_json::object_t&>();
+    object.reserve(rcpt_.size());
+    for (const auto& [rcpt, action] : rcpt_)
+        object.emplace_back(
+            rcpt, nlohmann::ordered_json{{"action", to_string(action)}});
+    return out;
 }
 
 nlohmann::ordered_json Verdict::to_json() const {
@@ -63,7 +79,7 @@ nlohmann::ordered_json Verdict::to_json() const {
         out["score"] = round_score(*score_);
     out["reasons"] = reasons_;
     if (!rcpt_.empty())
-        out["rcpt"] = rcpt_;
+        out["rcpt"] = rcpt_json();
     if (!effects_.empty())
         out["effects"] = effects_;
     for (const auto& [key, value] : extra_.items())

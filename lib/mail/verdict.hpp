@@ -8,6 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace portcullis::verdict {
 
@@ -66,12 +69,18 @@ public:
     nlohmann::ordered_json to_json() const;
 
 private:
+    nlohmann::ordered_json rcpt_json() const;
+
     std::string tool_;
     std::string version_;
     Action action_ = Action::pass;
     std::optional<double> score_;
     nlohmann::ordered_json reasons_ = nlohmann::ordered_json::array();
-    nlohmann::ordered_json rcpt_ = nlohmann::ordered_json::object();
+    // Recipients in the order first set, with an index: an ordered_json
+    // object looks keys up one by one, too slow for a list of tens of
+    // thousands of recipients guessed from a To header.
+    std::vector<std::pair<std::string, Action>> rcpt_;
+    std::unordered_map<std::string, size_t> rcpt_index_;
     nlohmann::ordered_json effects_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json extra_ = nlohmann::ordered_json::object();
     std::chrono::steady_clock::time_point started_;

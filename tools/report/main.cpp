@@ -22,8 +22,28 @@ int main(int argc, char** argv) {
                        "(default 100)")
             ->type_name("N")
             ->check(filter::positive);
+        app.add_option_function<std::string>(
+               "--config",
+               [&](const std::string& path) {
+                   options.config_path = path;
+                   options.config_named = true;
+               },
+               "Configuration file; its [limits] apply")
+            ->type_name("FILE");
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
+
+        // The filters read [limits] from the same file: a line they were
+        // allowed to write, report must be allowed to read.
+        auto config = config::load(options.config_path, options.config_named);
+        if (!config) {
+            log::error(config.error().text());
+            return to_int(config.error().exit_code);
+        }
+        if (Status s = config::apply_limits(*config, options.limits); !s) {
+            log::error(s.error().text());
+            return to_int(s.error().exit_code);
+        }
 
         return to_int(report::run(options));
     });

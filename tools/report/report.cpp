@@ -129,16 +129,18 @@ Status take_line(ByteReader& input, const std::string& line,
     return {};
 }
 
-void read_input(ByteReader& input, Reading& reading) {
+void read_input(ByteReader& input, const Limits& limits, Reading& reading) {
     reading.named_stray_line = false;
-    Limits limits;
     std::string line;
     uint64_t record = 0;
     for (;;) {
         uint64_t offset = input.offset();
         auto got = input.read_line(line, limits.envelope_line_bytes);
+        // Named as the filters name a record, not by the reader's offset.
         if (!got) {
-            reading.fail(got.error());
+            reading.fail({fmt::format("{}: record {} at offset {}",
+                                      input.name(), record + 1, offset),
+                          got.error().message, got.error().exit_code});
             return;
         }
         if (!*got)
@@ -344,7 +346,7 @@ ExitCode run(const Options& options) {
         }
         int fd = *opened;
         ByteReader reader(fd, path);
-        read_input(reader, reading);
+        read_input(reader, options.limits, reading);
         if (fd != STDIN_FILENO)
             ::close(fd);
     }

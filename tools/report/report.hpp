@@ -61,7 +61,9 @@ struct Options {
     bool json = false;
     size_t top = 10;
     size_t max_errors = 100; ///< input errors listed; more are only counted
-    filter::CommonOptions common;
+    std::string config_path = config::default_path;
+    bool config_named = false;
+    Limits limits; ///< [limits] of the configuration: envelope_line_bytes
 };
 
 /// Reads all inputs and prints the summary; returns the exit status.

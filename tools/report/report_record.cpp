@@ -132,8 +132,11 @@ Status read_attachments(const ordered_json& verdict, const std::string& path,
             return s;
         if (!attachment)
             continue;
-        std::string ext =
-            extension_of(part.contains("filename") ? filename : name);
+        const std::string& shown = part.contains("filename") ? filename : name;
+        // A name cut to fit the line limit lost its end, extension too.
+        std::string ext = shown.find(stream::cut_marker) == std::string::npos
+                              ? extension_of(shown)
+                              : "";
         out.push_back(ext.empty() ? type : type + " " + ext);
     }
     return {};
