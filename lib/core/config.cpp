@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -287,6 +288,59 @@ const toml::table& Config::tool(std::string_view name) const {
 std::string where(const Config& config, const toml::node& node) {
     return fmt::format("{}:{}", config.path.empty() ? "-" : config.path,
                        node.source().begin.line);
+}
+
+bool has_kind(const toml::node& node, Kind kind) {
+    switch (kind) {
+    case Kind::text:
+        return node.is_string();
+    case Kind::text_list: {
+        const toml::array* list = node.as_array();
+        return list && std::all_of(list->begin(), list->end(),
+                                   [](const auto& n) { return n.is_string(); });
+    }
+    case Kind::number: {
+        auto value = node.value<double>();
+        return value && std::isfinite(*value);
+    }
+    case Kind::count:
+        return node.is_integer() && *node.value<int64_t>() >= 0;
+    }
+    return false;
+}
+
+const char* kind_text(Kind kind) {
+    switch (kind) {
+    case Kind::text:
+        return "a string";
+    case Kind::text_list:
+        return "a list of strings";
+    case Kind::number:
+        return "a number";
+    case Kind::count:
+        return "a whole number, 0 or more";
+    }
+    return "";
+}
+
+std::string source_where(const toml::node& node) {
+    const auto& path = node.source().path;
+    return fmt::format("{}:{}", path && !path->empty() ? *path : "-",
+                       node.source().begin.line);
+}
+
+std::vector<std::pair<size_t, std::string>>
+kind_problems(const toml::table& table, std::span<const KeyKind> kinds) {
+    std::vector<std::pair<size_t, std::string>> out;
+    for (const KeyKind& want : kinds) {
+        const toml::node* node = table.at_path(want.key).node();
+        if (node && !has_kind(*node, want.kind))
+            out.emplace_back(node->source().begin.line,
+                             fmt::format("{}: {} must be {}",
+                                         source_where(*node), want.key,
+                                         kind_text(want.kind)));
+    }
+    return out;
 }
 
 Result<Config> load(const std::string& path, bool named_on_purpose,

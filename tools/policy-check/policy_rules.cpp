@@ -634,6 +634,11 @@ Result<Policy> load_policy_file(const std::string& path) {
                          fmt::format("unknown policy key \"{}\"", key.str()),
                          ExitCode::config};
     }
+    // A wordlists_dir of the wrong type would quietly read another folder.
+    constexpr config::KeyKind kinds[] = {{"wordlists_dir", config::Kind::text}};
+    auto wrong = config::kind_problems(root, kinds);
+    if (!wrong.empty())
+        return Error{"", wrong.front().second, ExitCode::config};
     auto policy = read_rules(root, "system", where);
     if (!policy)
         return policy;
