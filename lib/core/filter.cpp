@@ -525,8 +525,10 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
 }
 
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
-    // A closed stdout must surface as EPIPE, not kill the process.
+    // A closed stdout must surface as EPIPE, not kill the process; a file
+    // past the size limit (ulimit -f) as EFBIG, a temporary failure.
     ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGXFSZ, SIG_IGN);
     // A usage error is logged before the options are read: it is in JSON
     // when --log-json was asked for at all.
     for (int i = 1; i < argc; ++i) {
