@@ -1,6 +1,8 @@
 // Loading the TOML configuration and reading the shared [limits] table.
 #include "core/config.hpp"
 
+#include "core/strings.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -388,6 +390,12 @@ Result<std::string> path_value(const Config& config, const toml::node& node,
                      ExitCode::config};
     if (text->empty())
         return Error{where(config, node), fmt::format("{} is empty", key),
+                     ExitCode::config};
+    // Paths are printed in listings, logs and notices: a line break would
+    // forge a line there, an escape sequence drive a terminal.
+    if (terminal_safe(*text) != *text)
+        return Error{where(config, node),
+                     fmt::format("{} holds a control character", key),
                      ExitCode::config};
     return resolve_path(config, *text);
 }

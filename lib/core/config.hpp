@@ -51,7 +51,8 @@ Result<Config> load(const std::string& path, bool named_on_purpose,
 std::string resolve_path(const Config& config, std::string_view path);
 
 /// Returns the path a value names (see resolve_path); a value that is
-/// not a string, or is empty, is an Error naming file:line and key.
+/// not a string, is empty or holds a control character is an Error
+/// naming file:line and key.
 Result<std::string> path_value(const Config& config, const toml::node& node,
                                std::string_view key);
 

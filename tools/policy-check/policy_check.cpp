@@ -230,9 +230,13 @@ Status Checker::load(const Options& options) {
         return s;
     wordlists_dir_ = options.wordlists_dir;
     if (wordlists_dir_.empty()) {
-        auto configured = table["wordlists_dir"].value<std::string>();
-        wordlists_dir_ = configured ? config::resolve_path(config_, *configured)
-                                    : default_wordlists_dir();
+        wordlists_dir_ = default_wordlists_dir();
+        if (const toml::node* node = table.get("wordlists_dir")) {
+            auto path = config::path_value(config_, *node, "wordlists_dir");
+            if (!path)
+                return path.error();
+            wordlists_dir_ = std::move(*path);
+        }
     }
     // Kept in the form mail::domain_of gives a recipient's domain, so
     // "Bücher.Example." on the command line is xn--bcher-kva.example.
@@ -244,8 +248,14 @@ Status Checker::load(const Options& options) {
     }
 
     std::vector<std::string> files;
-    for (const std::string& path : strings_at(table, "policies"))
-        files.push_back(config::resolve_path(config_, path));
+    if (const toml::array* list = table["policies"].as_array()) {
+        for (const toml::node& node : *list) {
+            auto path = config::path_value(config_, node, "policies");
+            if (!path)
+                return path.error();
+            files.push_back(std::move(*path));
+        }
+    }
     files.insert(files.end(), options.policy_files.begin(),
                  options.policy_files.end());
     // A gateway whose configuration names no policy at all gets the

@@ -644,7 +644,12 @@ Result<Policy> load_policy_file(const std::string& path) {
         return policy;
     size_t slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    if (auto lists = root["wordlists_dir"].value<std::string>())
+    auto lists = root["wordlists_dir"].value<std::string>();
+    if (lists && terminal_safe(*lists) != *lists)
+        return Error{where(*root.get("wordlists_dir")),
+                     "wordlists_dir holds a control character",
+                     ExitCode::config};
+    if (lists)
         policy->wordlists_dir =
             lists->rfind('/', 0) == 0 ? *lists : dir + "/" + *lists;
     return policy;
