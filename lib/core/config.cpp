@@ -1,12 +1,15 @@
 // Loading the TOML configuration and reading the shared [limits] table.
 #include "core/config.hpp"
 
+#include "core/strings.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -289,6 +292,59 @@ std::string where(const Config& config, const toml::node& node) {
                        node.source().begin.line);
 }
 
+bool has_kind(const toml::node& node, Kind kind) {
+    switch (kind) {
+    case Kind::text:
+        return node.is_string();
+    case Kind::text_list: {
+        const toml::array* list = node.as_array();
+        return list && std::all_of(list->begin(), list->end(),
+                                   [](const auto& n) { return n.is_string(); });
+    }
+    case Kind::number: {
+        auto value = node.value<double>();
+        return value && std::isfinite(*value);
+    }
+    case Kind::count:
+        return node.is_integer() && *node.value<int64_t>() >= 0;
+    }
+    return false;
+}
+
+const char* kind_text(Kind kind) {
+    switch (kind) {
+    case Kind::text:
+        return "a string";
+    case Kind::text_list:
+        return "a list of strings";
+    case Kind::number:
+        return "a number";
+    case Kind::count:
+        return "a whole number, 0 or more";
+    }
+    return "";
+}
+
+std::string source_where(const toml::node& node) {
+    const auto& path = node.source().path;
+    return fmt::format("{}:{}", path && !path->empty() ? *path : "-",
+                       node.source().begin.line);
+}
+
+std::vector<std::pair<size_t, std::string>>
+kind_problems(const toml::table& table, std::span<const KeyKind> kinds) {
+    std::vector<std::pair<size_t, std::string>> out;
+    for (const KeyKind& want : kinds) {
+        const toml::node* node = table.at_path(want.key).node();
+        if (node && !has_kind(*node, want.kind))
+            out.emplace_back(node->source().begin.line,
+                             fmt::format("{}: {} must be {}",
+                                         source_where(*node), want.key,
+                                         kind_text(want.kind)));
+    }
+    return out;
+}
+
 Result<Config> load(const std::string& path, bool named_on_purpose,
                     size_t max_bytes) {
     Config config;
@@ -334,6 +390,12 @@ Result<std::string> path_value(const Config& config, const toml::node& node,
                      ExitCode::config};
     if (text->empty())
         return Error{where(config, node), fmt::format("{} is empty", key),
+                     ExitCode::config};
+    // Paths are printed in listings, logs and notices: a line break would
+    // forge a line there, an escape sequence drive a terminal.
+    if (terminal_safe(*text) != *text)
+        return Error{where(config, node),
+                     fmt::format("{} holds a control character", key),
                      ExitCode::config};
     return resolve_path(config, *text);
 }

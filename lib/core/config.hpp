@@ -7,7 +7,9 @@
 
 #include <toml++/toml.h>
 
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace portcullis::config {
@@ -49,7 +51,8 @@ Result<Config> load(const std::string& path, bool named_on_purpose,
 std::string resolve_path(const Config& config, std::string_view path);
 
 /// Returns the path a value names (see resolve_path); a value that is
-/// not a string, or is empty, is an Error naming file:line and key.
+/// not a string, is empty or holds a control character is an Error
+/// naming file:line and key.
 Result<std::string> path_value(const Config& config, const toml::node& node,
                                std::string_view key);
 
@@ -74,5 +77,29 @@ std::vector<std::string> unknown_keys(const Config& config);
 std::vector<std::string> unknown_domain_keys(const Config& config,
                                              const toml::table& root,
                                              std::string_view file);
+
+/// What a setting must hold.
+enum class Kind { text, text_list, number, count };
+
+/// A setting, as a dotted path below a tool's table, and its kind.
+struct KeyKind {
+    const char* key;
+    Kind kind;
+};
+
+/// Returns whether node holds a value of kind (a list: strings only).
+bool has_kind(const toml::node& node, Kind kind);
+
+/// Returns how an error names kind: "a list of strings", and so on.
+const char* kind_text(Kind kind);
+
+/// Returns "file:line" of a node, from the file it was parsed from.
+std::string source_where(const toml::node& node);
+
+/// Returns the line and "file:line: KEY must be KIND" of each key of
+/// table that holds the wrong kind of value, in the order of kinds. A
+/// wrong type would otherwise read as absent and say nothing.
+std::vector<std::pair<size_t, std::string>>
+kind_problems(const toml::table& table, std::span<const KeyKind> kinds);
 
 } // namespace portcullis::config

@@ -315,23 +315,35 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
         ->check(positive);
 }
 
-const CLI::Validator positive(
-    [](std::string& text) -> std::string {
-        constexpr uint64_t most = 2147483647;
-        bool digits = !text.empty() &&
-                      std::all_of(text.begin(), text.end(),
-                                  [](char c) { return c >= '0' && c <= '9'; });
-        if (!digits)
-            return fmt::format("{} is not a whole number of 1 or more", text);
-        size_t lead = std::min(text.find_first_not_of('0'), text.size());
-        uint64_t value = text.size() - lead > 18 ? most + 1 : std::stoull(text);
-        if (value == 0)
-            return "0 is not allowed: give 1 or more";
-        if (value > most)
-            return fmt::format("{} is too large: at most {}", text, most);
-        return "";
-    },
-    "POSITIVE");
+namespace {
+
+// Says what is wrong with text as a whole number from least to 2^31 - 1,
+// or returns an empty string when it is one.
+std::string whole_number_problem(const std::string& text, uint64_t least) {
+    constexpr uint64_t most = 2147483647;
+    bool digits = !text.empty() &&
+                  std::all_of(text.begin(), text.end(),
+                              [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits)
+        return fmt::format("{} is not a whole number of {} or more", text,
+                           least);
+    size_t lead = std::min(text.find_first_not_of('0'), text.size());
+    uint64_t value = text.size() - lead > 18 ? most + 1 : std::stoull(text);
+    if (value < least)
+        return fmt::format("{} is not allowed: give {} or more", value, least);
+    if (value > most)
+        return fmt::format("{} is too large: at most {}", text, most);
+    return "";
+}
+
+} // namespace
+
+const CLI::Validator
+    positive([](std::string& text) { return whole_number_problem(text, 1); },
+             "POSITIVE");
+
+const CLI::Validator whole_number(
+    [](std::string& text) { return whole_number_problem(text, 0); }, "WHOLE");
 
 Result<config::Config> load_config(CommonOptions& options,
                                    const CLI::App& app) {
@@ -562,8 +574,10 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
 }
 
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
-    // A closed stdout must surface as EPIPE, not kill the process.
+    // A closed stdout must surface as EPIPE, not kill the process; a file
+    // past the size limit (ulimit -f) as EFBIG, a temporary failure.
     ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGXFSZ, SIG_IGN);
     // A usage error is logged before the options are read: it is in JSON
     // when --log-json was asked for at all.
     for (int i = 1; i < argc; ++i) {

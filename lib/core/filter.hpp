@@ -44,6 +44,9 @@ struct CommonOptions {
 /// of some 300 digits, and a value too large to hold passed unseen).
 extern const CLI::Validator positive;
 
+/// Checks an option's value as positive does, 0 allowed.
+extern const CLI::Validator whole_number;
+
 /// Adds the common options to a CLI11 app, bound to options.
 void add_common_options(CLI::App& app, CommonOptions& options);
 

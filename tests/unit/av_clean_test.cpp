@@ -1,8 +1,15 @@
 // Cleaning by splicing: only the removed part's bytes change, in the
 // message's own line endings, and quarantine names are safe.
 #include "av_actions.hpp"
+#include "temp_dir.hpp"
+
+#include <sys/resource.h>
 
 #include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
 
 using namespace portcullis;
 
@@ -85,4 +92,41 @@ TEST_CASE("quarantine names keep no path separators or leading dots") {
     CHECK(av::sanitise_id("...") == "message");
     CHECK(av::sanitise_id("a b\nc") == "a_b_c");
     CHECK(av::sanitise_id(std::string(300, 'x')).size() == 80);
+}
+
+// A full disk used to leave the .eml in the quarantine with no .json
+// beside it, one more with each retry. RLIMIT_FSIZE fails the larger
+// .json write the way a full disk would.
+TEST_CASE("quarantine leaves nothing behind when the json cannot be "
+          "written") {
+    testing::TempDir state;
+    std::string message = "Subject: x\r\n\r\nbody\r\n";
+    nlohmann::ordered_json record{{"envelope", {{"id", "q1"}}},
+                                  {"note", std::string(64 * 1024, 'x')}};
+    struct rlimit saved {};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = saved;
+    small.rlim_cur = 4096;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    auto held = av::quarantine(state.path, "q1", message, record);
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    ::signal(SIGXFSZ, old_handler);
+
+    REQUIRE_FALSE(held);
+    CHECK(held.error().exit_code == ExitCode::temp_fail);
+    CHECK(held.error().message == std::strerror(EFBIG));
+    std::vector<std::string> left;
+    for (const auto& entry :
+         std::filesystem::recursive_directory_iterator(state.path))
+        if (entry.is_regular_file())
+            left.push_back(entry.path().string());
+    CHECK(left.empty());
+
+    // With room again, both files appear together.
+    auto again = av::quarantine(state.path, "q1", message, record);
+    REQUIRE(again);
+    CHECK(std::filesystem::file_size(*again) == message.size());
+    std::string json = again->substr(0, again->size() - 4) + ".json";
+    CHECK(std::filesystem::file_size(json) == record.dump(2).size() + 1);
 }

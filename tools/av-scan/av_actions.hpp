@@ -33,7 +33,7 @@ Result<std::string> clean_message(std::string_view message,
 std::string sanitise_id(std::string_view id);
 
 /// Writes the message and a JSON file holding its envelope and verdict
-/// to DIR/quarantine/YYYY-MM-DD/, each atomically; returns the .eml path.
+/// to DIR/quarantine/YYYY-MM-DD/, both or neither; returns the .eml path.
 Result<std::string> quarantine(const std::string& state_dir,
                                std::string_view id, std::string_view message,
                                const nlohmann::ordered_json& record);

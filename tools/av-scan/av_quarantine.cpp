@@ -1,6 +1,7 @@
 // The quarantine: plain files a reviewer can read, release with a pipe
 // into sendmail, or delete. Names come from the record id only after
-// sanitising, and a file appears only once it is complete and on disk.
+// sanitising, and the .eml and .json appear together, complete and on
+// disk, or not at all.
 #include "av_actions.hpp"
 
 #include <fcntl.h>
@@ -51,11 +52,11 @@ Status sync_dir(const std::string& dir) {
     return {};
 }
 
-// Write to a temporary name, sync, then rename: a reader never sees half
-// a file, and a crash leaves at worst a stray ".tmp-" file.
-Status write_atomically(const std::string& dir, const std::string& name,
-                        std::string_view data) {
-    std::string final_path = dir + "/" + name;
+// Writes data to a temporary name in dir and syncs it; returns that
+// name. On failure nothing is left: a full disk must not leave half a
+// message for a reviewer, nor one more with each retry.
+Result<std::string> write_temp(const std::string& dir, const std::string& name,
+                               std::string_view data) {
     std::string tmp_path = dir + "/.tmp-" + name;
     int fd = ::open(tmp_path.c_str(),
                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -66,13 +67,34 @@ Status write_atomically(const std::string& dir, const std::string& name,
         written = os_error(tmp_path);
     if (::close(fd) != 0 && written)
         written = os_error(tmp_path);
-    if (written && ::rename(tmp_path.c_str(), final_path.c_str()) != 0)
-        written = os_error(final_path);
     if (!written) {
         ::unlink(tmp_path.c_str());
-        return written;
+        return written.error();
     }
-    return sync_dir(dir);
+    return tmp_path;
+}
+
+// Renames each temporary file to its final name, the .json before the
+// .eml: a reviewer who finds an .eml finds its verdict beside it. On any
+// failure every file of the pair, temporary or renamed, is removed.
+Status move_pair_into_place(const std::string& dir, const std::string (&tmp)[2],
+                            const std::string (&final_path)[2]) {
+    Status moved;
+    size_t renamed = 0;
+    for (; renamed < 2; ++renamed) {
+        const char* to = final_path[renamed].c_str();
+        if (::rename(tmp[renamed].c_str(), to) != 0) {
+            moved = os_error(final_path[renamed]);
+            break;
+        }
+    }
+    if (moved)
+        moved = sync_dir(dir);
+    if (moved)
+        return {};
+    for (size_t i = 0; i < 2; ++i)
+        ::unlink(i < renamed ? final_path[i].c_str() : tmp[i].c_str());
+    return moved;
 }
 
 std::string today() {
@@ -120,11 +142,20 @@ Result<std::string> quarantine(const std::string& state_dir,
             return status.error();
     }
     std::string name = sanitise_id(id) + "-" + unique_suffix();
-    if (auto s = write_atomically(dir, name + ".eml", message); !s)
-        return s.error();
     std::string json =
         record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (auto s = write_atomically(dir, name + ".json", json + "\n"); !s)
+    auto eml_tmp = write_temp(dir, name + ".eml", message);
+    if (!eml_tmp)
+        return eml_tmp.error();
+    auto json_tmp = write_temp(dir, name + ".json", json + "\n");
+    if (!json_tmp) {
+        ::unlink(eml_tmp->c_str());
+        return json_tmp.error();
+    }
+    std::string final_path[2] = {dir + "/" + name + ".json",
+                                 dir + "/" + name + ".eml"};
+    if (auto s = move_pair_into_place(dir, {*json_tmp, *eml_tmp}, final_path);
+        !s)
         return s.error();
     return dir + "/" + name + ".eml";
 }

@@ -6,6 +6,7 @@
 #include "av_headers.hpp"
 #include "av_views.hpp"
 #include "core/log.hpp"
+#include "core/strings.hpp"
 #include "core/watchdog.hpp"
 #include "mail/verdict.hpp"
 
@@ -75,6 +76,8 @@ Status apply_key(const config::Config& config, const CLI::App& app,
         auto value = node.value<std::string>();
         if (!value)
             return bad("must be a string");
+        if (terminal_safe(*value) != *value)
+            return bad("holds a control character");
         std::string& field =
             key == "db" ? options.db_dir : options.engine.tmp_dir;
         if (!app.count(key == "db" ? "--db" : "--tmp-dir"))

@@ -7,6 +7,7 @@
 #include "core/paths.hpp"
 
 #include "core/log.hpp"
+#include "core/strings.hpp"
 #include "core/watchdog.hpp"
 #include "mail/address.hpp"
 
@@ -29,6 +30,30 @@ constexpr size_t default_max_body_bytes = 4u << 20;
 
 std::string default_wordlists_dir() {
     return paths::share_dir() + "/wordlists";
+}
+
+std::string default_policy_file() {
+    return paths::share_dir() + "/policies/default.toml";
+}
+
+using config::Kind;
+
+// The settings of [policy-check] at any level; [[rule]] and archive
+// have readers of their own.
+constexpr config::KeyKind key_kinds[] = {
+    {"policies", Kind::text_list},     {"local_domains", Kind::text_list},
+    {"disable", Kind::text_list},      {"locked", Kind::text_list},
+    {"allow_looser", Kind::text_list}, {"wordlists_dir", Kind::text},
+};
+
+// Logs every problem but the last, which becomes the error: the first
+// run after an edit shows all of them.
+Status report_problems(std::vector<std::string> problems) {
+    if (problems.empty())
+        return {};
+    for (size_t i = 0; i + 1 < problems.size(); ++i)
+        log::error(terminal_safe(problems[i]));
+    return Error{"", terminal_safe(problems.back()), ExitCode::config};
 }
 
 bool listed(const toml::table* table, std::string_view list,
@@ -148,6 +173,32 @@ size_t report_unknown_keys(const config::Config& config) {
 
 } // namespace
 
+std::vector<std::string> setting_problems(const toml::table& table) {
+    auto found = config::kind_problems(table, key_kinds);
+    const toml::node* bands = table.get("thresholds");
+    if (bands && !bands->is_table())
+        found.emplace_back(bands->source().begin.line,
+                           config::source_where(*bands) +
+                               ": thresholds must be a table of numbers");
+    if (bands && bands->is_table()) {
+        for (auto&& [key, node] : *bands->as_table()) {
+            if (!config::has_kind(node, Kind::number))
+                found.emplace_back(
+                    node.source().begin.line,
+                    fmt::format("{}: thresholds.{} must be {}",
+                                config::source_where(node), key.str(),
+                                config::kind_text(Kind::number)));
+        }
+    }
+    std::stable_sort(
+        found.begin(), found.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> out;
+    for (auto& [line, text] : found)
+        out.push_back(std::move(text));
+    return out;
+}
+
 // [policy-check.archive] and each [[policy-check.rule]] are checked
 // strictly by their own readers, so they are declared whole.
 const config::Keys config_keys{"policy-check",
@@ -170,11 +221,22 @@ Result<std::unique_ptr<Checker>> Checker::create(const Options& options,
 
 Status Checker::load(const Options& options) {
     const toml::table& table = config_.tool(tool_name);
+    // The shared local_domains sits at the top of the file.
+    std::vector<std::string> wrong = setting_problems(table);
+    constexpr config::KeyKind shared[] = {{"local_domains", Kind::text_list}};
+    for (auto& [line, text] : config::kind_problems(config_.root, shared))
+        wrong.insert(wrong.begin(), std::move(text));
+    if (auto s = report_problems(std::move(wrong)); !s)
+        return s;
     wordlists_dir_ = options.wordlists_dir;
     if (wordlists_dir_.empty()) {
-        auto configured = table["wordlists_dir"].value<std::string>();
-        wordlists_dir_ = configured ? config::resolve_path(config_, *configured)
-                                    : default_wordlists_dir();
+        wordlists_dir_ = default_wordlists_dir();
+        if (const toml::node* node = table.get("wordlists_dir")) {
+            auto path = config::path_value(config_, *node, "wordlists_dir");
+            if (!path)
+                return path.error();
+            wordlists_dir_ = std::move(*path);
+        }
     }
     // Kept in the form mail::domain_of gives a recipient's domain, so
     // "Bücher.Example." on the command line is xn--bcher-kva.example.
@@ -186,10 +248,23 @@ Status Checker::load(const Options& options) {
     }
 
     std::vector<std::string> files;
-    for (const std::string& path : strings_at(table, "policies"))
-        files.push_back(config::resolve_path(config_, path));
+    if (const toml::array* list = table["policies"].as_array()) {
+        for (const toml::node& node : *list) {
+            auto path = config::path_value(config_, node, "policies");
+            if (!path)
+                return path.error();
+            files.push_back(std::move(*path));
+        }
+    }
     files.insert(files.end(), options.policy_files.begin(),
                  options.policy_files.end());
+    // A gateway whose configuration names no policy at all gets the
+    // shipped one rather than none: a missing setting must not let an
+    // executable through. An empty policies list is a choice, and kept.
+    bool named = table.contains("policies") || table.contains("rule") ||
+                 !options.policy_files.empty();
+    if (!named)
+        files.push_back(default_policy_file());
     for (const std::string& path : files) {
         auto policy = policy::load_policy_file(path);
         if (!policy)
@@ -208,7 +283,12 @@ Status Checker::load(const Options& options) {
         return s;
     if (auto s = read_body_limit(options, table); !s)
         return s;
-    return add_system_rules(sources);
+    if (auto s = add_system_rules(sources); !s)
+        return s;
+    if (system_.empty())
+        log::warning("no policy loaded: messages pass unless a domain or "
+                     "user rule holds them");
+    return {};
 }
 
 // Rule ids are unique across all system sources, so a verdict's rule id
@@ -293,6 +373,8 @@ Result<const Policy*> Checker::level_rules(const toml::table* table,
     };
     Policy policy;
     if (table) {
+        if (auto s = report_problems(setting_problems(*table)); !s)
+            return s.error();
         auto read = policy::read_rules(*table, level, where);
         if (!read)
             return read.error();

@@ -102,6 +102,11 @@ private:
 /// The keys policy-check reads from [policy-check], at every level.
 extern const config::Keys config_keys;
 
+/// Returns "file:line: KEY must be KIND" for each [policy-check] setting
+/// of table that holds the wrong type (a string where a list belongs),
+/// in file order.
+std::vector<std::string> setting_problems(const toml::table& table);
+
 /// Validates a policy file, or a configuration or domain file holding
 /// policy-check rules; returns a one-line summary.
 Result<std::string> check_file(const std::string& path,

@@ -634,12 +634,22 @@ Result<Policy> load_policy_file(const std::string& path) {
                          fmt::format("unknown policy key \"{}\"", key.str()),
                          ExitCode::config};
     }
+    // A wordlists_dir of the wrong type would quietly read another folder.
+    constexpr config::KeyKind kinds[] = {{"wordlists_dir", config::Kind::text}};
+    auto wrong = config::kind_problems(root, kinds);
+    if (!wrong.empty())
+        return Error{"", wrong.front().second, ExitCode::config};
     auto policy = read_rules(root, "system", where);
     if (!policy)
         return policy;
     size_t slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    if (auto lists = root["wordlists_dir"].value<std::string>())
+    auto lists = root["wordlists_dir"].value<std::string>();
+    if (lists && terminal_safe(*lists) != *lists)
+        return Error{where(*root.get("wordlists_dir")),
+                     "wordlists_dir holds a control character",
+                     ExitCode::config};
+    if (lists)
         policy->wordlists_dir =
             lists->rfind('/', 0) == 0 ? *lists : dir + "/" + *lists;
     return policy;

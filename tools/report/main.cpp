@@ -19,9 +19,9 @@ int main(int argc, char** argv) {
             ->check(filter::positive);
         app.add_option("--max-errors", options.max_errors,
                        "Input errors listed; more are only counted "
-                       "(default 100)")
+                       "(default 100; 0 lists none)")
             ->type_name("N")
-            ->check(filter::positive);
+            ->check(filter::whole_number);
         app.add_option_function<std::string>(
                "--config",
                [&](const std::string& path) {

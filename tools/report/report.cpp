@@ -59,15 +59,29 @@ struct Reading {
     // must not report a clean run of half a file, nor grow to the size
     // of a day of garbage.
     void fail(const Error& error) {
+        name(error);
+        status = error.exit_code;
+    }
+
+    // A filter's error line is an input error too, but the filter has
+    // already failed for it: it leaves the status alone.
+    void note(const Error& error) { name(error); }
+
+private:
+    // Both lists take the same first errors, in input order, through
+    // this one door: stderr and the summary must name the same ones.
+    void name(const Error& error) {
         ++failures;
         if (failures <= max_named)
             log::error(terminal_safe(error.text()));
+        else if (failures == 1)
+            log::error("input errors are counted, not named "
+                       "(--max-errors 0)");
         else if (failures == max_named + 1)
             log::error(fmt::format("more than {} input errors: the rest "
                                    "are counted, not named",
                                    max_named));
         summary.add_error(error.context, error.message);
-        status = error.exit_code;
     }
 };
 
@@ -123,6 +137,10 @@ Status take_line(ByteReader& input, const std::string& line,
     auto facts = read_record(envelope);
     if (!facts) {
         reading.fail({name, facts.error().message});
+        return {};
+    }
+    if (facts->kind == RecordKind::error_line) {
+        reading.note({name, facts->error});
         return {};
     }
     reading.summary.add(*facts);

@@ -137,14 +137,9 @@ void log_refused(std::string_view id, const std::vector<std::string>& refused) {
         log::event(id, "levels", {{"refused", why}});
 }
 
-enum class Kind { text, text_list, number, count };
+using config::Kind;
 
-struct KeyType {
-    const char* key;
-    Kind kind;
-};
-
-constexpr KeyType key_types[] = {
+constexpr config::KeyKind key_kinds[] = {
     {"rules_dir", Kind::text},
     {"subject_tag", Kind::text},
     {"local_rules", Kind::text_list},
@@ -160,66 +155,22 @@ constexpr KeyType key_types[] = {
     {"bayes.max_tokens", Kind::count},
 };
 
-bool has_kind(const toml::node& node, Kind kind) {
-    switch (kind) {
-    case Kind::text:
-        return node.is_string();
-    case Kind::text_list: {
-        const toml::array* list = node.as_array();
-        return list && std::all_of(list->begin(), list->end(),
-                                   [](const auto& n) { return n.is_string(); });
-    }
-    case Kind::number: {
-        auto value = node.value<double>();
-        return value && std::isfinite(*value);
-    }
-    case Kind::count:
-        return node.is_integer() && *node.value<int64_t>() >= 0;
-    }
-    return false;
-}
-
-const char* kind_text(Kind kind) {
-    switch (kind) {
-    case Kind::text:
-        return "a string";
-    case Kind::text_list:
-        return "a list of strings";
-    case Kind::number:
-        return "a number";
-    case Kind::count:
-        return "a whole number, 0 or more";
-    }
-    return "";
-}
-
-std::string where(const toml::node& node) {
-    const auto& path = node.source().path;
-    return fmt::format("{}:{}", path && !path->empty() ? *path : "-",
-                       node.source().begin.line);
-}
-
 } // namespace
 
 std::vector<std::string> type_problems(const toml::table& table) {
-    std::vector<std::pair<size_t, std::string>> found;
+    auto found = config::kind_problems(table, key_kinds);
     auto add = [&](const toml::node& node, std::string_view key,
                    const char* kind) {
-        found.emplace_back(
-            node.source().begin.line,
-            fmt::format("{}: {} must be {}", where(node), key, kind));
+        found.emplace_back(node.source().begin.line,
+                           fmt::format("{}: {} must be {}",
+                                       config::source_where(node), key, kind));
     };
-    for (const KeyType& type : key_types) {
-        const toml::node* node = table.at_path(type.key).node();
-        if (node && !has_kind(*node, type.kind))
-            add(*node, type.key, kind_text(type.kind));
-    }
     const toml::node* bands = table.get("thresholds");
     if (bands && !bands->is_table())
         add(*bands, "thresholds", "a table of numbers");
     if (bands && bands->is_table())
         for (auto&& [key, node] : *bands->as_table())
-            if (!has_kind(node, Kind::number))
+            if (!config::has_kind(node, Kind::number))
                 add(node, fmt::format("thresholds.{}", key.str()), "a number");
     for (auto& problem : list_problems(table))
         found.push_back(std::move(problem));

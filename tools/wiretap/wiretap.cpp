@@ -9,6 +9,7 @@
 
 #include "core/log.hpp"
 #include "core/maildir.hpp"
+#include "core/strings.hpp"
 #include "mail/charset.hpp"
 #include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
@@ -146,7 +147,8 @@ std::string failure_notice(const stream::Record& original, const Tap& tap,
     out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
     out += fmt::format("The copy of message {} for tap {} could not be filed "
                        "in {}:\r\n{}\r\n\r\n",
-                       original.id(), tap.name, tap.maildir, error.text());
+                       original.id(), tap.name, terminal_safe(tap.maildir),
+                       error.text());
     out += kept_at.empty()
                ? "The copy is attached.\r\n"
                : "The copy is attached and was kept in " + kept_at + ".\r\n";

@@ -92,8 +92,12 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
                             "watch holds no address or domain");
     if (auto s = read_direction(config, table, tap); !s)
         return s.error();
-    tap.maildir =
-        config::resolve_path(config, table["maildir"].value_or(std::string()));
+    if (const toml::node* maildir = table.get("maildir")) {
+        auto path = config::path_value(config, *maildir, "maildir");
+        if (!path)
+            return path.error();
+        tap.maildir = std::move(*path);
+    }
     tap.deliver_to = table["deliver_to"].value_or(std::string());
     if (tap.maildir.empty() == tap.deliver_to.empty())
         return config_error(config, table,
@@ -129,11 +133,19 @@ Result<Settings> load_settings(const config::Config& config,
         return config_error(config, *table.get("bounce_address"),
                             "bounce_address is not an address");
     settings.log_file = state_dir + "/wiretap.log";
-    if (auto path = table["log_file"].value<std::string>())
-        settings.log_file = config::resolve_path(config, *path);
     settings.undelivered_dir = state_dir + "/wiretap-undelivered";
-    if (auto path = table["undelivered_maildir"].value<std::string>())
-        settings.undelivered_dir = config::resolve_path(config, *path);
+    std::pair<const char*, std::string*> paths[] = {
+        {"log_file", &settings.log_file},
+        {"undelivered_maildir", &settings.undelivered_dir}};
+    for (auto [key, field] : paths) {
+        const toml::node* node = table.get(key);
+        if (!node)
+            continue;
+        auto path = config::path_value(config, *node, key);
+        if (!path)
+            return path.error();
+        *field = std::move(*path);
+    }
     const toml::node* taps = table.get("tap");
     if (!taps)
         return settings;
@@ -180,10 +192,15 @@ std::string list_taps(const Settings& settings) {
         const char* direction = tap.inbound && tap.outbound ? "both"
                                 : tap.inbound               ? "inbound"
                                                             : "outbound";
-        out += fmt::format("{}\twatch={}\tdirection={}\t{}\n", tap.name,
-                           fmt::join(tap.watch, ","), direction,
-                           tap.maildir.empty() ? "deliver_to=" + tap.deliver_to
-                                               : "maildir=" + tap.maildir);
+        // The folder a relative maildir is taken from came from the
+        // command line, unchecked: a line break there would forge a line.
+        std::string target = tap.maildir.empty()
+                                 ? "deliver_to=" + tap.deliver_to
+                                 : "maildir=" + tap.maildir;
+        out += fmt::format(
+            "{}\twatch={}\tdirection={}\t{}\n", tap.name,
+            terminal_safe(fmt::format("{}", fmt::join(tap.watch, ","))),
+            direction, terminal_safe(target));
     }
     return out;
 }
