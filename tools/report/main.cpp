@@ -30,8 +30,33 @@ int main(int argc, char** argv) {
                },
                "Configuration file; its [limits] apply")
             ->type_name("FILE");
+        std::vector<std::string> alerts;
+        app.add_option("--alert", alerts,
+                       "Say so first when a figure passes a threshold: "
+                       "quarantine>5%, av-scan:quarantine>0, "
+                       "reason:AV_INFECTED>0, input_errors>0 (repeatable)")
+            ->type_name("RULE")
+            ->allow_extra_args(false);
+        app.add_flag("--alerts-only", options.alerts_only,
+                     "Print only the alerts that fired (nothing if none)");
+        std::string by;
+        app.add_option("--by", by,
+                       "Count messages per day or hour of arrival (UTC)")
+            ->type_name("PERIOD")
+            ->check(CLI::IsMember({"day", "hour"}));
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
+        for (const std::string& text : alerts) {
+            auto alert = report::parse_alert(text);
+            if (!alert) {
+                log::error(alert.error().text());
+                return to_int(alert.error().exit_code);
+            }
+            options.alerts.push_back(std::move(*alert));
+        }
+        if (!by.empty())
+            options.period =
+                by == "day" ? report::Period::day : report::Period::hour;
 
         // The filters read [limits] from the same file: a line they were
         // allowed to write, report must be allowed to read.

@@ -6,6 +6,7 @@
 #include "core/byte_reader.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
+#include "mail/verdict.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,8 +14,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <optional>
 #include <set>
 
 namespace portcullis::report {
@@ -202,11 +205,16 @@ Result<int> open_input(const std::string& path) {
 // data for a program, and no control for a terminal. A path from the
 // command line need not be UTF-8; dumping it strictly would throw.
 std::string render(const Summary& summary, const Options& options) {
+    std::vector<FiredAlert> fired =
+        check_alerts(options.alerts, summary.figures());
     if (!options.json)
-        return summary.to_text(options.top);
-    std::string json =
-        summary.to_json(options.top)
-            .dump(2, ' ', true, nlohmann::json::error_handler_t::replace);
+        return options.alerts_only ? alerts_text(fired)
+                                   : summary.to_text(options.top, fired);
+    ordered_json summary_json = summary.to_json(options.top, fired);
+    if (options.alerts_only)
+        summary_json = {{"alerts", summary_json["alerts"]}};
+    std::string json = summary_json.dump(
+        2, ' ', true, nlohmann::json::error_handler_t::replace);
     // The dump escapes every control but DEL, which only a string holds.
     std::string out;
     out.reserve(json.size() + 1);
@@ -251,8 +259,13 @@ void Summary::add(const RecordFacts& record) {
         record.bytes > UINT64_MAX - bytes_ ? UINT64_MAX : bytes_ + record.bytes;
     // Reasons and anomalies count the messages they were found in: one
     // virus is one reason per view of the message that saw it.
-    std::set<std::string> reasons, anomalies;
+    std::set<std::string> reasons, anomalies, reason_ids;
+    std::optional<verdict::Action> outcome;
     for (const VerdictFacts& verdict : record.verdicts) {
+        if (auto action = verdict::parse_action(verdict.action))
+            outcome =
+                outcome ? verdict::most_severe(*outcome, *action) : *action;
+        reason_ids.insert(verdict.reason_ids.begin(), verdict.reason_ids.end());
         actions_[verdict.tool][verdict.action]++;
         elapsed_us_[verdict.tool] += verdict.elapsed_us;
         for (const std::string& id : verdict.reason_ids)
@@ -266,6 +279,27 @@ void Summary::add(const RecordFacts& record) {
         reasons_[key]++;
     for (const std::string& id : anomalies)
         anomalies_[id]++;
+    for (const std::string& id : reason_ids)
+        message_reasons_[id]++;
+    // A message no tool judged (a raw record) has no action yet.
+    std::string judged =
+        outcome ? std::string(verdict::to_string(*outcome)) : "unjudged";
+    outcomes_[judged]++;
+    if (period_ != Period::none)
+        trends_.add(period_of(record.received, period_).value_or(""), judged);
+}
+
+Figures Summary::figures() const {
+    return {messages_, errors_, outcomes_, actions_, message_reasons_};
+}
+
+std::string alerts_text(const std::vector<FiredAlert>& fired) {
+    std::string out;
+    for (const FiredAlert& alert : fired)
+        out +=
+            fmt::format("ALERT {}: {} of the messages ({:.1f}%)\n",
+                        terminal_safe(alert.text), alert.count, alert.percent);
+    return out;
 }
 
 uint64_t Summary::mean_elapsed_us(const std::string& tool,
@@ -277,7 +311,8 @@ uint64_t Summary::mean_elapsed_us(const std::string& tool,
     return static_cast<uint64_t>(sum->second / verdicts);
 }
 
-ordered_json Summary::to_json(size_t top) const {
+ordered_json Summary::to_json(size_t top,
+                              const std::vector<FiredAlert>& fired) const {
     auto list = [&](const std::map<std::string, uint64_t>& counts) {
         ordered_json out = ordered_json::array();
         for (const auto& [key, count] : top_entries(counts, top))
@@ -307,13 +342,25 @@ ordered_json Summary::to_json(size_t top) const {
     out["top_reasons"] = list(reasons_);
     out["top_attachment_types"] = list(attachment_types_);
     out["anomalies"] = list(anomalies_);
+    out["outcomes"] = outcomes_;
+    if (period_ != Period::none)
+        out["trends"] = trends_.to_json();
+    ordered_json alerts = ordered_json::array();
+    for (const FiredAlert& alert : fired)
+        alerts.push_back({{"alert", alert.text},
+                          {"count", alert.count},
+                          {"percent", std::round(alert.percent * 100) / 100}});
+    out["alerts"] = alerts;
     return out;
 }
 
 // Every string here came from input: a tool name, an id or a file name
 // may carry escape sequences meant for the administrator's terminal.
-std::string Summary::to_text(size_t top) const {
-    std::string out;
+std::string Summary::to_text(size_t top,
+                             const std::vector<FiredAlert>& fired) const {
+    std::string out = alerts_text(fired);
+    if (!out.empty())
+        out += "\n";
     out += fmt::format("messages      {}\n", messages_);
     out += fmt::format("bytes         {} ({})\n", bytes_, human_bytes(bytes_));
     out += fmt::format("input errors  {}\n", errors_);
@@ -347,11 +394,17 @@ std::string Summary::to_text(size_t top) const {
     section("top reasons", reasons_);
     section("top attachment types", attachment_types_);
     section("anomalies", anomalies_);
+    section("messages by most severe action", outcomes_);
+    if (period_ != Period::none) {
+        out += fmt::format("\nby {} of arrival (UTC)\n",
+                           period_ == Period::day ? "day" : "hour");
+        out += trends_.empty() ? "  (none)\n" : trends_.to_text();
+    }
     return out;
 }
 
 ExitCode run(const Options& options) {
-    Summary summary(options.max_errors);
+    Summary summary(options.max_errors, options.period);
     Reading reading{summary, options.max_errors};
     std::vector<std::string> inputs = options.inputs;
     if (inputs.empty())

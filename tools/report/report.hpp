@@ -3,6 +3,7 @@
 
 #include "core/filter.hpp"
 #include "report_record.hpp"
+#include "report_watch.hpp"
 
 #include <cstdint>
 #include <map>
@@ -17,8 +18,10 @@ namespace portcullis::report {
 class Summary {
 public:
     /// Lists at most max_listed_errors input errors; all are counted.
-    explicit Summary(size_t max_listed_errors = 100)
-        : max_listed_errors_(max_listed_errors) {}
+    /// With a period, messages are counted per period of arrival too.
+    explicit Summary(size_t max_listed_errors = 100,
+                     Period period = Period::none)
+        : max_listed_errors_(max_listed_errors), period_(period) {}
 
     /// Adds one record: a message, a filter's error line or a wiretap copy.
     void add(const RecordFacts& record);
@@ -29,11 +32,15 @@ public:
     /// Counts a JSON line that is not a record (a log line).
     void add_skipped_line();
 
-    /// Returns the summary as JSON.
-    nlohmann::ordered_json to_json(size_t top) const;
+    /// Returns the figures alerts are set on.
+    Figures figures() const;
 
-    /// Returns the summary as text for people.
-    std::string to_text(size_t top) const;
+    /// Returns the summary as JSON, with the alerts that fired.
+    nlohmann::ordered_json to_json(size_t top,
+                                   const std::vector<FiredAlert>& fired) const;
+
+    /// Returns the summary as text for people, the fired alerts first.
+    std::string to_text(size_t top, const std::vector<FiredAlert>& fired) const;
 
 private:
     // Wide enough that no number of 64-bit values can overflow a sum.
@@ -53,7 +60,14 @@ private:
     size_t max_listed_errors_;
     std::vector<std::pair<std::string, std::string>> error_list_;
     std::map<std::string, wide_sum> elapsed_us_;
+    std::map<std::string, uint64_t> outcomes_;        ///< most severe action
+    std::map<std::string, uint64_t> message_reasons_; ///< by id, any tool
+    Period period_;
+    Trends trends_;
 };
+
+/// Returns the text of alerts that fired, one line each.
+std::string alerts_text(const std::vector<FiredAlert>& fired);
 
 /// Options of report.
 struct Options {
@@ -61,6 +75,9 @@ struct Options {
     bool json = false;
     size_t top = 10;
     size_t max_errors = 100; ///< input errors listed; more are only counted
+    std::vector<Alert> alerts;
+    bool alerts_only = false; ///< print the fired alerts alone
+    Period period = Period::none;
     std::string config_path = config::default_path;
     bool config_named = false;
     Limits limits; ///< [limits] of the configuration: envelope_line_bytes

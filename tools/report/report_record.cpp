@@ -220,6 +220,8 @@ Result<RecordFacts> read_record(const ordered_json& envelope) {
         return s.error();
     if (Status s = read_string(envelope, "", "id", facts.id); !s)
         return s.error();
+    if (Status s = read_string(envelope, "", "received", facts.received); !s)
+        return s.error();
     if (Status s = read_kind(envelope, facts); !s)
         return s.error();
     if (Status s = read_verdicts(envelope, facts); !s)

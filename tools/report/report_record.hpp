@@ -34,8 +34,9 @@ enum class RecordKind {
 struct RecordFacts {
     RecordKind kind = RecordKind::message;
     uint64_t bytes = 0;
-    std::string id;    ///< empty when the record has none
-    std::string error; ///< the error line's text
+    std::string id;       ///< empty when the record has none
+    std::string error;    ///< the error line's text
+    std::string received; ///< the envelope's arrival time, as written
     std::vector<VerdictFacts> verdicts;
 };
 
