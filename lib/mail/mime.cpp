@@ -74,7 +74,8 @@ std::string unfold(std::string_view raw) {
     std::string out;
     out.reserve(raw.size());
     // Copy the runs between line breaks whole; most values have none.
-    for (;;) {
+    // (An empty view may have no data at all, which memchr may not see.)
+    while (!raw.empty()) {
         const void* lf = std::memchr(raw.data(), '\n', raw.size());
         size_t run =
             lf ? static_cast<size_t>(static_cast<const char*>(lf) - raw.data())
@@ -84,9 +85,10 @@ std::string unfold(std::string_view raw) {
             line.remove_suffix(1);
         out.append(line);
         if (!lf)
-            return out;
+            break;
         raw.remove_prefix(run + 1);
     }
+    return out;
 }
 
 // "<id@host>" as "id@host", as GMime's getter gives it; read from the
