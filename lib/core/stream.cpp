@@ -121,8 +121,15 @@ Status check_fields(const ordered_json& envelope) {
         !s)
         return s;
     if (auto client = envelope.find("client"); client != envelope.end()) {
-        if (Status s =
-                expect_type(*client, "client.", "ip", type::string, "a string");
+        for (const char* key : {"ip", "helo", "rdns"}) {
+            if (Status s =
+                    expect_type(*client, "client.", key, type::string,
+                                "a string");
+                !s)
+                return s;
+        }
+        if (Status s = expect_type(*client, "client.", "port",
+                                   type::number_unsigned, "a whole number");
             !s)
             return s;
     }
