@@ -122,9 +122,8 @@ Status check_fields(const ordered_json& envelope) {
         return s;
     if (auto client = envelope.find("client"); client != envelope.end()) {
         for (const char* key : {"ip", "helo", "rdns"}) {
-            if (Status s =
-                    expect_type(*client, "client.", key, type::string,
-                                "a string");
+            if (Status s = expect_type(*client, "client.", key, type::string,
+                                       "a string");
                 !s)
                 return s;
         }

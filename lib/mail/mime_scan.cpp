@@ -115,9 +115,9 @@ bool delimiter(std::string_view line, const std::vector<Multipart>& multiparts,
 // A header field starts with its name, printable ASCII up to a colon
 // (RFC 5322 2.2; obsolete syntax lets blanks come before the colon); a
 // line starting with a blank continues the field before it.
-bool field_or_continuation(std::string_view line) {
+bool field_or_continuation(std::string_view line, bool opens_block) {
     if (line.front() == ' ' || line.front() == '\t')
-        return true;
+        return !opens_block; // continues a field, when there is one
     size_t pos = 0;
     while (pos < line.size() && line[pos] > ' ' && line[pos] < 127 &&
            line[pos] != ':')
@@ -137,7 +137,7 @@ void check_header_line(std::string_view line, const Limits& limits,
     // reader shows, no rule may have read. (An mbox "From " line may
     // open an embedded message's block.)
     bool opens_block = at.header_bytes == 0;
-    if (!field_or_continuation(line) &&
+    if (!field_or_continuation(line, opens_block) &&
         !(opens_block && line.substr(0, 5) == "From "))
         flags.flag("HEADER_LINE_MALFORMED", at.path,
                    "a line that is neither a header field nor part of one");

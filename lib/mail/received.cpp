@@ -2,6 +2,7 @@
 #include "core/ip_network.hpp"
 #include "core/strings.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -60,15 +61,37 @@ size_t clause_at(std::string_view value, std::string_view keyword) {
     return std::string_view::npos;
 }
 
+namespace {
+
+// The part of a Received field the receiving server wrote about itself,
+// in lower case: from its "by" clause up to "for" or the date. The
+// "from" clause and the "for" address are the client's to choose.
+std::string receiver_part(std::string_view value) {
+    size_t by = clause_at(value, "by");
+    if (by == std::string_view::npos)
+        return {};
+    std::string_view rest = value.substr(by);
+    rest = rest.substr(0, std::min(clause_at(rest, "for"), rest.rfind(';')));
+    return ascii_lower(rest);
+}
+
+} // namespace
+
 std::optional<Relay> sending_relay(std::string_view value) {
     value = trim_space(value);
     if (value.size() < 5 || ascii_lower(value.substr(0, 5)) != "from ")
         return std::nullopt;
-    std::string_view clause = value.substr(5, clause_at(value, "by") - 5);
+    std::string_view clause =
+        trim_space(value.substr(5, clause_at(value, "by") - 5));
     // The relay's own name for itself (or the receiver's, see below)
-    // comes first, then comments the receiver wrote in parentheses.
-    size_t first_comment = clause.find('(');
-    std::string_view named = trim_space(clause.substr(0, first_comment));
+    // comes first, one word: a HELO name is the client's to choose, so
+    // brackets or parentheses in it are part of it, never comments.
+    // The comments the receiver wrote follow it.
+    size_t named_end = 0;
+    while (named_end < clause.size() && !is_space(clause[named_end]))
+        ++named_end;
+    std::string_view named = clause.substr(0, named_end);
+    size_t first_comment = clause.find('(', named_end);
     std::string ip;        // the address, in any comment
     std::string_view seen; // the name written before "[ip]"
     std::string helo;      // "helo=name" or "HELO name"
@@ -123,8 +146,7 @@ std::optional<Relay> sending_relay(std::string_view value) {
     // put the looked-up name first and the HELO name in a comment;
     // Sendmail, Postfix and Exchange put the HELO name first and the
     // looked-up name before the address: "name (rdns [ip])".
-    std::string lower = ascii_lower(value);
-    bool exim = lower.find("exim") != std::string::npos;
+    bool exim = receiver_part(value).find("(exim") != std::string::npos;
     if (bare_address || !helo.empty() || (exim && seen.empty())) {
         Relay relay{ip, known(named), helo};
         if (relay.helo.empty())
@@ -135,10 +157,15 @@ std::optional<Relay> sending_relay(std::string_view value) {
 }
 
 bool inside_hop(std::string_view value) {
-    std::string lower = ascii_lower(value);
-    for (std::string_view fetch : {"with pop", "with imap", "fetchmail"})
-        if (lower.find(fetch) != std::string::npos)
+    // A fetch from a mailbox says so in the receiver's own words:
+    // "by localhost with POP3 (fetchmail-6.4)".
+    std::string receiver = receiver_part(value);
+    size_t with = clause_at(receiver, "with");
+    if (with != std::string::npos) {
+        std::string_view protocol = std::string_view(receiver).substr(with + 5);
+        if (protocol.starts_with("pop") || protocol.starts_with("imap"))
             return true;
+    }
     auto relay = sending_relay(value);
     if (!relay)
         return true;
@@ -196,20 +223,34 @@ bool dynamic_name(std::string_view name, std::string_view ip) {
         if (holds(c, d) || holds(d, c))
             return true;
     }
-    static const char* words[] = {"dsl", "dial", "dhcp",      "dyn",
-                                  "ppp", "pool", "cable",     "modem",
-                                  "cpe", "catv", "broadband", "resnet"};
-    for (const char* word : words) {
-        for (size_t at = lower.find(word); at != std::string::npos;
-             at = lower.find(word, at + 1)) {
-            // A word of the name, not part of one: "dsl" in "adsl-1.isp"
-            // counts, "dyn" in "dynamics.com" as the domain does not.
-            size_t dot = lower.find('.', at);
-            bool in_domain = dot == std::string::npos ||
-                             lower.find('.', dot + 1) == std::string::npos;
-            if (!in_domain)
-                return true;
-        }
+    // Words providers give home lines, each a whole run of letters of
+    // the name ("ppp12", "adsl-17", "dialup."), never part of a longer
+    // word ("liverpool", "dialogue"), and never in the last two labels,
+    // which name the provider ("pool.example", "dynamics.example").
+    static const std::array<std::string_view, 20> words = {
+        "dsl",   "adsl",  "xdsl",    "vdsl",  "dial",      "dialup", "dialin",
+        "dhcp",  "dyn",   "dynamic", "dynip", "ppp",       "pppoe",  "pool",
+        "cable", "modem", "cpe",     "catv",  "broadband", "resnet"};
+    size_t last_dot = lower.rfind('.');
+    size_t domain_start = last_dot == std::string::npos || last_dot == 0
+                              ? 0
+                              : lower.rfind('.', last_dot - 1);
+    domain_start = domain_start == std::string::npos ? 0 : domain_start;
+    size_t pos = 0;
+    while (pos < domain_start) {
+        while (pos < lower.size() &&
+               !std::isalpha(static_cast<unsigned char>(lower[pos])))
+            ++pos;
+        size_t start = pos;
+        while (pos < lower.size() &&
+               std::isalpha(static_cast<unsigned char>(lower[pos])))
+            ++pos;
+        if (start >= domain_start)
+            break;
+        std::string_view run =
+            std::string_view(lower).substr(start, pos - start);
+        if (std::find(words.begin(), words.end(), run) != words.end())
+            return true;
     }
     return false;
 }

@@ -64,6 +64,32 @@ TEST_CASE("each mail server's from clause gives address, name and HELO") {
     CHECK(relay_text("from (((((") == "none");
 }
 
+TEST_CASE("what the client chose cannot change how a field is read") {
+    // A HELO name is one word, brackets and all: it cannot pose as the
+    // receiver's comment naming a private address.
+    CHECK(relay_text("from PC123(x[10.0.0.1]) (dsl-113-5.pool.isp.example "
+                     "[203.0.113.5]) by mx.example.com (Postfix) with ESMTP "
+                     "id 1; Mon, 1 Jan 2024 10:00:00 +0000") ==
+          "203.0.113.5|dsl-113-5.pool.isp.example|PC123(x[10.0.0.1])");
+    CHECK(!received::inside_hop("from PC123(x[10.0.0.1]) (dsl-1.isp.example "
+                                "[203.0.113.5]) by mx.example.com with ESMTP"));
+    // Nor a HELO or a recipient naming a fetch or a mail server program.
+    CHECK(!received::inside_hop("from fetchmail (unknown [203.0.113.5]) by "
+                                "mx.example.com with ESMTP id 1"));
+    CHECK(!received::inside_hop("from with (unknown [203.0.113.5]) by "
+                                "mx.example.com with ESMTP for <with "
+                                "pop@example.com>; Mon, 1 Jan 2024"));
+    CHECK(received::inside_hop("from mailbox.example [192.0.2.1] by "
+                               "localhost with POP3 (fetchmail-6.4)"));
+    CHECK(relay_text("from PC123 ([203.0.113.5]) by mx.example.com "
+                     "(8.15.2/8.15.2) with ESMTP id 1 for "
+                     "<exim@example.com>; Mon, 1 Jan 2024") ==
+          "203.0.113.5||PC123");
+    CHECK(relay_text("from mail.exim.example ([203.0.113.5]) by "
+                     "mx.example.com (8.15.2) with ESMTP id 1") ==
+          "203.0.113.5||mail.exim.example");
+}
+
 TEST_CASE("the handover hop is the first from the top outside the site") {
     auto tree = mime::parse(
         "Received: from localhost (localhost [127.0.0.1]) by mx.example.org "
@@ -107,6 +133,14 @@ TEST_CASE("home-line names are told from mail servers' names") {
     CHECK(!dynamic_name("mx1.dynamics.example", "198.51.100.9"));
     CHECK(!dynamic_name("smtp.pool.example", "198.51.100.9"));
     CHECK(!dynamic_name("mta113.mail.example", "203.0.113.91"));
+    // Words inside longer words, or in the provider's own domain under a
+    // two-level suffix, are no home line.
+    for (const char* name :
+         {"mail.liverpool.ac.example", "smtp.poolsupplies.com.example",
+          "mx1.cablelabs.co.example", "mail.dialogue.example.com",
+          "mail.dynatrace.com.example"})
+        CHECK(!dynamic_name(name, "203.0.113.5"));
+    CHECK(dynamic_name("dialup-7.isp.co.example", "203.0.113.5"));
     CHECK(!dynamic_name("", "203.0.113.91"));
     CHECK(!dynamic_name("dsl", "not an address"));
     CHECK(!dynamic_name("[203.0.113.91]", "203.0.113.91"));
