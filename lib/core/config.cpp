@@ -345,6 +345,43 @@ kind_problems(const toml::table& table, std::span<const KeyKind> kinds) {
     return out;
 }
 
+// A section written as a value ("policy-check = 5") would read as no
+// section at all, every setting in it silently at its default.
+Status check_sections(const Config& config) {
+    static const char* sections[] = {"limits",     "mime-split",   "av-scan",
+                                     "spam-score", "policy-check", "wiretap",
+                                     "report",     "users"};
+    auto check = [&](const toml::table& table, std::string_view prefix,
+                     std::string_view name) -> Status {
+        const toml::node* node = table.get(name);
+        if (!node || node->is_table())
+            return {};
+        return Error{
+            where(config, *node),
+            fmt::format("{}{} must be a table of settings", prefix, name),
+            ExitCode::config};
+    };
+    for (const char* name : sections)
+        if (Status s = check(config.root, "", name); !s)
+            return s;
+    if (const toml::table* users = config.root["users"].as_table()) {
+        for (auto&& [user, node] : *users) {
+            if (!node.is_table())
+                return Error{where(config, node),
+                             fmt::format("users.\"{}\" must be a table of "
+                                         "settings",
+                                         terminal_safe(user.str())),
+                             ExitCode::config};
+            std::string prefix =
+                fmt::format("users.\"{}\".", terminal_safe(user.str()));
+            for (const char* name : sections)
+                if (Status s = check(*node.as_table(), prefix, name); !s)
+                    return s;
+        }
+    }
+    return {};
+}
+
 Result<Config> load(const std::string& path, bool named_on_purpose,
                     size_t max_bytes) {
     Config config;
@@ -369,6 +406,8 @@ Result<Config> load(const std::string& path, bool named_on_purpose,
         return Error{fmt::format("{}:{}", path, e.source().begin.line),
                      std::string(what), ExitCode::config};
     }
+    if (Status s = check_sections(config); !s)
+        return s.error();
     return config;
 }
 
@@ -417,6 +456,19 @@ Status apply_limits(const Config& config, Limits& limits) {
         if (!found)
             return Error{where(config, node),
                          fmt::format("unknown limit \"{}\"", key.str()),
+                         ExitCode::config};
+    }
+    // A record's envelope and its verdicts take a few hundred bytes at
+    // least: below this no record could ever be written.
+    constexpr uint64_t min_envelope_line = 4096;
+    if (const toml::node* node = table->get("envelope_line_bytes")) {
+        auto value = node->value<int64_t>();
+        if (value && *value > 0 &&
+            static_cast<uint64_t>(*value) < min_envelope_line)
+            return Error{where(config, *node),
+                         fmt::format("limits.envelope_line_bytes must be at "
+                                     "least {}",
+                                     min_envelope_line),
                          ExitCode::config};
     }
     Status s;
