@@ -57,6 +57,7 @@ struct Position {
     std::string path;      ///< the root's header path in the first block
     bool in_header = true; ///< the message's header block comes first
     bool top = true;       ///< in that first header block
+    bool embedded = false; ///< in an attached message's own header block
     size_t header_bytes = 0;
 };
 
@@ -108,6 +109,7 @@ bool delimiter(std::string_view line, const std::vector<Multipart>& multiparts,
     }
     at.path = fmt::format("{}.{}", multiparts[i].path, ++b.delimiters[i]);
     at.in_header = true;
+    at.embedded = false;
     at.header_bytes = 0;
     return true;
 }
@@ -210,6 +212,15 @@ void scan_raw(std::string_view message,
     bool has_nul = std::memchr(message.data(), '\0', message.size());
     Position at;
     at.path = root.header_path;
+    // Attached messages sent as they are: the header block of the part
+    // is followed by the message's own, which is checked the same way.
+    // (One sent encoded is read, and scanned, from its decoded bytes.)
+    std::unordered_set<std::string> messages;
+    for (const Part& part : tree.parts)
+        if (part.is_message && part.origin == Origin::mime &&
+            part.transfer_encoding != "base64" &&
+            part.transfer_encoding != "quoted-printable")
+            messages.insert(part.path);
 
     for (size_t pos = 0; pos < message.size();) {
         const char* base = message.data() + pos;
@@ -239,10 +250,16 @@ void scan_raw(std::string_view message,
             continue;
         }
         if (line.empty()) {
-            at.in_header = false;
             if (at.top)
                 at.path = root.root_path;
             at.top = false;
+            if (!at.embedded && messages.count(at.path)) {
+                at.embedded = true;
+                at.header_bytes = 0;
+                continue;
+            }
+            at.in_header = false;
+            at.embedded = false;
             continue;
         }
         check_header_line(line, limits, at, flags);
