@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -38,8 +39,10 @@ struct Cuts {
 // Keeps at most max_bytes of text, not splitting a UTF-8 sequence, and
 // says how much went.
 void cut_string(ordered_json& value, size_t max_bytes, Cuts& cuts) {
+    // The marker takes room too: a cut that saves less than it is none.
+    constexpr size_t marker_room = 32;
     auto& text = value.get_ref<std::string&>();
-    if (text.size() <= max_bytes)
+    if (text.size() <= max_bytes + marker_room)
         return;
     size_t keep = max_bytes;
     while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80)
@@ -65,12 +68,9 @@ void cut_value(ordered_json& value, const Caps& caps, Cuts& cuts) {
         auto& list = value.get_ref<ordered_json::array_t&>();
         list.resize(caps.list_items);
     }
-    if (value.is_object() && value.size() > caps.list_items) {
-        cuts.items += value.size() - caps.list_items;
-        auto& object = value.get_ref<ordered_json::object_t&>();
-        object.erase(object.begin() + static_cast<long>(caps.list_items),
-                     object.end());
-    }
+    // An object's fields are kept, each shortened: a part without its
+    // filename would be another part, where a shorter list of parts is
+    // the same list, cut.
     if (value.is_array() || value.is_object()) {
         for (auto& child : value)
             cut_value(child, caps, cuts);
@@ -196,8 +196,12 @@ bool fit_envelope(ordered_json& envelope, size_t max_line_bytes) {
     const ordered_json original = envelope;
     for (const Caps& caps : ladder) {
         envelope = original;
-        for_verdicts(envelope, false,
-                     [&](ordered_json& v) { cut_details(v, &caps); });
+        // Reason texts are cut as far as the details, never further
+        // than 64 bytes, before any detail is dropped whole.
+        for_verdicts(envelope, false, [&](ordered_json& v) {
+            cut_details(v, &caps);
+            cut_reason_texts(v, std::max<size_t>(caps.string_bytes, 64));
+        });
         if (line_bytes(envelope) <= target)
             return true;
     }

@@ -3,6 +3,7 @@
 #include "core/stream.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 using namespace portcullis;
 using nlohmann::ordered_json;
@@ -109,4 +110,30 @@ TEST_CASE("an envelope whose own fields fill the line does not fit") {
         envelope_with({{"tool", "wiretap"}, {"action", "pass"}});
     envelope["pad"] = std::string(500, 'p');
     CHECK_FALSE(stream::fit_envelope(envelope, 400));
+}
+
+TEST_CASE("a long reason text is cut before any detail is dropped") {
+    ordered_json parts = ordered_json::array();
+    for (int i = 0; i < 20; ++i)
+        parts.push_back({{"path", fmt::format("1.{}", i)},
+                         {"content_type", "application/octet-stream"},
+                         {"filename", fmt::format("file{}.exe", i)},
+                         {"attachment", true}});
+    ordered_json envelope = envelope_with(
+        {{"tool", "policy-check"},
+         {"action", "reject"},
+         {"reasons", {reason("BLOCKED_NAMES", std::string(70000, 'n'))}},
+         {"parts", parts}});
+
+    REQUIRE(stream::fit_envelope(envelope, 8192));
+    const ordered_json& v = envelope["verdicts"][0];
+    // Every part keeps every field: a part without its file name would
+    // be counted as another part.
+    REQUIRE(v["parts"].size() == 20);
+    CHECK(v["parts"][19].dump() ==
+          R"({"path":"1.19","content_type":"application/octet-stream",)"
+          R"("filename":"file19.exe","attachment":true})");
+    CHECK(v["reasons"][0]["text"] ==
+          std::string(1024, 'n') + "...[cut 68976 bytes]");
+    CHECK(v["cut"].dump() == R"({"strings":1,"items":0,"fields":[]})");
 }
