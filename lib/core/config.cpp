@@ -264,8 +264,22 @@ std::vector<std::string> unknown_domain_keys(const Config& config,
     const Keys& keys = config.keys;
     if (keys.tool.empty())
         return {};
-    if (const toml::table* table = root[keys.tool].as_table())
+    auto system_only = [&](const toml::table& table, std::string_view section) {
+        for (const std::string& key : keys.system_only) {
+            const toml::node* node = table.get(key);
+            if (!node)
+                continue;
+            out.push_back(
+                {node->source().begin.line,
+                 fmt::format("{}:{}: {}.{} is read from the system "
+                             "configuration only; ignored here",
+                             file, node->source().begin.line, section, key)});
+        }
+    };
+    if (const toml::table* table = root[keys.tool].as_table()) {
         walk(*table, keys, file, keys.tool, "", out);
+        system_only(*table, keys.tool);
+    }
     if (const toml::table* users = root["users"].as_table()) {
         for (auto&& [user, node] : *users) {
             const toml::table* settings = node.as_table();
@@ -276,6 +290,7 @@ std::vector<std::string> unknown_domain_keys(const Config& config,
             std::string section =
                 fmt::format("users.\"{}\".{}", user.str(), keys.tool);
             walk(*table, keys, file, section, "", out);
+            system_only(*table, section);
         }
     }
     return in_file_order(std::move(out));

@@ -22,6 +22,9 @@ inline constexpr const char* default_path = "/etc/portcullis/portcullis.toml";
 struct Keys {
     std::string tool; ///< empty: no tool declared its keys
     std::vector<std::string> paths;
+    /// Keys read from the system configuration alone: in a domain file
+    /// they are named as ignored rather than taken silently.
+    std::vector<std::string> system_only = {};
 };
 
 /// A parsed configuration file and where it came from.

@@ -204,7 +204,8 @@ std::vector<std::string> setting_problems(const toml::table& table) {
 const config::Keys config_keys{"policy-check",
                                {"wordlists_dir", "local_domains", "policies",
                                 "max_body_bytes", "archive", "rule", "disable",
-                                "locked", "allow_looser", "thresholds.*"}};
+                                "locked", "allow_looser", "thresholds.*"},
+                               {"policies", "wordlists_dir"}};
 
 Checker::Checker(const Options& options, const config::Config& config)
     : config_(config), form_(options.common.form),
