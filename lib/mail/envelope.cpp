@@ -6,12 +6,24 @@
 #include "mail/address.hpp"
 #include "mail/header_edit.hpp"
 
+#include <glib.h>
 #include <strings.h>
 
 #include <algorithm>
 #include <unordered_set>
 
 namespace portcullis::mail {
+
+std::optional<int64_t> parse_rfc3339(const std::string& text) {
+    GTimeZone* utc = g_time_zone_new_utc();
+    GDateTime* when = g_date_time_new_from_iso8601(text.c_str(), utc);
+    g_time_zone_unref(utc);
+    if (!when)
+        return std::nullopt;
+    int64_t seconds = g_date_time_to_unix(when);
+    g_date_time_unref(when);
+    return seconds;
+}
 
 namespace {
 

@@ -6,11 +6,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace portcullis::mail {
+
+/// Returns seconds since the epoch of an RFC 3339 time, as the envelope's
+/// "received" field writes it, or nullopt when the text is no such time.
+std::optional<int64_t> parse_rfc3339(const std::string& text);
 
 /// The envelope sender and recipients, and which of them were guessed.
 struct Envelope {

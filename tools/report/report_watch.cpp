@@ -1,6 +1,7 @@
 #include "report_watch.hpp"
 
 #include "core/strings.hpp"
+#include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
 #include <glib.h>
@@ -145,21 +146,17 @@ std::vector<FiredAlert> check_alerts(const std::vector<Alert>& alerts,
 std::optional<std::string> period_of(std::string_view time, Period period) {
     if (period == Period::none)
         return std::nullopt;
-    std::string text(time);
-    GTimeZone* utc = g_time_zone_new_utc();
-    GDateTime* when = g_date_time_new_from_iso8601(text.c_str(), utc);
-    if (!when) {
-        g_time_zone_unref(utc);
+    auto seconds = mail::parse_rfc3339(std::string(time));
+    if (!seconds)
         return std::nullopt;
-    }
-    GDateTime* in_utc = g_date_time_to_timezone(when, utc);
+    GDateTime* in_utc = g_date_time_new_from_unix_utc(*seconds);
+    if (!in_utc)
+        return std::nullopt;
     gchar* formatted = g_date_time_format(
         in_utc, period == Period::day ? "%Y-%m-%d" : "%Y-%m-%dT%H");
     std::string out = formatted ? formatted : "";
     g_free(formatted);
     g_date_time_unref(in_utc);
-    g_date_time_unref(when);
-    g_time_zone_unref(utc);
     if (out.empty())
         return std::nullopt;
     return out;

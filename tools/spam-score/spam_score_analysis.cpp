@@ -401,17 +401,6 @@ const std::vector<std::string>& builtin_names() {
     return names;
 }
 
-std::optional<int64_t> parse_rfc3339(const std::string& text) {
-    GTimeZone* utc = g_time_zone_new_utc();
-    GDateTime* when = g_date_time_new_from_iso8601(text.c_str(), utc);
-    g_time_zone_unref(utc);
-    if (!when)
-        return std::nullopt;
-    int64_t seconds = g_date_time_to_unix(when);
-    g_date_time_unref(when);
-    return seconds;
-}
-
 std::set<std::string> builtin_tests(const Analysis& a, const Arrival& arrival) {
     std::set<std::string> hits;
     auto fire = [&](bool condition, const char* name) {

@@ -5,6 +5,7 @@
 
 #include "core/limits.hpp"
 #include "core/result.hpp"
+#include "mail/envelope.hpp"
 #include "mail/mime.hpp"
 #include "mail/received.hpp"
 #include "mail/text.hpp"
@@ -50,8 +51,7 @@ struct Arrival {
 std::set<std::string> builtin_tests(const Analysis& analysis,
                                     const Arrival& arrival = {});
 
-/// Returns seconds since the epoch of an RFC 3339 time, or nullopt.
-std::optional<int64_t> parse_rfc3339(const std::string& text);
+using mail::parse_rfc3339;
 
 /// Returns the names of every built-in test, fired or not.
 const std::vector<std::string>& builtin_names();
