@@ -174,18 +174,33 @@ void add_address(Sink& out, std::string_view name, std::string_view value,
     out.end();
 }
 
+// Headers that give no tokens. Besides the relays (read apart), the
+// date and the mailbox, they are the marks a mail store, a scanner or a
+// mailing list leaves: a list that filters its spam makes its own
+// headers and its bounce address signs of wanted mail, and the spam
+// that does get through it then carries them too.
 bool skipped_header(std::string_view name) {
     static const char* skipped[] = {
-        "received",        "delivered-to",   "date",
-        "x-original-date", "content-length", "lines",
-        "status",          "x-status",       "x-uid",
-        "x-keywords",      "x-spam-status",  "x-spam-level",
-        "x-spam-flag",     "x-spam-score",   "x-spam-checker-version",
-        "x-spam-report"};
+        "received", "delivered-to", "date",
+        "content-length", "lines", "status", "x-status", "x-uid", "x-uidl",
+        "x-keywords", "x-flags", "xref", "x-imapbase", "envelope-to",
+        "x-envelope-to", "delivery-date",
+        // mailing lists and resending
+        "sender", "x-sender", "errors-to", "x-beenthere", "x-loop",
+        "x-mailman-version", "mail-followup-to", "x-mailing-list",
+        "mailing-list", "x-list", "x-unsubscribe", "x-unsub",
+        "x-egroups-return", "x-egroups-from", "x-mdmailing-list",
+        // scanners
+        "x-virus-scanned", "x-scanned-by", "x-mailscanner", "x-bogosity",
+        "x-pyzor", "x-filtered-by", "x-antispam"};
     for (const char* s : skipped)
         if (name == s)
             return true;
-    return name.rfind("x-spam", 0) == 0;
+    return name.rfind("x-spam", 0) == 0 || name.rfind("list-", 0) == 0 ||
+           name.rfind("x-list-", 0) == 0 || name.rfind("resent-", 0) == 0 ||
+           name.rfind("x-resent-", 0) == 0 ||
+           name.rfind("original-", 0) == 0 ||
+           name.rfind("x-original-", 0) == 0;
 }
 
 template <class Sink> void add_relay_words(Sink& out, std::string_view relays) {
