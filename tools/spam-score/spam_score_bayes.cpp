@@ -99,6 +99,33 @@ bool is_edge_mark(char c) {
     return c == '\'' || c == '-' || c == '.' || c == '_';
 }
 
+// East Asian scripts put no spaces between words, so a sentence would be
+// one long word, seen once and then never again. Each ideograph, kana or
+// hangul syllable is a word of its own instead; the pairs of neighbours
+// that body tokens make are then character bigrams, the unit such text
+// is best read in. Their punctuation separates words, as ASCII's does.
+enum class Wide { no, letter, mark };
+
+Wide wide_char(std::string_view text, size_t pos) {
+    if (pos + 2 >= text.size())
+        return Wide::no;
+    auto a = static_cast<unsigned char>(text[pos]);
+    auto b = static_cast<unsigned char>(text[pos + 1]);
+    auto c = static_cast<unsigned char>(text[pos + 2]);
+    if ((a & 0xF0) != 0xE0 || (b & 0xC0) != 0x80 || (c & 0xC0) != 0x80)
+        return Wide::no;
+    uint32_t cp = (uint32_t{a & 0x0Fu} << 12) | (uint32_t{b & 0x3Fu} << 6) |
+                  (c & 0x3Fu);
+    if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
+        (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
+        (cp >= 0xFF5B && cp <= 0xFF65))
+        return Wide::mark;
+    if ((cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+        (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFFEF))
+        return Wide::letter;
+    return Wide::no;
+}
+
 // Splits text into words, as written; tokens lower-case them. Punctuation
 // at either end is not part of a word, so "free!" and "free" are one.
 std::vector<std::string_view> words(std::string_view text, size_t limit) {
@@ -108,9 +135,18 @@ std::vector<std::string_view> words(std::string_view text, size_t limit) {
         while (pos < text.size() &&
                !is_word_byte(static_cast<unsigned char>(text[pos])))
             ++pos;
+        Wide wide = wide_char(text, pos);
+        if (wide != Wide::no) {
+            if (wide == Wide::letter)
+                out.push_back(text.substr(pos, 3));
+            pos += 3;
+            continue;
+        }
         size_t start = pos;
         while (pos < text.size() &&
-               is_word_byte(static_cast<unsigned char>(text[pos])))
+               is_word_byte(static_cast<unsigned char>(text[pos])) &&
+               (static_cast<unsigned char>(text[pos]) < 0xE0 ||
+                wide_char(text, pos) == Wide::no))
             ++pos;
         std::string_view word = text.substr(start, pos - start);
         while (!word.empty() &&
