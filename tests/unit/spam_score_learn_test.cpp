@@ -178,22 +178,22 @@ TEST_CASE("east asian text gives a token per character and per pair") {
     // Written without spaces, a sentence would be one long word; each
     // character is a word instead, and neighbours make bigrams. The
     // ideographic full stop is no part of a word, as a full stop is not.
-    auto analysis = analyse(
-        "From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-        "\xe6\x97\xa5\xe6\x9c\xac\xe3\x80\x82sale\xe5\xae\x89\r\n",
-        Limits{}, 1 << 20);
+    auto analysis =
+        analyse("From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                "\xe6\x97\xa5\xe6\x9c\xac\xe3\x80\x82sale\xe5\xae\x89\r\n",
+                Limits{}, 1 << 20);
     REQUIRE(analysis.ok());
     auto tokens = tokenize(analysis->tree, analysis->decoded_headers,
                            analysis->text, analysis->uris);
     auto has = [&](const std::string& token) {
         return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
     };
-    CHECK(has("\xe6\x97\xa5"));                     // 日
-    CHECK(has("\xe6\x9c\xac"));                     // 本
-    CHECK(has("\xe6\x97\xa5 \xe6\x9c\xac"));         // 日 本
+    CHECK(has("\xe6\x97\xa5"));              // 日
+    CHECK(has("\xe6\x9c\xac"));              // 本
+    CHECK(has("\xe6\x97\xa5 \xe6\x9c\xac")); // 日 本
     CHECK(has("sale"));
-    CHECK(has("\xe5\xae\x89"));                     // 安
+    CHECK(has("\xe5\xae\x89")); // 安
     CHECK(has("sale \xe5\xae\x89"));
     for (const std::string& token : tokens)
         CHECK(token.find("\xe3\x80\x82") == std::string::npos);
@@ -214,19 +214,19 @@ TEST_CASE("east asian text gives a token per character and per pair") {
 TEST_CASE("mailing-list, resending and mail-store headers give no tokens") {
     // A list that filters its spam would make its own headers signs of
     // wanted mail, and the spam that gets through carries them too.
-    auto analysis = analyse(
-        "From: a@sender.example\r\nTo: bob@ourside.example\r\n"
-        "Subject: hi\r\nSender: list-admin@lists.example\r\n"
-        "Errors-To: list-admin@lists.example\r\n"
-        "X-BeenThere: list@lists.example\r\n"
-        "X-Mailman-Version: 2.0.11\r\n"
-        "List-Id: <list.lists.example>\r\n"
-        "List-Unsubscribe: <mailto:list-request@lists.example>\r\n"
-        "List-Archive: <http://lists.example/pipermail/list/>\r\n"
-        "Resent-From: fwd@other.example\r\n"
-        "X-Original-To: bob@ourside.example\r\nX-UIDL: 123abc\r\n"
-        "X-Loop: list@lists.example\r\nX-Shop-Id: 42\r\n\r\nhello\r\n",
-        Limits{}, 1 << 20);
+    auto analysis =
+        analyse("From: a@sender.example\r\nTo: bob@ourside.example\r\n"
+                "Subject: hi\r\nSender: list-admin@lists.example\r\n"
+                "Errors-To: list-admin@lists.example\r\n"
+                "X-BeenThere: list@lists.example\r\n"
+                "X-Mailman-Version: 2.0.11\r\n"
+                "List-Id: <list.lists.example>\r\n"
+                "List-Unsubscribe: <mailto:list-request@lists.example>\r\n"
+                "List-Archive: <http://lists.example/pipermail/list/>\r\n"
+                "Resent-From: fwd@other.example\r\n"
+                "X-Original-To: bob@ourside.example\r\nX-UIDL: 123abc\r\n"
+                "X-Loop: list@lists.example\r\nX-Shop-Id: 42\r\n\r\nhello\r\n",
+                Limits{}, 1 << 20);
     REQUIRE(analysis.ok());
     auto tokens = tokenize(analysis->tree, analysis->decoded_headers,
                            analysis->text, analysis->uris);

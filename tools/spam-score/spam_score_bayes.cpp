@@ -114,8 +114,8 @@ Wide wide_char(std::string_view text, size_t pos) {
     auto c = static_cast<unsigned char>(text[pos + 2]);
     if ((a & 0xF0) != 0xE0 || (b & 0xC0) != 0x80 || (c & 0xC0) != 0x80)
         return Wide::no;
-    uint32_t cp = (uint32_t{a & 0x0Fu} << 12) | (uint32_t{b & 0x3Fu} << 6) |
-                  (c & 0x3Fu);
+    uint32_t cp =
+        (uint32_t{a & 0x0Fu} << 12) | (uint32_t{b & 0x3Fu} << 6) | (c & 0x3Fu);
     if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
         (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
         (cp >= 0xFF5B && cp <= 0xFF65))
@@ -217,10 +217,9 @@ void add_address(Sink& out, std::string_view name, std::string_view value,
 // that does get through it then carries them too.
 bool skipped_header(std::string_view name) {
     static const char* skipped[] = {
-        "received", "delivered-to", "date",
-        "content-length", "lines", "status", "x-status", "x-uid", "x-uidl",
-        "x-keywords", "x-flags", "xref", "x-imapbase", "envelope-to",
-        "x-envelope-to", "delivery-date",
+        "received", "delivered-to", "date", "content-length", "lines", "status",
+        "x-status", "x-uid", "x-uidl", "x-keywords", "x-flags", "xref",
+        "x-imapbase", "envelope-to", "x-envelope-to", "delivery-date",
         // mailing lists and resending
         "sender", "x-sender", "errors-to", "x-beenthere", "x-loop",
         "x-mailman-version", "mail-followup-to", "x-mailing-list",
@@ -234,8 +233,7 @@ bool skipped_header(std::string_view name) {
             return true;
     return name.rfind("x-spam", 0) == 0 || name.rfind("list-", 0) == 0 ||
            name.rfind("x-list-", 0) == 0 || name.rfind("resent-", 0) == 0 ||
-           name.rfind("x-resent-", 0) == 0 ||
-           name.rfind("original-", 0) == 0 ||
+           name.rfind("x-resent-", 0) == 0 || name.rfind("original-", 0) == 0 ||
            name.rfind("x-original-", 0) == 0;
 }
 
