@@ -10,6 +10,22 @@ using namespace portcullis;
 using namespace portcullis::spam_score;
 using namespace portcullis::spam_score::testing;
 
+namespace {
+
+// The Bayes tokens of a message, as learning would count them.
+std::vector<std::string> tokens_of(const std::string& message) {
+    auto analysis = analyse(message, Limits{}, 1 << 20);
+    REQUIRE(analysis.ok());
+    return tokenize(analysis->tree, analysis->decoded_headers, analysis->text,
+                    analysis->uris);
+}
+
+bool holds(const std::vector<std::string>& tokens, const std::string& token) {
+    return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
+}
+
+} // namespace
+
 TEST_CASE("learning a message twice counts once and forgetting undoes it") {
     TempDir state;
     auto store = state::SqliteStore::open(state.path + "/s.sqlite", false);
@@ -128,17 +144,11 @@ TEST_CASE("a reported spam is recognised in a later variant") {
 }
 
 TEST_CASE("bayes tokens name html tags and how text is styled") {
-    auto analysis = analyse("From: a@b.example\nSubject: x\n"
+    auto tokens = tokens_of("From: a@b.example\nSubject: x\n"
                             "Content-Type: text/html\n\n"
                             "<p><FONT color=\"#FF0000\" size=+2>Buy now</font> "
-                            "<a href=\"http://shop.example/x\">here</a></p>\n",
-                            Limits{}, 1 << 20);
-    REQUIRE(analysis.ok());
-    auto tokens = tokenize(analysis->tree, analysis->decoded_headers,
-                           analysis->text, analysis->uris);
-    auto has = [&](const std::string& token) {
-        return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
-    };
+                            "<a href=\"http://shop.example/x\">here</a></p>\n");
+    auto has = [&](const std::string& token) { return holds(tokens, token); };
     CHECK(has("T:p"));
     CHECK(has("T:font:color=#ff0000"));
     CHECK(has("T:font:size=+2"));
@@ -149,7 +159,7 @@ TEST_CASE("bayes tokens name html tags and how text is styled") {
 }
 
 TEST_CASE("Received fields give tokens of the sender's path only") {
-    auto analysis = analyse(
+    auto tokens = tokens_of(
         "Received: from localhost (localhost [127.0.0.1])\r\n"
         "\tby mx.ourside.example (Postfix) with ESMTP id 1A\r\n"
         "\tfor <bob@ourside.example>; Fri, 4 Dec 2026 10:00:01 +0000\r\n"
@@ -159,11 +169,7 @@ TEST_CASE("Received fields give tokens of the sender's path only") {
         "Received: from pc.sender.example (pc.sender.example [198.51.100.2])"
         "\r\n\tby relay.sender.example with ESMTP id 3C; Fri, 4 Dec 2026 "
         "09:59:59 +0000\r\n"
-        "From: a@sender.example\r\nSubject: hi\r\n\r\nhello\r\n",
-        Limits{}, 1 << 20);
-    REQUIRE(analysis.ok());
-    auto tokens = tokenize(analysis->tree, analysis->decoded_headers,
-                           analysis->text, analysis->uris);
+        "From: a@sender.example\r\nSubject: hi\r\n\r\nhello\r\n");
     std::string relays;
     for (const std::string& token : tokens)
         if (token.starts_with("R:"))
@@ -178,17 +184,11 @@ TEST_CASE("east asian text gives a token per character and per pair") {
     // Written without spaces, a sentence would be one long word; each
     // character is a word instead, and neighbours make bigrams. The
     // ideographic full stop is no part of a word, as a full stop is not.
-    auto analysis =
-        analyse("From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
-                "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-                "\xe6\x97\xa5\xe6\x9c\xac\xe3\x80\x82sale\xe5\xae\x89\r\n",
-                Limits{}, 1 << 20);
-    REQUIRE(analysis.ok());
-    auto tokens = tokenize(analysis->tree, analysis->decoded_headers,
-                           analysis->text, analysis->uris);
-    auto has = [&](const std::string& token) {
-        return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
-    };
+    auto tokens =
+        tokens_of("From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                  "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                  "\xe6\x97\xa5\xe6\x9c\xac\xe3\x80\x82sale\xe5\xae\x89\r\n");
+    auto has = [&](const std::string& token) { return holds(tokens, token); };
     CHECK(has("\xe6\x97\xa5"));              // 日
     CHECK(has("\xe6\x9c\xac"));              // 本
     CHECK(has("\xe6\x97\xa5 \xe6\x9c\xac")); // 日 本
@@ -199,37 +199,28 @@ TEST_CASE("east asian text gives a token per character and per pair") {
         CHECK(token.find("\xe3\x80\x82") == std::string::npos);
 
     // The same words in ISO-2022-JP are read after conversion.
-    auto jis = analyse("From: a@b.example\r\nSubject: x\r\n"
-                       "MIME-Version: 1.0\r\n"
-                       "Content-Type: text/plain; charset=iso-2022-jp\r\n"
-                       "\r\n\x1b$BF|K\\\x1b(B\r\n",
-                       Limits{}, 1 << 20);
-    REQUIRE(jis.ok());
-    auto jis_tokens =
-        tokenize(jis->tree, jis->decoded_headers, jis->text, jis->uris);
-    CHECK(std::find(jis_tokens.begin(), jis_tokens.end(),
-                    "\xe6\x97\xa5 \xe6\x9c\xac") != jis_tokens.end());
+    CHECK(holds(tokens_of("From: a@b.example\r\nSubject: x\r\n"
+                          "MIME-Version: 1.0\r\n"
+                          "Content-Type: text/plain; charset=iso-2022-jp\r\n"
+                          "\r\n\x1b$BF|K\\\x1b(B\r\n"),
+                "\xe6\x97\xa5 \xe6\x9c\xac"));
 }
 
 TEST_CASE("mailing-list, resending and mail-store headers give no tokens") {
     // A list that filters its spam would make its own headers signs of
     // wanted mail, and the spam that gets through carries them too.
-    auto analysis =
-        analyse("From: a@sender.example\r\nTo: bob@ourside.example\r\n"
-                "Subject: hi\r\nSender: list-admin@lists.example\r\n"
-                "Errors-To: list-admin@lists.example\r\n"
-                "X-BeenThere: list@lists.example\r\n"
-                "X-Mailman-Version: 2.0.11\r\n"
-                "List-Id: <list.lists.example>\r\n"
-                "List-Unsubscribe: <mailto:list-request@lists.example>\r\n"
-                "List-Archive: <http://lists.example/pipermail/list/>\r\n"
-                "Resent-From: fwd@other.example\r\n"
-                "X-Original-To: bob@ourside.example\r\nX-UIDL: 123abc\r\n"
-                "X-Loop: list@lists.example\r\nX-Shop-Id: 42\r\n\r\nhello\r\n",
-                Limits{}, 1 << 20);
-    REQUIRE(analysis.ok());
-    auto tokens = tokenize(analysis->tree, analysis->decoded_headers,
-                           analysis->text, analysis->uris);
+    auto tokens = tokens_of(
+        "From: a@sender.example\r\nTo: bob@ourside.example\r\n"
+        "Subject: hi\r\nSender: list-admin@lists.example\r\n"
+        "Errors-To: list-admin@lists.example\r\n"
+        "X-BeenThere: list@lists.example\r\n"
+        "X-Mailman-Version: 2.0.11\r\n"
+        "List-Id: <list.lists.example>\r\n"
+        "List-Unsubscribe: <mailto:list-request@lists.example>\r\n"
+        "List-Archive: <http://lists.example/pipermail/list/>\r\n"
+        "Resent-From: fwd@other.example\r\n"
+        "X-Original-To: bob@ourside.example\r\nX-UIDL: 123abc\r\n"
+        "X-Loop: list@lists.example\r\nX-Shop-Id: 42\r\n\r\nhello\r\n");
     for (const std::string& token : tokens) {
         INFO(token);
         CHECK(token.find("lists.example") == std::string::npos);
@@ -238,8 +229,7 @@ TEST_CASE("mailing-list, resending and mail-store headers give no tokens") {
         CHECK(token.find("uidl") == std::string::npos);
     }
     // A header no one knows, a sender's tracking header say, still counts.
-    CHECK(std::find(tokens.begin(), tokens.end(), "HN:x-shop-id") !=
-          tokens.end());
+    CHECK(holds(tokens, "HN:x-shop-id"));
 }
 
 // Learned counts are only good for the tokens they were learned as. When
