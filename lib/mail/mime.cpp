@@ -546,9 +546,9 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
                   std::string* subject) {
     bool top = depth == 0;
     std::string bounded;
-    size_t cut_blocks = 0;
+    detail::Bounding bounding;
     std::string_view bytes =
-        detail::bound_header_blocks(raw, limits, bounded, cut_blocks);
+        detail::bound_header_blocks(raw, limits, bounded, bounding);
     GPtr<GMimeStream> input(
         g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(input.get()));
@@ -584,7 +584,15 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
     detail::scan_raw(raw, state.multiparts, limits, tree,
                      {top ? "" : path, path});
     detail::check_boundary_prefixes(state.multiparts, tree);
-    flag_cut_blocks(tree, cut_blocks, limits, path, top);
+    flag_cut_blocks(tree, bounding.cut_blocks, limits, path, top);
+    // The walk counts the parts it was given; those left out are past the
+    // limit whatever it counted.
+    if (bounding.cut_parts) {
+        if (!tree.has_anomaly("MIME_TOO_MANY_PARTS"))
+            add_anomaly(tree, nullptr, "MIME_TOO_MANY_PARTS",
+                        fmt::format("limit {}", limits.mime_parts));
+        tree.limit_hit = true;
+    }
     return true;
 }
 

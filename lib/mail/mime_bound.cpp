@@ -5,6 +5,11 @@
 // the bytes after it follow unchanged, and the raw scan still sees the
 // whole block. Blanks that end a quoted boundary are dropped here too.
 //
+// Parts are bounded the same way: GMime builds an object for each, and a
+// 21 MB message of three million empty parts took 4 GB before the part
+// limit was checked. What follows the delimiter of the part after the
+// limit is left out, so the walk still sees the limit passed.
+//
 // The blocks are found without a MIME parse, which is what they must be
 // bounded for: the message's own, each part's (after a line opening with
 // "--" and a boundary an earlier block declared), and each embedded
@@ -214,9 +219,13 @@ size_t after_line(std::string_view message, size_t end) {
 
 std::string_view bound_header_blocks(std::string_view message,
                                      const Limits& limits, std::string& bounded,
-                                     size_t& cut_blocks) {
+                                     Bounding& bounding) {
     std::vector<Cut> cuts;
-    cut_blocks = 0;
+    bounding = {};
+    size_t& cut_blocks = bounding.cut_blocks;
+    const size_t max_openings =
+        static_cast<size_t>(std::max(0, limits.mime_parts)) + 1;
+    size_t openings = 0;
     // A boundary applies only after the block that declares it, so they
     // are gathered from the blocks as they are found.
     Boundaries boundaries;
@@ -247,8 +256,14 @@ std::string_view bound_header_blocks(std::string_view message,
                 break;
             std::string_view rest = message.substr(line + 2, lf - line - 2);
             pos = lf;
-            if (boundaries.opens_part(rest))
-                pos = bound_chain(lf + 1);
+            if (!boundaries.opens_part(rest))
+                continue;
+            if (++openings > max_openings) {
+                cuts.push_back({line, message.size()});
+                bounding.cut_parts = true;
+                break;
+            }
+            pos = bound_chain(lf + 1);
         }
     }
     if (cuts.empty())

@@ -34,15 +34,21 @@ void scan_raw(std::string_view message,
               const std::vector<Multipart>& multiparts, const Limits& limits,
               Tree& tree, const ScanRoot& root);
 
+/// What bound_header_blocks() left out of GMime's reading.
+struct Bounding {
+    size_t cut_blocks = 0;  ///< header blocks cut at the field limits
+    bool cut_parts = false; ///< parts after limits.mime_parts + 1 left out
+};
+
 /// Returns the bytes for GMime to parse: message itself, or, when a
 /// header block (the message's, a part's or an embedded message's) is
 /// over limits.header_block_bytes or limits.header_fields or a quoted
 /// boundary ends in blanks, a copy in bounded with each such block cut at
-/// its last whole field within both and the blanks dropped. cut_blocks
-/// says how many blocks were cut.
+/// its last whole field within both and the blanks dropped. After more
+/// than limits.mime_parts + 1 part delimiters the rest is left out too.
 std::string_view bound_header_blocks(std::string_view message,
                                      const Limits& limits, std::string& bounded,
-                                     size_t& cut_blocks);
+                                     Bounding& bounding);
 
 /// Returns true for text/* parts, the ones a reader sees as text.
 bool is_text_body(const Part& part);
