@@ -1,6 +1,7 @@
 // Header editing for --headers output and tagging filters.
 #include "mail/header_edit.hpp"
 #include "core/strings.hpp"
+#include "mail/charset.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -145,6 +146,53 @@ add_headers(std::string_view message,
         out += eol; // a message of headers only still needs its blank line
     out += rest.substr(end);
     return out;
+}
+
+std::string tag_subject(std::string_view message, std::string_view tag) {
+    size_t first_eol = message.find('\n');
+    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
+                message[first_eol - 1] == '\r';
+    // "Subject: " takes nine columns; folds take the message's line end.
+    auto encode = [&](const std::string& text) {
+        std::string out = mime::encode_words(text, 9);
+        if (!crlf)
+            for (size_t at; (at = out.find("\r\n")) != std::string::npos;)
+                out.erase(at, 1);
+        return out;
+    };
+    std::string encoded = encode(std::string(tag));
+    // Blanks between two encoded-words are not shown (RFC 2047 6.2), so
+    // before a subject that opens with one, an encoded tag carries its
+    // space inside.
+    std::string spaced = encode(std::string(tag) + " ");
+    size_t end = header_block_end(message);
+    for (size_t pos = first_header_line(message); pos < end;) {
+        std::string_view line = line_at(message, pos);
+        // "Subject :" is the same field; RFC 5322's obsolete syntax
+        // allows blanks before the colon.
+        if (line[0] != ' ' && line[0] != '\t' &&
+            field_name(line) == "subject") {
+            size_t colon = pos + line.find(':');
+            size_t value = colon + 1;
+            while (value < end &&
+                   (message[value] == ' ' || message[value] == '\t'))
+                ++value;
+            std::string_view text = message.substr(value);
+            if (text.starts_with(encoded) ||
+                (encoded != tag && text.starts_with(spaced)))
+                return std::string(message);
+            std::string out(message.substr(0, value));
+            if (value == colon + 1)
+                out += ' ';
+            out += encoded != tag && text.starts_with("=?") ? spaced : encoded;
+            if (value < end && message[value] != '\r' && message[value] != '\n')
+                out += ' ';
+            out += text;
+            return out;
+        }
+        pos += line.size();
+    }
+    return add_headers(message, {{"Subject", encoded}});
 }
 
 } // namespace portcullis::mail

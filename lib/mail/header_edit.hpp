@@ -39,4 +39,11 @@ std::string
 add_headers(std::string_view message,
             const std::vector<std::pair<std::string, std::string>>& fields);
 
+/// Returns the message with tag put before the text of its first Subject
+/// field, or with a Subject field of the tag alone when it has none. A
+/// subject that already starts with the tag is left as it is, so a
+/// message tagged twice reads as tagged once. A tag that is not printable
+/// ASCII goes in as RFC 2047 encoded-words.
+std::string tag_subject(std::string_view message, std::string_view tag);
+
 } // namespace portcullis::mail

@@ -28,3 +28,49 @@ TEST_CASE("a header block without a body gains its blank line") {
     CHECK(mail::add_headers("Subject: x\n", {{"X-A", "1"}}) ==
           "Subject: x\nX-A: 1\n\n");
 }
+
+TEST_CASE("a subject tag goes in front of the subject once") {
+    std::string tagged =
+        mail::tag_subject("Subject: hi\nTo: a@example.com\n\nx\n", "[tag]");
+    CHECK(tagged == "Subject: [tag] hi\nTo: a@example.com\n\nx\n");
+    CHECK(mail::tag_subject(tagged, "[tag]") == tagged);
+}
+
+TEST_CASE("a message without a subject gets one of the tag") {
+    CHECK(mail::tag_subject("To: a@example.com\r\n\r\nx\r\n", "[tag]") ==
+          "To: a@example.com\r\nSubject: [tag]\r\n\r\nx\r\n");
+    CHECK(mail::tag_subject("Subject:\r\n\r\nx\r\n", "[tag]") ==
+          "Subject: [tag]\r\n\r\nx\r\n");
+}
+
+TEST_CASE("a subject written with blanks before its colon keeps its text") {
+    // RFC 5322's obsolete syntax: "Subject : text" is the Subject field,
+    // and adding a new one would have dropped the old one's text.
+    CHECK(mail::tag_subject("Subject : spaced\nTo: a@b\n\nx\n", "[EXT]") ==
+          "Subject : [EXT] spaced\nTo: a@b\n\nx\n");
+    CHECK(mail::tag_subject("SUBJECT:\tcaps\n\nx\n", "[EXT]") ==
+          "SUBJECT:\t[EXT] caps\n\nx\n");
+}
+
+TEST_CASE("a tag that is not ascii goes in as an encoded word") {
+    CHECK(mail::tag_subject("Subject: caf\xc3\xa9\n\nx\n",
+                            "[Vertraulich \xe2\x9c\x93]") ==
+          "Subject: =?UTF-8?B?W1ZlcnRyYXVsaWNoIOKck10=?= caf\xc3\xa9\n\nx\n");
+    // A long tag is folded with the message's own line end.
+    std::string tag =
+        "[" + std::string(40, 'x') + " \xc3\xa9" + std::string(40, 'y') + "]";
+    std::string lf = mail::tag_subject("Subject: hi\n\nx\n", tag);
+    CHECK(lf.find('\r') == std::string::npos);
+    CHECK(lf.find("?=\n =?UTF-8?B?") != std::string::npos);
+    std::string crlf = mail::tag_subject("Subject: hi\r\n\r\nx\r\n", tag);
+    CHECK(crlf.find("?=\r\n =?UTF-8?B?") != std::string::npos);
+}
+
+TEST_CASE("an encoded tag before an encoded subject keeps its space") {
+    // Blanks between encoded-words are not shown: the space goes inside.
+    std::string tagged = mail::tag_subject(
+        "Subject: =?utf-8?q?caf=C3=A9?=\n\nx\n", "[\xe2\x9c\x93]");
+    CHECK(tagged == "Subject: =?UTF-8?B?W+Kck10g?= =?utf-8?q?caf=C3=A9?=\n\n"
+                    "x\n");
+    CHECK(mail::tag_subject(tagged, "[\xe2\x9c\x93]") == tagged);
+}

@@ -1,5 +1,5 @@
-// Rewriting: subject tags and stripped parts keep every other byte,
-// line endings included.
+// Rewriting: stripped parts keep every other byte, line endings
+// included. Subject tags are mail::tag_subject's (header_edit_test).
 #include "policy_rewrite.hpp"
 
 #include <catch2/catch.hpp>
@@ -15,18 +15,6 @@ const std::string multipart =
     "--b\r\nContent-Type: text/plain\r\n\r\nkeep\r\n--b--\r\n";
 
 } // namespace
-
-TEST_CASE("a subject tag goes in front once") {
-    std::string tagged =
-        tag_subject("Subject: hi\nTo: a@example.com\n\nx\n", "[tag]");
-    CHECK(tagged == "Subject: [tag] hi\nTo: a@example.com\n\nx\n");
-    CHECK(tag_subject(tagged, "[tag]") == tagged);
-}
-
-TEST_CASE("a message without a subject gets one") {
-    CHECK(tag_subject("To: a@example.com\r\n\r\nx\r\n", "[tag]") ==
-          "To: a@example.com\r\nSubject: [tag]\r\n\r\nx\r\n");
-}
 
 TEST_CASE("a stripped part becomes a notice and the rest stays") {
     auto out = strip_parts(multipart, {{"1.2", "removed"}});

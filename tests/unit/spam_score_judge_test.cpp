@@ -1,6 +1,7 @@
 // spam-score's judging: bands per recipient through the level hierarchy,
 // lists, X-Spam headers as SpamAssassin writes them, and configuration
 // errors at each level.
+#include "mail/header_edit.hpp"
 #include "spam_score_fixtures.hpp"
 
 using namespace portcullis;
@@ -38,7 +39,8 @@ TEST_CASE("a forged x-spam-flag is removed and the subject is tagged") {
                           "Subject: hello\n\nbody\n";
     std::string clean = strip_spam_headers(message);
     CHECK(clean == "Subject: hello\n\nbody\n");
-    CHECK(tag_subject(clean, "[SPAM]") == "Subject: [SPAM] hello\n\nbody\n");
+    CHECK(mail::tag_subject(clean, "[SPAM]") ==
+          "Subject: [SPAM] hello\n\nbody\n");
 }
 
 TEST_CASE("a user cannot loosen a locked spam threshold") {

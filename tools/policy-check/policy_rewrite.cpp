@@ -162,29 +162,6 @@ std::string_view line_ending(std::string_view message) {
                : "\n";
 }
 
-std::string tag_subject(std::string_view message, std::string_view tag) {
-    size_t end = mail::header_block_end(message);
-    for (size_t pos = 0; pos < end;) {
-        size_t eol = message.find('\n', pos);
-        size_t next = eol == std::string_view::npos ? end : eol + 1;
-        if (next - pos > 8 &&
-            strncasecmp(message.data() + pos, "subject:", 8) == 0) {
-            size_t value = pos + 8;
-            while (value < next && message[value] == ' ')
-                ++value;
-            if (message.substr(value, tag.size()) == tag)
-                return std::string(message);
-            std::string out(message.substr(0, value));
-            out += tag;
-            out += ' ';
-            out += message.substr(value);
-            return out;
-        }
-        pos = next;
-    }
-    return mail::add_headers(message, {{"Subject", std::string(tag)}});
-}
-
 std::optional<std::string> strip_parts(std::string_view message,
                                        const std::vector<Removal>& removals) {
     std::map<std::string, Span> found;

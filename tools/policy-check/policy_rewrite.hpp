@@ -13,8 +13,6 @@ namespace portcullis::policy {
 /// Returns the line ending the message uses: "\r\n" or "\n".
 std::string_view line_ending(std::string_view message);
 
-/// Returns the message with tag put in front of its Subject, once.
-std::string tag_subject(std::string_view message, std::string_view tag);
 
 /// A part to replace: its MIME path ("1.2") and the notice left there.
 struct Removal {

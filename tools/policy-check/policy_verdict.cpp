@@ -4,6 +4,7 @@
 // to the message once, for all recipients.
 #include "core/log.hpp"
 #include "core/strings.hpp"
+#include "mail/charset.hpp"
 #include "mail/header_edit.hpp"
 #include "policy_check.hpp"
 #include "policy_rewrite.hpp"
@@ -127,13 +128,16 @@ void apply_tags(std::string& message, const Judgement& judgement) {
     for (const Firing& firing : judgement.firings) {
         const Rule& rule = *firing.rule;
         if (!rule.subject_tag.empty())
-            message = policy::tag_subject(message, rule.subject_tag);
+            message = mail::tag_subject(message, rule.subject_tag);
         if (rule.header.empty())
             continue;
         size_t colon = rule.header.find(':');
         std::string name = rule.header.substr(0, colon);
         std::string value = rule.header.substr(colon + 1);
         value.erase(0, value.find_first_not_of(' '));
+        // Header fields are ASCII (RFC 5322); other text goes in as
+        // encoded-words, as subject tags do.
+        value = mime::encode_words(value, name.size() + 2);
         if (std::find(added.begin(), added.end(), std::pair{name, value}) ==
             added.end())
             added.emplace_back(name, value);

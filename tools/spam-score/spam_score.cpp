@@ -570,7 +570,7 @@ void Engine::rewrite(stream::Record& record, const Score& score, double total,
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
     });
     if (is_spam && !tag.empty())
-        message = tag_subject(message, tag);
+        message = mail::tag_subject(message, tag);
     record.message =
         add_spam_fields(message, spam_headers(shown, required, is_spam));
 }

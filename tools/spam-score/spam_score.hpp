@@ -189,8 +189,6 @@ std::vector<std::string> type_problems(const toml::table& table);
 /// sender's forged "X-Spam-Flag: NO", must not reach the reader.
 std::string strip_spam_headers(std::string_view message);
 
-/// Returns the message with tag put in front of its Subject.
-std::string tag_subject(std::string_view message, std::string_view tag);
 
 /// Returns an Error (69) when the store holds learning of another token
 /// format, or learning with no format recorded: its counts describe

@@ -116,28 +116,6 @@ std::string add_spam_fields(
     return mail::add_headers(message, fields);
 }
 
-std::string tag_subject(std::string_view message, std::string_view tag) {
-    size_t end = mail::header_block_end(message);
-    size_t pos = 0;
-    while (pos < end) {
-        if (strncasecmp(message.data() + pos, "subject:", 8) == 0) {
-            size_t value = pos + 8;
-            while (value < end && message[value] == ' ')
-                ++value;
-            std::string out(message.substr(0, value));
-            out += tag;
-            out += ' ';
-            out += message.substr(value);
-            return out;
-        }
-        size_t eol = message.find('\n', pos);
-        if (eol == std::string_view::npos)
-            break;
-        pos = eol + 1;
-    }
-    return add_spam_fields(message, {{"Subject", std::string(tag)}});
-}
-
 } // namespace portcullis::spam_score
 
 namespace portcullis::spam_score {
