@@ -193,22 +193,34 @@ bool is_word_break(char32_t cp) {
                : cp == 0x00A0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x206F);
 }
 
-// Folds one word when it mixes look-alikes with Latin letters or is made
-// of full-width forms; a word wholly in Cyrillic or Greek is left alone.
-bool fold_word(std::string_view word, std::string& out) {
-    bool latin = false, foreign = false, fullwidth = false;
+bool is_fullwidth_letter(char32_t cp) {
+    return (cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A);
+}
+
+// What folding a word found.
+enum class Fold {
+    plain,    ///< nothing to fold, or full-width digits and punctuation
+    wide,     ///< Latin letters written in full-width forms only
+    disguise, ///< Latin letters mixed with look-alikes of them
+};
+
+// Folds one word that mixes look-alikes with Latin letters or holds
+// full-width forms, so that rules read "ＦＲＥＥ" as "FREE". A word wholly
+// in Cyrillic or Greek is left alone.
+Fold fold_word(std::string_view word, std::string& out) {
+    bool latin = false, foreign = false, wide = false, fullwidth = false;
     for (size_t pos = 0; pos < word.size();) {
         char32_t cp = next_code_point(word, pos);
         if (cp < 0x80 && std::isalpha(static_cast<int>(cp)))
             latin = true;
         else if (cp >= 0xFF01 && cp <= 0xFF5E)
-            fullwidth = true;
+            fullwidth = true, wide = wide || is_fullwidth_letter(cp);
         else if (lookalike_of(cp))
             foreign = true;
     }
     if (!fullwidth && !(latin && foreign)) {
         out.append(word);
-        return false;
+        return Fold::plain;
     }
     for (size_t pos = 0; pos < word.size();) {
         size_t start = pos;
@@ -218,7 +230,22 @@ bool fold_word(std::string_view word, std::string& out) {
         else
             out.append(word.substr(start, pos - start));
     }
-    return true;
+    if ((latin && (foreign || wide)) || (wide && foreign))
+        return Fold::disguise;
+    return wide ? Fold::wide : Fold::plain;
+}
+
+// Whether text holds Chinese, Japanese or Korean script, which writes
+// Latin letters, digits and punctuation in full-width forms as a matter
+// of course.
+bool has_east_asian(std::string_view utf8) {
+    for (size_t pos = 0; pos < utf8.size();) {
+        char32_t cp = next_code_point(utf8, pos);
+        if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) ||
+            (cp >= 0xAC00 && cp <= 0xD7AF))
+            return true;
+    }
+    return false;
 }
 
 std::string lower_ascii(std::string_view s) {
@@ -323,10 +350,15 @@ size_t fold_lookalikes(std::string& utf8) {
     out.reserve(utf8.size());
     size_t folded = 0;
     size_t word_start = 0;
+    // A word in full-width letters alone is a disguise in English text,
+    // and how Japanese writes "ＰＣ".
+    bool wide_is_normal = has_east_asian(utf8);
     auto flush = [&](size_t end) {
-        if (end > word_start && fold_word(std::string_view(utf8).substr(
-                                              word_start, end - word_start),
-                                          out))
+        if (end <= word_start)
+            return;
+        Fold fold = fold_word(
+            std::string_view(utf8).substr(word_start, end - word_start), out);
+        if (fold == Fold::disguise || (fold == Fold::wide && !wide_is_normal))
             ++folded;
     };
     for (size_t pos = 0; pos < utf8.size();) {

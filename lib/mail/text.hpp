@@ -62,7 +62,10 @@ Html html_to_text(std::string_view html);
 size_t remove_invisible(std::string& utf8);
 
 /// Folds Cyrillic, Greek and full-width look-alikes to Latin letters in
-/// words that mix them with Latin letters; returns how many words changed.
+/// words that mix them with Latin letters, and full-width forms wherever
+/// they are; returns how many words were disguised: Latin letters mixed
+/// with look-alikes, or written in full-width letters alone in text with
+/// no Chinese, Japanese or Korean in it (where that is ordinary).
 size_t fold_lookalikes(std::string& utf8);
 
 /// Returns a host name with every look-alike folded, for link checks.

@@ -265,7 +265,7 @@ TEST_CASE("the tokens of a sample message are those of token_format") {
                   analysis->uris))
         joined += token + "\n";
     INFO(joined);
-    CHECK(token_format == 4);
+    CHECK(token_format == 5);
     CHECK(digest::sha256_hex(joined) ==
           "133503849851259efad91708dbf9bb761427ee961447acbf1bf60b1c3c2a4a16");
 }

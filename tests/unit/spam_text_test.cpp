@@ -111,6 +111,27 @@ TEST_CASE("full-width letters are folded to ascii") {
     std::string s = "\xef\xbd\x86\xef\xbd\x92\xef\xbd\x85\xef\xbd\x85";
     CHECK(text::fold_lookalikes(s) == 1);
     CHECK(s == "free");
+    // Mixed with ASCII letters in one word, they are a disguise too.
+    std::string mixed = "\xef\xbc\xb6iagra";
+    CHECK(text::fold_lookalikes(mixed) == 1);
+    CHECK(mixed == "Viagra");
+}
+
+TEST_CASE("full-width forms in east asian text are folded but no disguise") {
+    // 你好，明天见。 and ＰＣ１０台 (Japanese writes Latin letters and
+    // digits full-width): read as ASCII by rules, counted as nothing.
+    std::string chinese = "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe6\x98\x8e"
+                          "\xe5\xa4\xa9\xe8\xa7\x81\xe3\x80\x82";
+    CHECK(text::fold_lookalikes(chinese) == 0);
+    CHECK(chinese == "\xe4\xbd\xa0\xe5\xa5\xbd,\xe6\x98\x8e\xe5\xa4\xa9"
+                     "\xe8\xa7\x81\xe3\x80\x82");
+    std::string japanese = "\xef\xbc\xb0\xef\xbc\xa3 \xef\xbc\x91\xef\xbc\x90"
+                           "\xe5\x8f\xb0";
+    CHECK(text::fold_lookalikes(japanese) == 0);
+    CHECK(japanese == "PC 10\xe5\x8f\xb0");
+    // A disguise is one whatever the script around it.
+    std::string mixed = "\xe5\x8f\xb0 p\xd0\xb0ypal";
+    CHECK(text::fold_lookalikes(mixed) == 1);
 }
 
 TEST_CASE("obfuscated links are normalised") {
