@@ -382,7 +382,11 @@ std::string fold_host(std::string_view host) {
         char32_t cp = next_code_point(host, pos);
         if (mail::is_invisible(cp))
             continue;
-        if (char c = lookalike_of(cp))
+        // Browsers read the ideographic full stops as dots between labels
+        // (UTS 46), so "evil。example" goes to evil.example.
+        if (cp == 0x3002 || cp == 0xFF61)
+            out += '.';
+        else if (char c = lookalike_of(cp))
             out += c;
         else
             out.append(host.substr(start, pos - start));

@@ -176,12 +176,11 @@ Uri normalize(std::string_view written) {
     size_t port = host.rfind(':');
     if (port != std::string::npos && host.find(']') == std::string::npos)
         host.erase(port);
-    while (!host.empty() && host.back() == '.')
-        host.pop_back();
-
     std::string folded = text::fold_host(host);
     uri.lookalike_host = folded != ascii_lower(host);
     host = folded;
+    while (!host.empty() && host.back() == '.')
+        host.pop_back();
     std::string quad = numeric_host(host);
     if (!quad.empty()) {
         uri.numeric_host = true;

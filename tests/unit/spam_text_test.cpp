@@ -134,6 +134,23 @@ TEST_CASE("full-width forms in east asian text are folded but no disguise") {
     CHECK(text::fold_lookalikes(mixed) == 1);
 }
 
+TEST_CASE("ideographic full stops in a link host are dots") {
+    // Browsers take 。 and ｡ for dots between labels, so the link works.
+    for (const char* url : {"http://evil\xe3\x80\x82"
+                            "example/x",
+                            "http://evil\xef\xbd\xa1"
+                            "example/x",
+                            "http://evil%E3%80%82example/x",
+                            "http://evil\xe3\x80\x82"
+                            "example\xe3\x80\x82/x"}) {
+        INFO(url);
+        uri::Uri u = uri::normalize(url);
+        CHECK(u.host == "evil.example");
+        CHECK(u.url == "http://evil.example/x");
+        CHECK(u.lookalike_host);
+    }
+}
+
 TEST_CASE("obfuscated links are normalised") {
     uri::Uri a = uri::normalize("hxxp://evil[.]example/path");
     CHECK(a.url == "http://evil.example/path");
