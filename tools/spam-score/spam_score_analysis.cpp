@@ -378,6 +378,7 @@ const std::vector<std::string>& builtin_names() {
                                                    "HTML_ONLY",
                                                    "HTML_IMAGE_NO_TEXT",
                                                    "MIME_ANOMALY",
+                                                   "MIME_PAST_LIMITS",
                                                    "DATE_IN_FUTURE_12H",
                                                    "RDNS_NONE",
                                                    "RDNS_DYNAMIC",
@@ -430,6 +431,13 @@ std::set<std::string> builtin_tests(const Analysis& a, const Arrival& arrival) {
              visible_letters(a.text.body) < 200,
          "HTML_IMAGE_NO_TEXT");
     fire(!a.tree.anomalies.empty(), "MIME_ANOMALY");
+    // Header fields, parts or nesting past the parser's limits were never
+    // read: padding a message past them hides its subject and links from
+    // every rule. The limits are far above what any mail program writes.
+    fire(a.tree.has_anomaly("HEADER_BLOCK_TOO_LARGE") ||
+             a.tree.has_anomaly("MIME_TOO_MANY_PARTS") ||
+             a.tree.has_anomaly("MIME_NESTING_TOO_DEEP"),
+         "MIME_PAST_LIMITS");
     fire(dated_in_future(a.tree, arrival.received_at), "DATE_IN_FUTURE_12H");
     // The relay that handed the message in: a mail server has a name
     // for its address, and a fixed one; a hijacked home computer sending
