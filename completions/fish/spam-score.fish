@@ -16,6 +16,7 @@ complete -c spam-score -l parse-timeout-ms -d 'Longest time one message may take
 complete -c spam-score -l rules-dir -d 'Default rules'
 complete -c spam-score -l local-rules -d '...      More rules, file or folder, read after the default (repeatable)'
 complete -c spam-score -l max-body-bytes -d 'Body bytes scanned per message'
+complete -c spam-score -l max-links -d 'Links read per message'
 complete -c spam-score -l no-bayes -d 'Do not use Bayes'
 complete -c spam-score -l no-fuzzy -d 'Do not use fuzzy signatures'
 complete -c spam-score -l lint -d 'Check the rules, report problems and exit'

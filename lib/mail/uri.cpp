@@ -222,12 +222,12 @@ std::string registrable_domain(std::string_view host) {
     return out;
 }
 
-std::vector<Uri> find_in_text(std::string_view text) {
+std::vector<Uri> find_in_text(std::string_view text, size_t limit) {
     std::vector<Uri> out;
     std::set<std::string> seen;
     static const char* starts[] = {"http://",  "https://", "hxxp://",
                                    "hxxps://", "ftp://",   "www."};
-    for (size_t pos = 0; pos < text.size(); ++pos) {
+    for (size_t pos = 0; pos < text.size() && out.size() < limit; ++pos) {
         if (!may_start_link(text, pos))
             continue;
         bool found = false;
@@ -278,10 +278,12 @@ bool shows_other_site(const Uri& uri) {
     });
 }
 
-std::vector<Uri> collect(const text::MessageText& message) {
+std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
     std::vector<Uri> out;
     std::set<std::string> seen;
     for (const text::Link& link : message.links) {
+        if (out.size() >= limit)
+            return out;
         Uri uri = normalize(link.href);
         if (uri.url.empty())
             continue;
@@ -290,8 +292,11 @@ std::vector<Uri> collect(const text::MessageText& message) {
         seen.insert(uri.url);
         out.push_back(std::move(uri));
     }
-    for (Uri& uri : find_in_text(message.raw_body))
-        if (seen.insert(uri.url).second)
+    // A link of the text that was an anchor too counts once: the text is
+    // read for as many links as the limit, plus such repeats.
+    size_t room = limit == SIZE_MAX ? limit : limit + seen.size();
+    for (Uri& uri : find_in_text(message.raw_body, room))
+        if (out.size() < limit && seen.insert(uri.url).second)
             out.push_back(std::move(uri));
     return out;
 }

@@ -5,6 +5,7 @@
 
 #include "mail/text.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,8 @@ struct Uri {
     bool lookalike_host = false; ///< folding changed the host
 };
 
-/// Returns the links in plain text, in order, each once.
-std::vector<Uri> find_in_text(std::string_view text);
+/// Returns the links in plain text, in order, each once; at most limit.
+std::vector<Uri> find_in_text(std::string_view text, size_t limit = SIZE_MAX);
 
 /// Normalises one link as written; empty url when it is none.
 Uri normalize(std::string_view written);
@@ -37,7 +38,8 @@ std::string registrable_domain(std::string_view host);
 bool shows_other_site(const Uri& uri);
 
 /// Returns every link of a message: HTML anchors, then links in its text,
-/// each once.
-std::vector<Uri> collect(const text::MessageText& message);
+/// each once; at most limit.
+std::vector<Uri> collect(const text::MessageText& message,
+                         size_t limit = SIZE_MAX);
 
 } // namespace portcullis::uri

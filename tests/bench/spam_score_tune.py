@@ -40,7 +40,7 @@ EPOCHS = 150
 # but on later ham (the time split) it is what keeps an HTML newsletter
 # that Bayes knows as ham from being judged on its looks alone.
 FIXED = {"ALLOWLISTED", "BLOCKLISTED", "BODY_TRUNCATED", "ZERO_WIDTH_CHARS",
-         "MIME_PAST_LIMITS",
+         "MIME_PAST_LIMITS", "LINKS_PAST_LIMIT",
          "LOOKALIKE_WORDS", "LOOKALIKE_HOST", "MULTIPLE_FROM", "BAYES_00"}
 # No one feature of a message makes it spam: a rule other than Bayes may
 # weigh at most this much either way, so spam needs several signs.

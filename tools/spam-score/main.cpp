@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
                        "Body bytes scanned per message")
             ->type_name("N")
             ->check(filter::positive);
+        app.add_option("--max-links", options.max_links,
+                       "Links read per message")
+            ->type_name("N")
+            ->check(filter::positive);
         app.add_flag("!--no-bayes", options.use_bayes, "Do not use Bayes");
         app.add_flag("!--no-fuzzy", options.use_fuzzy,
                      "Do not use fuzzy signatures");

@@ -272,8 +272,8 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
     if (learned->spam + learned->ham == 0)
         return Error{state_path(options_), "nothing learned (0 spam, 0 ham)",
                      ExitCode::unavailable};
-    auto analysis =
-        analyse(message, options_.common.limits, options_.max_body_bytes);
+    auto analysis = analyse(message, options_.common.limits,
+                            options_.max_body_bytes, options_.max_links);
     if (!analysis)
         return analysis.error();
     std::vector<std::string> tokens =
@@ -316,8 +316,8 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
 
 Result<Score> Engine::score(std::string_view message,
                             const Arrival& arrival) const {
-    auto analysis =
-        analyse(message, options_.common.limits, options_.max_body_bytes);
+    auto analysis = analyse(message, options_.common.limits,
+                            options_.max_body_bytes, options_.max_links);
     Score score;
     std::set<std::string> builtins;
     // Bytes no MIME parser reads still have a score: full rules read

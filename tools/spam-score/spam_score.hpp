@@ -56,6 +56,7 @@ struct Options {
     bool rules_dir_given = false;         ///< --rules-dir beats rules_dir
     std::vector<std::string> extra_rules; ///< admin folders, after defaults
     size_t max_body_bytes = 512 * 1024;
+    size_t max_links = default_max_links;
     bool use_bayes = true;
     bool use_fuzzy = true;
     bool lint = false; ///< report rule problems and exit
@@ -188,7 +189,6 @@ std::vector<std::string> type_problems(const toml::table& table);
 /// Returns the message without X-Spam-* fields: an earlier hop's, or a
 /// sender's forged "X-Spam-Flag: NO", must not reach the reader.
 std::string strip_spam_headers(std::string_view message);
-
 
 /// Returns an Error (69) when the store holds learning of another token
 /// format, or learning with no format recorded: its counts describe

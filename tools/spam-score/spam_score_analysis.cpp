@@ -255,7 +255,7 @@ Result<mime::Tree> parse_leniently(std::string_view message,
 } // namespace
 
 Result<Analysis> analyse(std::string_view message, const Limits& limits,
-                         size_t max_body_bytes) {
+                         size_t max_body_bytes, size_t max_links) {
     auto tree = parse_leniently(message, limits);
     if (!tree)
         return tree.error();
@@ -264,20 +264,27 @@ Result<Analysis> analyse(std::string_view message, const Limits& limits,
     for (const mime::Header& h : out.tree.headers)
         out.decoded_headers.push_back(text::decode_header(h.value));
     out.text = text::extract(out.tree, max_body_bytes);
-    out.uris = uri::collect(out.text);
-    if (!out.text.truncated)
-        return out;
-    // A big message keeps its links: they are read past the body cap.
-    std::string rest;
-    for (const mime::Part& part : out.tree.parts)
-        if (!part.is_attachment && part.content_type.rfind("text/", 0) == 0)
-            rest += part.decoded;
-    std::set<std::string> seen;
-    for (const uri::Uri& u : out.uris)
-        seen.insert(u.url);
-    for (uri::Uri& u : uri::find_in_text(rest))
-        if (seen.insert(u.url).second)
-            out.uris.push_back(std::move(u));
+    // One link more than the limit is asked for, so passing it is seen.
+    size_t asked = max_links + 1;
+    out.uris = uri::collect(out.text, asked);
+    if (out.text.truncated && out.uris.size() < asked) {
+        // A big message keeps its links: they are read past the body cap.
+        std::string rest;
+        for (const mime::Part& part : out.tree.parts)
+            if (!part.is_attachment && part.content_type.rfind("text/", 0) == 0)
+                rest += part.decoded;
+        std::set<std::string> seen;
+        for (const uri::Uri& u : out.uris)
+            seen.insert(u.url);
+        for (uri::Uri& u :
+             uri::find_in_text(rest, asked - out.uris.size() + seen.size()))
+            if (out.uris.size() < asked && seen.insert(u.url).second)
+                out.uris.push_back(std::move(u));
+    }
+    if (out.uris.size() > max_links) {
+        out.uris.resize(max_links);
+        out.links_past_limit = true;
+    }
     return out;
 }
 
@@ -379,6 +386,7 @@ const std::vector<std::string>& builtin_names() {
                                                    "HTML_IMAGE_NO_TEXT",
                                                    "MIME_ANOMALY",
                                                    "MIME_PAST_LIMITS",
+                                                   "LINKS_PAST_LIMIT",
                                                    "DATE_IN_FUTURE_12H",
                                                    "RDNS_NONE",
                                                    "RDNS_DYNAMIC",
@@ -438,6 +446,7 @@ std::set<std::string> builtin_tests(const Analysis& a, const Arrival& arrival) {
              a.tree.has_anomaly("MIME_TOO_MANY_PARTS") ||
              a.tree.has_anomaly("MIME_NESTING_TOO_DEEP"),
          "MIME_PAST_LIMITS");
+    fire(a.links_past_limit, "LINKS_PAST_LIMIT");
     fire(dated_in_future(a.tree, arrival.received_at), "DATE_IN_FUTURE_12H");
     // The relay that handed the message in: a mail server has a name
     // for its address, and a fixed one; a hijacked home computer sending

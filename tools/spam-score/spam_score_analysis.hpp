@@ -25,13 +25,20 @@ struct Analysis {
     mime::Tree tree;
     text::MessageText text;
     std::vector<uri::Uri> uris;
+    bool links_past_limit = false; ///< more links than max_links: not read
     std::vector<std::string> decoded_headers; ///< tree.headers, decoded
 };
 
+/// The links read from one message, by default: each costs a few hundred
+/// bytes, and a 51 MB message of short links held 2.5 million of them.
+inline constexpr size_t default_max_links = 10000;
+
 /// Parses a message and extracts its text (body read up to the cap) and
-/// every link (read from the whole body, beyond the cap too).
+/// its links (read from the whole body, beyond the cap too), up to
+/// max_links of them.
 Result<Analysis> analyse(std::string_view message, const Limits& limits,
-                         size_t max_body_bytes);
+                         size_t max_body_bytes,
+                         size_t max_links = default_max_links);
 
 /// Returns what rules read; only the header selectors rules use are built.
 MessageView make_view(const Analysis& analysis, std::string_view message,

@@ -33,8 +33,8 @@ struct Learned {
 };
 
 Result<Learned> prepare(const Options& options, std::string_view message) {
-    auto analysis =
-        analyse(message, options.common.limits, options.max_body_bytes);
+    auto analysis = analyse(message, options.common.limits,
+                            options.max_body_bytes, options.max_links);
     if (!analysis)
         return analysis.error();
     Learned out;
