@@ -9,6 +9,7 @@
 #include "mail/charset.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 namespace portcullis::mime {
@@ -17,8 +18,8 @@ namespace {
 
 // One name=value piece as written.
 struct Piece {
-    std::string name; ///< lower case, without section or star
-    int section = -1; ///< -1 when the name has no section number
+    std::string name;     ///< lower case, without section or star
+    int64_t section = -1; ///< -1 when the name has no section number
     bool extended = false;
     std::string value;
 };
@@ -122,9 +123,15 @@ bool split_name(std::string_view written, Piece& piece) {
     }
     if (rest.empty())
         return !piece.name.empty();
-    if (rest.size() > 4 || rest.find_first_not_of("0123456789") != rest.npos)
+    if (rest.find_first_not_of("0123456789") != rest.npos)
         return false;
-    piece.section = std::stoi(std::string(rest));
+    // Any number of digits is a section, as other readers take it: one
+    // numbered 65535 dropped here was joined by Python's email package,
+    // so the name checked was not the one a reader saw. Numbers past 18
+    // digits all sort last and, two of them, count as a repeat.
+    constexpr size_t max_digits = 18;
+    piece.section =
+        rest.size() > max_digits ? INT64_MAX : std::stoll(std::string(rest));
     return !piece.name.empty();
 }
 

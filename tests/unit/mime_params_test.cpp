@@ -55,6 +55,23 @@ TEST_CASE("rfc2231 sections given out of order are joined in order") {
     CHECK(v.get("filename") == "ab.exe");
 }
 
+TEST_CASE("rfc2231 section numbers of any length are joined in order") {
+    // A section numbered 10,000 or more was dropped, while other readers
+    // join it: "invoice.pdf" here, "invoice.pdf.exe" for them.
+    auto v = parse_header_value(
+        "attachment; filename*0=invoice.pdf; filename*65535=.exe");
+    CHECK(v.get("filename") == "invoice.pdf.exe");
+    auto w = parse_header_value("attachment; filename*0=a; "
+                                "filename*4294967296=.exe; filename*99999=b");
+    CHECK(w.get("filename") == "ab.exe");
+    CHECK(w.duplicates.empty());
+    // Past eighteen digits every number sorts last, and two are a repeat.
+    auto x = parse_header_value("attachment; filename*0=a; "
+                                "filename*1234567890123456789=b; "
+                                "filename*9999999999999999999=c");
+    CHECK(x.duplicates.size() == 1);
+}
+
 TEST_CASE("an rfc2231 value in another charset becomes utf-8") {
     auto v =
         parse_header_value("attachment; filename*=iso-8859-1'fr'caf%E9.txt");
