@@ -19,6 +19,32 @@ TEST_CASE("non-ascii letters fold case and stay in the word") {
                                                                 "ber"});
 }
 
+TEST_CASE("look-alike forms of letters read as the letters") {
+    using Split = std::vector<std::string>;
+    // café typed with a separate accent is the café of the list.
+    CHECK(split_words("cafe\xCC\x81").words == Split{"caf\xC3\xA9"});
+    // A mark that decorates nothing a reader reads is dropped:
+    // c with a combining low line.
+    CHECK(split_words("c\xCC\xB2onfidential").words == Split{"confidential"});
+    // Mathematical bold, full-width letters and the fi ligature.
+    CHECK(split_words("\xF0\x9D\x90\x9C\xF0\x9D\x90\xA8\xF0\x9D\x90\xA7"
+                      " \xEF\xBC\xAE\xEF\xBC\xA4\xEF\xBC\xA1 \xEF\xAC\x81le")
+              .words == Split{"con", "nda", "file"});
+    // Accents stay: ano is not a\xC3\xB1o.
+    CHECK(split_words("a\xC3\xB1o").words == Split{"a\xC3\xB1o"});
+}
+
+TEST_CASE("chinese, japanese and korean letters are words of their own") {
+    // 日本語 in running text, with no spaces, is found as a phrase.
+    auto list =
+        WordList::from_entries({"\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E"});
+    auto words =
+        split_words("\xE3\x81\x93\xE3\x82\x8C\xE3\x81\xAF\xE6\x97\xA5"
+                    "\xE6\x9C\xAC\xE8\xAA\x9E\xE3\x81\xA7\xE3\x81\x99");
+    CHECK(words.words.size() == 8);
+    CHECK(list.find(words).count == 1);
+}
+
 TEST_CASE("a list matches whole words only") {
     auto list = WordList::from_entries({"confidential", "NDA"});
     CHECK(list.find(split_words("Confidential: see the nda.")).count == 2);

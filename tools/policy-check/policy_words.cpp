@@ -1,5 +1,6 @@
 // Word splitting with GLib's Unicode tables, so "Vertraulich" and
-// "VERTRAULICH" fold alike and a non-ASCII letter never splits a word.
+// "VERTRAULICH" fold alike, a non-ASCII letter never splits a word, and
+// look-alike forms of a letter read as the letter.
 #include "policy_words.hpp"
 
 #include <glib.h>
@@ -16,53 +17,99 @@ bool ascii_word_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-// Appends one non-ASCII character, case-folded, when it belongs in a
-// word; returns where the next character starts.
-const char* fold_other(const char* p, const char* end, std::string& word,
-                       bool& in_word) {
-    gunichar c = g_utf8_get_char_validated(p, end - p);
-    if (c == static_cast<gunichar>(-1) || c == static_cast<gunichar>(-2)) {
-        in_word = false; // invalid UTF-8 separates words, as a symbol would
-        return p + 1;
+// Chinese, Japanese and Korean put no spaces between words: each of
+// their letters is a word of its own, so a listed word of three of them
+// is found as a phrase of three in running text.
+bool is_east_asian(gunichar c) {
+    return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
+           (c >= 0xF900 && c <= 0xFAFF);
+}
+
+// Adds the words of one run of letters that is not all ASCII. NFKC
+// reads full-width, ligature and mathematical letters as the plain ones,
+// and composes a letter written with a separate accent, so "café" is one
+// word however it was typed; marks left over after that ("c̲onfidential")
+// decorate nothing a reader reads, and are dropped. Accents themselves
+// stay: "año" is not "ano".
+void add_unicode_words(std::string_view run, Words& out) {
+    gchar* nfkc = g_utf8_normalize(run.data(), static_cast<gssize>(run.size()),
+                                   G_NORMALIZE_NFKC);
+    if (!nfkc)
+        return;
+    gchar* folded = g_utf8_casefold(nfkc, -1);
+    g_free(nfkc);
+    std::string word;
+    auto finish = [&] {
+        if (!word.empty())
+            out.words.push_back(std::move(word));
+        word.clear();
+    };
+    for (const gchar* p = folded; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (g_unichar_ismark(c))
+            continue;
+        if (!g_unichar_isalnum(c)) {
+            finish();
+            continue;
+        }
+        if (is_east_asian(c)) {
+            finish();
+            out.words.emplace_back(p, g_utf8_next_char(p) - p);
+            continue;
+        }
+        word.append(p, g_utf8_next_char(p) - p);
     }
-    const char* next = g_utf8_next_char(p);
-    in_word = g_unichar_isalnum(c) || g_unichar_ismark(c);
-    if (in_word) {
-        gchar* folded = g_utf8_casefold(p, next - p);
-        word += folded;
-        g_free(folded);
-    }
-    return next;
+    finish();
+    g_free(folded);
 }
 
 } // namespace
 
 // Most mail is ASCII: those bytes are folded inline, and GLib is asked
-// only about the others.
+// only about runs of letters that are not.
 Words split_words(std::string_view utf8) {
     Words out;
     std::string word;
+    bool ascii = true;
+    auto finish = [&] {
+        if (word.empty())
+            return;
+        if (ascii)
+            out.words.push_back(std::move(word));
+        else
+            add_unicode_words(word, out);
+        word.clear();
+        ascii = true;
+    };
     const char* p = utf8.data();
     const char* end = p + utf8.size();
     while (p < end) {
-        bool in_word;
         unsigned char c = static_cast<unsigned char>(*p);
         if (c < 0x80) {
             char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            in_word = ascii_word_char(lower);
-            if (in_word)
+            if (ascii_word_char(lower))
                 word += lower;
+            else
+                finish();
             ++p;
+            continue;
+        }
+        gunichar u = g_utf8_get_char_validated(p, end - p);
+        if (u == static_cast<gunichar>(-1) || u == static_cast<gunichar>(-2)) {
+            finish(); // invalid UTF-8 separates words, as a symbol would
+            ++p;
+            continue;
+        }
+        const char* next = g_utf8_next_char(p);
+        if (g_unichar_isalnum(u) || g_unichar_ismark(u)) {
+            word.append(p, next);
+            ascii = false;
         } else {
-            p = fold_other(p, end, word, in_word);
+            finish();
         }
-        if (!in_word && !word.empty()) {
-            out.words.push_back(std::move(word));
-            word.clear();
-        }
+        p = next;
     }
-    if (!word.empty())
-        out.words.push_back(std::move(word));
+    finish();
     return out;
 }
 
