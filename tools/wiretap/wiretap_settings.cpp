@@ -16,35 +16,28 @@ Error config_error(const config::Config& config, const toml::node& node,
                  ExitCode::config};
 }
 
-// A watch entry is compared in the form envelopes are: an address as
-// mail::address_key gives it, a domain as mail::normal_domain does.
-std::string normal_watch(std::string_view text) {
-    if (text.front() == '@')
-        return mail::normal_domain(text.substr(1));
-    if (text.find('@') == std::string_view::npos)
-        return mail::normal_domain(text);
-    return mail::address_key(text);
-}
-
+// Watch entries take the forms and meaning of policy-check's address
+// conditions and spam-score's sender lists (lib/mail/address_pattern):
+// "*.example.com" read as a plain domain would never match, and a
+// missed copy is the worst failure a tap can have. Only a list is
+// taken, as policy-check takes its list settings.
 Status read_watch(const config::Config& config, const toml::table& table,
                   Tap& tap) {
     const toml::node* node = table.get("watch");
     if (!node)
         return config_error(config, table, "tap needs watch");
-    std::vector<const toml::node*> entries;
-    if (const toml::array* list = node->as_array()) {
-        for (const toml::node& entry : *list)
-            entries.push_back(&entry);
-    } else {
-        entries.push_back(node);
-    }
-    for (const toml::node* entry : entries) {
-        auto text = entry->value<std::string>();
-        if (!text || text->empty() ||
-            text->find_first_of(" \t<>,") != std::string::npos)
-            return config_error(config, *entry,
-                                "watch holds addresses or domains");
-        tap.watch.push_back(normal_watch(*text));
+    const toml::array* list = node->as_array();
+    if (!list)
+        return config_error(config, *node, "watch must be a list of strings");
+    for (const toml::node& entry : *list) {
+        auto text = entry.value<std::string>();
+        if (!text)
+            return config_error(config, entry,
+                                "watch must be a list of strings");
+        auto pattern = mail::parse_address_pattern(*text);
+        if (!pattern)
+            return config_error(config, entry, pattern.error().message);
+        tap.watch.push_back(std::move(*pattern));
     }
     return {};
 }
@@ -109,18 +102,31 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
     return tap;
 }
 
+// --list shows entries in the normal form they are compared in, a
+// domain with its subdomains as "*.domain".
+std::string listed_watch(const Tap& tap) {
+    std::string out;
+    for (const mail::AddressPattern& entry : tap.watch) {
+        if (!out.empty())
+            out += ',';
+        if (entry.kind == mail::AddressPattern::subdomains)
+            out += "*.";
+        out += entry.text;
+    }
+    return out;
+}
+
 } // namespace
 
 bool Tap::watches(std::string_view address) const {
     if (address.empty())
         return false;
     // A missed copy is a compliance failure: "bob"@, <bob@...>, a root
-    // form domain, upper case and an IDN U-label all name the watched one.
-    std::string key = mail::address_key(address);
-    std::string domain = mail::domain_of(address);
-    return std::any_of(watch.begin(), watch.end(), [&](const std::string& w) {
-        return w == key || (w.find('@') == std::string::npos && w == domain);
-    });
+    // form domain, upper case and an IDN U-label all name the watched
+    // one (AddressPattern::matches compares normal forms).
+    return std::any_of(
+        watch.begin(), watch.end(),
+        [&](const mail::AddressPattern& w) { return w.matches(address); });
 }
 
 Result<Settings> load_settings(const config::Config& config,
@@ -197,10 +203,9 @@ std::string list_taps(const Settings& settings) {
         std::string target = tap.maildir.empty()
                                  ? "deliver_to=" + tap.deliver_to
                                  : "maildir=" + tap.maildir;
-        out += fmt::format(
-            "{}\twatch={}\tdirection={}\t{}\n", tap.name,
-            terminal_safe(fmt::format("{}", fmt::join(tap.watch, ","))),
-            direction, terminal_safe(target));
+        out += fmt::format("{}\twatch={}\tdirection={}\t{}\n", tap.name,
+                           terminal_safe(listed_watch(tap)), direction,
+                           terminal_safe(target));
     }
     return out;
 }
