@@ -45,9 +45,13 @@ struct Settings {
 inline const config::Keys config_keys{
     "wiretap", {"bounce_address", "log_file", "undelivered_maildir", "tap"}};
 
-/// Reads [wiretap] from the configuration; errors name file:line.
+/// Reads [wiretap] from the configuration; errors name file:line, and a
+/// key config_keys does not declare is one.
 Result<Settings> load_settings(const config::Config& config,
                                const std::string& state_dir);
+
+/// Returns what --list says on stderr when no tap is configured.
+std::string no_taps_text(const config::Config& config);
 
 /// Returns the taps a message with this envelope falls under.
 std::vector<const Tap*> matching_taps(const Settings& settings,

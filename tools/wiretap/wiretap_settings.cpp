@@ -133,6 +133,13 @@ Result<Settings> load_settings(const config::Config& config,
                                const std::string& state_dir) {
     Settings settings;
     const toml::table& table = config.tool("wiretap");
+    // Elsewhere an unknown key is a warning, but here a misspelt
+    // [[wiretap.taps]] turns interception off, and a missed copy is
+    // the worst failure a tap can have.
+    auto unknown =
+        config::unknown_keys(table, config_keys, config.path, "wiretap");
+    if (!unknown.empty())
+        return Error{"", unknown.front(), ExitCode::config};
     settings.bounce_address = table["bounce_address"].value_or(std::string());
     if (!settings.bounce_address.empty() &&
         !mail::parse_mailbox(settings.bounce_address))
@@ -176,6 +183,16 @@ Result<Settings> load_settings(const config::Config& config,
         settings.taps.push_back(std::move(*tap));
     }
     return settings;
+}
+
+std::string no_taps_text(const config::Config& config) {
+    // config::load leaves the path empty when the default file is
+    // missing.
+    if (config.path.empty())
+        return fmt::format("no tap is configured: {} does not exist",
+                           config::default_path);
+    return fmt::format("{}: no tap is configured ([[wiretap.tap]])",
+                       config.path);
 }
 
 std::vector<const Tap*> matching_taps(const Settings& settings,
