@@ -16,6 +16,20 @@ Error config_error(const config::Config& config, const toml::node& node,
                  ExitCode::config};
 }
 
+// A setting of another type must not read as absent: name = 5 was "no
+// name", deliver_to = ["a@x"] "no destination" and bounce_address = 5
+// the null path, each said wrongly or not at all.
+Result<std::string> text_setting(const config::Config& config,
+                                 const toml::table& table, const char* key) {
+    const toml::node* node = table.get(key);
+    if (!node)
+        return std::string();
+    if (!node->is_string())
+        return config_error(config, *node,
+                            fmt::format("{} must be a string", key));
+    return node->value_or(std::string());
+}
+
 // Watch entries take the forms and meaning of policy-check's address
 // conditions and spam-score's sender lists (lib/mail/address_pattern):
 // "*.example.com" read as a plain domain would never match, and a
@@ -47,7 +61,10 @@ Status read_direction(const config::Config& config, const toml::table& table,
     const toml::node* node = table.get("direction");
     if (!node)
         return {};
-    std::string direction = node->value_or(std::string());
+    auto text = text_setting(config, table, "direction");
+    if (!text)
+        return text.error();
+    const std::string& direction = *text;
     tap.inbound = direction == "inbound" || direction == "both";
     tap.outbound = direction == "outbound" || direction == "both";
     if (!tap.inbound && !tap.outbound)
@@ -67,7 +84,10 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
     }
     Tap tap;
     tap.where = config::where(config, table);
-    tap.name = table["name"].value_or(std::string());
+    auto name = text_setting(config, table, "name");
+    if (!name)
+        return name.error();
+    tap.name = std::move(*name);
     if (tap.name.empty())
         return config_error(config, table, "tap needs a name");
     // The name goes into notice subjects, log lines and --list: a CR or
@@ -91,13 +111,16 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
             return path.error();
         tap.maildir = std::move(*path);
     }
-    tap.deliver_to = table["deliver_to"].value_or(std::string());
+    auto deliver_to = text_setting(config, table, "deliver_to");
+    if (!deliver_to)
+        return deliver_to.error();
+    tap.deliver_to = std::move(*deliver_to);
     if (tap.maildir.empty() == tap.deliver_to.empty())
         return config_error(config, table,
                             "tap needs one of maildir or deliver_to");
     if (!tap.deliver_to.empty() && !mail::parse_mailbox(tap.deliver_to))
         return config_error(
-            config, table,
+            config, *table.get("deliver_to"),
             fmt::format("deliver_to \"{}\" is not an address", tap.deliver_to));
     return tap;
 }
@@ -140,7 +163,10 @@ Result<Settings> load_settings(const config::Config& config,
         config::unknown_keys(table, config_keys, config.path, "wiretap");
     if (!unknown.empty())
         return Error{"", unknown.front(), ExitCode::config};
-    settings.bounce_address = table["bounce_address"].value_or(std::string());
+    auto bounce = text_setting(config, table, "bounce_address");
+    if (!bounce)
+        return bounce.error();
+    settings.bounce_address = std::move(*bounce);
     if (!settings.bounce_address.empty() &&
         !mail::parse_mailbox(settings.bounce_address))
         return config_error(config, *table.get("bounce_address"),
