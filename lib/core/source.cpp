@@ -36,8 +36,10 @@ bool is_blank_line(std::string_view line) {
     return strip_line_end(line).empty();
 }
 
+// Errors and records name an input by its id (stream::path_id), so an
+// error line and a record of one file carry the same name.
 Error os_error(const std::string& path, ExitCode code) {
-    return Error{path, std::strerror(errno), code};
+    return Error{stream::path_id(path), std::strerror(errno), code};
 }
 
 Record make_record(std::string id, std::string_view source,
@@ -106,9 +108,10 @@ void unquote_from(std::string& line, MboxVariant variant) {
 // Reads the messages of one mbox file, after its first separator line.
 class Inputs::Mbox {
 public:
-    Mbox(int fd, std::string path, const Limits& limits, MboxVariant variant)
-        : fd_(fd), path_(path), reader_(fd, path), limits_(limits),
-          variant_(variant) {}
+    Mbox(int fd, const std::string& path, const Limits& limits,
+         MboxVariant variant)
+        : fd_(fd), id_(stream::path_id(path)), reader_(fd, id_),
+          limits_(limits), variant_(variant) {}
     ~Mbox() { ::close(fd_); }
 
     ByteReader& reader() { return reader_; }
@@ -143,9 +146,8 @@ public:
             if (!too_large)
                 message += line;
         }
-        std::string id = (count_ == 1 && done_)
-                             ? path_
-                             : fmt::format("{}:{}", path_, count_);
+        std::string id =
+            (count_ == 1 && done_) ? id_ : fmt::format("{}:{}", id_, count_);
         if (too_large)
             return Error{id, fmt::format("message exceeds limit "
                                          "message_bytes={}",
@@ -165,7 +167,7 @@ private:
     }
 
     int fd_;
-    std::string path_;
+    std::string id_; ///< the file's id, stream::path_id
     ByteReader reader_;
     const Limits& limits_;
     MboxVariant variant_;
@@ -300,7 +302,8 @@ RecordResult Inputs::open_path(const std::string& path, bool in_folder) {
     // a Maildir would block the walk forever.
     bool readable = S_ISREG(st.st_mode) || (S_ISFIFO(st.st_mode) && !in_folder);
     if (!readable)
-        return Error{path, "not a regular file or folder", ExitCode::no_input};
+        return Error{stream::path_id(path), "not a regular file or folder",
+                     ExitCode::no_input};
     return open_file(path);
 }
 
@@ -331,8 +334,10 @@ RecordResult Inputs::open_file(const std::string& path) {
     std::string message = first;
     auto read = mbox->reader().read_all(message, limits_.message_bytes);
     if (!read)
-        return Error{path, read.error().message, read.error().exit_code};
-    return std::optional<Record>{make_record(path, "file", std::move(message))};
+        return Error{mbox->reader().name(), read.error().message,
+                     read.error().exit_code};
+    return std::optional<Record>{
+        make_record(mbox->reader().name(), "file", std::move(message))};
 }
 
 Result<Inputs::Directory> Inputs::list_directory(const std::string& path) {

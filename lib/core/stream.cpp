@@ -3,6 +3,8 @@
 // producer splice messages together.
 #include "core/stream.hpp"
 
+#include "core/strings.hpp"
+
 #include <fmt/format.h>
 
 namespace portcullis::stream {
@@ -14,6 +16,30 @@ std::string Record::id() const {
     if (it != envelope.end() && it->is_string())
         return it->get<std::string>();
     return "-";
+}
+
+std::string path_id(std::string_view path) {
+    // A file name is bytes, but an id is a JSON string: bytes that are
+    // not UTF-8 used to become U+FFFD, so "m\xff" and "m\xfe" shared an
+    // id. Doubling backslashes keeps a name that spells "\xff" apart
+    // from one holding that byte; a UTF-8 name without a backslash keeps
+    // its id.
+    std::string out;
+    out.reserve(path.size());
+    for (size_t i = 0; i < path.size();) {
+        Utf8Char c = utf8_at(path, i);
+        if (c.length == 0) {
+            out +=
+                fmt::format("\\x{:02x}", static_cast<unsigned char>(path[i]));
+            ++i;
+            continue;
+        }
+        if (path[i] == '\\')
+            out += '\\';
+        out.append(path.substr(i, c.length));
+        i += c.length;
+    }
+    return out;
 }
 
 ordered_json make_envelope(std::string_view id, std::string_view source) {

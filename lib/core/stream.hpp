@@ -41,6 +41,12 @@ struct Record {
     std::string id() const;
 };
 
+/// Returns the id of a message read from path: the path itself when it
+/// is UTF-8 holding no backslash; else each backslash doubled and each
+/// byte that is not part of a UTF-8 character written as \xNN, so that
+/// the id is valid JSON text and can be turned back into the path.
+std::string path_id(std::string_view path);
+
 /// Returns a fresh envelope for a message that arrived without one.
 nlohmann::ordered_json make_envelope(std::string_view id,
                                      std::string_view source);

@@ -1,7 +1,8 @@
 // Entries of sender lists and address conditions, in the forms that
-// share/doc/policy.md lists for spam-score and policy-check alike: an
-// address, a domain alone, or a domain and its subdomains. Both tools
-// read entries here, so an entry means the same in either.
+// share/doc/policy.md lists: an address, a domain alone, or a domain
+// and its subdomains. spam-score's lists, policy-check's conditions and
+// wiretap's watch lists are read here, so an entry means the same in
+// each.
 #pragma once
 
 #include "core/result.hpp"

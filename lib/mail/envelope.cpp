@@ -6,23 +6,95 @@
 #include "mail/address.hpp"
 #include "mail/header_edit.hpp"
 
-#include <glib.h>
 #include <strings.h>
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_set>
 
 namespace portcullis::mail {
 
-std::optional<int64_t> parse_rfc3339(const std::string& text) {
-    GTimeZone* utc = g_time_zone_new_utc();
-    GDateTime* when = g_date_time_new_from_iso8601(text.c_str(), utc);
-    g_time_zone_unref(utc);
-    if (!when)
+namespace {
+
+// Returns the number that count ASCII digits at pos write, or nullopt.
+std::optional<unsigned> digits(std::string_view text, size_t pos,
+                               size_t count) {
+    if (pos > text.size() || count > text.size() - pos)
         return std::nullopt;
-    int64_t seconds = g_date_time_to_unix(when);
-    g_date_time_unref(when);
-    return seconds;
+    unsigned value = 0;
+    for (char c : text.substr(pos, count)) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    return value;
+}
+
+// time-offset: "Z" or "z" (RFC 3339 section 5.6 lets either case
+// stand), or "+HH:MM" / "-HH:MM" with a real hour and minute. Returns
+// seconds east of UTC. "-00:00", an unknown local offset, is UTC.
+std::optional<int64_t> offset_seconds(std::string_view text) {
+    if (text == "Z" || text == "z")
+        return 0;
+    if (text.size() != 6 || (text[0] != '+' && text[0] != '-') ||
+        text[3] != ':')
+        return std::nullopt;
+    auto hours = digits(text, 1, 2);
+    auto minutes = digits(text, 4, 2);
+    if (!hours || !minutes || *hours > 23 || *minutes > 59)
+        return std::nullopt;
+    int64_t seconds = *hours * 3600 + *minutes * 60;
+    return text[0] == '-' ? -seconds : seconds;
+}
+
+// Returns where time-offset starts after time-secfrac, which is "."
+// and at least one digit, or pos itself when there is none.
+std::optional<size_t> skip_fraction(std::string_view text, size_t pos) {
+    if (pos >= text.size() || text[pos] != '.')
+        return pos;
+    size_t end = pos + 1;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9')
+        ++end;
+    if (end == pos + 1)
+        return std::nullopt;
+    return end;
+}
+
+} // namespace
+
+std::optional<int64_t> parse_rfc3339(const std::string& text) {
+    // RFC 3339 section 5.6 date-time and nothing else: ISO 8601's week
+    // and ordinal dates, basic format and missing offset are other
+    // grammars, and a reader that took them would date what no front
+    // end wrote. "T" may be "t", and the section's note lets a space
+    // stand for it, as some producers write.
+    std::string_view t = text;
+    auto year = digits(t, 0, 4), month = digits(t, 5, 2), day = digits(t, 8, 2),
+         hour = digits(t, 11, 2), minute = digits(t, 14, 2),
+         second = digits(t, 17, 2);
+    if (!year || !month || !day || !hour || !minute || !second || t[4] != '-' ||
+        t[7] != '-' || t[13] != ':' || t[16] != ':' ||
+        (t[10] != 'T' && t[10] != 't' && t[10] != ' '))
+        return std::nullopt;
+    auto offset_at = skip_fraction(t, 19);
+    auto offset =
+        offset_at ? offset_seconds(t.substr(*offset_at)) : std::nullopt;
+    if (!offset)
+        return std::nullopt;
+
+    // year_month_day::ok() knows month lengths and leap years.
+    namespace chrono = std::chrono;
+    chrono::year_month_day date{chrono::year(static_cast<int>(*year)),
+                                chrono::month(*month), chrono::day(*day)};
+    if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60)
+        return std::nullopt;
+    // Second 60 is a leap second (section 5.7), which Unix time cannot
+    // hold. It is read as 59, so the time stays in its minute, hour and
+    // day: 23:59:60Z on 31 December is still counted in that year.
+    // Whether the leap second was really inserted then is not checked.
+    int64_t days = chrono::sys_days(date).time_since_epoch().count();
+    return days * 86400 + *hour * 3600 + *minute * 60 + std::min(*second, 59u) -
+           *offset;
 }
 
 namespace {

@@ -119,7 +119,7 @@ TEST_CASE("mistakes in rules are errors at their line") {
     CHECK(error_of("[[rule]]\nid='a'\naction='strip'\n") ==
           "p.toml:1: action strip needs an attachment condition");
     CHECK(error_of("[[rule]]\nid='a'\naction='copy'\ncopy_to='nobody'\n") ==
-          "p.toml:1: copy_to \"nobody\" is not an address");
+          "p.toml:4: copy_to \"nobody\" is not an address");
     CHECK(error_of("[[rule]]\nid='a'\naction='reject'\ndirection='up'\n") ==
           "p.toml:4: direction \"up\" is not inbound, outbound, internal or "
           "both");
@@ -132,6 +132,70 @@ TEST_CASE("mistakes in rules are errors at their line") {
     CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
                    "attachment.size=3\n") ==
           "p.toml:4: unknown attachment key \"size\"");
+}
+
+TEST_CASE("a setting of the wrong type is named with its type and line") {
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "attachment.tricks='yes'\n") ==
+          "p.toml:4: attachment.tricks must be true or false");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "attachment.extensions=['exe']\n"
+                   "attachment.in_archives=0\n") ==
+          "p.toml:5: attachment.in_archives must be true or false");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "attachment.larger_than='10MB'\n") ==
+          "p.toml:4: attachment.larger_than must be a number of bytes");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\nbody='x'\n"
+                   "description=['why']\n") ==
+          "p.toml:5: description must be a string");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\nwords=5\n") ==
+          "p.toml:4: words must be a list name, { list = \"NAME\", "
+          "threshold = N } or a list of them");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "words={list=5}\n") ==
+          "p.toml:4: words.list must be a string");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "words=[\n  'blocked',\n  {list='x', treshold=2},\n]\n") ==
+          "p.toml:6: unknown words key \"treshold\"");
+}
+
+TEST_CASE("a bad value is named at its own line, a missing one at the rule") {
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n\n"
+                   "reject_text='250 ok'\n") ==
+          "p.toml:5: reject_text must start with a 5xx code and a space");
+    CHECK(error_of("[[rule]]\nid='a'\naction='redirect'\nbody='x'\n"
+                   "redirect_to='nobody'\n") ==
+          "p.toml:5: redirect_to \"nobody\" is not an address");
+    CHECK(error_of("[[rule]]\nid='a'\naction='tag'\nbody='x'\n"
+                   "add_header='X-Flag'\n") ==
+          "p.toml:5: add_header must read \"Name: value\"");
+    CHECK(error_of("[[rule]]\nid='a'\naction='redirect'\nbody='x'\n") ==
+          "p.toml:1: action redirect needs redirect_to");
+    // Each entry of a list is named at its own line.
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "from=[\n  'a@example.com',\n  '*bad.example',\n]\n") ==
+          "p.toml:6: \"*bad.example\" is not an address, domain, @domain "
+          "or *.domain");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "client=[\n  '192.0.2.0/24',\n  '300.1.1.1',\n]\n") ==
+          "p.toml:6: \"300.1.1.1\" is not an IP address or network "
+          "(192.0.2.0/24, 2001:db8::/32)");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "header.Subject=[\n  'ok',\n  '(unclosed',\n]\n") ==
+          "p.toml:6: bad pattern \"(unclosed\": missing ): (unclosed");
+    CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n"
+                   "body=[\n  'ok',\n  '(unclosed',\n]\n") ==
+          "p.toml:6: bad pattern \"(unclosed\": missing ): (unclosed");
+}
+
+TEST_CASE("a word list is named at the line of the setting naming it") {
+    auto policy = read("[[rule]]\nid='a'\naction='reject'\n"
+                       "words=[\n  'blocked',\n  {list='nosuchlist'},\n]\n");
+    REQUIRE(policy.ok());
+    REQUIRE(policy->rules.size() == 1);
+    REQUIRE(policy->rules[0]->words.size() == 2);
+    CHECK(policy->rules[0]->words[0].where == "p.toml:5");
+    CHECK(policy->rules[0]->words[1].where == "p.toml:6");
 }
 
 TEST_CASE("rules that could never fire are errors at their line") {

@@ -3,6 +3,7 @@
 #include "report_record.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 using namespace portcullis;
 using nlohmann::ordered_json;
@@ -53,6 +54,30 @@ TEST_CASE("read_record names a verdict field of the wrong type") {
           R"("verdicts[0].reasons[0]" is not an object)");
     CHECK(problem(R"({"portcullis":1,"verdicts":[{"anomalies":{}}]})") ==
           R"("verdicts[0].anomalies" is not a list)");
+}
+
+TEST_CASE("read_record refuses a verdict whose action is unknown or absent") {
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"tool":"x",)"
+                  R"("action":"Reject"}]})") ==
+          R"("verdicts[0].action" is not tempfail, reject, discard, )"
+          R"(quarantine, redirect, folder, tag or pass)");
+    for (const char* action : {"", " reject", "strip", "copy", "?"})
+        CHECK(problem(fmt::format(R"({{"portcullis":1,"verdicts":[)"
+                                  R"({{"tool":"x","action":"{}"}}]}})",
+                                  action))
+                  .ends_with("is not tempfail, reject, discard, quarantine, "
+                             "redirect, folder, tag or pass"));
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"tool":"x",)"
+                  R"("action":"pass"},{"tool":"y"}]})") ==
+          R"("verdicts[1].action" is missing)");
+    for (const char* action : {"tempfail", "reject", "discard", "quarantine",
+                               "redirect", "folder", "tag", "pass"})
+        CHECK(problem(fmt::format(R"({{"portcullis":1,"verdicts":[)"
+                                  R"({{"tool":"x","action":"{}"}}]}})",
+                                  action)) == "ok");
+    // No verdict at all is a record no tool judged yet, not an error.
+    CHECK(problem(R"({"portcullis":1,"verdicts":[]})") == "ok");
+    CHECK(problem(R"({"portcullis":1})") == "ok");
 }
 
 TEST_CASE("read_record names a part field of the wrong type") {

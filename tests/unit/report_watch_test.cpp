@@ -90,6 +90,14 @@ TEST_CASE("arrival times fall in UTC days and hours") {
     CHECK(period_of("2026-12-05T01:30:00Z", Period::hour) == "2026-12-05T01");
     CHECK(!period_of("yesterday", Period::day));
     CHECK(!period_of("2026-12-05T01:30:00Z", Period::none));
+    CHECK(period_of("2026-12-05t01:30:00z", Period::hour) == "2026-12-05T01");
+    CHECK(period_of("2016-12-31T23:59:60Z", Period::day) == "2016-12-31");
+    CHECK(period_of("0000-01-01T00:00:00Z", Period::hour) == "0000-01-01T00");
+    // ISO 8601 forms that RFC 3339 does not have are undated.
+    for (const char* text :
+         {"2026-W49-6T01:30:00Z", "2026-339T01:30:00Z", "20261205T013000Z",
+          "2026-12-05T01:30:00", "2026-12-05T01:30:00+24:00"})
+        CHECK(!period_of(text, Period::day));
 
     Trends trends;
     trends.add("2026-12-05", "pass");

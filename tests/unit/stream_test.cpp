@@ -150,3 +150,29 @@ TEST_CASE("an unknown format version is refused") {
     REQUIRE(!records[0].ok());
     CHECK(records[0].error().message == "unsupported format version 2");
 }
+
+TEST_CASE("path_id keeps a UTF-8 path and escapes every other byte") {
+    using stream::path_id;
+    CHECK(path_id("box/m1.eml") == "box/m1.eml");
+    CHECK(path_id("Posteingang/Grüße €.eml") == "Posteingang/Grüße €.eml");
+    CHECK(path_id("new/1.M2P3.host:2,S") == "new/1.M2P3.host:2,S");
+    CHECK(path_id("a\nb\x1b") == "a\nb\x1b"); // JSON escapes these itself
+    CHECK(path_id("m\xff") == "m\\xff");
+    CHECK(path_id("m\xfe") == "m\\xfe");
+    CHECK(path_id("\x80\xc3") == "\\x80\\xc3");
+    // Latin-1 "é", an overlong "/", a UTF-16 surrogate in UTF-8 and a
+    // cut sequence are no UTF-8 characters.
+    CHECK(path_id("caf\xe9.eml") == "caf\\xe9.eml");
+    CHECK(path_id("\xc0\xaf") == "\\xc0\\xaf");
+    CHECK(path_id("\xed\xa0\x80") == "\\xed\\xa0\\x80");
+    CHECK(path_id("x\xe2\x82") == "x\\xe2\\x82");
+}
+
+TEST_CASE("path_id doubles a backslash so that every id is one path") {
+    using stream::path_id;
+    CHECK(path_id("a\\b") == "a\\\\b");
+    // A name that spells "\xff" and a name holding that byte differ.
+    CHECK(path_id("m\\xff") == "m\\\\xff");
+    CHECK(path_id("m\xff") == "m\\xff");
+    CHECK(path_id("\\\xff") == "\\\\\\xff");
+}

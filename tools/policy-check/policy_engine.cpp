@@ -229,7 +229,7 @@ Status WordLists::load_for(const Policy& policy,
             auto list = WordList::load(dir + "/" + words.list + ".txt");
             if (!list)
                 return Error{
-                    rule->where,
+                    words.where.empty() ? rule->where : words.where,
                     fmt::format("rule {}: {}", rule->id, list.error().text()),
                     ExitCode::config};
             lists_.emplace(words.list, std::move(*list));

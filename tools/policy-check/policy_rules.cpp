@@ -78,6 +78,12 @@ bool is_type_pattern(std::string_view type) {
            (sub == "*" || (is_type_token(sub) && sub.find('*') == sub.npos));
 }
 
+// The node of a list's i-th entry, so an error names its own line.
+const toml::node& entry_at(const toml::node& node, size_t i) {
+    const toml::array* list = node.as_array();
+    return list && i < list->size() ? *list->get(i) : node;
+}
+
 class RuleReader {
 public:
     RuleReader(const toml::table& table, const Where& where, Rule& rule)
@@ -178,7 +184,11 @@ Status RuleReader::read_identity() {
         return error(*id, fmt::format("rule id \"{}\" may hold only letters, "
                                       "digits, '-', '_' and '.'",
                                       rule_.id));
-    rule_.description = table_["description"].value_or(std::string());
+    if (const toml::node* description = table_.get("description")) {
+        if (!description->is_string())
+            return error(*description, "description must be a string");
+        rule_.description = description->value_or(std::string());
+    }
     if (const toml::node* locked = table_.get("locked")) {
         if (!locked->is_boolean())
             return error(*locked, "locked must be true or false");
@@ -220,10 +230,10 @@ Status RuleReader::read_addresses() {
         if (!texts)
             return texts.error();
         auto& patterns = rule_.addresses[field];
-        for (const std::string& text : *texts) {
-            auto parsed = mail::parse_address_pattern(text);
+        for (size_t i = 0; i < texts->size(); ++i) {
+            auto parsed = mail::parse_address_pattern((*texts)[i]);
             if (!parsed)
-                return error(*node, parsed.error().message);
+                return error(entry_at(*node, i), parsed.error().message);
             patterns.push_back(std::move(*parsed));
         }
     }
@@ -241,8 +251,8 @@ Status RuleReader::read_headers() {
         auto texts = strings("header." + std::string(name.str()), value);
         if (!texts)
             return texts.error();
-        for (std::string& text : *texts) {
-            auto compiled = pattern(value, std::move(text));
+        for (size_t i = 0; i < texts->size(); ++i) {
+            auto compiled = pattern(entry_at(value, i), std::move((*texts)[i]));
             if (!compiled)
                 return compiled.error();
             rule_.headers.emplace_back(std::string(name.str()),
@@ -259,8 +269,8 @@ Status RuleReader::read_body() {
     auto texts = strings("body", *node);
     if (!texts)
         return texts.error();
-    for (std::string& text : *texts) {
-        auto compiled = pattern(*node, std::move(text));
+    for (size_t i = 0; i < texts->size(); ++i) {
+        auto compiled = pattern(entry_at(*node, i), std::move((*texts)[i]));
         if (!compiled)
             return compiled.error();
         rule_.body.push_back(std::move(*compiled));
@@ -270,10 +280,27 @@ Status RuleReader::read_body() {
 
 Status RuleReader::read_words_entry(const toml::node& node) {
     WordsCondition words;
+    // A missing list is found when the lists load, after the rules:
+    // the error names this line, where the name was written.
+    words.where = where_(node);
+    const toml::table* table = node.as_table();
     if (auto name = node.value<std::string>()) {
         words.list = *name;
-    } else if (const toml::table* table = node.as_table()) {
-        words.list = (*table)["list"].value_or(std::string());
+    } else if (!table) {
+        return error(node, "words must be a list name, { list = \"NAME\", "
+                           "threshold = N } or a list of them");
+    }
+    if (table) {
+        for (auto&& [key, value] : *table) {
+            if (key.str() != "list" && key.str() != "threshold")
+                return error(
+                    value, fmt::format("unknown words key \"{}\"", key.str()));
+        }
+        if (const toml::node* list = table->get("list")) {
+            if (!list->is_string())
+                return error(*list, "words.list must be a string");
+            words.list = list->value_or(std::string());
+        }
         if (const toml::node* threshold = table->get("threshold")) {
             auto value = threshold->value<double>();
             if (!value || *value < 1)
@@ -303,12 +330,6 @@ Status RuleReader::read_words() {
         return {};
     }
     return read_words_entry(*node);
-}
-
-// The node of a list's i-th entry, so an error names its own line.
-const toml::node& entry_at(const toml::node& node, size_t i) {
-    const toml::array* list = node.as_array();
-    return list && i < list->size() ? *list->get(i) : node;
 }
 
 // An extension is compared with one dotted suffix of a name, lower case:
@@ -393,11 +414,23 @@ Status RuleReader::read_attachment() {
     if (const toml::node* size = table->get("larger_than")) {
         auto value = size->value<int64_t>();
         if (!value || *value < 0)
-            return error(*size, "larger_than must be a number of bytes");
+            return error(*size,
+                         "attachment.larger_than must be a number of bytes");
         condition.larger_than = static_cast<uint64_t>(*value);
     }
-    condition.in_archives = (*table)["in_archives"].value_or(true);
-    condition.tricks = (*table)["tricks"].value_or(false);
+    // A flag of another type ("yes") must not read as its default and
+    // then be blamed on the condition being empty.
+    for (auto [key, flag] : {std::pair{"in_archives", &condition.in_archives},
+                             {"tricks", &condition.tricks}}) {
+        const toml::node* value = table->get(key);
+        if (!value)
+            continue;
+        if (!value->is_boolean())
+            return error(
+                *value,
+                fmt::format("attachment.{} must be true or false", key));
+        *flag = value->value_or(false);
+    }
     if (condition.empty())
         return error(*node, "attachment needs extensions, names, types, "
                             "larger_than or tricks");
@@ -412,10 +445,10 @@ Status RuleReader::read_clients() {
     auto texts = strings("client", *node);
     if (!texts)
         return texts.error();
-    for (const std::string& text : *texts) {
-        auto network = net::parse_network(text);
+    for (size_t i = 0; i < texts->size(); ++i) {
+        auto network = net::parse_network((*texts)[i]);
         if (!network)
-            return error(*node, network.error().message);
+            return error(entry_at(*node, i), network.error().message);
         rule_.clients.push_back(*network);
     }
     return {};
@@ -476,26 +509,34 @@ Status RuleReader::read_action() {
     return {};
 }
 
-Status check_action(const Rule& rule, const toml::node& node,
+Status check_action(const Rule& rule, const toml::table& table,
                     const Where& where) {
     auto fail = [&](std::string message) {
-        return Error{where(node), std::move(message), ExitCode::config};
+        return Error{where(table), std::move(message), ExitCode::config};
+    };
+    // A bad value is named at its own line; a missing one at the rule's.
+    auto fail_at = [&](const char* key, std::string message) {
+        const toml::node* node = table.get(key);
+        return Error{where(node ? *node : table), std::move(message),
+                     ExitCode::config};
     };
     if (!rule.reject_text.empty()) {
         const std::string& t = rule.reject_text;
         bool code = t.size() > 4 && t[0] == '5' && std::isdigit(t[1]) &&
                     std::isdigit(t[2]) && t[3] == ' ';
         if (!code)
-            return fail("reject_text must start with a 5xx code and a space");
+            return fail_at("reject_text",
+                           "reject_text must start with a 5xx code and a "
+                           "space");
     }
     for (auto [key, value] : {std::pair{"redirect_to", &rule.redirect_to},
                               {"copy_to", &rule.copy_to}}) {
         if (!value->empty() && !mail::parse_mailbox(*value))
-            return fail(
-                fmt::format("{} \"{}\" is not an address", key, *value));
+            return fail_at(
+                key, fmt::format("{} \"{}\" is not an address", key, *value));
     }
     if (!rule.header.empty() && rule.header.find(':') == std::string::npos)
-        return fail("add_header must read \"Name: value\"");
+        return fail_at("add_header", "add_header must read \"Name: value\"");
     switch (rule.action) {
     case RuleAction::redirect:
         if (rule.redirect_to.empty())

@@ -64,6 +64,7 @@ struct Pattern {
 struct WordsCondition {
     std::string list;
     double threshold = 1;
+    std::string where; ///< file:line of the setting naming the list
 };
 
 /// Conditions on one attachment or archive entry; all given must hold.

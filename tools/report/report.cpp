@@ -5,6 +5,7 @@
 
 #include "core/byte_reader.hpp"
 #include "core/log.hpp"
+#include "core/stream.hpp"
 #include "core/strings.hpp"
 #include "mail/verdict.hpp"
 
@@ -181,29 +182,33 @@ void read_input(ByteReader& input, const Limits& limits, Reading& reading) {
 // open(2) accepts a directory, and reading it then fails with EISDIR, an
 // I/O error (74); to the administrator it is an input that cannot be
 // read as records, as the man page says: 66.
-Result<int> open_input(const std::string& path) {
+// An input is named as the filters name the file it came from
+// (stream::path_id), so a name that is not UTF-8 is kept, not turned
+// into U+FFFD in the JSON summary.
+Result<int> open_input(const std::string& path, const std::string& name) {
     if (path == "-")
         return STDIN_FILENO;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return Error{path, std::strerror(errno), ExitCode::no_input};
+        return Error{name, std::strerror(errno), ExitCode::no_input};
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
-        Error error{path, std::strerror(errno), ExitCode::io_error};
+        Error error{name, std::strerror(errno), ExitCode::io_error};
         ::close(fd);
         return error;
     }
     if (S_ISDIR(st.st_mode)) {
         ::close(fd);
-        return Error{path, "is a directory, not a file of records",
+        return Error{name, "is a directory, not a file of records",
                      ExitCode::no_input};
     }
     return fd;
 }
 
 // JSON is written in printable ASCII, anything else as \uXXXX: the same
-// data for a program, and no control for a terminal. A path from the
-// command line need not be UTF-8; dumping it strictly would throw.
+// data for a program, and no control for a terminal. Input names are
+// ids, UTF-8 by construction; the lenient dump is a guard, as a string
+// that is not UTF-8 would make a strict one throw.
 std::string render(const Summary& summary, const Options& options) {
     std::vector<FiredAlert> fired =
         check_alerts(options.alerts, summary.figures());
@@ -410,13 +415,14 @@ ExitCode run(const Options& options) {
     if (inputs.empty())
         inputs.push_back("-");
     for (const std::string& path : inputs) {
-        auto opened = open_input(path);
+        std::string name = stream::path_id(path);
+        auto opened = open_input(path, name);
         if (!opened) {
             reading.fail(opened.error());
             continue;
         }
         int fd = *opened;
-        ByteReader reader(fd, path);
+        ByteReader reader(fd, name);
         read_input(reader, options.limits, reading);
         if (fd != STDIN_FILENO)
             ::close(fd);

@@ -4,6 +4,7 @@
 #include "report_record.hpp"
 
 #include "core/stream.hpp"
+#include "mail/verdict.hpp"
 
 #include <fmt/format.h>
 
@@ -161,6 +162,23 @@ Result<VerdictFacts> read_verdict(const ordered_json& verdict,
     return facts;
 }
 
+// A verdict without an action, or with one no tool gives ("Reject"),
+// judged the message in a way report cannot count: taken as no verdict
+// it made the message "unjudged", and an alert on reject never fired.
+// Checked once every field has its type, so a wrong type is named first.
+Status check_action(const ordered_json& verdict, size_t index,
+                    const VerdictFacts& facts) {
+    if (!verdict.contains("action"))
+        return Error{"",
+                     fmt::format("\"verdicts[{}].action\" is missing", index)};
+    if (!verdict::parse_action(facts.action))
+        return Error{"", fmt::format("\"verdicts[{}].action\" is not "
+                                     "tempfail, reject, discard, quarantine, "
+                                     "redirect, folder, tag or pass",
+                                     index)};
+    return {};
+}
+
 Status read_verdicts(const ordered_json& envelope, RecordFacts& facts) {
     auto verdicts = read_objects(envelope, "", "verdicts");
     if (!verdicts)
@@ -171,6 +189,10 @@ Status read_verdicts(const ordered_json& envelope, RecordFacts& facts) {
         if (!verdict)
             return verdict.error();
         facts.verdicts.push_back(std::move(*verdict));
+    }
+    for (size_t i = 0; i < verdicts->size(); ++i) {
+        if (Status s = check_action(*(*verdicts)[i], i, facts.verdicts[i]); !s)
+            return s;
     }
     return {};
 }

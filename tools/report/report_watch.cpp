@@ -4,8 +4,7 @@
 #include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
-#include <glib.h>
-
+#include <chrono>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -149,16 +148,17 @@ std::optional<std::string> period_of(std::string_view time, Period period) {
     auto seconds = mail::parse_rfc3339(std::string(time));
     if (!seconds)
         return std::nullopt;
-    GDateTime* in_utc = g_date_time_new_from_unix_utc(*seconds);
-    if (!in_utc)
-        return std::nullopt;
-    gchar* formatted = g_date_time_format(
-        in_utc, period == Period::day ? "%Y-%m-%d" : "%Y-%m-%dT%H");
-    std::string out = formatted ? formatted : "";
-    g_free(formatted);
-    g_date_time_unref(in_utc);
-    if (out.empty())
-        return std::nullopt;
+    // Every RFC 3339 year, 0000 to 9999, has a period: GLib's calendar
+    // began at year 1.
+    namespace chrono = std::chrono;
+    chrono::sys_seconds when{chrono::seconds(*seconds)};
+    auto day = chrono::floor<chrono::days>(when);
+    chrono::year_month_day date{day};
+    std::string out = fmt::format("{:04}-{:02}-{:02}", int(date.year()),
+                                  unsigned(date.month()), unsigned(date.day()));
+    if (period == Period::hour)
+        out += fmt::format("T{:02}",
+                           chrono::floor<chrono::hours>(when - day).count());
     return out;
 }
 

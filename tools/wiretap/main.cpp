@@ -19,21 +19,27 @@ int main(int argc, char** argv) {
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
 
-        auto config =
-            filter::load_config(options.common, app, wiretap::config_keys);
+        // Unknown keys in [wiretap] are errors, which load_settings
+        // reports; what is left to warn of is checked once it has.
+        auto config = filter::load_config(options.common, app);
         if (!config) {
             log::error(config.error().text());
             return to_int(config.error().exit_code);
         }
+        config->keys = wiretap::config_keys;
         auto settings =
             wiretap::load_settings(*config, options.common.state_dir);
         if (!settings) {
             log::error(settings.error().text());
             return to_int(settings.error().exit_code);
         }
+        for (const std::string& problem : config::unknown_keys(*config))
+            log::warning(problem);
 
         if (options.list) {
             std::fputs(wiretap::list_taps(*settings).c_str(), stdout);
+            if (settings->taps.empty())
+                log::warning(wiretap::no_taps_text(*config));
             return 0;
         }
         return to_int(wiretap::run(options, *settings));

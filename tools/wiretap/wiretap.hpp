@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/filter.hpp"
+#include "mail/address_pattern.hpp"
 
 #include <string>
 #include <vector>
@@ -20,12 +21,12 @@ struct Options {
 /// One watched address or domain and where its copies go.
 struct Tap {
     std::string name;
-    std::vector<std::string> watch; ///< address keys or normal domains
-    bool inbound = true;            ///< mail to a watched address
-    bool outbound = true;           ///< mail from a watched address
-    std::string maildir;            ///< review Maildir, or
-    std::string deliver_to;         ///< review address via the daemon
-    std::string where;              ///< file:line, for errors and --list
+    std::vector<mail::AddressPattern> watch; ///< as policy-check reads them
+    bool inbound = true;                     ///< mail to a watched address
+    bool outbound = true;                    ///< mail from a watched address
+    std::string maildir;                     ///< review Maildir, or
+    std::string deliver_to;                  ///< review address via the daemon
+    std::string where; ///< file:line, for errors and --list
 
     /// Returns true when the address is watched by this tap.
     bool watches(std::string_view address) const;
@@ -44,9 +45,13 @@ struct Settings {
 inline const config::Keys config_keys{
     "wiretap", {"bounce_address", "log_file", "undelivered_maildir", "tap"}};
 
-/// Reads [wiretap] from the configuration; errors name file:line.
+/// Reads [wiretap] from the configuration; errors name file:line, and a
+/// key config_keys does not declare is one.
 Result<Settings> load_settings(const config::Config& config,
                                const std::string& state_dir);
+
+/// Returns what --list says on stderr when no tap is configured.
+std::string no_taps_text(const config::Config& config);
 
 /// Returns the taps a message with this envelope falls under.
 std::vector<const Tap*> matching_taps(const Settings& settings,

@@ -16,35 +16,42 @@ Error config_error(const config::Config& config, const toml::node& node,
                  ExitCode::config};
 }
 
-// A watch entry is compared in the form envelopes are: an address as
-// mail::address_key gives it, a domain as mail::normal_domain does.
-std::string normal_watch(std::string_view text) {
-    if (text.front() == '@')
-        return mail::normal_domain(text.substr(1));
-    if (text.find('@') == std::string_view::npos)
-        return mail::normal_domain(text);
-    return mail::address_key(text);
+// A setting of another type must not read as absent: name = 5 was "no
+// name", deliver_to = ["a@x"] "no destination" and bounce_address = 5
+// the null path, each said wrongly or not at all.
+Result<std::string> text_setting(const config::Config& config,
+                                 const toml::table& table, const char* key) {
+    const toml::node* node = table.get(key);
+    if (!node)
+        return std::string();
+    if (!node->is_string())
+        return config_error(config, *node,
+                            fmt::format("{} must be a string", key));
+    return node->value_or(std::string());
 }
 
+// Watch entries take the forms and meaning of policy-check's address
+// conditions and spam-score's sender lists (lib/mail/address_pattern):
+// "*.example.com" read as a plain domain would never match, and a
+// missed copy is the worst failure a tap can have. Only a list is
+// taken, as policy-check takes its list settings.
 Status read_watch(const config::Config& config, const toml::table& table,
                   Tap& tap) {
     const toml::node* node = table.get("watch");
     if (!node)
         return config_error(config, table, "tap needs watch");
-    std::vector<const toml::node*> entries;
-    if (const toml::array* list = node->as_array()) {
-        for (const toml::node& entry : *list)
-            entries.push_back(&entry);
-    } else {
-        entries.push_back(node);
-    }
-    for (const toml::node* entry : entries) {
-        auto text = entry->value<std::string>();
-        if (!text || text->empty() ||
-            text->find_first_of(" \t<>,") != std::string::npos)
-            return config_error(config, *entry,
-                                "watch holds addresses or domains");
-        tap.watch.push_back(normal_watch(*text));
+    const toml::array* list = node->as_array();
+    if (!list)
+        return config_error(config, *node, "watch must be a list of strings");
+    for (const toml::node& entry : *list) {
+        auto text = entry.value<std::string>();
+        if (!text)
+            return config_error(config, entry,
+                                "watch must be a list of strings");
+        auto pattern = mail::parse_address_pattern(*text);
+        if (!pattern)
+            return config_error(config, entry, pattern.error().message);
+        tap.watch.push_back(std::move(*pattern));
     }
     return {};
 }
@@ -54,7 +61,10 @@ Status read_direction(const config::Config& config, const toml::table& table,
     const toml::node* node = table.get("direction");
     if (!node)
         return {};
-    std::string direction = node->value_or(std::string());
+    auto text = text_setting(config, table, "direction");
+    if (!text)
+        return text.error();
+    const std::string& direction = *text;
     tap.inbound = direction == "inbound" || direction == "both";
     tap.outbound = direction == "outbound" || direction == "both";
     if (!tap.inbound && !tap.outbound)
@@ -74,7 +84,10 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
     }
     Tap tap;
     tap.where = config::where(config, table);
-    tap.name = table["name"].value_or(std::string());
+    auto name = text_setting(config, table, "name");
+    if (!name)
+        return name.error();
+    tap.name = std::move(*name);
     if (tap.name.empty())
         return config_error(config, table, "tap needs a name");
     // The name goes into notice subjects, log lines and --list: a CR or
@@ -98,15 +111,32 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
             return path.error();
         tap.maildir = std::move(*path);
     }
-    tap.deliver_to = table["deliver_to"].value_or(std::string());
+    auto deliver_to = text_setting(config, table, "deliver_to");
+    if (!deliver_to)
+        return deliver_to.error();
+    tap.deliver_to = std::move(*deliver_to);
     if (tap.maildir.empty() == tap.deliver_to.empty())
         return config_error(config, table,
                             "tap needs one of maildir or deliver_to");
     if (!tap.deliver_to.empty() && !mail::parse_mailbox(tap.deliver_to))
         return config_error(
-            config, table,
+            config, *table.get("deliver_to"),
             fmt::format("deliver_to \"{}\" is not an address", tap.deliver_to));
     return tap;
+}
+
+// --list shows entries in the normal form they are compared in, a
+// domain with its subdomains as "*.domain".
+std::string listed_watch(const Tap& tap) {
+    std::string out;
+    for (const mail::AddressPattern& entry : tap.watch) {
+        if (!out.empty())
+            out += ',';
+        if (entry.kind == mail::AddressPattern::subdomains)
+            out += "*.";
+        out += entry.text;
+    }
+    return out;
 }
 
 } // namespace
@@ -115,19 +145,28 @@ bool Tap::watches(std::string_view address) const {
     if (address.empty())
         return false;
     // A missed copy is a compliance failure: "bob"@, <bob@...>, a root
-    // form domain, upper case and an IDN U-label all name the watched one.
-    std::string key = mail::address_key(address);
-    std::string domain = mail::domain_of(address);
-    return std::any_of(watch.begin(), watch.end(), [&](const std::string& w) {
-        return w == key || (w.find('@') == std::string::npos && w == domain);
-    });
+    // form domain, upper case and an IDN U-label all name the watched
+    // one (AddressPattern::matches compares normal forms).
+    return std::any_of(
+        watch.begin(), watch.end(),
+        [&](const mail::AddressPattern& w) { return w.matches(address); });
 }
 
 Result<Settings> load_settings(const config::Config& config,
                                const std::string& state_dir) {
     Settings settings;
     const toml::table& table = config.tool("wiretap");
-    settings.bounce_address = table["bounce_address"].value_or(std::string());
+    // Elsewhere an unknown key is a warning, but here a misspelt
+    // [[wiretap.taps]] turns interception off, and a missed copy is
+    // the worst failure a tap can have.
+    auto unknown =
+        config::unknown_keys(table, config_keys, config.path, "wiretap");
+    if (!unknown.empty())
+        return Error{"", unknown.front(), ExitCode::config};
+    auto bounce = text_setting(config, table, "bounce_address");
+    if (!bounce)
+        return bounce.error();
+    settings.bounce_address = std::move(*bounce);
     if (!settings.bounce_address.empty() &&
         !mail::parse_mailbox(settings.bounce_address))
         return config_error(config, *table.get("bounce_address"),
@@ -172,6 +211,16 @@ Result<Settings> load_settings(const config::Config& config,
     return settings;
 }
 
+std::string no_taps_text(const config::Config& config) {
+    // config::load leaves the path empty when the default file is
+    // missing.
+    if (config.path.empty())
+        return fmt::format("no tap is configured: {} does not exist",
+                           config::default_path);
+    return fmt::format("{}: no tap is configured ([[wiretap.tap]])",
+                       config.path);
+}
+
 std::vector<const Tap*> matching_taps(const Settings& settings,
                                       const std::string& mail_from,
                                       const std::vector<std::string>& rcpt) {
@@ -197,10 +246,9 @@ std::string list_taps(const Settings& settings) {
         std::string target = tap.maildir.empty()
                                  ? "deliver_to=" + tap.deliver_to
                                  : "maildir=" + tap.maildir;
-        out += fmt::format(
-            "{}\twatch={}\tdirection={}\t{}\n", tap.name,
-            terminal_safe(fmt::format("{}", fmt::join(tap.watch, ","))),
-            direction, terminal_safe(target));
+        out += fmt::format("{}\twatch={}\tdirection={}\t{}\n", tap.name,
+                           terminal_safe(listed_watch(tap)), direction,
+                           terminal_safe(target));
     }
     return out;
 }
