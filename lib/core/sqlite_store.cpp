@@ -64,10 +64,44 @@ bool needs_index_it_cannot_make(sqlite3* db) {
     return rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN;
 }
 
+// What a file that is no regular file is, as an error names it.
+std::string_view file_kind(mode_t mode) {
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    if (S_ISDIR(mode))
+        return "a folder";
+    return "a special file";
+}
+
+// The database and the files SQLite opens beside it must be regular
+// files: opening a FIFO for reading waits for a writer that never comes,
+// and a device (a link to /dev/null) would take what is learned and keep
+// nothing. A link to a regular file is followed, as SQLite follows it.
+// Only someone who may write the state folder can swap a file in after
+// this check, and they could as well delete the database.
+Status regular_files_only(const std::string& path) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        std::string file = path + suffix;
+        struct stat st {};
+        if (::stat(file.c_str(), &st) != 0 || S_ISREG(st.st_mode))
+            continue;
+        return Error{
+            file, fmt::format("{}, not a regular file", file_kind(st.st_mode)),
+            ExitCode::unavailable};
+    }
+    return {};
+}
+
 } // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        bool read_only) {
+    if (Status s = regular_files_only(path); !s)
+        return s.error();
     return read_only ? open_reader(path) : open_writer(path);
 }
 

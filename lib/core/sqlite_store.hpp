@@ -18,7 +18,8 @@ class SqliteStore : public Store {
 public:
     /// Opens or creates the database; read_only never creates or writes,
     /// and reads the token counts and totals at once when they fit.
-    /// A file that is not a whole spam-score database is an Error.
+    /// A file that is not a whole spam-score database is an Error, and so
+    /// is a database, -wal, -shm or -journal file that is no regular file.
     static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
                                                      bool read_only);
 
