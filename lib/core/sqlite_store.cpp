@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS signatures (
     digest TEXT PRIMARY KEY, hashes BLOB NOT NULL);
 )";
 
+// How long a connection waits for another's lock before it gives up:
+// learners started at once take turns instead of failing.
+constexpr int busy_timeout_ms = 10'000;
+
 // Token counts of databases up to this size are read into memory once:
 // a hash-table probe is far cheaper than a B-tree walk per token.
 constexpr int64_t cache_limit_rows = 4'000'000;
@@ -138,7 +142,6 @@ SqliteStore::open_reader(const std::string& path) {
     }
     if (!s)
         return s.error();
-    sqlite3_busy_timeout(store->db_, 10000);
     if (!(s = store->load_cache()) || !(s = store->load_totals()))
         return s.error();
     if (!(s = store->prepare(store->select_token_,
@@ -148,7 +151,9 @@ SqliteStore::open_reader(const std::string& path) {
 }
 
 // A writer checks the whole file first: learning into a damaged file, or
-// someone else's database, would bury what is left of it.
+// someone else's database, would bury what is left of it. The tables are
+// made in one transaction, so a learner started at the same time sees
+// all of them or none, never a database it would call damaged.
 Result<std::unique_ptr<SqliteStore>>
 SqliteStore::open_writer(const std::string& path) {
     if (Status s = check_writable(path); !s)
@@ -162,12 +167,11 @@ SqliteStore::open_writer(const std::string& path) {
         return read_only(path);
     }
     std::unique_ptr<SqliteStore> store(new SqliteStore(*db, path, false));
-    sqlite3_busy_timeout(store->db_, 10000);
     Status s;
     if (!(s = store->quick_check()) || !(s = store->check_schema(true)) ||
-        !(s = store->exec("PRAGMA journal_mode=WAL")) ||
+        !(s = store->use_wal()) ||
         !(s = store->exec("PRAGMA synchronous=NORMAL")) ||
-        !(s = store->exec(schema)))
+        !(s = store->transaction([&] { return store->exec(schema); })))
         return s.error();
     if (!(s = store->prepare(store->select_token_,
                              "SELECT spam, ham FROM tokens WHERE hash = ?")))
@@ -214,16 +218,43 @@ Result<sqlite3*> SqliteStore::open_handle(const std::string& path,
         return Error{path, message, ExitCode::unavailable};
     }
     sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, busy_timeout_ms);
     return db;
+}
+
+// Going into WAL mode needs the file to itself, and SQLite does not wait
+// for that as it waits for a lock: a learner that finds another reading
+// a new file tries again, until the busy timeout is over.
+Status SqliteStore::use_wal() {
+    constexpr int pause_ms = 10;
+    for (int waited_ms = 0;; waited_ms += pause_ms) {
+        Statement st;
+        int rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1,
+                                    &st.handle, nullptr);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(st.handle);
+        if (rc == SQLITE_ROW) {
+            std::string mode = reinterpret_cast<const char*>(
+                sqlite3_column_text(st.handle, 0));
+            if (mode == "wal")
+                return {};
+            return Error{
+                path_, fmt::format("SQLite keeps it in {} mode, not WAL", mode),
+                ExitCode::unavailable};
+        }
+        if (!locked(rc) || waited_ms >= busy_timeout_ms)
+            return error("");
+        sqlite3_sleep(pause_ms);
+    }
 }
 
 Status SqliteStore::quick_check() {
     Statement st;
     if (sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &st.handle,
                            nullptr) != SQLITE_OK)
-        return unusable(sqlite3_errmsg(db_));
+        return check_failed();
     if (sqlite3_step(st.handle) != SQLITE_ROW)
-        return unusable(sqlite3_errmsg(db_));
+        return check_failed();
     auto verdict =
         reinterpret_cast<const char*>(sqlite3_column_text(st.handle, 0));
     if (!verdict || std::strcmp(verdict, "ok") != 0)
@@ -239,14 +270,14 @@ Status SqliteStore::check_schema(bool may_create) {
                            "SELECT name FROM sqlite_master WHERE type = "
                            "'table'",
                            -1, &st.handle, nullptr) != SQLITE_OK)
-        return unusable(sqlite3_errmsg(db_));
+        return check_failed();
     std::vector<std::string> found;
     int rc;
     while ((rc = sqlite3_step(st.handle)) == SQLITE_ROW)
         found.emplace_back(
             reinterpret_cast<const char*>(sqlite3_column_text(st.handle, 0)));
     if (rc != SQLITE_DONE)
-        return unusable(sqlite3_errmsg(db_));
+        return check_failed();
     if (found.empty() && may_create)
         return {};
     for (const char* table : tables) {
@@ -262,6 +293,19 @@ Error SqliteStore::unusable(std::string_view why) const {
                  ExitCode::unavailable};
 }
 
+// A check that could not run calls the file damaged only when SQLite
+// says so: a lock another process held too long is no damage.
+Error SqliteStore::check_failed() const {
+    if (locked(sqlite3_extended_errcode(db_)))
+        return error("check the file");
+    return unusable(sqlite3_errmsg(db_));
+}
+
+bool SqliteStore::locked(int code) {
+    code &= 0xff;
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
 SqliteStore::~SqliteStore() {
     sqlite3_finalize(select_token_);
     sqlite3_finalize(upsert_token_);
@@ -269,18 +313,25 @@ SqliteStore::~SqliteStore() {
     sqlite3_close(db_);
 }
 
+// Says what failed. Another process that held its lock past the busy
+// timeout leaves nothing wrong: try again later (75).
 Error SqliteStore::error(std::string_view what) const {
-    return Error{path_, fmt::format("{}: {}", what, sqlite3_errmsg(db_)),
-                 ExitCode::unavailable};
+    std::string message = sqlite3_errmsg(db_);
+    if (!what.empty())
+        message = fmt::format("{}: {}", what, message);
+    if (locked(sqlite3_extended_errcode(db_)))
+        return Error{path_,
+                     fmt::format("{}: another process held it for {} "
+                                 "seconds; try again later",
+                                 message, busy_timeout_ms / 1000),
+                     ExitCode::temp_fail};
+    return Error{path_, message, ExitCode::unavailable};
 }
 
 Status SqliteStore::exec(const char* sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK)
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK)
         return {};
-    Error e{path_, message ? message : "sqlite error", ExitCode::unavailable};
-    sqlite3_free(message);
-    return e;
+    return error("");
 }
 
 Status SqliteStore::prepare(sqlite3_stmt*& statement, const char* sql) {
@@ -585,15 +636,18 @@ Result<std::vector<Signature>> SqliteStore::signatures() {
     return out;
 }
 
+// BEGIN IMMEDIATE takes the write lock first, so what the body reads
+// no other writer can change before it commits. A COMMIT that failed
+// may leave the transaction open; it is rolled back, never left.
 Status SqliteStore::transaction(const std::function<Status()>& body) {
     if (Status s = exec("BEGIN IMMEDIATE"); !s)
         return s;
     Status result = body();
-    if (!result) {
+    if (result)
+        result = exec("COMMIT");
+    if (!result && sqlite3_get_autocommit(db_) == 0)
         exec("ROLLBACK");
-        return result;
-    }
-    return exec("COMMIT");
+    return result;
 }
 
 } // namespace portcullis::state

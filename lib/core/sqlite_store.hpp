@@ -55,9 +55,12 @@ private:
     static Result<sqlite3*> open_handle(const std::string& path,
                                         std::string_view query, int flags);
 
+    Status use_wal();
     Status quick_check();
     Status check_schema(bool may_create);
     Error unusable(std::string_view why) const;
+    Error check_failed() const;
+    static bool locked(int code);
     Status exec(const char* sql);
     Status prepare(sqlite3_stmt*& statement, const char* sql);
     Error error(std::string_view what) const;

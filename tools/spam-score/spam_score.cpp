@@ -183,16 +183,19 @@ std::vector<std::string> type_problems(const toml::table& table) {
     return out;
 }
 
+// Learning is asked about before the format: a learner stamps the
+// format before it learns, so once its learning is seen, so is its
+// stamp, even by a reader that is not inside a transaction.
 Status token_format_problem(state::Store& store, const std::string& path) {
-    auto totals = store.totals();
-    if (!totals)
-        return totals.error();
-    if (totals->token_format == token_format)
-        return {};
     auto holds = store.holds_learning();
     if (!holds)
         return holds.error();
     if (!*holds)
+        return {};
+    auto totals = store.totals();
+    if (!totals)
+        return totals.error();
+    if (totals->token_format == token_format)
         return {};
     if (totals->token_format == 0)
         return Error{path,

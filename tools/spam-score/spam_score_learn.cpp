@@ -83,16 +83,20 @@ Result<Applied> apply(state::Store& store, const LearnOptions& learn,
 // Counts learned in another token format describe other tokens: adding
 // to them would mix two vocabularies, and a message learned in both
 // would count twice. Only a store that holds nothing yet is stamped.
+// Check and stamp are one transaction, so a learner started at the same
+// time cannot learn in between and make this one see counts without a
+// format; every learner stamps before it learns.
 Status check_token_format(state::Store& store, const std::string& path) {
-    if (Status s = token_format_problem(store, path); !s)
-        return s;
-    auto totals = store.totals();
-    if (!totals)
-        return totals.error();
-    if (totals->token_format == token_format)
-        return {};
-    return store.transaction(
-        [&] { return store.set_token_format(token_format); });
+    return store.transaction([&]() -> Status {
+        if (Status s = token_format_problem(store, path); !s)
+            return s;
+        auto totals = store.totals();
+        if (!totals)
+            return totals.error();
+        if (totals->token_format == token_format)
+            return {};
+        return store.set_token_format(token_format);
+    });
 }
 
 Status make_state_dir(const std::string& dir) {
