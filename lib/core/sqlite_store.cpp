@@ -294,9 +294,11 @@ Error SqliteStore::unusable(std::string_view why) const {
 }
 
 // A check that could not run calls the file damaged only when SQLite
-// says so: a lock another process held too long is no damage.
+// says so: a lock another process held too long, a full disk or a disk
+// that failed a read or write is no damage of the file.
 Error SqliteStore::check_failed() const {
-    if (locked(sqlite3_extended_errcode(db_)))
+    int code = sqlite3_extended_errcode(db_);
+    if (locked(code) || io_trouble(code))
         return error("check the file");
     return unusable(sqlite3_errmsg(db_));
 }
@@ -304,6 +306,11 @@ Error SqliteStore::check_failed() const {
 bool SqliteStore::locked(int code) {
     code &= 0xff;
     return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+bool SqliteStore::io_trouble(int code) {
+    code &= 0xff;
+    return code == SQLITE_FULL || code == SQLITE_IOERR;
 }
 
 SqliteStore::~SqliteStore() {
@@ -314,18 +321,28 @@ SqliteStore::~SqliteStore() {
 }
 
 // Says what failed. Another process that held its lock past the busy
-// timeout leaves nothing wrong: try again later (75).
+// timeout leaves nothing wrong: try again later (75). A full disk, or
+// one that failed a read or write, is an I/O error (74), with what the
+// system said; SQLite calls some full disks an I/O error too.
 Error SqliteStore::error(std::string_view what) const {
+    int code = sqlite3_extended_errcode(db_);
+    int system_errno = sqlite3_system_errno(db_);
     std::string message = sqlite3_errmsg(db_);
+    if ((code & 0xff) == SQLITE_FULL ||
+        (io_trouble(code) && system_errno == ENOSPC))
+        message = "the disk is full";
+    else if (io_trouble(code) && system_errno != 0)
+        message += fmt::format(" ({})", std::strerror(system_errno));
     if (!what.empty())
         message = fmt::format("{}: {}", what, message);
-    if (locked(sqlite3_extended_errcode(db_)))
+    if (locked(code))
         return Error{path_,
                      fmt::format("{}: another process held it for {} "
                                  "seconds; try again later",
                                  message, busy_timeout_ms / 1000),
                      ExitCode::temp_fail};
-    return Error{path_, message, ExitCode::unavailable};
+    return Error{path_, message,
+                 io_trouble(code) ? ExitCode::io_error : ExitCode::unavailable};
 }
 
 Status SqliteStore::exec(const char* sql) {

@@ -61,6 +61,7 @@ private:
     Error unusable(std::string_view why) const;
     Error check_failed() const;
     static bool locked(int code);
+    static bool io_trouble(int code);
     Status exec(const char* sql);
     Status prepare(sqlite3_stmt*& statement, const char* sql);
     Error error(std::string_view what) const;
