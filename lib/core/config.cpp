@@ -340,6 +340,46 @@ const char* kind_text(Kind kind) {
     return "";
 }
 
+namespace {
+
+// Whether a value of the right kind lies in the range it must.
+bool in_range(const toml::node& node, const KeyKind& want) {
+    if (want.kind != Kind::number && want.kind != Kind::count)
+        return true;
+    double value = *node.value<double>();
+    const Range& r = want.range;
+    return (r.min_open ? value > r.min : value >= r.min) &&
+           (r.max_open ? value < r.max : value <= r.max);
+}
+
+std::string lower_end(const Range& r) {
+    return fmt::format("{} {}", r.min_open ? "above" : "at least", r.min);
+}
+
+std::string upper_end(const Range& r) {
+    return fmt::format("{} {}", r.max_open ? "below" : "at most", r.max);
+}
+
+} // namespace
+
+std::string kind_text(const KeyKind& want) {
+    const Range& r = want.range;
+    bool low = std::isfinite(r.min);
+    bool high = std::isfinite(r.max);
+    if (want.kind == Kind::count) {
+        double least = std::max(r.min_open ? r.min + 1 : r.min, 0.0);
+        if (!high)
+            return fmt::format("a whole number, {} or more", least);
+        return fmt::format("a whole number from {} to {}", least,
+                           r.max_open ? r.max - 1 : r.max);
+    }
+    if (want.kind != Kind::number || (!low && !high))
+        return kind_text(want.kind);
+    if (low && high)
+        return fmt::format("a number, {} and {}", lower_end(r), upper_end(r));
+    return fmt::format("a number, {}", low ? lower_end(r) : upper_end(r));
+}
+
 std::string source_where(const toml::node& node) {
     const auto& path = node.source().path;
     return fmt::format("{}:{}", path && !path->empty() ? *path : "-",
@@ -351,11 +391,11 @@ kind_problems(const toml::table& table, std::span<const KeyKind> kinds) {
     std::vector<std::pair<size_t, std::string>> out;
     for (const KeyKind& want : kinds) {
         const toml::node* node = table.at_path(want.key).node();
-        if (node && !has_kind(*node, want.kind))
+        if (node && (!has_kind(*node, want.kind) || !in_range(*node, want)))
             out.emplace_back(node->source().begin.line,
                              fmt::format("{}: {} must be {}",
                                          source_where(*node), want.key,
-                                         kind_text(want.kind)));
+                                         kind_text(want)));
     }
     return out;
 }

@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include <limits>
 #include <span>
 #include <string>
 #include <utility>
@@ -84,10 +85,21 @@ std::vector<std::string> unknown_domain_keys(const Config& config,
 /// What a setting must hold.
 enum class Kind { text, text_list, number, count };
 
-/// A setting, as a dotted path below a tool's table, and its kind.
+/// The values a number or count may take; an open end is not itself
+/// allowed. A count is never below 0 whatever min says.
+struct Range {
+    double min = -std::numeric_limits<double>::infinity();
+    double max = std::numeric_limits<double>::infinity();
+    bool min_open = false;
+    bool max_open = false;
+};
+
+/// A setting, as a dotted path below a tool's table, its kind and the
+/// range a number or count must lie in.
 struct KeyKind {
     const char* key;
     Kind kind;
+    Range range = {};
 };
 
 /// Returns whether node holds a value of kind (a list: strings only).
@@ -96,12 +108,17 @@ bool has_kind(const toml::node& node, Kind kind);
 /// Returns how an error names kind: "a list of strings", and so on.
 const char* kind_text(Kind kind);
 
+/// Returns how an error names what a setting must be, its range
+/// included: "a number, at least 0 and below 0.5".
+std::string kind_text(const KeyKind& want);
+
 /// Returns "file:line" of a node, from the file it was parsed from.
 std::string source_where(const toml::node& node);
 
 /// Returns the line and "file:line: KEY must be KIND" of each key of
-/// table that holds the wrong kind of value, in the order of kinds. A
-/// wrong type would otherwise read as absent and say nothing.
+/// table that holds the wrong kind of value, or a number out of its
+/// range, in the order of kinds. A wrong type would otherwise read as
+/// absent and say nothing, and a value out of range would be used.
 std::vector<std::pair<size_t, std::string>>
 kind_problems(const toml::table& table, std::span<const KeyKind> kinds);
 

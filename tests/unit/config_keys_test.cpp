@@ -130,3 +130,22 @@ TEST_CASE("a relative path in the configuration is taken from its folder") {
     config.path.clear();
     CHECK(config::resolve_path(config, "rules") == "rules");
 }
+
+TEST_CASE("a number out of its range is named with the range") {
+    constexpr config::KeyKind kinds[] = {
+        {"low", config::Kind::number, {.min = 0, .min_open = true}},
+        {"band",
+         config::Kind::number,
+         {.min = 0, .max = 0.5, .max_open = true}},
+        {"few", config::Kind::count, {.min = 1}},
+        {"any", config::Kind::number}};
+    auto table = toml::parse("low = 0\nband = 0.5\nfew = 0\nany = -7\n");
+    auto problems = config::kind_problems(table, kinds);
+    REQUIRE(problems.size() == 3);
+    CHECK(problems[0].second == "-:1: low must be a number, above 0");
+    CHECK(problems[1].second ==
+          "-:2: band must be a number, at least 0 and below 0.5");
+    CHECK(problems[2].second == "-:3: few must be a whole number, 1 or more");
+    auto inside = toml::parse("low = 1e-9\nband = 0\nfew = 1\n");
+    CHECK(config::kind_problems(inside, kinds).empty());
+}

@@ -149,10 +149,14 @@ constexpr config::KeyKind key_kinds[] = {
     {"allow_clients", Kind::text_list},
     {"locked", Kind::text_list},
     {"allow_looser", Kind::text_list},
+    // Out of these ranges Bayes says nothing, or nonsense: a strength of
+    // -1 divides by zero, and a min_strength of 0.5 drops every token.
     {"bayes.min_learned", Kind::count},
-    {"bayes.unknown_strength", Kind::number},
-    {"bayes.min_strength", Kind::number},
-    {"bayes.max_tokens", Kind::count},
+    {"bayes.unknown_strength", Kind::number, {.min = 0, .min_open = true}},
+    {"bayes.min_strength",
+     Kind::number,
+     {.min = 0, .max = 0.5, .max_open = true}},
+    {"bayes.max_tokens", Kind::count, {.min = 1}},
 };
 
 } // namespace
