@@ -211,9 +211,12 @@ void walk(const toml::table& table, const Keys& keys, std::string_view file,
             check_entries(node, name, keys, file, section, out);
         if (declared(keys, at) || declared(keys, path + ".*"))
             continue;
-        const toml::table* below = node.as_table();
-        if (below && declared_below(keys, at)) {
-            walk(*below, keys, file, section, at, out);
+        // A table written as a value ("bayes = 5") is a known key of the
+        // wrong type, which the tool's type check names; calling it
+        // unknown too would send the reader looking for a typo.
+        if (declared_below(keys, at)) {
+            if (const toml::table* below = node.as_table())
+                walk(*below, keys, file, section, at, out);
             continue;
         }
         out.push_back(
@@ -386,10 +389,41 @@ std::string source_where(const toml::node& node) {
                        node.source().begin.line);
 }
 
+namespace {
+
+// Returns the table above a dotted key that holds a value instead
+// ("bayes = 5" for "bayes.min_learned"), with its path, or nullptr.
+const toml::node* value_for_table(const toml::table& table,
+                                  std::string_view key, std::string& path) {
+    for (size_t dot = key.find('.'); dot != std::string_view::npos;
+         dot = key.find('.', dot + 1)) {
+        path = key.substr(0, dot);
+        const toml::node* node = table.at_path(path).node();
+        if (node && !node->is_table())
+            return node;
+    }
+    return nullptr;
+}
+
+} // namespace
+
 std::vector<std::pair<size_t, std::string>>
 kind_problems(const toml::table& table, std::span<const KeyKind> kinds) {
     std::vector<std::pair<size_t, std::string>> out;
+    std::vector<const toml::node*> named;
     for (const KeyKind& want : kinds) {
+        // A table written as a value would read as no table at all,
+        // every setting in it silently at its default.
+        std::string path;
+        if (const toml::node* node = value_for_table(table, want.key, path)) {
+            if (std::find(named.begin(), named.end(), node) != named.end())
+                continue;
+            named.push_back(node);
+            out.emplace_back(node->source().begin.line,
+                             fmt::format("{}: {} must be a table of settings",
+                                         source_where(*node), path));
+            continue;
+        }
         const toml::node* node = table.at_path(want.key).node();
         if (node && (!has_kind(*node, want.kind) || !in_range(*node, want)))
             out.emplace_back(node->source().begin.line,

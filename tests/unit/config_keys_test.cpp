@@ -149,3 +149,14 @@ TEST_CASE("a number out of its range is named with the range") {
     auto inside = toml::parse("low = 1e-9\nband = 0\nfew = 1\n");
     CHECK(config::kind_problems(inside, kinds).empty());
 }
+
+TEST_CASE("a table given a value is named once as such, never as unknown") {
+    constexpr config::KeyKind kinds[] = {
+        {"bayes.min_learned", config::Kind::count},
+        {"bayes.max_tokens", config::Kind::count}};
+    auto table = toml::parse("bayes = 5\n");
+    auto problems = config::kind_problems(table, kinds);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].second == "-:1: bayes must be a table of settings");
+    CHECK(config::unknown_keys(table, spam_keys, "f", "spam-score").empty());
+}
