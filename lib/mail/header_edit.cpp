@@ -95,29 +95,31 @@ remove_headers(std::string_view message,
 
 std::string
 add_headers(std::string_view message,
-            const std::vector<std::pair<std::string, std::string>>& fields) {
+            const std::vector<std::pair<std::string, std::string>>& fields,
+            const std::function<bool(std::string_view name)>& also_remove) {
     if (fields.empty())
         return std::string(message);
+    // Where the header block is, and its line ending, are found before
+    // any field is removed: a block of planted fields alone is still a
+    // header block, though empty now. A message that opens with its
+    // blank line has an empty header block too (RFC 5322 3.5).
+    size_t start = first_header_line(message);
+    size_t block_end = header_block_end(message);
+    bool has_headers =
+        start < block_end || (block_end == 0 && !message.empty());
+    std::string_view first = has_headers ? message.substr(start) : message;
+    size_t first_eol = first.find('\n');
+    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
+                first[first_eol - 1] == '\r';
+    std::string_view eol = crlf ? "\r\n" : "\n";
+
     std::vector<std::string> names;
     for (const auto& field : fields)
         names.push_back(ascii_lower(field.first));
     std::string cleaned = remove_headers(message, [&](std::string_view name) {
-        return std::find(names.begin(), names.end(), name) != names.end();
+        return std::find(names.begin(), names.end(), name) != names.end() ||
+               (also_remove && also_remove(name));
     });
-    std::string_view rest = cleaned;
-
-    // Lines before the first field (the mbox "From " line procmail hands
-    // to a filter) stay first; the fields go where a reader finds them.
-    size_t start = first_header_line(rest);
-    bool has_headers = start < header_block_end(rest);
-    std::string_view prefix = has_headers ? rest.substr(0, start) : "";
-    if (has_headers)
-        rest.remove_prefix(start);
-
-    size_t first_eol = rest.find('\n');
-    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
-                rest[first_eol - 1] == '\r';
-    std::string_view eol = crlf ? "\r\n" : "\n";
     std::string added;
     for (const auto& [name, value] : fields) {
         added += name + ": ";
@@ -134,10 +136,15 @@ add_headers(std::string_view message,
     // A message of body text alone gets a header block of its own; the
     // text stays the body.
     if (!has_headers)
-        return added + std::string(eol) + std::string(rest);
+        return added + std::string(eol) + cleaned;
 
+    // Lines before the first field (the mbox "From " line procmail hands
+    // to a filter) stay first; the fields go where a reader finds them.
+    // Removing fields leaves those lines as they were.
+    std::string_view rest = cleaned;
+    std::string out(rest.substr(0, start));
+    rest.remove_prefix(start);
     size_t end = header_block_end(rest);
-    std::string out(prefix);
     out += rest.substr(0, end);
     if (!out.empty() && out.back() != '\n')
         out += eol; // a header block cut off without its final line end

@@ -32,12 +32,16 @@ remove_headers(std::string_view message,
                const std::function<bool(std::string_view name)>& matches);
 
 /// Returns the message with the fields added at the end of its headers,
-/// after removing any field already there with one of their names. Lines
-/// before the first field stay first; a value folded with "\n" takes the
-/// message's line ending. With no fields the message comes back unchanged.
-std::string
-add_headers(std::string_view message,
-            const std::vector<std::pair<std::string, std::string>>& fields);
+/// after removing any field already there with one of their names or
+/// with a lower-cased name also_remove accepts. Lines before the first
+/// field stay first; a value folded with "\n" takes the message's line
+/// ending. A message whose header block was empty, or held only removed
+/// fields, gets the fields and one blank line before its body. With no
+/// fields the message comes back unchanged.
+std::string add_headers(
+    std::string_view message,
+    const std::vector<std::pair<std::string, std::string>>& fields,
+    const std::function<bool(std::string_view name)>& also_remove = nullptr);
 
 /// Returns the message with tag put before the text of its first Subject
 /// field, or with a Subject field of the tag alone when it has none. A

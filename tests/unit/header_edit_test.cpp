@@ -24,6 +24,16 @@ TEST_CASE("body text alone gets a header block at the top") {
           "X-A: 1\n\njust text\n");
 }
 
+TEST_CASE("a message that opens with its blank line keeps only that one") {
+    // Its header block is empty and "body" is its body: a second blank
+    // line put the fields on top of a body that began with a blank line.
+    CHECK(mail::add_headers("\nbody\n", {{"X-A", "1"}}) == "X-A: 1\n\nbody\n");
+    CHECK(mail::add_headers("\r\nbody\r\n", {{"X-A", "1"}}) ==
+          "X-A: 1\r\n\r\nbody\r\n");
+    CHECK(mail::add_headers("X-A: 0\n\nbody\n", {{"X-A", "1"}}) ==
+          "X-A: 1\n\nbody\n");
+}
+
 TEST_CASE("a header block without a body gains its blank line") {
     CHECK(mail::add_headers("Subject: x\n", {{"X-A", "1"}}) ==
           "Subject: x\nX-A: 1\n\n");

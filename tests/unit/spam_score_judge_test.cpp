@@ -36,11 +36,28 @@ TEST_CASE("x-spam headers are written as spamassassin writes them") {
 
 TEST_CASE("a forged x-spam-flag is removed and the subject is tagged") {
     std::string message = "X-Spam-Flag: NO\nX-Spam-Status: No,\n tests=none\n"
-                          "Subject: hello\n\nbody\n";
-    std::string clean = strip_spam_headers(message);
-    CHECK(clean == "Subject: hello\n\nbody\n");
-    CHECK(mail::tag_subject(clean, "[SPAM]") ==
-          "Subject: [SPAM] hello\n\nbody\n");
+                          "X-Spam-Report: forged\nSubject: hello\n\nbody\n";
+    std::string tagged = mail::tag_subject(message, "[SPAM]");
+    CHECK(add_spam_fields(tagged, {{"X-Spam-Flag", "YES"}}) ==
+          "Subject: [SPAM] hello\nX-Spam-Flag: YES\n\nbody\n");
+}
+
+TEST_CASE("planted x-spam fields that were the whole header block leave "
+          "no second blank line") {
+    // The stripped block was left empty, and the message was then taken
+    // for body text alone: a blank line was added before the one it had.
+    std::vector<std::pair<std::string, std::string>> ours = {
+        {"X-Spam-Score", "0.0"}};
+    CHECK(add_spam_fields("X-Spam-Flag: YES\n\nbody\n", ours) ==
+          "X-Spam-Score: 0.0\n\nbody\n");
+    CHECK(add_spam_fields("X-Spam-Flag: YES\r\n\r\nbody\r\n", ours) ==
+          "X-Spam-Score: 0.0\r\n\r\nbody\r\n");
+    CHECK(add_spam_fields("From a@b Fri Dec  4 10:00:00 2026\n"
+                          "X-Spam-Flag: YES\n\nbody\n",
+                          ours) ==
+          "From a@b Fri Dec  4 10:00:00 2026\nX-Spam-Score: 0.0\n\nbody\n");
+    CHECK(add_spam_fields("X-Spam-Flag: YES\r\n", ours) ==
+          "X-Spam-Score: 0.0\r\n\r\n");
 }
 
 TEST_CASE("a user cannot loosen a locked spam threshold") {

@@ -570,16 +570,15 @@ void Engine::rewrite(stream::Record& record, const Score& score, double total,
     bool is_spam = action != verdict::Action::pass;
     Score shown = score;
     shown.total = total;
-    std::string message = strip_spam_headers(record.message);
     // A line break in the tag would start a header field of its own.
     std::string tag = levels::Hierarchy::text(system, "subject_tag", "").value;
     std::erase_if(tag, [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
     });
     if (is_spam && !tag.empty())
-        message = mail::tag_subject(message, tag);
+        record.message = mail::tag_subject(record.message, tag);
     record.message =
-        add_spam_fields(message, spam_headers(shown, required, is_spam));
+        add_spam_fields(record.message, spam_headers(shown, required, is_spam));
 }
 
 ExitCode run(const Options& options, const config::Config& config) {

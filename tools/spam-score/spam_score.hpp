@@ -175,8 +175,9 @@ std::vector<std::pair<std::string, std::string>>
 spam_headers(const Score& score, double required, bool is_spam);
 
 /// Returns the message with the fields added at the end of its header
-/// block, after any lines before its first header field; folds in the
-/// values take the message's own line ending.
+/// block, after any lines before its first header field, and every
+/// X-Spam-* field already there removed; folds in the values take the
+/// message's own line ending.
 std::string
 add_spam_fields(std::string_view message,
                 const std::vector<std::pair<std::string, std::string>>& fields);
@@ -185,10 +186,6 @@ add_spam_fields(std::string_view message,
 /// type in table (a string where a list is expected, and so on), and
 /// each list entry that is no sender or client form.
 std::vector<std::string> type_problems(const toml::table& table);
-
-/// Returns the message without X-Spam-* fields: an earlier hop's, or a
-/// sender's forged "X-Spam-Flag: NO", must not reach the reader.
-std::string strip_spam_headers(std::string_view message);
 
 /// Returns an Error (69) when the store holds learning of another token
 /// format, or learning with no format recorded: its counts describe

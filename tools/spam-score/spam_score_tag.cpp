@@ -5,8 +5,6 @@
 #include "mail/header_edit.hpp"
 #include "spam_score_analysis.hpp"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -110,34 +108,16 @@ spam_headers(const Score& score, double required, bool is_spam) {
     return out;
 }
 
+// Every X-Spam-* field goes, not only those of the names written: an
+// earlier hop's, or a sender's forged "X-Spam-Flag: NO", must not reach
+// the reader. They go in the same pass that adds ours, so a header block
+// of nothing else stays a header block and the body keeps its place.
 std::string add_spam_fields(
     std::string_view message,
     const std::vector<std::pair<std::string, std::string>>& fields) {
-    return mail::add_headers(message, fields);
-}
-
-} // namespace portcullis::spam_score
-
-namespace portcullis::spam_score {
-
-std::string strip_spam_headers(std::string_view message) {
-    size_t end = mail::header_block_end(message);
-    std::string out;
-    out.reserve(message.size());
-    size_t pos = 0;
-    bool dropping = false;
-    while (pos < end) {
-        size_t eol = message.find('\n', pos);
-        size_t next = eol == std::string_view::npos ? end : eol + 1;
-        bool continuation = message[pos] == ' ' || message[pos] == '\t';
-        if (!continuation)
-            dropping = strncasecmp(message.data() + pos, "x-spam-", 7) == 0;
-        if (!dropping)
-            out.append(message.substr(pos, next - pos));
-        pos = next;
-    }
-    out.append(message.substr(end));
-    return out;
+    return mail::add_headers(message, fields, [](std::string_view name) {
+        return name.starts_with("x-spam-");
+    });
 }
 
 } // namespace portcullis::spam_score
