@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -113,14 +114,16 @@ Status ByteReader::take(uint64_t count, std::string* out) {
     return {};
 }
 
+// What out holds already counts: a file's first line, read to tell an
+// mbox from a message, is part of the message the limit is about.
 Status ByteReader::read_all(std::string& out, size_t max_bytes) {
-    size_t got = 0;
+    size_t got = out.size();
     for (;;) {
         size_t take = end_ - start_;
         if (got + take > max_bytes) {
             // The part that fits is taken, so that a caller passing the
             // input on unread holds its header and can guess an envelope.
-            size_t room = max_bytes - got;
+            size_t room = max_bytes - std::min(got, max_bytes);
             out.append(buffer_.get() + start_, room);
             start_ += room;
             offset_ += room;

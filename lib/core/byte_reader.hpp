@@ -32,8 +32,9 @@ public:
     /// memory; fewer at end of input is the same error as read_exact's.
     Status skip_exact(uint64_t count);
 
-    /// Appends all remaining bytes, failing past max_bytes; out then
-    /// holds the first max_bytes of them and the rest is still unread.
+    /// Appends all remaining bytes, failing once out would hold more than
+    /// max_bytes, what it held before included; out then holds what fits
+    /// and the rest is still unread.
     Status read_all(std::string& out, size_t max_bytes);
 
     /// Passes every remaining byte to sink, a buffer at a time.

@@ -46,3 +46,24 @@ TEST_CASE("skip_exact past the end says how many bytes arrived") {
           "in: offset 3: truncated: expected 4611686018427387904 bytes, got 3");
     ::close(fd);
 }
+
+TEST_CASE("read_all counts what it was handed towards the limit") {
+    // A file's first line is read on its own to tell an mbox from a
+    // message; a file over the limit by less than that line was taken.
+    int fd = file_with("From: a@example.org\nSubject: hi\n\nbody\n");
+    ByteReader input(fd, "in");
+    std::string message;
+    REQUIRE(*input.read_line(message, 100));
+    auto read = input.read_all(message, 37);
+    REQUIRE(!read.ok());
+    CHECK(read.error().message == "input exceeds limit of 37 bytes");
+    CHECK(message == "From: a@example.org\nSubject: hi\n\nbody");
+    ::close(fd);
+    fd = file_with("From: a@example.org\nSubject: hi\n\nbody\n");
+    ByteReader whole(fd, "in");
+    message.clear();
+    REQUIRE(*whole.read_line(message, 100));
+    REQUIRE(whole.read_all(message, 38).ok());
+    CHECK(message.size() == 38);
+    ::close(fd);
+}
