@@ -27,6 +27,14 @@ skip() {
     exit 77
 }
 
+# sanitized TOOL: true when the tool was built with AddressSanitizer,
+# whose tests run slower and keep shadow memory. grep reads all of ldd's
+# output: "grep -q" stops at the match, ldd may then die of SIGPIPE, and
+# with pipefail the test took a sanitizer build for a plain one.
+sanitized() {
+    ldd "$(command -v "$1")" 2>/dev/null | grep libasan >/dev/null
+}
+
 # run TOOL ARGS...: runs a tool, keeping stdout, stderr and the status.
 run() {
     "$@" >"$out" 2>"$err"
