@@ -234,8 +234,9 @@ Status SqliteStore::use_wal() {
         if (rc == SQLITE_OK)
             rc = sqlite3_step(st.handle);
         if (rc == SQLITE_ROW) {
-            std::string mode = reinterpret_cast<const char*>(
-                sqlite3_column_text(st.handle, 0));
+            auto text = sqlite3_column_text(st.handle, 0);
+            std::string mode =
+                text ? reinterpret_cast<const char*>(text) : "unknown";
             if (mode == "wal")
                 return {};
             return Error{
