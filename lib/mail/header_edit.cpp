@@ -36,6 +36,13 @@ std::string_view line_at(std::string_view message, size_t pos) {
 
 } // namespace
 
+std::string_view line_ending(std::string_view message) {
+    size_t eol = message.find('\n');
+    return eol != std::string_view::npos && eol > 0 && message[eol - 1] == '\r'
+               ? "\r\n"
+               : "\n";
+}
+
 size_t header_block_end(std::string_view message) {
     size_t pos = 0;
     while (pos < message.size()) {
@@ -107,11 +114,8 @@ add_headers(std::string_view message,
     size_t block_end = header_block_end(message);
     bool has_headers =
         start < block_end || (block_end == 0 && !message.empty());
-    std::string_view first = has_headers ? message.substr(start) : message;
-    size_t first_eol = first.find('\n');
-    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
-                first[first_eol - 1] == '\r';
-    std::string_view eol = crlf ? "\r\n" : "\n";
+    std::string_view eol =
+        line_ending(has_headers ? message.substr(start) : message);
 
     std::vector<std::string> names;
     for (const auto& field : fields)
@@ -156,9 +160,7 @@ add_headers(std::string_view message,
 }
 
 std::string tag_subject(std::string_view message, std::string_view tag) {
-    size_t first_eol = message.find('\n');
-    bool crlf = first_eol != std::string_view::npos && first_eol > 0 &&
-                message[first_eol - 1] == '\r';
+    bool crlf = line_ending(message) == "\r\n";
     // "Subject: " takes nine columns; folds take the message's line end.
     auto encode = [&](const std::string& text) {
         std::string out = mime::encode_words(text, 9);

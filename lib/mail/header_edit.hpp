@@ -17,6 +17,10 @@ namespace portcullis::mail {
 /// the message size when there is none.
 size_t header_block_end(std::string_view message);
 
+/// Returns the line ending the message's first line uses: "\r\n" or
+/// "\n" (also when it has no line end at all).
+std::string_view line_ending(std::string_view message);
+
 /// Returns true when the message starts with a header field line.
 bool starts_with_header(std::string_view message);
 

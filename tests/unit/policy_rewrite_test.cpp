@@ -1,5 +1,6 @@
 // Rewriting: stripped parts keep every other byte, line endings
 // included. Subject tags are mail::tag_subject's (header_edit_test).
+#include "mail/header_edit.hpp"
 #include "policy_rewrite.hpp"
 
 #include <catch2/catch.hpp>
@@ -40,5 +41,5 @@ TEST_CASE("a boundary inside a line is not a delimiter") {
     REQUIRE(out);
     CHECK(out->find("see --b here") != std::string::npos);
     CHECK(out->find("second") == std::string::npos);
-    CHECK(line_ending(text) == "\n");
+    CHECK(portcullis::mail::line_ending(text) == "\n");
 }

@@ -3,6 +3,7 @@
 // stay byte for byte and DKIM over untouched parts is not disturbed more
 // than it must be.
 #include "av_actions.hpp"
+#include "mail/header_edit.hpp"
 
 #include <fmt/format.h>
 
@@ -20,13 +21,6 @@ struct Edit {
     size_t end;
     std::string replacement;
 };
-
-std::string_view line_ending(std::string_view message) {
-    size_t eol = message.find('\n');
-    if (eol != std::string_view::npos && eol > 0 && message[eol - 1] == '\r')
-        return "\r\n";
-    return "\n";
-}
 
 // Filenames come from the sender: only printable ASCII reaches the notice.
 std::string printable(std::string_view text) {
@@ -163,7 +157,7 @@ Result<Edit> plan_edit(std::string_view message, const Tree& tree,
 
 Result<std::string> clean_message(std::string_view message, const Tree& tree,
                                   const std::vector<Removal>& removals) {
-    std::string_view eol = line_ending(message);
+    std::string_view eol = mail::line_ending(message);
     std::vector<Edit> edits;
     for (const Removal& removal : removals) {
         auto edit = plan_edit(message, tree, removal, eol);

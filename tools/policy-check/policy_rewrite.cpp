@@ -155,13 +155,6 @@ void walk(std::string_view message, Span entity, const std::string& path,
 
 } // namespace
 
-std::string_view line_ending(std::string_view message) {
-    size_t eol = message.find('\n');
-    return eol != std::string_view::npos && eol > 0 && message[eol - 1] == '\r'
-               ? "\r\n"
-               : "\n";
-}
-
 std::optional<std::string> strip_parts(std::string_view message,
                                        const std::vector<Removal>& removals) {
     std::map<std::string, Span> found;
@@ -177,7 +170,7 @@ std::optional<std::string> strip_parts(std::string_view message,
     std::sort(edits.begin(), edits.end(), [](const auto& a, const auto& b) {
         return a.first.begin < b.first.begin;
     });
-    std::string_view eol = line_ending(message);
+    std::string_view eol = mail::line_ending(message);
     std::string out;
     size_t copied = 0;
     for (const auto& [span, removal] : edits) {

@@ -10,9 +10,6 @@
 
 namespace portcullis::policy {
 
-/// Returns the line ending the message uses: "\r\n" or "\n".
-std::string_view line_ending(std::string_view message);
-
 /// A part to replace: its MIME path ("1.2") and the notice left there.
 struct Removal {
     std::string path;
