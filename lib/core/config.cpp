@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <limits>
 
 namespace portcullis::config {
 
@@ -19,16 +20,27 @@ namespace {
 
 const toml::table empty_table;
 
+// Reads limits.KEY as a whole number from 1 to most. Anything larger is
+// refused, not wrapped: a limit of 3,000,000,000 read into an int became
+// negative, and every message past it.
+template <class T>
+constexpr int64_t largest_of =
+    std::numeric_limits<T>::max() > std::numeric_limits<int64_t>::max()
+        ? std::numeric_limits<int64_t>::max()
+        : static_cast<int64_t>(std::numeric_limits<T>::max());
+
 template <class T>
 Status read_limit(const Config& config, const toml::table& limits,
-                  std::string_view key, T& out) {
+                  std::string_view key, T& out, int64_t most = largest_of<T>) {
     const toml::node* node = limits.get(key);
     if (!node)
         return {};
     auto value = node->value<int64_t>();
-    if (!value || *value <= 0)
+    if (!value || *value <= 0 || *value > most)
         return Error{where(config, *node),
-                     fmt::format("limits.{} must be a positive integer", key),
+                     fmt::format("limits.{} must be a whole number from 1 "
+                                 "to {}",
+                                 key, most),
                      ExitCode::config};
     out = static_cast<T>(*value);
     return {};
@@ -571,7 +583,8 @@ Status apply_limits(const Config& config, Limits& limits) {
                          limits.header_fields)) ||
         !(s = read_limit(config, *table, "header_line_bytes",
                          limits.header_line_bytes)) ||
-        !(s = read_limit(config, *table, "mime_depth", limits.mime_depth)) ||
+        !(s = read_limit(config, *table, "mime_depth", limits.mime_depth,
+                         Limits::most_mime_depth)) ||
         !(s = read_limit(config, *table, "mime_parts", limits.mime_parts)) ||
         !(s = read_limit(config, *table, "decoded_bytes",
                          limits.decoded_bytes)) ||

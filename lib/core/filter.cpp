@@ -264,6 +264,29 @@ void pause_deadline() {
     record_clock->watchdog->disarm();
 }
 
+namespace {
+
+// Says what is wrong with text as a whole number from least to most,
+// or returns an empty string when it is one.
+std::string whole_number_problem(const std::string& text, uint64_t least,
+                                 uint64_t most = 2147483647) {
+    bool digits = !text.empty() &&
+                  std::all_of(text.begin(), text.end(),
+                              [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits)
+        return fmt::format("{} is not a whole number of {} or more", text,
+                           least);
+    size_t lead = std::min(text.find_first_not_of('0'), text.size());
+    uint64_t value = text.size() - lead > 18 ? most + 1 : std::stoull(text);
+    if (value < least)
+        return fmt::format("{} is not allowed: give {} or more", value, least);
+    if (value > most)
+        return fmt::format("{} is too large: at most {}", text, most);
+    return "";
+}
+
+} // namespace
+
 void add_common_options(CLI::App& app, CommonOptions& options) {
     app.add_option("inputs", options.inputs,
                    "Messages: files, folders, Maildirs, mboxes; - is stdin")
@@ -304,7 +327,11 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
     app.add_option("--max-mime-depth", options.limits.mime_depth,
                    "Deepest MIME nesting parsed")
         ->type_name("N")
-        ->check(positive);
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                return whole_number_problem(text, 1, Limits::most_mime_depth);
+            },
+            "1-" + std::to_string(Limits::most_mime_depth)));
     app.add_option("--max-mime-parts", options.limits.mime_parts,
                    "Most MIME parts parsed")
         ->type_name("N")
@@ -314,29 +341,6 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
         ->type_name("MS")
         ->check(positive);
 }
-
-namespace {
-
-// Says what is wrong with text as a whole number from least to 2^31 - 1,
-// or returns an empty string when it is one.
-std::string whole_number_problem(const std::string& text, uint64_t least) {
-    constexpr uint64_t most = 2147483647;
-    bool digits = !text.empty() &&
-                  std::all_of(text.begin(), text.end(),
-                              [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits)
-        return fmt::format("{} is not a whole number of {} or more", text,
-                           least);
-    size_t lead = std::min(text.find_first_not_of('0'), text.size());
-    uint64_t value = text.size() - lead > 18 ? most + 1 : std::stoull(text);
-    if (value < least)
-        return fmt::format("{} is not allowed: give {} or more", value, least);
-    if (value > most)
-        return fmt::format("{} is too large: at most {}", text, most);
-    return "";
-}
-
-} // namespace
 
 const CLI::Validator
     positive([](std::string& text) { return whole_number_problem(text, 1); },

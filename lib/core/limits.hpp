@@ -16,6 +16,9 @@ struct Limits {
     size_t header_fields = 10000;   // of one header block
     size_t header_line_bytes = 998; // RFC 5322 section 2.1.1
     int mime_depth = 32;
+    /// GMime folds nesting deeper than about 512 levels into one leaf
+    /// without a word, so no deeper limit could be kept.
+    static constexpr int most_mime_depth = 256;
     int mime_parts = 1000;
     size_t decoded_bytes = 512u << 20;
     int parse_timeout_ms = 10000;

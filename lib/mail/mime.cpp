@@ -555,8 +555,8 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
     // No warning callback: with one set, GMime parses every address header
     // to report on it, a quarter of the parse time, and the walk finds
     // what matters itself.
-    // XXX: GMime flattens nesting beyond its own limit (about 512) into a
-    // leaf without telling; a --max-mime-depth above that is not honoured.
+    // GMime flattens nesting beyond its own limit (about 512) into a leaf
+    // without telling; Limits::most_mime_depth keeps ours well below it.
     // The message is read as one entity: its header list keeps every
     // field as written, and GMime skips decoding addresses and dates that
     // nobody here reads (a sixth of its parse time).
