@@ -312,6 +312,8 @@ Status Checker::add_system_rules(const std::vector<const Policy*>& sources) {
     return {};
 }
 
+constexpr int64_t most_archive_depth = 64;
+
 Status Checker::read_archive_limits(const toml::table& table) {
     const toml::table* archive = table["archive"].as_table();
     if (!archive)
@@ -327,7 +329,15 @@ Status Checker::read_archive_limits(const toml::table& table) {
                 config::where(config_, node),
                 fmt::format("archive.{} must be a positive integer", key.str()),
                 ExitCode::config};
+        // Each level keeps an archive reader and its member open; past a
+        // few dozen levels nothing wanted is left, and a value past int
+        // would wrap to a negative depth that lists no archive at all.
         if (key.str() == "max_depth") {
+            if (*value > most_archive_depth)
+                return Error{config::where(config_, node),
+                             fmt::format("archive.max_depth must be 1 to {}",
+                                         most_archive_depth),
+                             ExitCode::config};
             archive_limits_.max_depth = static_cast<int>(*value);
             continue;
         }
