@@ -5,6 +5,7 @@
 #include "core/watchdog.hpp"
 #include "mail/address.hpp"
 #include "mail/header_edit.hpp"
+#include "mail/mime.hpp"
 
 #include <strings.h>
 
@@ -197,7 +198,7 @@ std::vector<std::string> guess_recipients(std::string_view message) {
 std::vector<std::string> header_values(std::string_view message,
                                        std::string_view name) {
     std::vector<std::string> values;
-    if (message.substr(0, 5) == "From ") // an mbox From_ line
+    if (mime::starts_with_from_line(message))
         message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
     message = message.substr(0, header_block_end(message));
     size_t pos = 0;

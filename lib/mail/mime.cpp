@@ -111,6 +111,16 @@ std::string_view field_at(std::string_view bytes, size_t offset) {
     return rest.substr(0, end);
 }
 
+// A field's name without the blanks RFC 5322's obsolete syntax lets come
+// before the colon: GMime keeps them, so "From : x" would be a field named
+// "From " that no lookup by name ever finds.
+std::string field_name(GMimeHeader* header) {
+    std::string name = safe(g_mime_header_get_name(header));
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+        name.pop_back();
+    return name;
+}
+
 // A header's raw value as written, NULs and all; GMime's copy when the
 // bytes at its offset are not that field.
 std::string raw_value(const HeaderSource& source, GMimeHeader* header) {
@@ -121,7 +131,7 @@ std::string raw_value(const HeaderSource& source, GMimeHeader* header) {
         return value;
     std::string_view field =
         field_at(source.bytes, static_cast<size_t>(offset));
-    std::string name = safe(g_mime_header_get_name(header));
+    std::string name = field_name(header);
     size_t colon = field.find(':');
     bool same =
         colon != std::string_view::npos && colon >= name.size() &&
@@ -138,8 +148,7 @@ std::string header_value(const HeaderSource& source, GMimeObject* object,
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-        const char* found = g_mime_header_get_name(header);
-        if (found && g_ascii_strcasecmp(found, name) == 0)
+        if (g_ascii_strcasecmp(field_name(header).c_str(), name) == 0)
             return unfold(raw_value(source, header));
     }
     return "";
@@ -152,10 +161,11 @@ EntityHeaders collect_entity_headers(const HeaderSource& source,
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-        const char* name = g_mime_header_get_name(header);
-        if (name && g_ascii_strcasecmp(name, "X-Sun-Data-Name") == 0)
+        std::string field = field_name(header);
+        const char* name = field.c_str();
+        if (g_ascii_strcasecmp(name, "X-Sun-Data-Name") == 0)
             out.legacy_names.push_back(unfold(raw_value(source, header)));
-        if (!name || g_ascii_strncasecmp(name, "Content-", 8) != 0)
+        if (g_ascii_strncasecmp(name, "Content-", 8) != 0)
             continue;
         std::string value = raw_value(source, header);
         if (g_ascii_strcasecmp(name + 8, "Type") == 0)
@@ -499,8 +509,8 @@ void collect_headers(const HeaderSource& source, GMimeObject* object,
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-        tree.headers.push_back({safe(g_mime_header_get_name(header)),
-                                unfold(raw_value(source, header))});
+        tree.headers.push_back(
+            {field_name(header), unfold(raw_value(source, header))});
     }
 }
 
@@ -650,8 +660,15 @@ bool Tree::has_anomaly(std::string_view id) const {
                        [&](const Anomaly& a) { return a.id == id; });
 }
 
+bool starts_with_from_line(std::string_view text) {
+    if (text.substr(0, 5) != "From ")
+        return false;
+    size_t next = text.find_first_not_of(" \t", 5);
+    return next == std::string_view::npos || text[next] != ':';
+}
+
 std::string_view skip_from_line(std::string_view message) {
-    if (message.substr(0, 5) != "From ")
+    if (!starts_with_from_line(message))
         return message;
     size_t eol = message.find('\n');
     return eol == std::string_view::npos ? std::string_view{}

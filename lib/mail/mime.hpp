@@ -94,6 +94,11 @@ struct Tree {
 /// adds what GMime does not report: anomalies, uuencoded and TNEF files.
 Result<Tree> parse(std::string_view message, const Limits& limits);
 
+/// Whether text starts with an mbox From_ line: "From " and then not a
+/// colon, since "From : x" (blanks before the colon, RFC 5322's obsolete
+/// syntax) is the From field and must never be skipped as that line.
+bool starts_with_from_line(std::string_view text);
+
 /// Returns the message without a leading mbox From_ line.
 std::string_view skip_from_line(std::string_view message);
 

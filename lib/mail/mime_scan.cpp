@@ -140,7 +140,7 @@ void check_header_line(std::string_view line, const Limits& limits,
     // open an embedded message's block.)
     bool opens_block = at.header_bytes == 0;
     if (!field_or_continuation(line, opens_block) &&
-        !(opens_block && line.substr(0, 5) == "From "))
+        !(opens_block && starts_with_from_line(line)))
         flags.flag("HEADER_LINE_MALFORMED", at.path,
                    "a line that is neither a header field nor part of one");
     if (line.size() > limits.header_line_bytes)
