@@ -515,12 +515,23 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
     std::vector<Hit> list_hits;
     verdict::Action action = judge(*score, "", client_ip, mail_from, list_hits);
     verdict.escalate(action);
+    // The bytes of a message for one recipient (procmail, a Sieve or
+    // LDA hook) carry that recipient's judgement; those shared by many
+    // carry the system level's, as each recipient's own action is in
+    // the verdict for the daemon to act on.
+    std::string reader;
+    verdict::Action reader_action = action;
+    std::vector<Hit> reader_hits = list_hits;
     for (const std::string& rcpt : envelope.rcpt) {
-        std::vector<Hit> ignored;
-        verdict::Action mine =
-            judge(*score, rcpt, client_ip, mail_from, ignored);
+        std::vector<Hit> hits;
+        verdict::Action mine = judge(*score, rcpt, client_ip, mail_from, hits);
         if (mine != action)
             verdict.set_rcpt_action(rcpt, mine);
+        if (envelope.rcpt.size() == 1) {
+            reader = rcpt;
+            reader_action = mine;
+            reader_hits = std::move(hits);
+        }
     }
     if (envelope.rcpt_guessed)
         verdict.extra()["envelope_guessed"] = true;
@@ -545,31 +556,40 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
         {{"score", total}, {"action", verdict::to_string(verdict.action())}});
 
     if (options_.common.form != filter::OutputForm::json)
-        rewrite(record, *score, total, verdict.action());
+        rewrite(record, *score, reader_hits, reader_action, reader);
     return filter::Outcome{verdict.to_json(), {}};
 }
 
-void Engine::rewrite(stream::Record& record, const Score& score, double total,
-                     verdict::Action action) {
+void Engine::rewrite(stream::Record& record, const Score& score,
+                     const std::vector<Hit>& list_hits, verdict::Action action,
+                     std::string_view rcpt) {
     // An empty message (one an earlier filter deleted) stays empty: header
     // fields alone would deliver a message nobody sent.
     if (record.message.empty())
         return;
-    // "required" is where the system level starts to act, so the shown
-    // score and the Yes or No never disagree, whichever band comes first.
+    // "required" is where the reader's level (the system's for a message
+    // of many recipients) starts to act, so the shown score and the Yes
+    // or No never disagree, whichever band comes first.
     using levels::Hierarchy;
-    levels::Layers system{&config_.tool(tool_name), nullptr, nullptr};
-    double required = Hierarchy::number(system, "thresholds.tag", 5.0,
+    levels::Layers layers =
+        rcpt.empty()
+            ? levels::Layers{&config_.tool(tool_name), nullptr, nullptr}
+            : layers_for(rcpt);
+    double required = Hierarchy::number(layers, "thresholds.tag", 5.0,
                                         levels::Stricter::lower)
                           .value;
     for (const char* key : {"thresholds.folder", "thresholds.quarantine",
                             "thresholds.reject", "thresholds.discard"})
         required = std::min(
             required,
-            Hierarchy::number(system, key, off, levels::Stricter::lower).value);
+            Hierarchy::number(layers, key, off, levels::Stricter::lower).value);
     bool is_spam = action != verdict::Action::pass;
+    // The list hits count in the score shown, so they are named too.
     Score shown = score;
-    shown.total = total;
+    shown.hits.insert(shown.hits.begin(), list_hits.begin(), list_hits.end());
+    for (const Hit& hit : list_hits)
+        shown.total = rounded(shown.total + hit.score);
+    levels::Layers system{&config_.tool(tool_name), nullptr, nullptr};
     // A line break in the tag would start a header field of its own.
     std::string tag = levels::Hierarchy::text(system, "subject_tag", "").value;
     std::erase_if(tag, [](char c) {

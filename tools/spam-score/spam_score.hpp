@@ -139,8 +139,11 @@ private:
     Engine(const Options& options, const config::Config& config)
         : options_(options), config_(config), hierarchy_(config, tool_name) {}
 
-    void rewrite(stream::Record& record, const Score& score, double total,
-                 verdict::Action action);
+    /// Tags the message and adds the X-Spam-* fields as rcpt's levels
+    /// judge it; an empty rcpt stands for the system level.
+    void rewrite(stream::Record& record, const Score& score,
+                 const std::vector<Hit>& list_hits, verdict::Action action,
+                 std::string_view rcpt);
     verdict::Action judge(const Score& score, std::string_view rcpt,
                           std::string_view client_ip,
                           std::optional<std::string> mail_from,
