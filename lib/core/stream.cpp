@@ -3,6 +3,7 @@
 // producer splice messages together.
 #include "core/stream.hpp"
 
+#include "core/json_parse.hpp"
 #include "core/strings.hpp"
 
 #include <fmt/format.h>
@@ -84,8 +85,7 @@ Result<ordered_json> parse_envelope(std::string_view line) {
     if (nesting_exceeds(line, max_envelope_depth))
         return Error{"", fmt::format("envelope nested deeper than {} levels",
                                      max_envelope_depth)};
-    ordered_json envelope =
-        ordered_json::parse(line.begin(), line.end(), nullptr, false);
+    ordered_json envelope = parse_json(line);
     if (envelope.is_discarded())
         return Error{"", "envelope is not valid JSON"};
     if (!envelope.is_object())

@@ -98,21 +98,33 @@ void note_cuts(ordered_json& verdict, const Cuts& cuts) {
         cut["fields"].push_back(field);
 }
 
+// Keeps the decision fields of a verdict, in their order, and names the
+// others in cuts. The object is rebuilt in one pass: erasing fields one
+// at a time shifts the rest each time, quadratic in their number (51 s
+// for the 96,000 that fit a 1 MiB line).
+void drop_details(ordered_json& verdict, Cuts& cuts) {
+    auto& fields = verdict.get_ref<ordered_json::object_t&>();
+    ordered_json::object_t kept;
+    for (auto& [key, value] : fields) {
+        if (is_decision(key))
+            kept.emplace_back(key, std::move(value));
+        else
+            cuts.fields.push_back(key);
+    }
+    fields.swap(kept);
+}
+
 // Caps every detail of a verdict; with no caps, drops the details.
 void cut_details(ordered_json& verdict, const Caps* caps) {
     Cuts cuts;
-    std::vector<std::string> dropped;
-    for (auto& [key, value] : verdict.items()) {
-        if (is_decision(key))
-            continue;
-        if (caps)
-            cut_value(value, *caps, cuts);
-        else
-            dropped.push_back(key);
+    if (caps) {
+        for (auto& [key, value] : verdict.items()) {
+            if (!is_decision(key))
+                cut_value(value, *caps, cuts);
+        }
+    } else {
+        drop_details(verdict, cuts);
     }
-    for (const std::string& key : dropped)
-        verdict.erase(key);
-    cuts.fields = std::move(dropped);
     note_cuts(verdict, cuts);
 }
 

@@ -5,6 +5,7 @@
 // them in process.
 #include "core/strings.hpp"
 #include "mail/attachment_type.hpp"
+#include "mail/tar_headers.hpp"
 #include "mail/zip_directory.hpp"
 
 #include <archive.h>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 
 namespace portcullis::attachment {
@@ -92,19 +94,47 @@ std::string entry_name(archive_entry* item) {
     return path ? path : "";
 }
 
-// XXX: libarchive gives one name per entry. A tar member renamed by a
-// pax header keeps its ustar name unjudged, which an extractor that
-// ignores pax headers would use; GNU tar, bsdtar, 7-Zip and Python all
-// honour them.
+void add_name(Entry& entry, std::string name) {
+    if (!name.empty() && std::find(entry.names.begin(), entry.names.end(),
+                                   name) == entry.names.end())
+        entry.names.push_back(std::move(name));
+}
+
+// A tar member is named by libarchive from its pax or GNU long-name
+// header; the names in its raw header blocks (tar_headers.hpp) are those
+// an extractor that ignores such headers uses, and are judged too.
+// Names that differ are no finding here: pax headers exist to carry
+// names a ustar header cannot hold, long or not ASCII.
+void add_tar_names(ListState& state, archive* reader, TarHeaderReader& headers,
+                   Entry& entry) {
+    auto names = headers.names_at(
+        static_cast<uint64_t>(archive_read_header_position(reader)));
+    if (!names || !names->ustar) {
+        if (state.listing.error.empty())
+            state.listing.error = "tar header blocks cannot be read";
+        return;
+    }
+    add_name(entry, *names->ustar);
+    for (std::string& name : names->extension_headers)
+        add_name(entry, std::move(name));
+}
+
+bool is_tar(archive* reader) {
+    return (archive_format(reader) & ARCHIVE_FORMAT_BASE_MASK) ==
+           ARCHIVE_FORMAT_TAR;
+}
+
 void add_libarchive_entry(ListState& state, archive* reader,
                           archive_entry* item, const std::string& prefix,
-                          int depth) {
+                          int depth, TarHeaderReader* tar_headers) {
     Entry entry;
     entry.names.push_back(entry_name(item));
     entry.path = prefix + "/" + entry.names[0];
     entry.size = static_cast<uint64_t>(archive_entry_size(item));
     entry.depth = depth;
     entry.encrypted = archive_entry_is_encrypted(item);
+    if (tar_headers)
+        add_tar_names(state, reader, *tar_headers, entry);
     if (entry.encrypted || archive_entry_filetype(item) != AE_IFREG)
         return add_entry(state, std::move(entry), nullptr, true);
     std::string data;
@@ -298,6 +328,28 @@ void add_other_iso_names(ListState& state, std::string_view content,
     }
 }
 
+// Extension headers after a tar's last member are files to an extractor
+// that ignores them; they are judged by their names alone.
+void add_trailing_tar_names(ListState& state, archive* reader,
+                            TarHeaderReader& headers, const std::string& prefix,
+                            int depth) {
+    auto names = headers.names_at(
+        static_cast<uint64_t>(archive_read_header_position(reader)));
+    if (!names)
+        return;
+    for (const std::string& name : names->extension_headers) {
+        if (state.listing.entries.size() >= state.limits.max_entries) {
+            state.listing.limit = "max_entries";
+            return;
+        }
+        Entry entry;
+        entry.names.push_back(name);
+        entry.path = prefix + "/" + name;
+        entry.depth = depth;
+        state.listing.entries.push_back(std::move(entry));
+    }
+}
+
 Reading list_libarchive(ListState& state, std::string_view content,
                         const std::string& prefix, int depth, bool with_zip) {
     Reading reading;
@@ -309,13 +361,19 @@ Reading list_libarchive(ListState& state, std::string_view content,
         reading.error = error_text(reader.get(), "unreadable archive");
         return reading;
     }
+    std::optional<TarHeaderReader> tar_headers;
     archive_entry* item = nullptr;
     for (;;) {
         int status = archive_read_next_header(reader.get(), &item);
+        if (!tar_headers && status >= ARCHIVE_WARN && is_tar(reader.get()))
+            tar_headers.emplace(content);
         if (status == ARCHIVE_EOF) {
             int format = archive_format(reader.get());
             if ((format & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ISO9660)
                 add_other_iso_names(state, content, prefix, depth, first);
+            if (tar_headers)
+                add_trailing_tar_names(state, reader.get(), *tar_headers,
+                                       prefix, depth);
             return reading;
         }
         if (status < ARCHIVE_WARN) {
@@ -327,7 +385,8 @@ Reading list_libarchive(ListState& state, std::string_view content,
             return reading;
         }
         ++reading.entries;
-        add_libarchive_entry(state, reader.get(), item, prefix, depth);
+        add_libarchive_entry(state, reader.get(), item, prefix, depth,
+                             tar_headers ? &*tar_headers : nullptr);
         if (!state.listing.limit.empty())
             return reading;
     }

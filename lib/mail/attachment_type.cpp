@@ -2,6 +2,7 @@
 // the database costs far more than a lookup. Listing archives is in
 // archive_list.cpp.
 #include "mail/attachment_type.hpp"
+#include "mail/filename.hpp"
 #include "mail/unicode_marks.hpp"
 
 #include <magic.h>
@@ -36,15 +37,6 @@ size_t invisible_length(std::string_view text, size_t i, NameInfo& info) {
     return length;
 }
 
-bool decoy_extension(std::string_view ext) {
-    static const std::string_view decoys[] = {
-        "pdf", "doc",  "docx", "xls", "xlsx", "ppt", "pptx", "txt", "rtf",
-        "jpg", "jpeg", "png",  "gif", "bmp",  "tif", "tiff", "mp3", "mp4",
-        "avi", "zip",  "csv",  "odt", "ods",  "htm", "html", "wav", "eml"};
-    return std::find(std::begin(decoys), std::end(decoys), ext) !=
-           std::end(decoys);
-}
-
 void split_extensions(NameInfo& info) {
     std::string_view name = info.shown;
     size_t slash = name.find_last_of("/\\");
@@ -70,8 +62,8 @@ void split_extensions(NameInfo& info) {
         info.extension = info.extensions.back();
     size_t count = info.extensions.size();
     info.double_extension =
-        count >= 2 && decoy_extension(info.extensions[count - 2]) &&
-        info.extensions[count - 2] != info.extensions[count - 1];
+        count >= 2 && mime::is_double_extension(info.extensions[count - 2],
+                                                info.extensions[count - 1]);
 }
 
 struct MagicCookie {

@@ -63,8 +63,9 @@ struct Entry {
     std::string path; ///< "outer.zip/inner.zip/file.exe" style, first name
     /// Every name an extractor may give the file, the listed one first:
     /// a ZIP member's central directory, local header and Unicode Path
-    /// names; a compressed file's stored name and the one its suffix
-    /// gives.
+    /// names; a tar member's pax or GNU long name, ustar name and the
+    /// names of the extension headers before it; a compressed file's
+    /// stored name and the one its suffix gives.
     std::vector<std::string> names;
     std::string true_type; ///< from its first bytes
     uint64_t size = 0;     ///< as the archive declares it

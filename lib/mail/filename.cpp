@@ -53,16 +53,18 @@ std::string_view drop_trailing_dots(std::string_view name) {
 }
 
 // Extensions a victim trusts, used as decoys before the real one.
-constexpr std::array<std::string_view, 24> decoy_extensions = {
-    "pdf", "doc", "docx", "xls", "xlsx", "ppt",  "pptx", "rtf",
-    "txt", "csv", "odt",  "ods", "jpg",  "jpeg", "png",  "gif",
-    "bmp", "tif", "tiff", "mp3", "mp4",  "wav",  "avi",  "eml"};
+constexpr std::array<std::string_view, 27> decoy_extensions = {
+    "pdf",  "doc", "docx", "xls", "xlsx", "ppt", "pptx", "rtf", "txt",
+    "csv",  "odt", "ods",  "jpg", "jpeg", "png", "gif",  "bmp", "tif",
+    "tiff", "mp3", "mp4",  "wav", "avi",  "eml", "zip",  "htm", "html"};
 
-// Final extensions that legitimately wrap a document: archives and
-// signatures, as in report.pdf.gz or letter.doc.p7m.
-constexpr std::array<std::string_view, 14> wrapper_extensions = {
-    "zip", "gz",  "bz2", "xz",  "7z",  "rar", "tar",
-    "tgz", "p7m", "p7s", "asc", "sig", "gpg", "pgp"};
+// Final extensions that wrap a document whole: compressions, archives
+// and signatures, as in report.pdf.gz or letter.doc.p7m. Unwrapping
+// gives back the inner name, and what we unpack is judged by it.
+constexpr std::array<std::string_view, 28> wrapper_extensions = {
+    "gz",  "z",   "bz2", "bz",  "xz",  "lzma", "lz",   "lz4", "zst",  "zip",
+    "7z",  "rar", "tar", "tgz", "taz", "tbz",  "tbz2", "txz", "tzst", "cpio",
+    "lha", "lzh", "p7m", "p7s", "asc", "sig",  "gpg",  "pgp"};
 
 template <size_t N>
 bool contains(const std::array<std::string_view, N>& list,
@@ -84,12 +86,15 @@ bool has_double_extension(std::string_view name) {
     size_t inner = stem.rfind('.');
     if (inner == std::string_view::npos || final.empty() || final.size() > 10)
         return false;
-    std::string decoy = ascii_lower(stem.substr(inner + 1));
-    return contains(decoy_extensions, decoy) && decoy != final &&
-           !contains(wrapper_extensions, final);
+    return is_double_extension(ascii_lower(stem.substr(inner + 1)), final);
 }
 
 } // namespace
+
+bool is_double_extension(std::string_view decoy, std::string_view final) {
+    return contains(decoy_extensions, decoy) && decoy != final &&
+           !contains(wrapper_extensions, final);
+}
 
 std::vector<std::string> filename_anomalies(std::string_view name) {
     bool bidi = false, zero_width = false, nul = false, control = false;

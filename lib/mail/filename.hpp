@@ -13,6 +13,14 @@ namespace portcullis::mime {
 /// Returns the anomaly ids a file name raises, in a fixed order.
 std::vector<std::string> filename_anomalies(std::string_view name);
 
+/// Returns true when a final extension after a decoy makes a disguised
+/// double extension: the decoy is one a reader trusts on sight (pdf, jpg,
+/// txt, ...), and the final one differs from it and is no wrapper, a
+/// compression, archive or signature around a whole file (report.pdf.gz,
+/// letter.doc.p7m), which gives the inner name back when unwrapped. Both
+/// are lower case, without the dot.
+bool is_double_extension(std::string_view decoy, std::string_view final);
+
 /// Returns the final extension as Windows resolves it (trailing dots and
 /// spaces dropped), lower case, without the dot; empty when there is none.
 std::string final_extension(std::string_view name);

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 namespace portcullis::mime {
 
@@ -206,6 +207,25 @@ void take_parameter(const HeaderValue& header, std::string_view name,
         raw = p->raw;
 }
 
+// Readers differ on which value of a repeated filename or name wins (the
+// first, the last, the RFC 2231 one) and on which of two Content-Type or
+// Content-Disposition headers counts, so every value given besides the
+// ones kept is collected, each once, for the name checks.
+void add_other_names(Part& part, const std::vector<std::string>& headers,
+                     std::string_view parameter) {
+    std::unordered_set<std::string> seen(part.other_names.begin(),
+                                         part.other_names.end());
+    seen.insert(part.filename);
+    seen.insert(part.name);
+    for (const std::string& header : headers) {
+        HeaderValue value = parse_header_value(header);
+        for (const Parameter* p : value.find_all(parameter)) {
+            if (seen.insert(p->value).second)
+                part.other_names.push_back(p->value);
+        }
+    }
+}
+
 // A repeated Content-* header is read as the first by some mail readers
 // and as the last by others (GMime): two types, two decodings, or an
 // attachment in one reading and inline text in the other.
@@ -249,6 +269,8 @@ void describe_type(WalkState& state, GMimeObject* object, Part& part) {
         take_parameter(disposition, "filename", part.filename,
                        part.filename_raw);
     }
+    add_other_names(part, headers.dispositions, "filename");
+    add_other_names(part, headers.content_types, "name");
     for (const std::string& legacy : headers.legacy_names) {
         if (!legacy.empty())
             part.legacy_names.push_back(decode_encoded_words(legacy));

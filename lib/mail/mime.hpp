@@ -41,6 +41,11 @@ struct Part {
     /// mailers gave a part and Thunderbird still shows when it has no
     /// filename or name.
     std::vector<std::string> legacy_names;
+    /// Every other value given for filename or name, decoded: a repeated
+    /// parameter, the other of its RFC 2231 and plain readings, or the
+    /// parameter of another Content-Type or Content-Disposition header.
+    /// Readers differ on which one they save the part under.
+    std::vector<std::string> other_names;
     std::string boundary; ///< a multipart's boundary, as GMime reads it
     std::string content_id;
     std::string subject; ///< an attached message's Subject, unfolded

@@ -62,6 +62,8 @@ void check_filenames(Tree& tree, Part& part) {
     std::vector<const std::string*> others = {&part.name};
     for (const std::string& legacy : part.legacy_names)
         others.push_back(&legacy);
+    for (const std::string& other : part.other_names)
+        others.push_back(&other);
     for (const std::string* name : others) {
         for (std::string& id : filename_anomalies(*name)) {
             if (std::find(ids.begin(), ids.end(), id) == ids.end())

@@ -52,6 +52,24 @@ TEST_CASE("archives and signatures around a document are no double "
     CHECK(mime::filename_anomalies("letter.doc.p7m").empty());
     CHECK(mime::filename_anomalies("backup.tar.gz").empty());
     CHECK(mime::filename_anomalies("v1.2.notes").empty());
+    CHECK(mime::filename_anomalies("notes.txt.gz").empty());
+    CHECK(mime::filename_anomalies("notes.txt.Z").empty());
+    CHECK(mime::filename_anomalies("dump.csv.zst").empty());
+    CHECK(mime::filename_anomalies("invoice.pdf.zip").empty());
+    CHECK(mime::filename_anomalies("photos.jpg.7z").empty());
+}
+
+TEST_CASE("a decoy before a program or a page is a double extension, "
+          "wrapped or not") {
+    CHECK(mime::filename_anomalies("pay.pdf.exe") == Ids{"DOUBLE_EXTENSION"});
+    CHECK(mime::filename_anomalies("pay.pdf.scr") == Ids{"DOUBLE_EXTENSION"});
+    CHECK(mime::filename_anomalies("files.zip.exe") == Ids{"DOUBLE_EXTENSION"});
+    CHECK(mime::filename_anomalies("notes.html.js") == Ids{"DOUBLE_EXTENSION"});
+    CHECK(mime::filename_anomalies("pay.pdf.exe.gz").empty());
+    CHECK(mime::is_double_extension("pdf", "exe"));
+    CHECK_FALSE(mime::is_double_extension("pdf", "pdf"));
+    CHECK_FALSE(mime::is_double_extension("pdf", "gz"));
+    CHECK_FALSE(mime::is_double_extension("exe", "pdf"));
 }
 
 TEST_CASE("a safe basename cannot leave its folder") {

@@ -91,6 +91,22 @@ TEST_CASE("content_name_and_x_sun_data_name_name_a_part") {
     CHECK(tree.parts[2].legacy_names == std::vector<std::string>{"c.exe"});
 }
 
+TEST_CASE("every value of a repeated filename or name is kept") {
+    auto tree = parse_ok(
+        "Content-Type: application/pdf; name=\"a.pdf\"; name=\"a.js\"\r\n"
+        "Content-Disposition: attachment; filename=\"a.exe\"\r\n"
+        "Content-Disposition: attachment; filename=\"a.pdf\"; "
+        "filename=\"a.pdf.scr\"\r\n\r\nbody\r\n");
+    REQUIRE(tree.parts.size() == 1);
+    const mime::Part& part = tree.parts[0];
+    CHECK(part.filename == "a.pdf");
+    CHECK(part.name == "a.pdf");
+    CHECK(part.other_names ==
+          std::vector<std::string>{"a.exe", "a.pdf.scr", "a.js"});
+    CHECK(tree.has_anomaly("MIME_DUPLICATE_PARAMETER"));
+    CHECK(tree.has_anomaly("DOUBLE_EXTENSION"));
+}
+
 TEST_CASE("an empty message is an error, not a tree") {
     auto tree = mime::parse("\r\n", {});
     REQUIRE(!tree.ok());

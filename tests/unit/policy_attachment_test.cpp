@@ -84,6 +84,19 @@ TEST_CASE("a decoy before the real extension is a double extension") {
     CHECK(examine_name("Payment.PDF.html").double_extension);
     CHECK_FALSE(examine_name("archive.tar.gz").double_extension);
     CHECK_FALSE(examine_name("report 2024.final notes.pdf").double_extension);
+    CHECK(examine_name("pay.pdf.scr").double_extension);
+    CHECK(examine_name("pay.pdf   .exe").disguised());
+}
+
+TEST_CASE("a wrapper after a document's extension is no disguise") {
+    for (const char* name :
+         {"notes.txt.gz", "notes.txt.bz2", "notes.txt.xz", "dump.csv.zst",
+          "notes.txt.Z", "invoice.pdf.zip", "photos.jpg.7z", "scans.pdf.rar",
+          "docs.pdf.tar", "docs.pdf.tgz", "letter.doc.p7m"}) {
+        INFO(name);
+        CHECK_FALSE(examine_name(name).double_extension);
+        CHECK_FALSE(examine_name(name).disguised());
+    }
 }
 
 TEST_CASE("an unnamed attachment's type implies the extension a reader "

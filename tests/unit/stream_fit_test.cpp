@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
+
 using namespace portcullis;
 using nlohmann::ordered_json;
 
@@ -136,4 +138,29 @@ TEST_CASE("a long reason text is cut before any detail is dropped") {
     CHECK(v["reasons"][0]["text"] ==
           std::string(1024, 'n') + "...[cut 68976 bytes]");
     CHECK(v["cut"].dump() == R"({"strings":1,"items":0,"fields":[]})");
+}
+
+TEST_CASE("a verdict of sixty thousand details is dropped in linear "
+          "time") {
+    // Dropping the details one erase at a time shifted the rest each
+    // time: 51 s for the 96,000 that fit a 1 MiB line. Numbers cannot
+    // be shortened, so all of them are dropped.
+    ordered_json verdict = {{"tool", "x"}, {"action", "pass"}};
+    auto& fields = verdict.get_ref<ordered_json::object_t&>();
+    for (int i = 0; i < 60000; ++i)
+        fields.emplace_back(fmt::format("d{}", i), 123456789012345);
+    fields.emplace_back("reasons", ordered_json::array());
+    ordered_json envelope = envelope_with(std::move(verdict));
+    REQUIRE(stream::line_bytes(envelope) > (1 << 20));
+
+    auto began = std::chrono::steady_clock::now();
+    REQUIRE(stream::fit_envelope(envelope, 1 << 20));
+    auto elapsed = std::chrono::steady_clock::now() - began;
+
+    const ordered_json& v = envelope["verdicts"][0];
+    CHECK(v.dump().starts_with(
+        R"({"tool":"x","action":"pass","reasons":[],"cut":{"strings":0,)"
+        R"("items":0,"fields":["d0","d1",)"));
+    CHECK(v["cut"]["fields"].size() == 60000);
+    CHECK(elapsed < std::chrono::seconds(3));
 }

@@ -62,6 +62,8 @@ ordered_json describe_part(const mime::Part& part) {
     put_name(out, "name", part.name, part.name_raw);
     if (!part.legacy_names.empty())
         put(out, "legacy_names", part.legacy_names);
+    if (!part.other_names.empty())
+        put(out, "other_names", part.other_names);
     if (!part.boundary.empty())
         put(out, "boundary", part.boundary);
     if (part.origin != mime::Origin::mime)
@@ -78,10 +80,13 @@ ordered_json describe_part(const mime::Part& part) {
 }
 
 // Every name an attachment goes by: the filename and, when they differ,
-// the Content-Type name and the legacy names, since readers disagree on
-// which one wins.
+// the other values given for it, the Content-Type name and the legacy
+// names, since readers disagree on which one wins.
 void add_names(ordered_json& names, const mime::Part& part) {
-    std::vector<const std::string*> all = {&part.filename, &part.name};
+    std::vector<const std::string*> all = {&part.filename};
+    for (const std::string& other : part.other_names)
+        all.push_back(&other);
+    all.push_back(&part.name);
     for (const std::string& legacy : part.legacy_names)
         all.push_back(&legacy);
     for (const std::string* name : all) {

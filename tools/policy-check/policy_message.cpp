@@ -193,9 +193,6 @@ void MessageFacts::add_attachment(const mime::Part& part) {
     AttachmentFacts facts;
     facts.part = part.path;
     facts.shown_name = printable(part.display_name());
-    // XXX: a part keeps one reading of a repeated filename or name
-    // parameter, so a second name is never judged; the default policy
-    // holds MIME_DUPLICATE_PARAMETER instead.
     std::vector<std::string> names;
     for (const std::string* name : {&part.filename, &part.name}) {
         if (!name->empty())
@@ -205,6 +202,14 @@ void MessageFacts::add_attachment(const mime::Part& part) {
         facts.names.push_back(attachment::examine_name(name));
     bool mismatch =
         facts.names.size() == 2 && facts.names[0].shown != facts.names[1].shown;
+    // A repeated filename or name (MIME_DUPLICATE_PARAMETER) may be saved
+    // under any of its values: all are judged and shown, as the one a
+    // rule matched may be any of them.
+    for (const std::string& other : part.other_names) {
+        facts.shown_name += " or " + printable(other);
+        facts.names.push_back(attachment::examine_name(other));
+        names.push_back(other);
+    }
     // Thunderbird names a part from Content-Name or X-Sun-Data-Name when
     // it has neither; every name a reader may save it under is judged.
     for (const std::string& legacy : part.legacy_names) {

@@ -4,6 +4,7 @@
 #include "report.hpp"
 
 #include "core/byte_reader.hpp"
+#include "core/json_parse.hpp"
 #include "core/log.hpp"
 #include "core/stream.hpp"
 #include "core/strings.hpp"
@@ -101,7 +102,7 @@ std::string name_record(const std::string& where,
 // returned leaves the start of the next record unknown.
 Status take_line(ByteReader& input, const std::string& line,
                  const std::string& where, Reading& reading) {
-    ordered_json envelope = ordered_json::parse(line, nullptr, false);
+    ordered_json envelope = parse_json(line);
     // A line that starts as a JSON object but is none is a garbled
     // envelope: the message bytes it announced follow, and where they
     // end is unknown. Reading on would take lines of a mail's body,
