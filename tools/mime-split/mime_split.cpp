@@ -113,21 +113,48 @@ std::string reason_text(const mime::Anomaly& anomaly) {
     return "part " + anomaly.part + ": " + anomaly.detail;
 }
 
+bool cut_at_decoded_limit(const mime::Part& part) {
+    return std::find(part.anomalies.begin(), part.anomalies.end(),
+                     "DECODED_SIZE_LIMIT") != part.anomalies.end();
+}
+
+// Writes each attachment. A part cut at the decoded-size limit is not
+// written under its name as if whole, and an attached message is not a
+// file of its own (the attachments inside it are written): both are
+// listed in skipped with the reason. When a write fails, the files this
+// message already got are removed, so a retry starts clean rather than
+// leaving files the verdict never named.
 Status extract(ExtractDir& dir, const mime::Tree& tree,
-               verdict::Verdict& verdict, ordered_json& extracted) {
+               verdict::Verdict& verdict, ordered_json& extracted,
+               ordered_json& skipped) {
+    std::vector<std::string> written;
     for (const mime::Part& part : tree.parts) {
-        if (!part.is_attachment || part.is_multipart || part.is_message)
+        if (!part.is_attachment || part.is_multipart)
             continue;
+        if (part.is_message || cut_at_decoded_limit(part)) {
+            ordered_json entry;
+            entry["part"] = part.path;
+            entry["name"] = part.display_name();
+            entry["why"] =
+                part.is_message ? "attached message" : "DECODED_SIZE_LIMIT";
+            skipped.push_back(std::move(entry));
+            continue;
+        }
         auto path = dir.write(part.display_name(), part.decoded);
-        if (!path)
+        if (!path) {
+            for (const std::string& done : written)
+                dir.remove(done);
             return path.error();
+        }
+        written.push_back(*path);
         ordered_json entry;
         entry["part"] = part.path;
         entry["path"] = *path;
         entry["size"] = part.decoded.size();
         extracted.push_back(entry);
-        verdict.add_effect({{"extracted", *path}});
     }
+    for (const std::string& path : written)
+        verdict.add_effect({{"extracted", path}});
     return {};
 }
 
@@ -204,10 +231,13 @@ Result<filter::Outcome> handle(const Options& options, stream::Record& record,
     verdict.extra() = describe(*tree);
     if (dir) {
         ordered_json extracted = ordered_json::array();
-        Status written = extract(*dir, *tree, verdict, extracted);
+        ordered_json skipped = ordered_json::array();
+        Status written = extract(*dir, *tree, verdict, extracted, skipped);
         if (!written)
             return written.error();
         verdict.extra()["extracted"] = std::move(extracted);
+        if (!skipped.empty())
+            verdict.extra()["not_extracted"] = std::move(skipped);
     }
     return filter::Outcome{verdict.to_json(), {mime_field(verdict, &*tree)}};
 }

@@ -47,6 +47,13 @@ Result<ExtractDir> ExtractDir::open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return Error{path, std::strerror(errno), ExitCode::io_error};
+    // A folder nothing can be written to is refused before any mail is
+    // read, not found out message by message with a tempfail each.
+    if (::faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
+        int saved = errno;
+        ::close(fd);
+        return Error{path, std::strerror(saved), ExitCode::io_error};
+    }
     std::string shown = path;
     while (shown.size() > 1 && shown.back() == '/')
         shown.pop_back();
@@ -93,9 +100,20 @@ Result<std::string> ExtractDir::write(std::string_view name,
         written = false;
         saved = errno;
     }
-    if (!written)
+    // A file cut short by a full disk is no copy of the attachment: it
+    // goes, so that nothing in the folder is less than it claims to be.
+    if (!written) {
+        ::unlinkat(fd_, chosen.c_str(), 0);
         return Error{path, std::strerror(saved), ExitCode::io_error};
+    }
     return path;
+}
+
+void ExtractDir::remove(const std::string& path) {
+    std::string_view name(path);
+    if (name.substr(0, path_.size() + 1) == path_ + "/")
+        name.remove_prefix(path_.size() + 1);
+    ::unlinkat(fd_, std::string(name).c_str(), 0);
 }
 
 } // namespace portcullis::mime_split

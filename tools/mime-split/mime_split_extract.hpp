@@ -25,6 +25,9 @@ public:
     /// returns the path written.
     Result<std::string> write(std::string_view name, std::string_view data);
 
+    /// Removes a file that write returned.
+    void remove(const std::string& path);
+
 private:
     ExtractDir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
 
