@@ -42,6 +42,19 @@ bool is_control(uint32_t c) {
     return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0);
 }
 
+// CON, PRN, AUX, NUL, COM1-9 and LPT1-9, in any case and with any
+// extension, name devices on Windows.
+bool is_windows_device(std::string_view name) {
+    std::string stem = ascii_lower(name.substr(0, name.find('.')));
+    while (!stem.empty() && stem.back() == ' ')
+        stem.pop_back();
+    if (stem == "con" || stem == "prn" || stem == "aux" || stem == "nul")
+        return true;
+    return stem.size() == 4 &&
+           (stem.starts_with("com") || stem.starts_with("lpt")) &&
+           stem[3] >= '1' && stem[3] <= '9';
+}
+
 bool is_hidden(uint32_t c) {
     return is_control(c) || mail::is_invisible(c);
 }
@@ -160,8 +173,14 @@ std::string safe_basename(std::string_view name) {
     std::string out;
     for (size_t i = 0; i < name.size();) {
         CodePoint cp = decode_at(name, i);
-        bool bad = is_hidden(cp.value) || cp.value == ':' ||
-                   (cp.length == 1 && cp.value >= 0x80);
+        // Line and paragraph separators break a listing as a line break
+        // does; < > : " | ? * cannot stand in a Windows file name.
+        bool bad =
+            is_hidden(cp.value) || cp.value == 0x2028 || cp.value == 0x2029 ||
+            (cp.value < 0x80 &&
+             std::string_view("<>:\"|?*").find(static_cast<char>(cp.value)) !=
+                 std::string_view::npos) ||
+            (cp.length == 1 && cp.value >= 0x80);
         if (bad)
             out.push_back('_');
         else
@@ -182,7 +201,13 @@ std::string safe_basename(std::string_view name) {
             --keep;
         out = out.substr(0, keep) + (ext.empty() ? "" : "." + ext);
     }
-    return out.empty() ? "attachment" : out;
+    if (out.empty())
+        return "attachment";
+    // "-rf" reads as an option to a script's rm *, and CON or nul.txt is
+    // a device, not a file, once the folder is shared with Windows.
+    if (out.front() == '-' || is_windows_device(out))
+        out.insert(0, "_");
+    return out;
 }
 
 } // namespace portcullis::mime

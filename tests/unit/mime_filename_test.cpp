@@ -90,6 +90,19 @@ TEST_CASE("a safe basename shows hidden characters as underscores") {
     CHECK(mime::safe_basename("caf\xC3\xA9.txt") == "caf\xC3\xA9.txt");
 }
 
+TEST_CASE("a safe basename is no device, option or broken line") {
+    CHECK(mime::safe_basename("CON") == "_CON");
+    CHECK(mime::safe_basename("nul.txt") == "_nul.txt");
+    CHECK(mime::safe_basename("COM1.exe") == "_COM1.exe");
+    CHECK(mime::safe_basename("lpt9") == "_lpt9");
+    CHECK(mime::safe_basename("com0.txt") == "com0.txt");
+    CHECK(mime::safe_basename("console.txt") == "console.txt");
+    CHECK(mime::safe_basename("-rf") == "_-rf");
+    CHECK(mime::safe_basename("a\xE2\x80\xA8"
+                              "b.txt") == "a_b.txt");
+    CHECK(mime::safe_basename("what?<now>|\"*\".txt") == "what__now_____.txt");
+}
+
 TEST_CASE("a safe basename is at most 200 bytes and keeps the extension") {
     std::string name = std::string(500, 'a') + ".exe";
     std::string safe = mime::safe_basename(name);
