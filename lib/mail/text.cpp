@@ -324,6 +324,40 @@ std::string decode_header(std::string_view raw) {
     return out;
 }
 
+size_t add_display_order(std::string& utf8) {
+    constexpr char32_t override_rtl = 0x202E;
+    if (utf8.find("\xE2\x80\xAE") == std::string::npos)
+        return 0;
+    std::string shown;
+    size_t runs = 0;
+    for (size_t pos = 0; pos < utf8.size();) {
+        if (next_code_point(utf8, pos) != override_rtl)
+            continue;
+        // The run lasts to its pop, to another embedding, override or
+        // isolate, or to the end of the line, as the bidi algorithm ends
+        // it at a paragraph.
+        std::u32string run;
+        while (pos < utf8.size()) {
+            size_t at = pos;
+            char32_t cp = next_code_point(utf8, pos);
+            if (cp == '\n' || (cp >= 0x202A && cp <= 0x202E) ||
+                (cp >= 0x2066 && cp <= 0x2069)) {
+                pos = at;
+                break;
+            }
+            run.push_back(cp);
+        }
+        if (run.empty())
+            continue;
+        shown += '\n';
+        for (auto cp = run.rbegin(); cp != run.rend(); ++cp)
+            append_utf8(shown, *cp);
+        ++runs;
+    }
+    utf8 += shown;
+    return runs;
+}
+
 size_t remove_invisible(std::string& utf8) {
     if (is_ascii(utf8))
         return 0; // every invisible character is outside ASCII
@@ -549,6 +583,10 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
                     TextParts parts) {
     MessageText out;
     out.subject = decode_header(tree.header("Subject"));
+    // Text a right-to-left override reverses is read as shown, too.
+    std::string subject_shown = out.subject;
+    if (add_display_order(subject_shown) > 0)
+        out.body += subject_shown.substr(out.subject.size() + 1) + '\n';
     out.zero_width_subject = remove_invisible(out.subject);
     out.lookalike_words += fold_lookalikes(out.subject);
     out.subject = squeeze_space(out.subject);
@@ -581,6 +619,7 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
                  parts);
     }
 
+    add_display_order(out.body);
     out.zero_width_body = remove_invisible(out.body);
     out.lookalike_words += fold_lookalikes(out.body);
     out.body = squeeze_space(out.body, &out.paragraph_breaks);

@@ -57,6 +57,12 @@ std::string decode_header(std::string_view raw);
 /// Returns HTML as the text a reader would see, with its links.
 Html html_to_text(std::string_view html);
 
+/// Appends, one line each, every run of UTF-8 text that a right-to-left
+/// override (U+202E) reverses, in the order a reader sees it, so that a
+/// word written backwards behind the override is read as it is shown;
+/// returns how many runs were added.
+size_t add_display_order(std::string& utf8);
+
 /// Removes the characters of mail::is_invisible() from UTF-8 text;
 /// returns how many were removed.
 size_t remove_invisible(std::string& utf8);

@@ -230,6 +230,20 @@ bool hides_content(const Tag& tag) {
            (tag.name == "font" && attribute(tag.attributes, "size") == "0");
 }
 
+// <bdo dir="rtl">, or CSS unicode-bidi: bidi-override with direction:
+// rtl, shows its letters in reverse order, as U+202E does in plain text.
+bool overrides_to_rtl(const Tag& tag) {
+    std::string dir = ascii_lower(attribute(tag.attributes, "dir"));
+    if (tag.name == "bdo" && dir == "rtl")
+        return true;
+    std::string compact;
+    for (char c : ascii_lower(attribute(tag.attributes, "style")))
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            compact += c;
+    return compact.find("unicode-bidi:bidi-override") != std::string::npos &&
+           (compact.find("direction:rtl") != std::string::npos || dir == "rtl");
+}
+
 bool is_block(std::string_view name) {
     static const char* blocks[] = {
         "br", "p",  "div",   "tr",     "td", "th",    "li", "h1",
@@ -344,6 +358,16 @@ private:
     void on_element(const Tag& tag) {
         if (is_block(tag.name))
             out_.text += '\n';
+        // Reversed text is marked as plain text marks it; text::extract
+        // then reads it in the order shown as well.
+        if (!tag.closing && overrides_to_rtl(tag)) {
+            overrides_.push_back(tag.name);
+            append_code_point(out_.text, 0x202E);
+        } else if (tag.closing && !overrides_.empty() &&
+                   overrides_.back() == tag.name) {
+            overrides_.pop_back();
+            append_code_point(out_.text, 0x202C);
+        }
         // Inline elements (span, b, font...) join their text to what is
         // around it, as a browser shows "confi<span>dential</span>".
         if (tag.name == "a") {
@@ -378,6 +402,7 @@ private:
     size_t pos_ = 0;
     Html out_;
     bool in_link_ = false;
+    std::vector<std::string> overrides_; ///< open right-to-left overrides
     std::string href_;
     std::string link_text_;
 };

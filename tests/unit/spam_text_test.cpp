@@ -184,3 +184,30 @@ TEST_CASE("an anchor naming another site is a look-alike link") {
     CHECK(!uri::shows_other_site(link));
     CHECK(uri::registrable_domain("a.b.example.co.uk") == "example.co.uk");
 }
+
+TEST_CASE("text a right-to-left override reverses is read as shown") {
+    std::string text = "see \xE2\x80\xAE"
+                       "drow-dekcolb\xE2\x80\xAC now\nnext line";
+    CHECK(text::add_display_order(text) == 1);
+    CHECK(text.ends_with("\nnext line\nblocked-word"));
+    std::string unterminated = "\xE2\x80\xAE"
+                               "cba\nxyz";
+    CHECK(text::add_display_order(unterminated) == 1);
+    CHECK(unterminated.ends_with("\nxyz\nabc"));
+    std::string plain = "nothing reversed";
+    CHECK(text::add_display_order(plain) == 0);
+    CHECK(plain == "nothing reversed");
+}
+
+TEST_CASE("html bdo and css overrides reverse their text") {
+    auto shown = [](std::string_view html) {
+        std::string text = text::html_to_text(html).text;
+        text::add_display_order(text);
+        return text;
+    };
+    CHECK(shown("<span style=\"unicode-bidi: bidi-override; direction: "
+                "rtl\">cba</span>def")
+              .ends_with("\nabc"));
+    CHECK(shown("<bdo dir=\"rtl\">cba</bdo>def").ends_with("\nabc"));
+    CHECK(shown("<span dir=\"rtl\">cba</span>") == "cba");
+}
