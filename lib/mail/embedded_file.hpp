@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace portcullis::mime {
 
@@ -11,6 +12,9 @@ namespace portcullis::mime {
 struct EmbeddedFile {
     std::string name;
     std::string data;
+    /// Other names the container gives the same file (TNEF keeps a title,
+    /// a long and a short file name); readers differ on which they show.
+    std::vector<std::string> other_names;
 };
 
 } // namespace portcullis::mime

@@ -29,6 +29,7 @@ Part embedded_part(const Part& parent, size_t index, Origin origin,
     child.origin = origin;
     child.content_type = "application/octet-stream";
     child.filename = std::move(file.name);
+    child.other_names = std::move(file.other_names);
     child.decoded = std::move(file.data);
     child.is_attachment = true;
     return child;

@@ -279,13 +279,31 @@ private:
             return;
         EmbeddedFile file;
         const AttachProps& props = pending_.props;
-        file.name = !props.long_filename.empty() ? props.long_filename
-                    : !pending_.title.empty()    ? pending_.title
-                                                 : props.filename;
-        file.data = !pending_.data.empty() ? std::move(pending_.data)
-                                           : bounded(props.data);
+        // Readers differ on which name they show and which copy of the
+        // bytes they save: every name and every copy is judged.
+        const std::string* names[] = {&props.long_filename, &pending_.title,
+                                      &props.filename};
+        for (const std::string* name : names) {
+            if (name->empty())
+                continue;
+            if (file.name.empty())
+                file.name = *name;
+            else if (*name != file.name &&
+                     std::find(file.other_names.begin(), file.other_names.end(),
+                               *name) == file.other_names.end())
+                file.other_names.push_back(*name);
+        }
+        bool legacy = !pending_.data.empty();
+        bool mapi = !props.data.empty() && props.data != pending_.data;
+        file.data = legacy ? std::move(pending_.data)
+                    : mapi ? bounded(props.data)
+                           : std::string();
         if (!file.name.empty() || !file.data.empty())
+            out_.files.push_back(file);
+        if (legacy && mapi && out_.files.size() < max_files_) {
+            file.data = bounded(props.data);
             out_.files.push_back(std::move(file));
+        }
         pending_ = Pending{};
     }
 

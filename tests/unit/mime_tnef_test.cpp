@@ -169,3 +169,57 @@ TEST_CASE("tnef file count and byte limits hold") {
     CHECK(total == 250);
     CHECK(small->problems.at(0) == "file data beyond 250 bytes");
 }
+
+namespace {
+
+// attAttachment properties: PR_ATTACH_LONG_FILENAME and PR_ATTACH_DATA_OBJ
+// as PT_BINARY, the copy of the bytes Outlook saves.
+std::string name_and_data_props(std::string_view name, std::string_view data) {
+    std::string props;
+    put32(props, 2);
+    auto variable = [&](uint16_t type, uint16_t id, std::string_view value) {
+        put16(props, type);
+        put16(props, id);
+        put32(props, 1);
+        put32(props, static_cast<uint32_t>(value.size()));
+        props.append(value);
+        props.append((4 - value.size() % 4) % 4, '\0');
+    };
+    variable(0x001F, 0x3707, utf16le(name) + std::string(2, '\0'));
+    variable(0x0102, 0x3701, data);
+    return props;
+}
+
+} // namespace
+
+TEST_CASE("every tnef name and every copy of the bytes is kept") {
+    TnefBuilder b;
+    b.attribute(1, att_tnef_version, std::string("\0\0\1\0", 4))
+        .attribute(2, att_attach_rend_data, std::string(14, '\0'))
+        .attribute(2, att_attach_title, std::string("evil.exe\0", 9))
+        .attribute(2, att_attach_data, "plain words")
+        .attribute(2, att_attachment,
+                   name_and_data_props("notes.txt", "MZ program"));
+    auto files = mime::decode_tnef(b.bytes, 16, 1 << 20);
+    REQUIRE(files.ok());
+    REQUIRE(files->size() == 2);
+    for (const mime::EmbeddedFile& file : *files) {
+        CHECK(file.name == "notes.txt");
+        CHECK(file.other_names == std::vector<std::string>{"evil.exe"});
+    }
+    CHECK((*files)[0].data == "plain words");
+    CHECK((*files)[1].data == "MZ program");
+}
+
+TEST_CASE("one copy of the bytes in both places is one file") {
+    TnefBuilder b;
+    b.attribute(1, att_tnef_version, std::string("\0\0\1\0", 4))
+        .attribute(2, att_attach_rend_data, std::string(14, '\0'))
+        .attribute(2, att_attach_title, std::string("notes.txt\0", 10))
+        .attribute(2, att_attach_data, "same")
+        .attribute(2, att_attachment, name_and_data_props("notes.txt", "same"));
+    auto files = mime::decode_tnef(b.bytes, 16, 1 << 20);
+    REQUIRE(files.ok());
+    REQUIRE(files->size() == 1);
+    CHECK((*files)[0].other_names.empty());
+}
