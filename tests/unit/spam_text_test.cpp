@@ -211,3 +211,14 @@ TEST_CASE("html bdo and css overrides reverse their text") {
     CHECK(shown("<bdo dir=\"rtl\">cba</bdo>def").ends_with("\nabc"));
     CHECK(shown("<span dir=\"rtl\">cba</span>") == "cba");
 }
+
+TEST_CASE("armenian, cherokee and small-capital look-alikes are folded") {
+    std::string text = "p\xD6\x85"
+                       "rtcullis \xE1\x8E\xB3"
+                       "ire c\xE1\xB4\x8F"
+                       "de";
+    CHECK(text::fold_lookalikes(text) == 3);
+    CHECK(text == "portcullis Wire code");
+    std::string armenian = "\xD5\xB0\xD5\xA1\xD5\xB5";
+    CHECK(text::fold_lookalikes(armenian) == 0);
+}
