@@ -2,6 +2,9 @@
 // uudecode programs that MUAs copied are: short lines are padded with
 // zeros, a missing `end` closes the block at the end of the text, and the
 // first line that cannot be uuencoded data ends the block.
+// XXX: yEnc (=ybegin ... =yend) and BinHex 4.0 blocks, which some readers
+// also show as attachments, are not looked for: a file in one reaches no
+// view decoded (BUGS in av-scan(1), policy-check(1), mime-split(1)).
 #include "mail/uuencode.hpp"
 #include "core/strings.hpp"
 
