@@ -37,6 +37,9 @@ constexpr std::array anomalies = {
     // Decoding. An unknown encoding leaves the bytes as they are, which
     // is what RFC 2045 section 6.4 tells every reader to show.
     AnomalyInfo{"UNKNOWN_CTE", notice},
+    // More than a token (`base64;`): both views decode by the token, as
+    // Thunderbird and Outlook do, so nothing is hidden, only odd.
+    AnomalyInfo{"MALFORMED_CTE", notice},
     AnomalyInfo{"BASE64_GARBAGE", notice},
     // Raw bytes and header lines.
     AnomalyInfo{"NUL_BYTES", notice},

@@ -348,8 +348,10 @@ void describe(Part& part, const std::vector<Header>& headers,
     part.is_multipart = type.type.rfind("multipart/", 0) == 0;
     part.is_message = type.type == "message/rfc822";
     const Header* cte = first_header(headers, "content-transfer-encoding");
+    TransferEncoding encoding =
+        read_transfer_encoding(cte ? std::string_view(cte->value) : "");
     part.transfer_encoding =
-        cte ? ascii_lower(trim_folding_space(cte->value)) : "7bit";
+        encoding.name.empty() ? "7bit" : std::move(encoding.name);
     if (const Header* cd = first_header(headers, "content-disposition"))
         part.filename = parse_header_value(cd->value).get("filename");
     // Outlook names an attachment from Content-Type's name when the

@@ -18,6 +18,8 @@
 
 #include "mail/header_edit.hpp"
 
+#include <gmime/gmime.h>
+
 #include <algorithm>
 #include <set>
 #include <unordered_set>
@@ -202,11 +204,15 @@ std::string_view field_value(std::string_view block, std::string_view name) {
 bool holds_message(std::string_view block) {
     if (!starts_with_ci(field_value(block, "content-type:"), "message/"))
         return false;
-    std::string_view encoding =
-        field_value(block, "content-transfer-encoding:");
-    return encoding.empty() || starts_with_ci(encoding, "7bit") ||
-           starts_with_ci(encoding, "8bit") ||
-           starts_with_ci(encoding, "binary");
+    // The bound protects GMime's parse, so it follows GMime's reading of
+    // the encoding, not the views' token: to GMime `base64;` and `x-foo`
+    // name no encoding, and the part is read as a message.
+    std::string value(field_value(block, "content-transfer-encoding:"));
+    GMimeContentEncoding encoding =
+        g_mime_content_encoding_from_string(value.c_str());
+    return encoding != GMIME_CONTENT_ENCODING_BASE64 &&
+           encoding != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
+           encoding != GMIME_CONTENT_ENCODING_UUENCODE;
 }
 
 // The offset after the empty line at end, or end at the message's end.

@@ -320,4 +320,17 @@ HeaderValue parse_header_value(std::string_view text) {
     return out;
 }
 
+TransferEncoding read_transfer_encoding(std::string_view value) {
+    TransferEncoding out;
+    size_t pos = 0;
+    skip_cfws(value, pos);
+    // Thunderbird and Outlook end the name where RFC 2045 would call the
+    // whole value unknown; taking their reading decodes what they show.
+    while (pos < value.size() && !is_space(value[pos]) &&
+           std::string_view(";,(").find(value[pos]) == std::string_view::npos)
+        out.name.push_back(lower_char(value[pos++]));
+    out.odd = trim_folding_space(value).size() != out.name.size();
+    return out;
+}
+
 } // namespace portcullis::mime

@@ -48,4 +48,15 @@ inline constexpr size_t max_parameter_pieces = 4096;
 /// Parses a structured header value; never fails, as mail readers do not.
 HeaderValue parse_header_value(std::string_view text);
 
+/// A Content-Transfer-Encoding value as mail readers take it.
+struct TransferEncoding {
+    std::string name; ///< the leading token, lower case; empty when none
+    bool odd = false; ///< the value holds more than one bare token
+};
+
+/// Reads a Content-Transfer-Encoding value the way lenient readers do:
+/// leading comments are skipped and the token ends at a blank, `;`, `,`
+/// or `(`, so `base64;` and `base64 (x)` both name base64.
+TransferEncoding read_transfer_encoding(std::string_view value);
+
 } // namespace portcullis::mime

@@ -2,6 +2,9 @@
 // uudecode programs that MUAs copied are: short lines are padded with
 // zeros, a missing `end` closes the block at the end of the text, and the
 // first line that cannot be uuencoded data ends the block.
+// XXX: yEnc (=ybegin ... =yend) and BinHex 4.0 blocks, which some readers
+// also show as attachments, are not looked for: a file in one reaches no
+// view decoded (BUGS in av-scan(1), policy-check(1), mime-split(1)).
 #include "mail/uuencode.hpp"
 #include "core/strings.hpp"
 
@@ -152,14 +155,25 @@ bool may_hold_uuencoded(std::string_view text) {
     return next_begin(text, 0) != std::string_view::npos;
 }
 
-std::vector<EmbeddedFile> find_uuencoded(std::string_view text,
-                                         size_t max_files) {
-    std::vector<EmbeddedFile> files;
+namespace {
+
+// A decoded block and where it lies in the text.
+struct Found {
+    EmbeddedFile file;
+    UuencodedBlock block;
+};
+
+// Only a real header (`begin`, a blank, an octal mode, a blank, a name)
+// opens a block, and only one with data or an `end` line counts, so
+// prose that starts with "begin" is never taken for one.
+std::vector<Found> scan_blocks(std::string_view text, size_t max_files) {
+    std::vector<Found> found;
     Lines lines(text);
     std::string_view line;
     size_t pos = 0;
-    while (files.size() < max_files &&
+    while (found.size() < max_files &&
            (pos = next_begin(text, pos)) != std::string_view::npos) {
+        size_t begin = pos;
         lines.seek(pos);
         lines.next(line);
         pos = lines.position();
@@ -167,14 +181,32 @@ std::vector<EmbeddedFile> find_uuencoded(std::string_view text,
         EmbeddedFile file;
         if (!parse_begin(line, base64, file.name))
             continue;
-        bool found = base64 ? read_base64_body(lines, file.data)
-                            : read_uu_body(lines, file.data);
-        if (!found)
+        bool ok = base64 ? read_base64_body(lines, file.data)
+                         : read_uu_body(lines, file.data);
+        if (!ok)
             continue;
-        files.push_back(std::move(file));
         pos = lines.position();
+        found.push_back({std::move(file), {begin, pos}});
     }
+    return found;
+}
+
+} // namespace
+
+std::vector<EmbeddedFile> find_uuencoded(std::string_view text,
+                                         size_t max_files) {
+    std::vector<EmbeddedFile> files;
+    for (Found& f : scan_blocks(text, max_files))
+        files.push_back(std::move(f.file));
     return files;
+}
+
+std::vector<UuencodedBlock> locate_uuencoded(std::string_view text,
+                                             size_t max_files) {
+    std::vector<UuencodedBlock> blocks;
+    for (const Found& f : scan_blocks(text, max_files))
+        blocks.push_back(f.block);
+    return blocks;
 }
 
 } // namespace portcullis::mime

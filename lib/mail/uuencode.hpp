@@ -16,6 +16,17 @@ namespace portcullis::mime {
 std::vector<EmbeddedFile> find_uuencoded(std::string_view text,
                                          size_t max_files);
 
+/// Where one block find_uuencoded() decodes lies in the text: from the
+/// start of its begin line to past its end line (or its last data line).
+struct UuencodedBlock {
+    size_t begin = 0;
+    size_t end = 0;
+};
+
+/// Returns the blocks find_uuencoded() would decode, in the same order.
+std::vector<UuencodedBlock> locate_uuencoded(std::string_view text,
+                                             size_t max_files);
+
 /// Returns true when text may hold a uuencoded block (a cheap pre-check).
 bool may_hold_uuencoded(std::string_view text);
 

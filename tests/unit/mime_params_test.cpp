@@ -161,3 +161,23 @@ TEST_CASE("thousands of rfc2231 sections parse in linear time and are "
     CHECK(v.get("filename").size() == mime::max_parameter_pieces);
     CHECK(elapsed < std::chrono::milliseconds(500));
 }
+
+TEST_CASE("a transfer encoding ends at a blank, semicolon, comma or comment") {
+    using mime::read_transfer_encoding;
+    for (const char* value : {"base64;", "base64,", "base64; charset=x",
+                              "BASE64 junk", "base64(c)", " (c) base64"}) {
+        auto encoding = read_transfer_encoding(value);
+        CHECK(encoding.name == "base64");
+        CHECK(encoding.odd);
+    }
+    CHECK(read_transfer_encoding("quoted-printable;").name ==
+          "quoted-printable");
+}
+
+TEST_CASE("a bare transfer encoding token is not odd") {
+    auto encoding = mime::read_transfer_encoding(" Base64\r\n");
+    CHECK(encoding.name == "base64");
+    CHECK_FALSE(encoding.odd);
+    CHECK(mime::read_transfer_encoding("").name.empty());
+    CHECK_FALSE(mime::read_transfer_encoding("").odd);
+}

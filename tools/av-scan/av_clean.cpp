@@ -4,6 +4,7 @@
 // than it must be.
 #include "av_actions.hpp"
 #include "mail/header_edit.hpp"
+#include "mail/uuencode.hpp"
 
 #include <fmt/format.h>
 
@@ -65,28 +66,21 @@ bool identity_encoded(const Part& part) {
            part.transfer_encoding == "binary";
 }
 
-// The k-th "begin ... end" block of a text part whose bytes are raw; the
-// block's lines are replaced and the text around it stays.
+// The k-th uuencoded block of a text part whose bytes are raw, exactly
+// as the lenient view found it: only a real `begin MODE NAME` line opens
+// one, so text before it that starts with "begin" stays byte for byte.
 std::optional<Edit> uuencode_edit(std::string_view message, const Part& text,
                                   int ordinal, std::string replacement) {
     std::string_view body =
         message.substr(text.body_begin, text.body_end - text.body_begin);
-    int seen = 0;
-    size_t block = std::string_view::npos;
-    for (size_t pos = 0; pos < body.size();) {
-        size_t eol = body.find('\n', pos);
-        size_t next = eol == std::string_view::npos ? body.size() : eol + 1;
-        std::string_view line = body.substr(pos, next - pos);
-        if (block == std::string_view::npos && line.substr(0, 6) == "begin " &&
-            ++seen == ordinal)
-            block = pos;
-        else if (block != std::string_view::npos &&
-                 (line == "end\r\n" || line == "end\n" || line == "end"))
-            return Edit{text.body_begin + block, text.body_begin + next,
-                        std::move(replacement)};
-        pos = next;
-    }
-    return std::nullopt;
+    if (ordinal < 1)
+        return std::nullopt;
+    auto blocks = mime::locate_uuencoded(body, static_cast<size_t>(ordinal));
+    if (blocks.size() < static_cast<size_t>(ordinal))
+        return std::nullopt;
+    const mime::UuencodedBlock& block = blocks[ordinal - 1];
+    return Edit{text.body_begin + block.begin, text.body_begin + block.end,
+                std::move(replacement)};
 }
 
 std::string base64_lines(std::string_view data, std::string_view eol) {

@@ -4,12 +4,14 @@
 
 #include "av_actions.hpp"
 #include "av_headers.hpp"
+#include "av_notice.hpp"
 #include "av_views.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
 #include "core/watchdog.hpp"
 #include "mail/verdict.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 
@@ -238,6 +240,7 @@ private:
     const Options& options_;
     Watcher& watcher_;
     int reloads_seen_ = 0;
+    std::string held_at_; ///< this record's quarantine file, if any
 };
 
 // Each phase of a record has a time limit of its own, kept by the shared
@@ -308,6 +311,7 @@ Status Handler::hold(stream::Record& record, verdict::Verdict& verdict) {
     if (!path)
         return path.error();
     verdict.add_effect({{"quarantine", *path}});
+    held_at_ = *path;
     return {};
 }
 
@@ -385,9 +389,24 @@ filter::Outcome scan_failed(const stream::Record& record, const Error& error) {
     return {verdict.to_json(), {{"X-Portcullis-AV", "error"}}};
 }
 
-std::vector<std::pair<std::string, std::string>> av_headers(const Scan& scan) {
+// What av-scan did to the message, as --headers names it; empty when it
+// passed unchanged.
+std::string_view action_taken(verdict::Verdict& verdict) {
+    if (verdict.action() == verdict::Action::discard)
+        return "delete";
+    if (verdict.action() == verdict::Action::quarantine)
+        return "quarantine";
+    if (verdict.extra().contains("cleaned"))
+        return "clean";
+    return "";
+}
+
+std::vector<std::pair<std::string, std::string>>
+av_headers(const Scan& scan, verdict::Verdict& verdict) {
     std::vector<std::pair<std::string, std::string>> headers{
         {"X-Portcullis-AV", std::string(to_string(scan.outcome()))}};
+    if (std::string_view action = action_taken(verdict); !action.empty())
+        headers.emplace_back("X-Portcullis-AV-Action", std::string(action));
     // A name seen in several views or parts is one finding to the reader.
     for (const Finding& f : scan.findings) {
         std::pair<std::string, std::string> found{"X-Portcullis-AV-Found",
@@ -396,6 +415,34 @@ std::vector<std::pair<std::string, std::string>> av_headers(const Scan& scan) {
             headers.push_back(std::move(found));
     }
     return headers;
+}
+
+// The body of the notice that stands in for a message deleted or held.
+std::vector<std::string> notice_body(std::string_view action, const Scan& scan,
+                                     const std::string& held_at) {
+    std::vector<std::string> body;
+    if (action == "delete")
+        body = {"This message was deleted by av-scan, the Portcullis virus",
+                "scanner, because of what it held:", ""};
+    else
+        body = {"This message is held in quarantine by av-scan, the",
+                "Portcullis virus scanner, because of what it held:", ""};
+    for (const Finding& f : scan.findings) {
+        std::string line = fmt::format("  {} ({})", f.result.name,
+                                       to_string(f.result.outcome));
+        line = printable_ascii(line);
+        if (std::find(body.begin(), body.end(), line) == body.end())
+            body.push_back(std::move(line));
+    }
+    body.emplace_back();
+    if (action == "delete") {
+        body.emplace_back("Nothing of it was kept.");
+        return body;
+    }
+    std::string name = held_at.substr(held_at.find_last_of('/') + 1);
+    body.emplace_back("Your mail administrator can release it; it is filed");
+    body.push_back(printable_ascii("as " + name + "."));
+    return body;
 }
 
 // Planted copies go even when the message fails: a tempfail carries no
@@ -426,15 +473,24 @@ Result<filter::Outcome> Handler::judge(stream::Record& record) {
 
     Policy policy = decide(scan);
     verdict.extra()["policy"] = to_string(policy);
+    held_at_.clear();
+    bool headers_form = options_.common.form == filter::OutputForm::headers;
+    std::string original = headers_form ? record.message : std::string();
     if (auto acted = act(policy, scan, record, verdict); !acted)
         return acted.error();
+    // A procmail or Sieve filter delivers what --headers writes, and it
+    // has no verdict to read: a deleted or held message becomes a notice.
+    std::string_view action = action_taken(verdict);
+    if (headers_form && (action == "delete" || action == "quarantine"))
+        record.message =
+            notice_message(original, notice_body(action, scan, held_at_));
     if (policy != Policy::pass || !scan.gaps.empty())
         log::event(record.id(), "av",
                    {{"status", to_string(scan.outcome())},
                     {"policy", to_string(policy)},
                     {"action", verdict::to_string(verdict.action())}});
 
-    return filter::Outcome{verdict.to_json(), av_headers(scan)};
+    return filter::Outcome{verdict.to_json(), av_headers(scan, verdict)};
 }
 
 } // namespace
