@@ -289,8 +289,7 @@ void Summary::add(const RecordFacts& record) {
     for (const std::string& id : reason_ids)
         message_reasons_[id]++;
     // A message no tool judged (a raw record) has no action yet.
-    std::string judged =
-        outcome ? std::string(verdict::to_string(*outcome)) : "unjudged";
+    std::string judged(outcome ? verdict::to_string(*outcome) : unjudged);
     outcomes_[judged]++;
     if (period_ != Period::none)
         trends_.add(period_of(record.received, period_).value_or(""), judged);
