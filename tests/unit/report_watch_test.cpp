@@ -168,6 +168,16 @@ TEST_CASE("arrival times fall in UTC days and hours") {
     CHECK(period_of("2026-12-05t01:30:00z", Period::hour) == "2026-12-05T01");
     CHECK(period_of("2016-12-31T23:59:60Z", Period::day) == "2016-12-31");
     CHECK(period_of("0000-01-01T00:00:00Z", Period::hour) == "0000-01-01T00");
+    CHECK(period_of("9999-12-31T23:59:59Z", Period::hour) == "9999-12-31T23");
+    // An offset that moves a time out of the years 0000 to 9999 leaves it
+    // with no UTC period that RFC 3339 can write: undated.
+    CHECK(!period_of("0000-01-01T00:00:00+01:00", Period::hour));
+    CHECK(!period_of("0000-01-01T00:59:59+01:00", Period::day));
+    CHECK(period_of("0000-01-01T01:00:00+01:00", Period::hour) ==
+          "0000-01-01T00");
+    CHECK(!period_of("9999-12-31T23:30:00-01:00", Period::day));
+    CHECK(period_of("9999-12-31T23:30:00+01:00", Period::hour) ==
+          "9999-12-31T22");
     // ISO 8601 forms that RFC 3339 does not have are undated.
     for (const char* text :
          {"2026-W49-6T01:30:00Z", "2026-339T01:30:00Z", "20261205T013000Z",

@@ -206,11 +206,16 @@ std::optional<std::string> period_of(std::string_view time, Period period) {
     if (!seconds)
         return std::nullopt;
     // Every RFC 3339 year, 0000 to 9999, has a period: GLib's calendar
-    // began at year 1.
+    // began at year 1. An offset can move a time out of them
+    // (0000-01-01T00:00:00+01:00 is in year -1 in UTC), and a period
+    // such as "-001-12-31" sorts and reads as no date: such a time
+    // counts as undated, like any other that names no UTC period.
     namespace chrono = std::chrono;
     chrono::sys_seconds when{chrono::seconds(*seconds)};
     auto day = chrono::floor<chrono::days>(when);
     chrono::year_month_day date{day};
+    if (date.year() < chrono::year(0) || date.year() > chrono::year(9999))
+        return std::nullopt;
     std::string out = fmt::format("{:04}-{:02}-{:02}", int(date.year()),
                                   unsigned(date.month()), unsigned(date.day()));
     if (period == Period::hour)
