@@ -67,7 +67,7 @@ struct LearnOptions {
     bool spam = false;
     bool ham = false;
     bool forget = false;
-    bool report = false; ///< log each message as a user's report
+    bool report = false;  ///< log each message as a user's report
     std::string reporter;
 };
 
@@ -173,6 +173,10 @@ verdict::Action band_action(const Bands& bands, double score);
 /// X-Spam-Status is folded with "\n\t" as SpamAssassin folds it.
 std::vector<std::pair<std::string, std::string>>
 spam_headers(const Score& score, double required, bool is_spam);
+
+/// Returns the subject tag spam-score puts on spam, from the system
+/// level only, control characters removed; empty when none is set.
+std::string configured_subject_tag(const config::Config& config);
 
 /// Returns the message with the fields added at the end of its header
 /// block, after any lines before its first header field, and every
