@@ -68,7 +68,7 @@ struct LearnOptions {
     bool ham = false;
     bool forget = false;
     bool report = false;  ///< log each message as a user's report
-    std::string reporter;
+    std::string reporter; ///< who reports; empty: the invoking user
 };
 
 /// The score of one message before recipients are judged.

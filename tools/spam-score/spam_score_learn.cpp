@@ -11,7 +11,9 @@
 #include "spam_score_analysis.hpp"
 #include "spam_score_identity.hpp"
 
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -187,8 +189,21 @@ Status make_state_dir(const std::string& dir) {
     return {};
 }
 
+// A report names who made it; one run without --reporter is made by
+// the user who ran it, as the real uid says (sudo leaves it root). A
+// uid with no name in the password database is written as a number,
+// as ls does.
+std::string invoking_user() {
+    uid_t uid = ::getuid();
+    const struct passwd* entry = ::getpwuid(uid);
+    if (entry && entry->pw_name && *entry->pw_name)
+        return entry->pw_name;
+    return std::to_string(uid);
+}
+
 nlohmann::ordered_json log_fields(const Applied& done, const Learned& learned,
-                                  const LearnOptions& learn) {
+                                  const LearnOptions& learn,
+                                  const std::string& reporter) {
     nlohmann::ordered_json fields;
     if (done.spam)
         fields["class"] = *done.spam ? "spam" : "ham";
@@ -197,7 +212,7 @@ nlohmann::ordered_json log_fields(const Applied& done, const Learned& learned,
     if (done.signatures_removed > 0)
         fields["signatures_removed"] = done.signatures_removed;
     if (learn.report)
-        fields["reporter"] = learn.reporter;
+        fields["reporter"] = reporter;
     return fields;
 }
 
@@ -207,6 +222,8 @@ ExitCode learn(const Options& options, const config::Config& config,
                const LearnOptions& learn) {
     log::set_json(options.common.log_json);
     std::string tag = configured_subject_tag(config);
+    std::string reporter =
+        learn.reporter.empty() ? invoking_user() : learn.reporter;
     if (Status s = make_state_dir(options.common.state_dir); !s) {
         log::error(s.error().text());
         return s.error().exit_code;
@@ -264,8 +281,8 @@ ExitCode learn(const Options& options, const config::Config& config,
                 auto done = apply(**store, signatures, learn, *prepared);
                 if (!done)
                     return done.error();
-                pending.push_back(
-                    {record.id(), log_fields(*done, *prepared, learn)});
+                pending.push_back({record.id(), log_fields(*done, *prepared,
+                                                           learn, reporter)});
             }
             return {};
         });
