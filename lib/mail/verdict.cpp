@@ -1,6 +1,7 @@
 // Verdict objects, written in the field order of share/doc/verdict.md.
 #include "mail/verdict.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -21,6 +22,11 @@ double round_score(double score) {
 }
 
 } // namespace
+
+bool is_tool_name(std::string_view name) {
+    return std::find(tool_names.begin(), tool_names.end(), name) !=
+           tool_names.end();
+}
 
 std::string_view to_string(Action action) {
     return action_names[static_cast<size_t>(action)];

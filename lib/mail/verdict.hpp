@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -25,6 +26,15 @@ enum class Action {
     tag,
     pass,
 };
+
+/// The programs that write verdicts, as their "tool" field names them:
+/// those of the design, built or not yet, in the order of the chain.
+inline constexpr std::array<std::string_view, 7> tool_names = {
+    "smtp-guard",   "mime-split", "av-scan",    "spam-score",
+    "policy-check", "wiretap",    "archive-put"};
+
+/// Returns true when name is one of tool_names.
+bool is_tool_name(std::string_view name);
 
 /// Returns the action's name as written in verdicts.
 std::string_view to_string(Action action);

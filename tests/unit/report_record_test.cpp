@@ -144,3 +144,41 @@ TEST_CASE("read_record tells error lines and wiretap copies apart") {
     REQUIRE(copy);
     CHECK(copy->kind == report::RecordKind::wiretap_copy);
 }
+
+TEST_CASE("read_record takes per-recipient actions into the verdict's "
+          "severity") {
+    auto facts = report::read_record(ordered_json::parse(
+        R"({"portcullis":1,"verdicts":[{"tool":"spam-score","action":"pass",)"
+        R"("rcpt":{"bob@example.com":{"action":"reject"},)"
+        R"("carol@example.com":{"action":"tag","note":1}}},)"
+        R"({"tool":"av-scan","action":"quarantine","rcpt":{}}]})"));
+    REQUIRE(facts);
+    REQUIRE(facts->verdicts.size() == 2);
+    CHECK(facts->verdicts[0].rcpt_actions ==
+          std::vector<std::string>{"reject", "tag"});
+    CHECK(report::most_severe_action(facts->verdicts[0]) ==
+          verdict::Action::reject);
+    CHECK(report::most_severe_action(facts->verdicts[1]) ==
+          verdict::Action::quarantine);
+}
+
+TEST_CASE("read_record names a per-recipient action that is wrong by its "
+          "position") {
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass",)"
+                  R"("rcpt":["bob@example.com"]}]})") ==
+          R"("verdicts[0].rcpt" is not an object)");
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass",)"
+                  R"("rcpt":{"a@x":{"action":"tag"},"b@x":"reject"}}]})") ==
+          R"("verdicts[0].rcpt[1]" is not an object)");
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass",)"
+                  R"("rcpt":{"a@x":{"action":5}}}]})") ==
+          R"("verdicts[0].rcpt[0].action" is not a string)");
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass",)"
+                  R"("rcpt":{"a@x":{}}}]})") ==
+          R"("verdicts[0].rcpt[0].action" is missing)");
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass"},)"
+                  R"({"action":"pass","rcpt":{"a@x":{"action":"tag"},)"
+                  R"("\u001b]0;x":{"action":"Reject"}}}]})") ==
+          R"("verdicts[1].rcpt[1].action" is not tempfail, reject, discard, )"
+          R"(quarantine, redirect, folder, tag or pass)");
+}

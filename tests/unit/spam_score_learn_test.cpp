@@ -3,6 +3,7 @@
 #include "spam_score_fixtures.hpp"
 
 #include "core/digest.hpp"
+#include "spam_score_identity.hpp"
 
 #include <sqlite3.h>
 
@@ -233,9 +234,9 @@ TEST_CASE("mailing-list, resending and mail-store headers give no tokens") {
 }
 
 // Learned counts are only good for the tokens they were learned as. When
-// this fails, the tokens a message gives have changed: raise
-// token_format in spam_score_bayes.hpp, so that databases learned before
-// are not mixed with new counts, and then update the digest here.
+// this fails, the tokens or the identity a message gives have changed:
+// raise token_format in spam_score_bayes.hpp, so that databases learned
+// before are not mixed with new counts, and then update the digests here.
 TEST_CASE("the tokens of a sample message are those of token_format") {
     const std::string message =
         "Received: from relay.example.net (relay.example.net [192.0.2.7])\r\n"
@@ -265,9 +266,13 @@ TEST_CASE("the tokens of a sample message are those of token_format") {
                   analysis->uris))
         joined += token + "\n";
     INFO(joined);
-    CHECK(token_format == 5);
+    CHECK(token_format == 6);
     CHECK(digest::sha256_hex(joined) ==
           "133503849851259efad91708dbf9bb761427ee961447acbf1bf60b1c3c2a4a16");
+    // What a learned message is known by is part of the format too: a
+    // database holds the identities of what it learned.
+    CHECK(message_identity(*analysis, "[SPAM]") ==
+          "a56d333ef001e544ba3e754e9bdf8392ddd94c84c5c0e60e53eff5c74ab3f8ac");
 }
 
 TEST_CASE("learned counts without a token format are refused, an empty "

@@ -266,13 +266,15 @@ void Summary::add(const RecordFacts& record) {
     // Reasons and anomalies count the messages they were found in: one
     // virus is one reason per view of the message that saw it.
     std::set<std::string> reasons, anomalies, reason_ids;
+    // A verdict counts by the most severe action it gave the message or
+    // any recipient: the daemon delivers each recipient by its own, so
+    // a pass that rejects one recipient rejected mail.
     std::optional<verdict::Action> outcome;
     for (const VerdictFacts& verdict : record.verdicts) {
-        if (auto action = verdict::parse_action(verdict.action))
-            outcome =
-                outcome ? verdict::most_severe(*outcome, *action) : *action;
+        verdict::Action action = most_severe_action(verdict);
+        outcome = outcome ? verdict::most_severe(*outcome, action) : action;
         reason_ids.insert(verdict.reason_ids.begin(), verdict.reason_ids.end());
-        actions_[verdict.tool][verdict.action]++;
+        actions_[verdict.tool][std::string(verdict::to_string(action))]++;
         elapsed_us_[verdict.tool] += verdict.elapsed_us;
         for (const std::string& id : verdict.reason_ids)
             reasons.insert(verdict.tool + " " + id);
@@ -288,8 +290,7 @@ void Summary::add(const RecordFacts& record) {
     for (const std::string& id : reason_ids)
         message_reasons_[id]++;
     // A message no tool judged (a raw record) has no action yet.
-    std::string judged =
-        outcome ? std::string(verdict::to_string(*outcome)) : "unjudged";
+    std::string judged(outcome ? verdict::to_string(*outcome) : unjudged);
     outcomes_[judged]++;
     if (period_ != Period::none)
         trends_.add(period_of(record.received, period_).value_or(""), judged);

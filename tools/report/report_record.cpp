@@ -143,12 +143,36 @@ Status read_attachments(const ordered_json& verdict, const std::string& path,
     return {};
 }
 
+// "rcpt" maps each recipient whose action differs from the message's to
+// {"action": ...}. Entries are named by position: an address may hold
+// anything, and it is not repeated in a diagnostic.
+Status read_rcpt(const ordered_json& verdict, const std::string& path,
+                 std::vector<std::string>& out) {
+    auto it = verdict.find("rcpt");
+    if (it == verdict.end())
+        return {};
+    if (!it->is_object())
+        return wrong_type(path, "rcpt", "an object");
+    for (const auto& [address, entry] : it->items()) {
+        auto where = fmt::format("{}rcpt[{}]", path, out.size());
+        if (!entry.is_object())
+            return wrong_type(where, "", "an object");
+        std::string action = "?";
+        if (Status s = read_string(entry, where + ".", "action", action); !s)
+            return s;
+        out.push_back(std::move(action));
+    }
+    return {};
+}
+
 Result<VerdictFacts> read_verdict(const ordered_json& verdict,
                                   const std::string& path) {
     VerdictFacts facts;
     if (Status s = read_string(verdict, path, "tool", facts.tool); !s)
         return s.error();
     if (Status s = read_string(verdict, path, "action", facts.action); !s)
+        return s.error();
+    if (Status s = read_rcpt(verdict, path, facts.rcpt_actions); !s)
         return s.error();
     if (Status s = read_count(verdict, path, "elapsed_us", facts.elapsed_us);
         !s)
@@ -166,16 +190,35 @@ Result<VerdictFacts> read_verdict(const ordered_json& verdict,
 // judged the message in a way report cannot count: taken as no verdict
 // it made the message "unjudged", and an alert on reject never fired.
 // Checked once every field has its type, so a wrong type is named first.
+// The same holds for a recipient's action: a reject for one recipient
+// read as nothing would leave the message a pass.
+Status check_one_action(const ordered_json& holder, const std::string& where,
+                        const std::string& action) {
+    if (!holder.contains("action"))
+        return Error{"", fmt::format("\"{}action\" is missing", where)};
+    if (!verdict::parse_action(action))
+        return Error{"", fmt::format("\"{}action\" is not tempfail, reject, "
+                                     "discard, quarantine, redirect, folder, "
+                                     "tag or pass",
+                                     where)};
+    return {};
+}
+
 Status check_action(const ordered_json& verdict, size_t index,
                     const VerdictFacts& facts) {
-    if (!verdict.contains("action"))
-        return Error{"",
-                     fmt::format("\"verdicts[{}].action\" is missing", index)};
-    if (!verdict::parse_action(facts.action))
-        return Error{"", fmt::format("\"verdicts[{}].action\" is not "
-                                     "tempfail, reject, discard, quarantine, "
-                                     "redirect, folder, tag or pass",
-                                     index)};
+    std::string where = fmt::format("verdicts[{}].", index);
+    if (Status s = check_one_action(verdict, where, facts.action); !s)
+        return s;
+    auto rcpt = verdict.find("rcpt");
+    if (rcpt == verdict.end())
+        return {};
+    size_t n = 0;
+    for (const ordered_json& entry : *rcpt) {
+        auto at = fmt::format("{}rcpt[{}].", where, n);
+        if (Status s = check_one_action(entry, at, facts.rcpt_actions[n]); !s)
+            return s;
+        ++n;
+    }
     return {};
 }
 
@@ -213,6 +256,15 @@ Status read_kind(const ordered_json& envelope, RecordFacts& facts) {
 }
 
 } // namespace
+
+verdict::Action most_severe_action(const VerdictFacts& facts) {
+    verdict::Action out =
+        verdict::parse_action(facts.action).value_or(verdict::Action::pass);
+    for (const std::string& action : facts.rcpt_actions)
+        if (auto parsed = verdict::parse_action(action))
+            out = verdict::most_severe(out, *parsed);
+    return out;
+}
 
 bool is_record(const ordered_json& line) {
     return line.is_object() && line.contains("portcullis");

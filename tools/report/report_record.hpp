@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/result.hpp"
+#include "mail/verdict.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,9 @@ namespace portcullis::report {
 struct VerdictFacts {
     std::string tool = "?";
     std::string action = "?";
+    /// The per-recipient actions of "rcpt", in its order; the addresses
+    /// are not kept, as report counts messages, not deliveries.
+    std::vector<std::string> rcpt_actions;
     uint64_t elapsed_us = 0;
     std::vector<std::string> reason_ids;
     std::vector<std::string> attachment_types; ///< "type/subtype .ext"
@@ -39,6 +43,10 @@ struct RecordFacts {
     std::string received; ///< the envelope's arrival time, as written
     std::vector<VerdictFacts> verdicts;
 };
+
+/// Returns the most severe action a checked verdict gave the message or
+/// any of its recipients.
+verdict::Action most_severe_action(const VerdictFacts& verdict);
 
 /// Returns true when a JSON line is a record, not a log line.
 bool is_record(const nlohmann::ordered_json& line);

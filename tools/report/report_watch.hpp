@@ -28,21 +28,26 @@ struct Figures {
     std::map<std::string, uint64_t> reasons;
 };
 
+/// The outcome of a message no tool judged yet.
+inline constexpr std::string_view unjudged = "unjudged";
+
 /// A threshold: FIGURE OP NUMBER, the number a count or a percentage of
-/// the messages. FIGURE is "messages", "input_errors", an action (the
-/// messages whose most severe action it is), TOOL:ACTION (that tool's
-/// verdicts) or reason:ID (the messages any tool gave that reason).
+/// the messages. FIGURE is "messages", "input_errors", an action or
+/// "unjudged" (the messages whose outcome it is), TOOL:ACTION (that
+/// tool's verdicts) or reason:ID (the messages any tool gave that reason).
 struct Alert {
     enum class Op { above, at_least, below, at_most };
     std::string text; ///< as written
     std::string figure;
     Op op = Op::above;
-    double number = 0;
+    double number = 0;  ///< the threshold, a count or a percentage
+    uint64_t count = 0; ///< the threshold when it is a count, exactly
     bool percent = false;
 };
 
 /// Parses "quarantine > 5%", "av-scan:quarantine>=1", "input_errors>0",
-/// "messages<100", "reason:AV_INFECTED>0"; an Error says what is wrong.
+/// "messages<100", "reason:AV_INFECTED>0", "unjudged>0"; an Error says
+/// what is wrong. Numbers are decimal: a count whole, a share 0 to 100.
 Result<Alert> parse_alert(std::string_view text);
 
 /// An alert whose threshold was passed, with the figure that passed it.

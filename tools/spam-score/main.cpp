@@ -12,8 +12,6 @@ void add_learn_options(CLI::App& command, spam_score::LearnOptions& learn) {
     auto* spam = command.add_flag("--spam", learn.spam, "Learn as spam");
     auto* ham = command.add_flag("--ham", learn.ham, "Learn as ham");
     spam->excludes(ham);
-    command.add_flag("--forget", learn.forget,
-                     "Forget the messages instead of learning them");
 }
 
 } // namespace
@@ -74,9 +72,14 @@ int main(int argc, char** argv) {
             ->add_option("inputs", options.common.inputs,
                          "Messages: files, folders, mboxes; - is stdin")
             ->type_name("PATH");
+        // A report says what a message is; taking learning back is
+        // learn's, so a report can never undo one.
+        learn_cmd->add_flag("--forget", learn.forget,
+                            "Forget the messages instead of learning them");
         report_cmd
             ->add_option("--reporter", learn.reporter,
-                         "Who reports, for the log")
+                         "Who reports, for the log (default: the user "
+                         "running it)")
             ->type_name("NAME");
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;

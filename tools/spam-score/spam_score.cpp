@@ -351,10 +351,12 @@ Result<Score> Engine::score(std::string_view message,
             builtins.insert(bayes_rule(*score.bayes));
     }
     if (fuzzy_) {
-        score.fuzzy = fuzzy_->best(fuzzy_signature(analysis->text), 0.5);
+        score.fuzzy =
+            fuzzy_->best(fuzzy_signature(analysis->text), fuzzy_similar);
         if (score.fuzzy)
-            builtins.insert(score.fuzzy->similarity >= 0.8 ? "FUZZY_SPAM_STRONG"
-                                                           : "FUZZY_SPAM");
+            builtins.insert(score.fuzzy->similarity >= fuzzy_strongly_similar
+                                ? "FUZZY_SPAM_STRONG"
+                                : "FUZZY_SPAM");
     }
     MessageView view = make_view(*analysis, message, rules_.selectors(),
                                  options_.max_body_bytes);
@@ -589,12 +591,7 @@ void Engine::rewrite(stream::Record& record, const Score& score,
     shown.hits.insert(shown.hits.begin(), list_hits.begin(), list_hits.end());
     for (const Hit& hit : list_hits)
         shown.total = rounded(shown.total + hit.score);
-    levels::Layers system{&config_.tool(tool_name), nullptr, nullptr};
-    // A line break in the tag would start a header field of its own.
-    std::string tag = levels::Hierarchy::text(system, "subject_tag", "").value;
-    std::erase_if(tag, [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    });
+    std::string tag = configured_subject_tag(config_);
     if (is_spam && !tag.empty())
         record.message = mail::tag_subject(record.message, tag);
     record.message =

@@ -67,8 +67,8 @@ struct LearnOptions {
     bool spam = false;
     bool ham = false;
     bool forget = false;
-    bool report = false; ///< log each message as a user's report
-    std::string reporter;
+    bool report = false;  ///< log each message as a user's report
+    std::string reporter; ///< who reports; empty: the invoking user
 };
 
 /// The score of one message before recipients are judged.
@@ -176,6 +176,10 @@ verdict::Action band_action(const Bands& bands, double score);
 /// X-Spam-Status is folded with "\n\t" as SpamAssassin folds it.
 std::vector<std::pair<std::string, std::string>>
 spam_headers(const Score& score, double required, bool is_spam);
+
+/// Returns the subject tag spam-score puts on spam, from the system
+/// level only, control characters removed; empty when none is set.
+std::string configured_subject_tag(const config::Config& config);
 
 /// Returns the message with the fields added at the end of its header
 /// block, after any lines before its first header field, and every

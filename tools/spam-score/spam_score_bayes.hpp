@@ -16,11 +16,14 @@
 
 namespace portcullis::spam_score {
 
-/// The format of the tokens tokenize() gives. Raise it whenever a change
-/// makes a message give other tokens: counts learned in one format say
-/// little of another's, and a message's learned digest would change.
-/// The unit test that pins the tokens of a sample message says when.
-constexpr uint64_t token_format = 5;
+/// The format of the tokens tokenize() gives, and of the identity a
+/// learned message is known by (message_identity). Raise it whenever a
+/// change makes a message give other tokens or another identity: counts
+/// learned in one format say little of another's, and a message learned
+/// under both identities would count twice. The unit tests that pin the
+/// tokens and the identity of a sample message say when. Format 6: the
+/// identity is the sender's message, no longer the digest of the tokens.
+constexpr uint64_t token_format = 6;
 
 /// Returns the stable 64-bit hash a token is stored under.
 uint64_t token_hash(std::string_view token);

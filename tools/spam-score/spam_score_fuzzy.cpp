@@ -102,34 +102,63 @@ double fuzzy_similarity(const std::vector<uint64_t>& a,
     return static_cast<double>(same) / fuzzy_hashes;
 }
 
-FuzzyIndex::FuzzyIndex(std::vector<state::Signature> signatures)
-    : signatures_(std::move(signatures)) {
-    for (size_t i = 0; i < signatures_.size(); ++i) {
-        if (signatures_[i].hashes.size() != fuzzy_hashes)
-            continue;
+FuzzyIndex::FuzzyIndex(std::vector<state::Signature> signatures) {
+    for (state::Signature& signature : signatures)
+        add(std::move(signature));
+}
+
+void FuzzyIndex::add(state::Signature signature) {
+    remove(signature.digest);
+    size_t at = signatures_.size();
+    if (signature.hashes.size() == fuzzy_hashes)
         for (size_t band = 0; band < fuzzy_hashes / band_rows; ++band)
-            bands_.emplace(band_key(band, signatures_[i].hashes), i);
+            bands_.emplace(band_key(band, signature.hashes), at);
+    by_digest_[signature.digest] = at;
+    signatures_.push_back(std::move(signature));
+}
+
+void FuzzyIndex::remove(const std::string& digest) {
+    auto it = by_digest_.find(digest);
+    if (it == by_digest_.end())
+        return;
+    signatures_[it->second].hashes.clear();
+    by_digest_.erase(it);
+}
+
+std::vector<size_t>
+FuzzyIndex::candidates(const std::vector<uint64_t>& sig) const {
+    if (sig.size() != fuzzy_hashes)
+        return {};
+    std::set<size_t> found;
+    for (size_t band = 0; band < fuzzy_hashes / band_rows; ++band) {
+        auto [first, last] = bands_.equal_range(band_key(band, sig));
+        for (auto it = first; it != last; ++it)
+            if (signatures_[it->second].hashes.size() == fuzzy_hashes)
+                found.insert(it->second);
     }
+    return {found.begin(), found.end()};
 }
 
 std::optional<FuzzyMatch> FuzzyIndex::best(const std::vector<uint64_t>& sig,
                                            double min_similarity) const {
-    if (sig.size() != fuzzy_hashes)
-        return std::nullopt;
-    std::set<size_t> candidates;
-    for (size_t band = 0; band < fuzzy_hashes / band_rows; ++band) {
-        auto [first, last] = bands_.equal_range(band_key(band, sig));
-        for (auto it = first; it != last; ++it)
-            candidates.insert(it->second);
-    }
+    // all() keeps the order signatures were added in: of equally similar
+    // ones, the first is taken.
     std::optional<FuzzyMatch> best;
-    for (size_t i : candidates) {
-        double similarity = fuzzy_similarity(sig, signatures_[i].hashes);
-        if (similarity >= min_similarity &&
-            (!best || similarity > best->similarity))
-            best = FuzzyMatch{signatures_[i].digest, similarity};
-    }
+    for (const FuzzyMatch& match : all(sig, min_similarity))
+        if (!best || match.similarity > best->similarity)
+            best = match;
     return best;
+}
+
+std::vector<FuzzyMatch> FuzzyIndex::all(const std::vector<uint64_t>& sig,
+                                        double min_similarity) const {
+    std::vector<FuzzyMatch> out;
+    for (size_t i : candidates(sig)) {
+        double similarity = fuzzy_similarity(sig, signatures_[i].hashes);
+        if (similarity >= min_similarity)
+            out.push_back({signatures_[i].digest, similarity});
+    }
+    return out;
 }
 
 } // namespace portcullis::spam_score

@@ -108,6 +108,16 @@ spam_headers(const Score& score, double required, bool is_spam) {
     return out;
 }
 
+std::string configured_subject_tag(const config::Config& config) {
+    levels::Layers system{&config.tool(tool_name), nullptr, nullptr};
+    std::string tag = levels::Hierarchy::text(system, "subject_tag", "").value;
+    // A line break in the tag would start a header field of its own.
+    std::erase_if(tag, [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    return tag;
+}
+
 // Every X-Spam-* field goes, not only those of the names written: an
 // earlier hop's, or a sender's forged "X-Spam-Flag: NO", must not reach
 // the reader. They go in the same pass that adds ours, so a header block
