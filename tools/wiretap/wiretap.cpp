@@ -11,7 +11,6 @@
 #include "core/maildir.hpp"
 #include "core/strings.hpp"
 #include "mail/charset.hpp"
-#include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
 #include <fcntl.h>
@@ -278,9 +277,8 @@ Result<filter::Outcome> tap_record(const Settings& settings,
                                    filter::OutputForm form,
                                    stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
-    mail::Envelope envelope =
-        mail::read_envelope(record.envelope, record.message);
-    auto taps = matching_taps(settings, envelope.mail_from, envelope.rcpt);
+    auto taps = matching_taps(
+        settings, record_parties(settings, record.envelope, record.message));
     filter::Outcome outcome;
     if (taps.empty()) {
         outcome.verdict = verdict.to_json();
@@ -324,9 +322,8 @@ Result<filter::Outcome> tap_record(const Settings& settings,
 // that were never read, and an empty copy would pretend otherwise. The
 // admin log says so; the record itself is held by its quarantine verdict.
 void note_unread(const Settings& settings, const stream::Record& record) {
-    mail::Envelope envelope =
-        mail::read_envelope(record.envelope, record.message);
-    auto taps = matching_taps(settings, envelope.mail_from, envelope.rcpt);
+    auto taps = matching_taps(
+        settings, record_parties(settings, record.envelope, record.message));
     if (taps.empty())
         return;
     auto log_fd = open_admin_log(settings);
