@@ -45,8 +45,8 @@ struct Settings {
     std::string subaddress_separators = "+";
 };
 
-/// The addresses a record is matched on, in every reading a server could
-/// deliver it by.
+/// The addresses a record is matched on: in every reading a server could
+/// deliver it by, a guessed envelope in every reading of its headers.
 struct Parties {
     std::vector<std::string> senders;
     std::vector<std::string> recipients;
@@ -77,7 +77,8 @@ std::vector<std::string> address_tokens(std::string_view text);
 std::vector<std::string> delivery_readings(std::string_view address,
                                            std::string_view separators);
 
-/// Returns the parties of a record.
+/// Returns the parties of a record; a guessed sender or recipient list
+/// is widened to every address its header fields could give.
 Parties record_parties(const Settings& settings,
                        const nlohmann::ordered_json& envelope,
                        std::string_view message);

@@ -1,8 +1,9 @@
 // Which taps a record falls under. A tap must copy whatever a server
 // could deliver to the watched person, so every address is matched in
 // each reading a next hop might give it (a source route dropped, the
-// percent hack undone, a sub-address cut off). Over-copying is the
-// safe side for a tap; share/doc/wiretap.md says why.
+// percent hack undone, a sub-address cut off), and a guessed envelope
+// in every reading its header fields allow. Over-copying is the safe
+// side for a tap; share/doc/wiretap.md says why.
 #include "core/strings.hpp"
 #include "core/watchdog.hpp"
 #include "mail/address.hpp"
@@ -147,6 +148,29 @@ std::string without_comments(std::string_view text) {
     return out;
 }
 
+// The fields a guessed envelope is read from, as a tap reads them.
+constexpr const char* recipient_fields[] = {
+    "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To",
+    "Cc",           "Bcc",           "Resent-To",   "Resent-Cc"};
+constexpr const char* sender_fields[] = {"Return-Path", "From", "Sender",
+                                         "Resent-From", "Resent-Sender"};
+
+// Adds every address of the fields in any reading: the strict parse, and
+// each addr-spec-looking token with and without comments.
+template <size_t N>
+void add_guessed(std::string_view message, const char* const (&fields)[N],
+                 std::vector<std::string>& out) {
+    for (const char* field : fields) {
+        for (const std::string& value : mail::header_values(message, field)) {
+            if (auto list = mail::parse_address_list(value)) {
+                for (const mail::Mailbox& box : *list)
+                    out.push_back(box.address());
+            }
+            out.push_back(value);
+        }
+    }
+}
+
 // Expands each address into its readings, once per distinct address.
 std::vector<std::string> readings_of(const std::vector<std::string>& written,
                                      std::string_view separators) {
@@ -214,6 +238,13 @@ Parties record_parties(const Settings& settings,
     mail::Envelope read = mail::read_envelope(envelope, message);
     std::vector<std::string> senders{read.mail_from};
     std::vector<std::string> recipients = read.rcpt;
+    // A guessed envelope is what the headers say, and headers are the
+    // sender's to write: a planted Delivered-To or a To field that two
+    // readers take two ways must not hide the watched person.
+    if (read.mail_from_guessed)
+        add_guessed(message, sender_fields, senders);
+    if (read.rcpt_guessed)
+        add_guessed(message, recipient_fields, recipients);
     const std::string& separators = settings.subaddress_separators;
     return {readings_of(senders, separators),
             readings_of(recipients, separators)};
