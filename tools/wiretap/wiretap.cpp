@@ -273,6 +273,54 @@ Error copy_not_kept() {
     return Error{"", generic_failure, ExitCode::temp_fail};
 }
 
+// What the earlier filters did to a record, for the log:
+// "av-scan:discard,spam-score:pass", or "none".
+std::string earlier_actions(const stream::Record& record) {
+    auto verdicts = record.envelope.find("verdicts");
+    if (verdicts == record.envelope.end() || !verdicts->is_array())
+        return "none";
+    auto text_of = [](const nlohmann::ordered_json& verdict, const char* key) {
+        auto field = verdict.find(key);
+        return field != verdict.end() && field->is_string()
+                   ? field->get<std::string>()
+                   : std::string("?");
+    };
+    std::string out;
+    for (const auto& verdict : *verdicts) {
+        if (!verdict.is_object())
+            continue;
+        if (!out.empty())
+            out += ',';
+        out += text_of(verdict, "tool") + ":" + text_of(verdict, "action");
+    }
+    return out.empty() ? "none" : out;
+}
+
+// A record whose message an earlier filter deleted (av-scan removing a
+// virus) has no bytes to copy, and an empty file in the review Maildir
+// would pretend to be the message. The event is still the reviewer's to
+// see: the watched person was sent a message that was deleted. So the
+// log says so with the earlier actions, and the effect says no copy.
+Result<filter::Outcome> note_emptied(const Settings& settings,
+                                     const stream::Record& record,
+                                     const std::vector<const Tap*>& taps,
+                                     int log_fd, verdict::Verdict& verdict) {
+    std::string earlier = log::quote_value(earlier_actions(record));
+    std::vector<std::string> lines;
+    for (const Tap* tap : taps)
+        lines.push_back(line_head(record, *tap) +
+                        " result=emptied earlier=" + earlier);
+    if (auto logged = write_admin_log(log_fd, settings, lines); !logged) {
+        detail(logged.error().text());
+        return copy_not_kept();
+    }
+    verdict.add_effect(
+        {{"type", "wiretap"}, {"copies", 0}, {"result", "emptied"}});
+    filter::Outcome outcome;
+    outcome.verdict = verdict.to_json();
+    return outcome;
+}
+
 Result<filter::Outcome> tap_record(const Settings& settings,
                                    filter::OutputForm form,
                                    stream::Record& record) {
@@ -290,6 +338,8 @@ Result<filter::Outcome> tap_record(const Settings& settings,
         detail(log_fd.error().text());
         return copy_not_kept();
     }
+    if (record.message.empty())
+        return note_emptied(settings, record, taps, *log_fd, verdict);
     Copies copies;
     int number = 0;
     for (const Tap* tap : taps) {
