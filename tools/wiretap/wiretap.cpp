@@ -11,7 +11,6 @@
 #include "core/maildir.hpp"
 #include "core/strings.hpp"
 #include "mail/charset.hpp"
-#include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
 #include <fcntl.h>
@@ -274,13 +273,60 @@ Error copy_not_kept() {
     return Error{"", generic_failure, ExitCode::temp_fail};
 }
 
+// What the earlier filters did to a record, for the log:
+// "av-scan:discard,spam-score:pass", or "none".
+std::string earlier_actions(const stream::Record& record) {
+    auto verdicts = record.envelope.find("verdicts");
+    if (verdicts == record.envelope.end() || !verdicts->is_array())
+        return "none";
+    auto text_of = [](const nlohmann::ordered_json& verdict, const char* key) {
+        auto field = verdict.find(key);
+        return field != verdict.end() && field->is_string()
+                   ? field->get<std::string>()
+                   : std::string("?");
+    };
+    std::string out;
+    for (const auto& verdict : *verdicts) {
+        if (!verdict.is_object())
+            continue;
+        if (!out.empty())
+            out += ',';
+        out += text_of(verdict, "tool") + ":" + text_of(verdict, "action");
+    }
+    return out.empty() ? "none" : out;
+}
+
+// A record whose message an earlier filter deleted (av-scan removing a
+// virus) has no bytes to copy, and an empty file in the review Maildir
+// would pretend to be the message. The event is still the reviewer's to
+// see: the watched person was sent a message that was deleted. So the
+// log says so with the earlier actions, and the effect says no copy.
+Result<filter::Outcome> note_emptied(const Settings& settings,
+                                     const stream::Record& record,
+                                     const std::vector<const Tap*>& taps,
+                                     int log_fd, verdict::Verdict& verdict) {
+    std::string earlier = log::quote_value(earlier_actions(record));
+    std::vector<std::string> lines;
+    for (const Tap* tap : taps)
+        lines.push_back(line_head(record, *tap) +
+                        " result=emptied earlier=" + earlier);
+    if (auto logged = write_admin_log(log_fd, settings, lines); !logged) {
+        detail(logged.error().text());
+        return copy_not_kept();
+    }
+    verdict.add_effect(
+        {{"type", "wiretap"}, {"copies", 0}, {"result", "emptied"}});
+    filter::Outcome outcome;
+    outcome.verdict = verdict.to_json();
+    return outcome;
+}
+
 Result<filter::Outcome> tap_record(const Settings& settings,
                                    filter::OutputForm form,
                                    stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
-    mail::Envelope envelope =
-        mail::read_envelope(record.envelope, record.message);
-    auto taps = matching_taps(settings, envelope.mail_from, envelope.rcpt);
+    auto taps = matching_taps(
+        settings, record_parties(settings, record.envelope, record.message));
     filter::Outcome outcome;
     if (taps.empty()) {
         outcome.verdict = verdict.to_json();
@@ -292,6 +338,8 @@ Result<filter::Outcome> tap_record(const Settings& settings,
         detail(log_fd.error().text());
         return copy_not_kept();
     }
+    if (record.message.empty())
+        return note_emptied(settings, record, taps, *log_fd, verdict);
     Copies copies;
     int number = 0;
     for (const Tap* tap : taps) {
@@ -324,9 +372,8 @@ Result<filter::Outcome> tap_record(const Settings& settings,
 // that were never read, and an empty copy would pretend otherwise. The
 // admin log says so; the record itself is held by its quarantine verdict.
 void note_unread(const Settings& settings, const stream::Record& record) {
-    mail::Envelope envelope =
-        mail::read_envelope(record.envelope, record.message);
-    auto taps = matching_taps(settings, envelope.mail_from, envelope.rcpt);
+    auto taps = matching_taps(
+        settings, record_parties(settings, record.envelope, record.message));
     if (taps.empty())
         return;
     auto log_fd = open_admin_log(settings);

@@ -7,7 +7,10 @@
 #include "core/filter.hpp"
 #include "mail/address_pattern.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace portcullis::wiretap {
@@ -38,12 +41,23 @@ struct Settings {
     std::string bounce_address;  ///< return path of copies; may be empty
     std::string log_file;        ///< admin-only record of every copy
     std::string undelivered_dir; ///< Maildir for copies that failed
+    /// Each character ends a local part's base address (bob+tag@).
+    std::string subaddress_separators = "+";
+};
+
+/// The addresses a record is matched on: in every reading a server could
+/// deliver it by, a guessed envelope in every reading of its headers.
+struct Parties {
+    std::vector<std::string> senders;
+    std::vector<std::string> recipients;
 };
 
 /// The keys wiretap reads from [wiretap]; each [[wiretap.tap]] is
 /// checked on its own, strictly, as it is read.
-inline const config::Keys config_keys{
-    "wiretap", {"bounce_address", "log_file", "undelivered_maildir", "tap"}};
+inline const config::Keys config_keys{"wiretap",
+                                      {"bounce_address", "log_file",
+                                       "undelivered_maildir",
+                                       "subaddress_separators", "tap"}};
 
 /// Reads [wiretap] from the configuration; errors name file:line, and a
 /// key config_keys does not declare is one.
@@ -53,10 +67,25 @@ Result<Settings> load_settings(const config::Config& config,
 /// Returns what --list says on stderr when no tap is configured.
 std::string no_taps_text(const config::Config& config);
 
-/// Returns the taps a message with this envelope falls under.
+/// Returns every addr-spec-looking token of the text ("x@y" however the
+/// rest of it reads), with and without its comments.
+std::vector<std::string> address_tokens(std::string_view text);
+
+/// Returns, in normal form, each address a server could deliver this one
+/// to: as written, without a source route, its addr-spec tokens, each
+/// hop of the percent hack, and without a sub-address.
+std::vector<std::string> delivery_readings(std::string_view address,
+                                           std::string_view separators);
+
+/// Returns the parties of a record; a guessed sender or recipient list
+/// is widened to every address its header fields could give.
+Parties record_parties(const Settings& settings,
+                       const nlohmann::ordered_json& envelope,
+                       std::string_view message);
+
+/// Returns the taps whose watched addresses are among the parties.
 std::vector<const Tap*> matching_taps(const Settings& settings,
-                                      const std::string& mail_from,
-                                      const std::vector<std::string>& rcpt);
+                                      const Parties& parties);
 
 /// Writes one line per tap to out, for --list.
 std::string list_taps(const Settings& settings);

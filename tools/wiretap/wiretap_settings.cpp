@@ -125,6 +125,25 @@ Result<Tap> read_tap(const config::Config& config, const toml::table& table) {
     return tap;
 }
 
+// Each character ends the base address of a local part, as Postfix's
+// recipient_delimiter does: "+-" reads bob+x@ and bob-x@ as bob@. Only
+// characters a local part may hold unquoted are taken; "" reads none.
+Status read_separators(const config::Config& config, const toml::table& table,
+                       Settings& settings) {
+    auto text = text_setting(config, table, "subaddress_separators");
+    if (!text)
+        return text.error();
+    if (!table.get("subaddress_separators"))
+        return {};
+    static constexpr std::string_view allowed = "!#$%&'*+-/=?^_`{|}~.";
+    if (text->find_first_not_of(allowed) != std::string::npos)
+        return config_error(
+            config, *table.get("subaddress_separators"),
+            fmt::format("subaddress_separators may hold only {}", allowed));
+    settings.subaddress_separators = std::move(*text);
+    return {};
+}
+
 // --list shows entries in the normal form they are compared in, a
 // domain with its subdomains as "*.domain".
 std::string listed_watch(const Tap& tap) {
@@ -171,6 +190,8 @@ Result<Settings> load_settings(const config::Config& config,
         !mail::parse_mailbox(settings.bounce_address))
         return config_error(config, *table.get("bounce_address"),
                             "bounce_address is not an address");
+    if (auto s = read_separators(config, table, settings); !s)
+        return s.error();
     settings.log_file = state_dir + "/wiretap.log";
     settings.undelivered_dir = state_dir + "/wiretap-undelivered";
     std::pair<const char*, std::string*> paths[] = {
@@ -219,20 +240,6 @@ std::string no_taps_text(const config::Config& config) {
                            config::default_path);
     return fmt::format("{}: no tap is configured ([[wiretap.tap]])",
                        config.path);
-}
-
-std::vector<const Tap*> matching_taps(const Settings& settings,
-                                      const std::string& mail_from,
-                                      const std::vector<std::string>& rcpt) {
-    std::vector<const Tap*> out;
-    for (const Tap& tap : settings.taps) {
-        bool hit = tap.outbound && tap.watches(mail_from);
-        for (const std::string& to : rcpt)
-            hit = hit || (tap.inbound && tap.watches(to));
-        if (hit)
-            out.push_back(&tap);
-    }
-    return out;
 }
 
 std::string list_taps(const Settings& settings) {
