@@ -287,6 +287,22 @@ struct Reading {
     std::string error;
 };
 
+// Lists an entry known by its name alone; false when max_entries is
+// reached, which the listing then says.
+bool add_name_only(ListState& state, const std::string& name,
+                   const std::string& prefix, int depth) {
+    if (state.listing.entries.size() >= state.limits.max_entries) {
+        state.listing.limit = "max_entries";
+        return false;
+    }
+    Entry entry;
+    entry.names.push_back(name);
+    entry.path = prefix + "/" + name;
+    entry.depth = depth;
+    state.listing.entries.push_back(std::move(entry));
+    return true;
+}
+
 // An ISO 9660 image names each file up to three times: Rock Ridge, which
 // libarchive prefers; Joliet, which Windows and 7-Zip show; and the
 // primary 8.3 name. The two other readings add each name not yet listed
@@ -315,15 +331,8 @@ void add_other_iso_names(ListState& state, std::string_view content,
             std::string name = entry_name(item);
             if (name.empty() || !listed.insert(ascii_lower(name)).second)
                 continue;
-            if (state.listing.entries.size() >= state.limits.max_entries) {
-                state.listing.limit = "max_entries";
+            if (!add_name_only(state, name, prefix, depth))
                 return;
-            }
-            Entry entry;
-            entry.names.push_back(name);
-            entry.path = prefix + "/" + name;
-            entry.depth = depth;
-            state.listing.entries.push_back(std::move(entry));
         }
     }
 }
@@ -338,15 +347,8 @@ void add_trailing_tar_names(ListState& state, archive* reader,
     if (!names)
         return;
     for (const std::string& name : names->extension_headers) {
-        if (state.listing.entries.size() >= state.limits.max_entries) {
-            state.listing.limit = "max_entries";
+        if (!add_name_only(state, name, prefix, depth))
             return;
-        }
-        Entry entry;
-        entry.names.push_back(name);
-        entry.path = prefix + "/" + name;
-        entry.depth = depth;
-        state.listing.entries.push_back(std::move(entry));
     }
 }
 
