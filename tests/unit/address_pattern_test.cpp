@@ -61,3 +61,10 @@ TEST_CASE("an entry of no known form is refused") {
                       "\" is not an address, domain, @domain or *.domain");
     }
 }
+
+TEST_CASE("a source-routed address matches the address after the route") {
+    CHECK(matches("bad@example.com", "<@relay.org:bad@example.com>"));
+    CHECK(matches("bad@example.com", "@a.example,@b.example:bad@example.com"));
+    CHECK(matches("@example.com", "<@relay.org:x@example.com>"));
+    CHECK_FALSE(matches("relay.org", "<@relay.org:x@example.com>"));
+}
