@@ -428,13 +428,16 @@ Result<filter::Outcome> Handler::judge(stream::Record& record) {
     verdict.extra()["policy"] = to_string(policy);
     if (auto acted = act(policy, scan, record, verdict); !acted)
         return acted.error();
+    filter::Outcome outcome{verdict.to_json(), av_headers(scan)};
+    // Logged by the filter once the outcome stands: a message that
+    // misses its deadline gets tempfail, not this action.
     if (policy != Policy::pass || !scan.gaps.empty())
-        log::event(record.id(), "av",
-                   {{"status", to_string(scan.outcome())},
-                    {"policy", to_string(policy)},
-                    {"action", verdict::to_string(verdict.action())}});
-
-    return filter::Outcome{verdict.to_json(), av_headers(scan)};
+        outcome.events.push_back(
+            {"av",
+             {{"status", to_string(scan.outcome())},
+              {"policy", to_string(policy)},
+              {"action", verdict::to_string(verdict.action())}}});
+    return outcome;
 }
 
 } // namespace

@@ -226,15 +226,18 @@ void fill_verdict(verdict::Verdict& verdict, const Judgement& judgement,
         verdict.extra()["refused"] = judgement.refused;
 }
 
-void log_judgement(const std::string& id, const Judgement& judgement) {
+// Logged by the filter once the outcome stands: a message that misses
+// its deadline gets tempfail, not what its rules said.
+void log_judgement(const Judgement& judgement, filter::Outcome& outcome) {
     for (const Firing& firing : judgement.firings)
-        log::event(id, "policy",
-                   {{"rule", firing.rule->id},
-                    {"action", policy::to_string(firing.rule->action)},
-                    {"rcpt", fmt::format("{}", fmt::join(firing.rcpt, ","))},
-                    {"why", firing.why}});
+        outcome.events.push_back(
+            {"policy",
+             {{"rule", firing.rule->id},
+              {"action", policy::to_string(firing.rule->action)},
+              {"rcpt", fmt::format("{}", fmt::join(firing.rcpt, ","))},
+              {"why", firing.why}}});
     for (const std::string& why : judgement.refused)
-        log::event(id, "policy", {{"refused", why}});
+        outcome.events.push_back({"policy", {{"refused", why}}});
 }
 
 } // namespace
@@ -326,7 +329,7 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     // is not a clean bill.
     if (facts.body_truncated())
         verdict.extra()["body_truncated"] = true;
-    log_judgement(record.id(), *judgement);
+    log_judgement(*judgement, outcome);
     outcome.verdict = verdict.to_json();
     return outcome;
 }

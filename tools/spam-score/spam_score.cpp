@@ -540,13 +540,16 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
     if (score->fuzzy)
         verdict.extra()["fuzzy"] = {{"digest", score->fuzzy->digest},
                                     {"similarity", score->fuzzy->similarity}};
-    log::event(
-        record.id(), "score",
-        {{"score", total}, {"action", verdict::to_string(verdict.action())}});
 
     if (options_.common.form != filter::OutputForm::json)
         rewrite(record, *score, total, verdict.action());
-    return filter::Outcome{verdict.to_json(), {}};
+    // Logged by the filter once the outcome stands: a message that
+    // misses its deadline gets tempfail, not this action.
+    filter::Outcome outcome{verdict.to_json(), {}};
+    outcome.events.push_back(
+        {"score",
+         {{"score", total}, {"action", verdict::to_string(verdict.action())}}});
+    return outcome;
 }
 
 void Engine::rewrite(stream::Record& record, const Score& score, double total,
