@@ -242,9 +242,23 @@ void log_judgement(const Judgement& judgement, filter::Outcome& outcome) {
 
 } // namespace
 
+// Rules and rule sets are kept by the tables they came from; a domain
+// file read again frees its old tables, so everything kept by them goes.
+void Checker::forget_changed_levels() {
+    if (hierarchy_.generation() == hierarchy_generation_)
+        return;
+    hierarchy_generation_ = hierarchy_.generation();
+    retired_.push_back(std::move(level_policies_));
+    level_policies_.clear();
+    rule_sets_.clear();
+}
+
 Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
     const mail::Envelope& envelope = facts.envelope();
     Judgement judgement;
+    // Domain files edited since the last record count from this one.
+    hierarchy_.recheck();
+    retired_.clear();
     std::vector<std::string> recipients = envelope.rcpt;
     if (recipients.empty())
         recipients.push_back(""); // still judge a message with no rcpt
@@ -255,6 +269,7 @@ Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
         const std::string& owner =
             way == policy::Direction::outbound ? envelope.mail_from : rcpt;
         auto layers = hierarchy_.layers(owner);
+        forget_changed_levels();
         if (!layers)
             return layers.error();
         auto set = rules_for(*layers);
