@@ -26,28 +26,34 @@ namespace portcullis::spam_score {
 /// The tool's name as verdicts and diagnostics write it.
 inline constexpr const char* tool_name = "spam-score";
 
-/// The keys [spam-score] may hold, at system, domain and user level.
-inline const config::Keys config_keys{tool_name,
-                                      {"rules_dir",
-                                       "local_rules",
-                                       "bayes.min_learned",
-                                       "bayes.unknown_strength",
-                                       "bayes.min_strength",
-                                       "bayes.max_tokens",
-                                       "thresholds.tag",
-                                       "thresholds.folder",
-                                       "thresholds.quarantine",
-                                       "thresholds.reject",
-                                       "thresholds.discard",
-                                       "subject_tag",
-                                       "block_senders",
-                                       "block_clients",
-                                       "allow_senders",
-                                       "allow_clients",
-                                       "locked",
-                                       "allow_looser",
-                                       "rule_set_memory_mib",
-                                       "rules_memory_mib"}};
+/// The keys [spam-score] may hold, and those read at system level alone.
+inline const config::Keys config_keys{
+    tool_name,
+    {"rules_dir",
+     "local_rules",
+     "bayes.min_learned",
+     "bayes.unknown_strength",
+     "bayes.min_strength",
+     "bayes.max_tokens",
+     "thresholds.tag",
+     "thresholds.folder",
+     "thresholds.quarantine",
+     "thresholds.reject",
+     "thresholds.discard",
+     "subject_tag",
+     "block_senders",
+     "block_clients",
+     "allow_senders",
+     "allow_clients",
+     "locked",
+     "allow_looser",
+     "rule_set_memory_mib",
+     "rules_memory_mib"},
+    // One message has one rule set, one Bayes reckoning and one
+    // subject: these cannot differ per recipient.
+    {"rules_dir", "local_rules", "bayes.min_learned", "bayes.unknown_strength",
+     "bayes.min_strength", "bayes.max_tokens", "subject_tag",
+     "rule_set_memory_mib", "rules_memory_mib"}};
 
 /// Options beyond the common ones.
 struct Options {
