@@ -170,8 +170,9 @@ Judgement Engine::judge(const levels::Layers& layers, const Score& score,
 }
 
 // Every mailbox of every From header counts for a block list, so a
-// second mailbox or header cannot hide the blocked one; so does a known
-// envelope sender.
+// second mailbox or header cannot hide the blocked one. So does the
+// envelope sender, even one guessed from Return-Path: a block only makes
+// things stricter, and a forger gains nothing by naming a blocked sender.
 bool Engine::blocked(const levels::Layers& layers, const Senders& senders,
                      const std::optional<net::Address>& client,
                      std::vector<Refusal>& refused) {
@@ -184,7 +185,7 @@ bool Engine::blocked(const levels::Layers& layers, const Senders& senders,
         return lists_.sender_listed(lists.value, address);
     };
     return std::any_of(senders.from.begin(), senders.from.end(), listed) ||
-           (!senders.envelope_guessed && listed(senders.envelope)) ||
+           listed(senders.envelope) ||
            lists_.client_listed(clients.value, client);
 }
 
