@@ -389,22 +389,20 @@ Arrival arrival_of(const nlohmann::ordered_json& envelope) {
     return arrival;
 }
 
-// The score as the verdict and the headers show it, with the system
-// level's list hit, when there is one.
+// The score as the verdict and the headers show it: the system level's
+// list hit, when there is one, is a test like any rule, named first.
 Score shown_score(Score score, const std::optional<Hit>& list_hit) {
-    if (list_hit)
-        score.total = rounded_score(score.total + list_hit->score);
+    if (!list_hit)
+        return score;
+    score.total = rounded_score(score.total + list_hit->score);
+    score.hits.insert(score.hits.begin(), *list_hit);
     return score;
 }
 
-void describe(verdict::Verdict& verdict, const Score& shown,
-              const std::optional<Hit>& list_hit) {
+void describe(verdict::Verdict& verdict, const Score& shown) {
     verdict.set_score(shown.total);
     if (!shown.unreadable.empty())
         verdict.add_reason({"MIME_PARSE_FAILED", 0, shown.unreadable});
-    if (list_hit)
-        verdict.add_reason(
-            {list_hit->name, list_hit->score, list_hit->description});
     for (const Hit& hit : shown.hits)
         verdict.add_reason({hit.name, plus_zero(hit.score), hit.description});
     if (shown.bayes)
@@ -428,7 +426,7 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     Judgement message = judge_recipients(record, *score, envelope, verdict);
     Score shown = shown_score(std::move(*score), message.list_hit);
-    describe(verdict, shown, message.list_hit);
+    describe(verdict, shown);
     if (envelope.rcpt_guessed)
         verdict.extra()["envelope_guessed"] = true;
 
