@@ -180,6 +180,9 @@ bool Hierarchy::Identity::operator==(const Identity& other) const {
 // The change time is compared too: a chmod that makes an unreadable
 // file readable, or a copy that keeps the old modification time, is
 // seen by it alone.
+// XXX: an in-place edit that keeps the size within one tick of the file
+// system's clock after the last read (a few ms) is not seen until the
+// file changes again; a file renamed over the old one always is.
 Hierarchy::Identity Hierarchy::identity_of(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
