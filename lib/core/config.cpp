@@ -281,7 +281,7 @@ std::vector<std::string> unknown_domain_keys(const Config& config,
         return {};
     auto system_only = [&](const toml::table& table, std::string_view section) {
         for (const std::string& key : keys.system_only) {
-            const toml::node* node = table.get(key);
+            const toml::node* node = table.at_path(key).node();
             if (!node)
                 continue;
             out.push_back(

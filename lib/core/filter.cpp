@@ -555,6 +555,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             if (options.form == OutputForm::headers)
                 status = worse(status, ExitCode::temp_fail);
         } else {
+            for (const auto& [subsystem, fields] : outcome->events)
+                log::event(record.id(), subsystem, fields);
             stream::append_verdict(record, outcome->verdict);
             emit(record, *outcome);
             if (options.form == OutputForm::stream)

@@ -68,6 +68,10 @@ struct Outcome {
     /// Records of their own written after this one, in the stream form
     /// alone (wiretap's copies); the other forms cannot carry them.
     std::vector<stream::Record> followers = {};
+    /// Log events about this outcome (subsystem, fields), written with
+    /// the record's id once it stands: a message that missed its
+    /// deadline gets tempfail, and no line may say it got anything else.
+    std::vector<std::pair<std::string, nlohmann::ordered_json>> events = {};
 };
 
 /// Handles one record; may rewrite record.message. An Error is logged

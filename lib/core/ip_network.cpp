@@ -3,6 +3,8 @@
 // "192.0.2.1" must not match "192.0.2.10".
 #include "core/ip_network.hpp"
 
+#include "core/strings.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -72,6 +74,33 @@ std::optional<Address> parse_address(std::string_view text) {
     return out;
 }
 
+std::optional<Address> parse_client_address(std::string_view text) {
+    if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
+        text = text.substr(1, text.size() - 2);
+        // RFC 5321 section 4.1.3 tags an IPv6 literal; the tag is
+        // case-insensitive, like every SMTP keyword.
+        if (ascii_lower(text.substr(0, 5)) == "ipv6:")
+            text.remove_prefix(5);
+    }
+    // RFC 4007 section 11: "fe80::1%eth0" is fe80::1 on one link.
+    size_t zone = text.find('%');
+    if (zone != std::string_view::npos) {
+        auto address = parse_address(text.substr(0, zone));
+        if (!address || address->size != 16 || zone + 1 == text.size())
+            return std::nullopt;
+        return address;
+    }
+    return parse_address(text);
+}
+
+std::string to_string(const Address& address) {
+    char text[INET6_ADDRSTRLEN] = {};
+    int family = address.size == 4 ? AF_INET : AF_INET6;
+    if (!::inet_ntop(family, address.bytes.data(), text, sizeof text))
+        return "";
+    return text;
+}
+
 bool Network::contains(const Address& other) const {
     if (other.size != address.size)
         return false;
@@ -85,7 +114,7 @@ bool Network::contains(const Address& other) const {
 }
 
 bool Network::contains(std::string_view text) const {
-    auto other = parse_address(text);
+    auto other = parse_client_address(text);
     return other && contains(*other);
 }
 
@@ -100,6 +129,15 @@ Result<Network> parse_network(std::string_view text) {
         return Error{"", not_a_network(text), ExitCode::config};
     int max_bits = static_cast<int>(address->size * 8);
     if (slash == std::string_view::npos) {
+        // "::" alone is the unspecified address: no client has it, and
+        // the network it might be taken for, ::/0, is every IPv6 client.
+        if (ip == "::")
+            return Error{"",
+                         fmt::format("\"{}\" is the unspecified address, "
+                                     "which no client has (every IPv6 "
+                                     "client is ::/0)",
+                                     text),
+                         ExitCode::config};
         // An administrator who writes "2001:db8:bad::" means the network,
         // as "192.0.2." is one; it is the single address ...::0.
         if (ip.ends_with("::"))

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace portcullis::net {
@@ -24,6 +25,15 @@ struct Address {
 /// IPv6 address gives the same bytes; an IPv4-mapped address is IPv4.
 std::optional<Address> parse_address(std::string_view text);
 
+/// Parses a client's address as front ends write it: what parse_address
+/// takes, an SMTP address literal ("[192.0.2.7]", "[IPv6:2001:db8::1]"),
+/// or an IPv6 address with a zone ("fe80::1%eth0"), whose zone is left
+/// out: networks in lists name no zone.
+std::optional<Address> parse_client_address(std::string_view text);
+
+/// Returns an address as inet_ntop writes it ("2001:db8::1").
+std::string to_string(const Address& address);
+
 /// A network: an address and how many of its leading bits count.
 struct Network {
     Address address;
@@ -32,8 +42,9 @@ struct Network {
     /// Returns true when the address is inside.
     bool contains(const Address& address) const;
 
-    /// Returns true when the address, written as text, is inside; text
-    /// that is no address is inside no network.
+    /// Returns true when the address, written as text in any form
+    /// parse_client_address takes, is inside; text that is no address is
+    /// inside no network.
     bool contains(std::string_view address) const;
 };
 

@@ -8,6 +8,9 @@
 #include "core/config.hpp"
 #include "core/result.hpp"
 
+#include <sys/stat.h>
+
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,8 +49,18 @@ public:
               std::string domains_dir = {});
 
     /// Returns the tables that apply to rcpt; a broken domain file is an
-    /// error naming file:line, and stays one for this Hierarchy's life.
+    /// error naming file:line, and stays one until the file changes.
     Result<Layers> layers(std::string_view rcpt);
+
+    /// Makes layers() check, once for each domain it is next asked
+    /// about, whether the domain's file changed (device, inode, size,
+    /// times) and read it again if so; a tool calls it once per record.
+    void recheck() { ++epoch_; }
+
+    /// Returns a number that changes whenever a domain file is read again
+    /// or dropped: tables and lists of the old one are then gone, and
+    /// whatever was kept by their address must be let go.
+    uint64_t generation() const { return generation_; }
 
     /// Returns the folder domain files are read from; empty: none.
     const std::string& domains_dir() const { return domains_dir_; }
@@ -92,6 +105,26 @@ private:
         std::map<std::string, const toml::table*> users;
     };
 
+    /// What stat(2) said of a domain file: an edit, a replacement, a new
+    /// link target, a chmod or its removal changes it.
+    struct Identity {
+        int error = 0; ///< errno of a failed stat; ENOENT: no file
+        dev_t device = 0;
+        ino_t inode = 0;
+        off_t size_bytes = 0;
+        timespec modified{};
+        timespec changed{};
+
+        bool operator==(const Identity& other) const;
+    };
+
+    /// A domain's file as last read, and when it was last checked.
+    struct Cached {
+        Identity identity;
+        uint64_t checked_epoch = 0;
+        Result<std::unique_ptr<DomainFile>> file;
+    };
+
     static Resolved<std::vector<const toml::array*>>
     gather(const Layers& layers, std::string_view key, bool loosens);
     static Resolved<std::vector<std::string>>
@@ -99,13 +132,17 @@ private:
     Result<const DomainFile*> domain_file(const std::string& domain);
     static void index_users(DomainFile& file);
     Result<std::unique_ptr<DomainFile>>
-    read_domain_file(const std::string& domain) const;
+    read_domain_file(const std::string& path, const Identity& identity) const;
+    std::string domain_path(const std::string& domain) const;
+    static Identity identity_of(const std::string& path);
 
     const config::Config& config_;
     std::string tool_;
     std::string domains_dir_;
     size_t max_file_bytes_ = Limits{}.domain_file_bytes;
-    std::map<std::string, Result<std::unique_ptr<DomainFile>>> domains_;
+    std::map<std::string, Cached> domains_;
+    uint64_t epoch_ = 0;
+    uint64_t generation_ = 0;
 };
 
 /// Returns why level (0 system, 1 domain, 2 user) may not change key at

@@ -41,9 +41,9 @@ Result<std::string> parse_path(std::string_view text);
 /// is only lower-cased.
 std::string normal_domain(std::string_view domain);
 
-/// Returns an address in its normal form: blanks and <> around it
-/// removed, the local part unquoted and keeping its case, the domain as
-/// normal_domain gives it.
+/// Returns an address in its normal form: blanks and <> around it and a
+/// source route ("@relay.org:" before it) removed, the local part
+/// unquoted and keeping its case, the domain as normal_domain gives it.
 std::string normal_address(std::string_view address);
 
 /// Returns the key two addresses are compared by: normal_address with

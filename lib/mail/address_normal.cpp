@@ -9,6 +9,7 @@
 #include <idn2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -17,12 +18,39 @@ namespace portcullis::mail {
 
 namespace {
 
+// One At-domain of a source route: "@" and a name or an IPv4 literal.
+bool is_route_hop(std::string_view hop) {
+    if (hop.size() < 2 || hop.front() != '@')
+        return false;
+    return std::all_of(hop.begin() + 1, hop.end(), [](unsigned char c) {
+        return c >= 0x80 || std::isalnum(c) || c == '-' || c == '.' ||
+               c == '_' || c == '[' || c == ']';
+    });
+}
+
+// RFC 5321 section 4.1.2: a path may start with a source route,
+// "@relay1,@relay2:", which names relays and not the mailbox and is to
+// be ignored (appendix C). <@relay.org:bob@example.com> is bob's path.
+std::string_view without_route(std::string_view address) {
+    size_t colon = address.find(':');
+    if (!address.starts_with('@') || colon == std::string_view::npos)
+        return address;
+    std::string_view route = address.substr(0, colon);
+    for (size_t start = 0; start <= route.size();) {
+        size_t comma = std::min(route.find(',', start), route.size());
+        if (!is_route_hop(route.substr(start, comma - start)))
+            return address;
+        start = comma + 1;
+    }
+    return trim_blanks(address.substr(colon + 1));
+}
+
 // Envelopes and lists write an address bare or as a path, "<a@b>".
 std::string_view bare_address(std::string_view address) {
     address = trim_blanks(address);
     if (address.size() >= 2 && address.front() == '<' && address.back() == '>')
         address = trim_blanks(address.substr(1, address.size() - 2));
-    return address;
+    return without_route(address);
 }
 
 // "bob"@example.com is the same mailbox as bob@example.com.

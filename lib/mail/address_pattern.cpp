@@ -91,10 +91,14 @@ Result<AddressPattern> parse_address_pattern(std::string_view text) {
     return out;
 }
 
+// One normal form for every address list and condition: "<bob@x.com>",
+// "\"bob\"@x.com", "bob@x.com." and "BOB@X.COM" all name bob@x.com, and
+// "bücher.example" is "xn--bcher-kva.example".
+AddressKey AddressKey::of(std::string_view address) {
+    return AddressKey{address_key(address), domain_of(address)};
+}
+
 bool AddressPattern::matches(std::string_view address) const {
-    // One normal form for every address list and condition:
-    // "<bob@x.com>", "\"bob\"@x.com", "bob@x.com." and "BOB@X.COM" all
-    // name bob@x.com, and "bücher.example" is "xn--bcher-kva.example".
     switch (kind) {
     case exact:
         return address_key(address) == text;
@@ -104,6 +108,39 @@ bool AddressPattern::matches(std::string_view address) const {
         return host_in(domain_of(address), text);
     }
     return false;
+}
+
+void AddressIndex::add(AddressPattern pattern) {
+    Positions& positions = pattern.kind == AddressPattern::exact ? exact_
+                           : pattern.kind == AddressPattern::domain
+                               ? domains_
+                               : subdomains_;
+    positions.emplace(pattern.text, patterns_.size());
+    patterns_.push_back(std::move(pattern));
+}
+
+// Each form is one lookup but *.domain, which is one per label of the
+// address's domain: x.y.example is looked up as itself, y.example and
+// example. Of several matching entries the first written is named.
+const AddressPattern* AddressIndex::find(const AddressKey& address) const {
+    if (address.key.empty())
+        return nullptr;
+    size_t best = patterns_.size();
+    auto consider = [&](const Positions& positions, const std::string& key) {
+        auto found = positions.find(key);
+        if (found != positions.end())
+            best = std::min(best, found->second);
+    };
+    consider(exact_, address.key);
+    consider(domains_, address.domain);
+    std::string_view parent = address.domain;
+    while (!parent.empty()) {
+        consider(subdomains_, std::string(parent));
+        size_t dot = parent.find('.');
+        parent.remove_prefix(dot == std::string_view::npos ? parent.size()
+                                                           : dot + 1);
+    }
+    return best < patterns_.size() ? &patterns_[best] : nullptr;
 }
 
 } // namespace portcullis::mail

@@ -163,6 +163,21 @@ TEST_CASE("address_key names one mailbox however it is written") {
     CHECK_FALSE(mail::same_address("bob@example.com", "rob@example.com"));
 }
 
+TEST_CASE("a source route before an envelope address is dropped") {
+    using mail::address_key;
+    CHECK(address_key("<@relay.org:Bad@Example.COM>") == "bad@example.com");
+    CHECK(address_key("@a.example,@[192.0.2.1]:bad@example.com") ==
+          "bad@example.com");
+    CHECK(mail::domain_of("<@relay.org:bad@example.com>") == "example.com");
+    CHECK(mail::normal_address("<@relay.org:Bad@example.com>") ==
+          "Bad@example.com");
+    // Only a route of "@domain" hops is one; anything else stays.
+    CHECK(address_key("@relay.org bad@example.com") ==
+          "@relay.org bad@example.com");
+    CHECK(address_key("@:bad@example.com") == "@:bad@example.com");
+    CHECK(address_key("\"a:b\"@example.com") == "a:b@example.com");
+}
+
 TEST_CASE("an internationalised domain compares as its A-label") {
     using mail::normal_domain;
     CHECK(normal_domain("bücher.example") == "xn--bcher-kva.example");

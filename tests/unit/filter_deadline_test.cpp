@@ -166,3 +166,27 @@ TEST_CASE("moving the deadline outside a handler does nothing") {
     std::this_thread::sleep_for(5ms);
     CHECK_FALSE(deadline_passed());
 }
+
+TEST_CASE("a record that ends past its deadline logs no action it did "
+          "not get") {
+    // spam-score logged "score ... action=pass" for a message that was
+    // then tempfailed for finishing late.
+    auto result = run_in_child(
+        [](stream::Record& record) {
+            filter::restart_deadline(10, "the judgement ran late");
+            if (!is(record, "b"))
+                std::this_thread::sleep_for(50ms);
+            filter::Outcome outcome{{{"action", "pass"}, {"reasons", {}}}, {}};
+            outcome.events.push_back({"score", {{"action", "pass"}}});
+            return Result<filter::Outcome>(std::move(outcome));
+        },
+        5000);
+    CHECK(result.status == 0);
+    REQUIRE(result.lines.size() == 3);
+    CHECK(result.lines[0].ends_with("/a tempfail the judgement ran late"));
+    CHECK(result.lines[1].ends_with("/b pass"));
+    CHECK(result.stderr_text.find("/a score") == std::string::npos);
+    CHECK(result.stderr_text.find("/b score action=pass\n") !=
+          std::string::npos);
+    CHECK(result.stderr_text.find("/c score") == std::string::npos);
+}

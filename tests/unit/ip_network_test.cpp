@@ -89,5 +89,28 @@ TEST_CASE("an ipv6 address ending in :: is refused as a network") {
     CHECK(refusal("2001:db8::") ==
           "\"2001:db8::\" is one address, not a network: write "
           "2001:db8::/32");
-    CHECK(refusal("::") == "\"::\" is one address, not a network: write ::/0");
+}
+
+TEST_CASE("the unspecified address is refused without suggesting ::/0") {
+    // "write ::/0" was the hint, which lists every IPv6 client.
+    CHECK(refusal("::") == "\"::\" is the unspecified address, which no "
+                           "client has (every IPv6 client is ::/0)");
+}
+
+TEST_CASE("a client written as an address literal or with a zone is read") {
+    CHECK(contains("192.0.2.0/24", "[192.0.2.7]"));
+    CHECK(contains("2001:db8::/32", "[IPv6:2001:db8::1]"));
+    CHECK(contains("2001:db8::/32", "[ipv6:2001:DB8::1]"));
+    CHECK(contains("2001:db8::/32", "[2001:db8::1]"));
+    CHECK(contains("fe80::/10", "fe80::1%eth0"));
+    CHECK(contains("192.0.2.7", "[::ffff:192.0.2.7]"));
+    CHECK_FALSE(contains("192.0.2.0/24", "[192.0.3.7]"));
+    // A zone belongs to IPv6 alone, and names something.
+    CHECK_FALSE(net::parse_client_address("192.0.2.7%eth0"));
+    CHECK_FALSE(net::parse_client_address("fe80::1%"));
+    CHECK_FALSE(net::parse_client_address("[192.0.2.7"));
+    CHECK_FALSE(net::parse_client_address("[]"));
+    CHECK_FALSE(net::parse_client_address("[IPv6:192.0.2.7x]"));
+    CHECK(net::to_string(*net::parse_client_address("[IPv6:2001:DB8:0::1]")) ==
+          "2001:db8::1");
 }

@@ -4,10 +4,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 using namespace portcullis;
 namespace fs = std::filesystem;
@@ -361,4 +364,83 @@ TEST_CASE("a broken domain file is an error naming file and line") {
     CHECK(layers.error().context ==
           (setup.dir / "domains" / "example.com.toml").string() + ":2");
     CHECK(layers.error().exit_code == ExitCode::config);
+}
+
+namespace {
+
+double tag_of(levels::Hierarchy& hierarchy, const std::string& rcpt) {
+    return resolve(hierarchy, rcpt, "thresholds.tag").value;
+}
+
+// Writes the domain file again in place: same inode, the content given.
+void rewrite_in_place(const fs::path& path, const std::string& content) {
+    std::ofstream(path, std::ios::trunc) << content;
+}
+
+} // namespace
+
+TEST_CASE("a domain file is read again after it changes, not before "
+          "recheck") {
+    Setup setup(system_toml, "[spam-score]\nthresholds.tag = 4.0\n");
+    fs::path file = setup.dir / "domains" / "example.com.toml";
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    CHECK(tag_of(hierarchy, "bob@example.com") == 4.0);
+    uint64_t generation = hierarchy.generation();
+
+    rewrite_in_place(file, "[spam-score]\nthresholds.tag = 3.25\n");
+    CHECK(tag_of(hierarchy, "bob@example.com") == 4.0);
+    hierarchy.recheck();
+    CHECK(tag_of(hierarchy, "bob@example.com") == 3.25);
+    CHECK(hierarchy.generation() != generation);
+
+    // Unchanged: kept, not read again.
+    generation = hierarchy.generation();
+    hierarchy.recheck();
+    CHECK(tag_of(hierarchy, "bob@example.com") == 3.25);
+    CHECK(hierarchy.generation() == generation);
+}
+
+TEST_CASE("an edit that keeps size and modification time is still seen") {
+    Setup setup(system_toml, "[spam-score]\nthresholds.tag = 4.0\n");
+    fs::path file = setup.dir / "domains" / "example.com.toml";
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    CHECK(tag_of(hierarchy, "bob@example.com") == 4.0);
+    struct stat before {};
+    REQUIRE(::stat(file.c_str(), &before) == 0);
+    // File times tick with the kernel's coarse clock: a few ms apart.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    rewrite_in_place(file, "[spam-score]\nthresholds.tag = 2.0\n");
+    // Put the old modification time back, as cp -p or rsync -t do.
+    timespec times[2] = {before.st_atim, before.st_mtim};
+    REQUIRE(::utimensat(AT_FDCWD, file.c_str(), times, 0) == 0);
+    hierarchy.recheck();
+    CHECK(tag_of(hierarchy, "bob@example.com") == 2.0);
+}
+
+TEST_CASE("a missing, broken or removed domain file is retried when it "
+          "changes") {
+    Setup setup(system_toml, "");
+    fs::path file = setup.dir / "domains" / "example.com.toml";
+    fs::remove(file);
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    CHECK(tag_of(hierarchy, "bob@example.com") == 5.0);
+
+    std::ofstream(file) << "[spam-score]\nthresholds.tag = \n";
+    hierarchy.recheck();
+    auto broken = hierarchy.layers("bob@example.com");
+    REQUIRE(!broken.ok());
+    CHECK(broken.error().context == file.string() + ":2");
+    hierarchy.recheck();
+    CHECK(!hierarchy.layers("bob@example.com").ok());
+
+    rewrite_in_place(file, "[spam-score]\nthresholds.tag = 1.5\n");
+    hierarchy.recheck();
+    CHECK(tag_of(hierarchy, "bob@example.com") == 1.5);
+
+    fs::remove(file);
+    hierarchy.recheck();
+    auto gone = hierarchy.layers("bob@example.com");
+    REQUIRE(gone.ok());
+    CHECK(gone->domain == nullptr);
+    CHECK(tag_of(hierarchy, "bob@example.com") == 5.0);
 }

@@ -484,13 +484,16 @@ Result<filter::Outcome> Handler::judge(stream::Record& record) {
     if (headers_form && (action == "delete" || action == "quarantine"))
         record.message =
             notice_message(original, notice_body(action, scan, held_at_));
+    filter::Outcome outcome{verdict.to_json(), av_headers(scan, verdict)};
+    // Logged by the filter once the outcome stands: a message that
+    // misses its deadline gets tempfail, not this action.
     if (policy != Policy::pass || !scan.gaps.empty())
-        log::event(record.id(), "av",
-                   {{"status", to_string(scan.outcome())},
-                    {"policy", to_string(policy)},
-                    {"action", verdict::to_string(verdict.action())}});
-
-    return filter::Outcome{verdict.to_json(), av_headers(scan, verdict)};
+        outcome.events.push_back(
+            {"av",
+             {{"status", to_string(scan.outcome())},
+              {"policy", to_string(policy)},
+              {"action", verdict::to_string(verdict.action())}}});
+    return outcome;
 }
 
 } // namespace

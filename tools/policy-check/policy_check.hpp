@@ -82,6 +82,7 @@ private:
     Result<const policy::Policy*> level_rules(const toml::table* table,
                                               std::string_view level);
     bool is_local(std::string_view address) const;
+    void forget_changed_levels();
 
     const config::Config& config_;
     filter::OutputForm form_;
@@ -94,6 +95,10 @@ private:
     std::map<const toml::table*, policy::Policy> level_policies_;
     std::map<std::tuple<const toml::table*, const toml::table*>, RuleSet>
         rule_sets_;
+    uint64_t hierarchy_generation_ = 0;
+    /// Policies of domain files read again during this record, kept
+    /// until it is judged: its firings still point at their rules.
+    std::vector<std::map<const toml::table*, policy::Policy>> retired_;
     policy::WordLists lists_;
     std::string wordlists_dir_;
     std::vector<std::string> local_domains_;

@@ -31,22 +31,21 @@ std::vector<std::string> field_addresses(const std::string& field,
     return out;
 }
 
+// Each address is put in normal form once and looked up in the rule's
+// index, so a condition of many entries costs no more per recipient
+// than one of a few.
 bool match_addresses(const Rule& rule, MessageFacts& message,
                      const Context& context, Why& why) {
     for (const auto& [field, patterns] : rule.addresses) {
-        bool found = false;
+        const AddressPattern* found = nullptr;
         for (const std::string& address :
              field_addresses(field, message, context)) {
-            for (const AddressPattern& pattern : patterns) {
-                if (!address.empty() && pattern.matches(address)) {
-                    why.push_back(fmt::format("{} {} matches {}", field,
-                                              address, pattern.written));
-                    found = true;
-                    break;
-                }
-            }
-            if (found)
+            found = patterns.find(mail::AddressKey::of(address));
+            if (found) {
+                why.push_back(fmt::format("{} {} matches {}", field, address,
+                                          found->written));
                 break;
+            }
         }
         if (!found)
             return false;

@@ -234,7 +234,7 @@ Status RuleReader::read_addresses() {
             auto parsed = mail::parse_address_pattern((*texts)[i]);
             if (!parsed)
                 return error(entry_at(*node, i), parsed.error().message);
-            patterns.push_back(std::move(*parsed));
+            patterns.add(std::move(*parsed));
         }
     }
     return {};

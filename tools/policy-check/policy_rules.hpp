@@ -92,7 +92,7 @@ struct Rule {
     std::vector<Direction> directions; ///< empty: any direction
     bool locked = false;
 
-    std::map<std::string, std::vector<AddressPattern>> addresses;
+    std::map<std::string, mail::AddressIndex> addresses;
     std::vector<std::pair<std::string, Pattern>> headers;
     std::vector<Pattern> body;
     std::vector<WordsCondition> words;

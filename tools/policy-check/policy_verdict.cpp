@@ -226,22 +226,39 @@ void fill_verdict(verdict::Verdict& verdict, const Judgement& judgement,
         verdict.extra()["refused"] = judgement.refused;
 }
 
-void log_judgement(const std::string& id, const Judgement& judgement) {
+// Logged by the filter once the outcome stands: a message that misses
+// its deadline gets tempfail, not what its rules said.
+void log_judgement(const Judgement& judgement, filter::Outcome& outcome) {
     for (const Firing& firing : judgement.firings)
-        log::event(id, "policy",
-                   {{"rule", firing.rule->id},
-                    {"action", policy::to_string(firing.rule->action)},
-                    {"rcpt", fmt::format("{}", fmt::join(firing.rcpt, ","))},
-                    {"why", firing.why}});
+        outcome.events.push_back(
+            {"policy",
+             {{"rule", firing.rule->id},
+              {"action", policy::to_string(firing.rule->action)},
+              {"rcpt", fmt::format("{}", fmt::join(firing.rcpt, ","))},
+              {"why", firing.why}}});
     for (const std::string& why : judgement.refused)
-        log::event(id, "policy", {{"refused", why}});
+        outcome.events.push_back({"policy", {{"refused", why}}});
 }
 
 } // namespace
 
+// Rules and rule sets are kept by the tables they came from; a domain
+// file read again frees its old tables, so everything kept by them goes.
+void Checker::forget_changed_levels() {
+    if (hierarchy_.generation() == hierarchy_generation_)
+        return;
+    hierarchy_generation_ = hierarchy_.generation();
+    retired_.push_back(std::move(level_policies_));
+    level_policies_.clear();
+    rule_sets_.clear();
+}
+
 Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
     const mail::Envelope& envelope = facts.envelope();
     Judgement judgement;
+    // Domain files edited since the last record count from this one.
+    hierarchy_.recheck();
+    retired_.clear();
     std::vector<std::string> recipients = envelope.rcpt;
     if (recipients.empty())
         recipients.push_back(""); // still judge a message with no rcpt
@@ -252,6 +269,7 @@ Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
         const std::string& owner =
             way == policy::Direction::outbound ? envelope.mail_from : rcpt;
         auto layers = hierarchy_.layers(owner);
+        forget_changed_levels();
         if (!layers)
             return layers.error();
         auto set = rules_for(*layers);
@@ -326,7 +344,7 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     // is not a clean bill.
     if (facts.body_truncated())
         verdict.extra()["body_truncated"] = true;
-    log_judgement(record.id(), *judgement);
+    log_judgement(*judgement, outcome);
     outcome.verdict = verdict.to_json();
     return outcome;
 }

@@ -27,7 +27,6 @@ namespace portcullis::spam_score {
 namespace {
 
 constexpr double off = std::numeric_limits<double>::infinity();
-constexpr double list_weight = 100.0;
 constexpr int64_t max_set_memory_mib = 4096;
 constexpr int64_t max_rules_memory_mib = 65536;
 
@@ -119,22 +118,11 @@ double plus_zero(double value) {
     return value == 0 ? 0.0 : value;
 }
 
-// A score is compared and written to three decimals, once rounded: the
-// verdict then never shows a score that contradicts its action.
-double rounded(double score) {
-    return plus_zero(std::round(score * 1000) / 1000);
-}
-
 Score tally(Score score) {
     for (const Hit& hit : score.hits)
         score.total += hit.score;
-    score.total = rounded(score.total);
+    score.total = rounded_score(score.total);
     return score;
-}
-
-void log_refused(std::string_view id, const std::vector<std::string>& refused) {
-    for (const std::string& why : refused)
-        log::event(id, "levels", {{"refused", why}});
 }
 
 using config::Kind;
@@ -160,6 +148,12 @@ constexpr config::KeyKind key_kinds[] = {
 };
 
 } // namespace
+
+// A score is compared and written to three decimals, once rounded: the
+// verdict then never shows a score that contradicts its action.
+double rounded_score(double score) {
+    return plus_zero(std::round(score * 1000) / 1000);
+}
 
 std::vector<std::string> type_problems(const toml::table& table) {
     auto found = config::kind_problems(table, key_kinds);
@@ -369,104 +363,6 @@ Result<Score> Engine::score(std::string_view message,
     return tally(std::move(score));
 }
 
-levels::Layers Engine::layers_for(std::string_view rcpt) {
-    auto layers = hierarchy_.layers(rcpt);
-    // One domain administrator's broken file must not hold up mail for
-    // everyone else: that domain's recipients get the system level.
-    if (!layers) {
-        std::string why = terminal_safe(layers.error().text());
-        if (reported_.insert(why).second)
-            log::error(
-                fmt::format("{}; its recipients get the system level", why));
-        return levels::Layers{&config_.tool(tool_name), nullptr, nullptr};
-    }
-    for (const toml::table* table : {layers->domain, layers->user}) {
-        if (!table || !type_checked_.insert(table).second)
-            continue;
-        for (const std::string& problem : type_problems(*table))
-            log::error(terminal_safe(problem) + "; ignored");
-    }
-    return *layers;
-}
-
-verdict::Action Engine::judge(const Score& score, std::string_view rcpt,
-                              std::string_view client_ip,
-                              std::optional<std::string> mail_from,
-                              std::vector<Hit>& list_hits) {
-    levels::Layers layers = layers_for(rcpt);
-    using levels::Hierarchy;
-    using levels::Stricter;
-    Bands bands;
-    auto band = [&](const char* key, double fallback) -> std::optional<double> {
-        auto resolved =
-            Hierarchy::number(layers, key, fallback, Stricter::lower);
-        log_refused(rcpt, resolved.refused);
-        if (std::isinf(resolved.value))
-            return std::nullopt;
-        return resolved.value;
-    };
-    bands.tag = band("thresholds.tag", 5.0);
-    bands.folder = band("thresholds.folder", off);
-    bands.quarantine = band("thresholds.quarantine", off);
-    bands.reject = band("thresholds.reject", off);
-    bands.discard = band("thresholds.discard", off);
-
-    // A block at any level wins over an allow at any level: block lists
-    // only grow downwards, and an allow must not cancel one.
-    if (blocked(layers, rcpt, score, client_ip, mail_from)) {
-        list_hits.push_back({"BLOCKLISTED", list_weight,
-                             "sender or client is on a block list"});
-        return band_action(bands, rounded(score.total + list_weight));
-    }
-    if (allowed(layers, rcpt, score, client_ip, mail_from)) {
-        list_hits.push_back({"ALLOWLISTED", -list_weight,
-                             "sender or client is on an allow list"});
-        return band_action(bands, rounded(score.total - list_weight));
-    }
-    return band_action(bands, score.total);
-}
-
-// Every mailbox of every From header counts for a block list, so a
-// second mailbox or header cannot hide the blocked one.
-bool Engine::blocked(const levels::Layers& layers, std::string_view rcpt,
-                     const Score& score, std::string_view client_ip,
-                     const std::optional<std::string>& mail_from) {
-    using levels::Hierarchy;
-    auto senders = Hierarchy::union_arrays(layers, "block_senders");
-    auto clients = Hierarchy::union_arrays(layers, "block_clients");
-    log_refused(rcpt, senders.refused);
-    log_refused(rcpt, clients.refused);
-    return std::any_of(score.from_addresses.begin(), score.from_addresses.end(),
-                       [&](const std::string& address) {
-                           return lists_.sender_listed(senders.value, address);
-                       }) ||
-           (mail_from && lists_.sender_listed(senders.value, *mail_from)) ||
-           lists_.client_listed(clients.value, client_ip);
-}
-
-// A forged From alone must not pass the allow list: every From mailbox
-// must be listed, in one From header, and when the envelope sender is
-// known it has to be listed too; the null sender <> never is.
-bool Engine::allowed(const levels::Layers& layers, std::string_view rcpt,
-                     const Score& score, std::string_view client_ip,
-                     const std::optional<std::string>& mail_from) {
-    using levels::Hierarchy;
-    auto senders = Hierarchy::loosening_arrays(layers, "allow_senders");
-    auto clients = Hierarchy::loosening_arrays(layers, "allow_clients");
-    log_refused(rcpt, senders.refused);
-    log_refused(rcpt, clients.refused);
-    bool from_ok =
-        score.from_headers == 1 && !score.from_addresses.empty() &&
-        std::all_of(score.from_addresses.begin(), score.from_addresses.end(),
-                    [&](const std::string& address) {
-                        return lists_.sender_listed(senders.value, address);
-                    });
-    bool sender_ok =
-        from_ok &&
-        (!mail_from || lists_.sender_listed(senders.value, *mail_from));
-    return sender_ok || lists_.client_listed(clients.value, client_ip);
-}
-
 namespace {
 
 // The envelope's arrival time, and its client when the front end says
@@ -487,16 +383,40 @@ Arrival arrival_of(const nlohmann::ordered_json& envelope) {
         return field->get<std::string>();
     };
     auto ip = text("ip");
+    auto address = ip ? net::parse_client_address(*ip) : std::nullopt;
     auto rdns = text("rdns");
-    if (ip && rdns && net::parse_address(*ip))
-        arrival.client = received::Relay{*ip, *rdns, text("helo").value_or("")};
+    if (address && rdns)
+        arrival.client = received::Relay{net::to_string(*address), *rdns,
+                                         text("helo").value_or("")};
     return arrival;
+}
+
+// The score as the verdict and the headers show it: the system level's
+// list hit, when there is one, is a test like any rule, named first.
+Score shown_score(Score score, const std::optional<Hit>& list_hit) {
+    if (!list_hit)
+        return score;
+    score.total = rounded_score(score.total + list_hit->score);
+    score.hits.insert(score.hits.begin(), *list_hit);
+    return score;
+}
+
+void describe(verdict::Verdict& verdict, const Score& shown) {
+    verdict.set_score(shown.total);
+    if (!shown.unreadable.empty())
+        verdict.add_reason({"MIME_PARSE_FAILED", 0, shown.unreadable});
+    for (const Hit& hit : shown.hits)
+        verdict.add_reason({hit.name, plus_zero(hit.score), hit.description});
+    if (shown.bayes)
+        verdict.extra()["bayes"] = std::round(*shown.bayes * 1e4) / 1e4;
+    if (shown.fuzzy)
+        verdict.extra()["fuzzy"] = {{"digest", shown.fuzzy->digest},
+                                    {"similarity", shown.fuzzy->similarity}};
 }
 
 } // namespace
 
 Result<filter::Outcome> Engine::handle(stream::Record& record) {
-    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto score = this->score(record.message, arrival_of(record.envelope));
     if (!score)
         return score.error();
@@ -504,67 +424,37 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
     // from its headers, and the verdict says so.
     mail::Envelope envelope =
         mail::read_envelope(record.envelope, record.message);
-    std::string client_ip;
-    if (record.envelope.contains("client") &&
-        record.envelope["client"].is_object())
-        client_ip = record.envelope["client"].value("ip", "");
-    // A guessed sender is only as trustworthy as the From header, so it
-    // counts as unknown; an envelope's sender, even <>, is known.
-    std::optional<std::string> mail_from;
-    if (!envelope.mail_from_guessed)
-        mail_from = envelope.mail_from;
 
-    std::vector<Hit> list_hits;
-    verdict::Action action = judge(*score, "", client_ip, mail_from, list_hits);
-    verdict.escalate(action);
+    verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
+    Reader reader;
+    Judgement message =
+        judge_recipients(record, *score, envelope, verdict, reader);
+    Score shown = shown_score(*score, message.list_hit);
+    describe(verdict, shown);
+    if (envelope.rcpt_guessed)
+        verdict.extra()["envelope_guessed"] = true;
+
     // The bytes of a message for one recipient (procmail, a Sieve or
     // LDA hook) carry that recipient's judgement; those shared by many
     // carry the system level's, as each recipient's own action is in
     // the verdict for the daemon to act on.
-    std::string reader;
-    verdict::Action reader_action = action;
-    std::vector<Hit> reader_hits = list_hits;
-    for (const std::string& rcpt : envelope.rcpt) {
-        std::vector<Hit> hits;
-        verdict::Action mine = judge(*score, rcpt, client_ip, mail_from, hits);
-        if (mine != action)
-            verdict.set_rcpt_action(rcpt, mine);
-        if (envelope.rcpt.size() == 1) {
-            reader = rcpt;
-            reader_action = mine;
-            reader_hits = std::move(hits);
-        }
+    if (options_.common.form != filter::OutputForm::json) {
+        if (reader.rcpt.empty())
+            rewrite(record, shown, verdict.action(), "");
+        else
+            rewrite(record, shown_score(*score, reader.judgement.list_hit),
+                    reader.judgement.action, reader.rcpt);
     }
-    if (envelope.rcpt_guessed)
-        verdict.extra()["envelope_guessed"] = true;
-
-    double total = score->total;
-    for (const Hit& hit : list_hits)
-        total = rounded(total + hit.score);
-    verdict.set_score(total);
-    if (!score->unreadable.empty())
-        verdict.add_reason({"MIME_PARSE_FAILED", 0, score->unreadable});
-    for (const Hit& hit : list_hits)
-        verdict.add_reason({hit.name, hit.score, hit.description});
-    for (const Hit& hit : score->hits)
-        verdict.add_reason({hit.name, plus_zero(hit.score), hit.description});
-    if (score->bayes)
-        verdict.extra()["bayes"] = std::round(*score->bayes * 1e4) / 1e4;
-    if (score->fuzzy)
-        verdict.extra()["fuzzy"] = {{"digest", score->fuzzy->digest},
-                                    {"similarity", score->fuzzy->similarity}};
-    log::event(
-        record.id(), "score",
-        {{"score", total}, {"action", verdict::to_string(verdict.action())}});
-
-    if (options_.common.form != filter::OutputForm::json)
-        rewrite(record, *score, reader_hits, reader_action, reader);
-    return filter::Outcome{verdict.to_json(), {}};
+    filter::Outcome outcome{verdict.to_json(), {}};
+    outcome.events.push_back(
+        {"score",
+         {{"score", shown.total},
+          {"action", verdict::to_string(verdict.action())}}});
+    return outcome;
 }
 
-void Engine::rewrite(stream::Record& record, const Score& score,
-                     const std::vector<Hit>& list_hits, verdict::Action action,
-                     std::string_view rcpt) {
+void Engine::rewrite(stream::Record& record, const Score& shown,
+                     verdict::Action action, std::string_view rcpt) {
     // An empty message (one an earlier filter deleted) stays empty: header
     // fields alone would deliver a message nobody sent.
     if (record.message.empty())
@@ -586,11 +476,6 @@ void Engine::rewrite(stream::Record& record, const Score& score,
             required,
             Hierarchy::number(layers, key, off, levels::Stricter::lower).value);
     bool is_spam = action != verdict::Action::pass;
-    // The list hits count in the score shown, so they are named too.
-    Score shown = score;
-    shown.hits.insert(shown.hits.begin(), list_hits.begin(), list_hits.end());
-    for (const Hit& hit : list_hits)
-        shown.total = rounded(shown.total + hit.score);
     std::string tag = configured_subject_tag(config_);
     if (is_spam && !tag.empty())
         record.message = mail::tag_subject(record.message, tag);

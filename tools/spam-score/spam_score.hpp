@@ -8,6 +8,7 @@
 #include "core/filter.hpp"
 #include "core/levels.hpp"
 #include "core/state_store.hpp"
+#include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 #include "spam_score_analysis.hpp"
 #include "spam_score_bayes.hpp"
@@ -15,10 +16,12 @@
 #include "spam_score_lists.hpp"
 #include "spam_score_rules.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace portcullis::spam_score {
@@ -26,28 +29,34 @@ namespace portcullis::spam_score {
 /// The tool's name as verdicts and diagnostics write it.
 inline constexpr const char* tool_name = "spam-score";
 
-/// The keys [spam-score] may hold, at system, domain and user level.
-inline const config::Keys config_keys{tool_name,
-                                      {"rules_dir",
-                                       "local_rules",
-                                       "bayes.min_learned",
-                                       "bayes.unknown_strength",
-                                       "bayes.min_strength",
-                                       "bayes.max_tokens",
-                                       "thresholds.tag",
-                                       "thresholds.folder",
-                                       "thresholds.quarantine",
-                                       "thresholds.reject",
-                                       "thresholds.discard",
-                                       "subject_tag",
-                                       "block_senders",
-                                       "block_clients",
-                                       "allow_senders",
-                                       "allow_clients",
-                                       "locked",
-                                       "allow_looser",
-                                       "rule_set_memory_mib",
-                                       "rules_memory_mib"}};
+/// The keys [spam-score] may hold, and those read at system level alone.
+inline const config::Keys config_keys{
+    tool_name,
+    {"rules_dir",
+     "local_rules",
+     "bayes.min_learned",
+     "bayes.unknown_strength",
+     "bayes.min_strength",
+     "bayes.max_tokens",
+     "thresholds.tag",
+     "thresholds.folder",
+     "thresholds.quarantine",
+     "thresholds.reject",
+     "thresholds.discard",
+     "subject_tag",
+     "block_senders",
+     "block_clients",
+     "allow_senders",
+     "allow_clients",
+     "locked",
+     "allow_looser",
+     "rule_set_memory_mib",
+     "rules_memory_mib"},
+    // One message has one rule set, one Bayes reckoning and one
+    // subject: these cannot differ per recipient.
+    {"rules_dir", "local_rules", "bayes.min_learned", "bayes.unknown_strength",
+     "bayes.min_strength", "bayes.max_tokens", "subject_tag",
+     "rule_set_memory_mib", "rules_memory_mib"}};
 
 /// Options beyond the common ones.
 struct Options {
@@ -108,6 +117,25 @@ struct Bands {
     std::optional<double> tag, folder, quarantine, reject, discard;
 };
 
+/// A lower level's setting that did not count, and why.
+struct Refusal {
+    std::string key; ///< "thresholds.tag", "allow_senders", ...
+    std::string why; ///< "user refused: locked at system level"
+};
+
+/// What one set of levels makes of a scored message.
+struct Judgement {
+    verdict::Action action = verdict::Action::pass;
+    std::optional<Hit> list_hit; ///< BLOCKLISTED or ALLOWLISTED
+    std::vector<Refusal> refused;
+};
+
+/// The one recipient of a message and that recipient's judgement.
+struct Reader {
+    std::string rcpt;
+    Judgement judgement;
+};
+
 /// The parts of one message the engine reads, computed once.
 struct Analysis;
 
@@ -136,29 +164,41 @@ public:
     const std::optional<Error>& store_problem() const { return store_problem_; }
 
 private:
+    using LayerKey =
+        std::tuple<const toml::table*, const toml::table*, const toml::table*>;
+
     Engine(const Options& options, const config::Config& config)
-        : options_(options), config_(config), hierarchy_(config, tool_name) {}
+        : options_(options), config_(config), hierarchy_(config, tool_name),
+          lists_(config.tool(tool_name)) {}
 
     /// Tags the message and adds the X-Spam-* fields as rcpt's levels
     /// judge it; an empty rcpt stands for the system level.
-    void rewrite(stream::Record& record, const Score& score,
-                 const std::vector<Hit>& list_hits, verdict::Action action,
-                 std::string_view rcpt);
-    verdict::Action judge(const Score& score, std::string_view rcpt,
-                          std::string_view client_ip,
-                          std::optional<std::string> mail_from,
-                          std::vector<Hit>& list_hits);
-    bool blocked(const levels::Layers& layers, std::string_view rcpt,
-                 const Score& score, std::string_view client_ip,
-                 const std::optional<std::string>& mail_from);
-    bool allowed(const levels::Layers& layers, std::string_view rcpt,
-                 const Score& score, std::string_view client_ip,
-                 const std::optional<std::string>& mail_from);
+    void rewrite(stream::Record& record, const Score& shown,
+                 verdict::Action action, std::string_view rcpt);
+    /// Judges the message at the system level and for each recipient;
+    /// a message of one recipient also gets that recipient's judgement
+    /// in reader.
+    Judgement judge_recipients(const stream::Record& record, const Score& score,
+                               const mail::Envelope& envelope,
+                               verdict::Verdict& verdict, Reader& reader);
+    const Judgement& judgement(const levels::Layers& layers, const Score& score,
+                               const Senders& senders,
+                               const std::optional<net::Address>& client);
+    Judgement judge(const levels::Layers& layers, const Score& score,
+                    const Senders& senders,
+                    const std::optional<net::Address>& client);
+    bool blocked(const levels::Layers& layers, const Senders& senders,
+                 const std::optional<net::Address>& client,
+                 std::vector<Refusal>& refused);
+    bool allowed(const levels::Layers& layers, const Senders& senders,
+                 const std::optional<net::Address>& client,
+                 std::vector<Refusal>& refused);
     levels::Layers layers_for(std::string_view rcpt);
 
     const Options& options_;
     const config::Config& config_;
     levels::Hierarchy hierarchy_;
+    uint64_t hierarchy_generation_ = 0;
     RuleSet rules_;
     std::unique_ptr<state::Store> store_;
     std::unique_ptr<FuzzyIndex> fuzzy_;
@@ -167,7 +207,18 @@ private:
     std::optional<Error> store_problem_;        ///< why Bayes and fuzzy are off
     std::set<std::string> reported_;            ///< errors logged once
     std::set<const toml::table*> type_checked_; ///< domain and user tables
+    /// This record's judgements by the tables they were made from:
+    /// recipients who share their levels share one judgement.
+    std::map<LayerKey, Judgement> judged_;
 };
+
+/// Returns the senders of a scored message as lists compare them; a
+/// guessed envelope sender is marked so.
+Senders senders_of(const Score& score, const mail::Envelope& envelope);
+
+/// Returns a score rounded to three decimals, as bands compare it and
+/// verdicts write it; never -0.
+double rounded_score(double score);
 
 /// Returns the band action a score reaches, or pass.
 verdict::Action band_action(const Bands& bands, double score);

@@ -35,16 +35,26 @@ void check_entries(const toml::table& table, const char* key, Parse parse,
     }
 }
 
-template <class T, class Parse>
-std::vector<T> read_list(const toml::array* list, Parse parse) {
-    std::vector<T> out;
-    for (const toml::node& entry : *list) {
+mail::AddressIndex read_senders(const toml::array& list) {
+    mail::AddressIndex out;
+    for (const toml::node& entry : list) {
         auto text = entry.value<std::string>();
         if (!text)
             continue;
-        auto parsed = parse(*text);
-        if (parsed)
-            out.push_back(std::move(*parsed));
+        if (auto parsed = mail::parse_address_pattern(*text))
+            out.add(std::move(*parsed));
+    }
+    return out;
+}
+
+std::vector<net::Network> read_clients(const toml::array& list) {
+    std::vector<net::Network> out;
+    for (const toml::node& entry : list) {
+        auto text = entry.value<std::string>();
+        if (!text)
+            continue;
+        if (auto parsed = net::parse_network(*text))
+            out.push_back(*parsed);
     }
     return out;
 }
@@ -61,49 +71,56 @@ list_problems(const toml::table& table) {
     return out;
 }
 
-const std::vector<mail::AddressPattern>&
-ListCache::senders(const toml::array* list) {
+ListCache::ListCache(const toml::table& system) {
+    for (const char* key : sender_list_keys)
+        if (const toml::array* list = system[key].as_array())
+            system_senders_.emplace(list, read_senders(*list));
+    for (const char* key : client_list_keys)
+        if (const toml::array* list = system[key].as_array())
+            system_clients_.emplace(list, read_clients(*list));
+}
+
+void ListCache::forget_lower() {
+    senders_.clear();
+    clients_.clear();
+}
+
+const mail::AddressIndex& ListCache::senders(const toml::array* list) {
+    if (auto system = system_senders_.find(list);
+        system != system_senders_.end())
+        return system->second;
     auto found = senders_.find(list);
     if (found == senders_.end())
-        found = senders_
-                    .emplace(list, read_list<mail::AddressPattern>(
-                                       list, mail::parse_address_pattern))
-                    .first;
+        found = senders_.emplace(list, read_senders(*list)).first;
     return found->second;
 }
 
 const std::vector<net::Network>& ListCache::clients(const toml::array* list) {
+    if (auto system = system_clients_.find(list);
+        system != system_clients_.end())
+        return system->second;
     auto found = clients_.find(list);
     if (found == clients_.end())
-        found = clients_
-                    .emplace(list,
-                             read_list<net::Network>(list, net::parse_network))
-                    .first;
+        found = clients_.emplace(list, read_clients(*list)).first;
     return found->second;
 }
 
 bool ListCache::sender_listed(const std::vector<const toml::array*>& lists,
-                              std::string_view address) {
-    if (address.empty())
-        return false;
+                              const mail::AddressKey& address) {
     return std::any_of(lists.begin(), lists.end(), [&](const auto* list) {
-        const auto& patterns = senders(list);
-        return std::any_of(
-            patterns.begin(), patterns.end(),
-            [&](const auto& pattern) { return pattern.matches(address); });
+        return senders(list).matches(address);
     });
 }
 
 bool ListCache::client_listed(const std::vector<const toml::array*>& lists,
-                              std::string_view ip) {
-    auto address = net::parse_address(ip);
-    if (!address)
+                              const std::optional<net::Address>& client) {
+    if (!client)
         return false;
     return std::any_of(lists.begin(), lists.end(), [&](const auto* list) {
         const auto& networks = clients(list);
         return std::any_of(
             networks.begin(), networks.end(),
-            [&](const auto& network) { return network.contains(*address); });
+            [&](const auto& network) { return network.contains(*client); });
     });
 }
 

@@ -24,12 +24,12 @@ struct Options {
 /// One watched address or domain and where its copies go.
 struct Tap {
     std::string name;
-    std::vector<mail::AddressPattern> watch; ///< as policy-check reads them
-    bool inbound = true;                     ///< mail to a watched address
-    bool outbound = true;                    ///< mail from a watched address
-    std::string maildir;                     ///< review Maildir, or
-    std::string deliver_to;                  ///< review address via the daemon
-    std::string where; ///< file:line, for errors and --list
+    mail::AddressIndex watch; ///< as policy-check reads them
+    bool inbound = true;      ///< mail to a watched address
+    bool outbound = true;     ///< mail from a watched address
+    std::string maildir;      ///< review Maildir, or
+    std::string deliver_to;   ///< review address via the daemon
+    std::string where;        ///< file:line, for errors and --list
 
     /// Returns true when the address is watched by this tap.
     bool watches(std::string_view address) const;

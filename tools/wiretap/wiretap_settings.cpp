@@ -51,7 +51,7 @@ Status read_watch(const config::Config& config, const toml::table& table,
         auto pattern = mail::parse_address_pattern(*text);
         if (!pattern)
             return config_error(config, entry, pattern.error().message);
-        tap.watch.push_back(std::move(*pattern));
+        tap.watch.add(std::move(*pattern));
     }
     return {};
 }
@@ -165,10 +165,8 @@ bool Tap::watches(std::string_view address) const {
         return false;
     // A missed copy is a compliance failure: "bob"@, <bob@...>, a root
     // form domain, upper case and an IDN U-label all name the watched
-    // one (AddressPattern::matches compares normal forms).
-    return std::any_of(
-        watch.begin(), watch.end(),
-        [&](const mail::AddressPattern& w) { return w.matches(address); });
+    // one (the index compares normal forms).
+    return watch.matches(mail::AddressKey::of(address));
 }
 
 Result<Settings> load_settings(const config::Config& config,
