@@ -512,6 +512,23 @@ void add_embedded(Context& ctx, size_t index) {
         ctx.decoded_left -= std::min(ctx.decoded_left, child.decoded.size());
         ctx.tree.parts.push_back(std::move(child));
     }
+    if (origin != Origin::uuencode ||
+        ctx.tree.parts[index].content_type.rfind("text/", 0) != 0 ||
+        !may_hold_yenc(ctx.tree.parts[index].decoded))
+        return;
+    std::vector<EmbeddedFile> yenc = find_yenc(
+        ctx.tree.parts[index].decoded, room - std::min(room, files.size()));
+    for (size_t i = 0; i < yenc.size(); ++i) {
+        Part child;
+        child.path = fmt::format("{}.y{}", ctx.tree.parts[index].path, i + 1);
+        child.depth = depth;
+        child.origin = Origin::yenc;
+        child.content_type = "application/octet-stream";
+        child.filename = std::move(yenc[i].name);
+        child.decoded = std::move(yenc[i].data);
+        ctx.decoded_left -= std::min(ctx.decoded_left, child.decoded.size());
+        ctx.tree.parts.push_back(std::move(child));
+    }
 }
 
 } // namespace

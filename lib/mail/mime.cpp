@@ -673,6 +673,8 @@ std::string_view to_string(Origin origin) {
         return "uuencode";
     case Origin::tnef:
         return "tnef";
+    case Origin::yenc:
+        return "yenc";
     }
     return "mime";
 }

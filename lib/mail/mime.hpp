@@ -18,6 +18,7 @@ enum class Origin {
     mime,     ///< a MIME entity
     uuencode, ///< a uuencoded block inside a text part
     tnef,     ///< a file inside a TNEF (winmail.dat) attachment
+    yenc,     ///< a yEnc block inside a text part
 };
 
 /// Returns the origin's name as written in verdicts.

@@ -100,6 +100,15 @@ std::vector<Part> embedded_parts(Tree& tree, Part& leaf, size_t max_files,
     std::vector<Part> children;
     for (size_t i = 0; i < files.size(); ++i)
         children.push_back(embedded_part(leaf, i, origin, files[i]));
+    // yEnc blocks, which news readers and Thunderbird show as files, may
+    // stand in the same text as uuencoded ones.
+    if (is_text_body(leaf) && may_hold_yenc(leaf.decoded)) {
+        std::vector<EmbeddedFile> yenc = find_yenc(
+            leaf.decoded, max_files - std::min(max_files, children.size()));
+        for (size_t i = 0; i < yenc.size(); ++i)
+            children.push_back(
+                embedded_part(leaf, children.size(), Origin::yenc, yenc[i]));
+    }
     return children;
 }
 

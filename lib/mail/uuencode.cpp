@@ -2,9 +2,11 @@
 // uudecode programs that MUAs copied are: short lines are padded with
 // zeros, a missing `end` closes the block at the end of the text, and the
 // first line that cannot be uuencoded data ends the block.
-// XXX: yEnc (=ybegin ... =yend) and BinHex 4.0 blocks, which some readers
-// also show as attachments, are not looked for: a file in one reaches no
-// view decoded (BUGS in av-scan(1), policy-check(1), mime-split(1)).
+// yEnc blocks (=ybegin ... =yend), which news readers and Thunderbird
+// show as files, are found and decoded here too.
+// XXX: BinHex 4.0 blocks in body text, which some readers also show as
+// attachments, are not looked for: a file in one reaches no view decoded
+// (BUGS in av-scan(1), policy-check(1), mime-split(1)).
 #include "mail/uuencode.hpp"
 #include "core/strings.hpp"
 
@@ -207,6 +209,73 @@ std::vector<UuencodedBlock> locate_uuencoded(std::string_view text,
     for (const Found& f : scan_blocks(text, max_files))
         blocks.push_back(f.block);
     return blocks;
+}
+
+namespace {
+
+// The start of the next line that opens with "=ybegin " at or after pos.
+size_t next_ybegin(std::string_view text, size_t pos) {
+    constexpr std::string_view mark = "=ybegin ";
+    while (pos < text.size()) {
+        size_t hit = text.find(mark, pos);
+        if (hit == std::string_view::npos)
+            return hit;
+        if (hit == 0 || text[hit - 1] == '\n')
+            return hit;
+        pos = hit + 1;
+    }
+    return std::string_view::npos;
+}
+
+// yEnc writes each byte plus 42; a critical byte is escaped as '=' and
+// the byte plus 64. Line ends are not data.
+void decode_yenc_line(std::string_view line, std::string& data) {
+    for (size_t i = 0; i < line.size(); ++i) {
+        auto c = static_cast<unsigned char>(line[i]);
+        if (c == '=' && i + 1 < line.size())
+            c = static_cast<unsigned char>(
+                static_cast<unsigned char>(line[++i]) - 64);
+        data.push_back(static_cast<char>(static_cast<unsigned char>(c - 42)));
+    }
+}
+
+} // namespace
+
+bool may_hold_yenc(std::string_view text) {
+    return next_ybegin(text, 0) != std::string_view::npos;
+}
+
+std::vector<EmbeddedFile> find_yenc(std::string_view text, size_t max_files) {
+    std::vector<EmbeddedFile> files;
+    size_t pos = 0;
+    while (files.size() < max_files &&
+           (pos = next_ybegin(text, pos)) != std::string_view::npos) {
+        Lines lines(text);
+        lines.seek(pos);
+        std::string_view line;
+        lines.next(line);
+        EmbeddedFile file;
+        // name= is the last key: the name runs to the end of the line.
+        size_t name = line.find(" name=");
+        if (name != std::string_view::npos)
+            file.name = std::string(trim_blanks(line.substr(name + 6)));
+        for (size_t start = lines.position(); lines.next(line);
+             start = lines.position()) {
+            if (line.starts_with("=ypart "))
+                continue;
+            if (line.starts_with("=yend"))
+                break;
+            if (line.starts_with("=ybegin ")) {
+                lines.seek(start);
+                break;
+            }
+            decode_yenc_line(line, file.data);
+        }
+        pos = std::max(lines.position(), pos + 1);
+        if (!file.data.empty() || !file.name.empty())
+            files.push_back(std::move(file));
+    }
+    return files;
 }
 
 } // namespace portcullis::mime

@@ -30,4 +30,13 @@ std::vector<UuencodedBlock> locate_uuencoded(std::string_view text,
 /// Returns true when text may hold a uuencoded block (a cheap pre-check).
 bool may_hold_uuencoded(std::string_view text);
 
+/// Finds yEnc blocks (`=ybegin ... name=NAME`, data lines, `=yend`) that
+/// start at a line start, as news readers and Thunderbird show them, and
+/// decodes them; returns at most max_files of them. A block without its
+/// `=yend` line is decoded up to the end of the text.
+std::vector<EmbeddedFile> find_yenc(std::string_view text, size_t max_files);
+
+/// Returns true when text may hold a yEnc block (a cheap pre-check).
+bool may_hold_yenc(std::string_view text);
+
 } // namespace portcullis::mime

@@ -85,3 +85,20 @@ TEST_CASE("a begin-base64 block is decoded until its ==== line") {
     CHECK(files[0].name == "note.txt");
     CHECK(files[0].data == "hello world\n");
 }
+
+TEST_CASE("yenc blocks are found at line starts and decoded") {
+    // "hi" is 'h'+42 = 0x92, 'i'+42 = 0x93; '\x13' + 42 = '=', escaped
+    // as "=" then '=' + 64 = '}'.
+    std::string text = "see:\n=ybegin line=128 size=3 name=a b.txt\n"
+                       "\x92\x93=}\n=yend size=3\n"
+                       "not =ybegin here\n"
+                       "=ybegin size=1 name=cut.bin\n\x2B";
+    auto files = mime::find_yenc(text, 8);
+    REQUIRE(files.size() == 2);
+    CHECK(files[0].name == "a b.txt");
+    CHECK(files[0].data == "hi\x13");
+    CHECK(files[1].name == "cut.bin");
+    CHECK(files[1].data == std::string(1, '\x01'));
+    CHECK(mime::find_yenc(text, 1).size() == 1);
+    CHECK_FALSE(mime::may_hold_yenc("no =ybegin at a line start"));
+}
