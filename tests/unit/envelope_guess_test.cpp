@@ -4,24 +4,21 @@
 #include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
+#include "elapsed.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <fmt/format.h>
 
 using namespace portcullis;
+using portcullis::test::ms_since;
 
 namespace {
 
 // A generous bound: the parse deadline is 10 s, and the quadratic
 // comparison this pins took over 20 s for 20,000 addresses.
 constexpr long long quick_ms = 3000;
-
-long long ms_since(std::chrono::steady_clock::time_point began) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now() - began)
-        .count();
-}
 
 } // namespace
 

@@ -4,6 +4,8 @@
 #include "core/json_parse.hpp"
 #include "core/stream.hpp"
 
+#include "elapsed.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -11,6 +13,7 @@
 
 using namespace portcullis;
 using nlohmann::ordered_json;
+using portcullis::test::ms_since;
 
 namespace {
 
@@ -19,12 +22,6 @@ namespace {
 // read linearly they take a fraction of a second, sanitizers and a busy
 // machine included (200,000 keys took 3.9 s under ASan with two jobs).
 constexpr long long quick_ms = 3000;
-
-long long ms_since(std::chrono::steady_clock::time_point began) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now() - began)
-        .count();
-}
 
 std::string many_keys(const char* field, int count) {
     std::string line = fmt::format(
