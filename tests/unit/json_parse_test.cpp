@@ -1,4 +1,4 @@
-// JSON read in linear time: an object of hundreds of thousands of keys,
+// JSON read in linear time: an object of tens of thousands of keys,
 // as an envelope line may hold, is read as fast as a list of as many
 // strings, with nlohmann's order and duplicate-key behaviour kept.
 #include "core/json_parse.hpp"
