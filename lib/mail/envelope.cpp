@@ -5,6 +5,7 @@
 #include "core/watchdog.hpp"
 #include "mail/address.hpp"
 #include "mail/header_edit.hpp"
+#include "mail/line_ends.hpp"
 #include "mail/mime.hpp"
 
 #include <strings.h>
@@ -195,9 +196,11 @@ std::vector<std::string> guess_recipients(std::string_view message) {
 
 } // namespace
 
-std::vector<std::string> header_values(std::string_view message,
+std::vector<std::string> header_values(std::string_view original,
                                        std::string_view name) {
     std::vector<std::string> values;
+    std::string readable;
+    std::string_view message = readable_line_ends(original, readable);
     if (mime::starts_with_from_line(message))
         message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
     message = message.substr(0, header_block_end(message));

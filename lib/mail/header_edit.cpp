@@ -28,8 +28,19 @@ std::string field_name(std::string_view line) {
     return ascii_lower(name);
 }
 
+// Returns the offset of the byte that ends the line at pos: its LF, or a
+// CR that no LF follows, which the views read as a line end too
+// (line_ends.hpp); npos for a last line without an end.
+size_t line_end(std::string_view message, size_t pos) {
+    size_t at = message.find_first_of("\r\n", pos);
+    if (at != std::string_view::npos && message[at] == '\r' &&
+        at + 1 < message.size() && message[at + 1] == '\n')
+        return at + 1;
+    return at;
+}
+
 std::string_view line_at(std::string_view message, size_t pos) {
-    size_t eol = message.find('\n', pos);
+    size_t eol = line_end(message, pos);
     return eol == std::string_view::npos ? message.substr(pos)
                                          : message.substr(pos, eol - pos + 1);
 }
@@ -37,16 +48,18 @@ std::string_view line_at(std::string_view message, size_t pos) {
 } // namespace
 
 std::string_view line_ending(std::string_view message) {
-    size_t eol = message.find('\n');
-    return eol != std::string_view::npos && eol > 0 && message[eol - 1] == '\r'
-               ? "\r\n"
-               : "\n";
+    size_t eol = line_end(message, 0);
+    if (eol == std::string_view::npos)
+        return "\n";
+    if (message[eol] == '\r')
+        return "\r";
+    return eol > 0 && message[eol - 1] == '\r' ? "\r\n" : "\n";
 }
 
 size_t header_block_end(std::string_view message) {
     size_t pos = 0;
     while (pos < message.size()) {
-        size_t eol = message.find('\n', pos);
+        size_t eol = line_end(message, pos);
         if (eol == std::string_view::npos)
             return message.size();
         std::string_view line = message.substr(pos, eol - pos);
@@ -67,7 +80,7 @@ size_t first_header_line(std::string_view message) {
     while (pos < end) {
         if (starts_with_header(message.substr(pos)))
             return pos;
-        size_t eol = message.find('\n', pos);
+        size_t eol = line_end(message, pos);
         if (eol == std::string_view::npos)
             return end;
         pos = eol + 1;
@@ -150,7 +163,7 @@ add_headers(std::string_view message,
     rest.remove_prefix(start);
     size_t end = header_block_end(rest);
     out += rest.substr(0, end);
-    if (!out.empty() && out.back() != '\n')
+    if (!out.empty() && out.back() != '\n' && out.back() != '\r')
         out += eol; // a header block cut off without its final line end
     out += added;
     if (end == rest.size())
@@ -160,13 +173,15 @@ add_headers(std::string_view message,
 }
 
 std::string tag_subject(std::string_view message, std::string_view tag) {
-    bool crlf = line_ending(message) == "\r\n";
+    std::string_view eol = line_ending(message);
     // "Subject: " takes nine columns; folds take the message's line end.
     auto encode = [&](const std::string& text) {
         std::string out = mime::encode_words(text, 9);
-        if (!crlf)
-            for (size_t at; (at = out.find("\r\n")) != std::string::npos;)
-                out.erase(at, 1);
+        if (eol != "\r\n")
+            for (size_t at = 0;
+                 (at = out.find("\r\n", at)) != std::string::npos;
+                 at += eol.size())
+                out.replace(at, 2, eol);
         return out;
     };
     std::string encoded = encode(std::string(tag));

@@ -17,8 +17,9 @@ namespace portcullis::mail {
 /// the message size when there is none.
 size_t header_block_end(std::string_view message);
 
-/// Returns the line ending the message's first line uses: "\r\n" or
-/// "\n" (also when it has no line end at all).
+/// Returns the line ending the message's first line uses: "\r\n", "\n"
+/// (also when it has no line end at all) or "\r", a bare CR, which the
+/// views read as a line end (line_ends.hpp). Lines are read so here too.
 std::string_view line_ending(std::string_view message);
 
 /// Returns true when the message starts with a header field line.

@@ -5,6 +5,7 @@
 #include "mail/lenient_mime.hpp"
 #include "core/strings.hpp"
 
+#include "mail/line_ends.hpp"
 #include "mail/params.hpp"
 #include "mail/tnef.hpp"
 #include "mail/uuencode.hpp"
@@ -594,8 +595,12 @@ std::string decode_quoted_printable(std::string_view text) {
     return out;
 }
 
-Tree parse(std::string_view message, const Limits& limits) {
+Tree parse(std::string_view original, const Limits& limits) {
     Tree tree;
+    // Offsets in the copy are offsets in the original: parts can still
+    // be cut from the message as it came.
+    std::string readable;
+    std::string_view message = mail::readable_line_ends(original, readable);
     std::string_view body = skip_from_line(message);
     size_t base = message.size() - body.size();
     // Every extra boundary reading walks a subtree again; 64 passes over

@@ -12,6 +12,7 @@
 #include "mail/base64.hpp"
 #include "mail/charset.hpp"
 #include "mail/gmime_support.hpp"
+#include "mail/line_ends.hpp"
 #include "mail/mime_detail.hpp"
 #include "mail/params.hpp"
 #include "mail/zero_width.hpp"
@@ -593,9 +594,11 @@ void flag_cut_blocks(Tree& tree, size_t cut_blocks, const Limits& limits,
 // encoded message part, whose Subject goes to subject. Returns false when
 // GMime finds no message.
 bool read_message(const Limits& limits, Tree& tree, Budget& budget,
-                  std::string_view raw, const std::string& path, int depth,
+                  std::string_view original, const std::string& path, int depth,
                   std::string* subject) {
     bool top = depth == 0;
+    std::string readable;
+    std::string_view raw = mail::readable_line_ends(original, readable);
     std::string bounded;
     detail::Bounding bounding;
     std::string_view bytes =
@@ -632,7 +635,7 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
     walk(state, parsed.get(), depth, path);
     if (budget.out_of_time)
         return true;
-    detail::scan_raw(raw, state.multiparts, limits, tree,
+    detail::scan_raw(raw, original, state.multiparts, limits, tree,
                      {top ? "" : path, path});
     detail::check_boundary_prefixes(state.multiparts, tree);
     flag_cut_blocks(tree, bounding.cut_blocks, limits, path, top);

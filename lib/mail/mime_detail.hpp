@@ -29,8 +29,10 @@ struct ScanRoot {
 };
 
 /// Scans the raw bytes once for line-end, NUL, header-size and boundary
-/// anomalies, attributing each to the part whose bytes hold it.
-void scan_raw(std::string_view message,
+/// anomalies, attributing each to the part whose bytes hold it. message
+/// is what GMime read: original with its bare CRs made LFs, or original
+/// itself.
+void scan_raw(std::string_view message, std::string_view original,
               const std::vector<Multipart>& multiparts, const Limits& limits,
               Tree& tree, const ScanRoot& root);
 

@@ -199,7 +199,7 @@ private:
 
 } // namespace
 
-void scan_raw(std::string_view message,
+void scan_raw(std::string_view message, std::string_view original,
               const std::vector<Multipart>& multiparts, const Limits& limits,
               Tree& tree, const ScanRoot& root) {
     Flagger flags(tree);
@@ -232,12 +232,15 @@ void scan_raw(std::string_view message,
         bool has_cr = !line.empty() && line.back() == '\r';
         if (has_cr)
             line.remove_suffix(1);
+        // The line ends where the sender wrote a bare CR, which the
+        // views read as a line end (mail/line_ends.hpp).
+        bool ends_in_bare_cr = lf && original[pos - 1] == '\r';
 
         if (has_nul && std::memchr(line.data(), '\0', line.size()))
             flags.flag("NUL_BYTES", at.path);
-        if (std::memchr(line.data(), '\r', line.size()))
+        if (ends_in_bare_cr)
             flags.flag("BARE_CR", at.path);
-        if (crlf && lf && !has_cr)
+        else if (crlf && lf && !has_cr)
             flags.flag("BARE_LF", at.path);
 
         bool top_header = at.in_header && at.top;

@@ -84,3 +84,20 @@ TEST_CASE("an encoded tag before an encoded subject keeps its space") {
                     "x\n");
     CHECK(mail::tag_subject(tagged, "[\xe2\x9c\x93]") == tagged);
 }
+
+TEST_CASE("bare CRs end lines as they do to the views") {
+    // A message of bare-CR lines was one header line: fields went after
+    // its body and a planted one stayed.
+    std::string message = "From: a@example.org\rX-Spam-Flag: YES\r"
+                          "Subject: hi\r\rbody\r";
+    CHECK(mail::line_ending(message) == "\r");
+    CHECK(mail::header_block_end(message) == 49);
+    CHECK(mail::add_headers(message, {{"X-Spam-Flag", "NO"}}) ==
+          "From: a@example.org\rSubject: hi\rX-Spam-Flag: NO\r\rbody\r");
+    CHECK(mail::tag_subject(message, "[SPAM]") ==
+          "From: a@example.org\rX-Spam-Flag: YES\rSubject: [SPAM] hi\r\r"
+          "body\r");
+    // CR LF stays one line end.
+    CHECK(mail::line_ending("A: b\r\n\r\n") == "\r\n");
+    CHECK(mail::header_block_end("A: b\r\n\r\nc") == 6);
+}

@@ -4,6 +4,7 @@
 // than it must be.
 #include "av_actions.hpp"
 #include "mail/header_edit.hpp"
+#include "mail/line_ends.hpp"
 #include "mail/uuencode.hpp"
 
 #include <fmt/format.h>
@@ -152,9 +153,13 @@ Result<Edit> plan_edit(std::string_view message, const Tree& tree,
 Result<std::string> clean_message(std::string_view message, const Tree& tree,
                                   const std::vector<Removal>& removals) {
     std::string_view eol = mail::line_ending(message);
+    // The tree's offsets hold in both; blocks are found in the lines the
+    // views read, and the bytes spliced are the message's own.
+    std::string readable;
+    std::string_view lines = mail::readable_line_ends(message, readable);
     std::vector<Edit> edits;
     for (const Removal& removal : removals) {
-        auto edit = plan_edit(message, tree, removal, eol);
+        auto edit = plan_edit(lines, tree, removal, eol);
         if (!edit)
             return edit.error();
         edits.push_back(std::move(*edit));

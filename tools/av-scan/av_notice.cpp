@@ -5,6 +5,7 @@
 
 #include "core/strings.hpp"
 #include "mail/header_edit.hpp"
+#include "mail/line_ends.hpp"
 
 #include <algorithm>
 #include <array>
@@ -67,7 +68,9 @@ std::string printable_ascii(std::string_view text) {
 std::string notice_message(std::string_view original,
                            const std::vector<std::string>& body) {
     std::string_view eol = mail::line_ending(original);
-    std::string out = kept_header_lines(original, eol);
+    std::string readable;
+    std::string out =
+        kept_header_lines(mail::readable_line_ends(original, readable), eol);
     for (std::string_view field :
          {"MIME-Version: 1.0", "Content-Type: text/plain; charset=us-ascii",
           "Content-Transfer-Encoding: 7bit", ""})

@@ -5,6 +5,7 @@
 
 #include "mail/gmime_support.hpp"
 #include "mail/header_edit.hpp"
+#include "mail/line_ends.hpp"
 
 #include <strings.h>
 
@@ -157,8 +158,11 @@ void walk(std::string_view message, Span entity, const std::string& path,
 
 std::optional<std::string> strip_parts(std::string_view message,
                                        const std::vector<Removal>& removals) {
+    // Parts are found in the lines the views read; offsets hold in both.
+    std::string readable;
     std::map<std::string, Span> found;
-    walk(message, {0, message.size()}, "1", 0, found);
+    walk(mail::readable_line_ends(message, readable), {0, message.size()}, "1",
+         0, found);
     std::vector<std::pair<Span, const Removal*>> edits;
     for (const Removal& removal : removals) {
         auto hit = found.find(removal.path);
