@@ -5,6 +5,7 @@
 
 #include "core/log.hpp"
 #include "core/progress.hpp"
+#include "core/spool.hpp"
 #include "core/watchdog.hpp"
 #include "mail/header_edit.hpp"
 
@@ -162,15 +163,49 @@ ordered_json bad_envelope_verdict(std::string_view tool, const Error& error) {
     return verdict;
 }
 
-// Writes a record over the size limit: its envelope with our verdict,
-// then its bytes straight from the input, never held whole. Afterwards
-// record.unread is the size passed on, which a raw message on stdin
-// learns only here.
+// A raw message on stdin over the size limit is sized only once it has
+// all been read. The JSON form counts its bytes; the stream form, which
+// writes the size first, spools them to a temporary file. Afterwards
+// record.unread is the size and record.message holds only what was read
+// at first; the rest is in the spool, or gone when only counted.
+Status size_unread_stdin(OutputForm form, source::Inputs& inputs,
+                         stream::Record& record,
+                         std::optional<spool::Spool>& spooled) {
+    uint64_t size = record.message.size();
+    if (form == OutputForm::stream) {
+        auto opened = spool::Spool::open();
+        if (!opened)
+            return opened.error();
+        spooled.emplace(std::move(*opened));
+    }
+    Status read = inputs.copy_unread([&](std::string_view piece) {
+        size += piece.size();
+        if (spooled)
+            spooled->write(piece);
+    });
+    if (!read)
+        return read;
+    if (spooled && !spooled->status())
+        return spooled->status();
+    record.unread = size;
+    return {};
+}
+
+// Writes a record over the size limit: its envelope with the verdict
+// made for its size, then its bytes straight from the input (or the
+// spool), never held whole. Afterwards record.unread is the size passed
+// on.
 Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
                    source::Inputs& inputs, stream::Record& record,
-                   ordered_json verdict) {
+                   const std::function<ordered_json(uint64_t)>& verdict) {
+    std::optional<spool::Spool> spooled;
+    bool from_stdin = !inputs.unread_size_known();
+    if (from_stdin && form != OutputForm::headers)
+        if (Status sized = size_unread_stdin(form, inputs, record, spooled);
+            !sized)
+            return sized;
     uint64_t size = record.unread;
-    stream::append_verdict(record, std::move(verdict));
+    stream::append_verdict(record, verdict(size));
     if (form == OutputForm::json) {
         record.envelope.erase("size");
         record.envelope["bytes"] = size;
@@ -198,10 +233,11 @@ Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
     }
     uint64_t passed = record.message.size();
     out.write(record.message);
-    Status copied = inputs.copy_unread([&](std::string_view piece) {
+    auto sink = [&](std::string_view piece) {
         passed += piece.size();
         out.write(piece);
-    });
+    };
+    Status copied = spooled ? spooled->copy_to(sink) : inputs.copy_unread(sink);
     if (copied)
         record.unread = passed;
     return copied;
@@ -392,9 +428,9 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
     // A procmail or pipe(8) filter must hand back the message it was
     // given, judged or not: one too large to read is written back as it
-    // came, never refused as bad data (which Postfix would bounce).
-    if (options.form == OutputForm::headers)
-        inputs.pass_oversized_stdin();
+    // came, never refused as bad data (which Postfix would bounce). In the
+    // other forms it goes on as a stream record over the limit does.
+    inputs.pass_oversized_stdin();
     Output out;
     int deadline_ms = options.limits.parse_timeout_ms;
     // Every filter parses hostile input, so every filter runs under the
@@ -479,10 +515,11 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         if (record.unread > 0) {
             Status passed = pass_unread(
                 out, options.form, options.limits.envelope_line_bytes, inputs,
-                record,
-                held ? *held
-                     : too_large_verdict(tool, record.unread,
-                                         options.limits.message_bytes));
+                record, [&](uint64_t size) {
+                    return held ? *held
+                                : too_large_verdict(
+                                      tool, size, options.limits.message_bytes);
+                });
             log::event(record.id(), "filter",
                        {{"error", fmt::format("{} bytes, over the limit "
                                               "message_bytes={}",

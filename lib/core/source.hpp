@@ -48,10 +48,15 @@ public:
     Status copy_unread(const std::function<void(std::string_view)>& sink);
 
     /// Makes a raw message on stdin over the size limit a record passed
-    /// on unread, as a stream record over it is, instead of an error: for
-    /// --headers, which hands the message back as it came. Its first
-    /// bytes are in the record's message; copy_unread passes the rest.
+    /// on unread, as a stream record over it is, instead of an error. Its
+    /// first bytes are in the record's message; copy_unread passes the
+    /// rest.
     void pass_oversized_stdin() { pass_oversized_stdin_ = true; }
+
+    /// False while the last record is a raw message on stdin over the
+    /// size limit whose rest copy_unread has not passed yet: its
+    /// Record::unread is then only a lower bound.
+    bool unread_size_known() const { return !stdin_unread_; }
 
     /// True after a garbled stream on stdin: nothing after it can be read
     /// safely. A garbled stream file ends that file alone.
