@@ -15,6 +15,11 @@ namespace portcullis::mime::detail {
 void add_anomaly(Tree& tree, Part* part, std::string id,
                  std::string detail = {});
 
+/// Returns true for the transfer encodings an attached message must be
+/// decoded from before it is read (base64, quoted-printable, uuencode),
+/// named as GMime names them; its raw bytes are then no header block.
+bool is_encoded(std::string_view transfer_encoding);
+
 /// A multipart found by the walk: its boundary and part path.
 struct Multipart {
     std::string boundary;
