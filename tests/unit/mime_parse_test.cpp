@@ -395,6 +395,25 @@ TEST_CASE("an attached message under `base64;` past the depth limit stays "
     CHECK(deep.has_anomaly("MIME_NESTING_TOO_DEEP"));
 }
 
+TEST_CASE("a uuencoded attached message is read from its decoded bytes, "
+          "and its encoded lines are no header block") {
+    // "From: x@example.org\r\nSubject: inner\r\n\r\nhello\r\n"
+    const std::string uuencoded =
+        "begin 644 inner.eml\r\n"
+        R"(M1G)O;3H@>$!E>&%M<&QE+F]R9PT*4W5B:F5C=#H@:6YN97(-"@T*:&5L;&\-)"
+        "\r\n"
+        R"(!"@``)"
+        "\r\n`\r\nend\r\n";
+    for (std::string encoding : {"x-uuencode", "x-uuencode;"}) {
+        CAPTURE(encoding);
+        auto tree = parse_ok(forwarding(encoding, uuencoded));
+        REQUIRE(tree.parts.size() == 4);
+        CHECK(tree.parts[1].subject == "inner");
+        CHECK(tree.parts[2].decoded == "hello\r\n");
+        CHECK_FALSE(tree.has_anomaly("HEADER_LINE_MALFORMED"));
+    }
+}
+
 TEST_CASE("a message whose deadline has passed fails with a time limit "
           "error") {
     set_deadline(std::chrono::steady_clock::now() - std::chrono::seconds(1));
