@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 #include <unordered_set>
 
 namespace portcullis::mime {
@@ -45,6 +46,8 @@ struct Budget {
 struct HeaderSource {
     std::string_view bytes; ///< the bytes GMime parses
     bool has_nul = false;
+    /// Fields the bound added to tell GMime an encoding, by offset.
+    std::span<const size_t> added_fields;
 };
 
 struct WalkState {
@@ -156,6 +159,14 @@ std::string header_value(const HeaderSource& source, GMimeObject* object,
     return "";
 }
 
+// Whether the bound added the field, which the message never held.
+bool added(const HeaderSource& source, GMimeHeader* header) {
+    gint64 offset = g_mime_header_get_offset(header);
+    return offset >= 0 && std::binary_search(source.added_fields.begin(),
+                                             source.added_fields.end(),
+                                             static_cast<size_t>(offset));
+}
+
 EntityHeaders collect_entity_headers(const HeaderSource& source,
                                      GMimeObject* object) {
     EntityHeaders out;
@@ -163,6 +174,8 @@ EntityHeaders collect_entity_headers(const HeaderSource& source,
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
+        if (added(source, header))
+            continue;
         std::string field = field_name(header);
         const char* name = field.c_str();
         if (g_ascii_strcasecmp(name, "X-Sun-Data-Name") == 0)
@@ -468,10 +481,11 @@ GPtr<GMimeStream> message_part_body(const WalkState& state, size_t offset,
 
 // GMime takes a message/rfc822 for encoded by its first
 // Content-Transfer-Encoding and by its own reading of it, which ends the
-// name at a blank only: under `base64;`, `(c) base64` or `7bit` then
-// `base64` it parses the encoded lines as the message. This view reads
-// the encoding otherwise (mail readers decode such a part), so the body
-// is taken from the bytes and decoded like a leaf's; true when it was.
+// name at a blank only. The bound tells it this view's reading where it
+// can (mime_bound.cpp); where not (`7bit` then `base64`, a value folded
+// onto its next line), GMime parses the encoded lines as the message.
+// Mail readers decode such a part, so its body is taken from the bytes
+// and decoded like a leaf's; true when it was.
 bool decode_message_part(WalkState& state, GMimeObject* object, Part& part) {
     if (!detail::is_encoded(part.transfer_encoding))
         return false;
@@ -652,8 +666,9 @@ void collect_headers(const HeaderSource& source, GMimeObject* object,
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-        tree.headers.push_back(
-            {field_name(header), unfold(raw_value(source, header))});
+        if (!added(source, header))
+            tree.headers.push_back(
+                {field_name(header), unfold(raw_value(source, header))});
     }
 }
 
@@ -724,8 +739,9 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
     if (budget.out_of_time)
         return true;
 
-    HeaderSource headers{bytes, std::memchr(bytes.data(), '\0', bytes.size()) !=
-                                    nullptr};
+    HeaderSource headers{
+        bytes, std::memchr(bytes.data(), '\0', bytes.size()) != nullptr,
+        bounding.added_fields};
     WalkState state{limits, tree, budget, bytes, input.get(), headers, {}};
     if (top) {
         collect_headers(headers, parsed.get(), tree);

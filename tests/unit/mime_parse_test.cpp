@@ -325,7 +325,7 @@ TEST_CASE("an attached message whose encoding GMime reads as none is "
     // fields; this view ends it at `;`, `,` or `(` too, and reads the last.
     for (std::string encoding :
          {"base64;", "base64, x", "(c) base64", "base64(c)",
-          "7bit\r\nContent-Transfer-Encoding: base64"}) {
+          "7bit\r\nContent-Transfer-Encoding: base64", "\r\n base64;"}) {
         CAPTURE(encoding);
         auto tree = parse_ok(forwarding(encoding, encoded_inner));
         REQUIRE(tree.parts.size() == 6);
@@ -341,6 +341,38 @@ TEST_CASE("an attached message whose encoding GMime reads as none is "
         CHECK(tree.parts[4].decoded == "run()");
         CHECK(tree.parts[5].path == "1.2");
         CHECK(tree.parts[5].decoded == "after");
+    }
+}
+
+TEST_CASE("an attached message under `base64;` is bounded as under "
+          "`base64`, and the field telling GMime its encoding is unseen") {
+    Limits limits;
+    limits.header_fields = 2;
+    auto plain = parse_ok(forwarding("base64", encoded_inner), limits);
+    auto semi = parse_ok(forwarding("base64;", encoded_inner), limits);
+    REQUIRE(semi.parts.size() == 4);
+    REQUIRE(plain.parts.size() == 4);
+    for (size_t i = 0; i < semi.parts.size(); ++i) {
+        CAPTURE(i);
+        CHECK(semi.parts[i].path == plain.parts[i].path);
+        CHECK(semi.parts[i].content_type == plain.parts[i].content_type);
+        CHECK(semi.parts[i].decoded == plain.parts[i].decoded);
+    }
+    CHECK(semi.parts[1].anomalies ==
+          std::vector<std::string>{"MALFORMED_CTE", "MIME_ENCODED_MESSAGE"});
+    CHECK(semi.parts[2].anomalies ==
+          std::vector<std::string>{"HEADER_BLOCK_TOO_LARGE"});
+    CHECK(semi.parts[3].decoded == "after");
+
+    SECTION("in the message's own header block") {
+        auto whole = parse_ok("Content-Type: message/rfc822\r\n"
+                              "Content-Transfer-Encoding: base64;\r\n\r\n" +
+                              encoded_inner);
+        CHECK(whole.header_all("Content-Transfer-Encoding") ==
+              std::vector<std::string>{"base64;"});
+        CHECK(
+            whole.parts[0].anomalies ==
+            std::vector<std::string>{"MALFORMED_CTE", "MIME_ENCODED_MESSAGE"});
     }
 }
 
