@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 #include <unordered_set>
 
 namespace portcullis::mime {
@@ -45,6 +46,8 @@ struct Budget {
 struct HeaderSource {
     std::string_view bytes; ///< the bytes GMime parses
     bool has_nul = false;
+    /// Fields the bound added to tell GMime an encoding, by offset.
+    std::span<const size_t> added_fields;
 };
 
 struct WalkState {
@@ -156,6 +159,14 @@ std::string header_value(const HeaderSource& source, GMimeObject* object,
     return "";
 }
 
+// Whether the bound added the field, which the message never held.
+bool added(const HeaderSource& source, GMimeHeader* header) {
+    gint64 offset = g_mime_header_get_offset(header);
+    return offset >= 0 && std::binary_search(source.added_fields.begin(),
+                                             source.added_fields.end(),
+                                             static_cast<size_t>(offset));
+}
+
 EntityHeaders collect_entity_headers(const HeaderSource& source,
                                      GMimeObject* object) {
     EntityHeaders out;
@@ -163,6 +174,8 @@ EntityHeaders collect_entity_headers(const HeaderSource& source,
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
+        if (added(source, header))
+            continue;
         std::string field = field_name(header);
         const char* name = field.c_str();
         if (g_ascii_strcasecmp(name, "X-Sun-Data-Name") == 0)
@@ -354,18 +367,9 @@ void decode_base64_leaf(WalkState& state, GMimeDataWrapper* content,
             fmt::format("{} bytes outside the alphabet", stats.garbage_bytes));
 }
 
-void decode_leaf(WalkState& state, GMimePart* leaf, Part& part) {
-    if (part.transfer_encoding.empty())
-        part.transfer_encoding = "7bit";
-    else if (!known_encoding(part.transfer_encoding)) {
-        // RFC 2045 section 6.4: an unknown encoding makes the part opaque.
-        add_anomaly(state.tree, &part, "UNKNOWN_CTE", part.transfer_encoding);
-        part.declared_type = part.content_type;
-        part.content_type = "application/octet-stream";
-    }
-    GMimeDataWrapper* content = g_mime_part_get_content(leaf);
-    if (!content)
-        return;
+// Decodes a body by the part's encoding, within what is left of the
+// decoded-size budget.
+void decode_content(WalkState& state, GMimeDataWrapper* content, Part& part) {
     // GMime reads the header itself and calls `quoted-printable;` no
     // encoding at all, so it is told the token this view decided on.
     GMimeContentEncoding encoding =
@@ -385,6 +389,115 @@ void decode_leaf(WalkState& state, GMimePart* leaf, Part& part) {
         state.tree.limit_hit = true;
     }
     state.budget.decoded_total += part.decoded.size();
+}
+
+void decode_leaf(WalkState& state, GMimePart* leaf, Part& part) {
+    if (part.transfer_encoding.empty())
+        part.transfer_encoding = "7bit";
+    else if (!known_encoding(part.transfer_encoding)) {
+        // RFC 2045 section 6.4: an unknown encoding makes the part opaque.
+        add_anomaly(state.tree, &part, "UNKNOWN_CTE", part.transfer_encoding);
+        part.declared_type = part.content_type;
+        part.content_type = "application/octet-stream";
+    }
+    GMimeDataWrapper* content = g_mime_part_get_content(leaf);
+    if (content)
+        decode_content(state, content, part);
+}
+
+// Where an entity's header block starts in the bytes GMime parsed: at its
+// first field; npos when GMime kept none.
+size_t header_start(GMimeObject* object) {
+    GMimeHeaderList* list = g_mime_object_get_header_list(object);
+    int total = g_mime_header_list_get_count(list);
+    size_t start = std::string_view::npos;
+    for (int i = 0; i < total; ++i) {
+        gint64 offset =
+            g_mime_header_get_offset(g_mime_header_list_get_header_at(list, i));
+        if (offset >= 0)
+            start = std::min(start, static_cast<size_t>(offset));
+    }
+    return start;
+}
+
+// Whether a line is a delimiter of boundary as GMime reads one: "--",
+// the boundary, an optional "--", then white space only.
+bool is_delimiter(std::string_view line, std::string_view boundary) {
+    if (!line.starts_with("--") || line.size() < boundary.size() + 2 ||
+        line.substr(2, boundary.size()) != boundary)
+        return false;
+    std::string_view rest = line.substr(boundary.size() + 2);
+    if (rest.starts_with("--"))
+        rest.remove_prefix(2);
+    return rest.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// The boundaries of the multiparts around the part at path: GMime ends
+// a body at a delimiter of any of them.
+std::vector<std::string_view> enclosing_boundaries(const WalkState& state,
+                                                   const std::string& path) {
+    std::vector<std::string_view> out;
+    for (const detail::Multipart& m : state.multiparts) {
+        if (!m.boundary.empty() && path.size() > m.path.size() &&
+            path.starts_with(m.path) && path[m.path.size()] == '.')
+            out.push_back(m.boundary);
+    }
+    return out;
+}
+
+// A message part's body in the bytes GMime parsed, as a stream over them:
+// from the line after the header block that starts at offset to the
+// delimiter that ends the part, whose line break belongs to it.
+GPtr<GMimeStream> message_part_body(const WalkState& state, size_t offset,
+                                    const std::string& path) {
+    std::vector<std::string_view> boundaries =
+        enclosing_boundaries(state, path);
+    std::string_view bytes = state.message;
+    size_t body = std::string_view::npos;
+    size_t end = bytes.size();
+    for (size_t pos = offset; pos < bytes.size();) {
+        size_t lf = bytes.find('\n', pos);
+        size_t next = lf == std::string_view::npos ? bytes.size() : lf + 1;
+        std::string_view line = bytes.substr(pos, next - pos);
+        if (std::any_of(
+                boundaries.begin(), boundaries.end(),
+                [&](std::string_view b) { return is_delimiter(line, b); })) {
+            end = pos;
+            break;
+        }
+        if (body == std::string_view::npos && (line == "\n" || line == "\r\n"))
+            body = next;
+        pos = next;
+    }
+    if (body == std::string_view::npos)
+        body = end;
+    if (end > body && bytes[end - 1] == '\n')
+        --end;
+    if (end > body && bytes[end - 1] == '\r')
+        --end;
+    return GPtr<GMimeStream>(g_mime_stream_substream(
+        state.input, static_cast<gint64>(body), static_cast<gint64>(end)));
+}
+
+// GMime takes a message/rfc822 for encoded by its first
+// Content-Transfer-Encoding and by its own reading of it, which ends the
+// name at a blank only. The bound tells it this view's reading where it
+// can (mime_bound.cpp); where not (`7bit` then `base64`, a value folded
+// onto its next line), GMime parses the encoded lines as the message.
+// Mail readers decode such a part, so its body is taken from the bytes
+// and decoded like a leaf's; true when it was.
+bool decode_message_part(WalkState& state, GMimeObject* object, Part& part) {
+    if (!detail::is_encoded(part.transfer_encoding))
+        return false;
+    size_t offset = header_start(object);
+    if (offset >= state.message.size())
+        return false;
+    GPtr<GMimeStream> body = message_part_body(state, offset, part.path);
+    GPtr<GMimeDataWrapper> content(g_mime_data_wrapper_new_with_stream(
+        body.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+    decode_content(state, content.get(), part);
+    part.is_message = false;
+    return true;
 }
 
 bool looks_like_attachment(const Part& part) {
@@ -432,20 +545,19 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
 bool within_limits(WalkState& state, int depth);
 
 // Types that hold a message with headers of its own, which GMime reads as
-// such only when they are not encoded.
+// such only when they are not encoded (message/rfc2822 is its alias).
 bool is_message_type(std::string_view type) {
     return type == "message/rfc822" || type == "message/global" ||
-           type == "message/news";
+           type == "message/news" || type == "message/rfc2822";
 }
 
 // RFC 2046 section 5.2.1 forbids encoding a message/rfc822 part in base64
-// or quoted-printable, so GMime leaves one as an opaque leaf; mail readers
-// decode it and show the message inside, attachments and all. It is
-// decoded and read here like any attached message; within the depth limit
-// only, or it stays a leaf, judged by its bytes.
-// XXX: GMime ends an encoding at a blank only, so to it `base64;` names
-// none and such a message/rfc822 is a message part of base64 lines, not
-// decoded here; only the lenient view (av-scan) reads the message inside.
+// or quoted-printable, so GMime leaves one as an opaque leaf (or, when it
+// reads the encoding otherwise, a message of encoded lines, decoded by
+// decode_message_part()); mail readers decode it and show the message
+// inside, attachments and all. It is decoded and read here like any
+// attached message; within the depth limit only, or it stays a leaf,
+// judged by its bytes.
 void read_encoded_message(WalkState& state, size_t index) {
     Part& leaf = state.tree.parts[index];
     if (!is_message_type(leaf.content_type) ||
@@ -529,6 +641,8 @@ void walk(WalkState& state, GMimeObject* object, int depth,
             add_anomaly(state.tree, &part, "MIME_MISSING_BOUNDARY");
         state.multiparts.push_back({part.boundary, path});
     }
+    bool leaf = GMIME_IS_PART(object) ||
+                (part.is_message && decode_message_part(state, object, part));
     if (GMIME_IS_PART(object)) {
         decode_leaf(state, GMIME_PART(object), part);
         if (detail::is_text_body(part) && part.disposition != "attachment")
@@ -538,9 +652,10 @@ void walk(WalkState& state, GMimeObject* object, int depth,
     detail::check_filenames(state.tree, part);
     state.tree.parts.push_back(std::move(part));
     size_t index = state.tree.parts.size() - 1;
-    if (GMIME_IS_PART(object)) {
+    if (leaf) {
         add_embedded(state, index);
         read_encoded_message(state, index);
+        return;
     }
     walk_children(state, object, depth, path, index);
 }
@@ -551,8 +666,9 @@ void collect_headers(const HeaderSource& source, GMimeObject* object,
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-        tree.headers.push_back(
-            {field_name(header), unfold(raw_value(source, header))});
+        if (!added(source, header))
+            tree.headers.push_back(
+                {field_name(header), unfold(raw_value(source, header))});
     }
 }
 
@@ -623,8 +739,9 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
     if (budget.out_of_time)
         return true;
 
-    HeaderSource headers{bytes, std::memchr(bytes.data(), '\0', bytes.size()) !=
-                                    nullptr};
+    HeaderSource headers{
+        bytes, std::memchr(bytes.data(), '\0', bytes.size()) != nullptr,
+        bounding.added_fields};
     WalkState state{limits, tree, budget, bytes, input.get(), headers, {}};
     if (top) {
         collect_headers(headers, parsed.get(), tree);
@@ -653,6 +770,18 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
 } // namespace
 
 namespace detail {
+
+bool is_encoded(std::string_view transfer_encoding) {
+    switch (g_mime_content_encoding_from_string(
+        std::string(transfer_encoding).c_str())) {
+    case GMIME_CONTENT_ENCODING_BASE64:
+    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+    case GMIME_CONTENT_ENCODING_UUENCODE:
+        return true;
+    default:
+        return false;
+    }
+}
 
 void add_anomaly(Tree& tree, Part* part, std::string id, std::string detail) {
     if (part) {

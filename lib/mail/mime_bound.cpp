@@ -14,11 +14,15 @@
 // bounded for: the message's own, each part's (after a line opening with
 // "--" and a boundary an earlier block declared), and each embedded
 // message's (after a block whose Content-Type is message/*).
+//
+// A block whose attached message GMime would take for unencoded while
+// the views decode it (`base64;`) gets a field first that tells GMime
+// their encoding, so GMime leaves the body to be decoded, as it does
+// under `base64`; the walk passes over that field.
 #include "mail/mime_detail.hpp"
 
 #include "mail/header_edit.hpp"
-
-#include <gmime/gmime.h>
+#include "mail/params.hpp"
 
 #include <algorithm>
 #include <set>
@@ -111,9 +115,10 @@ void add_declared(Boundaries& out, std::string_view block) {
     }
 }
 
-// A byte range left out of what GMime parses.
+// A byte range left out of what GMime parses, or a field put in.
 struct Cut {
     size_t from, to;
+    std::string field = {}; ///< put in at from, which is then to
 };
 
 // Appends a cut for the blanks that end each quoted boundary value of a
@@ -205,14 +210,49 @@ bool holds_message(std::string_view block) {
     if (!starts_with_ci(field_value(block, "content-type:"), "message/"))
         return false;
     // The bound protects GMime's parse, so it follows GMime's reading of
-    // the encoding, not the views' token: to GMime `base64;` and `x-foo`
-    // name no encoding, and the part is read as a message.
-    std::string value(field_value(block, "content-transfer-encoding:"));
-    GMimeContentEncoding encoding =
-        g_mime_content_encoding_from_string(value.c_str());
-    return encoding != GMIME_CONTENT_ENCODING_BASE64 &&
-           encoding != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
-           encoding != GMIME_CONTENT_ENCODING_UUENCODE;
+    // the encoding, not the views' token: to GMime `x-foo` names no
+    // encoding, and the part is read as a message.
+    return !is_encoded(field_value(block, "content-transfer-encoding:"));
+}
+
+// Whether a Content-Type value names a type GMime reads as a message.
+bool names_message_part(std::string_view value) {
+    std::string_view type = value.substr(0, value.find_first_of(" \t\r;("));
+    for (std::string_view name : {"message/rfc822", "message/rfc2822",
+                                  "message/global", "message/news"}) {
+        if (type.size() == name.size() && starts_with_ci(type, name))
+            return true;
+    }
+    return false;
+}
+
+// The encoding to tell GMime for a block whose attached message it would
+// misread, else empty. GMime ends the name at a blank only, so under
+// `base64;` it would parse the encoded lines as the message's header
+// fields, and the bound would cut them as a block over its limits; the
+// views end it at `;`, `,` or `(` too, and decode the part (mime.cpp).
+std::string encoding_to_tell(std::string_view block) {
+    if (!names_message_part(field_value(block, "content-type:")))
+        return "";
+    std::string_view value = field_value(block, "content-transfer-encoding:");
+    std::string token = read_transfer_encoding(value).name;
+    return is_encoded(token) && !is_encoded(value) ? token : "";
+}
+
+// Tells GMime the views' encoding of the attached message of the block at
+// start, whose fields within the limits end at kept, when it would
+// misread it: in a field put before the first, as GMime reads the first.
+// Returns true when it did.
+bool tell_encoding(std::string_view block, size_t kept, size_t start,
+                   std::vector<Cut>& cuts) {
+    std::string told = encoding_to_tell(block.substr(0, kept));
+    if (told.empty())
+        return false;
+    size_t at = start + mail::first_header_line(block);
+    cuts.push_back({at, at,
+                    "Content-Transfer-Encoding: " + told +
+                        std::string(mail::line_ending(block))});
+    return true;
 }
 
 // The offset after the empty line at end, or end at the message's end.
@@ -242,13 +282,15 @@ std::string_view bound_header_blocks(std::string_view message,
             size_t end = start + mail::header_block_end(message.substr(start));
             std::string_view block = message.substr(start, end - start);
             size_t cut = block_cut(block, limits);
+            bool told = tell_encoding(block, cut, start, cuts);
             trim_quoted_boundaries(block.substr(0, cut), start, cuts);
             if (cut < block.size()) {
                 cuts.push_back({start + cut, end});
                 ++cut_blocks;
             }
             add_declared(boundaries, block.substr(0, cut));
-            if (end >= message.size() || !holds_message(block.substr(0, cut)))
+            if (end >= message.size() || told ||
+                !holds_message(block.substr(0, cut)))
                 return end;
             start = after_line(message, end);
         }
@@ -277,6 +319,10 @@ std::string_view bound_header_blocks(std::string_view message,
     size_t kept = 0;
     for (const Cut& c : cuts) {
         bounded.append(message.substr(kept, c.from - kept));
+        if (!c.field.empty()) {
+            bounding.added_fields.push_back(bounded.size());
+            bounded.append(c.field);
+        }
         kept = c.to;
     }
     bounded.append(message.substr(kept));

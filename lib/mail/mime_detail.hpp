@@ -15,6 +15,11 @@ namespace portcullis::mime::detail {
 void add_anomaly(Tree& tree, Part* part, std::string id,
                  std::string detail = {});
 
+/// Returns true for the transfer encodings an attached message must be
+/// decoded from before it is read (base64, quoted-printable, uuencode),
+/// named as GMime names them; its raw bytes are then no header block.
+bool is_encoded(std::string_view transfer_encoding);
+
 /// A multipart found by the walk: its boundary and part path.
 struct Multipart {
     std::string boundary;
@@ -40,6 +45,9 @@ void scan_raw(std::string_view message, std::string_view original,
 struct Bounding {
     size_t cut_blocks = 0;  ///< header blocks cut at the field limits
     bool cut_parts = false; ///< parts after limits.mime_parts + 1 left out
+    /// Where each field added to tell GMime an encoding starts in the
+    /// bytes returned, in order; no field of the message.
+    std::vector<size_t> added_fields;
 };
 
 /// Returns the bytes for GMime to parse: message itself, or, when a
@@ -48,6 +56,8 @@ struct Bounding {
 /// boundary ends in blanks, a copy in bounded with each such block cut at
 /// its last whole field within both and the blanks dropped. After more
 /// than limits.mime_parts + 1 part delimiters the rest is left out too.
+/// A block of an attached message whose encoding GMime would misread
+/// gets a field first that tells GMime the views' reading.
 std::string_view bound_header_blocks(std::string_view message,
                                      const Limits& limits, std::string& bounded,
                                      Bounding& bounding);

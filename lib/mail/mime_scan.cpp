@@ -218,8 +218,7 @@ void scan_raw(std::string_view message, std::string_view original,
     std::unordered_set<std::string> messages;
     for (const Part& part : tree.parts)
         if (part.is_message && part.origin == Origin::mime &&
-            part.transfer_encoding != "base64" &&
-            part.transfer_encoding != "quoted-printable")
+            !is_encoded(part.transfer_encoding))
             messages.insert(part.path);
 
     for (size_t pos = 0; pos < message.size();) {

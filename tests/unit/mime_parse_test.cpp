@@ -15,6 +15,25 @@ mime::Tree parse_ok(const std::string& text, const Limits& limits = {}) {
     return std::move(*tree);
 }
 
+// From: x@example.org / Subject: inner / a multipart holding a.js, in
+// base64.
+const std::string encoded_inner =
+    "RnJvbTogeEBleGFtcGxlLm9yZw0KU3ViamVjdDogaW5uZXINCkNvbnRlbnQtVHlw\r\n"
+    "ZTogbXVsdGlwYXJ0L21peGVkOyBib3VuZGFyeT1pDQoNCi0taQ0KQ29udGVudC1U\r\n"
+    "eXBlOiB0ZXh0L3BsYWluDQoNCmhlbGxvDQotLWkNCkNvbnRlbnQtVHlwZTogYXBw\r\n"
+    "bGljYXRpb24vb2N0ZXQtc3RyZWFtOyBuYW1lPWEuanMNCg0KcnVuKCkNCi0taS0t\r\n"
+    "DQo=\r\n";
+
+// A multipart holding a message/rfc822 part sent with the given
+// Content-Transfer-Encoding field value(s) and body, and a text part.
+std::string forwarding(const std::string& encoding, const std::string& body) {
+    return "Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+           "--o\r\nContent-Type: message/rfc822\r\n"
+           "Content-Transfer-Encoding: " +
+           encoding + "\r\n\r\n" + body +
+           "--o\r\nContent-Type: text/plain\r\n\r\nafter\r\n--o--\r\n";
+}
+
 } // namespace
 
 TEST_CASE("both instances of a repeated From header are kept") {
@@ -248,13 +267,7 @@ TEST_CASE("a multipart whose body holds no part GMime found is flagged, "
 
 TEST_CASE("an encoded attached message is decoded and read like any "
           "attached message") {
-    // From: x@example.org / Subject: inner / a multipart holding a.js.
-    const std::string inner =
-        "RnJvbTogeEBleGFtcGxlLm9yZw0KU3ViamVjdDogaW5uZXINCkNvbnRlbnQtVHlw\r\n"
-        "ZTogbXVsdGlwYXJ0L21peGVkOyBib3VuZGFyeT1pDQoNCi0taQ0KQ29udGVudC1U\r\n"
-        "eXBlOiB0ZXh0L3BsYWluDQoNCmhlbGxvDQotLWkNCkNvbnRlbnQtVHlwZTogYXBw\r\n"
-        "bGljYXRpb24vb2N0ZXQtc3RyZWFtOyBuYW1lPWEuanMNCg0KcnVuKCkNCi0taS0t\r\n"
-        "DQo=\r\n";
+    const std::string& inner = encoded_inner;
     auto tree = parse_ok("Content-Type: multipart/mixed; boundary=o\r\n\r\n"
                          "--o\r\nContent-Type: message/rfc822\r\n"
                          "Content-Transfer-Encoding: base64\r\n\r\n" +
@@ -303,6 +316,133 @@ TEST_CASE("an encoded attached message is decoded and read like any "
         CHECK(!deep.parts[1].is_message);
         CHECK(deep.parts[1].decoded.starts_with("From: x@example.org"));
         CHECK(deep.has_anomaly("MIME_NESTING_TOO_DEEP"));
+    }
+}
+
+TEST_CASE("an attached message whose encoding GMime reads as none is "
+          "decoded by this view's reading") {
+    // GMime ends the name at a blank only, and reads the first of two
+    // fields; this view ends it at `;`, `,` or `(` too, and reads the last.
+    for (std::string encoding :
+         {"base64;", "base64, x", "(c) base64", "base64(c)",
+          "7bit\r\nContent-Transfer-Encoding: base64", "\r\n base64;"}) {
+        CAPTURE(encoding);
+        auto tree = parse_ok(forwarding(encoding, encoded_inner));
+        REQUIRE(tree.parts.size() == 6);
+        const mime::Part& message = tree.parts[1];
+        CHECK(message.is_message);
+        CHECK(message.decoded.empty());
+        CHECK(message.subject == "inner");
+        CHECK(message.transfer_encoding == "base64");
+        CHECK(tree.has_anomaly("MIME_ENCODED_MESSAGE"));
+        CHECK(tree.parts[2].path == "1.1.1");
+        CHECK(tree.parts[3].decoded == "hello");
+        CHECK(tree.parts[4].display_name() == "a.js");
+        CHECK(tree.parts[4].decoded == "run()");
+        CHECK(tree.parts[5].path == "1.2");
+        CHECK(tree.parts[5].decoded == "after");
+    }
+}
+
+TEST_CASE("an attached message under `base64;` is bounded as under "
+          "`base64`, and the field telling GMime its encoding is unseen") {
+    Limits limits;
+    limits.header_fields = 2;
+    auto plain = parse_ok(forwarding("base64", encoded_inner), limits);
+    auto semi = parse_ok(forwarding("base64;", encoded_inner), limits);
+    REQUIRE(semi.parts.size() == 4);
+    REQUIRE(plain.parts.size() == 4);
+    for (size_t i = 0; i < semi.parts.size(); ++i) {
+        CAPTURE(i);
+        CHECK(semi.parts[i].path == plain.parts[i].path);
+        CHECK(semi.parts[i].content_type == plain.parts[i].content_type);
+        CHECK(semi.parts[i].decoded == plain.parts[i].decoded);
+    }
+    CHECK(semi.parts[1].anomalies ==
+          std::vector<std::string>{"MALFORMED_CTE", "MIME_ENCODED_MESSAGE"});
+    CHECK(semi.parts[2].anomalies ==
+          std::vector<std::string>{"HEADER_BLOCK_TOO_LARGE"});
+    CHECK(semi.parts[3].decoded == "after");
+
+    SECTION("in the message's own header block") {
+        auto whole = parse_ok("Content-Type: message/rfc822\r\n"
+                              "Content-Transfer-Encoding: base64;\r\n\r\n" +
+                              encoded_inner);
+        CHECK(whole.header_all("Content-Transfer-Encoding") ==
+              std::vector<std::string>{"base64;"});
+        CHECK(
+            whole.parts[0].anomalies ==
+            std::vector<std::string>{"MALFORMED_CTE", "MIME_ENCODED_MESSAGE"});
+    }
+}
+
+TEST_CASE("an attached message under `quoted-printable;` is decoded and "
+          "read") {
+    auto tree = parse_ok(
+        forwarding("quoted-printable;",
+                   "Subject: in=\r\nner\r\nContent-Type: multipart/mixed; "
+                   "boundary=3D\"i\"\r\n\r\n--i\r\nContent-Type: text/plain; "
+                   "name=3Da.js\r\n\r\nrun()\r\n--i--\r\n\r\n"));
+    REQUIRE(tree.parts.size() == 5);
+    CHECK(tree.parts[1].subject == "inner");
+    CHECK(tree.parts[3].display_name() == "a.js");
+    CHECK(tree.parts[3].decoded == "run()");
+    CHECK(tree.parts[4].decoded == "after");
+}
+
+TEST_CASE("a whole message of type message/rfc822 under `base64;` is "
+          "decoded and read") {
+    auto tree = parse_ok("Content-Type: message/rfc822\r\n"
+                         "Content-Transfer-Encoding: base64;\r\n\r\n" +
+                         encoded_inner);
+    REQUIRE(tree.parts.size() == 4);
+    CHECK(tree.parts[0].is_message);
+    CHECK(tree.parts[0].subject == "inner");
+    CHECK(tree.parts[3].path == "1.1.2");
+    CHECK(tree.parts[3].decoded == "run()");
+}
+
+TEST_CASE("an encoded message/rfc2822, GMime's other name for "
+          "message/rfc822, is read too") {
+    for (std::string encoding : {"base64", "base64;"}) {
+        CAPTURE(encoding);
+        std::string text = forwarding(encoding, encoded_inner);
+        text.replace(text.find("rfc822"), 6, "rfc2822");
+        auto tree = parse_ok(text);
+        REQUIRE(tree.parts.size() == 6);
+        CHECK(tree.parts[1].is_message);
+        CHECK(tree.parts[4].display_name() == "a.js");
+    }
+}
+
+TEST_CASE("an attached message under `base64;` past the depth limit stays "
+          "a leaf of its decoded bytes") {
+    Limits limits;
+    limits.mime_depth = 1;
+    auto deep = parse_ok(forwarding("base64;", encoded_inner), limits);
+    REQUIRE(deep.parts.size() == 3);
+    CHECK(!deep.parts[1].is_message);
+    CHECK(deep.parts[1].decoded.starts_with("From: x@example.org"));
+    CHECK(deep.parts[2].decoded == "after");
+    CHECK(deep.has_anomaly("MIME_NESTING_TOO_DEEP"));
+}
+
+TEST_CASE("a uuencoded attached message is read from its decoded bytes, "
+          "and its encoded lines are no header block") {
+    // "From: x@example.org\r\nSubject: inner\r\n\r\nhello\r\n"
+    const std::string uuencoded =
+        "begin 644 inner.eml\r\n"
+        R"(M1G)O;3H@>$!E>&%M<&QE+F]R9PT*4W5B:F5C=#H@:6YN97(-"@T*:&5L;&\-)"
+        "\r\n"
+        R"(!"@``)"
+        "\r\n`\r\nend\r\n";
+    for (std::string encoding : {"x-uuencode", "x-uuencode;"}) {
+        CAPTURE(encoding);
+        auto tree = parse_ok(forwarding(encoding, uuencoded));
+        REQUIRE(tree.parts.size() == 4);
+        CHECK(tree.parts[1].subject == "inner");
+        CHECK(tree.parts[2].decoded == "hello\r\n");
+        CHECK_FALSE(tree.has_anomaly("HEADER_LINE_MALFORMED"));
     }
 }
 
