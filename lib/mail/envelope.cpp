@@ -133,9 +133,11 @@ std::string unfold(std::string_view field) {
 }
 
 std::vector<std::string> addresses_in(std::string_view message,
-                                      std::string_view name) {
+                                      std::string_view name,
+                                      size_t max_header_bytes) {
     std::vector<std::string> out;
-    for (const std::string& value : header_values(message, name)) {
+    for (const std::string& value :
+         header_values(message, name, max_header_bytes)) {
         auto list = parse_address_list(value);
         if (!list)
             continue;
@@ -163,20 +165,21 @@ private:
     std::unordered_set<std::string> seen_;
 };
 
-std::string guess_sender(std::string_view message) {
-    auto return_path = header_values(message, "Return-Path");
+std::string guess_sender(std::string_view message, size_t max_header_bytes) {
+    auto return_path = header_values(message, "Return-Path", max_header_bytes);
     if (!return_path.empty()) {
         if (auto path = parse_path(return_path.front()))
             return *path;
     }
-    auto from = addresses_in(message, "From");
+    auto from = addresses_in(message, "From", max_header_bytes);
     return from.empty() ? "" : from.front();
 }
 
-std::vector<std::string> guess_recipients(std::string_view message) {
+std::vector<std::string> guess_recipients(std::string_view message,
+                                          size_t max_header_bytes) {
     // The topmost Delivered-To is the last hop's, the mailbox this copy
     // was delivered to; older ones name addresses it was forwarded from.
-    auto delivered = header_values(message, "Delivered-To");
+    auto delivered = header_values(message, "Delivered-To", max_header_bytes);
     if (!delivered.empty()) {
         if (auto box = parse_mailbox(delivered.front()))
             return {box->address()};
@@ -185,7 +188,8 @@ std::vector<std::string> guess_recipients(std::string_view message) {
     // timeout the guess stops, and the filter fails this message alone.
     UniqueAddresses out;
     for (const char* field : {"To", "Cc"}) {
-        for (const auto& address : addresses_in(message, field)) {
+        for (const auto& address :
+             addresses_in(message, field, max_header_bytes)) {
             if (deadline_passed())
                 return out.take();
             out.add(address);
@@ -197,13 +201,29 @@ std::vector<std::string> guess_recipients(std::string_view message) {
 } // namespace
 
 std::vector<std::string> header_values(std::string_view original,
-                                       std::string_view name) {
+                                       std::string_view name,
+                                       size_t max_header_bytes) {
     std::vector<std::string> values;
+    // Only the header block is read, within the bound, and only that much
+    // is copied to read bare CRs as line ends (line_ends.hpp).
+    std::string_view head = original;
+    if (mime::starts_with_from_line(head)) {
+        size_t eol = head.find_first_of("\r\n");
+        if (eol != std::string_view::npos && head[eol] == '\r' &&
+            eol + 1 < head.size() && head[eol + 1] == '\n')
+            ++eol;
+        head.remove_prefix(std::min(head.size(), eol + 1));
+    }
+    head = head.substr(0, header_block_end(head));
+    if (head.size() > max_header_bytes) {
+        // The last whole line within the bound ends what is read.
+        size_t eol = max_header_bytes == 0
+                         ? std::string_view::npos
+                         : head.find_last_of("\r\n", max_header_bytes - 1);
+        head = head.substr(0, eol == std::string_view::npos ? 0 : eol + 1);
+    }
     std::string readable;
-    std::string_view message = readable_line_ends(original, readable);
-    if (mime::starts_with_from_line(message))
-        message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
-    message = message.substr(0, header_block_end(message));
+    std::string_view message = readable_line_ends(head, readable);
     size_t pos = 0;
     while (pos < message.size()) {
         size_t end = pos;
@@ -221,13 +241,13 @@ std::vector<std::string> header_values(std::string_view original,
 }
 
 Envelope read_envelope(const nlohmann::ordered_json& envelope,
-                       std::string_view message) {
+                       std::string_view message, size_t max_header_bytes) {
     Envelope out;
     auto from = envelope.find("mail_from");
     if (from != envelope.end() && from->is_string()) {
         out.mail_from = from->get<std::string>();
     } else {
-        out.mail_from = guess_sender(message);
+        out.mail_from = guess_sender(message, max_header_bytes);
         out.mail_from_guessed = true;
     }
     auto rcpt = envelope.find("rcpt");
@@ -237,7 +257,7 @@ Envelope read_envelope(const nlohmann::ordered_json& envelope,
                 out.rcpt.push_back(entry.get<std::string>());
         }
     } else {
-        out.rcpt = guess_recipients(message);
+        out.rcpt = guess_recipients(message, max_header_bytes);
         out.rcpt_guessed = true;
     }
     return out;

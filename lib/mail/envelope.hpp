@@ -4,6 +4,8 @@
 // say "envelope_guessed": true.
 #pragma once
 
+#include "core/limits.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -31,13 +33,20 @@ struct Envelope {
 
 /// Returns every unfolded value of a header field in the message's
 /// top-level header block, in order; names compare case-insensitively.
-std::vector<std::string> header_values(std::string_view message,
-                                       std::string_view name);
+/// Fields past its first max_header_bytes are not read: the MIME parse
+/// reads no further (HEADER_BLOCK_TOO_LARGE), and a header block of
+/// hundreds of thousands of addresses would cost memory tens of times
+/// its size.
+std::vector<std::string>
+header_values(std::string_view message, std::string_view name,
+              size_t max_header_bytes = Limits{}.header_block_bytes);
 
 /// Returns the record's envelope, guessing from the message headers any
-/// part that the stream envelope lacks. Invalid addresses are skipped,
-/// never read the way a lenient parser would.
+/// part that the stream envelope lacks, from the first max_header_bytes
+/// of the header block. Invalid addresses are skipped, never read the
+/// way a lenient parser would.
 Envelope read_envelope(const nlohmann::ordered_json& envelope,
-                       std::string_view message);
+                       std::string_view message,
+                       size_t max_header_bytes = Limits{}.header_block_bytes);
 
 } // namespace portcullis::mail

@@ -75,3 +75,33 @@ TEST_CASE("guessing recipients stops once the parse timeout has passed") {
     CHECK(env.rcpt.empty());
     CHECK(env.rcpt_guessed);
 }
+
+TEST_CASE("an envelope is guessed from the header block within its bound") {
+    // Hundreds of thousands of addresses cost memory tens of times their
+    // size; only the bound the MIME parse reads is read.
+    std::string to = "To: u0@example.com";
+    for (int i = 1; i < 200000; ++i)
+        to += fmt::format(",\n u{}@example.com", i);
+    std::string message =
+        "From: a@example.org\n" + to + "\nCc: c@x.org\n\nhi\n";
+    REQUIRE(message.size() > 4u << 20);
+
+    auto env = mail::read_envelope({}, message);
+    // The lines of To within 1 MiB: one address each, 19 to 24 bytes.
+    CHECK(env.rcpt.size() > (1u << 20) / 24);
+    CHECK(env.rcpt.size() < (1u << 20) / 19);
+    CHECK(env.rcpt.front() == "u0@example.com");
+    CHECK(env.mail_from == "a@example.org");
+
+    CHECK(mail::header_values(message, "Cc").empty());
+    CHECK(mail::header_values(message, "Cc", message.size()) ==
+          std::vector<std::string>{"c@x.org"});
+    // A bound cuts at the last whole line within it: a field that ends
+    // inside the bound is read, folded lines and all.
+    std::string small = "From: a@example.org\nTo: b@example.org,\n c@x.org\n"
+                        "Cc: d@x.org\n\nhi\n";
+    auto values = mail::header_values(small, "To", 48);
+    CHECK(values == std::vector<std::string>{"b@example.org, c@x.org"});
+    CHECK(mail::header_values(small, "Cc", 48).empty());
+    CHECK(mail::header_values(small, "From", 5).empty());
+}

@@ -59,10 +59,11 @@ bool AttachmentFacts::disguised() const {
 
 MessageFacts::MessageFacts(const stream::Record& record, const mime::Tree& tree,
                            const attachment::ArchiveLimits& archive_limits,
-                           size_t max_body_bytes)
+                           size_t max_body_bytes, size_t max_header_bytes)
     : tree_(tree), archive_limits_(archive_limits),
       max_body_bytes_(max_body_bytes),
-      envelope_(mail::read_envelope(record.envelope, record.message)) {
+      envelope_(mail::read_envelope(record.envelope, record.message,
+                                    max_header_bytes)) {
     auto client = record.envelope.find("client");
     if (client != record.envelope.end() && client->is_object()) {
         auto ip = client->find("ip");

@@ -38,10 +38,11 @@ struct AttachmentFacts {
 class MessageFacts {
 public:
     /// Reads at most max_body_bytes of body text; a longer body raises
-    /// BODY_TEXT_TRUNCATED.
+    /// BODY_TEXT_TRUNCATED. An envelope is guessed from at most
+    /// max_header_bytes of the header block.
     MessageFacts(const stream::Record& record, const mime::Tree& tree,
                  const attachment::ArchiveLimits& archive_limits,
-                 size_t max_body_bytes);
+                 size_t max_body_bytes, size_t max_header_bytes);
 
     /// Returns the envelope, guessed from headers for a plain file.
     const mail::Envelope& envelope() const { return envelope_; }

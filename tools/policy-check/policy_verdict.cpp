@@ -315,7 +315,8 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
         verdict.escalate(Action::quarantine);
         return filter::Outcome{verdict.to_json(), {}};
     }
-    policy::MessageFacts facts(record, *tree, archive_limits_, max_body_bytes_);
+    policy::MessageFacts facts(record, *tree, archive_limits_, max_body_bytes_,
+                               limits_.header_block_bytes);
     auto judgement = judge(facts);
     if (!judgement)
         return judgement.error();

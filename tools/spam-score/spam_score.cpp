@@ -423,7 +423,8 @@ Result<filter::Outcome> Engine::handle(stream::Record& record) {
     // A plain file has no envelope: recipients and sender are guessed
     // from its headers, and the verdict says so.
     mail::Envelope envelope =
-        mail::read_envelope(record.envelope, record.message);
+        mail::read_envelope(record.envelope, record.message,
+                            options_.common.limits.header_block_bytes);
 
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     Reader reader;

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
             log::error(settings.error().text());
             return to_int(settings.error().exit_code);
         }
+        settings->max_header_bytes = options.common.limits.header_block_bytes;
         for (const std::string& problem : config::unknown_keys(*config))
             log::warning(problem);
 

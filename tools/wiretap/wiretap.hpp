@@ -43,6 +43,9 @@ struct Settings {
     std::string undelivered_dir; ///< Maildir for copies that failed
     /// Each character ends a local part's base address (bob+tag@).
     std::string subaddress_separators = "+";
+    /// How much of a header block a guessed envelope is read from
+    /// ([limits] header_block_bytes).
+    size_t max_header_bytes = Limits{}.header_block_bytes;
 };
 
 /// The addresses a record is matched on: in every reading a server could

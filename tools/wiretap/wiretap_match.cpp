@@ -158,10 +158,12 @@ constexpr const char* sender_fields[] = {"Return-Path", "From", "Sender",
 // Adds every address of the fields in any reading: the strict parse, and
 // each addr-spec-looking token with and without comments.
 template <size_t N>
-void add_guessed(std::string_view message, const char* const (&fields)[N],
+void add_guessed(std::string_view message, size_t max_header_bytes,
+                 const char* const (&fields)[N],
                  std::vector<std::string>& out) {
     for (const char* field : fields) {
-        for (const std::string& value : mail::header_values(message, field)) {
+        for (const std::string& value :
+             mail::header_values(message, field, max_header_bytes)) {
             if (auto list = mail::parse_address_list(value)) {
                 for (const mail::Mailbox& box : *list)
                     out.push_back(box.address());
@@ -235,16 +237,18 @@ std::vector<std::string> delivery_readings(std::string_view address,
 Parties record_parties(const Settings& settings,
                        const nlohmann::ordered_json& envelope,
                        std::string_view message) {
-    mail::Envelope read = mail::read_envelope(envelope, message);
+    mail::Envelope read =
+        mail::read_envelope(envelope, message, settings.max_header_bytes);
     std::vector<std::string> senders{read.mail_from};
     std::vector<std::string> recipients = read.rcpt;
     // A guessed envelope is what the headers say, and headers are the
     // sender's to write: a planted Delivered-To or a To field that two
     // readers take two ways must not hide the watched person.
     if (read.mail_from_guessed)
-        add_guessed(message, sender_fields, senders);
+        add_guessed(message, settings.max_header_bytes, sender_fields, senders);
     if (read.rcpt_guessed)
-        add_guessed(message, recipient_fields, recipients);
+        add_guessed(message, settings.max_header_bytes, recipient_fields,
+                    recipients);
     const std::string& separators = settings.subaddress_separators;
     return {readings_of(senders, separators),
             readings_of(recipients, separators)};
