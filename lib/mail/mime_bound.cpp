@@ -184,23 +184,36 @@ size_t block_cut(std::string_view block, const Limits& limits) {
     return block.size();
 }
 
-// The value of a block's first field named name (with its colon), from
-// its first line only; empty when there is none.
-std::string_view field_value(std::string_view block, std::string_view name) {
+// The value of a block's first field named name (with its colon),
+// unfolded: GMime reads "Content-Type:" and "message/rfc822" on the next
+// line as one field, so an attached message's header block must be seen
+// as one however its type is folded. Empty when there is none.
+std::string field_value(std::string_view block, std::string_view name) {
+    std::string value;
+    bool found = false;
     for (size_t pos = 0; pos < block.size();) {
         size_t lf = block.find('\n', pos);
         std::string_view line = block.substr(pos, lf == std::string_view::npos
                                                       ? std::string_view::npos
                                                       : lf - pos);
-        if (starts_with_ci(line, name)) {
-            line.remove_prefix(name.size());
-            size_t v = line.find_first_not_of(" \t");
-            return v == std::string_view::npos ? std::string_view{}
-                                               : line.substr(v);
-        }
         pos = lf == std::string_view::npos ? block.size() : lf + 1;
+        bool continues = !line.empty() && (line[0] == ' ' || line[0] == '\t');
+        if (found && !continues)
+            break;
+        if (!found && !starts_with_ci(line, name))
+            continue;
+        if (!found)
+            line.remove_prefix(name.size());
+        found = true;
+        size_t v = line.find_first_not_of(" \t");
+        size_t e = line.find_last_not_of(" \t\r");
+        if (v == std::string_view::npos)
+            continue;
+        if (!value.empty())
+            value += ' ';
+        value.append(line.substr(v, e - v + 1));
     }
-    return {};
+    return value;
 }
 
 // Whether a header block says its body is a message with headers of its
@@ -234,7 +247,7 @@ bool names_message_part(std::string_view value) {
 std::string encoding_to_tell(std::string_view block) {
     if (!names_message_part(field_value(block, "content-type:")))
         return "";
-    std::string_view value = field_value(block, "content-transfer-encoding:");
+    std::string value = field_value(block, "content-transfer-encoding:");
     std::string token = read_transfer_encoding(value).name;
     return is_encoded(token) && !is_encoded(value) ? token : "";
 }
