@@ -367,6 +367,13 @@ void decode_base64_leaf(WalkState& state, GMimeDataWrapper* content,
             fmt::format("{} bytes outside the alphabet", stats.garbage_bytes));
 }
 
+// What the decoded-size limit leaves; files found inside parts count
+// too, and may take the total past it.
+size_t decoded_room(const WalkState& state) {
+    return state.limits.decoded_bytes -
+           std::min(state.limits.decoded_bytes, state.budget.decoded_total);
+}
+
 // Decodes a body by the part's encoding, within what is left of the
 // decoded-size budget.
 void decode_content(WalkState& state, GMimeDataWrapper* content, Part& part) {
@@ -381,7 +388,7 @@ void decode_content(WalkState& state, GMimeDataWrapper* content, Part& part) {
     else
         part.decoded = decode_with_gmime(content);
 
-    size_t room = state.limits.decoded_bytes - state.budget.decoded_total;
+    size_t room = decoded_room(state);
     if (part.decoded.size() > room) {
         add_anomaly(state.tree, &part, "DECODED_SIZE_LIMIT",
                     fmt::format("limit {}", state.limits.decoded_bytes));
@@ -519,8 +526,9 @@ void add_embedded(WalkState& state, size_t parent_index) {
         std::max(0, state.limits.mime_parts - state.budget.part_count));
     // One file more than the budget is asked for, so reaching the part
     // limit inside a text or TNEF part is seen and flagged, never silent.
-    std::vector<Part> children = detail::embedded_parts(
-        state.tree, state.tree.parts[parent_index], budget + 1, state.limits);
+    std::vector<Part> children =
+        detail::embedded_parts(state.tree, state.tree.parts[parent_index],
+                               budget + 1, decoded_room(state), state.limits);
     if (children.size() > budget) {
         children.resize(budget);
         if (!state.tree.has_anomaly("MIME_TOO_MANY_PARTS"))
@@ -530,6 +538,7 @@ void add_embedded(WalkState& state, size_t parent_index) {
     }
     for (Part& child : children) {
         ++state.budget.part_count;
+        state.budget.decoded_total += child.decoded.size();
         detail::check_filenames(state.tree, child);
         state.tree.parts.push_back(std::move(child));
     }

@@ -73,10 +73,12 @@ void check_filenames(Tree& tree, Part& part);
 void check_zero_width(Tree& tree, Part& part);
 
 /// Returns the files hidden in a decoded leaf (uuencoded in text, packed
-/// in TNEF) as its child parts, at most max_files of them; their names
-/// are not yet checked, as the caller may drop some at the part limit.
+/// in TNEF) as its child parts, at most max_files of them; those whose
+/// size the container gives (TNEF) take at most max_bytes in all. Their
+/// names are not yet checked, as the caller may drop some at the part
+/// limit.
 std::vector<Part> embedded_parts(Tree& tree, Part& leaf, size_t max_files,
-                                 const Limits& limits);
+                                 size_t max_bytes, const Limits& limits);
 
 /// Flags boundaries that are a prefix of (or equal to) another boundary.
 void check_boundary_prefixes(const std::vector<Multipart>& multiparts,

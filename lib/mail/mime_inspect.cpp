@@ -37,14 +37,14 @@ Part embedded_part(const Part& parent, size_t index, Origin origin,
 
 // The files a leaf holds and where they came from.
 std::vector<EmbeddedFile> find_files(Tree& tree, Part& leaf, size_t max_files,
-                                     const Limits& limits, Origin& origin) {
+                                     size_t max_bytes, Origin& origin) {
     origin = Origin::uuencode;
     if (is_text_body(leaf) && may_hold_uuencoded(leaf.decoded))
         return find_uuencoded(leaf.decoded, max_files);
     if (!is_tnef_part(leaf))
         return {};
     origin = Origin::tnef;
-    auto contents = unpack_tnef(leaf.decoded, max_files, limits.decoded_bytes);
+    auto contents = unpack_tnef(leaf.decoded, max_files, max_bytes);
     if (!contents)
         return {};
     for (const std::string& problem : contents->problems)
@@ -93,10 +93,10 @@ void check_zero_width(Tree& tree, Part& part) {
 }
 
 std::vector<Part> embedded_parts(Tree& tree, Part& leaf, size_t max_files,
-                                 const Limits& limits) {
+                                 size_t max_bytes, const Limits&) {
     Origin origin = Origin::uuencode;
     std::vector<EmbeddedFile> files =
-        find_files(tree, leaf, max_files, limits, origin);
+        find_files(tree, leaf, max_files, max_bytes, origin);
     std::vector<Part> children;
     for (size_t i = 0; i < files.size(); ++i)
         children.push_back(embedded_part(leaf, i, origin, files[i]));

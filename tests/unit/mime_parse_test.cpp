@@ -142,6 +142,28 @@ TEST_CASE("the decoded size limit truncates and marks the limit hit") {
     CHECK(tree.has_anomaly("DECODED_SIZE_LIMIT"));
 }
 
+TEST_CASE("files found inside a part count toward the decoded size "
+          "limit") {
+    // The first text is 32 bytes and holds "hello\n" uuencoded; the
+    // limit leaves the second text its 12 bytes only if the file inside
+    // the first were free.
+    std::string first = "begin 644 a\r\n&:&5L;&\\*\r\n`\r\nend\r\n";
+    REQUIRE(first.size() == 32);
+    Limits limits;
+    limits.decoded_bytes = 32 + 12;
+    auto tree = parse_ok("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                         "--b\r\nContent-Type: text/plain\r\n\r\n" +
+                             first +
+                             "\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+                             "0123456789\r\n\r\n--b--\r\n",
+                         limits);
+    REQUIRE(tree.parts.size() == 4);
+    CHECK(tree.parts[2].decoded == "hello\n");
+    CHECK(tree.parts[3].decoded == "012345");
+    CHECK(tree.parts[3].anomalies ==
+          std::vector<std::string>{"DECODED_SIZE_LIMIT"});
+}
+
 TEST_CASE("a header block of too many fields is cut before parsing and "
           "its body is still read") {
     Limits limits;
