@@ -41,6 +41,9 @@ constexpr std::array anomalies = {
     // Thunderbird and Outlook do, so nothing is hidden, only odd.
     AnomalyInfo{"MALFORMED_CTE", notice},
     AnomalyInfo{"BASE64_GARBAGE", notice},
+    // A damaged BinHex block is decoded as far as it goes and judged,
+    // which is more than a reader that stops at the damage shows.
+    AnomalyInfo{"BINHEX_MALFORMED", notice},
     // Raw bytes and header lines.
     AnomalyInfo{"NUL_BYTES", notice},
     AnomalyInfo{"BARE_CR", notice},

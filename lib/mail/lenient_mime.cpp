@@ -5,6 +5,7 @@
 #include "mail/lenient_mime.hpp"
 #include "core/strings.hpp"
 
+#include "mail/binhex.hpp"
 #include "mail/line_ends.hpp"
 #include "mail/params.hpp"
 #include "mail/tnef.hpp"
@@ -481,30 +482,15 @@ bool is_tnef_part(const Part& part) {
            is_tnef(part.decoded);
 }
 
-// Outlook shows uuencoded blocks in text and the files inside winmail.dat
-// as attachments; they become parts of their own, after their container.
-void add_embedded(Context& ctx, size_t index) {
-    const Part& parent = ctx.tree.parts[index];
-    size_t room = static_cast<size_t>(ctx.limits.mime_parts) -
-                  std::min(ctx.tree.parts.size(),
-                           static_cast<size_t>(ctx.limits.mime_parts));
-    std::vector<EmbeddedFile> files;
-    Origin origin = Origin::uuencode;
-    if (parent.content_type.rfind("text/", 0) == 0 &&
-        may_hold_uuencoded(parent.decoded)) {
-        files = find_uuencoded(parent.decoded, room);
-    } else if (is_tnef_part(parent)) {
-        origin = Origin::tnef;
-        auto found = decode_tnef(parent.decoded, room, ctx.decoded_left);
-        if (found)
-            files = std::move(*found);
-    }
-    std::string prefix =
-        ctx.tree.parts[index].path + (origin == Origin::uuencode ? ".u" : ".t");
+// Appends files found inside part index after it, as its children
+// PATH.<tag>1, PATH.<tag>2, ...; returns how many.
+size_t add_children(Context& ctx, size_t index, Origin origin, char tag,
+                    std::vector<EmbeddedFile>& files) {
+    std::string path = ctx.tree.parts[index].path;
     int depth = ctx.tree.parts[index].depth + 1;
     for (size_t i = 0; i < files.size(); ++i) {
         Part child;
-        child.path = fmt::format("{}{}", prefix, i + 1);
+        child.path = fmt::format("{}.{}{}", path, tag, i + 1);
         child.depth = depth;
         child.origin = origin;
         child.content_type = "application/octet-stream";
@@ -513,23 +499,48 @@ void add_embedded(Context& ctx, size_t index) {
         ctx.decoded_left -= std::min(ctx.decoded_left, child.decoded.size());
         ctx.tree.parts.push_back(std::move(child));
     }
-    if (origin != Origin::uuencode ||
-        ctx.tree.parts[index].content_type.rfind("text/", 0) != 0 ||
-        !may_hold_yenc(ctx.tree.parts[index].decoded))
-        return;
-    std::vector<EmbeddedFile> yenc = find_yenc(
-        ctx.tree.parts[index].decoded, room - std::min(room, files.size()));
-    for (size_t i = 0; i < yenc.size(); ++i) {
-        Part child;
-        child.path = fmt::format("{}.y{}", ctx.tree.parts[index].path, i + 1);
-        child.depth = depth;
-        child.origin = Origin::yenc;
-        child.content_type = "application/octet-stream";
-        child.filename = std::move(yenc[i].name);
-        child.decoded = std::move(yenc[i].data);
-        ctx.decoded_left -= std::min(ctx.decoded_left, child.decoded.size());
-        ctx.tree.parts.push_back(std::move(child));
+    return files.size();
+}
+
+// yEnc and BinHex blocks, which news and Mac mail readers show as files,
+// may stand in the same text as uuencoded ones. A BinHex run expands a
+// few bytes into many, so its output is held to the decoded-size budget.
+void add_text_files(Context& ctx, size_t index, size_t room) {
+    if (may_hold_yenc(ctx.tree.parts[index].decoded)) {
+        std::vector<EmbeddedFile> yenc =
+            find_yenc(ctx.tree.parts[index].decoded, room);
+        room -= add_children(ctx, index, Origin::yenc, 'y', yenc);
     }
+    if (!may_hold_binhex(ctx.tree.parts[index].decoded))
+        return;
+    BinhexContents binhex =
+        find_binhex(ctx.tree.parts[index].decoded, room, ctx.decoded_left);
+    if (binhex.limit_hit) {
+        add_anomaly(ctx, &ctx.tree.parts[index], "DECODED_SIZE_LIMIT");
+        ctx.tree.limit_hit = true;
+    }
+    add_children(ctx, index, Origin::binhex, 'b', binhex.files);
+}
+
+// Outlook shows uuencoded blocks in text and the files inside winmail.dat
+// as attachments; they become parts of their own, after their container.
+void add_embedded(Context& ctx, size_t index) {
+    const Part& parent = ctx.tree.parts[index];
+    size_t room = static_cast<size_t>(ctx.limits.mime_parts) -
+                  std::min(ctx.tree.parts.size(),
+                           static_cast<size_t>(ctx.limits.mime_parts));
+    bool text = parent.content_type.rfind("text/", 0) == 0;
+    if (text && may_hold_uuencoded(parent.decoded)) {
+        std::vector<EmbeddedFile> files = find_uuencoded(parent.decoded, room);
+        room -= add_children(ctx, index, Origin::uuencode, 'u', files);
+    } else if (is_tnef_part(parent)) {
+        auto found = decode_tnef(parent.decoded, room, ctx.decoded_left);
+        if (found)
+            add_children(ctx, index, Origin::tnef, 't', *found);
+        return;
+    }
+    if (text)
+        add_text_files(ctx, index, room);
 }
 
 } // namespace

@@ -15,7 +15,8 @@ namespace portcullis::mime::lenient {
 
 /// One entity of the lenient reading, or a file found inside one.
 struct Part {
-    std::string path; ///< "1", "1.2"; "1.2.u1" for a uuencoded file
+    std::string path; ///< "1", "1.2"; "1.2.u1" for a uuencoded file, and
+                      ///< .y, .b, .t for yEnc, BinHex and TNEF ones
     int depth = 0;
     Origin origin = Origin::mime;
     std::string content_type; ///< lower case; text/plain when absent
@@ -51,8 +52,8 @@ struct Tree {
 
 /// Parses a message as Outlook would: first declared boundary wins, a
 /// missing closing boundary ends the multipart at the end of input, name
-/// stands in for filename, uuencoded blocks and TNEF contents become
-/// parts, and base64 skips what is not base64.
+/// stands in for filename, uuencoded, yEnc and BinHex blocks in text and
+/// TNEF contents become parts, and base64 skips what is not base64.
 Tree parse(std::string_view message, const Limits& limits);
 
 /// Decodes base64 leniently: bytes outside the alphabet are skipped and

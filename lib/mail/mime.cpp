@@ -816,6 +816,8 @@ std::string_view to_string(Origin origin) {
         return "tnef";
     case Origin::yenc:
         return "yenc";
+    case Origin::binhex:
+        return "binhex";
     }
     return "mime";
 }

@@ -19,6 +19,7 @@ enum class Origin {
     uuencode, ///< a uuencoded block inside a text part
     tnef,     ///< a file inside a TNEF (winmail.dat) attachment
     yenc,     ///< a yEnc block inside a text part
+    binhex,   ///< a fork of a BinHex 4.0 block inside a text part
 };
 
 /// Returns the origin's name as written in verdicts.
@@ -97,7 +98,8 @@ struct Tree {
 };
 
 /// Parses a message strictly, as RFC 2045-2049 say, with GMime, then
-/// adds what GMime does not report: anomalies, uuencoded and TNEF files.
+/// adds what GMime does not report: anomalies, and the uuencoded, yEnc,
+/// BinHex and TNEF files inside parts.
 Result<Tree> parse(std::string_view message, const Limits& limits);
 
 /// Whether text starts with an mbox From_ line: "From " and then not a

@@ -72,11 +72,11 @@ void check_filenames(Tree& tree, Part& part);
 /// Flags zero-width characters in a text part's decoded body.
 void check_zero_width(Tree& tree, Part& part);
 
-/// Returns the files hidden in a decoded leaf (uuencoded in text, packed
-/// in TNEF) as its child parts, at most max_files of them; those whose
-/// size the container gives (TNEF) take at most max_bytes in all. Their
-/// names are not yet checked, as the caller may drop some at the part
-/// limit.
+/// Returns the files hidden in a decoded leaf (uuencoded, yEnc or BinHex
+/// in text, packed in TNEF) as its child parts, at most max_files of
+/// them; those whose size the container gives (TNEF, BinHex) take at most
+/// max_bytes in all. Their names are not yet checked, as the caller may
+/// drop some at the part limit.
 std::vector<Part> embedded_parts(Tree& tree, Part& leaf, size_t max_files,
                                  size_t max_bytes, const Limits& limits);
 

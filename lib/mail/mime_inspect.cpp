@@ -1,6 +1,8 @@
 // What a decoded part hides from a reader or a rule: file name tricks,
 // zero-width characters in body text, and whole files inside it, as
-// uuencoded blocks in text or packed in a TNEF (winmail.dat) stream.
+// uuencoded, yEnc or BinHex blocks in text or packed in a TNEF
+// (winmail.dat) stream.
+#include "mail/binhex.hpp"
 #include "mail/filename.hpp"
 #include "mail/mime_detail.hpp"
 #include "mail/tnef.hpp"
@@ -92,23 +94,51 @@ void check_zero_width(Tree& tree, Part& part) {
         add_anomaly(tree, &part, "ZERO_WIDTH_CHARS", "body");
 }
 
+namespace {
+
+// BinHex blocks, which Mac mail readers show as files; a damaged block
+// is judged as far as it decodes, and the damage is noted. A run turns a
+// few bytes into many, so the output is held to max_bytes.
+void add_binhex(Tree& tree, Part& leaf, size_t max_files, size_t max_bytes,
+                const Limits& limits, std::vector<Part>& children) {
+    BinhexContents binhex = find_binhex(
+        leaf.decoded, max_files - std::min(max_files, children.size()),
+        max_bytes);
+    for (const std::string& problem : binhex.problems)
+        add_anomaly(tree, &leaf, "BINHEX_MALFORMED", problem);
+    if (binhex.limit_hit) {
+        add_anomaly(tree, &leaf, "DECODED_SIZE_LIMIT",
+                    fmt::format("limit {}", limits.decoded_bytes));
+        tree.limit_hit = true;
+    }
+    for (EmbeddedFile& file : binhex.files)
+        children.push_back(
+            embedded_part(leaf, children.size(), Origin::binhex, file));
+}
+
+} // namespace
+
 std::vector<Part> embedded_parts(Tree& tree, Part& leaf, size_t max_files,
-                                 size_t max_bytes, const Limits&) {
+                                 size_t max_bytes, const Limits& limits) {
     Origin origin = Origin::uuencode;
     std::vector<EmbeddedFile> files =
         find_files(tree, leaf, max_files, max_bytes, origin);
     std::vector<Part> children;
     for (size_t i = 0; i < files.size(); ++i)
         children.push_back(embedded_part(leaf, i, origin, files[i]));
+    if (!is_text_body(leaf))
+        return children;
     // yEnc blocks, which news readers and Thunderbird show as files, may
     // stand in the same text as uuencoded ones.
-    if (is_text_body(leaf) && may_hold_yenc(leaf.decoded)) {
+    if (may_hold_yenc(leaf.decoded)) {
         std::vector<EmbeddedFile> yenc = find_yenc(
             leaf.decoded, max_files - std::min(max_files, children.size()));
         for (size_t i = 0; i < yenc.size(); ++i)
             children.push_back(
                 embedded_part(leaf, children.size(), Origin::yenc, yenc[i]));
     }
+    if (may_hold_binhex(leaf.decoded))
+        add_binhex(tree, leaf, max_files, max_bytes, limits, children);
     return children;
 }
 

@@ -3,10 +3,8 @@
 // zeros, a missing `end` closes the block at the end of the text, and the
 // first line that cannot be uuencoded data ends the block.
 // yEnc blocks (=ybegin ... =yend), which news readers and Thunderbird
-// show as files, are found and decoded here too.
-// XXX: BinHex 4.0 blocks in body text, which some readers also show as
-// attachments, are not looked for: a file in one reaches no view decoded
-// (BUGS in av-scan(1), policy-check(1), mime-split(1)).
+// show as files, are found and decoded here too; BinHex 4.0 blocks, with
+// their header, forks and CRCs, in binhex.cpp.
 #include "mail/uuencode.hpp"
 #include "core/strings.hpp"
 

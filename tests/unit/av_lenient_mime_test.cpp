@@ -1,5 +1,6 @@
 // The lenient MIME view: Outlook's reading of broken messages, offsets
 // into the raw bytes, and the limits that keep it bounded.
+#include "binhex_writer.hpp"
 #include "mail/lenient_mime.hpp"
 
 #include <catch2/catch.hpp>
@@ -211,5 +212,33 @@ TEST_CASE("a part's header block keeps only the fields within the limits, "
     CHECK(tree.parts[1].content_type == "application/octet-stream");
     CHECK(tree.parts[1].decoded.substr(0, 5) == "X5O!P");
     CHECK(tree.has_anomaly("HEADER_BLOCK_TOO_LARGE"));
+    CHECK(tree.limit_hit);
+}
+
+TEST_CASE("both forks of a BinHex block in text are parts of their own") {
+    using namespace test::binhex;
+    std::string block =
+        hqx(header("app", 4, 6) + fork_bytes("data") + fork_bytes("MZrsrc"));
+    auto tree = parse(message("text/plain", "here:\n" + block), {});
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[1].path == "1.b1");
+    CHECK(tree.parts[1].origin == mime::Origin::binhex);
+    CHECK(tree.parts[1].filename == "app");
+    CHECK(tree.parts[1].decoded == "data");
+    CHECK(tree.parts[2].path == "1.b2");
+    CHECK(tree.parts[2].filename == "app.rsrc");
+    CHECK(tree.parts[2].decoded == "MZrsrc");
+    CHECK_FALSE(tree.limit_hit);
+}
+
+TEST_CASE("BinHex runs are held to the lenient decoded budget") {
+    std::string text = test::binhex::hqx(test::binhex::bomb(10000));
+    Limits limits;
+    limits.decoded_bytes = 1 << 20;
+    auto tree = parse(message("text/plain", text), limits);
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].decoded.size() == (1u << 20) - text.size());
+    CHECK(tree.parts[0].anomalies ==
+          std::vector<std::string>{"DECODED_SIZE_LIMIT"});
     CHECK(tree.limit_hit);
 }

@@ -1,5 +1,6 @@
 // The Tree that other tools read: header instances kept and unfolded,
 // parts in depth-first order, anomalies on parts and on the message.
+#include "binhex_writer.hpp"
 #include "core/watchdog.hpp"
 #include "mail/mime.hpp"
 
@@ -162,6 +163,37 @@ TEST_CASE("files found inside a part count toward the decoded size "
     CHECK(tree.parts[3].decoded == "012345");
     CHECK(tree.parts[3].anomalies ==
           std::vector<std::string>{"DECODED_SIZE_LIMIT"});
+}
+
+TEST_CASE("a BinHex file in text is a part and its damage a notice") {
+    using namespace test::binhex;
+    std::string block = hqx(header("bad.exe", 4, 0, false) + "MZ!!\x12\x34");
+    auto tree = parse_ok("Content-Type: text/plain\n\nsee:\n" + block);
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].origin == mime::Origin::binhex);
+    CHECK(tree.parts[1].filename == "bad.exe");
+    CHECK(tree.parts[1].decoded == "MZ!!");
+    CHECK(tree.parts[1].is_attachment);
+    CHECK(tree.parts[0].anomalies ==
+          std::vector<std::string>{"BINHEX_MALFORMED"});
+    REQUIRE(tree.anomalies.size() == 2);
+    CHECK(tree.anomalies[0].detail == "block 1: header crc mismatch");
+    CHECK(tree.anomalies[1].detail == "block 1: data fork crc mismatch");
+    CHECK_FALSE(tree.limit_hit);
+}
+
+TEST_CASE("BinHex runs are held to the decoded size limit") {
+    // 10000 runs in 27 kB of text claim 2.5 MB; the limit leaves 1 MiB
+    // less the text.
+    std::string text = test::binhex::hqx(test::binhex::bomb(10000));
+    Limits limits;
+    limits.decoded_bytes = 1 << 20;
+    auto tree = parse_ok("Content-Type: text/plain\n\n" + text, limits);
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].decoded.size() == (1u << 20) - text.size());
+    CHECK(tree.parts[0].anomalies ==
+          std::vector<std::string>{"DECODED_SIZE_LIMIT"});
+    CHECK(tree.limit_hit);
 }
 
 TEST_CASE("a header block of too many fields is cut before parsing and "
