@@ -320,6 +320,17 @@ bool may_hold_binhex(std::string_view text) {
     return next_intro(text, 0) != std::string_view::npos;
 }
 
+bool is_binhex_type(std::string_view content_type) {
+    for (std::string_view type :
+         {"application/mac-binhex40", "application/x-mac-binhex40",
+          "application/binhex", "application/binhex4",
+          "application/x-binhex40"}) {
+        if (content_type == type)
+            return true;
+    }
+    return false;
+}
+
 // Each block runs from its intro line to the next one, so a block that
 // never closes cannot swallow the block after it.
 BinhexContents find_binhex(std::string_view text, size_t max_files,

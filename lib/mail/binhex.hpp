@@ -1,7 +1,8 @@
-// BinHex 4.0 files inside body text. Mac mailers (Eudora and Outlook
-// Express for the Mac among them) sent files as a block under the line
-// "(This file must be converted with BinHex 4.0)", and readers still
-// decode such blocks, so every text part is searched for them.
+// BinHex 4.0 files inside body text and in application/mac-binhex40
+// attachments. Mac mailers (Eudora and Outlook Express for the Mac among
+// them) sent files as a block under the line "(This file must be
+// converted with BinHex 4.0)", and readers still decode such blocks, so
+// every text part and every such attachment is searched for them.
 #pragma once
 
 #include "mail/embedded_file.hpp"
@@ -34,5 +35,9 @@ BinhexContents find_binhex(std::string_view text, size_t max_files,
 
 /// Returns true when text may hold a BinHex block (a cheap pre-check).
 bool may_hold_binhex(std::string_view text);
+
+/// Returns true for a content type (lower case) that names a BinHex file:
+/// application/mac-binhex40 (RFC 1741) and the aliases mailers use.
+bool is_binhex_type(std::string_view content_type);
 
 } // namespace portcullis::mime

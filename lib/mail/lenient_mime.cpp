@@ -502,15 +502,20 @@ size_t add_children(Context& ctx, size_t index, Origin origin, char tag,
     return files.size();
 }
 
-// yEnc and BinHex blocks, which news and Mac mail readers show as files,
-// may stand in the same text as uuencoded ones. A BinHex run expands a
-// few bytes into many, so its output is held to the decoded-size budget.
-void add_text_files(Context& ctx, size_t index, size_t room) {
-    if (may_hold_yenc(ctx.tree.parts[index].decoded)) {
-        std::vector<EmbeddedFile> yenc =
-            find_yenc(ctx.tree.parts[index].decoded, room);
-        room -= add_children(ctx, index, Origin::yenc, 'y', yenc);
-    }
+// yEnc blocks, which news readers and Thunderbird show as files, may
+// stand in the same text as uuencoded ones.
+size_t add_yenc(Context& ctx, size_t index, size_t room) {
+    if (!may_hold_yenc(ctx.tree.parts[index].decoded))
+        return 0;
+    std::vector<EmbeddedFile> yenc =
+        find_yenc(ctx.tree.parts[index].decoded, room);
+    return add_children(ctx, index, Origin::yenc, 'y', yenc);
+}
+
+// BinHex blocks, in text or as an application/mac-binhex40 attachment
+// (RFC 1741), which Mac mail readers show or save as files. A run expands
+// a few bytes into many, so the output is held to the decoded budget.
+void add_binhex(Context& ctx, size_t index, size_t room) {
     if (!may_hold_binhex(ctx.tree.parts[index].decoded))
         return;
     BinhexContents binhex =
@@ -530,6 +535,7 @@ void add_embedded(Context& ctx, size_t index) {
                   std::min(ctx.tree.parts.size(),
                            static_cast<size_t>(ctx.limits.mime_parts));
     bool text = parent.content_type.rfind("text/", 0) == 0;
+    bool binhex = is_binhex_type(parent.content_type);
     if (text && may_hold_uuencoded(parent.decoded)) {
         std::vector<EmbeddedFile> files = find_uuencoded(parent.decoded, room);
         room -= add_children(ctx, index, Origin::uuencode, 'u', files);
@@ -540,7 +546,9 @@ void add_embedded(Context& ctx, size_t index) {
         return;
     }
     if (text)
-        add_text_files(ctx, index, room);
+        room -= add_yenc(ctx, index, room);
+    if (text || binhex)
+        add_binhex(ctx, index, room);
 }
 
 } // namespace

@@ -19,7 +19,7 @@ enum class Origin {
     uuencode, ///< a uuencoded block inside a text part
     tnef,     ///< a file inside a TNEF (winmail.dat) attachment
     yenc,     ///< a yEnc block inside a text part
-    binhex,   ///< a fork of a BinHex 4.0 block inside a text part
+    binhex,   ///< a fork of a BinHex 4.0 block in text or a .hqx part
 };
 
 /// Returns the origin's name as written in verdicts.

@@ -17,6 +17,12 @@ namespace portcullis::mime::detail {
 
 namespace {
 
+// RFC 1741 sends a BinHex file as an attachment of its own type, which
+// mail readers decode on saving; in text, a block is a file too.
+bool carries_binhex(const Part& part) {
+    return is_text_body(part) || is_binhex_type(part.content_type);
+}
+
 bool is_tnef_part(const Part& part) {
     return part.content_type == "application/ms-tnef" ||
            part.content_type == "application/vnd.ms-tnef" ||
@@ -126,18 +132,16 @@ std::vector<Part> embedded_parts(Tree& tree, Part& leaf, size_t max_files,
     std::vector<Part> children;
     for (size_t i = 0; i < files.size(); ++i)
         children.push_back(embedded_part(leaf, i, origin, files[i]));
-    if (!is_text_body(leaf))
-        return children;
     // yEnc blocks, which news readers and Thunderbird show as files, may
     // stand in the same text as uuencoded ones.
-    if (may_hold_yenc(leaf.decoded)) {
+    if (is_text_body(leaf) && may_hold_yenc(leaf.decoded)) {
         std::vector<EmbeddedFile> yenc = find_yenc(
             leaf.decoded, max_files - std::min(max_files, children.size()));
         for (size_t i = 0; i < yenc.size(); ++i)
             children.push_back(
                 embedded_part(leaf, children.size(), Origin::yenc, yenc[i]));
     }
-    if (may_hold_binhex(leaf.decoded))
+    if (carries_binhex(leaf) && may_hold_binhex(leaf.decoded))
         add_binhex(tree, leaf, max_files, max_bytes, limits, children);
     return children;
 }

@@ -231,6 +231,16 @@ TEST_CASE("both forks of a BinHex block in text are parts of their own") {
     CHECK_FALSE(tree.limit_hit);
 }
 
+TEST_CASE("the file in an application/mac-binhex40 attachment is a part") {
+    using namespace test::binhex;
+    std::string block = hqx(header("setup.exe", 2, 0) + fork_bytes("MZ"));
+    auto tree = parse(message("application/mac-binhex40", block), {});
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].path == "1.b1");
+    CHECK(tree.parts[1].filename == "setup.exe");
+    CHECK(tree.parts[1].decoded == "MZ");
+}
+
 TEST_CASE("BinHex runs are held to the lenient decoded budget") {
     std::string text = test::binhex::hqx(test::binhex::bomb(10000));
     Limits limits;
