@@ -1,0 +1,49 @@
+// The checks behind Inspection. ZIP directories are read with the reader
+// policy-check uses, which touches no member's data.
+#include "av_inspect.hpp"
+
+#include "mail/zip_directory.hpp"
+
+namespace portcullis::av {
+
+namespace {
+
+constexpr std::string_view max_file_size_name = "Portcullis.Limits.MaxFileSize";
+constexpr std::string_view max_scan_size_name = "Portcullis.Limits.MaxScanSize";
+
+// Declared sizes come from hostile bytes: a zip64 member may claim 2^64.
+uint64_t saturating_add(uint64_t a, uint64_t b) {
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+} // namespace
+
+void Inspection::note(std::string_view name) {
+    if (limit_.empty())
+        limit_ = name;
+}
+
+// An inner file larger than libclamav surely delivers whole may be the
+// head of a member it cut short, or a whole file over our limit: either
+// way some of it went unscanned.
+void Inspection::admit(std::string_view file, uint32_t depth) {
+    if (depth > 0 && file.size() > whole_file_bytes_)
+        note(max_file_size_name);
+    if (attachment::has_zip_directory(file))
+        admit_zip(file);
+}
+
+// A member declared over max_file_bytes would be cut short; libclamav's
+// own count of the bytes it unpacks stays in force.
+void Inspection::admit_zip(std::string_view file) {
+    auto directory = attachment::read_zip_directory(file, limits_.max_files);
+    for (const attachment::ZipMember& member : directory.members) {
+        declared_bytes_ = saturating_add(declared_bytes_, member.size);
+        if (member.size > limits_.max_file_bytes)
+            note(max_file_size_name);
+    }
+    if (declared_bytes_ > limits_.max_scan_bytes)
+        note(max_scan_size_name);
+}
+
+} // namespace portcullis::av
