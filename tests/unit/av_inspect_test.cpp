@@ -1,6 +1,6 @@
-// Our look at each file libclamav unpacks: sizes declared over the
-// limits, an inner file libclamav may have cut short. Each is a limit,
-// never a silent clean.
+// Our look at each file libclamav unpacks: ZIP members counted, empty
+// ones too, across nesting; sizes declared over the limits; an inner file
+// libclamav may have cut short. Each is a limit, never a silent clean.
 #include "av_inspect.hpp"
 
 #include <catch2/catch.hpp>
@@ -70,6 +70,13 @@ std::string zip(const std::vector<Member>& members) {
     return out;
 }
 
+std::string zip_of_empty_members(size_t count) {
+    std::vector<Member> members;
+    for (size_t i = 0; i < count; ++i)
+        members.push_back(stored("f" + std::to_string(i) + ".txt", ""));
+    return zip(members);
+}
+
 av::ScanLimits small_limits() {
     av::ScanLimits limits;
     limits.max_files = 100;
@@ -80,17 +87,37 @@ av::ScanLimits small_limits() {
 
 } // namespace
 
+TEST_CASE("a zip of more empty members than max_files is not unpacked") {
+    av::ScanLimits limits = small_limits();
+    av::Inspection at_limit(limits, 1000);
+    CHECK(at_limit.admit(zip_of_empty_members(100), 0));
+    CHECK(at_limit.limit().empty());
+
+    av::Inspection past_limit(limits, 1000);
+    CHECK_FALSE(past_limit.admit(zip_of_empty_members(101), 0));
+    CHECK(past_limit.limit() == "Portcullis.Limits.MaxFiles");
+}
+
+TEST_CASE("zip members count against max_files across nested archives") {
+    av::ScanLimits limits = small_limits();
+    std::string inner = zip_of_empty_members(60);
+    av::Inspection inspection(limits, inner.size());
+    CHECK(inspection.admit(inner, 0));
+    CHECK_FALSE(inspection.admit(inner, 1));
+    CHECK(inspection.limit() == "Portcullis.Limits.MaxFiles");
+}
+
 TEST_CASE("a zip member declared over max_file_bytes is a limit, scanned") {
     av::ScanLimits limits = small_limits();
     av::Inspection inspection(limits, 1000);
     Member big = stored("big.txt", "short");
     big.declared_bytes = 1001;
-    inspection.admit(zip({stored("a.txt", "a"), big}), 0);
+    CHECK(inspection.admit(zip({stored("a.txt", "a"), big}), 0));
     CHECK(inspection.limit() == "Portcullis.Limits.MaxFileSize");
 
     av::Inspection fits(limits, 1000);
     big.declared_bytes = 1000;
-    fits.admit(zip({big}), 0);
+    CHECK(fits.admit(zip({big}), 0));
     CHECK(fits.limit().empty());
 }
 
@@ -102,7 +129,7 @@ TEST_CASE("zip members declared over max_scan_bytes together are a limit") {
         members.push_back(stored("m" + std::to_string(i), ""));
         members.back().declared_bytes = 900;
     }
-    inspection.admit(zip(members), 0);
+    CHECK(inspection.admit(zip(members), 0));
     CHECK(inspection.limit() == "Portcullis.Limits.MaxScanSize");
 }
 
@@ -111,11 +138,11 @@ TEST_CASE("an inner file over what libclamav surely delivers whole is a "
     av::ScanLimits limits = small_limits();
     av::Inspection inspection(limits, 800);
     std::string file(801, ' ');
-    inspection.admit(file, 0);
+    CHECK(inspection.admit(file, 0));
     CHECK(inspection.limit().empty());
-    inspection.admit(file.substr(0, 800), 1);
+    CHECK(inspection.admit(file.substr(0, 800), 1));
     CHECK(inspection.limit().empty());
-    inspection.admit(file, 2);
+    CHECK(inspection.admit(file, 2));
     CHECK(inspection.limit() == "Portcullis.Limits.MaxFileSize");
 }
 
@@ -125,6 +152,6 @@ TEST_CASE("the first limit noted in a scan is the one reported") {
     inspection.note("Portcullis.Limits.MaxScanSize");
     Member big = stored("big.txt", "");
     big.declared_bytes = 1001;
-    inspection.admit(zip({big}), 0);
+    CHECK(inspection.admit(zip({big}), 0));
     CHECK(inspection.limit() == "Portcullis.Limits.MaxScanSize");
 }

@@ -107,9 +107,8 @@ uint64_t whole_file_bytes(cl_engine* engine, const ScanLimits& limits) {
 }
 
 // Called for the part and for every file unpacked from it, before it is
-// unpacked further. Nothing may throw through libclamav's C frames: a
-// file that cannot be looked at is skipped (CL_BREAK, as if clean), and
-// the limit noted says it was not.
+// unpacked further; CL_BREAK skips the file as if clean, and the limit
+// noted says it was not. Nothing may throw through libclamav's C frames.
 cl_error_t inspect_file(int, const char*, const char**, size_t, const char*,
                         size_t file_bytes, const char* file, uint32_t depth,
                         uint32_t, void* context) {
@@ -117,8 +116,8 @@ cl_error_t inspect_file(int, const char*, const char**, size_t, const char*,
     if (!inspection || !file)
         return CL_CLEAN;
     try {
-        inspection->admit({file, file_bytes}, depth);
-        return CL_CLEAN;
+        return inspection->admit({file, file_bytes}, depth) ? CL_CLEAN
+                                                            : CL_BREAK;
     } catch (...) {
         inspection->note("Portcullis.Limits.Memory");
         return CL_BREAK;

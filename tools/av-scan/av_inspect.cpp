@@ -1,5 +1,6 @@
-// The checks behind Inspection. ZIP directories are read with the reader
-// policy-check uses, which touches no member's data.
+// The checks behind Inspection. ZIP directories are read with our own
+// reader, which lists 80,000 members in a tenth of a second, where
+// libclamav 1.4 takes time quadratic in the number of empty members.
 #include "av_inspect.hpp"
 
 #include "mail/zip_directory.hpp"
@@ -8,6 +9,7 @@ namespace portcullis::av {
 
 namespace {
 
+constexpr std::string_view max_files_name = "Portcullis.Limits.MaxFiles";
 constexpr std::string_view max_file_size_name = "Portcullis.Limits.MaxFileSize";
 constexpr std::string_view max_scan_size_name = "Portcullis.Limits.MaxScanSize";
 
@@ -26,17 +28,28 @@ void Inspection::note(std::string_view name) {
 // An inner file larger than libclamav surely delivers whole may be the
 // head of a member it cut short, or a whole file over our limit: either
 // way some of it went unscanned.
-void Inspection::admit(std::string_view file, uint32_t depth) {
+bool Inspection::admit(std::string_view file, uint32_t depth) {
     if (depth > 0 && file.size() > whole_file_bytes_)
         note(max_file_size_name);
-    if (attachment::has_zip_directory(file))
-        admit_zip(file);
+    if (!attachment::has_zip_directory(file))
+        return true;
+    return admit_zip(file);
 }
 
-// A member declared over max_file_bytes would be cut short; libclamav's
-// own count of the bytes it unpacks stays in force.
-void Inspection::admit_zip(std::string_view file) {
-    auto directory = attachment::read_zip_directory(file, limits_.max_files);
+// Every member counts against max_files, empty ones too, and an archive
+// that breaks it is not unpacked at all: that work is what the limit
+// spares. A member declared over max_file_bytes would be cut short;
+// libclamav's own count of the bytes it unpacks stays in force.
+bool Inspection::admit_zip(std::string_view file) {
+    uint64_t room =
+        limits_.max_files > members_ ? limits_.max_files - members_ : 0;
+    auto directory =
+        attachment::read_zip_directory(file, static_cast<size_t>(room));
+    members_ += directory.members.size();
+    if (directory.more) {
+        note(max_files_name);
+        return false;
+    }
     for (const attachment::ZipMember& member : directory.members) {
         declared_bytes_ = saturating_add(declared_bytes_, member.size);
         if (member.size > limits_.max_file_bytes)
@@ -44,6 +57,7 @@ void Inspection::admit_zip(std::string_view file) {
     }
     if (declared_bytes_ > limits_.max_scan_bytes)
         note(max_scan_size_name);
+    return true;
 }
 
 } // namespace portcullis::av

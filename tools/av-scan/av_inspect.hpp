@@ -1,7 +1,7 @@
 // Our own look at each file libclamav is about to unpack, the part itself
 // included. libclamav cuts a ZIP member short at its file size limit and
-// scans the head alone: here that becomes a scan limit, never a silent
-// clean.
+// scans the head alone, and it counts no empty member against its file
+// limit: here both become scan limits, never a silent clean.
 #pragma once
 
 #include "av_engine.hpp"
@@ -20,8 +20,8 @@ public:
         : limits_(limits), whole_file_bytes_(whole_file_bytes) {}
 
     /// Looks at one file at depth (0 for the part) before libclamav
-    /// unpacks it.
-    void admit(std::string_view file, uint32_t depth);
+    /// unpacks it; returns false when libclamav must not unpack it.
+    bool admit(std::string_view file, uint32_t depth);
 
     /// Returns the name of the first limit broken, or empty.
     std::string_view limit() const { return limit_; }
@@ -31,11 +31,12 @@ public:
     void note(std::string_view name);
 
 private:
-    void admit_zip(std::string_view file);
+    bool admit_zip(std::string_view file);
 
     const ScanLimits& limits_;
     uint64_t whole_file_bytes_ = 0;
-    uint64_t declared_bytes_ = 0; ///< ZIP member sizes as declared, so far
+    uint64_t members_ = 0;        ///< ZIP members seen so far, all levels
+    uint64_t declared_bytes_ = 0; ///< their sizes as their archives declare
     std::string_view limit_;
 };
 
