@@ -1,13 +1,17 @@
 // libclamav glue. Heuristic alerts for exceeded limits and encrypted
 // archives are switched on so that neither can pass as clean; without
-// heuristic precedence a real signature match still wins over them.
+// heuristic precedence a real signature match still wins over them. The
+// limits libclamav keeps in silence are kept by av_inspect.
 #include "av_engine.hpp"
+
+#include "av_inspect.hpp"
 
 #include <clamav.h>
 
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -27,6 +31,12 @@ namespace {
 // hourly, and a stat of every file per message would cost more than it
 // buys at thousands of messages a second.
 constexpr auto refresh_interval = std::chrono::seconds(1);
+
+// libclamav cuts a ZIP member at its file size limit and scans the head
+// alone, with no alert; the cut falls up to one output buffer short of
+// that limit. Set this much above ours, every file it cut is still over
+// ours, where Inspection sees it.
+constexpr uint64_t cut_margin_bytes = 1u << 20;
 
 Error clam_error(std::string context, cl_error_t code) {
     return Error{std::move(context), cl_strerror(code), ExitCode::unavailable};
@@ -68,9 +78,14 @@ Status set_limits(cl_engine* engine, const ScanLimits& limits) {
     const Setting settings[] = {
         {CL_ENGINE_MAX_RECURSION, limits.max_recursion},
         {CL_ENGINE_MAX_FILES, limits.max_files},
-        {CL_ENGINE_MAX_FILESIZE, static_cast<long long>(limits.max_file_bytes)},
+        {CL_ENGINE_MAX_FILESIZE,
+         static_cast<long long>(limits.max_file_bytes + cut_margin_bytes)},
         {CL_ENGINE_MAX_SCANSIZE, static_cast<long long>(limits.max_scan_bytes)},
         {CL_ENGINE_MAX_SCANTIME, limits.max_scan_time_ms},
+        // A clean result is cached by content, and a ZIP whose member was
+        // cut short would be cached clean: the next message holding it
+        // would never show that member to Inspection again.
+        {CL_ENGINE_DISABLE_CACHE, 1},
     };
     for (const Setting& s : settings) {
         cl_error_t rc = cl_engine_set_num(engine, s.field, s.value);
@@ -78,6 +93,35 @@ Status set_limits(cl_engine* engine, const ScanLimits& limits) {
             return clam_error("engine limits", rc);
     }
     return {};
+}
+
+// libclamav takes at most 2 GiB per file and caps a larger setting; an
+// inner file over the limit in force, less the margin, may be cut short.
+uint64_t whole_file_bytes(cl_engine* engine, const ScanLimits& limits) {
+    long long in_force =
+        cl_engine_get_num(engine, CL_ENGINE_MAX_FILESIZE, nullptr);
+    uint64_t whole = in_force > static_cast<long long>(cut_margin_bytes)
+                         ? static_cast<uint64_t>(in_force) - cut_margin_bytes
+                         : 0;
+    return std::min(whole, limits.max_file_bytes);
+}
+
+// Called for the part and for every file unpacked from it, before it is
+// unpacked further; CL_BREAK skips the file as if clean, and the limit
+// noted says it was not. Nothing may throw through libclamav's C frames.
+cl_error_t inspect_file(int, const char*, const char**, size_t, const char*,
+                        size_t file_bytes, const char* file, uint32_t depth,
+                        uint32_t, void* context) {
+    auto* inspection = static_cast<Inspection*>(context);
+    if (!inspection || !file)
+        return CL_CLEAN;
+    try {
+        return inspection->admit({file, file_bytes}, depth) ? CL_CLEAN
+                                                            : CL_BREAK;
+    } catch (...) {
+        inspection->note("Portcullis.Limits.Memory");
+        return CL_BREAK;
+    }
 }
 
 cl_scan_options scan_options(ScanMode mode) {
@@ -147,6 +191,7 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::string& db_dir,
         return clam_error(db_dir, rc);
     if (auto status = set_limits(out->engine_, settings.limits); !status)
         return status.error();
+    cl_engine_set_clcb_file_inspection(out->engine_, inspect_file);
     if (!settings.tmp_dir.empty()) {
         rc = cl_engine_set_str(out->engine_, CL_ENGINE_TMPDIR,
                                settings.tmp_dir.c_str());
@@ -157,7 +202,8 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::string& db_dir,
     if (rc != CL_SUCCESS)
         return clam_error(db_dir, rc);
     out->signatures_ = signatures;
-    out->max_file_bytes_ = settings.limits.max_file_bytes;
+    out->limits_ = settings.limits;
+    out->whole_file_bytes_ = whole_file_bytes(out->engine_, settings.limits);
     return out;
 }
 
@@ -165,7 +211,7 @@ Result<ScanResult> Engine::scan(std::string_view data, ScanMode mode) const {
     // libclamav 1.4 answers a buffer over its file size limit with a
     // detection that has no name, which would read as a virus: a big
     // clean attachment deleted. What is too big is a limit, said here.
-    if (data.size() > max_file_bytes_)
+    if (data.size() > limits_.max_file_bytes)
         return ScanResult{Outcome::scan_limit, "Portcullis.Limits.MaxFileSize"};
     cl_fmap_t* map = cl_fmap_open_memory(data.data(), data.size());
     if (!map)
@@ -175,8 +221,11 @@ Result<ScanResult> Engine::scan(std::string_view data, ScanMode mode) const {
     unsigned long scanned = 0;
     std::string error;
     scan_error = &error;
+    // The raw message is not unpacked: there is nothing to inspect.
+    Inspection inspection(limits_, whole_file_bytes_);
+    void* context = mode == ScanMode::content ? &inspection : nullptr;
     cl_error_t rc = cl_scanmap_callback(map, nullptr, &name, &scanned, engine_,
-                                        &options, nullptr);
+                                        &options, context);
     scan_error = nullptr;
     cl_fmap_close(map);
 
@@ -188,6 +237,9 @@ Result<ScanResult> Engine::scan(std::string_view data, ScanMode mode) const {
         return ScanResult{Outcome::scan_limit, "Portcullis.Limits.Unnamed"};
     if (rc == CL_VIRUS)
         return ScanResult{classify(name), name};
+    // What libclamav found clean held a limit it kept in silence.
+    if (rc == CL_CLEAN && error.empty() && !inspection.limit().empty())
+        return ScanResult{Outcome::scan_limit, std::string(inspection.limit())};
     if (is_limit_error(rc))
         return ScanResult{Outcome::scan_limit, cl_strerror(rc)};
     if (rc == CL_CLEAN && error.empty())

@@ -76,7 +76,9 @@ private:
 
     cl_engine* engine_ = nullptr;
     unsigned signatures_ = 0;
-    uint64_t max_file_bytes_ = 0;
+    ScanLimits limits_;
+    /// The largest inner file libclamav surely delivers uncut.
+    uint64_t whole_file_bytes_ = 0;
 };
 
 /// Checks that a temporary folder can be made in tmp_dir, or in $TMPDIR

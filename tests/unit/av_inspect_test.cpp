@@ -1,0 +1,157 @@
+// Our look at each file libclamav unpacks: ZIP members counted, empty
+// ones too, across nesting; sizes declared over the limits; an inner file
+// libclamav may have cut short. Each is a limit, never a silent clean.
+#include "av_inspect.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+using namespace portcullis;
+
+namespace {
+
+void put(std::string& out, uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i, value >>= 8)
+        out += static_cast<char>(value & 0xFF);
+}
+
+// One stored member, and the size its headers declare.
+struct Member {
+    std::string name;
+    std::string data;
+    uint64_t declared_bytes = 0;
+};
+
+Member stored(std::string name, std::string data) {
+    uint64_t size = data.size();
+    return {std::move(name), std::move(data), size};
+}
+
+// The fields the local and the central header share, signature first.
+std::string header(uint32_t signature, const Member& m) {
+    std::string out;
+    put(out, signature, 4);
+    put(out, 20, 2); // version needed
+    put(out, 0, 2);  // flags
+    put(out, 0, 2);  // stored
+    put(out, 0, 4);  // time and date
+    put(out, 0, 4);  // CRC, unchecked here
+    put(out, m.data.size(), 4);
+    put(out, m.declared_bytes, 4);
+    put(out, m.name.size(), 2);
+    put(out, 0, 2); // extra field length
+    return out;
+}
+
+std::string zip(const std::vector<Member>& members) {
+    std::string out, directory;
+    for (const Member& m : members) {
+        size_t offset = out.size();
+        out += header(0x04034b50, m) + m.name + m.data;
+        directory += "PK\x01\x02";
+        put(directory, 20, 2); // made by
+        directory += header(0, m).substr(4);
+        put(directory, 0, 6); // comment length, disk, internal attributes
+        put(directory, 0, 4); // external attributes
+        put(directory, offset, 4);
+        directory += m.name;
+    }
+    size_t directory_offset = out.size();
+    out += directory + "PK\x05\x06";
+    put(out, 0, 4);
+    put(out, members.size(), 2);
+    put(out, members.size(), 2);
+    put(out, directory.size(), 4);
+    put(out, directory_offset, 4);
+    put(out, 0, 2);
+    return out;
+}
+
+std::string zip_of_empty_members(size_t count) {
+    std::vector<Member> members;
+    for (size_t i = 0; i < count; ++i)
+        members.push_back(stored("f" + std::to_string(i) + ".txt", ""));
+    return zip(members);
+}
+
+av::ScanLimits small_limits() {
+    av::ScanLimits limits;
+    limits.max_files = 100;
+    limits.max_file_bytes = 1000;
+    limits.max_scan_bytes = 5000;
+    return limits;
+}
+
+} // namespace
+
+TEST_CASE("a zip of more empty members than max_files is not unpacked") {
+    av::ScanLimits limits = small_limits();
+    av::Inspection at_limit(limits, 1000);
+    CHECK(at_limit.admit(zip_of_empty_members(100), 0));
+    CHECK(at_limit.limit().empty());
+
+    av::Inspection past_limit(limits, 1000);
+    CHECK_FALSE(past_limit.admit(zip_of_empty_members(101), 0));
+    CHECK(past_limit.limit() == "Portcullis.Limits.MaxFiles");
+}
+
+TEST_CASE("zip members count against max_files across nested archives") {
+    av::ScanLimits limits = small_limits();
+    std::string inner = zip_of_empty_members(60);
+    av::Inspection inspection(limits, inner.size());
+    CHECK(inspection.admit(inner, 0));
+    CHECK_FALSE(inspection.admit(inner, 1));
+    CHECK(inspection.limit() == "Portcullis.Limits.MaxFiles");
+}
+
+TEST_CASE("a zip member declared over max_file_bytes is a limit, scanned") {
+    av::ScanLimits limits = small_limits();
+    av::Inspection inspection(limits, 1000);
+    Member big = stored("big.txt", "short");
+    big.declared_bytes = 1001;
+    CHECK(inspection.admit(zip({stored("a.txt", "a"), big}), 0));
+    CHECK(inspection.limit() == "Portcullis.Limits.MaxFileSize");
+
+    av::Inspection fits(limits, 1000);
+    big.declared_bytes = 1000;
+    CHECK(fits.admit(zip({big}), 0));
+    CHECK(fits.limit().empty());
+}
+
+TEST_CASE("zip members declared over max_scan_bytes together are a limit") {
+    av::ScanLimits limits = small_limits();
+    av::Inspection inspection(limits, 1000);
+    std::vector<Member> members;
+    for (int i = 0; i < 6; ++i) {
+        members.push_back(stored("m" + std::to_string(i), ""));
+        members.back().declared_bytes = 900;
+    }
+    CHECK(inspection.admit(zip(members), 0));
+    CHECK(inspection.limit() == "Portcullis.Limits.MaxScanSize");
+}
+
+TEST_CASE("an inner file over what libclamav surely delivers whole is a "
+          "limit") {
+    av::ScanLimits limits = small_limits();
+    av::Inspection inspection(limits, 800);
+    std::string file(801, ' ');
+    CHECK(inspection.admit(file, 0));
+    CHECK(inspection.limit().empty());
+    CHECK(inspection.admit(file.substr(0, 800), 1));
+    CHECK(inspection.limit().empty());
+    CHECK(inspection.admit(file, 2));
+    CHECK(inspection.limit() == "Portcullis.Limits.MaxFileSize");
+}
+
+TEST_CASE("the first limit noted in a scan is the one reported") {
+    av::ScanLimits limits = small_limits();
+    av::Inspection inspection(limits, 1000);
+    inspection.note("Portcullis.Limits.MaxScanSize");
+    Member big = stored("big.txt", "");
+    big.declared_bytes = 1001;
+    CHECK(inspection.admit(zip({big}), 0));
+    CHECK(inspection.limit() == "Portcullis.Limits.MaxScanSize");
+}
