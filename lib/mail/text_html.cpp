@@ -188,6 +188,18 @@ std::string attribute(std::string_view attributes, std::string_view name) {
     return "";
 }
 
+bool is_tag_name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '!' || c == '-';
+}
+
+// Whether the '<' at pos opens a tag, closing or not, with the name that
+// read_tag() reads; any other '<' is text.
+bool starts_tag(std::string_view html, size_t pos) {
+    size_t next = pos + 1;
+    return next < html.size() &&
+           (html[next] == '/' || is_tag_name_char(html[next]));
+}
+
 // Reads the tag that starts at '<'; pos ends after its '>'.
 Tag read_tag(std::string_view html, size_t& pos) {
     Tag tag;
@@ -197,9 +209,7 @@ Tag read_tag(std::string_view html, size_t& pos) {
         ++i;
     }
     size_t name_start = i;
-    while (i < html.size() &&
-           (std::isalnum(static_cast<unsigned char>(html[i])) ||
-            html[i] == '!' || html[i] == '-'))
+    while (i < html.size() && is_tag_name_char(html[i]))
         ++i;
     tag.name = ascii_lower(html.substr(name_start, i - name_start));
     // Quoted '>' inside attributes does not end the tag.
@@ -333,14 +343,14 @@ private:
             pos_ = comment_end(html_, pos_ + 4);
             return;
         }
-        size_t start = pos_;
-        Tag tag = read_tag(html_, pos_);
-        if (tag.name.empty() && !tag.closing) {
-            // A lone '<' in text, as in "a < b".
-            pos_ = start;
+        // A lone '<' in text, as in "a < b", is told by the byte after
+        // it, before the tag is read: reading it would look for its '>'
+        // as far as the end of the input, only to read on from the '<'.
+        if (!starts_tag(html_, pos_)) {
             emit_char('<');
             return;
         }
+        Tag tag = read_tag(html_, pos_);
         if (!tag.closing && (tag.name == "script" || tag.name == "style")) {
             pos_ = skip_element(html_, pos_, tag.name);
             return;
