@@ -286,19 +286,23 @@ size_t skip_element(std::string_view html, size_t pos,
 }
 
 // Returns where a comment whose text starts at pos ends, as browsers
-// end it: at "-->" or "--!>", or at once for "<!-->" and "<!--->".
+// end it: at "-->" or "--!>", whichever comes first, or at once for
+// "<!-->" and "<!--->". One pass finds the first of either: searching
+// for each apart would scan to the end of the input for the one that is
+// missing, at every comment.
 size_t comment_end(std::string_view html, size_t pos) {
     if (html.substr(pos, 1) == ">")
         return pos + 1;
     if (html.substr(pos, 2) == "->")
         return pos + 2;
-    size_t plain = html.find("-->", pos);
-    size_t bang = html.find("--!>", pos);
-    if (plain == std::string_view::npos && bang == std::string_view::npos)
-        return html.size();
-    if (bang < plain)
-        return bang + 4;
-    return plain + 3;
+    for (size_t dashes = html.find("--", pos); dashes != html.npos;
+         dashes = html.find("--", dashes + 1)) {
+        if (html.substr(dashes + 2, 1) == ">")
+            return dashes + 3;
+        if (html.substr(dashes + 2, 2) == "!>")
+            return dashes + 4;
+    }
+    return html.size();
 }
 
 class Renderer {

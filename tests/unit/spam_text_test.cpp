@@ -92,6 +92,12 @@ TEST_CASE("html text reads as a browser shows it") {
           "confidential and proprietary");
     CHECK(visible("a<!-->b<!--->c") == "abc");
     CHECK(visible("a<!-- never closed") == "a");
+    // Whichever of "-->" and "--!>" comes first ends it; dashes that end
+    // neither do not.
+    CHECK(visible("a<!-- x --!> b --> c") == "a b --> c");
+    CHECK(visible("a<!-- x --> b --!> c") == "a b --!> c");
+    CHECK(visible("a<!-- x - -- --!--> b") == "a b");
+    CHECK(visible("a<!-- x ---!> b") == "a b");
     // A '<' that opens no tag is text, and the tags after it are tags;
     // one that does and is never closed runs to the end.
     CHECK(visible("a < b <= c <") == "a < b <= c <");
