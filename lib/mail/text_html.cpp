@@ -30,15 +30,49 @@ void append_code_point(std::string& out, unsigned long cp) {
                                               : static_cast<char32_t>(cp));
 }
 
-// The names a browser decodes even without their ';' ("&nbsp" too), as
-// HTML keeps for old pages; the others need it.
-bool is_legacy_name(std::string_view name) {
-    static const char* legacy[] = {"amp",  "lt",  "gt",  "quot",   "nbsp",
-                                   "copy", "reg", "shy", "middot", "pound"};
-    for (const char* l : legacy)
-        if (iequals(name, l))
-            return true;
-    return false;
+// A named character reference. The legacy names are decoded even
+// without their ';' ("&nbsp" too), as HTML keeps for old pages; the
+// others need it.
+struct NamedEntity {
+    std::string_view name;
+    char32_t code_point;
+    bool legacy;
+};
+
+constexpr NamedEntity named_entities[] = {
+    {"amp", '&', true},         {"lt", '<', true},
+    {"gt", '>', true},          {"quot", '"', true},
+    {"apos", '\'', false},      {"nbsp", 0xA0, true},
+    {"copy", 0xA9, true},       {"reg", 0xAE, true},
+    {"euro", 0x20AC, false},    {"pound", 0xA3, true},
+    {"trade", 0x2122, false},   {"mdash", 0x2014, false},
+    {"ndash", 0x2013, false},   {"hellip", 0x2026, false},
+    {"zwnj", 0x200C, false},    {"zwj", 0x200D, false},
+    {"shy", 0xAD, true},        {"rsquo", 0x2019, false},
+    {"lsquo", 0x2018, false},   {"rdquo", 0x201D, false},
+    {"ldquo", 0x201C, false},   {"bull", 0x2022, false},
+    {"middot", 0xB7, true},     {"hyphen", 0x2010, false},
+    {"dash", 0x2010, false},    {"thinsp", 0x2009, false},
+    {"ensp", 0x2002, false},    {"emsp", 0x2003, false},
+    {"lrm", 0x200E, false},     {"rlm", 0x200F, false},
+    {"NoBreak", 0x2060, false}, {"ZeroWidthSpace", 0x200B, false},
+};
+
+const NamedEntity* find_entity(std::string_view name) {
+    for (const NamedEntity& entity : named_entities)
+        if (iequals(name, entity.name))
+            return &entity;
+    return nullptr;
+}
+
+// "&nbspx": a legacy name is taken without ';' even when letters follow
+// it, as browsers do in text.
+const NamedEntity* find_legacy_prefix(std::string_view name) {
+    for (const NamedEntity& entity : named_entities)
+        if (entity.legacy && name.size() > entity.name.size() &&
+            iequals(name.substr(0, entity.name.size()), entity.name))
+            return &entity;
+    return nullptr;
 }
 
 // Decodes one numeric reference: "&#" then digits, or "&#x" then hex
@@ -81,29 +115,13 @@ bool decode_numeric(std::string_view html, size_t& pos, std::string& out) {
 enum class Context { text, attribute };
 
 // Decodes one character reference starting at '&'; returns false and
-// leaves pos alone when it is not one.
+// leaves pos alone when it is not one. The work is bounded by the
+// longest name, and a '&' with no name after it, the commonest stray
+// one, costs one look at the next byte.
 bool decode_entity(std::string_view html, size_t& pos, std::string& out,
                    Context context) {
     if (pos + 1 < html.size() && html[pos + 1] == '#')
         return decode_numeric(html, pos, out);
-    static const std::pair<const char*, unsigned long> named[] = {
-        {"amp", '&'},        {"lt", '<'},
-        {"gt", '>'},         {"quot", '"'},
-        {"apos", '\''},      {"nbsp", 0xA0},
-        {"copy", 0xA9},      {"reg", 0xAE},
-        {"euro", 0x20AC},    {"pound", 0xA3},
-        {"trade", 0x2122},   {"mdash", 0x2014},
-        {"ndash", 0x2013},   {"hellip", 0x2026},
-        {"zwnj", 0x200C},    {"zwj", 0x200D},
-        {"shy", 0xAD},       {"rsquo", 0x2019},
-        {"lsquo", 0x2018},   {"rdquo", 0x201D},
-        {"ldquo", 0x201C},   {"bull", 0x2022},
-        {"middot", 0xB7},    {"hyphen", 0x2010},
-        {"dash", 0x2010},    {"thinsp", 0x2009},
-        {"ensp", 0x2002},    {"emsp", 0x2003},
-        {"lrm", 0x200E},     {"rlm", 0x200F},
-        {"NoBreak", 0x2060}, {"ZeroWidthSpace", 0x200B},
-    };
     // The name runs over letters and digits; a ';' after it ends it.
     constexpr size_t max_name = 32;
     size_t end = pos + 1;
@@ -111,29 +129,25 @@ bool decode_entity(std::string_view html, size_t& pos, std::string& out,
            std::isalnum(static_cast<unsigned char>(html[end])))
         ++end;
     std::string_view name = html.substr(pos + 1, end - pos - 1);
+    if (name.empty())
+        return false;
     bool terminated = end < html.size() && html[end] == ';';
     bool bare_ok =
         context == Context::text || (end >= html.size() || html[end] != '=');
-    for (auto& [entity, cp] : named) {
-        if (iequals(name, entity) &&
-            (terminated || (bare_ok && is_legacy_name(name)))) {
-            append_code_point(out, cp);
-            pos = end + (terminated ? 1 : 0);
-            return true;
-        }
+    const NamedEntity* entity = find_entity(name);
+    if (entity && (terminated || (bare_ok && entity->legacy))) {
+        append_code_point(out, entity->code_point);
+        pos = end + (terminated ? 1 : 0);
+        return true;
     }
-    // "&nbspx": a legacy name is taken without ';' even when letters
-    // follow it, as browsers do in text.
-    for (auto& [entity, cp] : named) {
-        std::string_view e = entity;
-        if (!terminated && context == Context::text && is_legacy_name(e) &&
-            name.size() > e.size() && iequals(name.substr(0, e.size()), e)) {
-            append_code_point(out, cp);
-            pos = pos + 1 + e.size();
-            return true;
-        }
-    }
-    return false;
+    if (terminated || context != Context::text)
+        return false;
+    entity = find_legacy_prefix(name);
+    if (!entity)
+        return false;
+    append_code_point(out, entity->code_point);
+    pos = pos + 1 + entity->name.size();
+    return true;
 }
 
 // Returns the value of one attribute, entities decoded, or empty.
