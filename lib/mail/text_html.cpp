@@ -30,15 +30,49 @@ void append_code_point(std::string& out, unsigned long cp) {
                                               : static_cast<char32_t>(cp));
 }
 
-// The names a browser decodes even without their ';' ("&nbsp" too), as
-// HTML keeps for old pages; the others need it.
-bool is_legacy_name(std::string_view name) {
-    static const char* legacy[] = {"amp",  "lt",  "gt",  "quot",   "nbsp",
-                                   "copy", "reg", "shy", "middot", "pound"};
-    for (const char* l : legacy)
-        if (iequals(name, l))
-            return true;
-    return false;
+// A named character reference. The legacy names are decoded even
+// without their ';' ("&nbsp" too), as HTML keeps for old pages; the
+// others need it.
+struct NamedEntity {
+    std::string_view name;
+    char32_t code_point;
+    bool legacy;
+};
+
+constexpr NamedEntity named_entities[] = {
+    {"amp", '&', true},         {"lt", '<', true},
+    {"gt", '>', true},          {"quot", '"', true},
+    {"apos", '\'', false},      {"nbsp", 0xA0, true},
+    {"copy", 0xA9, true},       {"reg", 0xAE, true},
+    {"euro", 0x20AC, false},    {"pound", 0xA3, true},
+    {"trade", 0x2122, false},   {"mdash", 0x2014, false},
+    {"ndash", 0x2013, false},   {"hellip", 0x2026, false},
+    {"zwnj", 0x200C, false},    {"zwj", 0x200D, false},
+    {"shy", 0xAD, true},        {"rsquo", 0x2019, false},
+    {"lsquo", 0x2018, false},   {"rdquo", 0x201D, false},
+    {"ldquo", 0x201C, false},   {"bull", 0x2022, false},
+    {"middot", 0xB7, true},     {"hyphen", 0x2010, false},
+    {"dash", 0x2010, false},    {"thinsp", 0x2009, false},
+    {"ensp", 0x2002, false},    {"emsp", 0x2003, false},
+    {"lrm", 0x200E, false},     {"rlm", 0x200F, false},
+    {"NoBreak", 0x2060, false}, {"ZeroWidthSpace", 0x200B, false},
+};
+
+const NamedEntity* find_entity(std::string_view name) {
+    for (const NamedEntity& entity : named_entities)
+        if (iequals(name, entity.name))
+            return &entity;
+    return nullptr;
+}
+
+// "&nbspx": a legacy name is taken without ';' even when letters follow
+// it, as browsers do in text.
+const NamedEntity* find_legacy_prefix(std::string_view name) {
+    for (const NamedEntity& entity : named_entities)
+        if (entity.legacy && name.size() > entity.name.size() &&
+            iequals(name.substr(0, entity.name.size()), entity.name))
+            return &entity;
+    return nullptr;
 }
 
 // Decodes one numeric reference: "&#" then digits, or "&#x" then hex
@@ -81,29 +115,13 @@ bool decode_numeric(std::string_view html, size_t& pos, std::string& out) {
 enum class Context { text, attribute };
 
 // Decodes one character reference starting at '&'; returns false and
-// leaves pos alone when it is not one.
+// leaves pos alone when it is not one. The work is bounded by the
+// longest name, and a '&' with no name after it, the commonest stray
+// one, costs one look at the next byte.
 bool decode_entity(std::string_view html, size_t& pos, std::string& out,
                    Context context) {
     if (pos + 1 < html.size() && html[pos + 1] == '#')
         return decode_numeric(html, pos, out);
-    static const std::pair<const char*, unsigned long> named[] = {
-        {"amp", '&'},        {"lt", '<'},
-        {"gt", '>'},         {"quot", '"'},
-        {"apos", '\''},      {"nbsp", 0xA0},
-        {"copy", 0xA9},      {"reg", 0xAE},
-        {"euro", 0x20AC},    {"pound", 0xA3},
-        {"trade", 0x2122},   {"mdash", 0x2014},
-        {"ndash", 0x2013},   {"hellip", 0x2026},
-        {"zwnj", 0x200C},    {"zwj", 0x200D},
-        {"shy", 0xAD},       {"rsquo", 0x2019},
-        {"lsquo", 0x2018},   {"rdquo", 0x201D},
-        {"ldquo", 0x201C},   {"bull", 0x2022},
-        {"middot", 0xB7},    {"hyphen", 0x2010},
-        {"dash", 0x2010},    {"thinsp", 0x2009},
-        {"ensp", 0x2002},    {"emsp", 0x2003},
-        {"lrm", 0x200E},     {"rlm", 0x200F},
-        {"NoBreak", 0x2060}, {"ZeroWidthSpace", 0x200B},
-    };
     // The name runs over letters and digits; a ';' after it ends it.
     constexpr size_t max_name = 32;
     size_t end = pos + 1;
@@ -111,29 +129,25 @@ bool decode_entity(std::string_view html, size_t& pos, std::string& out,
            std::isalnum(static_cast<unsigned char>(html[end])))
         ++end;
     std::string_view name = html.substr(pos + 1, end - pos - 1);
+    if (name.empty())
+        return false;
     bool terminated = end < html.size() && html[end] == ';';
     bool bare_ok =
         context == Context::text || (end >= html.size() || html[end] != '=');
-    for (auto& [entity, cp] : named) {
-        if (iequals(name, entity) &&
-            (terminated || (bare_ok && is_legacy_name(name)))) {
-            append_code_point(out, cp);
-            pos = end + (terminated ? 1 : 0);
-            return true;
-        }
+    const NamedEntity* entity = find_entity(name);
+    if (entity && (terminated || (bare_ok && entity->legacy))) {
+        append_code_point(out, entity->code_point);
+        pos = end + (terminated ? 1 : 0);
+        return true;
     }
-    // "&nbspx": a legacy name is taken without ';' even when letters
-    // follow it, as browsers do in text.
-    for (auto& [entity, cp] : named) {
-        std::string_view e = entity;
-        if (!terminated && context == Context::text && is_legacy_name(e) &&
-            name.size() > e.size() && iequals(name.substr(0, e.size()), e)) {
-            append_code_point(out, cp);
-            pos = pos + 1 + e.size();
-            return true;
-        }
-    }
-    return false;
+    if (terminated || context != Context::text)
+        return false;
+    entity = find_legacy_prefix(name);
+    if (!entity)
+        return false;
+    append_code_point(out, entity->code_point);
+    pos = pos + 1 + entity->name.size();
+    return true;
 }
 
 // Returns the value of one attribute, entities decoded, or empty.
@@ -188,6 +202,18 @@ std::string attribute(std::string_view attributes, std::string_view name) {
     return "";
 }
 
+bool is_tag_name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '!' || c == '-';
+}
+
+// Whether the '<' at pos opens a tag, closing or not, with the name that
+// read_tag() reads; any other '<' is text.
+bool starts_tag(std::string_view html, size_t pos) {
+    size_t next = pos + 1;
+    return next < html.size() &&
+           (html[next] == '/' || is_tag_name_char(html[next]));
+}
+
 // Reads the tag that starts at '<'; pos ends after its '>'.
 Tag read_tag(std::string_view html, size_t& pos) {
     Tag tag;
@@ -197,9 +223,7 @@ Tag read_tag(std::string_view html, size_t& pos) {
         ++i;
     }
     size_t name_start = i;
-    while (i < html.size() &&
-           (std::isalnum(static_cast<unsigned char>(html[i])) ||
-            html[i] == '!' || html[i] == '-'))
+    while (i < html.size() && is_tag_name_char(html[i]))
         ++i;
     tag.name = ascii_lower(html.substr(name_start, i - name_start));
     // Quoted '>' inside attributes does not end the tag.
@@ -276,19 +300,23 @@ size_t skip_element(std::string_view html, size_t pos,
 }
 
 // Returns where a comment whose text starts at pos ends, as browsers
-// end it: at "-->" or "--!>", or at once for "<!-->" and "<!--->".
+// end it: at "-->" or "--!>", whichever comes first, or at once for
+// "<!-->" and "<!--->". One pass finds the first of either: searching
+// for each apart would scan to the end of the input for the one that is
+// missing, at every comment.
 size_t comment_end(std::string_view html, size_t pos) {
     if (html.substr(pos, 1) == ">")
         return pos + 1;
     if (html.substr(pos, 2) == "->")
         return pos + 2;
-    size_t plain = html.find("-->", pos);
-    size_t bang = html.find("--!>", pos);
-    if (plain == std::string_view::npos && bang == std::string_view::npos)
-        return html.size();
-    if (bang < plain)
-        return bang + 4;
-    return plain + 3;
+    for (size_t dashes = html.find("--", pos); dashes != html.npos;
+         dashes = html.find("--", dashes + 1)) {
+        if (html.substr(dashes + 2, 1) == ">")
+            return dashes + 3;
+        if (html.substr(dashes + 2, 2) == "!>")
+            return dashes + 4;
+    }
+    return html.size();
 }
 
 class Renderer {
@@ -333,14 +361,14 @@ private:
             pos_ = comment_end(html_, pos_ + 4);
             return;
         }
-        size_t start = pos_;
-        Tag tag = read_tag(html_, pos_);
-        if (tag.name.empty() && !tag.closing) {
-            // A lone '<' in text, as in "a < b".
-            pos_ = start;
+        // A lone '<' in text, as in "a < b", is told by the byte after
+        // it, before the tag is read: reading it would look for its '>'
+        // as far as the end of the input, only to read on from the '<'.
+        if (!starts_tag(html_, pos_)) {
             emit_char('<');
             return;
         }
+        Tag tag = read_tag(html_, pos_);
         if (!tag.closing && (tag.name == "script" || tag.name == "style")) {
             pos_ = skip_element(html_, pos_, tag.name);
             return;

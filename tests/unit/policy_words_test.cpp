@@ -2,9 +2,34 @@
 // space, counted once per occurrence.
 #include "policy_words.hpp"
 
+#include "mail/text.hpp"
+
+#include "elapsed.hpp"
+
 #include <catch2/catch.hpp>
 
+#include <chrono>
+
 using namespace portcullis::policy;
+using portcullis::test::ms_since;
+
+namespace {
+
+// A generous bound: a megabyte of letters is split in well under a
+// tenth of it, sanitizers and a busy machine included; normalising each
+// run whole, as GLib's time grows with the square of its input, took
+// 17 s for each of the texts below.
+constexpr long long quick_ms = 2000;
+
+std::string repeat(std::string_view unit, size_t count) {
+    std::string out;
+    out.reserve(unit.size() * count);
+    for (size_t i = 0; i < count; ++i)
+        out += unit;
+    return out;
+}
+
+} // namespace
 
 TEST_CASE("words are split on anything but letters and digits") {
     CHECK(split_words("Hello, WORLD!\r\nNDA-2024 caf\xC3\xA9").words ==
@@ -68,4 +93,45 @@ TEST_CASE("comments and blank lines in a list file are ignored") {
                                "/../share/wordlists/confidential.txt");
     REQUIRE(list.ok());
     CHECK(list->size() == 16);
+}
+
+TEST_CASE("a megabyte of accented letters is one word split in linear "
+          "time") {
+    std::string text = repeat("\xC3\xA9", 512 * 1024);
+    auto began = std::chrono::steady_clock::now();
+    Words words = split_words(text);
+    long long elapsed_ms = ms_since(began);
+
+    REQUIRE(words.words.size() == 1);
+    CHECK(words.words[0] == text);
+    CHECK(elapsed_ms < quick_ms);
+}
+
+TEST_CASE("stray bytes read as letters are split in linear time") {
+    // Invalid UTF-8 is read as Windows-1252: 0xC3 is the letter \xC3\x83.
+    std::string text =
+        portcullis::text::to_utf8(std::string(512 * 1024, '\xC3'), "utf-8");
+    auto began = std::chrono::steady_clock::now();
+    Words words = split_words(text);
+    long long elapsed_ms = ms_since(began);
+
+    REQUIRE(words.words.size() == 1);
+    CHECK(words.words[0] == repeat("\xC3\xA3", 512 * 1024));
+    CHECK(elapsed_ms < quick_ms);
+}
+
+TEST_CASE("a long run composes its letters as a short one does") {
+    using Split = std::vector<std::string>;
+    // e and a separate acute accent, over many pieces of a long run.
+    CHECK(split_words(repeat("e\xCC\x81", 300)).words ==
+          Split{repeat("\xC3\xA9", 300)});
+    // Half-width katakana ka and its voiced mark read as ga, each a word.
+    CHECK(split_words(repeat("\xEF\xBD\xB6\xEF\xBE\x9E", 200)).words ==
+          Split(200, "\xE3\x82\xAC"));
+    // Hangul jamo g, a and final k compose to the syllable gak.
+    CHECK(split_words(repeat("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8", 200))
+              .words == Split(200, "\xEA\xB0\x81"));
+    // Marks that decorate nothing are dropped however long the run.
+    CHECK(split_words(repeat("C\xCC\xB2", 300)).words ==
+          Split{std::string(300, 'c')});
 }

@@ -92,6 +92,17 @@ TEST_CASE("html text reads as a browser shows it") {
           "confidential and proprietary");
     CHECK(visible("a<!-->b<!--->c") == "abc");
     CHECK(visible("a<!-- never closed") == "a");
+    // Whichever of "-->" and "--!>" comes first ends it; dashes that end
+    // neither do not.
+    CHECK(visible("a<!-- x --!> b --> c") == "a b --> c");
+    CHECK(visible("a<!-- x --> b --!> c") == "a b --!> c");
+    CHECK(visible("a<!-- x - -- --!--> b") == "a b");
+    CHECK(visible("a<!-- x ---!> b") == "a b");
+    // A '<' that opens no tag is text, and the tags after it are tags;
+    // one that does and is never closed runs to the end.
+    CHECK(visible("a < b <= c <") == "a < b <= c <");
+    CHECK(visible("1 <<b>2</b> <! x") == "1 <2");
+    CHECK(visible("x < y <span>z</span> w") == "x < y z w");
     // In a link, "&copy=2" is a query parameter, not a character.
     auto links = text::html_to_text(
                      "<a href=\"http://x.example/?a=1&copy=2&amp;b=3\">x</a>")

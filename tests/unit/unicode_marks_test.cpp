@@ -129,4 +129,10 @@ TEST_CASE("invisible characters written as HTML references are found") {
     CHECK(mime::has_zero_width_entity("pay&rlm;ment"));
     CHECK_FALSE(mime::has_zero_width_entity("fish &amp; chips &#65; &#xFE0F;"));
     CHECK_FALSE(mime::has_zero_width_entity("&#99999999999; &#x; &"));
+    // A name needs its ';' and its case, and a stray '&' before it does
+    // not hide it.
+    CHECK(mime::has_zero_width_entity("&&&pay&&zwj;ment"));
+    CHECK(mime::has_zero_width_entity("a&NegativeVeryThinSpace;b"));
+    CHECK_FALSE(mime::has_zero_width_entity("pay&shy ment &Shy; &zwj"));
+    CHECK_FALSE(mime::has_zero_width_entity("&zwjx; &;zwj;"));
 }

@@ -25,20 +25,72 @@ bool is_east_asian(gunichar c) {
            (c >= 0xF900 && c <= 0xFAFF);
 }
 
-// Adds the words of one run of letters that is not all ASCII. NFKC
-// reads full-width, ligature and mathematical letters as the plain ones,
-// and composes a letter written with a separate accent, so "café" is one
-// word however it was typed; marks left over after that ("c̲onfidential")
-// decorate nothing a reader reads, and are dropped. Accents themselves
-// stay: "año" is not "ano".
-void add_unicode_words(std::string_view run, Words& out) {
-    gchar* nfkc = g_utf8_normalize(run.data(), static_cast<gssize>(run.size()),
-                                   G_NORMALIZE_NFKC);
+// The Hangul vowels and final consonants, which GLib composes with the
+// syllable or consonant before them.
+bool is_hangul_joiner(gunichar c) {
+    return (c >= 0x1161 && c <= 0x1175) || (c >= 0x11A8 && c <= 0x11C2);
+}
+
+// Whether text cut just before c normalises, piece by piece, to what it
+// normalises to whole: c, and the first letter of its decomposition,
+// start a new character (combining class 0) that composes with nothing
+// before it. Only marks and the Hangul joiners compose backwards.
+bool is_piece_boundary(gunichar c) {
+    gunichar decomposed[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+    gunichar first = c;
+    if (g_unichar_fully_decompose(c, TRUE, decomposed,
+                                  G_UNICHAR_MAX_DECOMPOSITION_LENGTH) > 0)
+        first = decomposed[0];
+    for (gunichar u : {c, first})
+        if (g_unichar_combining_class(u) != 0 || g_unichar_ismark(u) ||
+            is_hangul_joiner(u))
+            return false;
+    return true;
+}
+
+// GLib's normalisation moves the rest of its buffer for every character
+// it composes, so its time grows with the square of what it is given at
+// once: a megabyte of "é", or of stray bytes read as "Ã", outlasted the
+// parse timeout. A run is normalised in pieces of about piece_bytes,
+// each cut before a boundary, which gives the text normalising it whole
+// gives.
+// XXX: a run with no boundary in max_piece_bytes, a letter under a
+// kilobyte of combining marks, is cut there anyway; its marks are
+// dropped either way, but the letter may compose with other ones.
+constexpr size_t piece_bytes = 64;
+constexpr size_t max_piece_bytes = 1024;
+
+// Returns where the first piece of a run of valid UTF-8 ends.
+size_t piece_end(std::string_view run) {
+    if (run.size() <= piece_bytes)
+        return run.size();
+    const char* begin = run.data();
+    const char* end = begin + run.size();
+    const char* p = begin;
+    while (p < end && static_cast<size_t>(p - begin) < piece_bytes)
+        p = g_utf8_next_char(p);
+    while (p < end && static_cast<size_t>(p - begin) < max_piece_bytes) {
+        if (is_piece_boundary(g_utf8_get_char(p)))
+            return static_cast<size_t>(p - begin);
+        p = g_utf8_next_char(p);
+    }
+    return static_cast<size_t>(p - begin);
+}
+
+// Adds the words of one piece of a run; word holds the letters of the
+// word that may go on into the next piece. NFKC reads full-width,
+// ligature and mathematical letters as the plain ones, and composes a
+// letter written with a separate accent, so "café" is one word however
+// it was typed; marks left over after that ("c̲onfidential") decorate
+// nothing a reader reads, and are dropped. Accents themselves stay:
+// "año" is not "ano".
+void add_piece_words(std::string_view piece, std::string& word, Words& out) {
+    gchar* nfkc = g_utf8_normalize(
+        piece.data(), static_cast<gssize>(piece.size()), G_NORMALIZE_NFKC);
     if (!nfkc)
         return;
     gchar* folded = g_utf8_casefold(nfkc, -1);
     g_free(nfkc);
-    std::string word;
     auto finish = [&] {
         if (!word.empty())
             out.words.push_back(std::move(word));
@@ -59,8 +111,19 @@ void add_unicode_words(std::string_view run, Words& out) {
         }
         word.append(p, g_utf8_next_char(p) - p);
     }
-    finish();
     g_free(folded);
+}
+
+// Adds the words of one run of letters that is not all ASCII.
+void add_unicode_words(std::string_view run, Words& out) {
+    std::string word;
+    while (!run.empty()) {
+        size_t end = piece_end(run);
+        add_piece_words(run.substr(0, end), word, out);
+        run.remove_prefix(end);
+    }
+    if (!word.empty())
+        out.words.push_back(std::move(word));
 }
 
 } // namespace
