@@ -6,6 +6,7 @@
 // trusted: a fork ends where the data or the byte budget does.
 #include "mail/binhex.hpp"
 #include "mail/charset.hpp"
+#include "mail/line_ends.hpp"
 
 #include <fmt/format.h>
 
@@ -282,18 +283,29 @@ bool is_intro_line(std::string_view text, size_t pos) {
     return true;
 }
 
+// Where the line at pos ends: at its LF or at a CR, bare or not (a CR
+// LF's LF then starts an empty line, which no block needs).
 size_t line_end(std::string_view text, size_t pos) {
-    size_t eol = text.find_first_of("\r\n", pos);
+    size_t eol = mail::line_end(text, pos);
+    if (eol != std::string_view::npos && eol > pos && text[eol] == '\n' &&
+        text[eol - 1] == '\r')
+        return eol - 1;
     return eol == std::string_view::npos ? text.size() : eol;
 }
 
 // The start of the first intro line at or after pos, itself a line
-// start, or npos.
+// start, or npos. Every intro opens with '(' after blanks, so only the
+// places a '(' starts a line are tried: most text holds few.
 size_t next_intro(std::string_view text, size_t pos) {
-    while (pos < text.size()) {
-        if (is_intro_line(text, pos))
-            return pos;
-        pos = line_end(text, pos) + 1;
+    for (size_t open = text.find('(', pos); open != std::string_view::npos;
+         open = text.find('(', open + 1)) {
+        size_t start = open;
+        while (start > pos && is_blank(text[start - 1]))
+            --start;
+        bool line_start =
+            start == pos || text[start - 1] == '\n' || text[start - 1] == '\r';
+        if (line_start && is_intro_line(text, start))
+            return start;
     }
     return std::string_view::npos;
 }

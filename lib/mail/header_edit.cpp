@@ -2,6 +2,7 @@
 #include "mail/header_edit.hpp"
 #include "core/strings.hpp"
 #include "mail/charset.hpp"
+#include "mail/line_ends.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -26,17 +27,6 @@ std::string field_name(std::string_view line) {
             return "";
     }
     return ascii_lower(name);
-}
-
-// Returns the offset of the byte that ends the line at pos: its LF, or a
-// CR that no LF follows, which the views read as a line end too
-// (line_ends.hpp); npos for a last line without an end.
-size_t line_end(std::string_view message, size_t pos) {
-    size_t at = message.find_first_of("\r\n", pos);
-    if (at != std::string_view::npos && message[at] == '\r' &&
-        at + 1 < message.size() && message[at + 1] == '\n')
-        return at + 1;
-    return at;
 }
 
 std::string_view line_at(std::string_view message, size_t pos) {

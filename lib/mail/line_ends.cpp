@@ -24,6 +24,20 @@ size_t next_bare_cr(std::string_view text, size_t from) {
 
 } // namespace
 
+size_t line_end(std::string_view text, size_t pos) {
+    size_t lf = text.find('\n', pos);
+    size_t end = lf == std::string_view::npos ? text.size() : lf;
+    if (pos >= end)
+        return lf;
+    // The first CR in the line decides: before the LF it is part of a CR
+    // LF; anywhere else it is bare and ends the line itself.
+    const void* cr = std::memchr(text.data() + pos, '\r', end - pos);
+    if (!cr)
+        return lf;
+    size_t at = static_cast<size_t>(static_cast<const char*>(cr) - text.data());
+    return at + 1 == lf ? lf : at;
+}
+
 bool has_bare_cr(std::string_view text) {
     return next_bare_cr(text, 0) != std::string_view::npos;
 }

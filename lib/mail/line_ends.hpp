@@ -19,6 +19,12 @@ bool has_bare_cr(std::string_view text);
 /// long as text, so an offset in one is the same place in the other.
 std::string bare_cr_as_lf(std::string_view text);
 
+/// Returns the offset of the byte that ends the line starting at pos:
+/// its LF, or a bare CR before it; npos for a last line without an end.
+/// Each call reads the line alone, so walking a text line by line is
+/// linear however its lines end.
+size_t line_end(std::string_view text, size_t pos);
+
 /// The bytes a view reads: text itself, or its copy with bare CRs made
 /// LFs (kept in storage) when it holds any.
 std::string_view readable_line_ends(std::string_view text,

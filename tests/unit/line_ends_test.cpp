@@ -20,3 +20,15 @@ TEST_CASE("a message without bare CRs is read as it is") {
     CHECK(storage.empty());
     CHECK(mail::readable_line_ends("A: b\r\rbody", storage) == "A: b\n\nbody");
 }
+
+TEST_CASE("a line ends at its LF or at a bare CR before it") {
+    std::string_view text = "a\r\nb\rc\r\r\nd\ne";
+    CHECK(mail::line_end(text, 0) == 2);
+    CHECK(mail::line_end(text, 3) == 4);
+    CHECK(mail::line_end(text, 5) == 6);
+    CHECK(mail::line_end(text, 7) == 8);
+    CHECK(mail::line_end(text, 9) == 10);
+    CHECK(mail::line_end(text, 11) == std::string_view::npos);
+    CHECK(mail::line_end("x\r", 0) == 1);
+    CHECK(mail::line_end("", 0) == std::string_view::npos);
+}
