@@ -3,6 +3,8 @@
 // libclamav may have cut short. Each is a limit, never a silent clean.
 #include "av_inspect.hpp"
 
+#include "zip_builder.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -13,61 +15,13 @@ using namespace portcullis;
 
 namespace {
 
-void put(std::string& out, uint64_t value, int bytes) {
-    for (int i = 0; i < bytes; ++i, value >>= 8)
-        out += static_cast<char>(value & 0xFF);
-}
-
-// One stored member, and the size its headers declare.
-struct Member {
-    std::string name;
-    std::string data;
-    uint64_t declared_bytes = 0;
-};
-
-Member stored(std::string name, std::string data) {
-    uint64_t size = data.size();
-    return {std::move(name), std::move(data), size};
-}
-
-// The fields the local and the central header share, signature first.
-std::string header(uint32_t signature, const Member& m) {
-    std::string out;
-    put(out, signature, 4);
-    put(out, 20, 2); // version needed
-    put(out, 0, 2);  // flags
-    put(out, 0, 2);  // stored
-    put(out, 0, 4);  // time and date
-    put(out, 0, 4);  // CRC, unchecked here
-    put(out, m.data.size(), 4);
-    put(out, m.declared_bytes, 4);
-    put(out, m.name.size(), 2);
-    put(out, 0, 2); // extra field length
-    return out;
-}
+using test::Member;
+using test::stored;
 
 std::string zip(const std::vector<Member>& members) {
-    std::string out, directory;
-    for (const Member& m : members) {
-        size_t offset = out.size();
-        out += header(0x04034b50, m) + m.name + m.data;
-        directory += "PK\x01\x02";
-        put(directory, 20, 2); // made by
-        directory += header(0, m).substr(4);
-        put(directory, 0, 6); // comment length, disk, internal attributes
-        put(directory, 0, 4); // external attributes
-        put(directory, offset, 4);
-        directory += m.name;
-    }
-    size_t directory_offset = out.size();
-    out += directory + "PK\x05\x06";
-    put(out, 0, 4);
-    put(out, members.size(), 2);
-    put(out, members.size(), 2);
-    put(out, directory.size(), 4);
-    put(out, directory_offset, 4);
-    put(out, 0, 2);
-    return out;
+    test::ZipBuilder builder;
+    builder.members = members;
+    return builder.build();
 }
 
 std::string zip_of_empty_members(size_t count) {

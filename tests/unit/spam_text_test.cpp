@@ -129,8 +129,9 @@ TEST_CASE("full-width letters are folded to ascii") {
 }
 
 TEST_CASE("full-width forms in east asian text are folded but no disguise") {
-    // 你好，明天见。 and ＰＣ１０台 (Japanese writes Latin letters and
-    // digits full-width): read as ASCII by rules, counted as nothing.
+    // 你好，明天见。 and ＰＣ１０台 (Japanese writes Latin
+    // letters and digits full-width): read as ASCII by rules, counted
+    // as nothing.
     std::string chinese = "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe6\x98\x8e"
                           "\xe5\xa4\xa9\xe8\xa7\x81\xe3\x80\x82";
     CHECK(text::fold_lookalikes(chinese) == 0);
