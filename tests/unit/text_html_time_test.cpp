@@ -44,7 +44,7 @@ TEST_CASE("a lone '<' is text told without a search for its '>'") {
     long long elapsed_ms = ms_since(began);
 
     CHECK(out.text == html);
-    CHECK(elapsed_ms < entity_walk_ms);
+    CHECK(elapsed_ms < quick_ms);
 }
 
 TEST_CASE("'a < b' written half a megabyte long is text read in linear "
@@ -55,7 +55,7 @@ TEST_CASE("'a < b' written half a megabyte long is text read in linear "
     long long elapsed_ms = ms_since(began);
 
     CHECK(out.text == html);
-    CHECK(elapsed_ms < entity_walk_ms);
+    CHECK(elapsed_ms < quick_ms);
 }
 
 TEST_CASE("half a megabyte of comments is skipped in linear time") {
