@@ -9,14 +9,34 @@
 
 namespace portcullis {
 
+/// Returns c lower-cased if it is an ASCII letter, else c.
+constexpr char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 /// Returns text with ASCII letters lower-cased; other bytes unchanged.
 inline std::string ascii_lower(std::string_view text) {
     std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    }
+    for (char& c : out)
+        c = ascii_lower(c);
     return out;
+}
+
+/// Whether a and b are equal but for the case of ASCII letters. Unlike
+/// strncasecmp, a NUL byte is compared as any other.
+constexpr bool equals_ci(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+            return false;
+    return true;
+}
+
+/// Whether text starts with prefix but for the case of ASCII letters.
+constexpr bool starts_with_ci(std::string_view text, std::string_view prefix) {
+    return text.size() >= prefix.size() &&
+           equals_ci(text.substr(0, prefix.size()), prefix);
 }
 
 /// Returns text without the bytes listed in set at either end.

@@ -238,6 +238,17 @@ std::string guess_boundary(std::string_view body) {
 
 std::string decode_uuencoded_body(std::string_view text);
 
+bool is_uuencoding(std::string_view encoding) {
+    return encoding == "x-uuencode" || encoding == "uuencode" ||
+           encoding == "x-uue";
+}
+
+// Whether decode_body() changes a body in this transfer encoding.
+bool is_encoding(std::string_view encoding) {
+    return encoding == "base64" || encoding == "quoted-printable" ||
+           is_uuencoding(encoding);
+}
+
 std::string decode_body(Context& ctx, Part& part, std::string_view body) {
     std::string out;
     if (part.transfer_encoding == "base64") {
@@ -247,9 +258,7 @@ std::string decode_body(Context& ctx, Part& part, std::string_view body) {
             add_anomaly(ctx, &part, "BASE64_GARBAGE");
     } else if (part.transfer_encoding == "quoted-printable") {
         out = decode_quoted_printable(body);
-    } else if (part.transfer_encoding == "x-uuencode" ||
-               part.transfer_encoding == "uuencode" ||
-               part.transfer_encoding == "x-uue") {
+    } else if (is_uuencoding(part.transfer_encoding)) {
         out = decode_uuencoded_body(body);
     } else {
         out = std::string(body);
@@ -333,8 +342,7 @@ void parse_multipart(Context& ctx, size_t index, Span body,
 void parse_message(Context& ctx, size_t index, Span body, int depth) {
     Part& part = ctx.tree.parts[index];
     std::string path = part.path + ".1";
-    if (part.transfer_encoding == "base64" ||
-        part.transfer_encoding == "quoted-printable") {
+    if (is_encoding(part.transfer_encoding)) {
         // RFC 2046 forbids encoding a message/rfc822, so its bytes are
         // no longer the raw message: only the container can be replaced.
         std::string inner = decode_body(ctx, part, body.bytes);
@@ -348,7 +356,7 @@ void describe(Part& part, const std::vector<Header>& headers,
               const ContentType& type) {
     part.content_type = type.type;
     part.is_multipart = type.type.rfind("multipart/", 0) == 0;
-    part.is_message = type.type == "message/rfc822";
+    part.is_message = is_message_type(type.type);
     const Header* cte = first_header(headers, "content-transfer-encoding");
     TransferEncoding encoding =
         read_transfer_encoding(cte ? std::string_view(cte->value) : "");

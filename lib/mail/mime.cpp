@@ -553,13 +553,6 @@ bool read_message(const Limits& limits, Tree& tree, Budget& budget,
 
 bool within_limits(WalkState& state, int depth);
 
-// Types that hold a message with headers of its own, which GMime reads as
-// such only when they are not encoded (message/rfc2822 is its alias).
-bool is_message_type(std::string_view type) {
-    return type == "message/rfc822" || type == "message/global" ||
-           type == "message/news" || type == "message/rfc2822";
-}
-
 // RFC 2046 section 5.2.1 forbids encoding a message/rfc822 part in base64
 // or quoted-printable, so GMime leaves one as an opaque leaf (or, when it
 // reads the encoding otherwise, a message of encoded lines, decoded by
@@ -851,6 +844,15 @@ bool starts_with_from_line(std::string_view text) {
         return false;
     size_t next = text.find_first_not_of(" \t", 5);
     return next == std::string_view::npos || text[next] != ':';
+}
+
+bool is_message_type(std::string_view type) {
+    for (std::string_view name : {"message/rfc822", "message/rfc2822",
+                                  "message/global", "message/news"}) {
+        if (equals_ci(type, name))
+            return true;
+    }
+    return false;
 }
 
 std::string_view skip_from_line(std::string_view message) {

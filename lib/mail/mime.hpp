@@ -110,4 +110,9 @@ bool starts_with_from_line(std::string_view text);
 /// Returns the message without a leading mbox From_ line.
 std::string_view skip_from_line(std::string_view message);
 
+/// Whether a media type, any case, holds a whole message with headers of
+/// its own: message/rfc822, its alias message/rfc2822, message/global
+/// (RFC 6532) and message/news.
+bool is_message_type(std::string_view type);
+
 } // namespace portcullis::mime

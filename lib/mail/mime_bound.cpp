@@ -19,6 +19,7 @@
 // the views decode it (`base64;`) gets a field first that tells GMime
 // their encoding, so GMime leaves the body to be decoded, as it does
 // under `base64`; the walk passes over that field.
+#include "core/strings.hpp"
 #include "mail/mime_detail.hpp"
 
 #include "mail/header_edit.hpp"
@@ -39,22 +40,11 @@ constexpr size_t max_boundary_bytes = 200;
 // taken for a delimiter: more blocks are bounded, none is missed.
 constexpr size_t max_boundaries = 1000;
 
-// ASCII lower case without the locale: header names and parameter names
-// are ASCII, and this runs over every header block.
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-}
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-    return text.size() >= prefix.size() &&
-           std::equal(prefix.begin(), prefix.end(), text.begin(),
-                      [](char a, char b) { return lower(a) == lower(b); });
-}
-
 // Finds a lower-case word in text, ignoring case.
 size_t find_ci(std::string_view text, std::string_view word, size_t from) {
     for (size_t i = from; i + word.size() <= text.size(); ++i) {
-        if (lower(text[i]) == word[0] && starts_with_ci(text.substr(i), word))
+        if (ascii_lower(text[i]) == word[0] &&
+            starts_with_ci(text.substr(i), word))
             return i;
     }
     return std::string_view::npos;
@@ -230,13 +220,7 @@ bool holds_message(std::string_view block) {
 
 // Whether a Content-Type value names a type GMime reads as a message.
 bool names_message_part(std::string_view value) {
-    std::string_view type = value.substr(0, value.find_first_of(" \t\r;("));
-    for (std::string_view name : {"message/rfc822", "message/rfc2822",
-                                  "message/global", "message/news"}) {
-        if (type.size() == name.size() && starts_with_ci(type, name))
-            return true;
-    }
-    return false;
+    return is_message_type(value.substr(0, value.find_first_of(" \t\r;(")));
 }
 
 // The encoding to tell GMime for a block whose attached message it would

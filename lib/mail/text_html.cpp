@@ -4,8 +4,6 @@
 #include "core/strings.hpp"
 #include "mail/text.hpp"
 
-#include <strings.h>
-
 #include <cstdlib>
 #include <string>
 
@@ -18,11 +16,6 @@ struct Tag {
     bool closing = false;
     std::string attributes;
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // An entity for NUL or past Unicode shows as U+FFFD, as browsers do.
 void append_code_point(std::string& out, unsigned long cp) {
@@ -60,7 +53,7 @@ constexpr NamedEntity named_entities[] = {
 
 const NamedEntity* find_entity(std::string_view name) {
     for (const NamedEntity& entity : named_entities)
-        if (iequals(name, entity.name))
+        if (equals_ci(name, entity.name))
             return &entity;
     return nullptr;
 }
@@ -70,7 +63,7 @@ const NamedEntity* find_entity(std::string_view name) {
 const NamedEntity* find_legacy_prefix(std::string_view name) {
     for (const NamedEntity& entity : named_entities)
         if (entity.legacy && name.size() > entity.name.size() &&
-            iequals(name.substr(0, entity.name.size()), entity.name))
+            equals_ci(name.substr(0, entity.name.size()), entity.name))
             return &entity;
     return nullptr;
 }
@@ -89,7 +82,7 @@ bool decode_numeric(std::string_view html, size_t& pos, std::string& out) {
     while (at < html.size() && at - digits < max_digits &&
            (hex ? std::isxdigit(static_cast<unsigned char>(html[at]))
                 : std::isdigit(static_cast<unsigned char>(html[at])))) {
-        char c = static_cast<char>(std::tolower(html[at]));
+        char c = ascii_lower(html[at]);
         cp = cp * (hex ? 16 : 10) +
              static_cast<unsigned long>(c <= '9' ? c - '0' : c - 'a' + 10);
         ++at;
@@ -188,7 +181,7 @@ std::string attribute(std::string_view attributes, std::string_view name) {
         }
         if (key.empty() && pos == key_start)
             ++pos;
-        if (iequals(key, name)) {
+        if (equals_ci(key, name)) {
             std::string decoded;
             for (size_t i = 0; i < value.size();) {
                 if (value[i] == '&' &&

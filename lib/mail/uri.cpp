@@ -4,8 +4,6 @@
 #include "mail/uri.hpp"
 #include "core/strings.hpp"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -14,11 +12,6 @@
 namespace portcullis::uri {
 
 namespace {
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() &&
-           strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
-}
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
     for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos;

@@ -130,6 +130,34 @@ TEST_CASE("an encoded message/rfc822 has parts outside the raw bytes") {
     CHECK_FALSE(tree.parts[1].in_raw);
 }
 
+TEST_CASE("each type that holds a message is read inside in any case") {
+    std::string type =
+        GENERATE(std::string("message/global"), std::string("message/news"),
+                 std::string("message/rfc2822"), std::string("Message/RFC822"));
+    std::string text =
+        message("multipart/mixed; boundary=b",
+                "--b\nContent-Type: " + type +
+                    "\n\nContent-Type: text/plain\n\ninner text\n--b--\n");
+    auto tree = parse(text, {});
+    REQUIRE(tree.parts.size() == 3);
+    CHECK(tree.parts[1].is_message);
+    CHECK(tree.parts[2].path == "1.1.1");
+    CHECK(tree.parts[2].decoded == "inner text");
+}
+
+TEST_CASE("a uuencoded message/rfc822 is decoded and read inside") {
+    // "Content-Type: text/plain\n\nhi", uuencoded by a reference encoder.
+    std::string text = message("message/rfc822", "");
+    text.insert(text.find("\n\n"), "\nContent-Transfer-Encoding: x-uuencode");
+    text += "begin 644 forward.eml\n"
+            "<0V]N=&5N=\"U4>7!E.B!T97AT+W!L86EN\"@IH:0  \n`\nend\n";
+    auto tree = parse(text, {});
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].content_type == "text/plain");
+    CHECK(tree.parts[1].decoded == "hi");
+    CHECK_FALSE(tree.parts[1].in_raw);
+}
+
 TEST_CASE("nesting deeper than the limit stops the parse with a flag") {
     std::string text = "Content-Type: text/plain\n\nbottom";
     for (int i = 0; i < 100; ++i)

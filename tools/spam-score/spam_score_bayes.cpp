@@ -5,8 +5,6 @@
 #include "core/strings.hpp"
 #include "mail/received.hpp"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -20,19 +18,6 @@ namespace {
 constexpr size_t max_body_words = 4000;
 constexpr size_t max_word_bytes = 30;
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
-
 // Tokens are written piece by piece into a sink: scoring only needs
 // their hashes, so it builds no string per token, while tokenize()
 // keeps the strings for tests and inspection. Both see the same bytes.
@@ -42,7 +27,7 @@ public:
     void append(std::string_view s) { token_ += s; }
     void append_lower(std::string_view s) {
         for (char c : s)
-            token_ += lower(c);
+            token_ += ascii_lower(c);
     }
     void end() { tokens.push_back(token_); }
 
@@ -61,7 +46,8 @@ public:
     }
     void append_lower(std::string_view s) {
         for (char c : s)
-            hash_ = (hash_ ^ static_cast<unsigned char>(lower(c))) * fnv_prime;
+            hash_ = (hash_ ^ static_cast<unsigned char>(ascii_lower(c))) *
+                    fnv_prime;
     }
     void end() { hashes.push_back(hash_); }
 
@@ -239,9 +225,10 @@ bool skipped_header(std::string_view name) {
 
 template <class Sink> void add_relay_words(Sink& out, std::string_view relays) {
     for (std::string_view word : words(relays, 40)) {
-        if (word.size() < 3 || iequals(word, "from") || iequals(word, "by") ||
-            iequals(word, "with") || iequals(word, "esmtp") ||
-            iequals(word, "smtp") || iequals(word, "id"))
+        if (word.size() < 3 || equals_ci(word, "from") ||
+            equals_ci(word, "by") || equals_ci(word, "with") ||
+            equals_ci(word, "esmtp") || equals_ci(word, "smtp") ||
+            equals_ci(word, "id"))
             continue;
         out.begin();
         out.append("R:");
@@ -469,9 +456,9 @@ template <class Sink> void add_html(Sink& out, std::string_view raw) {
                               : !std::isspace(
                                     static_cast<unsigned char>(attrs[a]))))
                     ++a;
-                if (iequals(name, "color") || iequals(name, "size") ||
-                    iequals(name, "face") || iequals(name, "bgcolor") ||
-                    iequals(name, "align")) {
+                if (equals_ci(name, "color") || equals_ci(name, "size") ||
+                    equals_ci(name, "face") || equals_ci(name, "bgcolor") ||
+                    equals_ci(name, "align")) {
                     out.append("=");
                     out.append_lower(
                         attrs.substr(v, std::min(a - v, max_value_bytes)));
