@@ -47,6 +47,17 @@ long groups_before_gap(std::string_view ip) {
     return head.empty() ? 0 : std::count(head.begin(), head.end(), ':') + 1;
 }
 
+// The first address of the network of address with prefix_bits leading
+// bits: the bits after them cleared.
+std::array<uint8_t, 16> network_start(const Address& address, int prefix_bits) {
+    std::array<uint8_t, 16> out{};
+    int bits = prefix_bits;
+    for (size_t i = 0; i < address.size && bits > 0; ++i, bits -= 8)
+        out[i] = static_cast<uint8_t>(
+            address.bytes[i] & (bits >= 8 ? 0xff : (0xff << (8 - bits))));
+    return out;
+}
+
 std::string not_a_network(std::string_view text) {
     return fmt::format("\"{}\" is not an IP address or network "
                        "(192.0.2.0/24, 2001:db8::/32)",
@@ -102,15 +113,9 @@ std::string to_string(const Address& address) {
 }
 
 bool Network::contains(const Address& other) const {
-    if (other.size != address.size)
-        return false;
-    int bits = prefix_bits;
-    for (size_t i = 0; i < address.size && bits > 0; ++i, bits -= 8) {
-        int mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-        if ((other.bytes[i] & mask) != (address.bytes[i] & mask))
-            return false;
-    }
-    return true;
+    return other.size == address.size &&
+           network_start(other, prefix_bits) ==
+               network_start(address, prefix_bits);
 }
 
 bool Network::contains(std::string_view text) const {
@@ -158,6 +163,36 @@ Result<Network> parse_network(std::string_view text) {
     if (prefix < 0 || prefix > max_bits)
         return Error{"", not_a_network(text), ExitCode::config};
     return Network{*address, prefix};
+}
+
+NetworkSet::NetworkSet(const std::vector<Network>& networks) {
+    for (const Network& network : networks) {
+        auto length = std::find_if(
+            lengths_.begin(), lengths_.end(), [&](const Length& l) {
+                return l.size == network.address.size &&
+                       l.prefix_bits == network.prefix_bits;
+            });
+        if (length == lengths_.end())
+            length = lengths_.insert(
+                lengths_.end(),
+                Length{network.address.size, network.prefix_bits, {}});
+        length->starts.push_back(
+            network_start(network.address, network.prefix_bits));
+    }
+    for (Length& length : lengths_) {
+        std::sort(length.starts.begin(), length.starts.end());
+        length.starts.erase(
+            std::unique(length.starts.begin(), length.starts.end()),
+            length.starts.end());
+    }
+}
+
+bool NetworkSet::contains(const Address& address) const {
+    return std::any_of(lengths_.begin(), lengths_.end(), [&](const Length& l) {
+        return l.size == address.size &&
+               std::binary_search(l.starts.begin(), l.starts.end(),
+                                  network_start(address, l.prefix_bits));
+    });
 }
 
 } // namespace portcullis::net

@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
 using namespace portcullis;
 
 namespace {
@@ -113,4 +116,72 @@ TEST_CASE("a client written as an address literal or with a zone is read") {
     CHECK_FALSE(net::parse_client_address("[IPv6:192.0.2.7x]"));
     CHECK(net::to_string(*net::parse_client_address("[IPv6:2001:DB8:0::1]")) ==
           "2001:db8::1");
+}
+
+TEST_CASE("a network set holds what one of its networks holds") {
+    std::vector<net::Network> networks;
+    for (const char* text :
+         {"192.0.2.0/24", "192.0.2.128/25", "198.51.100.7", "10.",
+          "10.1.0.0/16", "203.0.113.64/27", "2001:db8::/32",
+          "2001:db8:bad::/48", "2001:db8:0:1::5", "fe80::/10", "192.0.2.0/24"})
+        networks.push_back(*net::parse_network(text));
+    net::NetworkSet set(networks);
+    auto holds = [&](std::string_view ip) {
+        return set.contains(*net::parse_client_address(ip));
+    };
+    CHECK(holds("192.0.2.1"));
+    CHECK(holds("192.0.2.200"));
+    CHECK(holds("198.51.100.7"));
+    CHECK_FALSE(holds("198.51.100.8"));
+    CHECK(holds("10.200.3.4"));
+    CHECK(holds("203.0.113.95"));
+    CHECK_FALSE(holds("203.0.113.96"));
+    CHECK(holds("2001:db8:ffff::1"));
+    CHECK(holds("2001:db8:0:1::5"));
+    CHECK(holds("[IPv6:FE80::1]"));
+    CHECK(holds("::ffff:10.0.0.1"));
+    CHECK_FALSE(holds("2001:db9::1"));
+    // An IPv4 network never holds an IPv6 address with the same bytes.
+    CHECK_FALSE(holds("c000:201::"));
+    CHECK_FALSE(net::NetworkSet().contains(*net::parse_address("192.0.2.1")));
+    CHECK(net::NetworkSet({*net::parse_network("::/0")})
+              .contains(*net::parse_address("2001:db8::1")));
+    CHECK_FALSE(net::NetworkSet({*net::parse_network("::/0")})
+                    .contains(*net::parse_address("192.0.2.1")));
+}
+
+TEST_CASE("a network set answers as a scan of its networks does") {
+    // Random networks of every prefix length from 8, and addresses near
+    // them: the set must agree with asking each network in turn.
+    uint32_t seed = 12345;
+    auto next = [&] {
+        seed = seed * 1103515245 + 12345;
+        return static_cast<uint8_t>(seed >> 16);
+    };
+    std::vector<net::Network> networks;
+    for (int i = 0; i < 100; ++i) {
+        net::Network network;
+        network.address.size = i % 3 == 0 ? 16 : 4;
+        for (size_t b = 0; b < network.address.size; ++b)
+            network.address.bytes[b] = next() & 0x0f;
+        network.prefix_bits =
+            8 + static_cast<int>(next() % (network.address.size * 8 - 7));
+        networks.push_back(network);
+    }
+    net::NetworkSet set(networks);
+    int held = 0;
+    for (int i = 0; i < 3000; ++i) {
+        net::Address address;
+        address.size = i % 3 == 0 ? 16 : 4;
+        for (size_t b = 0; b < address.size; ++b)
+            address.bytes[b] = next() & 0x0f;
+        bool scanned = std::any_of(
+            networks.begin(), networks.end(),
+            [&](const net::Network& n) { return n.contains(address); });
+        REQUIRE(set.contains(address) == scanned);
+        held += scanned;
+    }
+    // Both answers were asked for often.
+    CHECK(held > 300);
+    CHECK(held < 2700);
 }

@@ -193,13 +193,11 @@ bool match_clients(const Rule& rule, MessageFacts& message, Why& why) {
     if (rule.clients.empty())
         return true;
     const std::string& ip = message.client_ip();
-    for (const Network& network : rule.clients) {
-        if (!ip.empty() && network.contains(ip)) {
-            why.push_back("client " + ip);
-            return true;
-        }
-    }
-    return false;
+    auto address = net::parse_client_address(ip);
+    if (!address || !rule.clients.contains(*address))
+        return false;
+    why.push_back("client " + ip);
+    return true;
 }
 
 bool match_anomalies(const Rule& rule, MessageFacts& message, Why& why) {

@@ -445,12 +445,14 @@ Status RuleReader::read_clients() {
     auto texts = strings("client", *node);
     if (!texts)
         return texts.error();
+    std::vector<net::Network> networks;
     for (size_t i = 0; i < texts->size(); ++i) {
         auto network = net::parse_network((*texts)[i]);
         if (!network)
             return error(entry_at(*node, i), network.error().message);
-        rule_.clients.push_back(*network);
+        networks.push_back(*network);
     }
+    rule_.clients = net::NetworkSet(networks);
     return {};
 }
 

@@ -50,10 +50,6 @@ verdict::Action delivery_action(RuleAction action);
 /// spam-score's lists take too.
 using AddressPattern = mail::AddressPattern;
 
-/// A client condition's value: lib/core/ip_network, as spam-score's
-/// client lists read it.
-using Network = net::Network;
-
 /// A regular expression with the text it was written as.
 struct Pattern {
     std::string text;
@@ -97,7 +93,9 @@ struct Rule {
     std::vector<Pattern> body;
     std::vector<WordsCondition> words;
     std::optional<AttachmentCondition> attachment;
-    std::vector<Network> clients;
+    /// Client networks, read as spam-score's client lists are; empty:
+    /// any client.
+    net::NetworkSet clients;
     std::vector<std::string> anomalies;
 
     RuleAction action = RuleAction::tag;

@@ -47,7 +47,7 @@ mail::AddressIndex read_senders(const toml::array& list) {
     return out;
 }
 
-std::vector<net::Network> read_clients(const toml::array& list) {
+net::NetworkSet read_clients(const toml::array& list) {
     std::vector<net::Network> out;
     for (const toml::node& entry : list) {
         auto text = entry.value<std::string>();
@@ -56,7 +56,7 @@ std::vector<net::Network> read_clients(const toml::array& list) {
         if (auto parsed = net::parse_network(*text))
             out.push_back(*parsed);
     }
-    return out;
+    return net::NetworkSet(out);
 }
 
 } // namespace
@@ -95,7 +95,7 @@ const mail::AddressIndex& ListCache::senders(const toml::array* list) {
     return found->second;
 }
 
-const std::vector<net::Network>& ListCache::clients(const toml::array* list) {
+const net::NetworkSet& ListCache::clients(const toml::array* list) {
     if (auto system = system_clients_.find(list);
         system != system_clients_.end())
         return system->second;
@@ -117,10 +117,7 @@ bool ListCache::client_listed(const std::vector<const toml::array*>& lists,
     if (!client)
         return false;
     return std::any_of(lists.begin(), lists.end(), [&](const auto* list) {
-        const auto& networks = clients(list);
-        return std::any_of(
-            networks.begin(), networks.end(),
-            [&](const auto& network) { return network.contains(*client); });
+        return clients(list).contains(*client);
     });
 }
 

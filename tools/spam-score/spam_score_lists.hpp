@@ -63,12 +63,12 @@ public:
 
 private:
     const mail::AddressIndex& senders(const toml::array* list);
-    const std::vector<net::Network>& clients(const toml::array* list);
+    const net::NetworkSet& clients(const toml::array* list);
 
     std::map<const toml::array*, mail::AddressIndex> system_senders_;
-    std::map<const toml::array*, std::vector<net::Network>> system_clients_;
+    std::map<const toml::array*, net::NetworkSet> system_clients_;
     std::map<const toml::array*, mail::AddressIndex> senders_;
-    std::map<const toml::array*, std::vector<net::Network>> clients_;
+    std::map<const toml::array*, net::NetworkSet> clients_;
 };
 
 } // namespace portcullis::spam_score
