@@ -1,7 +1,8 @@
 // Message sources. Folders are walked in sorted order so batch runs are
-// repeatable; a Maildir's tmp/ is skipped because its files are still being
-// written; an mbox is read line by line so a large archive never has to fit
-// in memory at once.
+// repeatable; a Maildir is read in cur/ and new/ alone, as its tmp/ holds
+// deliveries still being written and the rest is the mail server's own
+// (dovecot.index, maildirsize, courierimapkeywords/); an mbox is read line by
+// line so a large archive never has to fit in memory at once.
 #include "core/source.hpp"
 
 #include <dirent.h>
@@ -350,11 +351,11 @@ Result<Inputs::Directory> Inputs::list_directory(const std::string& path) {
     errno = 0;
     while (dirent* entry = ::readdir(dir)) {
         std::string name = entry->d_name;
-        // Hidden files are editor and sync droppings; a Maildir's tmp/
-        // holds messages still being delivered.
+        // Hidden files are editor and sync droppings, and a Maildir++
+        // subfolder (.Junk) is read only when named.
         if (name.empty() || name[0] == '.')
             continue;
-        if (is_maildir && name == "tmp")
+        if (is_maildir && name != "cur" && name != "new")
             continue;
         listing.entries.push_back(
             (!path.empty() && path.back() == '/' ? path : path + "/") + name);

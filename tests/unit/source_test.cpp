@@ -94,6 +94,27 @@ TEST_CASE("a Maildir yields cur and new in order and skips tmp") {
     CHECK(records[1].message == "Subject: c\n\n");
 }
 
+TEST_CASE("a Maildir's own files beside cur and new are never mail") {
+    TempDir dir;
+    dir.write("md/cur/1:2,S", "Subject: read\n\n");
+    dir.write("md/new/2", "Subject: unread\n\n");
+    dir.write("md/tmp/3", "Subject: partial\n\n");
+    dir.write("md/dovecot-uidlist", "3 V1 N3\n");
+    dir.write("md/dovecot.index", std::string("\x07\x02\x00\x00", 4));
+    dir.write("md/maildirsize", "1000000S\n120 2\n");
+    dir.write("md/subscriptions", "Junk\n");
+    dir.write("md/courierimapkeywords/:list", "$Junk\n");
+    dir.write("md/.Junk/cur/4", "Subject: junk\n\n");
+    auto records = read_inputs({dir.path + "/md"});
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].id() == dir.path + "/md/cur/1:2,S");
+    CHECK(records[1].id() == dir.path + "/md/new/2");
+    // A Maildir++ subfolder is read when it is named.
+    auto junk = read_inputs({dir.path + "/md/.Junk"});
+    REQUIRE(junk.size() == 1);
+    CHECK(junk[0].message == "Subject: junk\n\n");
+}
+
 TEST_CASE("a missing path is an error and the walk goes on") {
     TempDir dir;
     std::string good = dir.write("ok.eml", "Subject: ok\n\n");
