@@ -346,6 +346,9 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
     app.add_flag("--log-json", options.log_json, "Write log events as JSON");
     app.add_flag("!--no-progress", options.progress,
                  "Never draw a progress line on a terminal");
+    app.add_flag("--raw", options.only_messages,
+                 "Read stdin and files as messages, never as a stream "
+                 "(mail straight from senders)");
     app.add_option_function<std::string>(
            "--mbox-variant",
            [&](const std::string& name) {
@@ -431,6 +434,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     // came, never refused as bad data (which Postfix would bounce). In the
     // other forms it goes on as a stream record over the limit does.
     inputs.pass_oversized_stdin();
+    if (options.only_messages)
+        inputs.read_only_messages();
     Output out;
     int deadline_ms = options.limits.parse_timeout_ms;
     // Every filter parses hostile input, so every filter runs under the

@@ -36,6 +36,7 @@ struct CommonOptions {
     bool log_json = false;
     bool progress = true;
     source::MboxVariant mbox_variant = source::MboxVariant::mboxrd;
+    bool only_messages = false; ///< --raw: input is never a stream
     Limits limits;
 };
 

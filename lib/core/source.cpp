@@ -260,7 +260,7 @@ RecordResult Inputs::open_stdin() {
     // had nothing to pass on must not become a message here.
     if (*first < 0)
         return std::optional<Record>{};
-    if (*first == '{') {
+    if (*first == '{' && !only_messages_) {
         stream_ = std::make_unique<stream::Reader>(*stdin_reader_, limits_);
         return std::optional<Record>{};
     }
@@ -317,7 +317,7 @@ RecordResult Inputs::open_file(const std::string& path) {
     // A saved stream (the output of a filter) is read as its records, as
     // it would be on stdin; no message starts with "{".
     auto first_byte = mbox->reader().peek();
-    if (first_byte && *first_byte == '{') {
+    if (first_byte && *first_byte == '{' && !only_messages_) {
         stream_ = std::make_unique<stream::Reader>(mbox->reader(), limits_);
         stream_file_ = std::move(mbox);
         return std::optional<Record>{};

@@ -53,6 +53,11 @@ public:
     /// rest.
     void pass_oversized_stdin() { pass_oversized_stdin_ = true; }
 
+    /// Reads stdin and every file as messages, never as a stream, even
+    /// when the first byte is "{": for input taken straight from senders,
+    /// whose first line would otherwise be theirs to write as an envelope.
+    void read_only_messages() { only_messages_ = true; }
+
     /// False while the last record is a raw message on stdin over the
     /// size limit whose rest copy_unread has not passed yet: its
     /// Record::unread is then only a lower bound.
@@ -87,6 +92,7 @@ private:
     std::unique_ptr<Mbox> mbox_;
     bool fatal_ = false;
     bool pass_oversized_stdin_ = false;
+    bool only_messages_ = false;
     bool stdin_unread_ = false; ///< the rest of stdin waits for copy_unread
 };
 

@@ -240,6 +240,8 @@ ExitCode learn(const Options& options, const config::Config& config,
     }
     source::Inputs inputs(options.common.inputs, options.common.limits,
                           options.common.mbox_variant);
+    if (options.common.only_messages)
+        inputs.read_only_messages();
     ExitCode status = ExitCode::ok;
     bool more = true;
     // What a batch learned is logged once it is committed: a log line
@@ -314,6 +316,8 @@ ExitCode explain(const Options& options, const config::Config& config,
     }
     source::Inputs inputs(options.common.inputs, options.common.limits,
                           options.common.mbox_variant);
+    if (options.common.only_messages)
+        inputs.read_only_messages();
     ExitCode status = ExitCode::ok;
     while (true) {
         auto next = inputs.next();
