@@ -12,6 +12,16 @@
 
 namespace portcullis::test {
 
+/// Returns a header block with its checksum set to match its bytes.
+inline std::string tar_checksummed(std::string header) {
+    header.replace(148, 8, "        ");
+    unsigned sum = 0;
+    for (char c : header)
+        sum += static_cast<unsigned char>(c);
+    header.replace(148, 8, fmt::format("{:06o}", sum) + '\0' + ' ');
+    return header;
+}
+
 /// Returns one ustar header block whose checksum matches its bytes.
 inline std::string tar_block(std::string_view name, size_t size, char type,
                              std::string_view prefix = "") {
@@ -25,12 +35,7 @@ inline std::string tar_block(std::string_view name, size_t size, char type,
                                "00",
                                8));
     header.replace(345, prefix.size(), prefix);
-    header.replace(148, 8, "        ");
-    unsigned sum = 0;
-    for (char c : header)
-        sum += static_cast<unsigned char>(c);
-    header.replace(148, 8, fmt::format("{:06o}", sum) + '\0' + ' ');
-    return header;
+    return tar_checksummed(header);
 }
 
 /// Returns data padded with NULs to a whole number of blocks.
