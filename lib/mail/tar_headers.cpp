@@ -57,18 +57,75 @@ std::optional<uint64_t> number_field(std::string_view field) {
 
 // The checksum sums the block with its own field read as blanks; old
 // writers summed signed bytes, and readers accept either.
-bool checksum_matches(std::string_view block) {
-    auto stored =
-        number_field(block.substr(checksum_at, checksum_bytes)).value_or(0);
-    int64_t unsigned_sum = 0, signed_sum = 0;
+struct Sums {
+    int64_t unsigned_sum = 0;
+    int64_t signed_sum = 0;
+};
+
+Sums header_sums(std::string_view block) {
+    Sums sums;
     for (size_t i = 0; i < block_bytes; ++i) {
         bool in_field = i >= checksum_at && i < checksum_at + checksum_bytes;
         char c = in_field ? ' ' : block[i];
-        unsigned_sum += static_cast<unsigned char>(c);
-        signed_sum += static_cast<signed char>(c);
+        sums.unsigned_sum += static_cast<unsigned char>(c);
+        sums.signed_sum += static_cast<signed char>(c);
     }
-    return static_cast<int64_t>(stored) == unsigned_sum ||
-           static_cast<int64_t>(stored) == signed_sum;
+    return sums;
+}
+
+bool checksum_matches(std::string_view block) {
+    auto stored =
+        number_field(block.substr(checksum_at, checksum_bytes)).value_or(0);
+    Sums sums = header_sums(block);
+    return static_cast<int64_t>(stored) == sums.unsigned_sum ||
+           static_cast<int64_t>(stored) == sums.signed_sum;
+}
+
+bool is_octal_digit(char c) {
+    return c >= '0' && c <= '7';
+}
+
+// A number field every reader reads alike: blanks, octal digits, then
+// blanks to the field's end or to a NUL, where every reader stops.
+std::optional<uint64_t> plain_octal(std::string_view field) {
+    field = field.substr(0, std::min(field.find('\0'), field.size()));
+    size_t digits = field.find_first_not_of(' ');
+    if (digits == std::string_view::npos || !is_octal_digit(field[digits]))
+        return std::nullopt;
+    size_t after = field.find_first_not_of("01234567", digits);
+    if (after != std::string_view::npos &&
+        field.find_first_not_of(' ', after) != std::string_view::npos)
+        return std::nullopt;
+    return number_field(field.substr(digits));
+}
+
+// libclamav reads a number field with sscanf's %o into an unsigned int:
+// any blanks, a sign, octal digits up to the first other byte, the value
+// kept modulo 2^32. No digit is no number.
+std::optional<uint32_t> scanned_octal(std::string_view field) {
+    size_t at = field.find_first_not_of(" \t\n\v\f\r");
+    bool negative = at < field.size() && field[at] == '-';
+    if (at < field.size() && (field[at] == '+' || field[at] == '-'))
+        ++at;
+    if (at >= field.size() || !is_octal_digit(field[at]))
+        return std::nullopt;
+    uint32_t value = 0;
+    for (; at < field.size() && is_octal_digit(field[at]); ++at)
+        value = value << 3 | static_cast<uint32_t>(field[at] - '0');
+    return negative ? 0u - value : value;
+}
+
+// libclamav 1.4 ends a tar at a block that starts with a NUL and takes
+// any other block whose checksum, as it reads the field, matches.
+bool clamav_header(std::string_view block) {
+    if (block[0] == '\0')
+        return false;
+    auto stored = scanned_octal(block.substr(checksum_at, checksum_bytes));
+    if (!stored)
+        return false;
+    Sums sums = header_sums(block);
+    return *stored == static_cast<uint32_t>(sums.unsigned_sum) ||
+           *stored == static_cast<uint32_t>(sums.signed_sum);
 }
 
 bool is_end_block(std::string_view block) {
@@ -93,7 +150,107 @@ std::string ustar_name(std::string_view block) {
     return prefix.empty() ? name : std::string(prefix) + "/" + name;
 }
 
+// The size a plain header declares, or nullopt for a block that is no
+// header or one readers may read otherwise. libclamav 1.4 holds a size
+// in an int and takes a larger one for no size at all.
+std::optional<uint64_t> plain_header_size(std::string_view block) {
+    if (block[0] == '\0')
+        return std::nullopt;
+    auto stored = plain_octal(block.substr(checksum_at, checksum_bytes));
+    if (!stored)
+        return std::nullopt;
+    Sums sums = header_sums(block);
+    if (static_cast<int64_t>(*stored) != sums.unsigned_sum &&
+        static_cast<int64_t>(*stored) != sums.signed_sum)
+        return std::nullopt;
+    auto size = plain_octal(block.substr(size_at, size_bytes));
+    if (!size || *size > INT32_MAX)
+        return std::nullopt;
+    return size;
+}
+
+// How far the next header lies, or nullopt where libclamav 1.4 parts
+// from other readers: it reads no data after a link, folder, device or
+// volume header; it skips a block more after an extension header of no
+// data; and it takes the sparse map blocks of a GNU sparse file for data.
+std::optional<uint64_t> header_step(char type, uint64_t size) {
+    bool no_data =
+        std::string_view("123456V").find(type) != std::string_view::npos;
+    bool skipped =
+        std::string_view("KLNAEIgxX").find(type) != std::string_view::npos;
+    if ((no_data && size != 0) || (skipped && size == 0) || type == 'S')
+        return std::nullopt;
+    return block_bytes + (size + block_bytes - 1) / block_bytes * block_bytes;
+}
+
+// Lists the member a header declares; false when max_members are
+// listed already and this one is more.
+bool add_member(TarMembers& out, std::string_view block, uint64_t size,
+                size_t max_members) {
+    if (is_extension_header(block[type_at]))
+        return true;
+    if (out.members.size() >= max_members) {
+        out.more = true;
+        return false;
+    }
+    out.members.push_back({ustar_name(block), size});
+    return true;
+}
+
+// Follows the members from the start while each header is plain, and
+// returns where a search for headers must take over, if it must.
+std::optional<uint64_t> walk_in_order(std::string_view content,
+                                      size_t max_members, TarMembers& out) {
+    uint64_t at = 0;
+    while (at + block_bytes <= content.size()) {
+        std::string_view block = content.substr(at, block_bytes);
+        auto size = plain_header_size(block);
+        if (!size)
+            return at;
+        if (!add_member(out, block, *size, max_members))
+            return std::nullopt;
+        auto step = header_step(block[type_at], *size);
+        if (!step)
+            return at + block_bytes;
+        at += *step;
+    }
+    return std::nullopt;
+}
+
+// Past the first block the walk could not place, libclamav may stand
+// at any block, and past a bad one it tries the next: each block it
+// would take for a header is a member.
+void search_members(std::string_view content, uint64_t from, size_t max_members,
+                    TarMembers& out) {
+    for (uint64_t at = from; at + block_bytes <= content.size();
+         at += block_bytes) {
+        std::string_view block = content.substr(at, block_bytes);
+        if (!clamav_header(block))
+            continue;
+        auto size = number_field(block.substr(size_at, size_bytes));
+        if (!add_member(out, block, size.value_or(0), max_members))
+            return;
+    }
+}
+
 } // namespace
+
+bool looks_like_tar(std::string_view content) {
+    if (content.size() < block_bytes)
+        return false;
+    std::string_view first = content.substr(0, block_bytes);
+    return first.substr(magic_at, 5) == "ustar" || clamav_header(first);
+}
+
+// The end of the archive does not end the listing: libclamav 1.4 stops
+// there, but a reader that goes on past zero blocks (GNU tar's
+// --ignore-zeros) finds what follows, and a later libclamav may too.
+TarMembers read_tar_members(std::string_view content, size_t max_members) {
+    TarMembers out;
+    if (auto lost_at = walk_in_order(content, max_members, out))
+        search_members(content, *lost_at, max_members, out);
+    return out;
+}
 
 void TarHeaderReader::ArchiveFree::operator()(archive* reader) const {
     archive_read_free(reader);

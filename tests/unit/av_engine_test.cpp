@@ -2,6 +2,9 @@
 // buffers, refusing an empty folder, reloading after a change.
 #include "av_engine.hpp"
 
+#include "tar_builder.hpp"
+#include "zip_builder.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -26,6 +29,25 @@ fs::path temp_dir() {
     std::string templ = (fs::temp_directory_path() / "av-test-XXXXXX");
     REQUIRE(::mkdtemp(templ.data()) != nullptr);
     return templ;
+}
+
+// An engine that knows EICAR by its hash alone: it finds the file
+// unpacked whole, never the string in the bytes of an archive.
+std::unique_ptr<av::Engine> hash_engine(const fs::path& dir,
+                                        const av::ScanLimits& limits) {
+    fs::copy_file(signatures + "/portcullis-test.hdb", dir / "a.hdb");
+    av::EngineSettings settings;
+    settings.limits = limits;
+    auto engine = av::Engine::load(dir, settings);
+    REQUIRE(engine.ok());
+    return std::move(*engine);
+}
+
+std::string tar_of_empty_members_and_eicar(int empty_members) {
+    std::string tar;
+    for (int i = 0; i < empty_members; ++i)
+        tar += test::tar_file("f" + std::to_string(i), "");
+    return tar + test::tar_file("eicar.com", eicar()) + test::tar_end();
 }
 
 } // namespace
@@ -92,4 +114,41 @@ TEST_CASE("a scan is an error, not clean, when the temporary folder goes") {
     CHECK(missing.error().text() ==
           dir.string() +
               ": cannot create a temporary folder: No such file or directory");
+}
+
+TEST_CASE("eicar in a tar within the scan limits is unpacked and found") {
+    fs::path dir = temp_dir();
+    av::ScanLimits limits;
+    limits.max_files = 100;
+    auto engine = hash_engine(dir, limits);
+    auto found =
+        engine->scan(tar_of_empty_members_and_eicar(99), av::ScanMode::content);
+    REQUIRE(found.ok());
+    CHECK(found->outcome == av::Outcome::infected);
+    CHECK(found->name == "Portcullis.Test.EICAR-Hash.UNOFFICIAL");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a tar of more members than max_files is a scan limit, never "
+          "unpacked") {
+    fs::path dir = temp_dir();
+    av::ScanLimits limits;
+    limits.max_files = 100;
+    auto engine = hash_engine(dir, limits);
+    std::string tar = tar_of_empty_members_and_eicar(100);
+    auto limited = engine->scan(tar, av::ScanMode::content);
+    REQUIRE(limited.ok());
+    CHECK(limited->outcome == av::Outcome::scan_limit);
+    CHECK(limited->name == "Portcullis.Limits.MaxFiles");
+
+    // The tar's members count with those of the ZIP it is in.
+    test::ZipBuilder zip;
+    zip.members = {
+        test::stored("inner.tar", tar_of_empty_members_and_eicar(99)),
+        test::stored("more.txt", "")};
+    auto nested = engine->scan(zip.build(), av::ScanMode::content);
+    REQUIRE(nested.ok());
+    CHECK(nested->outcome == av::Outcome::scan_limit);
+    CHECK(nested->name == "Portcullis.Limits.MaxFiles");
+    fs::remove_all(dir);
 }

@@ -1,8 +1,9 @@
-// Our look at each file libclamav unpacks: ZIP members counted, empty
-// ones too, across nesting; sizes declared over the limits; an inner file
-// libclamav may have cut short. Each is a limit, never a silent clean.
+// Our look at each file libclamav unpacks: ZIP and tar members counted,
+// empty ones too, across nesting; sizes declared over the limits; an inner
+// file libclamav may have cut short. Each is a limit, never a silent clean.
 #include "av_inspect.hpp"
 
+#include "tar_builder.hpp"
 #include "zip_builder.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,6 +30,13 @@ std::string zip_of_empty_members(size_t count) {
     for (size_t i = 0; i < count; ++i)
         members.push_back(stored("f" + std::to_string(i) + ".txt", ""));
     return zip(members);
+}
+
+std::string tar_of_empty_members(size_t count) {
+    std::string tar;
+    for (size_t i = 0; i < count; ++i)
+        tar += test::tar_file("f" + std::to_string(i) + ".txt", "");
+    return tar + test::tar_end();
 }
 
 av::ScanLimits small_limits() {
@@ -108,4 +116,38 @@ TEST_CASE("the first limit noted in a scan is the one reported") {
     big.declared_bytes = 1001;
     CHECK(inspection.admit(zip({big}), 0));
     CHECK(inspection.limit() == "Portcullis.Limits.MaxScanSize");
+}
+
+TEST_CASE("a tar of more empty members than max_files is not unpacked") {
+    av::ScanLimits limits = small_limits();
+    av::Inspection at_limit(limits, 1000);
+    CHECK(at_limit.admit(tar_of_empty_members(100), 0));
+    CHECK(at_limit.limit().empty());
+
+    av::Inspection past_limit(limits, 1000);
+    CHECK_FALSE(past_limit.admit(tar_of_empty_members(101), 0));
+    CHECK(past_limit.limit() == "Portcullis.Limits.MaxFiles");
+}
+
+TEST_CASE("tar and zip members count together against max_files") {
+    av::ScanLimits limits = small_limits();
+    limits.max_file_bytes = limits.max_scan_bytes = 1u << 20;
+    std::string tar = tar_of_empty_members(59);
+    av::Inspection inspection(limits, limits.max_file_bytes);
+    CHECK(inspection.admit(zip({stored("inner.tar", tar)}), 0));
+    CHECK(inspection.admit(tar, 1));
+    CHECK_FALSE(inspection.admit(zip_of_empty_members(41), 2));
+    CHECK(inspection.limit() == "Portcullis.Limits.MaxFiles");
+}
+
+TEST_CASE("a tar member declared over max_file_bytes is a limit, scanned") {
+    av::ScanLimits limits = small_limits();
+    av::Inspection inspection(limits, 1000);
+    std::string cut = test::tar_block("big.txt", 1001, '0') + "short";
+    CHECK(inspection.admit(test::tar_file("a.txt", "a") + cut, 0));
+    CHECK(inspection.limit() == "Portcullis.Limits.MaxFileSize");
+
+    av::Inspection fits(limits, 1000);
+    CHECK(fits.admit(test::tar_file("a.txt", std::string(1000, 'a')), 0));
+    CHECK(fits.limit().empty());
 }

@@ -1,11 +1,12 @@
 // Our own look at each file libclamav is about to unpack, the part itself
 // included. libclamav cuts a ZIP member short at its file size limit and
-// scans the head alone, and it counts no empty member against its file
-// limit: here both become scan limits, never a silent clean.
+// scans the head alone, and it counts no empty ZIP or tar member against
+// its file limit: here both become scan limits, never a silent clean.
 #pragma once
 
 #include "av_engine.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -32,10 +33,17 @@ public:
 
 private:
     bool admit_zip(std::string_view file);
+    bool admit_tar(std::string_view file);
+    /// Returns how many more members max_files allows.
+    size_t room() const;
+    /// Adds one member's declared size; notes it when over max_file_bytes.
+    void declare(uint64_t member_bytes);
+    /// Notes the declared sizes of all members when over max_scan_bytes.
+    void check_declared_total();
 
     const ScanLimits& limits_;
     uint64_t whole_file_bytes_ = 0;
-    uint64_t members_ = 0;        ///< ZIP members seen so far, all levels
+    uint64_t members_ = 0;        ///< archive members seen so far, all levels
     uint64_t declared_bytes_ = 0; ///< their sizes as their archives declare
     std::string_view limit_;
 };
