@@ -171,7 +171,16 @@ Status Reader::copy_unread(const std::function<void(std::string_view)>& sink) {
         auto read = input_.read_exact(piece, n);
         if (!read) {
             unread_ = 0;
-            return Error{input_.name(), read.error().message};
+            if (read.error().exit_code != ExitCode::data_error)
+                return read.error();
+            // Named as next() names a record cut short, with the record's
+            // size, not the piece's.
+            const Unread& r = unread_record_;
+            return Error{
+                fmt::format("{}: record {} at offset {}", input_.name(),
+                            record_number_, r.record_offset),
+                fmt::format("truncated: expected {} bytes, got {}", r.size,
+                            input_.offset() - r.message_offset)};
         }
         unread_ -= n;
         sink(piece);
@@ -218,6 +227,7 @@ Result<std::optional<Record>> Reader::next() {
     // Too big to hold: the record still goes on, its bytes unread.
     if (size > limits_.message_bytes) {
         record.unread = unread_ = size;
+        unread_record_ = {size, offset, input_.offset()};
         return std::optional<Record>{std::move(record)};
     }
     record.message.reserve(size);

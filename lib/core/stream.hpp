@@ -72,6 +72,12 @@ private:
     const Limits& limits_;
     int record_number_ = 0;
     uint64_t unread_ = 0;
+    /// Of the record whose bytes are unread, for an error about them.
+    struct Unread {
+        uint64_t size = 0;
+        uint64_t record_offset = 0;
+        uint64_t message_offset = 0;
+    } unread_record_;
 };
 
 /// The deepest nesting of lists and objects an envelope may have.

@@ -145,6 +145,43 @@ TEST_CASE("the unread bytes of a record over the limit are copied in "
     ::close(fds[0]);
 }
 
+TEST_CASE("a record over the limit cut short names the record, its offset "
+          "and its size") {
+    Limits limits;
+    limits.message_bytes = 4;
+    // More than one piece of the copy, and less than the size says.
+    std::string text = "{\"portcullis\":1,\"size\":2}\nab"
+                       "{\"portcullis\":1,\"size\":1000000}\n" +
+                       std::string(300 * 1024, 'x');
+    const std::string want = "-: record 2 at offset 28: truncated: expected "
+                             "1000000 bytes, got 307200";
+    char path[] = "/tmp/portcullis-stream-test.XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    ::unlink(path);
+    REQUIRE(::write(fd, text.data(), text.size()) ==
+            static_cast<ssize_t>(text.size()));
+    for (bool copied : {true, false}) {
+        REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
+        ByteReader input(fd, "-");
+        stream::Reader reader(input, limits);
+        REQUIRE(reader.next().ok());
+        auto big = reader.next();
+        REQUIRE(big.ok());
+        CHECK((*big)->unread == 1000000);
+        if (copied) {
+            Status cut = reader.copy_unread([](std::string_view) {});
+            REQUIRE(!cut.ok());
+            CHECK(cut.error().text() == want);
+        } else {
+            auto next = reader.next();
+            REQUIRE(!next.ok());
+            CHECK(next.error().text() == want);
+        }
+    }
+    ::close(fd);
+}
+
 TEST_CASE("an unknown format version is refused") {
     auto records = read_all("{\"portcullis\":2,\"size\":0}\n");
     REQUIRE(!records[0].ok());
