@@ -187,7 +187,7 @@ Status check_writable(const std::string& path) {
     return {};
 }
 
-Result<std::string> deliver(const std::string& path, std::string_view message) {
+Result<Staged> stage(const std::string& path, std::string_view message) {
     struct stat st {};
     for (const char* sub : {"/tmp", "/new", "/cur"}) {
         std::string dir = path + sub;
@@ -201,20 +201,40 @@ Result<std::string> deliver(const std::string& path, std::string_view message) {
     auto name = write_tmp(path, message);
     if (!name)
         return name.error();
+    return Staged{path, std::move(*name), message.size()};
+}
 
+Result<std::string> publish(const Staged& staged) {
     // link() fails rather than replace a file that took the name first.
-    std::string tmp = path + "/tmp/" + *name;
-    std::string target = path + "/new/" + *name;
+    std::string tmp = staged.tmp_path();
+    std::string target = staged.new_path();
     if (::link(tmp.c_str(), target.c_str()) != 0) {
         int error = errno;
         ::unlink(tmp.c_str());
         return os_error(target, error);
     }
     ::unlink(tmp.c_str());
-    if (auto synced = sync_path(path + "/new", O_RDONLY | O_DIRECTORY); !synced)
+    // A link that may not survive a crash is taken back, so that a
+    // failure always means the message is not in new/.
+    if (auto synced =
+            sync_path(staged.maildir + "/new", O_RDONLY | O_DIRECTORY);
+        !synced) {
+        ::unlink(target.c_str());
         return synced.error();
-    record_quota(path, message.size());
+    }
+    record_quota(staged.maildir, staged.size_bytes);
     return target;
+}
+
+void discard(const Staged& staged) {
+    ::unlink(staged.tmp_path().c_str());
+}
+
+Result<std::string> deliver(const std::string& path, std::string_view message) {
+    auto staged = stage(path, message);
+    if (!staged)
+        return staged.error();
+    return publish(*staged);
 }
 
 } // namespace portcullis::maildir

@@ -110,3 +110,59 @@ TEST_CASE("a maildir under its message count takes the message and counts "
     CHECK(text.str() == "1000000S,2C\n10 1\n5 1\n");
     remove_tree(root);
 }
+
+TEST_CASE("a staged message waits in tmp and is in new only once published") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    auto staged = maildir::stage(root, "Subject: x\r\n\r\nhi\r\n");
+    REQUIRE(staged.ok());
+    CHECK(count_files(root + "/tmp") == 1);
+    CHECK(count_files(root + "/new") == 0);
+    auto path = maildir::publish(*staged);
+    REQUIRE(path.ok());
+    CHECK(*path == staged->new_path());
+    CHECK(count_files(root + "/tmp") == 0);
+    CHECK(count_files(root + "/new") == 1);
+    remove_tree(root);
+}
+
+TEST_CASE("a discarded message leaves nothing in tmp or new") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    auto staged = maildir::stage(root, "small");
+    REQUIRE(staged.ok());
+    maildir::discard(*staged);
+    CHECK(count_files(root + "/tmp") == 0);
+    CHECK(count_files(root + "/new") == 0);
+    remove_tree(root);
+}
+
+TEST_CASE("a message that cannot be published is removed from tmp") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    auto staged = maildir::stage(root, "small");
+    REQUIRE(staged.ok());
+    REQUIRE(::rmdir((root + "/new").c_str()) == 0);
+    auto path = maildir::publish(*staged);
+    REQUIRE_FALSE(path.ok());
+    CHECK(path.error().text() ==
+          staged->new_path() + ": No such file or directory");
+    CHECK(path.error().exit_code == ExitCode::temp_fail);
+    CHECK(count_files(root + "/tmp") == 0);
+    remove_tree(root);
+}
+
+TEST_CASE("a staged message is counted in maildirsize only when published") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    std::ofstream(root + "/maildirsize") << "1000000S,2C\n";
+    auto staged = maildir::stage(root, "small");
+    REQUIRE(staged.ok());
+    maildir::discard(*staged);
+    REQUIRE(maildir::deliver(root, "small").ok());
+    std::ifstream in(root + "/maildirsize");
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == "1000000S,2C\n5 1\n");
+    remove_tree(root);
+}
