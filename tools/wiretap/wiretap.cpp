@@ -9,6 +9,7 @@
 // a set-up that could keep none fails every message at start-up alike.
 #include "wiretap.hpp"
 
+#include "core/file_kind.hpp"
 #include "core/log.hpp"
 #include "core/maildir.hpp"
 #include "core/strings.hpp"
@@ -59,23 +60,49 @@ std::string utc_now(const char* format) {
     return text;
 }
 
+Error not_regular(const std::string& path, mode_t mode) {
+    return Error{path, fmt::format("{}, not a regular file", file_kind(mode)),
+                 ExitCode::temp_fail};
+}
+
+// An open refused for what the path is (a FIFO with no reader, a
+// socket, a folder) says what it is rather than the OS text.
+Error open_error(const std::string& path, int error) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        return not_regular(path, st.st_mode);
+    return Error{path, std::strerror(error), ExitCode::temp_fail};
+}
+
 // The admin log is opened for each record with mode 0600, so a log that
 // rotation removed comes back with the same narrow permissions. It is
 // opened before any copy is made, so a log that will not open costs no
-// copy at all.
+// copy at all. It must be a regular file: opening a FIFO waits for a
+// reader for ever, and a device (/dev/null) takes the audit lines and
+// keeps none. O_NONBLOCK keeps the open from waiting; a regular file
+// ignores it.
 Result<int> open_admin_log(const Settings& settings) {
-    int fd = ::open(settings.log_file.c_str(),
-                    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    const std::string& path = settings.log_file;
+    int fd = ::open(path.c_str(),
+                    O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY |
+                        O_CLOEXEC,
+                    0600);
     if (fd < 0)
-        return Error{settings.log_file, std::strerror(errno),
-                     ExitCode::temp_fail};
+        return open_error(path, errno);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        int error = errno;
+        ::close(fd);
+        return Error{path, std::strerror(error), ExitCode::temp_fail};
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return not_regular(path, st.st_mode);
+    }
     // A log made by hand or by an older setup is narrowed the same way:
     // it names who is watched.
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 &&
-        ::fchmod(fd, 0600) != 0 && details_on_stderr)
-        log::warning(
-            fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
+    if ((st.st_mode & 077) != 0 && ::fchmod(fd, 0600) != 0 && details_on_stderr)
+        log::warning(fmt::format("{}: {}", path, std::strerror(errno)));
     return fd;
 }
 
