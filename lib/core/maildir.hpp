@@ -33,8 +33,9 @@ struct Staged {
 };
 
 /// Checks the Maildir and its quota and writes message under its tmp/.
-/// A missing Maildir, a full disk or an exceeded quota is an Error whose
-/// exit code is temp_fail: the message can be tried again later.
+/// A missing Maildir, a full disk, an exceeded quota or a maildirsize
+/// that does not add up is an Error whose exit code is temp_fail: the
+/// message can be tried again later.
 Result<Staged> stage(const std::string& path, std::string_view message);
 
 /// Links a staged message into new/, syncs new/, counts the message in
