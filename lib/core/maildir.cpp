@@ -2,6 +2,8 @@
 // is checked where it is made; the error names the path and the OS text.
 #include "core/maildir.hpp"
 
+#include "core/file_kind.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -9,9 +11,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
+#include <optional>
 
 namespace portcullis::maildir {
 
@@ -47,57 +51,162 @@ Status write_all(int fd, const std::string& path, std::string_view data) {
 
 // Maildir++: the first line of maildirsize is the quota, a comma list
 // such as "1000S,5C" (bytes, then a message count; either may be left
-// out, in either order); each later line is "<bytes> <count>" for a
-// delivery or a removal.
-struct Quota {
-    long long bytes = 0; ///< 0: no limit on bytes
-    long long count = 0; ///< 0: no limit on messages
+// out, in either order; 0 or absent is no limit); each later line is
+// "<bytes> <count>" for a delivery, or negative for a removal.
+struct MaildirSize {
+    long long quota_bytes = 0;
+    long long quota_count = 0;
+    long long bytes = 0; ///< the usage lines added up
+    long long count = 0;
+    /// The file cannot be right: a number beyond the range of long long,
+    /// a sum that overflows or ends below zero, a negative quota, or a
+    /// line longer than any Maildir++ writes. Added up regardless, such
+    /// a file made a mailbox far over its quota look under it.
+    bool corrupt = false;
 };
 
-Quota parse_quota(const char* line) {
-    Quota quota;
-    for (const char* p = line; *p;) {
-        char* end = nullptr;
-        long long value = std::strtoll(p, &end, 10);
-        if (end == p)
-            break;
-        if (*end == 'S')
-            quota.bytes = value;
-        else if (*end == 'C')
-            quota.count = value;
-        else
-            break;
-        p = end + 1;
-        if (*p != ',')
-            break;
-        ++p;
+// Reads a whole number at the front of text, after blanks, and moves
+// past it; nullopt when there is none. One out of range marks corrupt.
+std::optional<long long> take_number(std::string_view& text, bool& corrupt) {
+    size_t start = text.find_first_not_of(" \t");
+    if (start == std::string_view::npos)
+        return std::nullopt;
+    text.remove_prefix(start);
+    long long value = 0;
+    auto [end, error] =
+        std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc::invalid_argument)
+        return std::nullopt;
+    text.remove_prefix(static_cast<size_t>(end - text.data()));
+    if (error == std::errc::result_out_of_range) {
+        corrupt = true;
+        return std::nullopt;
     }
-    return quota;
+    return value;
 }
 
-Status check_quota(const std::string& path, size_t message_bytes) {
-    std::string file = path + "/maildirsize";
-    FILE* in = std::fopen(file.c_str(), "re");
-    if (!in)
-        return {};
-    Quota limit;
-    long long bytes = 0, count = 0;
-    char line[256];
-    if (std::fgets(line, sizeof line, in))
-        limit = parse_quota(line);
-    while (std::fgets(line, sizeof line, in)) {
-        long long b = 0, c = 0;
-        if (std::sscanf(line, "%lld %lld", &b, &c) == 2) {
-            bytes += b;
-            count += c;
-        }
+void parse_quota(std::string_view line, MaildirSize& size) {
+    while (auto value = take_number(line, size.corrupt)) {
+        if (line.empty())
+            break;
+        if (line.front() == 'S')
+            size.quota_bytes = *value;
+        else if (line.front() == 'C')
+            size.quota_count = *value;
+        else
+            break;
+        if (*value < 0)
+            size.corrupt = true;
+        line.remove_prefix(1);
+        if (line.empty() || line.front() != ',')
+            break;
+        line.remove_prefix(1);
     }
-    std::fclose(in);
+}
+
+// A line that is not two numbers is skipped, as it always was.
+void add_usage(std::string_view line, MaildirSize& size) {
+    auto bytes = take_number(line, size.corrupt);
+    if (!bytes)
+        return;
+    auto count = take_number(line, size.corrupt);
+    if (!count)
+        return;
+    if (__builtin_add_overflow(size.bytes, *bytes, &size.bytes) ||
+        __builtin_add_overflow(size.count, *count, &size.count))
+        size.corrupt = true;
+}
+
+// Reads the open file. An I/O error is an Error; a file that does not
+// add up is read as corrupt.
+Result<MaildirSize> read_maildirsize(FILE* in, const std::string& file) {
+    MaildirSize size;
+    char line[256];
+    bool first = true;
+    while (std::fgets(line, sizeof line, in)) {
+        std::string_view text(line, std::strlen(line));
+        // A line longer than the buffer, or one holding a NUL, would be
+        // read in pieces as lines of their own.
+        if ((text.empty() || text.back() != '\n') && !std::feof(in)) {
+            size.corrupt = true;
+            break;
+        }
+        if (first)
+            parse_quota(text, size);
+        else
+            add_usage(text, size);
+        first = false;
+    }
+    if (std::ferror(in))
+        return os_error(file, errno);
+    if (size.bytes < 0 || size.count < 0)
+        size.corrupt = true;
+    return size;
+}
+
+// Opens path's maildirsize for reading; nullptr when there is none.
+Result<FILE*> open_maildirsize(const std::string& path) {
+    std::string file = path + "/maildirsize";
+    // O_NONBLOCK: opening a FIFO put there would wait for ever.
+    int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return nullptr;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        int error = errno;
+        ::close(fd);
+        return os_error(file, error);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return Error{path,
+                     fmt::format("maildirsize is {}, not a regular file; "
+                                 "mailbox counted as over its quota",
+                                 file_kind(st.st_mode)),
+                     ExitCode::temp_fail};
+    }
+    FILE* in = ::fdopen(fd, "r");
+    if (!in) {
+        int error = errno;
+        ::close(fd);
+        return os_error(file, error);
+    }
+    return in;
+}
+
+bool over_quota(const MaildirSize& size, size_t message_bytes) {
+    long long after = 0;
     bool over_bytes =
-        limit.bytes > 0 &&
-        bytes + static_cast<long long>(message_bytes) > limit.bytes;
-    bool over_count = limit.count > 0 && count + 1 > limit.count;
-    if (over_bytes || over_count)
+        size.quota_bytes > 0 &&
+        (__builtin_add_overflow(
+             size.bytes, static_cast<long long>(message_bytes), &after) ||
+         after > size.quota_bytes);
+    bool over_count = size.quota_count > 0 && size.count >= size.quota_count;
+    return over_bytes || over_count;
+}
+
+// Maildir++ asks for an implausible maildirsize to be recomputed from
+// the messages. That is the job of the server that owns the Maildir,
+// which also keeps the file up to date as messages are removed; a
+// copier that rewrote it would race with that server. So a corrupt file
+// counts as over quota, the safe side: the copy goes elsewhere, and the
+// error says why.
+Status check_quota(const std::string& path, size_t message_bytes) {
+    auto in = open_maildirsize(path);
+    if (!in)
+        return in.error();
+    if (*in == nullptr)
+        return {};
+    auto size = read_maildirsize(*in, path + "/maildirsize");
+    std::fclose(*in);
+    if (!size)
+        return size.error();
+    if (size->corrupt)
+        return Error{path,
+                     "maildirsize does not add up; mailbox counted as over "
+                     "its quota",
+                     ExitCode::temp_fail};
+    if (over_quota(*size, message_bytes))
         return Error{path, "mailbox is over its quota", ExitCode::temp_fail};
     return {};
 }
@@ -187,7 +296,7 @@ Status check_writable(const std::string& path) {
     return {};
 }
 
-Result<std::string> deliver(const std::string& path, std::string_view message) {
+Result<Staged> stage(const std::string& path, std::string_view message) {
     struct stat st {};
     for (const char* sub : {"/tmp", "/new", "/cur"}) {
         std::string dir = path + sub;
@@ -201,20 +310,40 @@ Result<std::string> deliver(const std::string& path, std::string_view message) {
     auto name = write_tmp(path, message);
     if (!name)
         return name.error();
+    return Staged{path, std::move(*name), message.size()};
+}
 
+Result<std::string> publish(const Staged& staged) {
     // link() fails rather than replace a file that took the name first.
-    std::string tmp = path + "/tmp/" + *name;
-    std::string target = path + "/new/" + *name;
+    std::string tmp = staged.tmp_path();
+    std::string target = staged.new_path();
     if (::link(tmp.c_str(), target.c_str()) != 0) {
         int error = errno;
         ::unlink(tmp.c_str());
         return os_error(target, error);
     }
     ::unlink(tmp.c_str());
-    if (auto synced = sync_path(path + "/new", O_RDONLY | O_DIRECTORY); !synced)
+    // A link that may not survive a crash is taken back, so that a
+    // failure always means the message is not in new/.
+    if (auto synced =
+            sync_path(staged.maildir + "/new", O_RDONLY | O_DIRECTORY);
+        !synced) {
+        ::unlink(target.c_str());
         return synced.error();
-    record_quota(path, message.size());
+    }
+    record_quota(staged.maildir, staged.size_bytes);
     return target;
+}
+
+void discard(const Staged& staged) {
+    ::unlink(staged.tmp_path().c_str());
+}
+
+Result<std::string> deliver(const std::string& path, std::string_view message) {
+    auto staged = stage(path, message);
+    if (!staged)
+        return staged.error();
+    return publish(*staged);
 }
 
 } // namespace portcullis::maildir

@@ -1,7 +1,8 @@
 // Atomic delivery into a Maildir: the message is written under tmp/,
 // synced, linked into new/ under a name no other delivery can take, and
 // the folder is synced, so a crash leaves either the whole message or
-// nothing. Maildir++ quotas (a maildirsize file) are honoured.
+// nothing. The two halves can be run apart, so that a caller can record
+// the delivery before it is seen. Maildir++ quotas are honoured.
 #pragma once
 
 #include "core/result.hpp"
@@ -18,9 +19,34 @@ Status create(const std::string& path);
 /// may write in, so that a set-up can be checked before any delivery.
 Status check_writable(const std::string& path);
 
-/// Delivers message into the Maildir at path and returns the new file's
-/// path. A missing Maildir, a full disk or an exceeded quota is an Error
-/// whose exit code is temp_fail: the copy can be tried again later.
+/// A message written and synced under a Maildir's tmp/, which no reader
+/// of the Maildir sees until it is published.
+struct Staged {
+    std::string maildir;
+    std::string name;
+    size_t size_bytes = 0;
+
+    /// Returns the path of the file under tmp/.
+    std::string tmp_path() const { return maildir + "/tmp/" + name; }
+    /// Returns the path the message will have under new/.
+    std::string new_path() const { return maildir + "/new/" + name; }
+};
+
+/// Checks the Maildir and its quota and writes message under its tmp/.
+/// A missing Maildir, a full disk, an exceeded quota or a maildirsize
+/// that does not add up is an Error whose exit code is temp_fail: the
+/// message can be tried again later.
+Result<Staged> stage(const std::string& path, std::string_view message);
+
+/// Links a staged message into new/, syncs new/, counts the message in
+/// maildirsize and returns its path. On failure the file under tmp/ is
+/// removed and nothing is in new/.
+Result<std::string> publish(const Staged& staged);
+
+/// Removes a staged message that is not to be delivered.
+void discard(const Staged& staged);
+
+/// Stages and publishes message at once; returns the new file's path.
 Result<std::string> deliver(const std::string& path, std::string_view message);
 
 /// Returns a file name unique to this host, process and call.

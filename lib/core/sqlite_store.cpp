@@ -3,6 +3,8 @@
 // never go below zero, so forgetting a message twice does no harm.
 #include "core/sqlite_store.hpp"
 
+#include "core/file_kind.hpp"
+
 #include <fmt/format.h>
 
 #include <sys/stat.h>
@@ -66,19 +68,6 @@ bool wal_in_use(const std::string& path) {
 bool needs_index_it_cannot_make(sqlite3* db) {
     int rc = sqlite3_extended_errcode(db) & 0xff;
     return rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN;
-}
-
-// What a file that is no regular file is, as an error names it.
-std::string_view file_kind(mode_t mode) {
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode))
-        return "a device";
-    if (S_ISDIR(mode))
-        return "a folder";
-    return "a special file";
 }
 
 // The database and the files SQLite opens beside it must be regular

@@ -5,10 +5,12 @@
 
 #include <dirent.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+#include <string>
 
 using namespace portcullis;
 
@@ -108,5 +110,137 @@ TEST_CASE("a maildir under its message count takes the message and counts "
     std::stringstream text;
     text << in.rdbuf();
     CHECK(text.str() == "1000000S,2C\n10 1\n5 1\n");
+    remove_tree(root);
+}
+
+TEST_CASE("a staged message waits in tmp and is in new only once published") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    auto staged = maildir::stage(root, "Subject: x\r\n\r\nhi\r\n");
+    REQUIRE(staged.ok());
+    CHECK(count_files(root + "/tmp") == 1);
+    CHECK(count_files(root + "/new") == 0);
+    auto path = maildir::publish(*staged);
+    REQUIRE(path.ok());
+    CHECK(*path == staged->new_path());
+    CHECK(count_files(root + "/tmp") == 0);
+    CHECK(count_files(root + "/new") == 1);
+    remove_tree(root);
+}
+
+TEST_CASE("a discarded message leaves nothing in tmp or new") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    auto staged = maildir::stage(root, "small");
+    REQUIRE(staged.ok());
+    maildir::discard(*staged);
+    CHECK(count_files(root + "/tmp") == 0);
+    CHECK(count_files(root + "/new") == 0);
+    remove_tree(root);
+}
+
+TEST_CASE("a message that cannot be published is removed from tmp") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    auto staged = maildir::stage(root, "small");
+    REQUIRE(staged.ok());
+    REQUIRE(::rmdir((root + "/new").c_str()) == 0);
+    auto path = maildir::publish(*staged);
+    REQUIRE_FALSE(path.ok());
+    CHECK(path.error().text() ==
+          staged->new_path() + ": No such file or directory");
+    CHECK(path.error().exit_code == ExitCode::temp_fail);
+    CHECK(count_files(root + "/tmp") == 0);
+    remove_tree(root);
+}
+
+TEST_CASE("a staged message is counted in maildirsize only when published") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    std::ofstream(root + "/maildirsize") << "1000000S,2C\n";
+    auto staged = maildir::stage(root, "small");
+    REQUIRE(staged.ok());
+    maildir::discard(*staged);
+    REQUIRE(maildir::deliver(root, "small").ok());
+    std::ifstream in(root + "/maildirsize");
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == "1000000S,2C\n5 1\n");
+    remove_tree(root);
+}
+
+namespace {
+
+// Delivers into a Maildir whose maildirsize holds text; returns the
+// error text, or "" when the message was taken.
+std::string deliver_with_maildirsize(const std::string& text) {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    std::ofstream(root + "/maildirsize") << text;
+    auto path = maildir::deliver(root, "small");
+    std::string error = path.ok() ? "" : path.error().message;
+    if (!path.ok()) {
+        CHECK(path.error().exit_code == ExitCode::temp_fail);
+        CHECK(count_files(root + "/new") == 0);
+        CHECK(count_files(root + "/tmp") == 0);
+    }
+    remove_tree(root);
+    return error;
+}
+
+constexpr const char* does_not_add_up =
+    "maildirsize does not add up; mailbox counted as over its quota";
+
+} // namespace
+
+TEST_CASE("a maildirsize usage beyond 64 bits counts as over quota") {
+    CHECK(deliver_with_maildirsize("1000000S\n18446744073709551615 1\n") ==
+          does_not_add_up);
+    CHECK(deliver_with_maildirsize("1000000S\n5 18446744073709551615\n") ==
+          does_not_add_up);
+}
+
+TEST_CASE("maildirsize usage lines whose sum overflows count as over quota") {
+    CHECK(deliver_with_maildirsize("1000000S\n9223372036854775807 1\n"
+                                   "9223372036854775807 1\n") ==
+          does_not_add_up);
+}
+
+TEST_CASE("maildirsize usage that adds up below zero counts as over quota") {
+    CHECK(deliver_with_maildirsize("1000000S,10C\n-99999999 -5\n") ==
+          does_not_add_up);
+    CHECK(deliver_with_maildirsize("1000000S,10C\n10 1\n-20 -1\n") ==
+          does_not_add_up);
+}
+
+TEST_CASE("a negative or out of range maildir quota counts as over quota") {
+    CHECK(deliver_with_maildirsize("-5S\n") == does_not_add_up);
+    CHECK(deliver_with_maildirsize("99999999999999999999S\n") ==
+          does_not_add_up);
+}
+
+TEST_CASE("a maildirsize line longer than Maildir++ writes counts as over "
+          "quota") {
+    CHECK(deliver_with_maildirsize("1000000S\n" + std::string(300, ' ') +
+                                   "5 1\n") == does_not_add_up);
+}
+
+TEST_CASE("removals in maildirsize that leave usage at zero or more count") {
+    CHECK(deliver_with_maildirsize("1000S,10C\n500 2\n-400 -1\n") == "");
+    CHECK(deliver_with_maildirsize("1000S,2C\n500 2\n-500 -1\n") == "");
+    CHECK(deliver_with_maildirsize("1000S,2C\n500 2\n-400 -0\n") ==
+          "mailbox is over its quota");
+}
+
+TEST_CASE("a maildirsize that is a FIFO counts as over quota at once") {
+    std::string root = temp_dir();
+    REQUIRE(maildir::create(root));
+    REQUIRE(::mkfifo((root + "/maildirsize").c_str(), 0600) == 0);
+    auto path = maildir::deliver(root, "small");
+    REQUIRE_FALSE(path.ok());
+    CHECK(path.error().text() ==
+          root + ": maildirsize is a FIFO, not a regular file; mailbox "
+                 "counted as over its quota");
+    CHECK(count_files(root + "/new") == 0);
     remove_tree(root);
 }

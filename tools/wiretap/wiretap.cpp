@@ -2,11 +2,14 @@
 // may write more records than it reads: after the original come the
 // copies bound for review addresses and the notices about copies that
 // could not be filed, each with an envelope of its own, so nothing about
-// them touches the original. A copy that can be kept nowhere fails its
+// them touches the original. A Maildir copy waits under tmp/ until its
+// audit line is on disk, so no copy is ever seen without one. A copy
+// that can be kept nowhere, or whose line cannot be written, fails its
 // record with tempfail, so the mail is tried again and no copy is lost;
 // a set-up that could keep none fails every message at start-up alike.
 #include "wiretap.hpp"
 
+#include "core/file_kind.hpp"
 #include "core/log.hpp"
 #include "core/maildir.hpp"
 #include "core/strings.hpp"
@@ -57,27 +60,56 @@ std::string utc_now(const char* format) {
     return text;
 }
 
+Error not_regular(const std::string& path, mode_t mode) {
+    return Error{path, fmt::format("{}, not a regular file", file_kind(mode)),
+                 ExitCode::temp_fail};
+}
+
+// An open refused for what the path is (a FIFO with no reader, a
+// socket, a folder) says what it is rather than the OS text.
+Error open_error(const std::string& path, int error) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        return not_regular(path, st.st_mode);
+    return Error{path, std::strerror(error), ExitCode::temp_fail};
+}
+
 // The admin log is opened for each record with mode 0600, so a log that
 // rotation removed comes back with the same narrow permissions. It is
-// opened before any copy is made: a copy without its audit line is not
-// made at all.
+// opened before any copy is made, so a log that will not open costs no
+// copy at all. It must be a regular file: opening a FIFO waits for a
+// reader for ever, and a device (/dev/null) takes the audit lines and
+// keeps none. O_NONBLOCK keeps the open from waiting; a regular file
+// ignores it.
 Result<int> open_admin_log(const Settings& settings) {
-    int fd = ::open(settings.log_file.c_str(),
-                    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    const std::string& path = settings.log_file;
+    int fd = ::open(path.c_str(),
+                    O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY |
+                        O_CLOEXEC,
+                    0600);
     if (fd < 0)
-        return Error{settings.log_file, std::strerror(errno),
-                     ExitCode::temp_fail};
+        return open_error(path, errno);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        int error = errno;
+        ::close(fd);
+        return Error{path, std::strerror(error), ExitCode::temp_fail};
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return not_regular(path, st.st_mode);
+    }
     // A log made by hand or by an older setup is narrowed the same way:
     // it names who is watched.
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 &&
-        ::fchmod(fd, 0600) != 0 && details_on_stderr)
-        log::warning(
-            fmt::format("{}: {}", settings.log_file, std::strerror(errno)));
+    if ((st.st_mode & 077) != 0 && ::fchmod(fd, 0600) != 0 && details_on_stderr)
+        log::warning(fmt::format("{}: {}", path, std::strerror(errno)));
     return fd;
 }
 
-// Writes the lines and closes fd; every line has the same time stamp.
+// Writes the lines, syncs them and closes fd; every line has the same
+// time stamp. The sync comes before any copy the lines name is linked
+// into new/: a crash may leave a line naming a copy that is missing,
+// never a copy without its line.
 Status write_admin_log(int fd, const Settings& settings,
                        const std::vector<std::string>& lines) {
     std::string stamp = utc_now("%Y-%m-%dT%H:%M:%SZ ");
@@ -96,6 +128,8 @@ Status write_admin_log(int fd, const Settings& settings,
         }
         rest.remove_prefix(static_cast<size_t>(n));
     }
+    if (error == 0 && ::fsync(fd) != 0)
+        error = errno;
     if (::close(fd) != 0 && error == 0)
         error = errno;
     if (error != 0)
@@ -167,11 +201,18 @@ struct Line {
     std::string if_failed = {}; ///< appended when it is tried again
 };
 
+// A Maildir copy under tmp/, waiting for its audit line.
+struct StagedCopy {
+    maildir::Staged file;
+    std::string head; ///< how its log line starts
+};
+
 // What one record's taps came to.
 struct Copies {
     std::vector<Line> lines;
+    std::vector<StagedCopy> staged;        ///< Maildir copies, not yet seen
     std::vector<stream::Record> followers; ///< copies and notices
-    int kept = 0;                          ///< copies that exist
+    int kept = 0;                          ///< copies that will exist
     bool lost = false;                     ///< a copy could be kept nowhere
 };
 
@@ -185,62 +226,72 @@ std::string line_head(const stream::Record& original, const Tap& tap) {
                        log::quote_value(destination(tap)));
 }
 
-// Files a copy that its destination could not take where only the
+// Stages a copy that its destination could not take where only the
 // administrator looks, so it survives even without a bounce address.
-Result<std::string> keep_undelivered(const Settings& settings,
-                                     const stream::Record& original) {
+Result<maildir::Staged> keep_undelivered(const Settings& settings,
+                                         const stream::Record& original) {
     if (auto made = maildir::create(settings.undelivered_dir); !made)
         return made.error();
-    return maildir::deliver(settings.undelivered_dir, original.message);
+    return maildir::stage(settings.undelivered_dir, original.message);
 }
 
-// Keeps a copy that could not reach its destination and returns where;
-// nullopt when it could be kept nowhere. failed starts its log line.
+// Stages a copy that could not reach its destination, for the reason
+// error, in the undelivered Maildir and returns the path it will have
+// there; nullopt when it can be kept nowhere.
 std::optional<std::string> keep_or_lose(const Settings& settings,
                                         const stream::Record& original,
-                                        std::string failed, Copies& copies) {
+                                        const std::string& head,
+                                        const std::string& error,
+                                        Copies& copies) {
+    std::string failed = " result=failed error=" + log::quote_value(error);
     auto kept = keep_undelivered(settings, original);
     if (!kept) {
         detail(kept.error().text());
         copies.lost = true;
         copies.lines.push_back(
-            {failed + fmt::format(" kept=none kept_error={}",
-                                  log::quote_value(kept.error().text()))});
+            {head + failed +
+             fmt::format(" kept=none kept_error={}",
+                         log::quote_value(kept.error().text()))});
         return std::nullopt;
     }
+    std::string path = kept->new_path();
     ++copies.kept;
-    copies.lines.push_back({failed + " kept=" + log::quote_value(*kept)});
-    return *kept;
+    copies.lines.push_back(
+        {head, failed + " kept=" + log::quote_value(path),
+         " result=deferred error=" + log::quote_value(error)});
+    copies.staged.push_back({std::move(*kept), head});
+    return path;
 }
 
 void copy_to_maildir(const Settings& settings, filter::OutputForm form,
                      const Tap& tap, const stream::Record& original, int number,
                      Copies& copies) {
     std::string head = line_head(original, tap);
-    auto filed = maildir::deliver(tap.maildir, original.message);
-    if (filed) {
+    auto staged = maildir::stage(tap.maildir, original.message);
+    if (staged) {
         ++copies.kept;
         copies.lines.push_back(
-            {head + " result=filed file=" + log::quote_value(*filed)});
+            {head, " result=filed file=" + log::quote_value(staged->new_path()),
+             " result=deferred"});
+        copies.staged.push_back({std::move(*staged), head});
         return;
     }
-    std::string failed =
-        head + " result=failed error=" + log::quote_value(filed.error().text());
-    auto kept = keep_or_lose(settings, original, failed, copies);
+    const Error& refused = staged.error();
+    auto kept = keep_or_lose(settings, original, head, refused.text(), copies);
     if (!kept)
         return;
+    Line& line = copies.lines.back();
     if (settings.bounce_address.empty() || form != filter::OutputForm::stream) {
-        copies.lines.back().text += " notice_to=none";
+        line.if_sent += " notice_to=none";
         return;
     }
-    copies.lines.back().if_sent = " notice_to=" + settings.bounce_address;
-    copies.lines.back().if_failed = " notice_to=none";
+    line.if_sent += " notice_to=" + settings.bounce_address;
     // A notice about a failed delivery has the null return path, as
     // RFC 5321 section 4.5.5 asks, so it can never loop.
-    copies.followers.push_back(copy_record(
-        fmt::format("{}/wiretap-notice-{}", original.id(), number), "",
-        settings.bounce_address,
-        failure_notice(original, tap, filed.error(), settings, *kept)));
+    copies.followers.push_back(
+        copy_record(fmt::format("{}/wiretap-notice-{}", original.id(), number),
+                    "", settings.bounce_address,
+                    failure_notice(original, tap, refused, settings, *kept)));
 }
 
 void copy_to_address(const Settings& settings, filter::OutputForm form,
@@ -250,10 +301,8 @@ void copy_to_address(const Settings& settings, filter::OutputForm form,
     // --headers and --json carry one message out per message in: the
     // copy waits in the undelivered Maildir, as one a Maildir refused.
     if (form != filter::OutputForm::stream) {
-        keep_or_lose(settings, original,
-                     head + " result=failed error=\"the output form "
-                            "cannot carry a copy\"",
-                     copies);
+        keep_or_lose(settings, original, head,
+                     "the output form cannot carry a copy", copies);
         return;
     }
     std::string id = fmt::format("{}/wiretap-{}", original.id(), number);
@@ -321,6 +370,59 @@ Result<filter::Outcome> note_emptied(const Settings& settings,
     return outcome;
 }
 
+// Makes each tap's copy, a Maildir copy under tmp/ alone, and the lines
+// that will say what became of them.
+// XXX: each copy checks its Maildir's quota before any is counted, so
+// two taps filing into one Maildir may leave it a copy over its quota.
+Copies stage_copies(const Settings& settings, filter::OutputForm form,
+                    const std::vector<const Tap*>& taps,
+                    const stream::Record& record) {
+    Copies copies;
+    int number = 0;
+    for (const Tap* tap : taps) {
+        ++number;
+        if (!tap->maildir.empty())
+            copy_to_maildir(settings, form, *tap, record, number, copies);
+        else
+            copy_to_address(settings, form, *tap, record, number, copies);
+    }
+    return copies;
+}
+
+std::vector<std::string> log_lines(const Copies& copies) {
+    std::vector<std::string> lines;
+    for (const Line& line : copies.lines)
+        lines.push_back(line.text +
+                        (copies.lost ? line.if_failed : line.if_sent));
+    return lines;
+}
+
+void discard_copies(const Copies& copies) {
+    for (const StagedCopy& copy : copies.staged)
+        maildir::discard(copy.file);
+}
+
+// Links the staged copies into new/, now that their lines are on disk.
+// One that cannot be linked gets a second line withdrawing the first,
+// and the record is tried again; the copies linked stay, with their
+// lines, and may be filed twice, as a record tried again may be.
+bool publish_copies(const Settings& settings, const Copies& copies) {
+    std::vector<std::string> withdrawn;
+    for (const StagedCopy& copy : copies.staged) {
+        auto published = maildir::publish(copy.file);
+        if (published)
+            continue;
+        detail(published.error().text());
+        withdrawn.push_back(copy.head + " result=withdrawn error=" +
+                            log::quote_value(published.error().text()));
+    }
+    if (withdrawn.empty())
+        return true;
+    if (auto log_fd = open_admin_log(settings))
+        (void)write_admin_log(*log_fd, settings, withdrawn);
+    return false;
+}
+
 Result<filter::Outcome> tap_record(const Settings& settings,
                                    filter::OutputForm form,
                                    stream::Record& record) {
@@ -340,24 +442,18 @@ Result<filter::Outcome> tap_record(const Settings& settings,
     }
     if (record.message.empty())
         return note_emptied(settings, record, taps, *log_fd, verdict);
-    Copies copies;
-    int number = 0;
-    for (const Tap* tap : taps) {
-        ++number;
-        if (!tap->maildir.empty())
-            copy_to_maildir(settings, form, *tap, record, number, copies);
-        else
-            copy_to_address(settings, form, *tap, record, number, copies);
-    }
-    std::vector<std::string> lines;
-    for (const Line& line : copies.lines)
-        lines.push_back(line.text +
-                        (copies.lost ? line.if_failed : line.if_sent));
-    if (auto logged = write_admin_log(*log_fd, settings, lines); !logged) {
+    Copies copies = stage_copies(settings, form, taps, record);
+
+    // The copies wait under tmp/ until their lines are on disk. A record
+    // tried again files none of them, so the retry files each once.
+    auto logged = write_admin_log(*log_fd, settings, log_lines(copies));
+    if (!logged)
         detail(logged.error().text());
+    if (!logged || copies.lost) {
+        discard_copies(copies);
         return copy_not_kept();
     }
-    if (copies.lost)
+    if (!publish_copies(settings, copies))
         return copy_not_kept();
 
     // The effect says a copy was made, never of whom or where: the
