@@ -486,6 +486,9 @@ Status check_sections(const Config& config) {
 Result<Config> load(const std::string& path, bool named_on_purpose,
                     size_t max_bytes) {
     Config config;
+    if (path.empty())
+        return Error{"--config", "an empty path names no file",
+                     ExitCode::config};
     struct stat st {};
     bool found = ::stat(path.c_str(), &st) == 0;
     if (!found && !named_on_purpose)

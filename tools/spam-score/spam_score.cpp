@@ -47,6 +47,10 @@ std::optional<Error> missing_store(const std::string& dir,
                      ExitCode::unavailable};
     if (why != ENOENT)
         return Error{path, std::strerror(why), ExitCode::unavailable};
+    // A mistyped --state-dir or a folder not mounted yet must not pass
+    // for a filter that has simply not been trained.
+    if (::stat(dir.c_str(), &st) != 0)
+        return Error{dir, "no such state folder", ExitCode::unavailable};
     return Error{path, "nothing learned yet", ExitCode::unavailable};
 }
 
