@@ -92,6 +92,40 @@ TEST_CASE("check_fields names the first field of the wrong type") {
     CHECK(check(R"({"x-unknown":5,"client":{"port":25}})") == "ok");
 }
 
+TEST_CASE("earlier verdicts must say who decided what") {
+    auto check = [](const char* json) {
+        Status s = stream::check_fields(nlohmann::ordered_json::parse(json));
+        return s ? std::string("ok") : s.error().message;
+    };
+    const std::string actions =
+        " is not tempfail, reject, discard, quarantine, redirect, folder, "
+        "tag or pass";
+    CHECK(check(R"({"verdicts":[]})") == "ok");
+    CHECK(check(R"({"verdicts":[{"tool":"av-scan","action":"pass",
+        "rcpt":{"b@x.org":{"action":"reject"}},"x":1}]})") == "ok");
+    CHECK(check(R"({"verdicts":[1]})") == R"("verdicts[0]" is not an object)");
+    CHECK(check(R"({"verdicts":[{"tool":"a","action":"pass"},null]})") ==
+          R"("verdicts[1]" is not an object)");
+    CHECK(check(R"({"verdicts":[{"action":"pass"}]})") ==
+          R"("verdicts[0].tool" is missing or not a string)");
+    CHECK(check(R"({"verdicts":[{"tool":5,"action":"pass"}]})") ==
+          R"("verdicts[0].tool" is missing or not a string)");
+    CHECK(check(R"({"verdicts":[{"tool":"a"}]})") ==
+          R"("verdicts[0].action" is missing)");
+    CHECK(check(R"({"verdicts":[{"tool":"a","action":"nuke"}]})") ==
+          R"("verdicts[0].action")" + actions);
+    CHECK(check(R"({"verdicts":[{"tool":"a","action":"Reject"}]})") ==
+          R"("verdicts[0].action")" + actions);
+    CHECK(check(R"({"verdicts":[{"tool":"a","action":"pass","rcpt":[]}]})") ==
+          R"("verdicts[0].rcpt" is not an object)");
+    CHECK(check(R"({"verdicts":[{"tool":"a","action":"pass",
+        "rcpt":{"b@x.org":"reject"}}]})") ==
+          R"("verdicts[0].rcpt[0]" is not an object)");
+    CHECK(check(R"({"verdicts":[{"tool":"a","action":"pass",
+        "rcpt":{"b@x.org":{"action":5}}}]})") ==
+          R"("verdicts[0].rcpt[0].action")" + actions);
+}
+
 TEST_CASE("an envelope without size is refused") {
     auto records = read_all("{\"portcullis\":1}\n");
     REQUIRE(!records[0].ok());
