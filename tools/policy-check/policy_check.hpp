@@ -42,12 +42,21 @@ struct Firing {
     std::vector<std::string> parts; ///< MIME paths of matched attachments
 };
 
+/// A domain whose file could not be read, with the recipients held for
+/// it: its own for inbound mail, every one for its users' outbound mail.
+struct Unreadable {
+    std::string domain;
+    std::string error; ///< names file:line; for the log, not the verdict
+    std::vector<std::string> rcpt;
+};
+
 /// What the rules decided about one message.
 struct Judgement {
     std::vector<Firing> firings;
     std::map<std::string, verdict::Action> actions; ///< by recipient
     std::vector<std::string> refused;
     std::vector<std::string> fields; ///< lower-case names rules may add
+    std::vector<Unreadable> unreadable;
 };
 
 /// Loaded policies and the per-recipient judgement.
@@ -72,13 +81,24 @@ public:
     size_t system_rule_count() const { return system_.size(); }
 
 private:
+    /// The levels of the party whose settings judge one recipient, and
+    /// the rules they give.
+    struct Party {
+        levels::Layers layers;
+        const RuleSet* rules = nullptr;
+    };
+
     Checker(const Options& options, const config::Config& config);
 
     Status load(const Options& options);
     Status add_system_rules(const std::vector<const policy::Policy*>& sources);
     Status read_archive_limits(const toml::table& table);
     Status read_body_limit(const Options& options, const toml::table& table);
-    Result<Judgement> judge(policy::MessageFacts& facts);
+    Judgement judge(policy::MessageFacts& facts);
+    Result<Party> party_of(std::string_view owner);
+    verdict::Action judge_rcpt(policy::MessageFacts& facts,
+                               const std::string& rcpt, policy::Direction way,
+                               const Party& party, Judgement& judgement);
     Result<const policy::Policy*> level_rules(const toml::table* table,
                                               std::string_view level);
     bool is_local(std::string_view address) const;
