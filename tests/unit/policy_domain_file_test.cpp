@@ -1,5 +1,5 @@
 // policy-check and domain files that cannot be read: only the mail they
-// govern is held.
+// govern is held, and --check reads a domain file as a run does.
 #include "policy_check.hpp"
 #include "temp_dir.hpp"
 
@@ -172,4 +172,84 @@ TEST_CASE("a headed message whose domain file is broken is handed back") {
     REQUIRE_FALSE(outcome.ok());
     CHECK(outcome.error().exit_code == ExitCode::temp_fail);
     CHECK(outcome.error().text().starts_with(file + ":1: "));
+}
+
+TEST_CASE("check knows a domain file by the folder it is in") {
+    TempDir dir;
+    policy_check::Options options;
+    options.common.config_path = dir.path + "/p.toml";
+    options.check_file = dir.path + "/domains/example.com.toml";
+    CHECK(policy_check::is_domain_file(options));
+    options.check_file = dir.path + "/elsewhere/domains/example.com.toml";
+    CHECK(policy_check::is_domain_file(options));
+    options.check_file = dir.path + "/p.toml";
+    CHECK_FALSE(policy_check::is_domain_file(options));
+    options.check_file = dir.path + "/incoming/example.com.toml";
+    CHECK_FALSE(policy_check::is_domain_file(options));
+    dir.write("incoming/example.com.toml", "");
+    options.domains_dir = dir.path + "/incoming/.";
+    CHECK(policy_check::is_domain_file(options));
+}
+
+TEST_CASE("check never opens a policy file a domain file names") {
+    // A run ignores policies in a domain file; a check that followed
+    // them made whoever checked the file open and quote another.
+    TempDir dir;
+    dir.write("p.toml", system_toml);
+    std::string secret = dir.write("secret.toml", "root: x\n");
+    std::string file = dir.write(
+        "domains/example.com.toml",
+        "[policy-check]\npolicies = [\"" + secret + "\"]\n" +
+            "[[policy-check.rule]]\nid = \"no-exe\"\naction = \"reject\"\n"
+            "attachment.extensions = [\"exe\"]\n"
+            "[[users.\"bob@example.com\".policy-check.rule]]\n"
+            "id = \"no-zip\"\naction = \"quarantine\"\n"
+            "attachment.extensions = [\"zip\"]\n");
+    auto config = config::load(dir.path + "/p.toml", true);
+    REQUIRE(config.ok());
+    config->keys = policy_check::config_keys;
+    policy_check::Options options;
+    options.check_file = file;
+    auto summary = policy_check::check_domain_file(options, *config);
+    REQUIRE(summary.ok());
+    CHECK(*summary == file + ": ok, 2 rules");
+}
+
+TEST_CASE("check fails a domain file whose user rule a run cannot read") {
+    TempDir dir;
+    dir.write("p.toml", system_toml);
+    std::string file =
+        dir.write("domains/example.com.toml",
+                  "[users.\"bob@example.com\".policy-check]\n"
+                  "[[users.\"bob@example.com\".policy-check.rule]]\n"
+                  "id = \"x\"\n");
+    auto config = config::load(dir.path + "/p.toml", true);
+    REQUIRE(config.ok());
+    config->keys = policy_check::config_keys;
+    policy_check::Options options;
+    options.check_file = file;
+    auto summary = policy_check::check_domain_file(options, *config);
+    REQUIRE_FALSE(summary.ok());
+    CHECK(summary.error().exit_code == ExitCode::config);
+    CHECK(summary.error().context == file + ":2");
+}
+
+TEST_CASE("check refuses a domain file no recipient's domain would find") {
+    TempDir dir;
+    dir.write("p.toml", system_toml);
+    auto config = config::load(dir.path + "/p.toml", true);
+    REQUIRE(config.ok());
+    policy_check::Options options;
+    for (const char* name : {"Example.COM.toml", "example.com.tml",
+                             "bücher.example.toml", ".hidden.toml"}) {
+        INFO(name);
+        options.check_file = dir.write(std::string("domains/") + name, "");
+        auto summary = policy_check::check_domain_file(options, *config);
+        REQUIRE_FALSE(summary.ok());
+        CHECK(summary.error().text() ==
+              options.check_file +
+                  ": no recipient's domain finds this file: a domain file is "
+                  "named DOMAIN.toml, the domain in lower case (an A-label "
+                  "when internationalised)");
+    }
 }

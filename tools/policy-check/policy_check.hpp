@@ -73,6 +73,11 @@ public:
     /// Returns the rules that apply to a party whose levels are these.
     Result<const RuleSet*> rules_for(const levels::Layers& layers);
 
+    /// Reads domain's file as messages for the domain and its users
+    /// read it, and returns how many rules the file holds; errors name
+    /// file:line.
+    Result<size_t> check_domain(const std::string& domain);
+
     /// Returns which way mail from sender to rcpt goes.
     policy::Direction direction(std::string_view sender,
                                 std::string_view rcpt) const;
@@ -132,10 +137,21 @@ extern const config::Keys config_keys;
 /// in file order.
 std::vector<std::string> setting_problems(const toml::table& table);
 
-/// Validates a policy file, or a configuration or domain file holding
-/// policy-check rules; returns a one-line summary.
+/// Returns true when the file given to --check is a domain file: it is
+/// in the folder of domain files a run reads (--domains-dir, or domains/
+/// beside the configuration file) or in any folder named domains.
+bool is_domain_file(const Options& options);
+
+/// Validates a policy file or a main configuration file; returns a
+/// one-line summary.
 Result<std::string> check_file(const std::string& path,
                                const std::string& wordlists_dir);
+
+/// Validates the domain file given to --check as a run reads it, with
+/// config as the system level: the same warnings, and no file opened
+/// that a run would not open; returns a one-line summary.
+Result<std::string> check_domain_file(const Options& options,
+                                      const config::Config& config);
 
 /// Runs policy-check over all inputs; returns the exit status.
 ExitCode run(const Options& options, const config::Config& config);
