@@ -19,4 +19,4 @@ complete -c policy-check -l local-domain -d '...   Domain that is ours, for dire
 complete -c policy-check -l wordlists -d 'Folder of word lists'
 complete -c policy-check -l domains-dir -d 'Folder of domain and user settings'
 complete -c policy-check -l max-body-bytes -d 'Body bytes read for words and patterns'
-complete -c policy-check -l check -d 'Validate a policy or configuration file and exit'
+complete -c policy-check -l check -d 'Validate a policy, configuration or domain file and exit'

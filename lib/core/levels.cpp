@@ -250,13 +250,16 @@ Hierarchy::domain_file(const std::string& domain) {
     return static_cast<const DomainFile*>(file.value().get());
 }
 
+// "bob"@, <bob@...>, BOB@ and a root-form or U-label domain all find
+// bob's domain file.
+std::optional<std::string> Hierarchy::file_domain(std::string_view rcpt) {
+    return safe_domain(mail::domain_of(mail::address_key(rcpt)));
+}
+
 Result<Layers> Hierarchy::layers(std::string_view rcpt) {
     Layers layers;
     layers.system = &config_.tool(tool_);
-    // "bob"@, <bob@...>, BOB@ and a root-form or U-label domain all find
-    // bob's domain file and bob's table.
-    std::string key = mail::address_key(rcpt);
-    auto domain = safe_domain(mail::domain_of(key));
+    auto domain = file_domain(rcpt);
     if (!domain)
         return layers;
     auto file = domain_file(*domain);
@@ -266,10 +269,27 @@ Result<Layers> Hierarchy::layers(std::string_view rcpt) {
         return layers;
     const toml::table& root = (*file)->root;
     layers.domain = root[tool_].as_table();
-    auto user = (*file)->users.find(key);
+    // Found by the same key as the users were indexed by.
+    auto user = (*file)->users.find(mail::address_key(rcpt));
     if (user != (*file)->users.end())
         layers.user = (*user->second)[tool_].as_table();
     return layers;
+}
+
+Result<std::vector<Layers>>
+Hierarchy::domain_layers(const std::string& domain) {
+    std::vector<Layers> out;
+    auto file = domain_file(domain);
+    if (!file)
+        return file.error();
+    if (!*file)
+        return out;
+    const toml::table* system = &config_.tool(tool_);
+    const toml::table* own = (*file)->root[tool_].as_table();
+    out.push_back({system, own, nullptr});
+    for (const auto& [key, user] : (*file)->users)
+        out.push_back({system, own, (*user)[tool_].as_table()});
+    return out;
 }
 
 Resolved<double> Hierarchy::number(const Layers& layers, std::string_view key,

@@ -52,6 +52,15 @@ public:
     /// error naming file:line, and stays one until the file changes.
     Result<Layers> layers(std::string_view rcpt);
 
+    /// Returns the tables that apply to the domain itself and then to
+    /// each user its file names, read as layers() reads them; none when
+    /// the domain has no file.
+    Result<std::vector<Layers>> domain_layers(const std::string& domain);
+
+    /// Returns the domain whose file holds rcpt's levels, or nullopt when
+    /// rcpt's domain cannot name a file (see safe_domain).
+    static std::optional<std::string> file_domain(std::string_view rcpt);
+
     /// Makes layers() check, once for each domain it is next asked
     /// about, whether the domain's file changed (device, inode, size,
     /// times) and read it again if so; a tool calls it once per record.

@@ -356,6 +356,36 @@ TEST_CASE("an internationalised domain finds the file named by its A-label") {
               .value == 3.0);
 }
 
+TEST_CASE("a domain's layers are its own table, then each of its users") {
+    Setup setup(system_toml, domain_toml);
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto parties = hierarchy.domain_layers("example.com");
+    REQUIRE(parties.ok());
+    REQUIRE(parties->size() == 3);
+    auto bob = hierarchy.layers("bob@example.com");
+    auto eve = hierarchy.layers("eve@example.com");
+    auto zoe = hierarchy.layers("zoe@example.com");
+    REQUIRE((bob.ok() && eve.ok() && zoe.ok()));
+    for (size_t i = 0; i < 3; ++i) {
+        const levels::Layers& want = i == 0 ? *zoe : i == 1 ? *bob : *eve;
+        CHECK((*parties)[i].system == want.system);
+        CHECK((*parties)[i].domain == want.domain);
+        CHECK((*parties)[i].user == want.user);
+    }
+    auto none = hierarchy.domain_layers("example.net");
+    REQUIRE(none.ok());
+    CHECK(none->empty());
+}
+
+TEST_CASE("a recipient's file domain is the one its levels are read from") {
+    CHECK(levels::Hierarchy::file_domain("<\"Bob\"@Example.COM.>") ==
+          "example.com");
+    CHECK(levels::Hierarchy::file_domain("anna@bücher.example") ==
+          "xn--bcher-kva.example");
+    CHECK_FALSE(levels::Hierarchy::file_domain("x@../etc"));
+    CHECK_FALSE(levels::Hierarchy::file_domain(""));
+}
+
 TEST_CASE("a broken domain file is an error naming file and line") {
     Setup setup("", "[spam-score]\nthresholds.tag = \n");
     levels::Hierarchy hierarchy(setup.config, "spam-score");

@@ -7,6 +7,20 @@
 
 using namespace portcullis;
 
+namespace {
+
+// Prints what --check found: the summary on stdout, or the error.
+int print_summary(const Result<std::string>& summary) {
+    if (!summary) {
+        log::error(summary.error().text());
+        return to_int(summary.error().exit_code);
+    }
+    std::printf("%s\n", summary.value().c_str());
+    return 0;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
     log::set_program("policy-check");
     return filter::guard_main([&] {
@@ -33,22 +47,19 @@ int main(int argc, char** argv) {
                        "Body bytes read for words and patterns")
             ->type_name("N")
             ->check(filter::positive);
-        app.add_option("--check", options.check_file,
-                       "Validate a policy or configuration file and exit")
+        app.add_option(
+               "--check", options.check_file,
+               "Validate a policy, configuration or domain file and exit")
             ->type_name("FILE");
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
 
-        if (!options.check_file.empty()) {
-            auto summary = policy_check::check_file(options.check_file,
-                                                    options.wordlists_dir);
-            if (!summary) {
-                log::error(summary.error().text());
-                return to_int(summary.error().exit_code);
-            }
-            std::printf("%s\n", summary->c_str());
-            return 0;
-        }
+        // A domain file is checked against the system level it sits
+        // below; a policy or main file stands alone.
+        bool checking = !options.check_file.empty();
+        if (checking && !policy_check::is_domain_file(options))
+            return print_summary(policy_check::check_file(
+                options.check_file, options.wordlists_dir));
 
         auto config =
             filter::load_config(options.common, app, policy_check::config_keys);
@@ -56,6 +67,9 @@ int main(int argc, char** argv) {
             log::error(config.error().text());
             return to_int(config.error().exit_code);
         }
+        if (checking)
+            return print_summary(
+                policy_check::check_domain_file(options, *config));
         return to_int(policy_check::run(options, *config));
     });
 }

@@ -12,6 +12,7 @@
 #include "mail/address.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 
 namespace portcullis::policy_check {
@@ -158,17 +159,40 @@ void apply_disables(RuleSet& set, const levels::Layers& layers) {
     }
 }
 
-// Reports each unknown key of a file given to --check and counts them.
+// Reports each unknown key of a main file given to --check and counts
+// them.
 size_t report_unknown_keys(const config::Config& config) {
-    // A domain file holds users and tool tables; a main file any section.
-    bool domain_file = config.root.contains("users");
-    std::vector<std::string> problems =
-        domain_file
-            ? config::unknown_domain_keys(config, config.root, config.path)
-            : config::unknown_keys(config);
+    std::vector<std::string> problems = config::unknown_keys(config);
     for (const std::string& problem : problems)
         log::error(problem);
     return problems.size();
+}
+
+// Counts the keys of a domain file that no level reads. A run warns of
+// them and goes on; a check fails on them, so a typo is caught before the
+// file is put in place. Settings a domain file may not hold are not
+// counted: a run ignores them, and a check says so as a run does.
+Result<size_t> count_unknown_domain_keys(const config::Config& config,
+                                         const std::string& path) {
+    levels::Hierarchy reader(config, tool_name);
+    auto loaded = reader.load_domain_file(path);
+    if (!loaded)
+        return loaded.error();
+    loaded->keys.system_only.clear();
+    return config::unknown_domain_keys(*loaded, loaded->root, path).size();
+}
+
+std::string rule_summary(const std::string& path, size_t count) {
+    return fmt::format("{}: ok, {} rule{}", path, count, count == 1 ? "" : "s");
+}
+
+// The folder of domain files a run reads.
+std::filesystem::path configured_domains_dir(const Options& options) {
+    if (!options.domains_dir.empty())
+        return options.domains_dir;
+    config::Config where;
+    where.path = options.common.config_path;
+    return config::resolve_path(where, "domains");
 }
 
 } // namespace
@@ -418,6 +442,27 @@ Result<const RuleSet*> Checker::rules_for(const levels::Layers& layers) {
     return &(rule_sets_[key] = std::move(set));
 }
 
+// Each of the domain's parties is read as a message for it would be, so
+// a rule of any user that would hold that user's mail is found here.
+Result<size_t> Checker::check_domain(const std::string& domain) {
+    auto parties = hierarchy_.domain_layers(domain);
+    if (!parties)
+        return parties.error();
+    size_t count = 0;
+    for (size_t i = 0; i < parties->size(); ++i) {
+        const levels::Layers& layers = (*parties)[i];
+        if (auto set = rules_for(layers); !set)
+            return set.error();
+        // The first party is the domain itself, each other one a user.
+        auto own = i == 0 ? level_rules(layers.domain, "domain")
+                          : level_rules(layers.user, "user");
+        if (!own)
+            return own.error();
+        count += (*own)->rules.size();
+    }
+    return count;
+}
+
 bool Checker::is_local(std::string_view address) const {
     std::string domain = mail::domain_of(address);
     return std::find(local_domains_.begin(), local_domains_.end(), domain) !=
@@ -435,14 +480,32 @@ policy::Direction Checker::direction(std::string_view sender,
     return policy::Direction::outbound;
 }
 
+// A domain file read as a main file would have its policies and
+// wordlists_dir followed, which a run never does: a domain's
+// administrator could make whoever checks the file open any other.
+bool is_domain_file(const Options& options) {
+    namespace fs = std::filesystem;
+    std::error_code ignored;
+    fs::path folder = fs::weakly_canonical(
+        fs::absolute(options.check_file, ignored).parent_path(), ignored);
+    if (folder.filename() == "domains")
+        return true;
+    return fs::equivalent(folder, configured_domains_dir(options), ignored);
+}
+
 Result<std::string> check_file(const std::string& path,
                                const std::string& wordlists_dir) {
     auto loaded = config::load(path, true);
     if (!loaded)
         return loaded.error();
     toml::table& root = loaded->root;
-    bool is_config = root.contains(tool_name) || root.contains("users");
-    if (!is_config) {
+    if (root.contains("users"))
+        return Error{path,
+                     "holds [users], as only a domain file does: check it "
+                     "in its domains folder, or name that folder with "
+                     "--domains-dir",
+                     ExitCode::config};
+    if (!root.contains(tool_name)) {
         auto policy = policy::load_policy_file(path);
         if (!policy)
             return policy.error();
@@ -451,8 +514,7 @@ Result<std::string> check_file(const std::string& path,
             wordlists_dir.empty() ? default_wordlists_dir() : wordlists_dir;
         if (auto s = lists.load_for(*policy, dir); !s)
             return s.error();
-        return fmt::format("{}: ok, {} rule{}", path, policy->rules.size(),
-                           policy->rules.size() == 1 ? "" : "s");
+        return rule_summary(path, policy->rules.size());
     }
     config::Config config;
     config.path = path;
@@ -464,28 +526,47 @@ Result<std::string> check_file(const std::string& path,
     auto checker = Checker::create(options, config);
     if (!checker)
         return checker.error();
-    size_t count = (*checker)->system_rule_count();
-    // Every user table is read the way a message for that user would be.
-    if (const toml::table* users = config.root["users"].as_table()) {
-        for (auto&& [user, node] : *users) {
-            const toml::table* table = node.as_table();
-            const toml::table* rules =
-                table ? (*table)[tool_name].as_table() : nullptr;
-            if (!rules)
-                continue;
-            auto read = (*checker)->rules_for(
-                {config.root[tool_name].as_table(), nullptr, rules});
-            if (!read)
-                return read.error();
-            count += (*read)->rules.size();
-        }
-    }
     if (unknown > 0)
         return Error{
             path,
             fmt::format("{} unknown key{}", unknown, unknown == 1 ? "" : "s"),
             ExitCode::config};
-    return fmt::format("{}: ok, {} rule{}", path, count, count == 1 ? "" : "s");
+    return rule_summary(path, (*checker)->system_rule_count());
+}
+
+// The file is read from its own folder by the name a recipient's domain
+// would find it under, through the code a run uses, so what a run would
+// warn of is warned of here in the same words.
+Result<std::string> check_domain_file(const Options& options,
+                                      const config::Config& config) {
+    std::filesystem::path file(options.check_file);
+    std::string domain = file.stem().string();
+    if (file.extension() != ".toml" ||
+        levels::safe_domain(mail::domain_of("@" + domain)) != domain)
+        return Error{options.check_file,
+                     "no recipient's domain finds this file: a domain "
+                     "file is named DOMAIN.toml, the domain in lower case "
+                     "(an A-label when internationalised)",
+                     ExitCode::config};
+    Options reading = options;
+    reading.domains_dir = file.parent_path().string();
+    if (reading.domains_dir.empty())
+        reading.domains_dir = ".";
+    auto checker = Checker::create(reading, config);
+    if (!checker)
+        return checker.error();
+    auto count = (*checker)->check_domain(domain);
+    if (!count)
+        return count.error();
+    auto unknown = count_unknown_domain_keys(config, options.check_file);
+    if (!unknown)
+        return unknown.error();
+    if (*unknown > 0)
+        return Error{
+            options.check_file,
+            fmt::format("{} unknown key{}", *unknown, *unknown == 1 ? "" : "s"),
+            ExitCode::config};
+    return rule_summary(options.check_file, *count);
 }
 
 ExitCode run(const Options& options, const config::Config& config) {

@@ -42,12 +42,21 @@ struct Firing {
     std::vector<std::string> parts; ///< MIME paths of matched attachments
 };
 
+/// A domain whose file could not be read, with the recipients held for
+/// it: its own for inbound mail, every one for its users' outbound mail.
+struct Unreadable {
+    std::string domain;
+    std::string error; ///< names file:line; for the log, not the verdict
+    std::vector<std::string> rcpt;
+};
+
 /// What the rules decided about one message.
 struct Judgement {
     std::vector<Firing> firings;
     std::map<std::string, verdict::Action> actions; ///< by recipient
     std::vector<std::string> refused;
     std::vector<std::string> fields; ///< lower-case names rules may add
+    std::vector<Unreadable> unreadable;
 };
 
 /// Loaded policies and the per-recipient judgement.
@@ -64,6 +73,11 @@ public:
     /// Returns the rules that apply to a party whose levels are these.
     Result<const RuleSet*> rules_for(const levels::Layers& layers);
 
+    /// Reads domain's file as messages for the domain and its users
+    /// read it, and returns how many rules the file holds; errors name
+    /// file:line.
+    Result<size_t> check_domain(const std::string& domain);
+
     /// Returns which way mail from sender to rcpt goes.
     policy::Direction direction(std::string_view sender,
                                 std::string_view rcpt) const;
@@ -72,13 +86,24 @@ public:
     size_t system_rule_count() const { return system_.size(); }
 
 private:
+    /// The levels of the party whose settings judge one recipient, and
+    /// the rules they give.
+    struct Party {
+        levels::Layers layers;
+        const RuleSet* rules = nullptr;
+    };
+
     Checker(const Options& options, const config::Config& config);
 
     Status load(const Options& options);
     Status add_system_rules(const std::vector<const policy::Policy*>& sources);
     Status read_archive_limits(const toml::table& table);
     Status read_body_limit(const Options& options, const toml::table& table);
-    Result<Judgement> judge(policy::MessageFacts& facts);
+    Judgement judge(policy::MessageFacts& facts);
+    Result<Party> party_of(std::string_view owner);
+    verdict::Action judge_rcpt(policy::MessageFacts& facts,
+                               const std::string& rcpt, policy::Direction way,
+                               const Party& party, Judgement& judgement);
     Result<const policy::Policy*> level_rules(const toml::table* table,
                                               std::string_view level);
     bool is_local(std::string_view address) const;
@@ -112,10 +137,21 @@ extern const config::Keys config_keys;
 /// in file order.
 std::vector<std::string> setting_problems(const toml::table& table);
 
-/// Validates a policy file, or a configuration or domain file holding
-/// policy-check rules; returns a one-line summary.
+/// Returns true when the file given to --check is a domain file: it is
+/// in the folder of domain files a run reads (--domains-dir, or domains/
+/// beside the configuration file) or in any folder named domains.
+bool is_domain_file(const Options& options);
+
+/// Validates a policy file or a main configuration file; returns a
+/// one-line summary.
 Result<std::string> check_file(const std::string& path,
                                const std::string& wordlists_dir);
+
+/// Validates the domain file given to --check as a run reads it, with
+/// config as the system level: the same warnings, and no file opened
+/// that a run would not open; returns a one-line summary.
+Result<std::string> check_domain_file(const Options& options,
+                                      const config::Config& config);
 
 /// Runs policy-check over all inputs; returns the exit status.
 ExitCode run(const Options& options, const config::Config& config);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <optional>
 
 namespace portcullis::policy_check {
 
@@ -188,12 +189,45 @@ ordered_json describe(const Firing& firing) {
     return out;
 }
 
+bool is_held(const Judgement& judgement, const std::string& rcpt) {
+    return std::any_of(judgement.unreadable.begin(), judgement.unreadable.end(),
+                       [&](const Unreadable& domain) {
+                           return std::find(domain.rcpt.begin(),
+                                            domain.rcpt.end(),
+                                            rcpt) != domain.rcpt.end();
+                       });
+}
+
+// Recipients held for an unreadable domain file are named in rcpt
+// alone, so the message's action is what the other recipients' rules
+// decided: one domain's broken file delays no one else's mail. When
+// every recipient is held, so is the message.
+Action message_action_of(const Judgement& judgement) {
+    std::optional<Action> out;
+    for (const auto& [rcpt, action] : judgement.actions) {
+        if (!is_held(judgement, rcpt))
+            out = verdict::most_severe(out.value_or(Action::pass), action);
+    }
+    return out.value_or(Action::tempfail);
+}
+
+// The reason says which domain's policy is missing and nothing more: the
+// file's path and the parser's words are the server's business, and go
+// to the log.
+void add_unreadable(verdict::Verdict& verdict, const Judgement& judgement) {
+    for (const Unreadable& domain : judgement.unreadable)
+        verdict.add_reason(
+            {"DOMAIN_POLICY_UNREADABLE", 0,
+             fmt::format("the policy of {} could not be read; the mail it "
+                         "applies to is held for a retry",
+                         domain.domain)});
+}
+
 void fill_verdict(verdict::Verdict& verdict, const Judgement& judgement,
                   const mail::Envelope& envelope) {
-    Action message_action = Action::pass;
-    for (const auto& [rcpt, action] : judgement.actions)
-        message_action = verdict::most_severe(message_action, action);
+    Action message_action = message_action_of(judgement);
     verdict.escalate(message_action);
+    add_unreadable(verdict, judgement);
     for (const auto& [rcpt, action] : judgement.actions) {
         if (action != message_action)
             verdict.set_rcpt_action(rcpt, action);
@@ -238,6 +272,32 @@ void log_judgement(const Judgement& judgement, filter::Outcome& outcome) {
               {"why", firing.why}}});
     for (const std::string& why : judgement.refused)
         outcome.events.push_back({"policy", {{"refused", why}}});
+    for (const Unreadable& domain : judgement.unreadable)
+        outcome.events.push_back(
+            {"policy",
+             {{"domain", domain.domain},
+              {"action", "tempfail"},
+              {"rcpt", fmt::format("{}", fmt::join(domain.rcpt, ","))},
+              {"error", domain.error}}});
+}
+
+// A domain file that cannot be read holds the recipients it speaks for
+// with a tempfail, where spam-score judges them at system level: a
+// domain's rules may stop mail (an executable, a confidential word) that
+// the system level lets through, and mail delivered past them cannot be
+// called back, while a tempfail only delays it until the file is fixed
+// and read again.
+void hold(Judgement& judgement, std::string_view owner, const std::string& rcpt,
+          const Error& error) {
+    judgement.actions[rcpt] = Action::tempfail;
+    std::string domain = levels::Hierarchy::file_domain(owner).value_or("");
+    for (Unreadable& held : judgement.unreadable) {
+        if (held.domain == domain) {
+            held.rcpt.push_back(rcpt);
+            return;
+        }
+    }
+    judgement.unreadable.push_back({domain, error.text(), {rcpt}});
 }
 
 } // namespace
@@ -253,7 +313,7 @@ void Checker::forget_changed_levels() {
     rule_sets_.clear();
 }
 
-Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
+Judgement Checker::judge(policy::MessageFacts& facts) {
     const mail::Envelope& envelope = facts.envelope();
     Judgement judgement;
     // Domain files edited since the last record count from this one.
@@ -268,40 +328,56 @@ Result<Judgement> Checker::judge(policy::MessageFacts& facts) {
         // what its own users may send.
         const std::string& owner =
             way == policy::Direction::outbound ? envelope.mail_from : rcpt;
-        auto layers = hierarchy_.layers(owner);
-        forget_changed_levels();
-        if (!layers)
-            return layers.error();
-        auto set = rules_for(*layers);
-        if (!set)
-            return set.error();
-        add_refused(judgement, (*set)->refused);
-        add_field_names(judgement, **set);
-
-        policy::Context context;
-        context.rcpt = rcpt;
-        context.direction = way;
-        context.lists = &lists_;
-        context.threshold = [&](const policy::WordsCondition& words) {
-            std::string key = "thresholds." + words.list;
-            auto resolved = levels::Hierarchy::number(
-                *layers, key, words.threshold, levels::Stricter::lower);
-            for (const std::string& why : resolved.refused)
-                add_refused(judgement, {key + ": " + why});
-            return resolved.value;
-        };
-        Action action = Action::pass;
-        for (const Rule* rule : (*set)->rules) {
-            auto matched = policy::evaluate(*rule, facts, context);
-            if (!matched)
-                continue;
-            action = verdict::most_severe(
-                action, policy::delivery_action(rule->action));
-            add_firing(judgement, *rule, std::move(*matched), way, rcpt);
+        auto party = party_of(owner);
+        if (!party) {
+            hold(judgement, owner, rcpt, party.error());
+            continue;
         }
-        judgement.actions[rcpt] = action;
+        judgement.actions[rcpt] =
+            judge_rcpt(facts, rcpt, way, *party, judgement);
     }
     return judgement;
+}
+
+Result<Checker::Party> Checker::party_of(std::string_view owner) {
+    auto layers = hierarchy_.layers(owner);
+    forget_changed_levels();
+    if (!layers)
+        return layers.error();
+    auto set = rules_for(*layers);
+    if (!set)
+        return set.error();
+    return Party{*layers, *set};
+}
+
+Action Checker::judge_rcpt(policy::MessageFacts& facts, const std::string& rcpt,
+                           policy::Direction way, const Party& party,
+                           Judgement& judgement) {
+    add_refused(judgement, party.rules->refused);
+    add_field_names(judgement, *party.rules);
+
+    policy::Context context;
+    context.rcpt = rcpt;
+    context.direction = way;
+    context.lists = &lists_;
+    context.threshold = [&](const policy::WordsCondition& words) {
+        std::string key = "thresholds." + words.list;
+        auto resolved = levels::Hierarchy::number(
+            party.layers, key, words.threshold, levels::Stricter::lower);
+        for (const std::string& why : resolved.refused)
+            add_refused(judgement, {key + ": " + why});
+        return resolved.value;
+    };
+    Action action = Action::pass;
+    for (const Rule* rule : party.rules->rules) {
+        auto matched = policy::evaluate(*rule, facts, context);
+        if (!matched)
+            continue;
+        action =
+            verdict::most_severe(action, policy::delivery_action(rule->action));
+        add_firing(judgement, *rule, std::move(*matched), way, rcpt);
+    }
+    return action;
 }
 
 Result<filter::Outcome> Checker::handle(stream::Record& record) {
@@ -318,12 +394,15 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     policy::MessageFacts facts(record, *tree, archive_limits_, max_body_bytes_,
                                limits_.header_block_bytes);
     auto judgement = judge(facts);
-    if (!judgement)
-        return judgement.error();
+    // A headed message carries no rcpt to hold some recipients by: it
+    // goes back unchanged with exit 75, never on as if judged.
+    if (!judgement.unreadable.empty() && form_ == filter::OutputForm::headers)
+        return Error{"", judgement.unreadable.front().error,
+                     ExitCode::temp_fail};
 
-    record.message = remove_planted_fields(record.message, judgement->fields);
+    record.message = remove_planted_fields(record.message, judgement.fields);
     filter::Outcome outcome;
-    if (!apply_strip(record.message, *judgement, limits_)) {
+    if (!apply_strip(record.message, judgement, limits_)) {
         // A headed message has no verdict to hold it: it goes back
         // unchanged with exit 75, never on with the attachment inside.
         if (form_ == filter::OutputForm::headers)
@@ -334,18 +413,18 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
         verdict.add_reason({"STRIP_FAILED", 0,
                             "an attachment to strip could not be removed "
                             "safely; the message is held"});
-        for (auto& [rcpt, action] : judgement->actions)
+        for (auto& [rcpt, action] : judgement.actions)
             action = verdict::most_severe(action, Action::quarantine);
     }
-    apply_tags(record.message, *judgement);
-    fill_verdict(verdict, *judgement, facts.envelope());
+    apply_tags(record.message, judgement);
+    fill_verdict(verdict, judgement, facts.envelope());
     outcome.headers.emplace_back("X-Portcullis-Policy",
-                                 policy_field(verdict.action(), *judgement));
+                                 policy_field(verdict.action(), judgement));
     // Said even when no rule acts on it: a pass on a partly read body
     // is not a clean bill.
     if (facts.body_truncated())
         verdict.extra()["body_truncated"] = true;
-    log_judgement(*judgement, outcome);
+    log_judgement(judgement, outcome);
     outcome.verdict = verdict.to_json();
     return outcome;
 }
