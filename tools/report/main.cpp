@@ -17,6 +17,11 @@ int main(int argc, char** argv) {
         app.add_option("--top", options.top, "Entries in each top list")
             ->type_name("N")
             ->check(filter::positive);
+        app.add_option("--max-keys", options.max_keys,
+                       "Keys kept in each top list; past it, counts are "
+                       "bounds and the rest is summed (default 10000)")
+            ->type_name("N")
+            ->check(filter::positive);
         app.add_option("--max-errors", options.max_errors,
                        "Input errors listed; more are only counted "
                        "(default 100; 0 lists none)")

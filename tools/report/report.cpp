@@ -1,6 +1,7 @@
 // report: summaries of verdict streams and JSON lines, for people and cron.
-// Input is read record by record, so a year of verdicts needs no more
-// memory than its distinct reasons and types.
+// Input is read record by record, and the top lists keep --max-keys
+// keys each, so a year of verdicts, or of hostile mail, needs no more
+// memory than a day's.
 #include "report.hpp"
 
 #include "core/byte_reader.hpp"
@@ -38,6 +39,35 @@ top_entries(const std::map<std::string, uint64_t>& counts, size_t top) {
     if (entries.size() > top)
         entries.resize(top);
     return entries;
+}
+
+// What the rows shown do not hold for certain: keys past --top or
+// dropped from a capped list, and what a row's count may lack. The rows
+// and the rest add up to the list's total.
+uint64_t rest_of(const TopList& list, const std::vector<TopEntry>& rows) {
+    uint64_t shown = 0;
+    for (const TopEntry& row : rows)
+        shown += row.count;
+    return list.total() - shown;
+}
+
+// A row whose count is a bound says how high it may go; an exact one
+// looks as it did before lists had a cap.
+ordered_json top_json(const TopList& list, size_t top) {
+    ordered_json out = ordered_json::array();
+    for (const TopEntry& row : list.top(top)) {
+        ordered_json entry = {{"key", row.key}, {"count", row.count}};
+        if (row.at_most > row.count)
+            entry["at_most"] = row.at_most;
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+ordered_json cap_json(const TopList& list, size_t top) {
+    return {{"max_keys", list.max_keys()},
+            {"total", list.total()},
+            {"other", rest_of(list, list.top(top))}};
 }
 
 std::string human_bytes(uint64_t bytes) {
@@ -206,6 +236,28 @@ Result<int> open_input(const std::string& path, const std::string& name) {
     return fd;
 }
 
+// A capped list says so in its title and ends with the rest, so the
+// rows add up to what was counted.
+std::string top_text(std::string_view title, const TopList& list, size_t top) {
+    std::string out = fmt::format("\n{}", title);
+    if (list.capped())
+        out += fmt::format(" (more than {} keys, see --max-keys)",
+                           list.max_keys());
+    out += "\n";
+    if (list.empty())
+        out += "  (none)\n";
+    std::vector<TopEntry> rows = list.top(top);
+    for (const TopEntry& row : rows) {
+        out += fmt::format("  {:>8}  {}", row.count, terminal_safe(row.key));
+        if (row.at_most > row.count)
+            out += fmt::format(" (up to {})", row.at_most);
+        out += "\n";
+    }
+    if (list.capped())
+        out += fmt::format("  {:>8}  (the rest)\n", rest_of(list, rows));
+    return out;
+}
+
 // JSON is written in printable ASCII, anything else as \uXXXX: the same
 // data for a program, and no control for a terminal. Input names are
 // ids, UTF-8 by construction; the lenient dump is a guard, as a string
@@ -235,6 +287,18 @@ std::string render(const Summary& summary, const Options& options) {
 
 } // namespace
 
+// A reason alerts name is counted apart from the top list, exactly: a
+// capped list may no longer hold it, or hold it as a bound.
+Summary::Summary(const Options& options)
+    : reasons_(options.max_keys), attachment_types_(options.max_keys),
+      anomalies_(options.max_keys), max_listed_errors_(options.max_errors),
+      period_(options.period) {
+    constexpr std::string_view reason = "reason:";
+    for (const Alert& alert : options.alerts)
+        if (alert.figure.starts_with(reason))
+            message_reasons_[alert.figure.substr(reason.size())] = 0;
+}
+
 void Summary::add_error(std::string where, std::string message) {
     ++errors_;
     // A day of garbage must not make a summary of gigabytes: the first
@@ -245,6 +309,30 @@ void Summary::add_error(std::string where, std::string message) {
 
 void Summary::add_skipped_line() {
     ++skipped_lines_;
+}
+
+// Reasons and anomalies count the messages they were found in: one
+// virus is one reason per view of the message that saw it. Keys are cut
+// before they are told apart, so two long ids cut to one count once.
+void Summary::count_keys(const RecordFacts& record) {
+    std::set<std::string> reasons, anomalies, watched;
+    for (const VerdictFacts& verdict : record.verdicts) {
+        for (const std::string& id : verdict.reason_ids) {
+            reasons.insert(cut_key(verdict.tool + " " + id));
+            if (message_reasons_.contains(id))
+                watched.insert(id);
+        }
+        for (const std::string& type : verdict.attachment_types)
+            attachment_types_.add(type);
+        for (const std::string& id : verdict.anomaly_ids)
+            anomalies.insert(cut_key(id));
+    }
+    for (const std::string& key : reasons)
+        reasons_.add(key);
+    for (const std::string& id : anomalies)
+        anomalies_.add(id);
+    for (const std::string& id : watched)
+        ++message_reasons_[id];
 }
 
 void Summary::add(const RecordFacts& record) {
@@ -263,9 +351,7 @@ void Summary::add(const RecordFacts& record) {
     // records; a wrapped total would pass for a plausible small one.
     bytes_ =
         record.bytes > UINT64_MAX - bytes_ ? UINT64_MAX : bytes_ + record.bytes;
-    // Reasons and anomalies count the messages they were found in: one
-    // virus is one reason per view of the message that saw it.
-    std::set<std::string> reasons, anomalies, reason_ids;
+    count_keys(record);
     // A verdict counts by the most severe action it gave the message or
     // any recipient: the daemon delivers each recipient by its own, so
     // a pass that rejects one recipient rejected mail.
@@ -273,22 +359,9 @@ void Summary::add(const RecordFacts& record) {
     for (const VerdictFacts& verdict : record.verdicts) {
         verdict::Action action = most_severe_action(verdict);
         outcome = outcome ? verdict::most_severe(*outcome, action) : action;
-        reason_ids.insert(verdict.reason_ids.begin(), verdict.reason_ids.end());
         actions_[verdict.tool][std::string(verdict::to_string(action))]++;
         elapsed_us_[verdict.tool] += verdict.elapsed_us;
-        for (const std::string& id : verdict.reason_ids)
-            reasons.insert(verdict.tool + " " + id);
-        for (const std::string& type : verdict.attachment_types)
-            attachment_types_[type]++;
-        anomalies.insert(verdict.anomaly_ids.begin(),
-                         verdict.anomaly_ids.end());
     }
-    for (const std::string& key : reasons)
-        reasons_[key]++;
-    for (const std::string& id : anomalies)
-        anomalies_[id]++;
-    for (const std::string& id : reason_ids)
-        message_reasons_[id]++;
     // A message no tool judged (a raw record) has no action yet.
     std::string judged(outcome ? verdict::to_string(*outcome) : unjudged);
     outcomes_[judged]++;
@@ -320,12 +393,6 @@ uint64_t Summary::mean_elapsed_us(const std::string& tool,
 
 ordered_json Summary::to_json(size_t top,
                               const std::vector<FiredAlert>& fired) const {
-    auto list = [&](const std::map<std::string, uint64_t>& counts) {
-        ordered_json out = ordered_json::array();
-        for (const auto& [key, count] : top_entries(counts, top))
-            out.push_back({{"key", key}, {"count", count}});
-        return out;
-    };
     ordered_json out;
     out["messages"] = messages_;
     out["bytes"] = bytes_;
@@ -346,9 +413,19 @@ ordered_json Summary::to_json(size_t top,
         tools[tool]["mean_elapsed_us"] = mean_elapsed_us(tool, seen);
     }
     out["tools"] = tools;
-    out["top_reasons"] = list(reasons_);
-    out["top_attachment_types"] = list(attachment_types_);
-    out["anomalies"] = list(anomalies_);
+    out["top_reasons"] = top_json(reasons_, top);
+    out["top_attachment_types"] = top_json(attachment_types_, top);
+    out["anomalies"] = top_json(anomalies_, top);
+    // Only the lists that passed --max-keys: a script finds the cap, and
+    // the rest that makes the totals whole, under the list's own name.
+    ordered_json capped = ordered_json::object();
+    for (const auto& [name, list] :
+         {std::pair<const char*, const TopList*>{"top_reasons", &reasons_},
+          {"top_attachment_types", &attachment_types_},
+          {"anomalies", &anomalies_}})
+        if (list->capped())
+            capped[name] = cap_json(*list, top);
+    out["capped"] = capped;
     out["outcomes"] = outcomes_;
     if (period_ != Period::none)
         out["trends"] = trends_.to_json();
@@ -398,9 +475,9 @@ std::string Summary::to_text(size_t top,
         for (const auto& [key, count] : top_entries(counts, top))
             out += fmt::format("  {:>8}  {}\n", count, terminal_safe(key));
     };
-    section("top reasons", reasons_);
-    section("top attachment types", attachment_types_);
-    section("anomalies", anomalies_);
+    out += top_text("top reasons", reasons_, top);
+    out += top_text("top attachment types", attachment_types_, top);
+    out += top_text("anomalies", anomalies_, top);
     section("messages by most severe action", outcomes_);
     if (period_ != Period::none) {
         out += fmt::format("\nby {} of arrival (UTC)\n",
@@ -411,7 +488,7 @@ std::string Summary::to_text(size_t top,
 }
 
 ExitCode run(const Options& options) {
-    Summary summary(options.max_errors, options.period);
+    Summary summary(options);
     Reading reading{summary, options.max_errors};
     std::vector<std::string> inputs = options.inputs;
     if (inputs.empty())
