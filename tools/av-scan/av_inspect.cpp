@@ -34,9 +34,14 @@ void Inspection::note(std::string_view name) {
 bool Inspection::admit(std::string_view file, uint32_t depth) {
     if (depth > 0 && file.size() > whole_file_bytes_)
         note(max_file_size_name);
-    if (attachment::looks_like_tar(file) && !admit_tar(file))
+    // libclamav writes every tar member out to a temporary file, empty
+    // ones included, and counts only those of more than five bytes. A tar
+    // inside gzip, bzip2 or xz comes here once libclamav decompressed it.
+    if (attachment::looks_like_tar(file) &&
+        !admit_members(attachment::read_tar_members(file, room())))
         return false;
-    if (attachment::has_zip_directory(file) && !admit_zip(file))
+    if (attachment::has_zip_directory(file) &&
+        !admit_members(attachment::read_zip_directory(file, room())))
         return false;
     return true;
 }
@@ -52,30 +57,14 @@ bool Inspection::admit(std::string_view file, uint32_t depth) {
 // and tar members are counted here: of other archives (7z, RAR, CAB,
 // cpio) libclamav counts no file of five bytes or less. A ZIP that ends
 // within 64 KiB of a tar's end is counted at the tar's level as well.
-bool Inspection::admit_zip(std::string_view file) {
-    auto directory = attachment::read_zip_directory(file, room());
-    members_ += directory.members.size();
-    if (directory.more) {
-        note(max_files_name);
-        return false;
-    }
-    for (const attachment::ZipMember& member : directory.members)
-        declare(member.size);
-    check_declared_total();
-    return true;
-}
-
-// libclamav writes every tar member out to a temporary file, empty ones
-// included, and counts only those of more than five bytes. A tar inside
-// gzip, bzip2 or xz comes here once libclamav has decompressed it.
-bool Inspection::admit_tar(std::string_view file) {
-    auto listing = attachment::read_tar_members(file, room());
+template <class Listing>
+bool Inspection::admit_members(const Listing& listing) {
     members_ += listing.members.size();
     if (listing.more) {
         note(max_files_name);
         return false;
     }
-    for (const attachment::TarMember& member : listing.members)
+    for (const auto& member : listing.members)
         declare(member.size);
     check_declared_total();
     return true;

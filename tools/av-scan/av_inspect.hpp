@@ -32,8 +32,9 @@ public:
     void note(std::string_view name);
 
 private:
-    bool admit_zip(std::string_view file);
-    bool admit_tar(std::string_view file);
+    /// Counts the members of one archive's listing (a ZIP directory, a
+    /// tar's headers) and their declared sizes; false when over a limit.
+    template <class Listing> bool admit_members(const Listing& listing);
     /// Returns how many more members max_files allows.
     size_t room() const;
     /// Adds one member's declared size; notes it when over max_file_bytes.
