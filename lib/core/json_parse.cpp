@@ -38,6 +38,7 @@ public:
     }
 
     json take() { return std::move(root_); }
+    bool repeated_key() const { return repeated_key_; }
 
 private:
     // An open object or list, and for an object the index of its keys
@@ -64,6 +65,7 @@ private:
 
     json root_;
     std::vector<Frame> frames_;
+    bool repeated_key_ = false;
 };
 
 // ordered_map is a std::vector of pairs: appending to it directly skips
@@ -72,8 +74,11 @@ bool LinearBuilder::key(json::string_t& name) {
     Frame& frame = frames_.back();
     auto& members = frame.value->get_ref<json::object_t&>();
     auto [found, added] = frame.keys.try_emplace(name, members.size());
-    if (added)
-        members.emplace_back(std::move(name), nullptr);
+    if (!added) {
+        repeated_key_ = true;
+        return false;
+    }
+    members.emplace_back(std::move(name), nullptr);
     frame.slot =
         &members.begin()[static_cast<std::ptrdiff_t>(found->second)].second;
     return true;
@@ -98,10 +103,15 @@ json* LinearBuilder::place(json value) {
 
 } // namespace
 
-nlohmann::ordered_json parse_json(std::string_view text) {
+nlohmann::ordered_json parse_json(std::string_view text, std::string* problem) {
     LinearBuilder builder;
-    if (!json::sax_parse(text.begin(), text.end(), &builder))
+    if (!json::sax_parse(text.begin(), text.end(), &builder)) {
+        if (problem)
+            *problem = builder.repeated_key()
+                           ? "gives a key twice in one object"
+                           : "is not valid JSON";
         return json(json::value_t::discarded);
+    }
     return builder.take();
 }
 

@@ -11,8 +11,13 @@
 namespace portcullis {
 
 /// Returns the JSON value text holds, or a discarded value when text is
-/// not one JSON value. Keys keep their order; a key given twice keeps its
-/// first place and its last value, as nlohmann's parser keeps it.
-nlohmann::ordered_json parse_json(std::string_view text);
+/// not one JSON value or an object in it gives a key twice; then, when
+/// problem is given, it says which ("is not valid JSON", "gives a key
+/// twice in one object"). Keys keep their order.
+/// RFC 8259 leaves a repeated key's meaning to each reader: one takes the
+/// first value, another the last, so a record could say one thing to a
+/// filter and another to whatever reads it next ("size", "action").
+nlohmann::ordered_json parse_json(std::string_view text,
+                                  std::string* problem = nullptr);
 
 } // namespace portcullis

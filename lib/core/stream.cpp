@@ -86,9 +86,10 @@ Result<ordered_json> parse_envelope(std::string_view line) {
     if (nesting_exceeds(line, max_envelope_depth))
         return Error{"", fmt::format("envelope nested deeper than {} levels",
                                      max_envelope_depth)};
-    ordered_json envelope = parse_json(line);
+    std::string problem;
+    ordered_json envelope = parse_json(line, &problem);
     if (envelope.is_discarded())
-        return Error{"", "envelope is not valid JSON"};
+        return Error{"", "envelope " + problem};
     if (!envelope.is_object())
         return Error{"", "envelope is not a JSON object"};
     auto version = envelope.find("portcullis");

@@ -139,6 +139,20 @@ TEST_CASE("a garbled envelope is refused, not guessed at") {
     CHECK(records[0].error().message == "envelope is not valid JSON");
 }
 
+TEST_CASE("an envelope that gives a key twice is garbled") {
+    // One reader would frame the record by the first size, another by
+    // the last; a verdict could read as reject to one and pass to another.
+    for (const char* line :
+         {"{\"portcullis\":1,\"size\":3,\"size\":300}\nabc",
+          "{\"portcullis\":1,\"size\":3,\"verdicts\":[{\"tool\":\"x\","
+          "\"action\":\"reject\",\"action\":\"pass\"}]}\nabc"}) {
+        auto records = read_all(line);
+        REQUIRE(!records[0].ok());
+        CHECK(records[0].error().message ==
+              "envelope gives a key twice in one object");
+    }
+}
+
 TEST_CASE("a record over the size limit comes unread, and the next one "
           "is read after it") {
     Limits limits;
