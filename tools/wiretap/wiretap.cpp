@@ -80,13 +80,12 @@ Error open_error(const std::string& path, int error) {
 // copy at all. It must be a regular file: opening a FIFO waits for a
 // reader for ever, and a device (/dev/null) takes the audit lines and
 // keeps none. O_NONBLOCK keeps the open from waiting; a regular file
-// ignores it.
+// ignores it. It is opened for reading too, to see how it ends.
 Result<int> open_admin_log(const Settings& settings) {
     const std::string& path = settings.log_file;
-    int fd = ::open(path.c_str(),
-                    O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY |
-                        O_CLOEXEC,
-                    0600);
+    int fd = ::open(
+        path.c_str(),
+        O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
     if (fd < 0)
         return open_error(path, errno);
     struct stat st {};
@@ -110,10 +109,23 @@ Result<int> open_admin_log(const Settings& settings) {
 // time stamp. The sync comes before any copy the lines name is linked
 // into new/: a crash may leave a line naming a copy that is missing,
 // never a copy without its line.
+// Whether the log is empty or ends with a line end. A write that a full
+// disk cut short leaves half a line, which stays (an audit log is never
+// cut back); the next write ends it first, so its own lines start whole.
+bool ends_a_line(int fd) {
+    struct stat st {};
+    char last = '\n';
+    if (::fstat(fd, &st) != 0 || st.st_size == 0)
+        return true;
+    return ::pread(fd, &last, 1, st.st_size - 1) != 1 || last == '\n';
+}
+
 Status write_admin_log(int fd, const Settings& settings,
                        const std::vector<std::string>& lines) {
     std::string stamp = utc_now("%Y-%m-%dT%H:%M:%SZ ");
     std::string text;
+    if (!ends_a_line(fd))
+        text += "\n";
     for (const std::string& line : lines)
         text += stamp + line + "\n";
     std::string_view rest = text;
