@@ -20,4 +20,16 @@ namespace portcullis {
 nlohmann::ordered_json parse_json(std::string_view text,
                                   std::string* problem = nullptr);
 
+/// Adds a key that object does not hold yet. ordered_json's operator[]
+/// looks the key up among all those before it, so an object of n keys
+/// built with it costs n^2/2 comparisons; keys taken from a map are
+/// known to be new.
+inline void append_new_key(nlohmann::ordered_json& object, std::string key,
+                           nlohmann::ordered_json value) {
+    if (!object.is_object())
+        object = nlohmann::ordered_json::object();
+    object.get_ref<nlohmann::ordered_json::object_t&>().emplace_back(
+        std::move(key), std::move(value));
+}
+
 } // namespace portcullis

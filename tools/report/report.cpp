@@ -406,11 +406,14 @@ ordered_json Summary::to_json(size_t top,
     ordered_json tools = ordered_json::object();
     for (const auto& [tool, actions] : actions_) {
         uint64_t seen = 0;
+        ordered_json counts = ordered_json::object();
         for (const auto& [action, count] : actions) {
-            tools[tool]["actions"][action] = count;
+            append_new_key(counts, action, count);
             seen += count;
         }
-        tools[tool]["mean_elapsed_us"] = mean_elapsed_us(tool, seen);
+        append_new_key(tools, tool,
+                       {{"actions", std::move(counts)},
+                        {"mean_elapsed_us", mean_elapsed_us(tool, seen)}});
     }
     out["tools"] = tools;
     out["top_reasons"] = top_json(reasons_, top);

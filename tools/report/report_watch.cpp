@@ -2,6 +2,7 @@
 // as something else never fires, and arrival times put in UTC periods.
 #include "report_watch.hpp"
 
+#include "core/json_parse.hpp"
 #include "core/strings.hpp"
 #include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
@@ -242,7 +243,7 @@ nlohmann::ordered_json Trends::to_json() const {
         for (const auto& [action, count] : it->second)
             if (action != "messages")
                 row[action] = count;
-        out[period] = row;
+        append_new_key(out, period, std::move(row));
     };
     for (const auto& [period, row] : periods_)
         if (period != undated)
