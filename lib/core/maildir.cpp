@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -255,6 +256,39 @@ Result<std::string> write_tmp(const std::string& path,
                  ExitCode::temp_fail};
 }
 
+// Syncs the new/ folder of each Maildir that staged names, once each.
+Status sync_new_folders(std::span<const Staged> staged) {
+    std::vector<std::string> synced;
+    for (const Staged& one : staged) {
+        if (std::find(synced.begin(), synced.end(), one.maildir) !=
+            synced.end())
+            continue;
+        synced.push_back(one.maildir);
+        if (auto ok = sync_path(one.maildir + "/new", O_RDONLY | O_DIRECTORY);
+            !ok)
+            return ok;
+    }
+    return {};
+}
+
+// Removes the names linked into new/ and syncs their folders, so that
+// the removal outlasts a crash; returns the indexes of those that could
+// not be removed. A name already gone was removed by someone else.
+std::vector<size_t> take_back(std::span<const Staged> linked) {
+    std::vector<size_t> left;
+    for (size_t i = 0; i < linked.size(); ++i) {
+        if (::unlink(linked[i].new_path().c_str()) != 0 && errno != ENOENT)
+            left.push_back(i);
+    }
+    (void)sync_new_folders(linked);
+    return left;
+}
+
+void remove_tmp(std::span<const Staged> staged) {
+    for (const Staged& one : staged)
+        ::unlink(one.tmp_path().c_str());
+}
+
 } // namespace
 
 std::string unique_name() {
@@ -314,25 +348,38 @@ Result<Staged> stage(const std::string& path, std::string_view message) {
 }
 
 Result<std::string> publish(const Staged& staged) {
+    Publication done = publish_all(std::span<const Staged>(&staged, 1));
+    if (!done.status)
+        return done.status.error();
+    return staged.new_path();
+}
+
+Publication publish_all(std::span<const Staged> staged) {
+    Publication done;
     // link() fails rather than replace a file that took the name first.
-    std::string tmp = staged.tmp_path();
-    std::string target = staged.new_path();
-    if (::link(tmp.c_str(), target.c_str()) != 0) {
-        int error = errno;
-        ::unlink(tmp.c_str());
-        return os_error(target, error);
+    size_t linked = 0;
+    for (; linked < staged.size(); ++linked) {
+        std::string tmp = staged[linked].tmp_path();
+        std::string target = staged[linked].new_path();
+        if (::link(tmp.c_str(), target.c_str()) != 0) {
+            done.status = os_error(target, errno);
+            break;
+        }
     }
-    ::unlink(tmp.c_str());
-    // A link that may not survive a crash is taken back, so that a
-    // failure always means the message is not in new/.
-    if (auto synced =
-            sync_path(staged.maildir + "/new", O_RDONLY | O_DIRECTORY);
-        !synced) {
-        ::unlink(target.c_str());
-        return synced.error();
+    // A link that may not survive a crash is taken back as well, so that
+    // a failure always means that none of the messages is in new/.
+    if (done.status)
+        done.status = sync_new_folders(staged);
+    if (!done.status) {
+        done.left_in_new = take_back(staged.first(linked));
+        remove_tmp(staged);
+        return done;
     }
-    record_quota(staged.maildir, staged.size_bytes);
-    return target;
+
+    remove_tmp(staged);
+    for (const Staged& one : staged)
+        record_quota(one.maildir, one.size_bytes);
+    return done;
 }
 
 void discard(const Staged& staged) {

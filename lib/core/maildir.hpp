@@ -2,13 +2,16 @@
 // synced, linked into new/ under a name no other delivery can take, and
 // the folder is synced, so a crash leaves either the whole message or
 // nothing. The two halves can be run apart, so that a caller can record
-// the delivery before it is seen. Maildir++ quotas are honoured.
+// the delivery before it is seen, and several messages can be published
+// all or none. Maildir++ quotas are honoured.
 #pragma once
 
 #include "core/result.hpp"
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace portcullis::maildir {
 
@@ -42,6 +45,21 @@ Result<Staged> stage(const std::string& path, std::string_view message);
 /// maildirsize and returns its path. On failure the file under tmp/ is
 /// removed and nothing is in new/.
 Result<std::string> publish(const Staged& staged);
+
+/// What publishing several staged messages together came to.
+struct Publication {
+    Status status; ///< the first failure, when one message was refused
+    /// On failure, the messages (by index) that were linked but could
+    /// not be taken out of new/ again; empty unless the disk failed.
+    std::vector<size_t> left_in_new = {};
+};
+
+/// Publishes every staged message or none: each is linked into new/,
+/// each new/ is synced, and only then are the files under tmp/ removed
+/// and the messages counted in maildirsize. When one cannot be linked
+/// or synced, those already linked are removed from new/ by the names
+/// they were given, and every file under tmp/ is removed.
+Publication publish_all(std::span<const Staged> staged);
 
 /// Removes a staged message that is not to be delivered.
 void discard(const Staged& staged);

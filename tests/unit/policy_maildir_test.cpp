@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 using namespace portcullis;
 
@@ -151,6 +152,58 @@ TEST_CASE("a message that cannot be published is removed from tmp") {
           staged->new_path() + ": No such file or directory");
     CHECK(path.error().exit_code == ExitCode::temp_fail);
     CHECK(count_files(root + "/tmp") == 0);
+    remove_tree(root);
+}
+
+TEST_CASE("messages published together are all linked, then leave tmp") {
+    std::string root = temp_dir();
+    std::vector<maildir::Staged> staged;
+    for (const char* box : {"/a", "/b"}) {
+        REQUIRE(maildir::create(root + box));
+        auto one = maildir::stage(root + box, "small");
+        REQUIRE(one.ok());
+        staged.push_back(*one);
+    }
+    std::ofstream(root + "/b/maildirsize") << "1000000S\n";
+    maildir::Publication done = maildir::publish_all(staged);
+    REQUIRE(done.status.ok());
+    CHECK(done.left_in_new.empty());
+    for (const char* box : {"/a", "/b"}) {
+        CHECK(count_files(root + box + "/new") == 1);
+        CHECK(count_files(root + box + "/tmp") == 0);
+    }
+    std::ifstream in(root + "/b/maildirsize");
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == "1000000S\n5 1\n");
+    remove_tree(root);
+}
+
+TEST_CASE("one message that cannot be linked takes back those linked") {
+    std::string root = temp_dir();
+    std::vector<maildir::Staged> staged;
+    for (const char* box : {"/a", "/b", "/c"}) {
+        REQUIRE(maildir::create(root + box));
+        auto one = maildir::stage(root + box, "small");
+        REQUIRE(one.ok());
+        staged.push_back(*one);
+    }
+    std::ofstream(root + "/a/maildirsize") << "1000000S\n";
+    REQUIRE(::rmdir((root + "/b/new").c_str()) == 0);
+    maildir::Publication done = maildir::publish_all(staged);
+    REQUIRE_FALSE(done.status.ok());
+    CHECK(done.status.error().text() ==
+          staged[1].new_path() + ": No such file or directory");
+    CHECK(done.status.error().exit_code == ExitCode::temp_fail);
+    CHECK(done.left_in_new.empty());
+    for (const char* box : {"/a", "/c"})
+        CHECK(count_files(root + box + "/new") == 0);
+    for (const char* box : {"/a", "/b", "/c"})
+        CHECK(count_files(root + box + "/tmp") == 0);
+    std::ifstream in(root + "/a/maildirsize");
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == "1000000S\n");
     remove_tree(root);
 }
 

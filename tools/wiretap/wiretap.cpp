@@ -3,10 +3,11 @@
 // copies bound for review addresses and the notices about copies that
 // could not be filed, each with an envelope of its own, so nothing about
 // them touches the original. A Maildir copy waits under tmp/ until its
-// audit line is on disk, so no copy is ever seen without one. A copy
-// that can be kept nowhere, or whose line cannot be written, fails its
-// record with tempfail, so the mail is tried again and no copy is lost;
-// a set-up that could keep none fails every message at start-up alike.
+// audit line is on disk, so no copy is ever seen without one, and a
+// record's copies go into new/ all or none. A copy that can be kept
+// nowhere, or whose line cannot be written, fails its record with
+// tempfail, so the mail is tried again and no copy is lost; a set-up
+// that could keep none fails every message at start-up alike.
 #include "wiretap.hpp"
 
 #include "core/file_kind.hpp"
@@ -216,7 +217,7 @@ struct Line {
 // A Maildir copy under tmp/, waiting for its audit line.
 struct StagedCopy {
     maildir::Staged file;
-    std::string head; ///< how its log line starts
+    size_t line = 0; ///< its line in Copies::lines
 };
 
 // What one record's taps came to.
@@ -271,7 +272,7 @@ std::optional<std::string> keep_or_lose(const Settings& settings,
     copies.lines.push_back(
         {head, failed + " kept=" + log::quote_value(path),
          " result=deferred error=" + log::quote_value(error)});
-    copies.staged.push_back({std::move(*kept), head});
+    copies.staged.push_back({std::move(*kept), copies.lines.size() - 1});
     return path;
 }
 
@@ -285,7 +286,7 @@ void copy_to_maildir(const Settings& settings, filter::OutputForm form,
         copies.lines.push_back(
             {head, " result=filed file=" + log::quote_value(staged->new_path()),
              " result=deferred"});
-        copies.staged.push_back({std::move(*staged), head});
+        copies.staged.push_back({std::move(*staged), copies.lines.size() - 1});
         return;
     }
     const Error& refused = staged.error();
@@ -414,22 +415,32 @@ void discard_copies(const Copies& copies) {
         maildir::discard(copy.file);
 }
 
-// Links the staged copies into new/, now that their lines are on disk.
-// One that cannot be linked gets a second line withdrawing the first,
-// and the record is tried again; the copies linked stay, with their
-// lines, and may be filed twice, as a record tried again may be.
+// Links the staged copies into new/, now that their lines are on disk:
+// all of them or none, since a record that fails is tried again and a
+// copy left in new/ would then be filed twice. Every copy of the record,
+// one for a review address included (it is not sent), gets a second
+// line withdrawing its first; a copy that could not be taken out of
+// new/ again keeps its first line alone, which is then the truth.
 bool publish_copies(const Settings& settings, const Copies& copies) {
-    std::vector<std::string> withdrawn;
-    for (const StagedCopy& copy : copies.staged) {
-        auto published = maildir::publish(copy.file);
-        if (published)
-            continue;
-        detail(published.error().text());
-        withdrawn.push_back(copy.head + " result=withdrawn error=" +
-                            log::quote_value(published.error().text()));
-    }
-    if (withdrawn.empty())
+    std::vector<maildir::Staged> files;
+    for (const StagedCopy& copy : copies.staged)
+        files.push_back(copy.file);
+    maildir::Publication published = maildir::publish_all(files);
+    if (published.status)
         return true;
+
+    const Error& error = published.status.error();
+    detail(error.text());
+    std::vector<bool> filed(copies.lines.size(), false);
+    for (size_t index : published.left_in_new)
+        filed[copies.staged[index].line] = true;
+    std::vector<std::string> withdrawn;
+    for (size_t i = 0; i < copies.lines.size(); ++i) {
+        if (!filed[i])
+            withdrawn.push_back(
+                copies.lines[i].text +
+                " result=withdrawn error=" + log::quote_value(error.text()));
+    }
     if (auto log_fd = open_admin_log(settings))
         (void)write_admin_log(*log_fd, settings, withdrawn);
     return false;
