@@ -8,6 +8,7 @@ complete -c av-scan -l state-dir -x -a '(__fish_complete_directories)' -d 'State
 complete -c av-scan -l log-json -d 'Write log events as JSON'
 complete -c av-scan -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c av-scan -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'
+complete -c av-scan -l follow-links -d 'Follow symbolic links found in folders and Maildirs'
 complete -c av-scan -l mbox-variant -x -a 'mboxrd mboxo' -d 'How >From quoting in mboxes is undone'
 complete -c av-scan -l max-message-bytes -x -d 'Largest message read'
 complete -c av-scan -l max-mime-depth -x -d 'Deepest MIME nesting parsed'

@@ -8,6 +8,7 @@ complete -c mime-split -l state-dir -x -a '(__fish_complete_directories)' -d 'St
 complete -c mime-split -l log-json -d 'Write log events as JSON'
 complete -c mime-split -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c mime-split -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'
+complete -c mime-split -l follow-links -d 'Follow symbolic links found in folders and Maildirs'
 complete -c mime-split -l mbox-variant -x -a 'mboxrd mboxo' -d 'How >From quoting in mboxes is undone'
 complete -c mime-split -l max-message-bytes -x -d 'Largest message read'
 complete -c mime-split -l max-mime-depth -x -d 'Deepest MIME nesting parsed'

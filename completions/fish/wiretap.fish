@@ -8,6 +8,7 @@ complete -c wiretap -l state-dir -x -a '(__fish_complete_directories)' -d 'State
 complete -c wiretap -l log-json -d 'Write log events as JSON'
 complete -c wiretap -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c wiretap -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'
+complete -c wiretap -l follow-links -d 'Follow symbolic links found in folders and Maildirs'
 complete -c wiretap -l mbox-variant -x -a 'mboxrd mboxo' -d 'How >From quoting in mboxes is undone'
 complete -c wiretap -l max-message-bytes -x -d 'Largest message read'
 complete -c wiretap -l max-mime-depth -x -d 'Deepest MIME nesting parsed'

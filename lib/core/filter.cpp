@@ -349,6 +349,8 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
     app.add_flag("--raw", options.only_messages,
                  "Read stdin and files as messages, never as a stream "
                  "(mail straight from senders)");
+    app.add_flag("--follow-links", options.follow_links,
+                 "Follow symbolic links found in folders and Maildirs");
     app.add_option_function<std::string>(
            "--mbox-variant",
            [&](const std::string& name) {
@@ -436,6 +438,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     inputs.pass_oversized_stdin();
     if (options.only_messages)
         inputs.read_only_messages();
+    if (options.follow_links)
+        inputs.follow_links();
     Output out;
     int deadline_ms = options.limits.parse_timeout_ms;
     // Every filter parses hostile input, so every filter runs under the

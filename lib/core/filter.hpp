@@ -37,6 +37,7 @@ struct CommonOptions {
     bool progress = true;
     source::MboxVariant mbox_variant = source::MboxVariant::mboxrd;
     bool only_messages = false; ///< --raw: input is never a stream
+    bool follow_links = false;  ///< --follow-links: walks follow links
     Limits limits;
 };
 

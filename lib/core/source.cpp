@@ -2,7 +2,9 @@
 // repeatable; a Maildir is read in cur/ and new/ alone, as its tmp/ holds
 // deliveries still being written and the rest is the mail server's own
 // (dovecot.index, maildirsize, courierimapkeywords/); an mbox is read line by
-// line so a large archive never has to fit in memory at once.
+// line so a large archive never has to fit in memory at once. A symbolic
+// link met inside a folder is not followed unless asked: the folder's
+// owner may have planted it for a reader with more rights.
 #include "core/source.hpp"
 
 #include <dirent.h>
@@ -52,9 +54,26 @@ Record make_record(std::string id, std::string_view source,
     return record;
 }
 
-bool is_directory(const std::string& path) {
+// Whether name in the open folder is a folder, or a link to one.
+bool is_folder_at(int folder_fd, const char* name) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    return ::fstatat(folder_fd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+Error not_regular(const std::string& path) {
+    return Error{stream::path_id(path), "not a regular file or folder",
+                 ExitCode::no_input};
+}
+
+Error not_followed(const std::string& path) {
+    return Error{stream::path_id(path),
+                 "a symbolic link, not followed (--follow-links reads it)",
+                 ExitCode::no_input};
+}
+
+std::string join(const std::string& folder, const std::string& name) {
+    return (!folder.empty() && folder.back() == '/' ? folder : folder + "/") +
+           name;
 }
 
 } // namespace
@@ -217,11 +236,14 @@ RecordResult Inputs::next() {
         }
         if (!directories_.empty()) {
             Directory& dir = directories_.back();
-            if (dir.next == dir.entries.size()) {
+            if (dir.next == dir.names.size()) {
                 directories_.pop_back();
                 continue;
             }
-            auto record = open_path(dir.entries[dir.next++], true);
+            // Copies: a subfolder pushed on the stack moves dir.
+            std::string name = dir.names[dir.next++];
+            std::string path = join(dir.path, name);
+            auto record = open_entry(dir.fd, name, path);
             if (!record || *record)
                 return record;
             continue;
@@ -229,7 +251,7 @@ RecordResult Inputs::next() {
         if (next_path_ == paths_.size())
             return std::optional<Record>{};
         const std::string& path = paths_[next_path_++];
-        auto record = path == "-" ? open_stdin() : open_path(path, false);
+        auto record = path == "-" ? open_stdin() : open_path(path);
         if (!record || *record)
             return record;
     }
@@ -285,33 +307,89 @@ RecordResult Inputs::open_stdin() {
     return std::optional<Record>{make_record("", "stdin", std::move(message))};
 }
 
-RecordResult Inputs::open_path(const std::string& path, bool in_folder) {
+Inputs::Directory::~Directory() {
+    if (fd >= 0)
+        ::close(fd);
+}
+
+// A path named on the command line is followed wherever it leads: the
+// one who named it chose it.
+RecordResult Inputs::open_path(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return os_error(path, ExitCode::no_input);
     if (S_ISDIR(st.st_mode)) {
-        // A symlink cycle would otherwise walk forever.
-        if (!visited_.insert({st.st_dev, st.st_ino}).second)
-            return std::optional<Record>{};
-        auto dir = list_directory(path);
-        if (!dir)
-            return dir.error();
-        directories_.push_back(std::move(*dir));
-        return std::optional<Record>{};
+        int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return os_error(path, ExitCode::no_input);
+        return open_folder(fd, path);
     }
-    // A FIFO is read only when named on purpose: one left in a folder or
-    // a Maildir would block the walk forever.
-    bool readable = S_ISREG(st.st_mode) || (S_ISFIFO(st.st_mode) && !in_folder);
-    if (!readable)
-        return Error{stream::path_id(path), "not a regular file or folder",
-                     ExitCode::no_input};
-    return open_file(path);
-}
-
-RecordResult Inputs::open_file(const std::string& path) {
+    // A FIFO is read when named on purpose (mime-split <(zcat box.gz)).
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+        return not_regular(path);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return os_error(path, ExitCode::no_input);
+    return read_file(fd, path);
+}
+
+// An entry found in a folder is looked at without following a link,
+// then opened from the folder with O_NOFOLLOW and looked at again, so a
+// link or a FIFO swapped in between the two is refused all the same. A
+// FIFO would block the walk for ever: no one may ever write to it.
+RecordResult Inputs::open_entry(int folder_fd, const std::string& name,
+                                const std::string& path) {
+    int no_follow = follow_links_ ? 0 : O_NOFOLLOW;
+    struct stat st {};
+    if (::fstatat(folder_fd, name.c_str(), &st,
+                  follow_links_ ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
+        return os_error(path, ExitCode::no_input);
+    if (S_ISLNK(st.st_mode))
+        return not_followed(path);
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+        return not_regular(path);
+
+    int kind = S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NONBLOCK | O_NOCTTY;
+    int fd = ::openat(folder_fd, name.c_str(),
+                      O_RDONLY | O_CLOEXEC | kind | no_follow);
+    if (fd < 0 && errno == ELOOP && !follow_links_)
+        return not_followed(path);
+    if (fd < 0)
+        return os_error(path, ExitCode::no_input);
+    if (S_ISDIR(st.st_mode))
+        return open_folder(fd, path);
+    // O_NONBLOCK kept a FIFO swapped in from blocking the open; to a
+    // regular file it means nothing.
+    if (::fstat(fd, &st) != 0) {
+        Error error = os_error(path, ExitCode::io_error);
+        ::close(fd);
+        return error;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return not_regular(path);
+    }
+    return read_file(fd, path);
+}
+
+// Takes fd, an open folder, and pushes it on the walk.
+RecordResult Inputs::open_folder(int fd, const std::string& path) {
+    Directory dir(path, fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        return os_error(path, ExitCode::io_error);
+    // A cycle of followed links, or of bind mounts, would walk for ever.
+    if (!visited_.insert({st.st_dev, st.st_ino}).second)
+        return std::optional<Record>{};
+    if (auto listed = list_folder(dir); !listed)
+        return listed.error();
+    directories_.push_back(std::move(dir));
+    return std::optional<Record>{};
+}
+
+// Takes fd, an open file, and reads it as a message, an mbox or a
+// saved stream.
+RecordResult Inputs::read_file(int fd, const std::string& path) {
     auto mbox = std::make_unique<Mbox>(fd, path, limits_, variant_);
 
     // A saved stream (the output of a filter) is read as its records, as
@@ -341,15 +419,21 @@ RecordResult Inputs::open_file(const std::string& path) {
         make_record(mbox->reader().name(), "file", std::move(message))};
 }
 
-Result<Inputs::Directory> Inputs::list_directory(const std::string& path) {
-    DIR* dir = ::opendir(path.c_str());
-    if (!dir)
-        return os_error(path, ExitCode::no_input);
+Status Inputs::list_folder(Directory& dir) {
+    // closedir() closes the descriptor it reads: it gets a copy.
+    int copy = ::fcntl(dir.fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0)
+        return os_error(dir.path, ExitCode::no_input);
+    DIR* handle = ::fdopendir(copy);
+    if (!handle) {
+        Error error = os_error(dir.path, ExitCode::no_input);
+        ::close(copy);
+        return error;
+    }
     bool is_maildir =
-        is_directory(path + "/cur") && is_directory(path + "/new");
-    Directory listing;
+        is_folder_at(dir.fd, "cur") && is_folder_at(dir.fd, "new");
     errno = 0;
-    while (dirent* entry = ::readdir(dir)) {
+    while (dirent* entry = ::readdir(handle)) {
         std::string name = entry->d_name;
         // Hidden files are editor and sync droppings, and a Maildir++
         // subfolder (.Junk) is read only when named.
@@ -357,17 +441,16 @@ Result<Inputs::Directory> Inputs::list_directory(const std::string& path) {
             continue;
         if (is_maildir && name != "cur" && name != "new")
             continue;
-        listing.entries.push_back(
-            (!path.empty() && path.back() == '/' ? path : path + "/") + name);
+        dir.names.push_back(std::move(name));
     }
     int saved = errno;
-    ::closedir(dir);
+    ::closedir(handle);
     if (saved != 0) {
         errno = saved;
-        return os_error(path, ExitCode::io_error);
+        return os_error(dir.path, ExitCode::io_error);
     }
-    std::sort(listing.entries.begin(), listing.entries.end());
-    return listing;
+    std::sort(dir.names.begin(), dir.names.end());
+    return {};
 }
 
 } // namespace portcullis::source

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace portcullis::source {
@@ -58,6 +59,12 @@ public:
     /// whose first line would otherwise be theirs to write as an envelope.
     void read_only_messages() { only_messages_ = true; }
 
+    /// Follows symbolic links found while walking a folder, as a path
+    /// named on the command line always is. Without it such a link is an
+    /// input error: one planted in a user's Maildir would have a batch
+    /// run as root read a file that the user may not.
+    void follow_links() { follow_links_ = true; }
+
     /// False while the last record is a raw message on stdin over the
     /// size limit whose rest copy_unread has not passed yet: its
     /// Record::unread is then only a lower bound.
@@ -69,16 +76,33 @@ public:
 
 private:
     class Mbox;
+    // A folder being walked, held open: its entries are opened from it,
+    // so a folder above them renamed or swapped for a link during the
+    // walk cannot send the walk elsewhere.
     struct Directory {
-        std::vector<std::string> entries;
+        std::string path; ///< as named, the start of its entries' ids
+        int fd = -1;
+        std::vector<std::string> names;
         size_t next = 0;
+
+        Directory(std::string folder_path, int folder_fd)
+            : path(std::move(folder_path)), fd(folder_fd) {}
+        Directory(Directory&& other) noexcept
+            : path(std::move(other.path)), fd(std::exchange(other.fd, -1)),
+              names(std::move(other.names)), next(other.next) {}
+        Directory& operator=(Directory&&) = delete;
+        ~Directory();
     };
 
     Result<std::optional<stream::Record>> open_stdin();
-    Result<std::optional<stream::Record>> open_path(const std::string& path,
-                                                    bool in_folder);
-    Result<std::optional<stream::Record>> open_file(const std::string& path);
-    Result<Directory> list_directory(const std::string& path);
+    Result<std::optional<stream::Record>> open_path(const std::string& path);
+    Result<std::optional<stream::Record>>
+    open_entry(int folder_fd, const std::string& name, const std::string& path);
+    Result<std::optional<stream::Record>> open_folder(int fd,
+                                                      const std::string& path);
+    Result<std::optional<stream::Record>> read_file(int fd,
+                                                    const std::string& path);
+    Status list_folder(Directory& dir);
 
     std::vector<std::string> paths_;
     size_t next_path_ = 0;
@@ -93,6 +117,7 @@ private:
     bool fatal_ = false;
     bool pass_oversized_stdin_ = false;
     bool only_messages_ = false;
+    bool follow_links_ = false;
     bool stdin_unread_ = false; ///< the rest of stdin waits for copy_unread
 };
 

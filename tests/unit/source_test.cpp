@@ -30,6 +30,34 @@ read_inputs(std::vector<std::string> paths,
     }
 }
 
+// What a walk over paths came to: the records read and the errors met,
+// each in order.
+struct Walk {
+    std::vector<stream::Record> records;
+    std::vector<Error> errors;
+};
+
+Walk walk(std::vector<std::string> paths, bool follow_links = false) {
+    Limits limits;
+    source::Inputs inputs(std::move(paths), limits);
+    if (follow_links)
+        inputs.follow_links();
+    Walk out;
+    for (;;) {
+        auto next = inputs.next();
+        if (!next) {
+            out.errors.push_back(next.error());
+            continue;
+        }
+        if (!*next)
+            return out;
+        out.records.push_back(std::move(**next));
+    }
+}
+
+constexpr const char* not_followed =
+    "a symbolic link, not followed (--follow-links reads it)";
+
 } // namespace
 
 TEST_CASE("a separator needs an address and a date") {
@@ -130,11 +158,86 @@ TEST_CASE("a missing path is an error and the walk goes on") {
     CHECK((*second)->message == "Subject: ok\n\n");
 }
 
-TEST_CASE("a symlink cycle in a folder is walked once") {
+TEST_CASE("a symlink cycle in a folder is walked once when followed") {
     TempDir dir;
     dir.write("top/a.eml", "Subject: a\n\n");
     fs::create_directory_symlink(dir.path + "/top", dir.path + "/top/loop");
-    auto records = read_inputs({dir.path + "/top"});
-    REQUIRE(records.size() == 1);
-    CHECK(records[0].message == "Subject: a\n\n");
+    Walk followed = walk({dir.path + "/top"}, true);
+    CHECK(followed.errors.empty());
+    REQUIRE(followed.records.size() == 1);
+    CHECK(followed.records[0].message == "Subject: a\n\n");
+}
+
+TEST_CASE("a symlink in a Maildir is an input error unless followed") {
+    TempDir dir;
+    std::string secret = dir.write("outside/secret", "Subject: secret\n\n");
+    dir.write("md/new/1.eml", "Subject: mine\n\n");
+    dir.write("md/cur/.keep", "");
+    fs::create_directory(dir.path + "/md/tmp");
+    fs::create_symlink(secret, dir.path + "/md/new/2.eml");
+
+    Walk plain = walk({dir.path + "/md"});
+    REQUIRE(plain.records.size() == 1);
+    CHECK(plain.records[0].message == "Subject: mine\n\n");
+    REQUIRE(plain.errors.size() == 1);
+    CHECK(plain.errors[0].text() ==
+          dir.path + "/md/new/2.eml: " + not_followed);
+    CHECK(plain.errors[0].exit_code == ExitCode::no_input);
+
+    Walk followed = walk({dir.path + "/md"}, true);
+    CHECK(followed.errors.empty());
+    REQUIRE(followed.records.size() == 2);
+    CHECK(followed.records[1].message == "Subject: secret\n\n");
+}
+
+TEST_CASE("a linked subfolder is not walked unless links are followed") {
+    TempDir dir;
+    dir.write("top/a.eml", "Subject: a\n\n");
+    dir.write("elsewhere/b.eml", "Subject: b\n\n");
+    fs::create_directory_symlink(dir.path + "/elsewhere",
+                                 dir.path + "/top/sub");
+
+    Walk plain = walk({dir.path + "/top"});
+    REQUIRE(plain.records.size() == 1);
+    CHECK(plain.records[0].message == "Subject: a\n\n");
+    REQUIRE(plain.errors.size() == 1);
+    CHECK(plain.errors[0].text() == dir.path + "/top/sub: " + not_followed);
+
+    Walk followed = walk({dir.path + "/top"}, true);
+    CHECK(followed.errors.empty());
+    REQUIRE(followed.records.size() == 2);
+    CHECK(followed.records[1].id() == dir.path + "/top/sub/b.eml");
+}
+
+TEST_CASE("a symlink named on the command line is followed") {
+    TempDir dir;
+    std::string file = dir.write("real/a.eml", "Subject: a\n\n");
+    fs::create_symlink(file, dir.path + "/a-link.eml");
+    fs::create_directory_symlink(dir.path + "/real", dir.path + "/real-link");
+    Walk named = walk({dir.path + "/a-link.eml", dir.path + "/real-link"});
+    CHECK(named.errors.empty());
+    REQUIRE(named.records.size() == 2);
+    CHECK(named.records[0].message == "Subject: a\n\n");
+    CHECK(named.records[1].id() == dir.path + "/real-link/a.eml");
+}
+
+TEST_CASE("a folder swapped for a link during the walk is read where it was") {
+    TempDir dir;
+    dir.write("top/a.eml", "Subject: a\n\n");
+    dir.write("top/b.eml", "Subject: b\n\n");
+    dir.write("planted/b.eml", "Subject: planted\n\n");
+    Limits limits;
+    source::Inputs inputs({dir.path + "/top"}, limits);
+    auto first = inputs.next();
+    REQUIRE(first.ok());
+    REQUIRE(*first);
+    CHECK((*first)->message == "Subject: a\n\n");
+
+    // The folder's owner moves it away and links its name elsewhere.
+    fs::rename(dir.path + "/top", dir.path + "/moved");
+    fs::create_directory_symlink(dir.path + "/planted", dir.path + "/top");
+    auto second = inputs.next();
+    REQUIRE(second.ok());
+    REQUIRE(*second);
+    CHECK((*second)->message == "Subject: b\n\n");
 }

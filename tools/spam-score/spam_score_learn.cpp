@@ -242,6 +242,8 @@ ExitCode learn(const Options& options, const config::Config& config,
                           options.common.mbox_variant);
     if (options.common.only_messages)
         inputs.read_only_messages();
+    if (options.common.follow_links)
+        inputs.follow_links();
     ExitCode status = ExitCode::ok;
     bool more = true;
     // What a batch learned is logged once it is committed: a log line
@@ -318,6 +320,8 @@ ExitCode explain(const Options& options, const config::Config& config,
                           options.common.mbox_variant);
     if (options.common.only_messages)
         inputs.read_only_messages();
+    if (options.common.follow_links)
+        inputs.follow_links();
     ExitCode status = ExitCode::ok;
     while (true) {
         auto next = inputs.next();
