@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 namespace portcullis::state {
@@ -21,14 +22,22 @@ namespace {
 
 constexpr const char* schema = R"(
 CREATE TABLE IF NOT EXISTS tokens (
-    hash INTEGER PRIMARY KEY, spam INTEGER NOT NULL, ham INTEGER NOT NULL);
+    hash INTEGER PRIMARY KEY, spam INTEGER NOT NULL, ham INTEGER NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS learned (
     digest TEXT PRIMARY KEY, spam INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS totals (
     name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS signatures (
-    digest TEXT PRIMARY KEY, hashes BLOB NOT NULL);
+    digest TEXT PRIMARY KEY, hashes BLOB NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 0);
 )";
+
+// `seen` is the day (since 1970) a learned message last added to a
+// token or stored a signature. A token's worth to pruning is its count
+// halved for every this many days since: a word ten messages taught a
+// year and a half ago weighs less than one taught last week.
+constexpr double token_half_life_days = 180;
 
 // How long a connection waits for another's lock before it gives up:
 // learners started at once take turns instead of failing.
@@ -87,6 +96,22 @@ Status regular_files_only(const std::string& path) {
             ExitCode::unavailable};
     }
     return {};
+}
+
+// portcullis_keep(count, seen): what a token is worth keeping, its
+// count halved for every token_half_life_days since it was last taught.
+// A day after today (a clock set back) counts as today.
+double token_worth(int64_t count, int64_t seen, int64_t today) {
+    int64_t age = std::max<int64_t>(0, today - seen);
+    return static_cast<double>(count) *
+           std::exp2(-static_cast<double>(age) / token_half_life_days);
+}
+
+void keep_worth(sqlite3_context* context, int, sqlite3_value** values) {
+    auto today = *static_cast<const int64_t*>(sqlite3_user_data(context));
+    sqlite3_result_double(context,
+                          token_worth(sqlite3_value_int64(values[0]),
+                                      sqlite3_value_int64(values[1]), today));
 }
 
 } // namespace
@@ -157,15 +182,50 @@ SqliteStore::open_writer(const std::string& path) {
     }
     std::unique_ptr<SqliteStore> store(new SqliteStore(*db, path, false));
     Status s;
+    auto make_tables = [&]() -> Status {
+        if (Status made = store->exec(schema); !made)
+            return made;
+        return store->add_age_columns();
+    };
     if (!(s = store->quick_check()) || !(s = store->check_schema(true)) ||
         !(s = store->use_wal()) ||
         !(s = store->exec("PRAGMA synchronous=NORMAL")) ||
-        !(s = store->transaction([&] { return store->exec(schema); })))
+        !(s = store->transaction(make_tables)))
         return s.error();
+    if (sqlite3_create_function_v2(
+            store->db_, "portcullis_keep", 2,
+            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+            &store->today_, keep_worth, nullptr, nullptr, nullptr) != SQLITE_OK)
+        return store->error("register a function");
     if (!(s = store->prepare(store->select_token_,
                              "SELECT spam, ham FROM tokens WHERE hash = ?")))
         return s.error();
     return store;
+}
+
+// Databases made before tokens and signatures kept the day a message
+// last taught them get the column, and today in every row: nothing is
+// known to be old, so nothing goes first for want of a date.
+Status SqliteStore::add_age_columns() {
+    for (const char* table : {"tokens", "signatures"}) {
+        auto query = fmt::format(
+            "SELECT 1 FROM pragma_table_info('{}') WHERE name = 'seen'", table);
+        Statement st;
+        if (sqlite3_prepare_v2(db_, query.c_str(), -1, &st.handle, nullptr) !=
+            SQLITE_OK)
+            return error("read the tables");
+        int rc = sqlite3_step(st.handle);
+        if (rc == SQLITE_ROW)
+            continue;
+        if (rc != SQLITE_DONE)
+            return error("read the tables");
+        auto add = fmt::format("ALTER TABLE {0} ADD COLUMN seen INTEGER NOT "
+                               "NULL DEFAULT 0; UPDATE {0} SET seen = {1}",
+                               table, today_);
+        if (Status s = exec(add.c_str()); !s)
+            return s;
+    }
+    return {};
 }
 
 // Learning writes the file and, beside it, the -wal and -shm files: a
@@ -493,11 +553,14 @@ Result<bool> SqliteStore::holds_learning() {
 
 Status SqliteStore::change_counts(bool spam, int delta,
                                   std::span<const uint64_t> tokens) {
+    // Forgetting leaves the day a token was last taught as it was.
     const char* sql =
-        spam ? "INSERT INTO tokens (hash, spam, ham) VALUES (?1, max(?2, 0), 0)"
-               " ON CONFLICT(hash) DO UPDATE SET spam = max(spam + ?2, 0)"
-             : "INSERT INTO tokens (hash, spam, ham) VALUES (?1, 0, max(?2, 0))"
-               " ON CONFLICT(hash) DO UPDATE SET ham = max(ham + ?2, 0)";
+        spam ? "INSERT INTO tokens (hash, spam, ham, seen) VALUES (?1, "
+               "max(?2, 0), 0, ?3) ON CONFLICT(hash) DO UPDATE SET spam = "
+               "max(spam + ?2, 0), seen = iif(?2 > 0, ?3, seen)"
+             : "INSERT INTO tokens (hash, spam, ham, seen) VALUES (?1, 0, "
+               "max(?2, 0), ?3) ON CONFLICT(hash) DO UPDATE SET ham = "
+               "max(ham + ?2, 0), seen = iif(?2 > 0, ?3, seen)";
     Statement st;
     if (sqlite3_prepare_v2(db_, sql, -1, &st.handle, nullptr) != SQLITE_OK)
         return error("update tokens");
@@ -514,6 +577,7 @@ Status SqliteStore::change_counts(bool spam, int delta,
         sqlite3_reset(st.handle);
         sqlite3_bind_int64(st.handle, 1, static_cast<sqlite3_int64>(token));
         sqlite3_bind_int(st.handle, 2, delta);
+        sqlite3_bind_int64(st.handle, 3, today_);
         if (sqlite3_step(st.handle) != SQLITE_DONE)
             return error("update tokens");
         if (!drop.handle)
@@ -592,8 +656,8 @@ Status SqliteStore::unlearn(std::string_view digest, bool spam,
 Status SqliteStore::add_signature(const Signature& signature) {
     Statement st;
     if (sqlite3_prepare_v2(db_,
-                           "INSERT OR REPLACE INTO signatures (digest, hashes)"
-                           " VALUES (?, ?)",
+                           "INSERT OR REPLACE INTO signatures (digest, "
+                           "hashes, seen) VALUES (?, ?, ?)",
                            -1, &st.handle, nullptr) != SQLITE_OK)
         return error("store signature");
     sqlite3_bind_text(st.handle, 1, signature.digest.data(),
@@ -603,6 +667,7 @@ Status SqliteStore::add_signature(const Signature& signature) {
         st.handle, 2, signature.hashes.data(),
         static_cast<int>(signature.hashes.size() * sizeof(uint64_t)),
         SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st.handle, 3, today_);
     if (sqlite3_step(st.handle) != SQLITE_DONE)
         return error("store signature");
     return {};
@@ -641,6 +706,124 @@ Result<std::vector<Signature>> SqliteStore::signatures() {
     if (rc != SQLITE_DONE)
         return error("read signatures");
     return out;
+}
+
+Result<Pruned> SqliteStore::prune(const PruneLimits& limits) {
+    Pruned out;
+    auto tokens = count_rows("tokens");
+    if (!tokens)
+        return tokens.error();
+    auto over = [](int64_t rows, uint64_t limit) -> int64_t {
+        if (limit == 0 || static_cast<uint64_t>(rows) <= limit)
+            return 0;
+        return rows - static_cast<int64_t>(limit - limit / 10);
+    };
+    auto removed = prune_tokens(over(*tokens, limits.max_tokens));
+    if (!removed)
+        return removed.error();
+    out.tokens = static_cast<uint64_t>(*removed);
+    out.tokens_left = static_cast<uint64_t>(*tokens - *removed);
+    if (*removed > 0) {
+        cached_ = false;
+        cache_.clear();
+    }
+
+    if (limits.signature_days > 0) {
+        int64_t days = static_cast<int64_t>(
+            std::min<uint64_t>(limits.signature_days, INT32_MAX));
+        auto aged = delete_rows("DELETE FROM signatures WHERE seen < ?1",
+                                today_ - days);
+        if (!aged)
+            return aged.error();
+        out.signatures = static_cast<uint64_t>(*aged);
+    }
+    auto signatures = count_rows("signatures");
+    if (!signatures)
+        return signatures.error();
+    auto oldest = delete_rows(
+        "DELETE FROM signatures WHERE rowid IN (SELECT rowid FROM signatures "
+        "ORDER BY seen, rowid LIMIT ?1)",
+        over(*signatures, limits.max_signatures));
+    if (!oldest)
+        return oldest.error();
+    out.signatures += static_cast<uint64_t>(*oldest);
+    out.signatures_left = static_cast<uint64_t>(*signatures - *oldest);
+    return out;
+}
+
+// Finds the worth below which `drop` tokens lie, then deletes in one
+// pass over the table in its own order: deleting by a sorted list of
+// hashes walked the B-tree at random, 50 s for 2.6 of 4.4 million rows.
+// Ties at the cut (most tokens are seen once, on the same day) go by
+// the hash, which is as good as drawing lots.
+Result<int64_t> SqliteStore::prune_tokens(int64_t drop) {
+    if (drop <= 0)
+        return 0;
+    std::vector<double> worth;
+    {
+        Statement st;
+        if (sqlite3_prepare_v2(db_, "SELECT spam + ham, seen FROM tokens", -1,
+                               &st.handle, nullptr) != SQLITE_OK)
+            return error("prune");
+        int rc;
+        while ((rc = sqlite3_step(st.handle)) == SQLITE_ROW)
+            worth.push_back(token_worth(sqlite3_column_int64(st.handle, 0),
+                                        sqlite3_column_int64(st.handle, 1),
+                                        today_));
+        if (rc != SQLITE_DONE)
+            return error("prune");
+    }
+    if (worth.empty())
+        return 0;
+    auto nth = worth.begin() +
+               std::min<int64_t>(drop, static_cast<int64_t>(worth.size())) - 1;
+    std::nth_element(worth.begin(), nth, worth.end());
+    double cut = *nth;
+    auto below = delete_rows(
+        "DELETE FROM tokens WHERE portcullis_keep(spam + ham, seen) < ?1", cut);
+    if (!below)
+        return below.error();
+    auto at = delete_rows("DELETE FROM tokens WHERE hash IN (SELECT hash FROM "
+                          "tokens WHERE portcullis_keep(spam + ham, seen) = ?1 "
+                          "ORDER BY hash LIMIT ?2)",
+                          cut, drop - *below);
+    if (!at)
+        return at.error();
+    return *below + *at;
+}
+
+Result<int64_t> SqliteStore::count_rows(const char* table) {
+    auto query = fmt::format("SELECT count(*) FROM {}", table);
+    Statement st;
+    if (sqlite3_prepare_v2(db_, query.c_str(), -1, &st.handle, nullptr) !=
+            SQLITE_OK ||
+        sqlite3_step(st.handle) != SQLITE_ROW)
+        return error(fmt::format("count {}", table));
+    return sqlite3_column_int64(st.handle, 0);
+}
+
+// Runs a DELETE with ?1 (and ?2) bound; a LIMIT of 0 deletes nothing.
+Result<int64_t> SqliteStore::delete_rows(const char* sql, int64_t bound) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, sql, -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("prune");
+    sqlite3_bind_int64(st.handle, 1, bound);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("prune");
+    return static_cast<int64_t>(sqlite3_changes64(db_));
+}
+
+Result<int64_t> SqliteStore::delete_rows(const char* sql, double worth,
+                                         int64_t limit) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, sql, -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("prune");
+    sqlite3_bind_double(st.handle, 1, worth);
+    if (limit >= 0)
+        sqlite3_bind_int64(st.handle, 2, limit);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("prune");
+    return static_cast<int64_t>(sqlite3_changes64(db_));
 }
 
 // BEGIN IMMEDIATE takes the write lock first, so what the body reads

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,7 @@ public:
     Status add_signature(const Signature& signature) override;
     Status remove_signature(std::string_view digest) override;
     Result<std::vector<Signature>> signatures() override;
+    Result<Pruned> prune(const PruneLimits& limits) override;
     Status transaction(const std::function<Status()>& body) override;
 
 private:
@@ -68,6 +70,12 @@ private:
     Status change_counts(bool spam, int delta,
                          std::span<const uint64_t> tokens);
     Status add_total(bool spam, int delta);
+    Status add_age_columns();
+    Result<int64_t> count_rows(const char* table);
+    Result<int64_t> prune_tokens(int64_t drop);
+    Result<int64_t> delete_rows(const char* sql, int64_t bound);
+    Result<int64_t> delete_rows(const char* sql, double worth,
+                                int64_t limit = -1);
     Status load_cache();
     Status load_totals();
     Result<Totals> read_totals();
@@ -81,6 +89,7 @@ private:
     bool cached_ = false;
     TokenTable cache_;
     bool immutable_ = false; ///< read without the WAL index or locks
+    int64_t today_ = std::time(nullptr) / 86400; ///< days since 1970
     Totals cached_totals_;
 };
 

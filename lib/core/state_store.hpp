@@ -36,6 +36,21 @@ struct Signature {
     std::vector<uint64_t> hashes;
 };
 
+/// How much learning a store keeps; 0 is no limit.
+struct PruneLimits {
+    uint64_t max_tokens = 0;     ///< token counts
+    uint64_t max_signatures = 0; ///< fuzzy signatures
+    uint64_t signature_days = 0; ///< days a signature is kept
+};
+
+/// What pruning removed, and what it left.
+struct Pruned {
+    uint64_t tokens = 0;
+    uint64_t signatures = 0;
+    uint64_t tokens_left = 0;
+    uint64_t signatures_left = 0;
+};
+
 /// The store that spam-score's Bayes and fuzzy checks learn into.
 class Store {
 public:
@@ -75,6 +90,14 @@ public:
 
     /// Returns every fuzzy signature.
     virtual Result<std::vector<Signature>> signatures() = 0;
+
+    /// Keeps the store within limits. Past max_tokens, the tokens least
+    /// worth keeping go (the fewest counts, halved for each 180 days since
+    /// a message last taught them) until nine tenths of the limit are
+    /// left, so that learning one more message does not prune again.
+    /// Signatures older than signature_days go, and past max_signatures
+    /// the oldest, down to nine tenths of it.
+    virtual Result<Pruned> prune(const PruneLimits& limits) = 0;
 
     /// Runs body inside one transaction: all of it is kept, or none.
     virtual Status transaction(const std::function<Status()>& body) = 0;

@@ -81,6 +81,10 @@ int main(int argc, char** argv) {
                          "Who reports, for the log (default: the user "
                          "running it)")
             ->type_name("NAME");
+        CLI::App* prune_cmd = app.add_subcommand(
+            "prune",
+            "Keep the learned state within [spam-score.state]'s limits");
+        prune_cmd->fallthrough();
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
         options.rules_dir_given = app.count("--rules-dir") > 0;
@@ -103,6 +107,13 @@ int main(int argc, char** argv) {
                 return to_int(ExitCode::usage);
             }
             return to_int(spam_score::explain(options, *config, top));
+        }
+        if (prune_cmd->parsed()) {
+            if (!options.common.inputs.empty()) {
+                log::error("usage: prune reads no messages");
+                return to_int(ExitCode::usage);
+            }
+            return to_int(spam_score::prune(options, *config));
         }
         if (learn_cmd->parsed() || report_cmd->parsed()) {
             if (!learn.spam && !learn.ham) {

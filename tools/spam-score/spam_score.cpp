@@ -149,6 +149,9 @@ constexpr config::KeyKind key_kinds[] = {
      Kind::number,
      {.min = 0, .max = 0.5, .max_open = true}},
     {"bayes.max_tokens", Kind::count, {.min = 1}},
+    {"state.max_tokens", Kind::count},
+    {"state.max_signatures", Kind::count},
+    {"state.signature_days", Kind::count},
 };
 
 } // namespace
@@ -185,6 +188,17 @@ std::vector<std::string> type_problems(const toml::table& table) {
     return out;
 }
 
+// A wrong type would otherwise read as absent: a block list written as
+// a string would block no one, and say nothing.
+Status config_problems(const config::Config& config) {
+    auto wrong = type_problems(config.tool(tool_name));
+    if (wrong.empty())
+        return {};
+    for (size_t i = 0; i + 1 < wrong.size(); ++i)
+        log::error(terminal_safe(wrong[i]));
+    return Error{"", terminal_safe(wrong.back()), ExitCode::config};
+}
+
 // Learning is asked about before the format: a learner stamps the
 // format before it learns, so once its learning is seen, so is its
 // stamp, even by a reader that is not inside a transaction.
@@ -214,14 +228,8 @@ Status token_format_problem(state::Store& store, const std::string& path) {
 
 Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
                                              const config::Config& config) {
-    // A wrong type would otherwise read as absent: a block list written
-    // as a string would block no one, and say nothing.
-    auto wrong = type_problems(config.tool(tool_name));
-    if (!wrong.empty()) {
-        for (size_t i = 0; i + 1 < wrong.size(); ++i)
-            log::error(terminal_safe(wrong[i]));
-        return Error{"", terminal_safe(wrong.back()), ExitCode::config};
-    }
+    if (Status s = config_problems(config); !s)
+        return s.error();
     std::unique_ptr<Engine> engine(new Engine(options, config));
     if (Status s = load_rules(engine->rules_, options, config); !s)
         return s.error();

@@ -51,12 +51,16 @@ inline const config::Keys config_keys{
      "locked",
      "allow_looser",
      "rule_set_memory_mib",
-     "rules_memory_mib"},
+     "rules_memory_mib",
+     "state.max_tokens",
+     "state.max_signatures",
+     "state.signature_days"},
     // One message has one rule set, one Bayes reckoning and one
     // subject: these cannot differ per recipient.
     {"rules_dir", "local_rules", "bayes.min_learned", "bayes.unknown_strength",
      "bayes.min_strength", "bayes.max_tokens", "subject_tag",
-     "rule_set_memory_mib", "rules_memory_mib"}};
+     "rule_set_memory_mib", "rules_memory_mib", "state.max_tokens",
+     "state.max_signatures", "state.signature_days"}};
 
 /// Options beyond the common ones.
 struct Options {
@@ -245,6 +249,10 @@ add_spam_fields(std::string_view message,
 /// each list entry that is no sender or client form.
 std::vector<std::string> type_problems(const toml::table& table);
 
+/// Logs every wrongly typed setting of [spam-score] and returns an
+/// Error (78) naming the last, or nothing when all are well typed.
+Status config_problems(const config::Config& config);
+
 /// Returns an Error (69) when the store holds learning of another token
 /// format, or learning with no format recorded: its counts describe
 /// other tokens than this spam-score makes.
@@ -256,6 +264,15 @@ ExitCode run(const Options& options, const config::Config& config);
 /// Learns, forgets or reports every input; returns the exit status.
 ExitCode learn(const Options& options, const config::Config& config,
                const LearnOptions& learn);
+
+/// How much learning the state keeps, from [spam-score.state]: 2
+/// million tokens (well under the 4 million a scorer holds in memory),
+/// 100,000 fuzzy signatures, each for 180 days.
+state::PruneLimits prune_limits(const config::Config& config);
+
+/// Prunes the state folder's database to prune_limits(config); returns
+/// the exit status.
+ExitCode prune(const Options& options, const config::Config& config);
 
 /// Prints, for every input, the Bayes probability and the top tokens
 /// that made it; returns the exit status.

@@ -216,7 +216,78 @@ nlohmann::ordered_json log_fields(const Applied& done, const Learned& learned,
     return fields;
 }
 
+// Learning grows the store by some hundred tokens a message, most of
+// them never seen again: unpruned, a year of a site's reports outgrows
+// what a scorer holds in memory. Pruning runs as learning ends, and
+// only does work once a limit is passed.
+Status prune_store(state::Store& store, const state::PruneLimits& limits,
+                   const std::string& path) {
+    std::optional<state::Pruned> pruned;
+    Status s = store.transaction([&]() -> Status {
+        auto done = store.prune(limits);
+        if (!done)
+            return done.error();
+        pruned = *done;
+        return {};
+    });
+    if (!s)
+        return s;
+    if (pruned->tokens == 0 && pruned->signatures == 0)
+        return {};
+    nlohmann::ordered_json fields;
+    fields["tokens_removed"] = pruned->tokens;
+    fields["tokens_left"] = pruned->tokens_left;
+    fields["signatures_removed"] = pruned->signatures;
+    fields["signatures_left"] = pruned->signatures_left;
+    log::event(path, "prune", fields);
+    return {};
+}
+
+Result<std::unique_ptr<state::SqliteStore>>
+open_for_learning(const Options& options, std::string& path) {
+    if (Status s = make_state_dir(options.common.state_dir); !s)
+        return s.error();
+    path = options.common.state_dir + "/spam-score.sqlite";
+    auto store = state::SqliteStore::open(path, false);
+    if (!store)
+        return store.error();
+    if (Status s = check_token_format(**store, path); !s)
+        return s.error();
+    return store;
+}
+
 } // namespace
+
+state::PruneLimits prune_limits(const config::Config& config) {
+    const toml::table& table = config.tool(tool_name);
+    state::PruneLimits limits{2'000'000, 100'000, 180};
+    auto read = [&](const char* key, uint64_t& value) {
+        value = table["state"][key].value_or(value);
+    };
+    read("max_tokens", limits.max_tokens);
+    read("max_signatures", limits.max_signatures);
+    read("signature_days", limits.signature_days);
+    return limits;
+}
+
+ExitCode prune(const Options& options, const config::Config& config) {
+    log::set_json(options.common.log_json);
+    if (Status s = config_problems(config); !s) {
+        log::error(s.error().text());
+        return s.error().exit_code;
+    }
+    std::string path;
+    auto store = open_for_learning(options, path);
+    if (!store) {
+        log::error(store.error().text());
+        return store.error().exit_code;
+    }
+    if (Status s = prune_store(**store, prune_limits(config), path); !s) {
+        log::error(s.error().text());
+        return s.error().exit_code;
+    }
+    return ExitCode::ok;
+}
 
 ExitCode learn(const Options& options, const config::Config& config,
                const LearnOptions& learn) {
@@ -224,19 +295,15 @@ ExitCode learn(const Options& options, const config::Config& config,
     std::string tag = configured_subject_tag(config);
     std::string reporter =
         learn.reporter.empty() ? invoking_user() : learn.reporter;
-    if (Status s = make_state_dir(options.common.state_dir); !s) {
+    if (Status s = config_problems(config); !s) {
         log::error(s.error().text());
         return s.error().exit_code;
     }
-    std::string path = options.common.state_dir + "/spam-score.sqlite";
-    auto store = state::SqliteStore::open(path, false);
+    std::string path;
+    auto store = open_for_learning(options, path);
     if (!store) {
         log::error(store.error().text());
         return store.error().exit_code;
-    }
-    if (Status s = check_token_format(**store, path); !s) {
-        log::error(s.error().text());
-        return s.error().exit_code;
     }
     source::Inputs inputs(options.common.inputs, options.common.limits,
                           options.common.mbox_variant);
@@ -300,6 +367,11 @@ ExitCode learn(const Options& options, const config::Config& config,
         for (const Done& done : pending)
             log::event(done.id, learn.report ? "report" : "learn", done.fields);
         kept += pending.size();
+    }
+    if (Status s = prune_store(**store, prune_limits(config), path); !s) {
+        log::error(fmt::format("{}: pruning failed; what was learned is kept",
+                               s.error().text()));
+        return s.error().exit_code;
     }
     return status;
 }
