@@ -10,6 +10,8 @@ complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l log-jso
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l follow-links -d 'Follow symbolic links found in folders and Maildirs'
+complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l sender -x -d 'Envelope sender of messages without one ("" for <>)'
+complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l recipient -x -d 'Envelope recipient of messages without one (repeatable)'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l mbox-variant -x -a 'mboxrd mboxo' -d 'How >From quoting in mboxes is undone'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l max-message-bytes -x -d 'Largest message read'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l max-mime-depth -x -d 'Deepest MIME nesting parsed'

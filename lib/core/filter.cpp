@@ -321,6 +321,33 @@ std::string whole_number_problem(const std::string& text, uint64_t least,
     return "";
 }
 
+// An address given for the envelope is written into stream records as
+// it is, so it may hold no control character or blank, as no address on
+// an SMTP command line may; 254 bytes is the most RFC 5321 allows in a
+// path. The sender may be empty: the null sender, <>.
+std::string envelope_address_problem(const std::string& text,
+                                     bool may_be_empty) {
+    if (text.empty())
+        return may_be_empty ? "" : "an empty address names no recipient";
+    if (text.size() > 254)
+        return "longer than the 254 bytes an address may have";
+    for (char c : text)
+        if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
+            return "an address holds no blank or control character";
+    return "";
+}
+
+// A plain message has no envelope, and one guessed from its headers is
+// the sender's to write: a hook that knows the envelope (procmail's
+// LOGNAME, qmail's SENDER and RECIPIENT) says it instead. A record that
+// names its own sender or recipients keeps them.
+void give_envelope(stream::Record& record, const CommonOptions& options) {
+    if (options.sender && !record.envelope.contains("mail_from"))
+        record.envelope["mail_from"] = *options.sender;
+    if (!options.recipients.empty() && !record.envelope.contains("rcpt"))
+        record.envelope["rcpt"] = options.recipients;
+}
+
 } // namespace
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
@@ -351,6 +378,26 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
                  "(mail straight from senders)");
     app.add_flag("--follow-links", options.follow_links,
                  "Follow symbolic links found in folders and Maildirs");
+    app.add_option_function<std::string>(
+           "--sender",
+           [&](const std::string& address) { options.sender = address; },
+           "Envelope sender of messages without one (\"\" for <>)")
+        ->type_name("ADDRESS")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                return envelope_address_problem(text, true);
+            },
+            "ADDRESS"));
+    app.add_option("--recipient", options.recipients,
+                   "Envelope recipient of messages without one "
+                   "(repeatable)")
+        ->type_name("ADDRESS")
+        ->allow_extra_args(false)
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                return envelope_address_problem(text, false);
+            },
+            "ADDRESS"));
     app.add_option_function<std::string>(
            "--mbox-variant",
            [&](const std::string& name) {
@@ -503,6 +550,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         if (!*next)
             break;
         stream::Record& record = **next;
+        give_envelope(record, options);
         // --headers hands back one message: a second one written after it
         // would be glued to the first. The rest is read and dropped, as a
         // writer must see its bytes taken.

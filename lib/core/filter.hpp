@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,9 @@ struct CommonOptions {
     source::MboxVariant mbox_variant = source::MboxVariant::mboxrd;
     bool only_messages = false; ///< --raw: input is never a stream
     bool follow_links = false;  ///< --follow-links: walks follow links
+    /// --sender, --recipient: the envelope of messages that have none.
+    std::optional<std::string> sender;
+    std::vector<std::string> recipients;
     Limits limits;
 };
 

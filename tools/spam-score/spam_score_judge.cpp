@@ -85,12 +85,23 @@ Judgement Engine::judge_recipients(const stream::Record& record,
     log_refused(record.id(), "", message.refused);
     verdict.escalate(message.action);
     for (const std::string& rcpt : envelope.rcpt) {
-        const Judgement& mine =
+        const Judgement& own =
             judgement(layers_for(rcpt), score, senders, client);
+        // A recipient guessed from To or Delivered-To is the sender's to
+        // name: a forged To must not pick the user with the loosest bands
+        // or an allow list that takes the forged From. Its own levels may
+        // make the judgement stricter, never looser (--recipient says
+        // who it really is); where they judge alike, the system level's
+        // score is shown, so no guessed allow list reaches the headers.
+        bool own_counts =
+            !envelope.rcpt_guessed ||
+            (own.action != message.action &&
+             verdict::most_severe(own.action, message.action) == own.action);
+        const Judgement& mine = own_counts ? own : message;
         log_refused(record.id(), rcpt, mine.refused);
         if (mine.action != message.action)
             verdict.set_rcpt_action(rcpt, mine.action);
-        if (envelope.rcpt.size() == 1)
+        if (envelope.rcpt.size() == 1 && own_counts)
             reader = Reader{rcpt, mine};
     }
     return message;
