@@ -94,9 +94,17 @@ Result<nlohmann::ordered_json> parse_envelope(std::string_view line);
 
 /// Checks the types of the envelope fields the tools read: id, source
 /// and received are strings, client an object whose ip is a string,
-/// mail_from a string and rcpt a list of strings. The framing does not
-/// depend on them, so a wrong type costs its record alone.
+/// mail_from a string and rcpt a list of strings; and the earlier
+/// verdicts, as check_verdicts does. The framing does not depend on
+/// them, so a wrong type costs its record alone.
 Status check_fields(const nlohmann::ordered_json& envelope);
+
+/// Checks the envelope's earlier verdicts as every reader takes them
+/// (verdict.md): a list of objects, each field of the schema, and those
+/// of mime-split that report counts, of its type; a string tool and a
+/// known action in each, and in each entry of its rcpt. The error names
+/// the first field at fault, a wrong type before a missing decision.
+Status check_verdicts(const nlohmann::ordered_json& envelope);
 
 /// Serialises a record: envelope with `size` set, LF, then the message.
 std::string serialize(Record& record);
