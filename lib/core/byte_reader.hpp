@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,11 @@ public:
 
     /// Reads and drops everything up to end of input.
     void discard_all();
+
+    /// Returns how many bytes are left to read when the input is a
+    /// regular file, counting those buffered; nullopt for a pipe or
+    /// anything else whose end is not known before it comes.
+    std::optional<uint64_t> bytes_left() const;
 
     /// Returns the offset of the next unread byte.
     uint64_t offset() const { return offset_; }

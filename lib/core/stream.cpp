@@ -191,6 +191,11 @@ Status Reader::copy_unread(const std::function<void(std::string_view)>& sink) {
     return {};
 }
 
+bool Reader::unread_present() const {
+    auto left = input_.bytes_left();
+    return left && *left >= unread_;
+}
+
 Result<std::optional<Record>> Reader::next() {
     if (unread_ > 0) {
         if (Status skipped = copy_unread([](std::string_view) {}); !skipped)

@@ -67,6 +67,10 @@ public:
     /// time.
     Status copy_unread(const std::function<void(std::string_view)>& sink);
 
+    /// Returns true when the unread bytes of the last record are known
+    /// to be there: the input is a regular file that holds them all.
+    bool unread_present() const;
+
 private:
     ByteReader& input_;
     const Limits& limits_;
