@@ -21,6 +21,10 @@ public:
     /// Returns the next byte without consuming it, or -1 at end of input.
     Result<int> peek();
 
+    /// Returns the next count bytes (at most 64 KiB) without consuming
+    /// them; fewer at end of input.
+    Result<std::string_view> peek_bytes(size_t count);
+
     /// Reads up to and including LF into line; false at end of input.
     /// A line longer than max_bytes is an error.
     Result<bool> read_line(std::string& line, size_t max_bytes);

@@ -55,6 +55,20 @@ ordered_json make_envelope(std::string_view id, std::string_view source) {
     return envelope;
 }
 
+Result<bool> starts_stream(ByteReader& input) {
+    constexpr std::string_view bom = "\xEF\xBB\xBF";
+    auto first = input.peek_bytes(bom.size() + 1);
+    if (!first)
+        return first.error();
+    if (first->starts_with('{'))
+        return true;
+    if (*first != std::string(bom) + "{")
+        return false;
+    if (Status skipped = input.skip_exact(bom.size()); !skipped)
+        return skipped.error();
+    return true;
+}
+
 bool nesting_exceeds(std::string_view json, int max_depth) {
     int depth = 0;
     bool in_string = false;

@@ -51,6 +51,12 @@ std::string path_id(std::string_view path);
 nlohmann::ordered_json make_envelope(std::string_view id,
                                      std::string_view source);
 
+/// Returns true when input holds a stream: its first byte is "{", or
+/// it starts with a UTF-8 byte order mark (EF BB BF) and then "{", as a
+/// stream saved by a Windows editor does; the mark is then skipped.
+/// Anything else is left unread.
+Result<bool> starts_stream(ByteReader& input);
+
 /// Reads stream records one after another from a ByteReader.
 class Reader {
 public:
