@@ -120,6 +120,35 @@ rows_of_kind() {
     printf '%s\n' "$2" | awk -F'\t' -v kind="$1" '$1 == kind'
 }
 
+# The rows of a subcommand's page, then the tool's options that it has
+# none of the same name as: every subcommand falls through to the tool's
+# options (CLI11 fallthrough), so "spam-score learn --config FILE" takes
+# them, though the subcommand's --help does not list them.
+with_tool_options() {
+    {
+        printf '%s\n' "$1"
+        echo "--"
+        rows_of_kind option "$2"
+    } | awk -F'\t' '
+        $0 == "--" && !tool { tool = 1; next }
+        !tool {
+            if ($1 == "option") {
+                n = split($2, names, " ")
+                for (i = 1; i <= n; i++)
+                    own[names[i]] = 1
+            }
+            print
+            next
+        }
+        {
+            n = split($2, names, " ")
+            for (i = 1; i <= n; i++)
+                if (names[i] in own)
+                    next
+            print
+        }'
+}
+
 # Names of the options among rows that take a value, joined by "|".
 value_options() {
     printf '%s\n' "$1" |
@@ -387,7 +416,8 @@ for dir in "$tools_dir"/*/; do
     commands=$(rows_of_kind command "${rows[-]}" | cut -f2 | tr '\n' ' ' |
         sed 's/ $//')
     for command in $commands; do
-        rows[$command]=$(entries_of "$tool" "$command")
+        rows[$command]=$(with_tool_options \
+            "$(entries_of "$tool" "$command")" "${rows[-]}")
     done
     fn=_$(echo "$tool" | tr '-' '_')
 

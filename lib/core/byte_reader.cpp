@@ -1,6 +1,7 @@
 // Buffered descriptor reading for stream records, mboxes and raw input.
 #include "core/byte_reader.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,6 +56,42 @@ Result<int> ByteReader::peek() {
             return -1;
     }
     return static_cast<unsigned char>(buffer_[start_]);
+}
+
+Result<std::string_view> ByteReader::peek_bytes(size_t count) {
+    count = std::min(count, capacity_);
+    // A pipe may hand over the first bytes in several reads: the ones
+    // held move to the front and more are read after them.
+    while (end_ - start_ < count && !eof_) {
+        std::memmove(buffer_.get(), buffer_.get() + start_, end_ - start_);
+        end_ -= start_;
+        start_ = 0;
+        ssize_t n = ::read(fd_, buffer_.get() + end_, capacity_ - end_);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return Error{name_, std::strerror(errno), ExitCode::io_error};
+        if (n == 0)
+            eof_ = true;
+        end_ += static_cast<size_t>(n);
+    }
+    return std::string_view(buffer_.get() + start_,
+                            std::min(count, end_ - start_));
+}
+
+std::optional<uint64_t> ByteReader::bytes_left() const {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))
+        return std::nullopt;
+    // The descriptor's position, not offset_: stdin may be a file that
+    // was partly read before this process got it.
+    off_t position = ::lseek(fd_, 0, SEEK_CUR);
+    if (position < 0)
+        return std::nullopt;
+    uint64_t in_file = st.st_size > position
+                           ? static_cast<uint64_t>(st.st_size - position)
+                           : 0;
+    return in_file + (end_ - start_);
 }
 
 Result<bool> ByteReader::read_line(std::string& line, size_t max_bytes) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ public:
 
     /// Returns the next byte without consuming it, or -1 at end of input.
     Result<int> peek();
+
+    /// Returns the next count bytes (at most 64 KiB) without consuming
+    /// them; fewer at end of input.
+    Result<std::string_view> peek_bytes(size_t count);
 
     /// Reads up to and including LF into line; false at end of input.
     /// A line longer than max_bytes is an error.
@@ -42,6 +47,11 @@ public:
 
     /// Reads and drops everything up to end of input.
     void discard_all();
+
+    /// Returns how many bytes are left to read when the input is a
+    /// regular file, counting those buffered; nullopt for a pipe or
+    /// anything else whose end is not known before it comes.
+    std::optional<uint64_t> bytes_left() const;
 
     /// Returns the offset of the next unread byte.
     uint64_t offset() const { return offset_; }

@@ -131,6 +131,17 @@ Status write_record(Output& out, OutputForm form, size_t max_line_bytes,
     return {};
 }
 
+// The --json line for input that could not be read: the place the
+// error names as its id, and the error instead of verdicts.
+void write_error_line(Output& out, const Error& error) {
+    ordered_json line = stream::make_envelope(error.context, "");
+    line.erase("size");
+    line["error"] = error.message;
+    out.write(
+        line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+        "\n");
+}
+
 // A record too big to hold is passed on unread: nothing in it was
 // inspected, so it is held for a person to look at.
 ordered_json too_large_verdict(std::string_view tool, uint64_t size,
@@ -191,22 +202,62 @@ Status size_unread_stdin(OutputForm form, source::Inputs& inputs,
     return {};
 }
 
+// A stream record over the size limit whose input may end before its
+// bytes do (a pipe) is spooled first: written straight through, one cut
+// short would leave its envelope and the bytes that came, and the next
+// reader would take the records after it for the rest of its message.
+// Its envelope is written only once every byte is in the spool. Where no
+// spool can be made it goes straight through as before, rather than not
+// at all; a spool that fails once the bytes are read loses the record.
+Status spool_unread(source::Inputs& inputs, const stream::Record& record,
+                    std::optional<spool::Spool>& spooled) {
+    auto opened = spool::Spool::open();
+    if (!opened) {
+        log::warning(fmt::format("{}; record {} is copied straight through",
+                                 opened.error().text(), record.id()));
+        return {};
+    }
+    spooled.emplace(std::move(*opened));
+    Status read =
+        inputs.copy_unread([&](std::string_view p) { spooled->write(p); });
+    if (!read)
+        return read;
+    if (const Status& written = spooled->status(); !written)
+        return Error{written.error().context,
+                     fmt::format("{}; record {} not passed on",
+                                 written.error().message, record.id()),
+                     written.error().exit_code};
+    return {};
+}
+
 // Writes a record over the size limit: its envelope with the verdict
 // made for its size, then its bytes straight from the input (or the
-// spool), never held whole. Afterwards record.unread is the size passed
-// on.
+// spool), never held whole. Nothing is written of a record whose bytes
+// end early. Afterwards record.unread is the size passed on.
 Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
                    source::Inputs& inputs, stream::Record& record,
                    const std::function<ordered_json(uint64_t)>& verdict) {
     std::optional<spool::Spool> spooled;
     bool from_stdin = !inputs.unread_size_known();
-    if (from_stdin && form != OutputForm::headers)
+    if (from_stdin && form != OutputForm::headers) {
         if (Status sized = size_unread_stdin(form, inputs, record, spooled);
             !sized)
             return sized;
+    } else if (!from_stdin && form != OutputForm::json &&
+               !inputs.unread_present()) {
+        if (Status read = spool_unread(inputs, record, spooled); !read)
+            return read;
+    }
     uint64_t size = record.unread;
     stream::append_verdict(record, verdict(size));
     if (form == OutputForm::json) {
+        // Read to the end before the line is written, so that a record
+        // cut short gets an error line, not one saying it was judged.
+        if (Status skipped = inputs.copy_unread([](std::string_view) {});
+            !skipped) {
+            write_error_line(out, skipped.error());
+            return skipped;
+        }
         record.envelope.erase("size");
         record.envelope["bytes"] = size;
         Status fitted = fit_line(record.envelope, record.id(), max_line_bytes);
@@ -215,8 +266,7 @@ Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
                 record.envelope.dump(-1, ' ', false,
                                      nlohmann::json::error_handler_t::replace) +
                 "\n");
-        Status skipped = inputs.copy_unread([](std::string_view) {});
-        return skipped ? fitted : skipped;
+        return fitted;
     }
     if (form == OutputForm::stream) {
         record.envelope["size"] = size;
@@ -238,8 +288,13 @@ Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
         out.write(piece);
     };
     Status copied = spooled ? spooled->copy_to(sink) : inputs.copy_unread(sink);
-    if (copied)
+    if (copied) {
         record.unread = passed;
+        return copied;
+    }
+    // Written in part: whatever came after it would be read as its rest,
+    // so it is the last thing written.
+    inputs.stop();
     return copied;
 }
 
@@ -537,14 +592,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             const Error& error = next.error();
             log::error(error.text());
             status = worse(status, error.exit_code);
-            if (options.form == OutputForm::json) {
-                ordered_json line = stream::make_envelope(error.context, "");
-                line.erase("size");
-                line["error"] = error.message;
-                out.write(line.dump(-1, ' ', false,
-                                    nlohmann::json::error_handler_t::replace) +
-                          "\n");
-            }
+            if (options.form == OutputForm::json)
+                write_error_line(out, error);
             continue;
         }
         if (!*next)
@@ -582,7 +631,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                                               "message_bytes={}",
                                               record.unread,
                                               options.limits.message_bytes)}});
-            if (on_unread && !held)
+            if (on_unread && !held && passed)
                 on_unread(record);
             if (!passed) {
                 log::error(passed.error().text());

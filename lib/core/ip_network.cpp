@@ -47,14 +47,34 @@ long groups_before_gap(std::string_view ip) {
     return head.empty() ? 0 : std::count(head.begin(), head.end(), ':') + 1;
 }
 
-// The first address of the network of address with prefix_bits leading
-// bits: the bits after them cleared.
-std::array<uint8_t, 16> network_start(const Address& address, int prefix_bits) {
+// An address as IPv6 bytes: an IPv4 address is the IPv4-mapped address
+// ::ffff:a.b.c.d (RFC 4291 section 2.5.5.2), so that an IPv6 network
+// holding that range, ::/0 or ::ffff:0:0/95, holds IPv4 clients too.
+std::array<uint8_t, 16> ipv6_bytes(const Address& address) {
+    if (address.size == 16)
+        return address.bytes;
+    std::array<uint8_t, 16> out{};
+    std::copy(std::begin(mapped_prefix), std::end(mapped_prefix), out.begin());
+    std::copy(address.bytes.begin(), address.bytes.begin() + 4,
+              out.begin() + 12);
+    return out;
+}
+
+// A network's prefix length counted in IPv6 bits.
+int ipv6_prefix_bits(const Network& network) {
+    return network.address.size == 16 ? network.prefix_bits
+                                      : network.prefix_bits + 96;
+}
+
+// The first address of the network of IPv6 bytes with prefix_bits
+// leading bits: the bits after them cleared.
+std::array<uint8_t, 16> network_start(const std::array<uint8_t, 16>& bytes,
+                                      int prefix_bits) {
     std::array<uint8_t, 16> out{};
     int bits = prefix_bits;
-    for (size_t i = 0; i < address.size && bits > 0; ++i, bits -= 8)
+    for (size_t i = 0; i < bytes.size() && bits > 0; ++i, bits -= 8)
         out[i] = static_cast<uint8_t>(
-            address.bytes[i] & (bits >= 8 ? 0xff : (0xff << (8 - bits))));
+            bytes[i] & (bits >= 8 ? 0xff : (0xff << (8 - bits))));
     return out;
 }
 
@@ -113,9 +133,9 @@ std::string to_string(const Address& address) {
 }
 
 bool Network::contains(const Address& other) const {
-    return other.size == address.size &&
-           network_start(other, prefix_bits) ==
-               network_start(address, prefix_bits);
+    int bits = ipv6_prefix_bits(*this);
+    return network_start(ipv6_bytes(other), bits) ==
+           network_start(ipv6_bytes(address), bits);
 }
 
 bool Network::contains(std::string_view text) const {
@@ -157,27 +177,29 @@ Result<Network> parse_network(std::string_view text) {
     if (!all_digits(bits) || bits.size() > 3)
         return Error{"", not_a_network(text), ExitCode::config};
     int prefix = std::stoi(std::string(bits));
-    // A mapped network ::ffff:192.0.2.0/120 is 192.0.2.0/24.
-    if (v6 && address->size == 4)
+    if (v6 && address->size == 4) {
+        // A mapped network ::ffff:192.0.2.0/120 is 192.0.2.0/24; a
+        // shorter one, ::ffff:0:0/95, holds IPv6 addresses beside the
+        // mapped range and stays IPv6.
+        if (prefix < 96)
+            return Network{Address{ipv6_bytes(*address), 16}, prefix};
         prefix -= 96;
-    if (prefix < 0 || prefix > max_bits)
+    }
+    if (prefix > max_bits)
         return Error{"", not_a_network(text), ExitCode::config};
     return Network{*address, prefix};
 }
 
 NetworkSet::NetworkSet(const std::vector<Network>& networks) {
     for (const Network& network : networks) {
+        int bits = ipv6_prefix_bits(network);
         auto length = std::find_if(
-            lengths_.begin(), lengths_.end(), [&](const Length& l) {
-                return l.size == network.address.size &&
-                       l.prefix_bits == network.prefix_bits;
-            });
+            lengths_.begin(), lengths_.end(),
+            [&](const Length& l) { return l.prefix_bits == bits; });
         if (length == lengths_.end())
-            length = lengths_.insert(
-                lengths_.end(),
-                Length{network.address.size, network.prefix_bits, {}});
+            length = lengths_.insert(lengths_.end(), Length{bits, {}});
         length->starts.push_back(
-            network_start(network.address, network.prefix_bits));
+            network_start(ipv6_bytes(network.address), bits));
     }
     for (Length& length : lengths_) {
         std::sort(length.starts.begin(), length.starts.end());
@@ -188,10 +210,10 @@ NetworkSet::NetworkSet(const std::vector<Network>& networks) {
 }
 
 bool NetworkSet::contains(const Address& address) const {
+    std::array<uint8_t, 16> bytes = ipv6_bytes(address);
     return std::any_of(lengths_.begin(), lengths_.end(), [&](const Length& l) {
-        return l.size == address.size &&
-               std::binary_search(l.starts.begin(), l.starts.end(),
-                                  network_start(address, l.prefix_bits));
+        return std::binary_search(l.starts.begin(), l.starts.end(),
+                                  network_start(bytes, l.prefix_bits));
     });
 }
 

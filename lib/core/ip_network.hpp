@@ -1,7 +1,8 @@
 // IP addresses and networks as lists and rules name them: an address or
 // a CIDR network of either family, and the IPv4 prefix "192.0.2." that
 // spam-score's lists took first. An IPv4-mapped IPv6 address
-// (::ffff:192.0.2.1) is the IPv4 address it carries, on both sides.
+// (::ffff:192.0.2.1) is the IPv4 address it carries, on both sides, and
+// an IPv6 network that holds it (::/0, ::ffff:0:0/95) holds that client.
 #pragma once
 
 #include "core/result.hpp"
@@ -35,7 +36,10 @@ std::optional<Address> parse_client_address(std::string_view text);
 /// Returns an address as inet_ntop writes it ("2001:db8::1").
 std::string to_string(const Address& address);
 
-/// A network: an address and how many of its leading bits count.
+/// A network: an address and how many of its leading bits count. A
+/// network within the IPv4-mapped range is IPv4 (::ffff:192.0.2.0/120 is
+/// 192.0.2.0/24); an IPv6 network that holds that range holds the IPv4
+/// addresses in it, as the mapped addresses they are.
 struct Network {
     Address address;
     int prefix_bits = 0;
@@ -49,16 +53,18 @@ struct Network {
     bool contains(std::string_view address) const;
 };
 
-/// Parses "192.0.2.7", "192.0.2.0/24", "2001:db8::1", "2001:db8::/32" or
-/// the prefix "192.0.2."; anything else is an Error saying why.
+/// Parses "192.0.2.7", "192.0.2.0/24", "2001:db8::1", "2001:db8::/32",
+/// any other IPv6 prefix from /0 to /128 ("::ffff:0:0/95" too), or the
+/// prefix "192.0.2."; anything else is an Error saying why.
 /// "2001:db8::" alone is refused: it reads as a network, but is one
 /// address.
 Result<Network> parse_network(std::string_view text);
 
 /// Networks to look an address up in, as block and allow lists hold
 /// them. A lookup costs one binary search per prefix length in the set
-/// (at most 33 for IPv4, 129 for IPv6), not one comparison per network,
-/// so a list of 100,000 networks costs about what one of a hundred does.
+/// (at most 129, counted as IPv6 prefixes with IPv4 as mapped), not one
+/// comparison per network, so a list of 100,000 networks costs about
+/// what one of a hundred does.
 class NetworkSet {
 public:
     NetworkSet() = default;
@@ -70,10 +76,9 @@ public:
     bool empty() const { return lengths_.empty(); }
 
 private:
-    /// The networks of one family and prefix length, as their first
-    /// addresses, sorted.
+    /// The networks of one prefix length, counted in IPv6 bits, as their
+    /// first addresses in IPv6 bytes, sorted.
     struct Length {
-        size_t size = 0; ///< 4 or 16: the family's address size
         int prefix_bits = 0;
         std::vector<std::array<uint8_t, 16>> starts;
     };

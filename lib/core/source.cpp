@@ -282,9 +282,14 @@ RecordResult Inputs::open_stdin() {
     // had nothing to pass on must not become a message here.
     if (*first < 0)
         return std::optional<Record>{};
-    if (*first == '{' && !only_messages_) {
-        stream_ = std::make_unique<stream::Reader>(*stdin_reader_, limits_);
-        return std::optional<Record>{};
+    if (!only_messages_) {
+        auto is_stream = stream::starts_stream(*stdin_reader_);
+        if (!is_stream)
+            return is_stream.error();
+        if (*is_stream) {
+            stream_ = std::make_unique<stream::Reader>(*stdin_reader_, limits_);
+            return std::optional<Record>{};
+        }
     }
 
     // Raw input is kept byte for byte, a leading From_ line included, so
@@ -394,8 +399,9 @@ RecordResult Inputs::read_file(int fd, const std::string& path) {
 
     // A saved stream (the output of a filter) is read as its records, as
     // it would be on stdin; no message starts with "{".
-    auto first_byte = mbox->reader().peek();
-    if (first_byte && *first_byte == '{' && !only_messages_) {
+    auto is_stream = only_messages_ ? Result<bool>(false)
+                                    : stream::starts_stream(mbox->reader());
+    if (is_stream && *is_stream) {
         stream_ = std::make_unique<stream::Reader>(mbox->reader(), limits_);
         stream_file_ = std::move(mbox);
         return std::optional<Record>{};

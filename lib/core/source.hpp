@@ -65,6 +65,11 @@ public:
     /// run as root read a file that the user may not.
     void follow_links() { follow_links_ = true; }
 
+    /// True when the unread bytes of the last stream record are known to
+    /// be in its input (a regular file), so copy_unread cannot stop
+    /// short; false for a pipe, whose bytes may end first.
+    bool unread_present() const { return stream_ && stream_->unread_present(); }
+
     /// False while the last record is a raw message on stdin over the
     /// size limit whose rest copy_unread has not passed yet: its
     /// Record::unread is then only a lower bound.
@@ -73,6 +78,10 @@ public:
     /// True after a garbled stream on stdin: nothing after it can be read
     /// safely. A garbled stream file ends that file alone.
     bool fatal() const { return fatal_; }
+
+    /// Ends the inputs: next() returns no more records. For a record
+    /// written in part, after which nothing may follow.
+    void stop() { fatal_ = true; }
 
 private:
     class Mbox;

@@ -1,6 +1,7 @@
 // A temporary file for bytes that must be counted before they are
 // passed on: a raw message on stdin over the size limit has no size
-// until it has all been read, and a stream record gives its size first.
+// until it has all been read, and a stream record over it read from a
+// pipe must have come whole before the envelope giving its size goes.
 // The file is unlinked from the start, so nothing is left behind however
 // the process ends, and its bytes are never held in memory.
 #pragma once

@@ -2,7 +2,6 @@
 // error naming where it is: guessing at record boundaries would let one bad
 // producer splice messages together.
 #include "core/stream.hpp"
-#include "mail/verdict.hpp"
 
 #include "core/json_parse.hpp"
 #include "core/strings.hpp"
@@ -54,6 +53,20 @@ ordered_json make_envelope(std::string_view id, std::string_view source) {
         envelope["source"] = source;
     envelope["verdicts"] = ordered_json::array();
     return envelope;
+}
+
+Result<bool> starts_stream(ByteReader& input) {
+    constexpr std::string_view bom = "\xEF\xBB\xBF";
+    auto first = input.peek_bytes(bom.size() + 1);
+    if (!first)
+        return first.error();
+    if (first->starts_with('{'))
+        return true;
+    if (*first != std::string(bom) + "{")
+        return false;
+    if (Status skipped = input.skip_exact(bom.size()); !skipped)
+        return skipped.error();
+    return true;
 }
 
 bool nesting_exceeds(std::string_view json, int max_depth) {
@@ -135,58 +148,6 @@ Status check_recipients(const ordered_json& envelope) {
     return {};
 }
 
-// An action as verdicts write it, where one must be.
-Status expect_action(const ordered_json& holder, const std::string& where) {
-    auto action = holder.find("action");
-    if (action == holder.end())
-        return Error{"", fmt::format("\"{}action\" is missing", where)};
-    if (!action->is_string() ||
-        !verdict::parse_action(action->get_ref<const std::string&>()))
-        return Error{"", fmt::format("\"{}action\" is not tempfail, reject, "
-                                     "discard, quarantine, redirect, folder, "
-                                     "tag or pass",
-                                     where)};
-    return {};
-}
-
-// The earlier verdicts decide delivery, so what decides must be readable:
-// each an object with its tool and an action, and each recipient's entry
-// an action too. A verdict read as nothing could turn a reject into a
-// pass; report refuses such a record for the same reason.
-Status check_verdicts(const ordered_json& envelope) {
-    auto verdicts = envelope.find("verdicts");
-    if (verdicts == envelope.end())
-        return {};
-    for (size_t i = 0; i < verdicts->size(); ++i) {
-        const ordered_json& entry = (*verdicts)[i];
-        std::string where = fmt::format("verdicts[{}].", i);
-        if (!entry.is_object())
-            return Error{"",
-                         fmt::format("\"verdicts[{}]\" is not an object", i)};
-        auto tool = entry.find("tool");
-        if (tool == entry.end() || !tool->is_string())
-            return Error{
-                "",
-                fmt::format("\"{}tool\" is missing or not a string", where)};
-        if (Status s = expect_action(entry, where); !s)
-            return s;
-        auto rcpt = entry.find("rcpt");
-        if (rcpt == entry.end())
-            continue;
-        if (!rcpt->is_object())
-            return Error{"", fmt::format("\"{}rcpt\" is not an object", where)};
-        size_t n = 0;
-        for (const ordered_json& one : *rcpt) {
-            std::string at = fmt::format("{}rcpt[{}]", where, n++);
-            if (!one.is_object())
-                return Error{"", fmt::format("\"{}\" is not an object", at)};
-            if (Status s = expect_action(one, at + "."); !s)
-                return s;
-        }
-    }
-    return {};
-}
-
 } // namespace
 
 Status check_fields(const ordered_json& envelope) {
@@ -242,6 +203,11 @@ Status Reader::copy_unread(const std::function<void(std::string_view)>& sink) {
         sink(piece);
     }
     return {};
+}
+
+bool Reader::unread_present() const {
+    auto left = input_.bytes_left();
+    return left && *left >= unread_;
 }
 
 Result<std::optional<Record>> Reader::next() {

@@ -51,6 +51,12 @@ std::string path_id(std::string_view path);
 nlohmann::ordered_json make_envelope(std::string_view id,
                                      std::string_view source);
 
+/// Returns true when input holds a stream: its first byte is "{", or
+/// it starts with a UTF-8 byte order mark (EF BB BF) and then "{", as a
+/// stream saved by a Windows editor does; the mark is then skipped.
+/// Anything else is left unread.
+Result<bool> starts_stream(ByteReader& input);
+
 /// Reads stream records one after another from a ByteReader.
 class Reader {
 public:
@@ -66,6 +72,10 @@ public:
     /// Passes the unread bytes of the last record to sink, a piece at a
     /// time.
     Status copy_unread(const std::function<void(std::string_view)>& sink);
+
+    /// Returns true when the unread bytes of the last record are known
+    /// to be there: the input is a regular file that holds them all.
+    bool unread_present() const;
 
 private:
     ByteReader& input_;
@@ -94,9 +104,17 @@ Result<nlohmann::ordered_json> parse_envelope(std::string_view line);
 
 /// Checks the types of the envelope fields the tools read: id, source
 /// and received are strings, client an object whose ip is a string,
-/// mail_from a string and rcpt a list of strings. The framing does not
-/// depend on them, so a wrong type costs its record alone.
+/// mail_from a string and rcpt a list of strings; and the earlier
+/// verdicts, as check_verdicts does. The framing does not depend on
+/// them, so a wrong type costs its record alone.
 Status check_fields(const nlohmann::ordered_json& envelope);
+
+/// Checks the envelope's earlier verdicts as every reader takes them
+/// (verdict.md): a list of objects, each field of the schema, and those
+/// of mime-split that report counts, of its type; a string tool and a
+/// known action in each, and in each entry of its rcpt. The error names
+/// the first field at fault, a wrong type before a missing decision.
+Status check_verdicts(const nlohmann::ordered_json& envelope);
 
 /// Serialises a record: envelope with `size` set, LF, then the message.
 std::string serialize(Record& record);

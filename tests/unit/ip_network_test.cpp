@@ -53,9 +53,41 @@ TEST_CASE("an ipv4-mapped ipv6 address is the ipv4 address it carries") {
     CHECK(contains("::ffff:10.1.1.1", "10.1.1.1"));
     CHECK(contains("::ffff:192.0.2.0/120", "192.0.2.9"));
     CHECK_FALSE(contains("::ffff:192.0.2.0/120", "192.0.3.9"));
-    // Families do not mix otherwise.
-    CHECK_FALSE(contains("::/0", "192.0.2.1"));
+    // An IPv4 network holds no address outside the mapped range.
     CHECK_FALSE(contains("0.0.0.0/0", "2001:db8::1"));
+    CHECK_FALSE(contains("0.0.0.0/0", "::fffe:c000:201"));
+}
+
+TEST_CASE("ipv6_network_holding_the_mapped_range_holds_ipv4_clients") {
+    // ::ffff:0:0/95 was refused: its prefix, less the 96 bits of the
+    // mapped range, came out negative.
+    REQUIRE(net::parse_network("::ffff:0:0/95").ok());
+    CHECK(contains("::ffff:0:0/95", "192.0.2.1"));
+    CHECK(contains("::ffff:0:0/95", "::ffff:203.0.113.9"));
+    CHECK(contains("::ffff:0:0/95", "::fffe:0:1"));
+    CHECK_FALSE(contains("::ffff:0:0/95", "::fffd:ffff:ffff"));
+    CHECK_FALSE(contains("::ffff:0:0/95", "2001:db8::1"));
+    // /96 is the mapped range alone: every IPv4 client, no IPv6 one.
+    CHECK(contains("::ffff:0:0/96", "0.0.0.0"));
+    CHECK(contains("::ffff:0:0/96", "255.255.255.255"));
+    CHECK_FALSE(contains("::ffff:0:0/96", "::fffe:0:1"));
+    CHECK_FALSE(contains("::ffff:0:0/96", "::1"));
+    // /0 is every address, an IPv4-mapped one included.
+    CHECK(contains("::/0", "2001:db8::1"));
+    CHECK(contains("::/0", "::ffff:192.0.2.1"));
+    CHECK(contains("::/0", "192.0.2.1"));
+    // /128 of a mapped address is that IPv4 address alone.
+    CHECK(contains("::ffff:192.0.2.1/128", "192.0.2.1"));
+    CHECK_FALSE(contains("::ffff:192.0.2.1/128", "192.0.2.2"));
+    CHECK(contains("2001:db8::7/128", "2001:db8:0::7"));
+    CHECK_FALSE(contains("2001:db8::7/128", "2001:db8::6"));
+    // ::/80 ends where the mapped range's ffff starts, and holds it.
+    CHECK(contains("::/80", "198.51.100.1"));
+    CHECK_FALSE(contains("::/81", "198.51.100.1"));
+    CHECK(contains("::/81", "::7fff:1:2"));
+    CHECK(refusal("::ffff:0:0/129") ==
+          "\"::ffff:0:0/129\" is not an IP address or network "
+          "(192.0.2.0/24, 2001:db8::/32)");
 }
 
 TEST_CASE("the ipv4 prefix form names whole octets") {
@@ -146,8 +178,14 @@ TEST_CASE("a network set holds what one of its networks holds") {
     CHECK_FALSE(net::NetworkSet().contains(*net::parse_address("192.0.2.1")));
     CHECK(net::NetworkSet({*net::parse_network("::/0")})
               .contains(*net::parse_address("2001:db8::1")));
-    CHECK_FALSE(net::NetworkSet({*net::parse_network("::/0")})
-                    .contains(*net::parse_address("192.0.2.1")));
+    CHECK(net::NetworkSet({*net::parse_network("::/0")})
+              .contains(*net::parse_address("192.0.2.1")));
+    net::NetworkSet mapped({*net::parse_network("::ffff:0:0/95")});
+    CHECK(mapped.contains(*net::parse_address("192.0.2.1")));
+    CHECK(mapped.contains(*net::parse_address("::fffe:1:2")));
+    CHECK_FALSE(mapped.contains(*net::parse_address("2001:db8::1")));
+    CHECK_FALSE(net::NetworkSet({*net::parse_network("::ffff:0:0/96")})
+                    .contains(*net::parse_address("::fffe:1:2")));
 }
 
 TEST_CASE("a network set answers as a scan of its networks does") {

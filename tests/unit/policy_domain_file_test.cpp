@@ -146,6 +146,60 @@ TEST_CASE("a broken user table holds that user alone") {
               R"({"bob@example.com":{"action":"tempfail"}})"));
 }
 
+TEST_CASE("a broken user table is named as the user's policy, not the "
+          "domain's") {
+    // It was DOMAIN_POLICY_UNREADABLE, "the policy of example.com", and
+    // logged as domain=example.com, though the domain's rules were read.
+    TempDir dir;
+    dir.write("p.toml", system_toml);
+    std::string file =
+        dir.write("domains/example.com.toml",
+                  "[users.\"bob@example.com\".policy-check]\n"
+                  "[[users.\"bob@example.com\".policy-check.rule]]\n"
+                  "id = \"x\"\n");
+    Gateway gateway(dir);
+    auto outcome = gateway.handle({"bob@example.com", "dan@example.com"});
+    REQUIRE(outcome.ok());
+    CHECK(reason_ids(outcome->verdict) ==
+          std::vector<std::string>{"USER_POLICY_UNREADABLE", "hold-reports"});
+    CHECK(outcome->verdict["reasons"][0]["text"] ==
+          "the policy of bob@example.com could not be read; the mail it "
+          "applies to is held for a retry");
+    auto held = std::find_if(
+        outcome->events.begin(), outcome->events.end(),
+        [](const auto& event) { return event.second.contains("error"); });
+    REQUIRE(held != outcome->events.end());
+    CHECK(held->second["user"] == "bob@example.com");
+    CHECK_FALSE(held->second.contains("domain"));
+    CHECK(held->second["rcpt"] == "bob@example.com");
+    CHECK(held->second["error"].get<std::string>().starts_with(file + ":"));
+
+    // Bob's outbound mail follows his own table: all of it is held, for
+    // him, and dan's is judged.
+    auto sent =
+        gateway.verdict({"x@other.org", "y@other.net"}, "bob@example.com");
+    CHECK(sent["action"] == "tempfail");
+    CHECK(reason_ids(sent) ==
+          std::vector<std::string>{"USER_POLICY_UNREADABLE"});
+    CHECK(gateway.verdict({"x@other.org"}, "dan@example.com")["action"] ==
+          "quarantine");
+}
+
+TEST_CASE("a broken domain table is the domain's, whatever its users hold") {
+    TempDir dir;
+    dir.write("p.toml", system_toml);
+    dir.write("domains/example.com.toml",
+              "[[policy-check.rule]]\nid = \"y\"\n"
+              "[users.\"bob@example.com\".policy-check]\n"
+              "[[users.\"bob@example.com\".policy-check.rule]]\n"
+              "id = \"x\"\n");
+    Gateway gateway(dir);
+    auto verdict = gateway.verdict({"bob@example.com", "carol@example.net"});
+    CHECK(reason_ids(verdict) ==
+          std::vector<std::string>{"DOMAIN_POLICY_UNREADABLE", "hold-reports"});
+    CHECK(verdict["reasons"][0]["text"] == unreadable_text);
+}
+
 TEST_CASE("outbound mail of a domain with a broken file is held for all") {
     // The sender's domain decides what its users may send, so no
     // recipient of it can be judged without that file.

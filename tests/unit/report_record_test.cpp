@@ -2,6 +2,9 @@
 // and a wrong one is an error naming the field, never an exception.
 #include "report_record.hpp"
 
+#include "core/stream.hpp"
+#include "mime_split.hpp"
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -38,6 +41,62 @@ TEST_CASE("read_record takes what the filters write") {
           std::vector<std::string>{"application/pdf .pdf"});
     CHECK(verdict.anomaly_ids == std::vector<std::string>{"MIME_X"});
     CHECK(verdict.reason_ids == std::vector<std::string>{"R1"});
+}
+
+TEST_CASE("a verdict mime-split writes is one every filter and report "
+          "take") {
+    auto tree = mime::parse(
+        "From: a@example.org\r\nSubject: x\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+        "--b\r\nContent-Type: application/pdf\r\n"
+        "Content-Disposition: attachment; filename=\"R.PDF\"\r\n\r\n"
+        "%PDF\r\n--b\r\n",
+        {});
+    REQUIRE(tree);
+    verdict::Verdict written("mime-split", "0.1.0");
+    written.escalate(verdict::Action::quarantine);
+    written.add_reason({"MIME_X", 0, "part 2: no close"});
+    written.set_rcpt_action("b@example.com", verdict::Action::reject);
+    written.add_effect({{"extracted", "/tmp/R.PDF"}});
+    ordered_json described = mime_split::describe(*tree);
+    for (auto& [key, value] : described.items())
+        written.extra()[key] = value;
+    ordered_json envelope = {{"portcullis", 1}, {"bytes", 9}};
+    envelope["verdicts"] = ordered_json::array({written.to_json()});
+
+    Status checked = stream::check_fields(envelope);
+    INFO((checked ? "" : checked.error().message));
+    CHECK(checked);
+    auto facts = report::read_record(envelope);
+    REQUIRE(facts);
+    REQUIRE(facts->verdicts.size() == 1);
+    CHECK(facts->verdicts[0].attachment_types ==
+          std::vector<std::string>{"application/pdf .pdf"});
+    CHECK(facts->verdicts[0].anomaly_ids ==
+          std::vector<std::string>{"MIME_MISSING_CLOSE_BOUNDARY"});
+    CHECK(facts->verdicts[0].rcpt_actions ==
+          std::vector<std::string>{"reject"});
+}
+
+TEST_CASE("read_record refuses what the filters refuse in a verdict") {
+    // Each was taken by the filters and refused by report, or the other
+    // way round: one rule decides for both now.
+    for (const char* fields :
+         {R"("reasons":5)", R"("anomalies":"x")", R"("parts":[1])",
+          R"("score":"8.1")", R"("effects":["copied"])"}) {
+        auto envelope = ordered_json::parse(
+            fmt::format(R"({{"portcullis":1,"verdicts":[{{"tool":"x",)"
+                        R"("action":"pass",{}}}]}})",
+                        fields));
+        Status filters = stream::check_fields(envelope);
+        auto report = report::read_record(envelope);
+        REQUIRE_FALSE(filters);
+        REQUIRE_FALSE(report);
+        CHECK(report.error().message == filters.error().message);
+    }
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass"}]})") ==
+          R"("verdicts[0].tool" is missing)");
 }
 
 TEST_CASE("read_record names a verdict field of the wrong type") {
@@ -164,21 +223,22 @@ TEST_CASE("read_record takes per-recipient actions into the verdict's "
 
 TEST_CASE("read_record names a per-recipient action that is wrong by its "
           "position") {
-    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass",)"
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"tool":"x","action":"pass",)"
                   R"("rcpt":["bob@example.com"]}]})") ==
           R"("verdicts[0].rcpt" is not an object)");
-    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass",)"
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"tool":"x","action":"pass",)"
                   R"("rcpt":{"a@x":{"action":"tag"},"b@x":"reject"}}]})") ==
           R"("verdicts[0].rcpt[1]" is not an object)");
-    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass",)"
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"tool":"x","action":"pass",)"
                   R"("rcpt":{"a@x":{"action":5}}}]})") ==
           R"("verdicts[0].rcpt[0].action" is not a string)");
-    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass",)"
+    CHECK(problem(R"({"portcullis":1,"verdicts":[{"tool":"x","action":"pass",)"
                   R"("rcpt":{"a@x":{}}}]})") ==
           R"("verdicts[0].rcpt[0].action" is missing)");
-    CHECK(problem(R"({"portcullis":1,"verdicts":[{"action":"pass"},)"
-                  R"({"action":"pass","rcpt":{"a@x":{"action":"tag"},)"
-                  R"("\u001b]0;x":{"action":"Reject"}}}]})") ==
-          R"("verdicts[1].rcpt[1].action" is not tempfail, reject, discard, )"
-          R"(quarantine, redirect, folder, tag or pass)");
+    CHECK(
+        problem(R"({"portcullis":1,"verdicts":[{"tool":"x","action":"pass"},)"
+                R"({"tool":"x","action":"pass","rcpt":{"a@x":{"action":"tag"},)"
+                R"("\u001b]0;x":{"action":"Reject"}}}]})") ==
+        R"("verdicts[1].rcpt[1].action" is not tempfail, reject, discard, )"
+        R"(quarantine, redirect, folder, tag or pass)");
 }

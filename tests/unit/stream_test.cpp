@@ -107,9 +107,9 @@ TEST_CASE("earlier verdicts must say who decided what") {
     CHECK(check(R"({"verdicts":[{"tool":"a","action":"pass"},null]})") ==
           R"("verdicts[1]" is not an object)");
     CHECK(check(R"({"verdicts":[{"action":"pass"}]})") ==
-          R"("verdicts[0].tool" is missing or not a string)");
+          R"("verdicts[0].tool" is missing)");
     CHECK(check(R"({"verdicts":[{"tool":5,"action":"pass"}]})") ==
-          R"("verdicts[0].tool" is missing or not a string)");
+          R"("verdicts[0].tool" is not a string)");
     CHECK(check(R"({"verdicts":[{"tool":"a"}]})") ==
           R"("verdicts[0].action" is missing)");
     CHECK(check(R"({"verdicts":[{"tool":"a","action":"nuke"}]})") ==
@@ -123,7 +123,66 @@ TEST_CASE("earlier verdicts must say who decided what") {
           R"("verdicts[0].rcpt[0]" is not an object)");
     CHECK(check(R"({"verdicts":[{"tool":"a","action":"pass",
         "rcpt":{"b@x.org":{"action":5}}}]})") ==
-          R"("verdicts[0].rcpt[0].action")" + actions);
+          R"("verdicts[0].rcpt[0].action" is not a string)");
+    CHECK(check(R"({"verdicts":[{"tool":"a","action":"pass",
+        "rcpt":{"b@x.org":{"action":"tag"},"c@x.org":{}}}]})") ==
+          R"("verdicts[0].rcpt[1].action" is missing)");
+}
+
+TEST_CASE("earlier verdicts with fields of the wrong type are refused") {
+    auto check = [](const std::string& fields) {
+        auto envelope = nlohmann::ordered_json::parse(
+            R"({"verdicts":[{"tool":"a","action":"pass",)" + fields + "}]}");
+        Status s = stream::check_fields(envelope);
+        return s ? std::string("ok") : s.error().message;
+    };
+    CHECK(check(R"("version":"1","score":-2.5,"elapsed_us":0,"x":[5])") ==
+          "ok");
+    CHECK(check(R"("reasons":5)") == R"("verdicts[0].reasons" is not a list)");
+    CHECK(check(R"("reasons":[{"id":"R","score":1,"text":"t"},"R2"])") ==
+          R"("verdicts[0].reasons[1]" is not an object)");
+    CHECK(check(R"("reasons":[{"id":5}])") ==
+          R"("verdicts[0].reasons[0].id" is not a string)");
+    CHECK(check(R"("reasons":[{"id":"R","score":"3.5"}])") ==
+          R"("verdicts[0].reasons[0].score" is not a number)");
+    CHECK(check(R"("reasons":[{"id":"R","text":null}])") ==
+          R"("verdicts[0].reasons[0].text" is not a string)");
+    CHECK(check(R"("anomalies":"x")") ==
+          R"("verdicts[0].anomalies" is not a list)");
+    CHECK(check(R"("anomalies":[{"id":["MIME_X"]}])") ==
+          R"("verdicts[0].anomalies[0].id" is not a string)");
+    CHECK(check(R"("parts":[{"content_type":"text/plain"},7])") ==
+          R"("verdicts[0].parts[1]" is not an object)");
+    CHECK(check(R"("parts":{"attachment":true})") ==
+          R"("verdicts[0].parts" is not a list)");
+    CHECK(check(R"("parts":[{"attachment":"yes"}])") ==
+          R"("verdicts[0].parts[0].attachment" is not true or false)");
+    CHECK(check(R"("parts":[{"filename":5}])") ==
+          R"("verdicts[0].parts[0].filename" is not a string)");
+    CHECK(check(R"("effects":{"copy":1})") ==
+          R"("verdicts[0].effects" is not a list)");
+    CHECK(check(R"("effects":["copied"])") ==
+          R"("verdicts[0].effects[0]" is not an object)");
+    CHECK(check(R"("version":1)") ==
+          R"("verdicts[0].version" is not a string)");
+    CHECK(check(R"("score":"8.1")") ==
+          R"("verdicts[0].score" is not a number)");
+    CHECK(check(R"("elapsed_us":-1)") ==
+          R"("verdicts[0].elapsed_us" is not a non-negative integer)");
+    CHECK(check(R"("elapsed_us":1.5)") ==
+          R"("verdicts[0].elapsed_us" is not a non-negative integer)");
+}
+
+TEST_CASE("a wrong type in any verdict is named before a missing decision") {
+    Status s = stream::check_verdicts(nlohmann::ordered_json::parse(
+        R"({"verdicts":[{"tool":"a"},{"tool":"b","action":"pass",)"
+        R"("reasons":{}}]})"));
+    REQUIRE_FALSE(s);
+    CHECK(s.error().message == R"("verdicts[1].reasons" is not a list)");
+    CHECK(stream::check_verdicts(
+              nlohmann::ordered_json::parse(R"({"verdicts":"none"})"))
+              .error()
+              .message == R"("verdicts" is not a list)");
 }
 
 TEST_CASE("an envelope without size is refused") {

@@ -42,10 +42,13 @@ struct Firing {
     std::vector<std::string> parts; ///< MIME paths of matched attachments
 };
 
-/// A domain whose file could not be read, with the recipients held for
-/// it: its own for inbound mail, every one for its users' outbound mail.
+/// A policy that could not be read, with the recipients held for it: a
+/// domain's (its file or its table), whose mail is its own recipients'
+/// inbound and every recipient of its users' outbound; or one user's
+/// table in that file, whose mail is that user's alone.
 struct Unreadable {
-    std::string domain;
+    bool user = false; ///< the user's table, not the domain's policy
+    std::string owner; ///< the domain, or the user's address
     std::string error; ///< names file:line; for the log, not the verdict
     std::vector<std::string> rcpt;
 };
@@ -101,6 +104,7 @@ private:
     Status read_body_limit(const Options& options, const toml::table& table);
     Judgement judge(policy::MessageFacts& facts);
     Result<Party> party_of(std::string_view owner);
+    bool user_table_at_fault(std::string_view owner);
     verdict::Action judge_rcpt(policy::MessageFacts& facts,
                                const std::string& rcpt, policy::Direction way,
                                const Party& party, Judgement& judgement);

@@ -191,17 +191,17 @@ ordered_json describe(const Firing& firing) {
 
 bool is_held(const Judgement& judgement, const std::string& rcpt) {
     return std::any_of(judgement.unreadable.begin(), judgement.unreadable.end(),
-                       [&](const Unreadable& domain) {
-                           return std::find(domain.rcpt.begin(),
-                                            domain.rcpt.end(),
-                                            rcpt) != domain.rcpt.end();
+                       [&](const Unreadable& policy) {
+                           return std::find(policy.rcpt.begin(),
+                                            policy.rcpt.end(),
+                                            rcpt) != policy.rcpt.end();
                        });
 }
 
-// Recipients held for an unreadable domain file are named in rcpt
-// alone, so the message's action is what the other recipients' rules
-// decided: one domain's broken file delays no one else's mail. When
-// every recipient is held, so is the message.
+// Recipients held for an unreadable policy are named in rcpt alone, so
+// the message's action is what the other recipients' rules decided: one
+// domain's broken file, or one user's broken table, delays no one else's
+// mail. When every recipient is held, so is the message.
 Action message_action_of(const Judgement& judgement) {
     std::optional<Action> out;
     for (const auto& [rcpt, action] : judgement.actions) {
@@ -211,16 +211,18 @@ Action message_action_of(const Judgement& judgement) {
     return out.value_or(Action::tempfail);
 }
 
-// The reason says which domain's policy is missing and nothing more: the
-// file's path and the parser's words are the server's business, and go
-// to the log.
+// The reason says whose policy is missing, a domain's or a user's, and
+// nothing more: the file's path and the parser's words are the server's
+// business, and go to the log.
 void add_unreadable(verdict::Verdict& verdict, const Judgement& judgement) {
-    for (const Unreadable& domain : judgement.unreadable)
+    for (const Unreadable& policy : judgement.unreadable)
         verdict.add_reason(
-            {"DOMAIN_POLICY_UNREADABLE", 0,
+            {policy.user ? "USER_POLICY_UNREADABLE"
+                         : "DOMAIN_POLICY_UNREADABLE",
+             0,
              fmt::format("the policy of {} could not be read; the mail it "
                          "applies to is held for a retry",
-                         domain.domain)});
+                         policy.owner)});
 }
 
 void fill_verdict(verdict::Verdict& verdict, const Judgement& judgement,
@@ -272,13 +274,13 @@ void log_judgement(const Judgement& judgement, filter::Outcome& outcome) {
               {"why", firing.why}}});
     for (const std::string& why : judgement.refused)
         outcome.events.push_back({"policy", {{"refused", why}}});
-    for (const Unreadable& domain : judgement.unreadable)
+    for (const Unreadable& policy : judgement.unreadable)
         outcome.events.push_back(
             {"policy",
-             {{"domain", domain.domain},
+             {{policy.user ? "user" : "domain", policy.owner},
               {"action", "tempfail"},
-              {"rcpt", fmt::format("{}", fmt::join(domain.rcpt, ","))},
-              {"error", domain.error}}});
+              {"rcpt", fmt::format("{}", fmt::join(policy.rcpt, ","))},
+              {"error", policy.error}}});
 }
 
 // A domain file that cannot be read holds the recipients it speaks for
@@ -286,18 +288,21 @@ void log_judgement(const Judgement& judgement, filter::Outcome& outcome) {
 // domain's rules may stop mail (an executable, a confidential word) that
 // the system level lets through, and mail delivered past them cannot be
 // called back, while a tempfail only delays it until the file is fixed
-// and read again.
-void hold(Judgement& judgement, std::string_view owner, const std::string& rcpt,
-          const Error& error) {
+// and read again. A user's table that cannot be read holds that user's
+// mail the same way, named as the user's.
+void hold(Judgement& judgement, std::string_view owner, bool user,
+          const std::string& rcpt, const Error& error) {
     judgement.actions[rcpt] = Action::tempfail;
-    std::string domain = levels::Hierarchy::file_domain(owner).value_or("");
+    std::string name = user
+                           ? std::string(owner)
+                           : levels::Hierarchy::file_domain(owner).value_or("");
     for (Unreadable& held : judgement.unreadable) {
-        if (held.domain == domain) {
+        if (held.user == user && held.owner == name) {
             held.rcpt.push_back(rcpt);
             return;
         }
     }
-    judgement.unreadable.push_back({domain, error.text(), {rcpt}});
+    judgement.unreadable.push_back({user, name, error.text(), {rcpt}});
 }
 
 } // namespace
@@ -330,7 +335,8 @@ Judgement Checker::judge(policy::MessageFacts& facts) {
             way == policy::Direction::outbound ? envelope.mail_from : rcpt;
         auto party = party_of(owner);
         if (!party) {
-            hold(judgement, owner, rcpt, party.error());
+            hold(judgement, owner, user_table_at_fault(owner), rcpt,
+                 party.error());
             continue;
         }
         judgement.actions[rcpt] =
@@ -348,6 +354,12 @@ Result<Checker::Party> Checker::party_of(std::string_view owner) {
     if (!set)
         return set.error();
     return Party{*layers, *set};
+}
+
+// The domain's file and table read, the user's table is what failed.
+bool Checker::user_table_at_fault(std::string_view owner) {
+    auto layers = hierarchy_.layers(owner);
+    return layers && layers->user && level_rules(layers->domain, "domain");
 }
 
 Action Checker::judge_rcpt(policy::MessageFacts& facts, const std::string& rcpt,

@@ -184,6 +184,12 @@ Status take_line(ByteReader& input, const std::string& line,
 
 void read_input(ByteReader& input, const Limits& limits, Reading& reading) {
     reading.named_stray_line = false;
+    // A stream saved by a Windows editor starts with a byte order mark,
+    // skipped as the filters skip it.
+    if (auto started = stream::starts_stream(input); !started) {
+        reading.fail(started.error());
+        return;
+    }
     std::string line;
     uint64_t record = 0;
     for (;;) {

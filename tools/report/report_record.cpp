@@ -1,6 +1,7 @@
 // Type checks for what report reads. Records come from any producer, a
 // hand-edited file included: a number where a string belongs must be an
 // input error naming the field, never an exception that ends the run.
+// Verdicts are checked as the filters check them (stream_verdicts.cpp).
 #include "report_record.hpp"
 
 #include "core/stream.hpp"
@@ -53,37 +54,6 @@ Status read_count(const ordered_json& object, std::string_view path,
     return {};
 }
 
-Status read_bool(const ordered_json& object, std::string_view path,
-                 const char* key, bool& out) {
-    auto it = object.find(key);
-    if (it == object.end())
-        return {};
-    if (!it->is_boolean())
-        return wrong_type(path, key, "true or false");
-    out = it->get<bool>();
-    return {};
-}
-
-// Returns the list under key (empty when absent) once every entry is
-// known to be an object.
-Result<std::vector<const ordered_json*>>
-read_objects(const ordered_json& object, std::string_view path,
-             const char* key) {
-    std::vector<const ordered_json*> out;
-    auto it = object.find(key);
-    if (it == object.end())
-        return out;
-    if (!it->is_array())
-        return wrong_type(path, key, "a list");
-    for (const ordered_json& entry : *it) {
-        if (!entry.is_object())
-            return wrong_type(path, fmt::format("{}[{}]", key, out.size()),
-                              "an object");
-        out.push_back(&entry);
-    }
-    return out;
-}
-
 std::string extension_of(const std::string& name) {
     size_t dot = name.find_last_of('.');
     if (dot == std::string::npos || dot + 1 == name.size())
@@ -95,148 +65,74 @@ std::string extension_of(const std::string& name) {
     return ext;
 }
 
+// The verdicts are checked (stream::check_verdicts) before any of these
+// reads them, so each field read is of its type or absent.
+std::string string_or(const ordered_json& object, const char* key,
+                      std::string fallback) {
+    auto it = object.find(key);
+    return it == object.end() ? fallback : it->get<std::string>();
+}
+
+const ordered_json& list_or_empty(const ordered_json& object, const char* key) {
+    static const ordered_json empty = ordered_json::array();
+    auto it = object.find(key);
+    return it == object.end() ? empty : *it;
+}
+
 // Reasons and anomalies are both lists of objects named by "id".
-Status read_ids(const ordered_json& verdict, const std::string& path,
-                const char* key, std::vector<std::string>& out) {
-    auto list = read_objects(verdict, path, key);
-    if (!list)
-        return list.error();
-    for (size_t i = 0; i < list->size(); ++i) {
-        std::string id = "?";
-        auto where = fmt::format("{}{}[{}].", path, key, i);
-        if (Status s = read_string(*(*list)[i], where, "id", id); !s)
-            return s;
-        out.push_back(std::move(id));
-    }
-    return {};
+std::vector<std::string> ids_of(const ordered_json& verdict, const char* key) {
+    std::vector<std::string> out;
+    for (const ordered_json& entry : list_or_empty(verdict, key))
+        out.push_back(string_or(entry, "id", "?"));
+    return out;
 }
 
 // An attachment is counted by its type and, when its name has one, its
 // extension: "application/pdf .pdf".
-Status read_attachments(const ordered_json& verdict, const std::string& path,
-                        std::vector<std::string>& out) {
-    auto parts = read_objects(verdict, path, "parts");
-    if (!parts)
-        return parts.error();
-    for (size_t i = 0; i < parts->size(); ++i) {
-        const ordered_json& part = *(*parts)[i];
-        auto where = fmt::format("{}parts[{}].", path, i);
-        bool attachment = false;
-        std::string name, filename, type = "?";
-        if (Status s = read_bool(part, where, "attachment", attachment); !s)
-            return s;
-        if (Status s = read_string(part, where, "name", name); !s)
-            return s;
-        if (Status s = read_string(part, where, "filename", filename); !s)
-            return s;
-        if (Status s = read_string(part, where, "content_type", type); !s)
-            return s;
-        if (!attachment)
+std::vector<std::string> attachments_of(const ordered_json& verdict) {
+    std::vector<std::string> out;
+    for (const ordered_json& part : list_or_empty(verdict, "parts")) {
+        auto attachment = part.find("attachment");
+        if (attachment == part.end() || !attachment->get<bool>())
             continue;
-        const std::string& shown = part.contains("filename") ? filename : name;
+        std::string type = string_or(part, "content_type", "?");
+        std::string shown = part.contains("filename")
+                                ? string_or(part, "filename", "")
+                                : string_or(part, "name", "");
         // A name cut to fit the line limit lost its end, extension too.
         std::string ext = shown.find(stream::cut_marker) == std::string::npos
                               ? extension_of(shown)
                               : "";
         out.push_back(ext.empty() ? type : type + " " + ext);
     }
-    return {};
+    return out;
 }
 
-// "rcpt" maps each recipient whose action differs from the message's to
-// {"action": ...}. Entries are named by position: an address may hold
-// anything, and it is not repeated in a diagnostic.
-Status read_rcpt(const ordered_json& verdict, const std::string& path,
-                 std::vector<std::string>& out) {
-    auto it = verdict.find("rcpt");
-    if (it == verdict.end())
-        return {};
-    if (!it->is_object())
-        return wrong_type(path, "rcpt", "an object");
-    for (const auto& [address, entry] : it->items()) {
-        auto where = fmt::format("{}rcpt[{}]", path, out.size());
-        if (!entry.is_object())
-            return wrong_type(where, "", "an object");
-        std::string action = "?";
-        if (Status s = read_string(entry, where + ".", "action", action); !s)
-            return s;
-        out.push_back(std::move(action));
-    }
-    return {};
-}
-
-Result<VerdictFacts> read_verdict(const ordered_json& verdict,
-                                  const std::string& path) {
+VerdictFacts facts_of(const ordered_json& verdict) {
     VerdictFacts facts;
-    if (Status s = read_string(verdict, path, "tool", facts.tool); !s)
-        return s.error();
-    if (Status s = read_string(verdict, path, "action", facts.action); !s)
-        return s.error();
-    if (Status s = read_rcpt(verdict, path, facts.rcpt_actions); !s)
-        return s.error();
-    if (Status s = read_count(verdict, path, "elapsed_us", facts.elapsed_us);
-        !s)
-        return s.error();
-    if (Status s = read_ids(verdict, path, "reasons", facts.reason_ids); !s)
-        return s.error();
-    if (Status s = read_ids(verdict, path, "anomalies", facts.anomaly_ids); !s)
-        return s.error();
-    if (Status s = read_attachments(verdict, path, facts.attachment_types); !s)
-        return s.error();
+    facts.tool = string_or(verdict, "tool", "?");
+    facts.action = string_or(verdict, "action", "?");
+    if (auto rcpt = verdict.find("rcpt"); rcpt != verdict.end()) {
+        for (const ordered_json& entry : *rcpt)
+            facts.rcpt_actions.push_back(string_or(entry, "action", "?"));
+    }
+    if (auto elapsed = verdict.find("elapsed_us"); elapsed != verdict.end())
+        facts.elapsed_us = elapsed->get<uint64_t>();
+    facts.reason_ids = ids_of(verdict, "reasons");
+    facts.anomaly_ids = ids_of(verdict, "anomalies");
+    facts.attachment_types = attachments_of(verdict);
     return facts;
 }
 
-// A verdict without an action, or with one no tool gives ("Reject"),
-// judged the message in a way report cannot count: taken as no verdict
-// it made the message "unjudged", and an alert on reject never fired.
-// Checked once every field has its type, so a wrong type is named first.
-// The same holds for a recipient's action: a reject for one recipient
-// read as nothing would leave the message a pass.
-Status check_one_action(const ordered_json& holder, const std::string& where,
-                        const std::string& action) {
-    if (!holder.contains("action"))
-        return Error{"", fmt::format("\"{}action\" is missing", where)};
-    if (!verdict::parse_action(action))
-        return Error{"", fmt::format("\"{}action\" is not tempfail, reject, "
-                                     "discard, quarantine, redirect, folder, "
-                                     "tag or pass",
-                                     where)};
-    return {};
-}
-
-Status check_action(const ordered_json& verdict, size_t index,
-                    const VerdictFacts& facts) {
-    std::string where = fmt::format("verdicts[{}].", index);
-    if (Status s = check_one_action(verdict, where, facts.action); !s)
-        return s;
-    auto rcpt = verdict.find("rcpt");
-    if (rcpt == verdict.end())
-        return {};
-    size_t n = 0;
-    for (const ordered_json& entry : *rcpt) {
-        auto at = fmt::format("{}rcpt[{}].", where, n);
-        if (Status s = check_one_action(entry, at, facts.rcpt_actions[n]); !s)
-            return s;
-        ++n;
-    }
-    return {};
-}
-
+// A verdict report cannot count (an action no tool gives, "Reject", or
+// none, taken as no verdict, made the message "unjudged" and an alert
+// on reject never fired) is refused as the filters refuse it, by the
+// one check they share, so a stream one takes the other takes too.
 Status read_verdicts(const ordered_json& envelope, RecordFacts& facts) {
-    auto verdicts = read_objects(envelope, "", "verdicts");
-    if (!verdicts)
-        return verdicts.error();
-    for (size_t i = 0; i < verdicts->size(); ++i) {
-        auto verdict =
-            read_verdict(*(*verdicts)[i], fmt::format("verdicts[{}].", i));
-        if (!verdict)
-            return verdict.error();
-        facts.verdicts.push_back(std::move(*verdict));
-    }
-    for (size_t i = 0; i < verdicts->size(); ++i) {
-        if (Status s = check_action(*(*verdicts)[i], i, facts.verdicts[i]); !s)
-            return s;
-    }
+    if (Status s = stream::check_verdicts(envelope); !s)
+        return s;
+    for (const ordered_json& verdict : list_or_empty(envelope, "verdicts"))
+        facts.verdicts.push_back(facts_of(verdict));
     return {};
 }
 
