@@ -48,8 +48,12 @@ long groups_before_gap(std::string_view ip) {
 }
 
 // An address as IPv6 bytes: an IPv4 address is the IPv4-mapped address
-// ::ffff:a.b.c.d (RFC 4291 section 2.5.5.2), so that an IPv6 network
-// holding that range, ::/0 or ::ffff:0:0/95, holds IPv4 clients too.
+// ::ffff:a.b.c.d (RFC 4291 section 2.5.5.2). Only a network within the
+// mapped range (a prefix of 96 bits or more) holds IPv4 clients: `::/0`
+// is every IPv6 client, as a firewall or Postfix reads it, and one
+// written for IPv6 must not catch the other family's mail as well.
+constexpr int mapped_prefix_bits = 96;
+
 std::array<uint8_t, 16> ipv6_bytes(const Address& address) {
     if (address.size == 16)
         return address.bytes;
@@ -134,6 +138,8 @@ std::string to_string(const Address& address) {
 
 bool Network::contains(const Address& other) const {
     int bits = ipv6_prefix_bits(*this);
+    if (other.size == 4 && bits < mapped_prefix_bits)
+        return false;
     return network_start(ipv6_bytes(other), bits) ==
            network_start(ipv6_bytes(address), bits);
 }
@@ -179,8 +185,8 @@ Result<Network> parse_network(std::string_view text) {
     int prefix = std::stoi(std::string(bits));
     if (v6 && address->size == 4) {
         // A mapped network ::ffff:192.0.2.0/120 is 192.0.2.0/24; a
-        // shorter one, ::ffff:0:0/95, holds IPv6 addresses beside the
-        // mapped range and stays IPv6.
+        // shorter one, ::ffff:0:0/95, is an IPv6 network (of IPv6
+        // clients alone, as ::/0 is).
         if (prefix < 96)
             return Network{Address{ipv6_bytes(*address), 16}, prefix};
         prefix -= 96;
@@ -212,6 +218,8 @@ NetworkSet::NetworkSet(const std::vector<Network>& networks) {
 bool NetworkSet::contains(const Address& address) const {
     std::array<uint8_t, 16> bytes = ipv6_bytes(address);
     return std::any_of(lengths_.begin(), lengths_.end(), [&](const Length& l) {
+        if (address.size == 4 && l.prefix_bits < mapped_prefix_bits)
+            return false;
         return std::binary_search(l.starts.begin(), l.starts.end(),
                                   network_start(bytes, l.prefix_bits));
     });
