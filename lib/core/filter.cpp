@@ -657,6 +657,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             continue;
         }
 
+        auto started = std::chrono::steady_clock::now();
         {
             std::lock_guard<std::mutex> lock(flight_mutex);
             in_flight = record;
@@ -700,6 +701,13 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         } else {
             for (const auto& [subsystem, fields] : outcome->events)
                 log::event(record.id(), subsystem, fields);
+            // A tool makes its verdict once it knows the answer (spam-score
+            // after scoring): the time is the whole record's, taken here.
+            if (outcome->verdict.contains("elapsed_us"))
+                outcome->verdict["elapsed_us"] =
+                    std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
             stream::append_verdict(record, outcome->verdict);
             emit(record, *outcome);
             if (options.form == OutputForm::stream)
