@@ -214,10 +214,14 @@ def fit(data, prior, kinds):
                 weights[n] = min(cap, max(0.0, weights[n]))
             elif prior[n] < 0:
                 weights[n] = max(-cap, min(0.0, weights[n]))
-        # A higher Bayes probability never counts for less.
-        for low, high in zip(BAYES_BANDS, BAYES_BANDS[1:]):
+        # A higher Bayes probability never counts for less. BAYES_999
+        # fires beside BAYES_99, as SpamAssassin's does: what it weighs
+        # is added, and is never below 0.
+        for low, high in zip(BAYES_BANDS[:-1], BAYES_BANDS[1:-1]):
             if low in weights and high in weights:
                 weights[high] = max(weights[high], weights[low])
+        if "BAYES_999" in weights:
+            weights["BAYES_999"] = max(weights["BAYES_999"], 0.0)
     return {n: round(w, 3) for n, w in weights.items()}
 
 

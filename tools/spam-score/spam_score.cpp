@@ -354,7 +354,8 @@ Result<Score> Engine::score(std::string_view message,
             return p.error();
         score.bayes = *p;
         if (score.bayes)
-            builtins.insert(bayes_rule(*score.bayes));
+            for (std::string& rule : bayes_rules(*score.bayes))
+                builtins.insert(std::move(rule));
     }
     if (fuzzy_) {
         score.fuzzy =

@@ -615,15 +615,17 @@ bayes_probability(state::Store& store, const std::vector<uint64_t>& hashes,
     return std::optional<double>{(1 + h - s) / 2};
 }
 
-std::string bayes_rule(double p) {
+std::vector<std::string> bayes_rules(double p) {
     static const std::pair<double, const char*> bands[] = {
         {0.01, "BAYES_00"}, {0.05, "BAYES_05"}, {0.20, "BAYES_20"},
         {0.40, "BAYES_40"}, {0.60, "BAYES_50"}, {0.80, "BAYES_60"},
-        {0.95, "BAYES_80"}, {0.99, "BAYES_95"}, {0.999, "BAYES_99"}};
+        {0.95, "BAYES_80"}, {0.99, "BAYES_95"}};
     for (auto& [limit, name] : bands)
         if (p < limit)
-            return name;
-    return "BAYES_999";
+            return {name};
+    if (p < 0.999)
+        return {"BAYES_99"};
+    return {"BAYES_99", "BAYES_999"};
 }
 
 } // namespace portcullis::spam_score

@@ -63,8 +63,9 @@ Result<std::optional<double>>
 bayes_probability(state::Store& store, const std::vector<uint64_t>& hashes,
                   const BayesSettings& settings);
 
-/// Returns the name of the built-in rule for a probability: BAYES_00 to
-/// BAYES_99 and BAYES_999, as SpamAssassin names its bands.
-std::string bayes_rule(double probability);
+/// Returns the built-in rules a probability fires, as SpamAssassin's
+/// bands: one of BAYES_00 to BAYES_99, and BAYES_999 beside BAYES_99
+/// from 0.999, so that a score or a meta on BAYES_99 covers 0.99 to 1.
+std::vector<std::string> bayes_rules(double probability);
 
 } // namespace portcullis::spam_score
