@@ -116,8 +116,12 @@ int main(int argc, char** argv) {
             return to_int(spam_score::prune(options, *config));
         }
         if (learn_cmd->parsed() || report_cmd->parsed()) {
-            if (!learn.spam && !learn.ham) {
-                log::error("usage: say --spam or --ham");
+            // Forgetting takes out what the message was learned as, so
+            // it needs no class (one given is not checked against it).
+            if (!learn.spam && !learn.ham && !learn.forget) {
+                log::error(report_cmd->parsed()
+                               ? "usage: say --spam or --ham"
+                               : "usage: say --spam, --ham or --forget");
                 return to_int(ExitCode::usage);
             }
             learn.report = report_cmd->parsed();
