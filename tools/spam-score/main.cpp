@@ -95,6 +95,16 @@ int main(int argc, char** argv) {
             log::error(config.error().text());
             return to_int(config.error().exit_code);
         }
+        // The file sets these limits; the command line beats it. A wrong
+        // type or range is left to the configuration check (exit 78).
+        const toml::table& table = config->tool(spam_score::tool_name);
+        auto limit = [&](const char* key, const char* flag, size_t& value) {
+            auto given = table[key].value<int64_t>();
+            if (!app.count(flag) && given && *given > 0)
+                value = static_cast<size_t>(*given);
+        };
+        limit("max_body_bytes", "--max-body-bytes", options.max_body_bytes);
+        limit("max_links", "--max-links", options.max_links);
         if (options.lint)
             return to_int(spam_score::lint(options, *config));
         if (explain_cmd->parsed()) {

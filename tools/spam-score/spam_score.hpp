@@ -54,13 +54,16 @@ inline const config::Keys config_keys{
      "rules_memory_mib",
      "state.max_tokens",
      "state.max_signatures",
-     "state.signature_days"},
+     "state.signature_days",
+     "max_body_bytes",
+     "max_links"},
     // One message has one rule set, one Bayes reckoning and one
     // subject: these cannot differ per recipient.
     {"rules_dir", "local_rules", "bayes.min_learned", "bayes.unknown_strength",
      "bayes.min_strength", "bayes.max_tokens", "subject_tag",
      "rule_set_memory_mib", "rules_memory_mib", "state.max_tokens",
-     "state.max_signatures", "state.signature_days"}};
+     "state.max_signatures", "state.signature_days", "max_body_bytes",
+     "max_links"}};
 
 /// Options beyond the common ones.
 struct Options {
