@@ -195,6 +195,25 @@ std::string attribute(std::string_view attributes, std::string_view name) {
     return "";
 }
 
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// Returns where an attribute value that may start at pos, just after
+// its '=', ends: past its closing quote, or at the blank or '>' after an
+// unquoted one, in which quotes are ordinary characters.
+size_t value_end(std::string_view html, size_t pos) {
+    while (pos < html.size() && is_blank(html[pos]))
+        ++pos;
+    if (pos < html.size() && (html[pos] == '"' || html[pos] == '\'')) {
+        size_t close = html.find(html[pos], pos + 1);
+        return close == html.npos ? html.size() : close + 1;
+    }
+    while (pos < html.size() && !is_blank(html[pos]) && html[pos] != '>')
+        ++pos;
+    return pos;
+}
+
 bool is_tag_name_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '!' || c == '-';
 }
@@ -205,6 +224,36 @@ bool starts_tag(std::string_view html, size_t pos) {
     size_t next = pos + 1;
     return next < html.size() &&
            (html[next] == '/' || is_tag_name_char(html[next]));
+}
+
+// Returns where the attributes that start at pos end: at the '>' that
+// ends the tag, or at the end of the input. A quote opens a value only
+// where one starts, after '=' and blanks, as browsers read it: a quote
+// anywhere else ("border=0\"", "alt=Bob's") is an ordinary character, and
+// taking it for an opening one would hide the rest of the HTML up to
+// the next quote character.
+size_t attributes_end(std::string_view html, size_t pos) {
+    bool named = false; // an attribute name was read and may take a value
+    while (pos < html.size() && html[pos] != '>') {
+        char c = html[pos];
+        if (is_blank(c)) {
+            ++pos;
+            continue;
+        }
+        if (c == '=' && named) {
+            pos = value_end(html, pos + 1);
+            named = false;
+            continue;
+        }
+        // A name runs to a blank, '/', '=' (past its first character)
+        // or '>'.
+        size_t start = pos++;
+        while (pos < html.size() && !is_blank(html[pos]) && html[pos] != '>' &&
+               html[pos] != '/' && html[pos] != '=')
+            ++pos;
+        named = c != '/' || pos > start + 1;
+    }
+    return pos;
 }
 
 // Reads the tag that starts at '<'; pos ends after its '>'.
@@ -219,16 +268,8 @@ Tag read_tag(std::string_view html, size_t& pos) {
     while (i < html.size() && is_tag_name_char(html[i]))
         ++i;
     tag.name = ascii_lower(html.substr(name_start, i - name_start));
-    // Quoted '>' inside attributes does not end the tag.
-    char quote = 0;
     size_t attr_start = i;
-    while (i < html.size() && (quote || html[i] != '>')) {
-        if (quote && html[i] == quote)
-            quote = 0;
-        else if (!quote && (html[i] == '"' || html[i] == '\''))
-            quote = html[i];
-        ++i;
-    }
+    i = attributes_end(html, i);
     tag.attributes = html.substr(attr_start, i - attr_start);
     pos = i < html.size() ? i + 1 : html.size();
     return tag;
@@ -272,26 +313,6 @@ bool is_block(std::string_view name) {
     return false;
 }
 
-// Skips to the end of an element whose content is never shown, or to the
-// matching close of a hidden element, counting nested opens of its name.
-size_t skip_element(std::string_view html, size_t pos,
-                    const std::string& name) {
-    int depth = 1;
-    while (pos < html.size()) {
-        size_t open = html.find('<', pos);
-        if (open == std::string_view::npos)
-            return html.size();
-        pos = open;
-        Tag tag = read_tag(html, pos);
-        if (tag.name != name)
-            continue;
-        depth += tag.closing ? -1 : 1;
-        if (depth == 0)
-            return pos;
-    }
-    return html.size();
-}
-
 // Returns where a comment whose text starts at pos ends, as browsers
 // end it: at "-->" or "--!>", whichever comes first, or at once for
 // "<!-->" and "<!--->". One pass finds the first of either: searching
@@ -308,6 +329,64 @@ size_t comment_end(std::string_view html, size_t pos) {
             return dashes + 3;
         if (html.substr(dashes + 2, 2) == "!>")
             return dashes + 4;
+    }
+    return html.size();
+}
+
+// Script and style hold raw text, not HTML: quotes, comments and tags
+// in them ("document.write('<script>')") mean nothing until the first
+// end tag of their name.
+bool is_raw_text(std::string_view name) {
+    return name == "script" || name == "style";
+}
+
+// Returns where the raw text of element name, starting at pos, ends:
+// after the first "</name" followed by a blank, '/' or '>', and the rest
+// of that end tag; or at the end of the input.
+size_t raw_text_end(std::string_view html, size_t pos, std::string_view name) {
+    for (size_t open = html.find("</", pos); open != html.npos;
+         open = html.find("</", open + 2)) {
+        size_t after = open + 2 + name.size();
+        if (!equals_ci(html.substr(open + 2, name.size()), name))
+            continue;
+        if (after < html.size() && !is_blank(html[after]) &&
+            html[after] != '/' && html[after] != '>')
+            continue;
+        size_t end = open;
+        read_tag(html, end);
+        return end;
+    }
+    return html.size();
+}
+
+// Skips to the matching close of a hidden element, counting nested opens
+// of its name; comments and raw text inside it are passed over whole.
+size_t skip_element(std::string_view html, size_t pos,
+                    const std::string& name) {
+    int depth = 1;
+    while (pos < html.size()) {
+        size_t open = html.find('<', pos);
+        if (open == std::string_view::npos)
+            return html.size();
+        if (html.substr(open, 4) == "<!--") {
+            pos = comment_end(html, open + 4);
+            continue;
+        }
+        if (!starts_tag(html, open)) {
+            pos = open + 1;
+            continue;
+        }
+        pos = open;
+        Tag tag = read_tag(html, pos);
+        if (!tag.closing && is_raw_text(tag.name)) {
+            pos = raw_text_end(html, pos, tag.name);
+            continue;
+        }
+        if (tag.name != name)
+            continue;
+        depth += tag.closing ? -1 : 1;
+        if (depth == 0)
+            return pos;
     }
     return html.size();
 }
@@ -362,8 +441,8 @@ private:
             return;
         }
         Tag tag = read_tag(html_, pos_);
-        if (!tag.closing && (tag.name == "script" || tag.name == "style")) {
-            pos_ = skip_element(html_, pos_, tag.name);
+        if (!tag.closing && is_raw_text(tag.name)) {
+            pos_ = raw_text_end(html_, pos_, tag.name);
             return;
         }
         if (!tag.closing && hides_content(tag) && tag.name != "br" &&

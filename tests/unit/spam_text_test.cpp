@@ -111,6 +111,37 @@ TEST_CASE("html text reads as a browser shows it") {
     CHECK(links[0].href == "http://x.example/?a=1&copy=2&b=3");
 }
 
+TEST_CASE("a quote inside a tag opens a value only where one starts") {
+    auto visible = [](std::string_view html) {
+        return text::squeeze_space(text::html_to_text(html).text);
+    };
+    // A stray quote after a value, or an apostrophe in an unquoted one,
+    // is an ordinary character: the text after the tag is shown.
+    CHECK(visible("<img src=\"logo.gif\" border=0\">Buy now</p>") == "Buy now");
+    CHECK(visible("<img src=logo.gif alt=Bob's>Buy now") == "Buy now");
+    CHECK(visible("<p \"odd\">one</p><p x'y>two</p>") == "one two");
+    // A quote where a value starts still holds a '>', after blanks too.
+    CHECK(visible("<a title = \"a>b\" href='x>y'>link</a> after") ==
+          "link after");
+    CHECK(visible("<a title=x\"y>z\">one") == "z\">one");
+    // "=" with no name before it starts a name, as in browsers.
+    CHECK(visible("<a =\"x>y\">two") == "y\">two");
+    // Script and style are raw text up to their end tag, whatever quotes
+    // and tags they hold.
+    CHECK(visible("<script>f(url + '?p=', \"<script>\")</script>shown") ==
+          "shown");
+    CHECK(visible("<STYLE>a[title='x>']{}</style >shown</p>") == "shown");
+    CHECK(visible("<div style=\"display:none\"><script>a='</div>'"
+                  "</script>hidden</div>shown") == "shown");
+    CHECK(visible("<script>never closed <p>gone") == "");
+    auto html = text::html_to_text(
+        "<img alt=Bob's src=\"a.gif\"><a href=\"http://x.example/\">x</a>");
+    REQUIRE(html.image_sources.size() == 1);
+    CHECK(html.image_sources[0] == "a.gif");
+    REQUIRE(html.links.size() == 1);
+    CHECK(html.links[0].href == "http://x.example/");
+}
+
 TEST_CASE("a word mixing cyrillic and latin letters is folded") {
     std::string s = "\xd0\xa0"
                     "ayPal account and \xd0\xbc\xd0\xb8\xd1\x80";
