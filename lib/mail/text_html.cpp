@@ -4,8 +4,13 @@
 #include "core/strings.hpp"
 #include "mail/text.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace portcullis::text {
 
@@ -143,8 +148,10 @@ bool decode_entity(std::string_view html, size_t& pos, std::string& out,
     return true;
 }
 
-// Returns the value of one attribute, entities decoded, or empty.
-std::string attribute(std::string_view attributes, std::string_view name) {
+// Returns the value of one attribute, entities decoded, empty for one
+// without a value, or nullopt when the tag has no such attribute.
+std::optional<std::string> find_attribute(std::string_view attributes,
+                                          std::string_view name) {
     size_t pos = 0;
     while (pos < attributes.size()) {
         while (pos < attributes.size() &&
@@ -192,7 +199,12 @@ std::string attribute(std::string_view attributes, std::string_view name) {
             return decoded;
         }
     }
-    return "";
+    return std::nullopt;
+}
+
+// Returns the value of one attribute, entities decoded, or empty.
+std::string attribute(std::string_view attributes, std::string_view name) {
+    return find_attribute(attributes, name).value_or("");
 }
 
 bool is_blank(char c) {
@@ -275,17 +287,151 @@ Tag read_tag(std::string_view html, size_t& pos) {
     return tag;
 }
 
+// The declarations of one style attribute, as a browser applies them:
+// blanks, case, comments and "!important" do not hide a declaration
+// from us ("Display : NONE !important", "display:/**/none").
+class Style {
+public:
+    explicit Style(std::string_view css);
+
+    /// Returns the value a browser uses for property, in lower case and
+    /// trimmed, or empty when the style does not set it.
+    std::string_view get(std::string_view property) const;
+
+private:
+    struct Declaration {
+        std::string property;
+        std::string value;
+        bool important = false;
+    };
+    std::vector<Declaration> declarations_;
+};
+
+// CSS comments separate tokens and say nothing.
+std::string without_css_comments(std::string_view css) {
+    std::string out;
+    for (size_t pos = 0; pos < css.size();) {
+        if (css.substr(pos, 2) != "/*") {
+            out += css[pos++];
+            continue;
+        }
+        size_t end = css.find("*/", pos + 2);
+        pos = end == css.npos ? css.size() : end + 2;
+        out += ' ';
+    }
+    return out;
+}
+
+Style::Style(std::string_view css) {
+    std::string text = ascii_lower(without_css_comments(css));
+    for (std::string_view rest = text; !rest.empty();) {
+        size_t semicolon = rest.find(';');
+        std::string_view item = rest.substr(0, semicolon);
+        rest = semicolon == rest.npos ? "" : rest.substr(semicolon + 1);
+        size_t colon = item.find(':');
+        if (colon == item.npos)
+            continue;
+        std::string_view value = trim_space(item.substr(colon + 1));
+        bool important = false;
+        size_t bang = value.rfind('!');
+        if (bang != value.npos &&
+            trim_space(value.substr(bang + 1)) == "important") {
+            important = true;
+            value = trim_space(value.substr(0, bang));
+        }
+        declarations_.push_back({std::string(trim_space(item.substr(0, colon))),
+                                 std::string(value), important});
+    }
+}
+
+// The last declaration of a property wins, unless an earlier one is
+// "!important" and it is not.
+std::string_view Style::get(std::string_view property) const {
+    const Declaration* found = nullptr;
+    for (const Declaration& d : declarations_)
+        if (d.property == property &&
+            (!found || d.important || !found->important))
+            found = &d;
+    return found ? std::string_view(found->value) : std::string_view();
+}
+
+// How many CSS pixels one unit of font-size is. Em, rem, ex, ch and %
+// are taken of the 16px font readers start with, and a number without
+// a unit is pixels, as browsers read it in the quirks mode most mail is
+// shown in; the viewport's units are left out, as only zero is sure.
+std::optional<double> pixels_per_unit(std::string_view unit) {
+    static constexpr std::pair<std::string_view, double> units[] = {
+        {"", 1},    {"px", 1},         {"pt", 96.0 / 72}, {"pc", 16},
+        {"in", 96}, {"cm", 96 / 2.54}, {"mm", 96 / 25.4}, {"q", 96 / 101.6},
+        {"em", 16}, {"rem", 16},       {"ex", 8},         {"ch", 8},
+        {"%", 0.16}};
+    for (const auto& [name, pixels] : units)
+        if (unit == name)
+            return pixels;
+    return std::nullopt;
+}
+
+// Whether a font-size value is a length under two pixels, too small for
+// any letter to be read: "0", "0.0em", "0%", "1px", "0.1em" and "1pt"
+// are; "0.9em", "2px", "75%" and keywords such as "xx-small" are not,
+// nor what is no length at all.
+bool is_tiny_length(std::string_view value) {
+    constexpr double smallest_legible_px = 2;
+    if (value.starts_with('+'))
+        value.remove_prefix(1);
+    size_t end = value.find_first_not_of("0123456789.");
+    std::string_view number = value.substr(0, end);
+    double size = 0;
+    auto [stop, error] =
+        std::from_chars(number.data(), number.data() + number.size(), size);
+    if (number.empty() || error != std::errc() ||
+        stop != number.data() + number.size())
+        return false;
+    if (size == 0)
+        return true;
+    auto pixels = pixels_per_unit(value.substr(number.size()));
+    return pixels && size * *pixels < smallest_legible_px - 1e-9;
+}
+
+// The "font" shorthand gives the size as its first length, before an
+// optional "/line-height" ("font: 0/0 a" hides its text); a number
+// without a unit before it is a weight ("font: 700 12px Arial").
+bool is_tiny_font(std::string_view value) {
+    for (size_t pos = 0; pos < value.size();) {
+        size_t end =
+            std::min(value.find_first_of(" \t\n\r\f", pos), value.size());
+        std::string_view word = value.substr(pos, end - pos);
+        pos = end + 1;
+        word = word.substr(0, word.find('/'));
+        if (word.empty() ||
+            !(std::isdigit(static_cast<unsigned char>(word.front())) ||
+              word.front() == '.'))
+            continue;
+        bool length = !std::isdigit(static_cast<unsigned char>(word.back())) ||
+                      word.find_first_not_of("0.") == word.npos;
+        if (length)
+            return is_tiny_length(word);
+    }
+    return false;
+}
+
+// Whether an element hides what it holds from the reader: the hidden
+// attribute, display:none, visibility hidden or collapse, a font-size
+// or font under two pixels, or <font size=0>.
+// XXX: a child that sets a readable font size or visibility: visible
+// shows its text again in a browser, but here the whole element is
+// hidden: templates that put font-size:0 around a row of inline blocks
+// lose that text, and score HTML_HIDDEN_TEXT.
 bool hides_content(const Tag& tag) {
-    std::string style = ascii_lower(attribute(tag.attributes, "style"));
-    std::string compact;
-    for (char c : style)
-        if (!std::isspace(static_cast<unsigned char>(c)))
-            compact += c;
-    return compact.find("display:none") != std::string::npos ||
-           compact.find("visibility:hidden") != std::string::npos ||
-           compact.find("font-size:0") != std::string::npos ||
-           compact.find("font-size:1px") != std::string::npos ||
-           (tag.name == "font" && attribute(tag.attributes, "size") == "0");
+    if (find_attribute(tag.attributes, "hidden"))
+        return true;
+    Style style(attribute(tag.attributes, "style"));
+    std::string_view visibility = style.get("visibility");
+    return style.get("display") == "none" || visibility == "hidden" ||
+           visibility == "collapse" || is_tiny_length(style.get("font-size")) ||
+           is_tiny_font(style.get("font")) ||
+           (tag.name == "font" &&
+            trim_space(attribute(tag.attributes, "size")) == "0");
 }
 
 // <bdo dir="rtl">, or CSS unicode-bidi: bidi-override with direction:
@@ -294,12 +440,19 @@ bool overrides_to_rtl(const Tag& tag) {
     std::string dir = ascii_lower(attribute(tag.attributes, "dir"));
     if (tag.name == "bdo" && dir == "rtl")
         return true;
-    std::string compact;
-    for (char c : ascii_lower(attribute(tag.attributes, "style")))
-        if (!std::isspace(static_cast<unsigned char>(c)))
-            compact += c;
-    return compact.find("unicode-bidi:bidi-override") != std::string::npos &&
-           (compact.find("direction:rtl") != std::string::npos || dir == "rtl");
+    Style style(attribute(tag.attributes, "style"));
+    return style.get("unicode-bidi") == "bidi-override" &&
+           (style.get("direction") == "rtl" || dir == "rtl");
+}
+
+// Elements that hold nothing and have no end tag: hiding one hides no
+// text, and looking for its end would hide all that follows.
+bool is_void(std::string_view name) {
+    static constexpr std::string_view voids[] = {
+        "area", "base", "br",    "col",    "embed", "hr",  "img",   "input",
+        "link", "meta", "param", "source", "track", "wbr", "keygen"};
+    return std::find(std::begin(voids), std::end(voids), name) !=
+           std::end(voids);
 }
 
 bool is_block(std::string_view name) {
@@ -445,8 +598,7 @@ private:
             pos_ = raw_text_end(html_, pos_, tag.name);
             return;
         }
-        if (!tag.closing && hides_content(tag) && tag.name != "br" &&
-            tag.name != "img") {
+        if (!tag.closing && !is_void(tag.name) && hides_content(tag)) {
             size_t end = skip_element(html_, pos_, tag.name);
             out_.hidden_bytes += end - pos_;
             pos_ = end;

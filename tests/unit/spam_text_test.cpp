@@ -142,6 +142,76 @@ TEST_CASE("a quote inside a tag opens a value only where one starts") {
     CHECK(html.links[0].href == "http://x.example/");
 }
 
+TEST_CASE("only a font-size too small to read hides text") {
+    auto hidden = [](std::string_view style) {
+        std::string html =
+            "<div style=\"" + std::string(style) + "\">words</div>shown";
+        text::Html out = text::html_to_text(html);
+        std::string visible = text::squeeze_space(out.text);
+        if (visible == "shown" && out.hidden_bytes > 0)
+            return true;
+        CHECK(visible == "words shown");
+        CHECK(out.hidden_bytes == 0);
+        return false;
+    };
+    // "font-size:0.9em" was hidden: the check looked for "font-size:0".
+    CHECK_FALSE(hidden("font-size:0.9em"));
+    CHECK_FALSE(hidden("font-size: 0.9EM"));
+    CHECK_FALSE(hidden("font-size:2px"));
+    CHECK_FALSE(hidden("font-size:10px"));
+    CHECK_FALSE(hidden("font-size:75%"));
+    CHECK_FALSE(hidden("font-size:0.125em"));
+    CHECK_FALSE(hidden("font-size:x-small"));
+    CHECK_FALSE(hidden("font-size:-1px"));
+    CHECK_FALSE(hidden("font-size:1vw"));
+    CHECK_FALSE(hidden("font-size:0.9em;font-size:1em"));
+    // Zero in any unit, and under two pixels (em, rem and % of 16px).
+    CHECK(hidden("font-size:0"));
+    CHECK(hidden("font-size:0px"));
+    CHECK(hidden("font-size:0.0em"));
+    CHECK(hidden("font-size:0%"));
+    CHECK(hidden("font-size:0vw"));
+    CHECK(hidden("font-size:.5px"));
+    CHECK(hidden("font-size:1px"));
+    CHECK(hidden("font-size:1"));
+    CHECK(hidden("font-size:1pt"));
+    CHECK(hidden("font-size:0.1em"));
+    CHECK(hidden("font-size:10%"));
+    CHECK(hidden("FONT-SIZE : 0PX !important"));
+    CHECK(hidden("font-size:12px; font-size:1px"));
+    // The font shorthand's size is its first length.
+    CHECK(hidden("font: 0/0 a"));
+    CHECK(hidden("font:bold 1px arial"));
+    CHECK_FALSE(hidden("font: 700 12px/1.5 Arial"));
+    CHECK_FALSE(hidden("font: italic 0.9em serif"));
+}
+
+TEST_CASE("display and visibility hide text however they are written") {
+    auto visible = [](std::string_view html) {
+        return text::squeeze_space(text::html_to_text(html).text);
+    };
+    CHECK(visible("<p style=\"display : NONE\">x</p>shown") == "shown");
+    CHECK(visible("<p style=\"color:red;display:none !important\">x</p>"
+                  "shown") == "shown");
+    CHECK(visible("<p style=\"display:/* no */none\">x</p>shown") == "shown");
+    CHECK(visible("<p style=\"Visibility: Hidden\">x</p>shown") == "shown");
+    CHECK(visible("<p style=\"visibility:collapse\">x</p>shown") == "shown");
+    CHECK(visible("<p hidden>x</p>shown") == "shown");
+    // The declaration a browser applies decides: the last, unless an
+    // earlier one is !important.
+    CHECK(visible("<p style=\"display:none;display:block\">x</p>") == "x");
+    CHECK(visible("<p style=\"display:none!important;display:block\">x</p>"
+                  "shown") == "shown");
+    // Other values and properties hide nothing.
+    CHECK(visible("<p style=\"display:nonesuch\">x</p>") == "x");
+    CHECK(visible("<p style=\"x-display:none\">x</p>") == "x");
+    CHECK(visible("<p data-x=\"hidden\">x</p>") == "x");
+    // A hidden element with no end tag hides nothing after it.
+    CHECK(visible("<hr style=\"display:none\">shown <input hidden>too") ==
+          "shown too");
+    CHECK(visible("<font size=\"0 \">x</font>shown") == "shown");
+}
+
 TEST_CASE("a word mixing cyrillic and latin letters is folded") {
     std::string s = "\xd0\xa0"
                     "ayPal account and \xd0\xbc\xd0\xb8\xd1\x80";
@@ -250,6 +320,9 @@ TEST_CASE("html bdo and css overrides reverse their text") {
     };
     CHECK(shown("<span style=\"unicode-bidi: bidi-override; direction: "
                 "rtl\">cba</span>def")
+              .ends_with("\nabc"));
+    CHECK(shown("<span style=\"Unicode-Bidi:Bidi-Override !important;"
+                "DIRECTION : RTL\">cba</span>def")
               .ends_with("\nabc"));
     CHECK(shown("<bdo dir=\"rtl\">cba</bdo>def").ends_with("\nabc"));
     CHECK(shown("<span dir=\"rtl\">cba</span>") == "cba");
