@@ -423,6 +423,8 @@ bool is_tiny_font(std::string_view value) {
 // hidden: templates that put font-size:0 around a row of inline blocks
 // lose that text, and score HTML_HIDDEN_TEXT.
 bool hides_content(const Tag& tag) {
+    if (trim_space(tag.attributes).empty())
+        return false;
     if (find_attribute(tag.attributes, "hidden"))
         return true;
     Style style(attribute(tag.attributes, "style"));
@@ -437,6 +439,8 @@ bool hides_content(const Tag& tag) {
 // <bdo dir="rtl">, or CSS unicode-bidi: bidi-override with direction:
 // rtl, shows its letters in reverse order, as U+202E does in plain text.
 bool overrides_to_rtl(const Tag& tag) {
+    if (trim_space(tag.attributes).empty())
+        return false;
     std::string dir = ascii_lower(attribute(tag.attributes, "dir"));
     if (tag.name == "bdo" && dir == "rtl")
         return true;
@@ -456,14 +460,12 @@ bool is_void(std::string_view name) {
 }
 
 bool is_block(std::string_view name) {
-    static const char* blocks[] = {
+    static constexpr std::string_view blocks[] = {
         "br", "p",  "div",   "tr",     "td", "th",    "li", "h1",
         "h2", "h3", "h4",    "h5",     "h6", "table", "hr", "blockquote",
         "ul", "ol", "title", "center", "dd", "dt"};
-    for (const char* block : blocks)
-        if (name == block)
-            return true;
-    return false;
+    return std::find(std::begin(blocks), std::end(blocks), name) !=
+           std::end(blocks);
 }
 
 // Returns where a comment whose text starts at pos ends, as browsers
@@ -546,7 +548,8 @@ size_t skip_element(std::string_view html, size_t pos,
 
 class Renderer {
 public:
-    explicit Renderer(std::string_view html) : html_(html) {}
+    Renderer(std::string_view html, size_t max_links)
+        : html_(html), max_links_(max_links) {}
 
     Html run() {
         while (pos_ < html_.size()) {
@@ -556,16 +559,27 @@ public:
             else if (c == '&')
                 on_entity();
             else
-                emit_char(c);
+                emit_text();
         }
         close_link();
         return std::move(out_);
     }
 
 private:
+    // Text up to the next tag or reference is taken whole: a whole part
+    // is read, however big, to find every word and link in it.
+    void emit_text() {
+        size_t end = std::min(html_.find_first_of("<&", pos_), html_.size());
+        std::string_view text = html_.substr(pos_, end - pos_);
+        out_.text += text;
+        if (in_link_ && link_text_.size() < max_link_text_bytes)
+            link_text_ += text.substr(0, max_link_text_bytes);
+        pos_ = end;
+    }
+
     void emit_char(char c) {
         out_.text += c;
-        if (in_link_)
+        if (in_link_ && link_text_.size() < max_link_text_bytes)
             link_text_ += c;
         ++pos_;
     }
@@ -577,7 +591,7 @@ private:
             return;
         }
         out_.text += decoded;
-        if (in_link_)
+        if (in_link_ && link_text_.size() < max_link_text_bytes)
             link_text_ += decoded;
     }
 
@@ -624,17 +638,19 @@ private:
         // around it, as a browser shows "confi<span>dential</span>".
         if (tag.name == "a") {
             close_link();
-            if (!tag.closing) {
+            if (!tag.closing && out_.links.size() < max_links_) {
                 href_ = attribute(tag.attributes, "href");
                 in_link_ = true;
             }
         }
-        if (tag.name == "img" && !tag.closing) {
+        if (tag.name == "img" && !tag.closing &&
+            out_.image_sources.size() < max_links_) {
             std::string src = attribute(tag.attributes, "src");
             if (!src.empty())
                 out_.image_sources.push_back(std::move(src));
         }
-        if (tag.name == "form" && !tag.closing) {
+        if (tag.name == "form" && !tag.closing &&
+            out_.links.size() < max_links_) {
             std::string action = attribute(tag.attributes, "action");
             if (!action.empty())
                 out_.links.push_back({action, ""});
@@ -644,13 +660,19 @@ private:
     void close_link() {
         if (!in_link_)
             return;
-        out_.links.push_back({href_, squeeze_space(link_text_)});
+        if (out_.links.size() < max_links_)
+            out_.links.push_back({href_, squeeze_space(link_text_)});
         in_link_ = false;
         href_.clear();
         link_text_.clear();
     }
 
+    // A link's text says which site it claims to be; past this much, an
+    // anchor never closed would only keep the rest of the part twice.
+    static constexpr size_t max_link_text_bytes = 4096;
+
     std::string_view html_;
+    size_t max_links_; ///< links and picture addresses kept, each
     size_t pos_ = 0;
     Html out_;
     bool in_link_ = false;
@@ -661,8 +683,8 @@ private:
 
 } // namespace
 
-Html html_to_text(std::string_view html) {
-    return Renderer(html).run();
+Html html_to_text(std::string_view html, size_t max_links) {
+    return Renderer(html, max_links).run();
 }
 
 } // namespace portcullis::text

@@ -212,6 +212,48 @@ TEST_CASE("display and visibility hide text however they are written") {
     CHECK(visible("<font size=\"0 \">x</font>shown") == "shown");
 }
 
+TEST_CASE("the body cap counts the text read, not the bytes sent") {
+    auto extract_capped = [](const std::string& type, const std::string& body,
+                             size_t cap) {
+        auto tree = mime::parse("Subject: s\nContent-Type: " + type +
+                                    "; charset=utf-8\n\n" + body,
+                                Limits{});
+        REQUIRE(tree.ok());
+        return text::extract(*tree, cap);
+    };
+    // A comment or blank lines longer than the cap hide nothing.
+    text::MessageText t = extract_capped(
+        "text/html",
+        "<p>one</p><!--" + std::string(5000, 'x') + "--><p>two three</p>", 100);
+    CHECK(t.body == "one two three");
+    CHECK_FALSE(t.truncated);
+    CHECK(t.raw_truncated);
+    CHECK(t.raw_body.size() == 101); // the cap, and the part's line end
+    t = extract_capped("text/plain",
+                       "one\n\n" + std::string(5000, '\n') + "two three four",
+                       13);
+    CHECK(t.body == "one two three");
+    CHECK(t.paragraph_breaks == std::vector<size_t>{3});
+    CHECK(t.truncated);
+    // The cut falls between characters, and only text left out is a cut.
+    t = extract_capped("text/plain", "caf\xc3\xa9 ok", 4);
+    CHECK(t.body == "caf");
+    CHECK(t.truncated);
+    t = extract_capped("text/plain", "one two  \n\n  ", 7);
+    CHECK(t.body == "one two");
+    CHECK_FALSE(t.truncated);
+    // Text longer than a slice of 64 KiB reads the same as in one piece.
+    std::string words;
+    size_t paragraphs = 0;
+    for (; words.size() < 200000; ++paragraphs)
+        words += "word\xe2\x80\x8b x\n\n";
+    t = extract_capped("text/plain", words, 1 << 20);
+    CHECK(t.body.size() == paragraphs * 7 - 1); // "word x", and a blank
+    CHECK(t.zero_width_body == paragraphs);
+    CHECK(t.paragraph_breaks.size() == paragraphs - 1);
+    CHECK_FALSE(t.truncated);
+}
+
 TEST_CASE("a word mixing cyrillic and latin letters is folded") {
     std::string s = "\xd0\xa0"
                     "ayPal account and \xd0\xbc\xd0\xb8\xd1\x80";
