@@ -2,6 +2,7 @@
 // never fails: text that cannot be decoded is read as Windows-1252, the
 // way mail readers show it, so a scanner sees what a person would see.
 #include "mail/text.hpp"
+#include "core/digest.hpp"
 #include "core/strings.hpp"
 
 #include "mail/gmime_support.hpp"
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <strings.h>
 #include <unordered_map>
 
@@ -569,21 +571,49 @@ std::string parent_path(const std::string& path) {
     return dot == std::string::npos ? "" : path.substr(0, dot);
 }
 
-// In multipart/alternative the plain and HTML parts say the same thing;
-// reading both would count every word twice.
-bool has_plain_sibling(const mime::Tree& tree, const mime::Part& part) {
-    std::string parent = parent_path(part.path);
-    bool alternative = false;
-    for (const mime::Part& p : tree.parts)
-        if (p.path == parent && p.content_type == "multipart/alternative")
-            alternative = true;
-    if (!alternative)
-        return false;
-    for (const mime::Part& p : tree.parts)
-        if (parent_path(p.path) == parent && p.content_type == "text/plain" &&
-            !p.is_attachment)
-            return true;
-    return false;
+// Finds the multipart/alternative nearest above a part, by path.
+class Alternatives {
+public:
+    explicit Alternatives(const mime::Tree& tree) {
+        for (const mime::Part& part : tree.parts)
+            if (part.content_type == "multipart/alternative")
+                paths_.insert(part.path);
+    }
+
+    /// Returns the path of the alternative that holds path, or "".
+    std::string around(const std::string& path) const {
+        for (std::string at = parent_path(path); !at.empty();
+             at = parent_path(at))
+            if (paths_.contains(at))
+                return at;
+        return "";
+    }
+
+private:
+    std::set<std::string> paths_;
+};
+
+// The words of a text, lower case, one blank between each: two
+// alternatives with the same key say the same to a reader, whatever
+// their markup, line breaks or punctuation.
+std::string word_key(std::string_view text) {
+    std::string key;
+    bool gap = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        bool no_break_space = c == 0xC2 && i + 1 < text.size() &&
+                              static_cast<unsigned char>(text[i + 1]) == 0xA0;
+        if (no_break_space || (c < 0x80 && !std::isalnum(c))) {
+            i += no_break_space ? 1 : 0;
+            gap = !key.empty();
+            continue;
+        }
+        if (gap)
+            key += ' ';
+        gap = false;
+        key += ascii_lower(static_cast<char>(c));
+    }
+    return key;
 }
 
 bool is_body_text(const mime::Part& part) {
@@ -757,6 +787,8 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
         pieces.push_back(decode_header(subjects[i]) + '\n');
 
     size_t raw_budget = max_body_bytes;
+    Alternatives alternatives(tree);
+    std::set<std::pair<std::string, std::string>> read_alternatives;
     for (const mime::Part& part : tree.parts) {
         if (part.is_attachment && !part.display_name().empty())
             out.attachment_names.push_back(part.display_name());
@@ -771,12 +803,20 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
         std::string text =
             part_text(out, part, attached ? *attached : part.charset,
                       raw_budget, max_links);
-        // Scoring reads what is shown once; a search for words reads
-        // every alternative, since a reader may be shown either, and a
-        // sender may put other words in each.
-        if (parts == TextParts::inline_only &&
-            part.content_type == "text/html" && has_plain_sibling(tree, part))
-            continue;
+        // Every alternative is read, as a reader may be shown either and
+        // a sender may put other words in each: a plain part saying
+        // "best viewed in HTML" must not hide the HTML. Scoring reads an
+        // alternative that says what an earlier one said only once, so
+        // that its paragraphs do not count twice for tflags multiple; by
+        // SHA-256, so that no sender can make other words pass for them.
+        if (parts == TextParts::inline_only) {
+            std::string around = alternatives.around(part.path);
+            if (!around.empty() &&
+                !read_alternatives
+                     .insert({around, digest::sha256_hex(word_key(text))})
+                     .second)
+                continue;
+        }
         text += '\n';
         pieces.push_back(std::move(text));
     }

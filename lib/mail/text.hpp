@@ -90,10 +90,13 @@ std::string squeeze_space(std::string_view text,
 
 /// Which parts extract() reads as body text.
 enum class TextParts {
-    inline_only, ///< the body as shown: text parts not marked attachment
+    inline_only, ///< the body as shown: text parts not marked attachment,
+                 ///< every alternative, and those that give the same
+                 ///< words as an earlier one once
     readable,    ///< also attachments that are text, whatever their label,
-                 ///< every alternative, attached messages' subjects and
-                 ///< a second Subject: all text a recipient can open
+                 ///< every alternative in full, attached messages'
+                 ///< subjects and a second Subject: all text a recipient
+                 ///< can open
 };
 
 /// Extracts and cleans the text of a parsed message: body holds at most

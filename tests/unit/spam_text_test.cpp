@@ -254,6 +254,37 @@ TEST_CASE("the body cap counts the text read, not the bytes sent") {
     CHECK_FALSE(t.truncated);
 }
 
+TEST_CASE("every alternative is read, one saying the same words once") {
+    auto alternative = [](const std::string& plain, const std::string& html) {
+        return "Subject: s\nMIME-Version: 1.0\n"
+               "Content-Type: multipart/alternative; boundary=B\n\n"
+               "--B\nContent-Type: text/plain\n\n" +
+               plain +
+               "\n--B\nContent-Type: multipart/related; boundary=R\n\n"
+               "--R\nContent-Type: text/html\n\n" +
+               html + "\n--R--\n--B--\n";
+    };
+    // The HTML beside a plain part was never read by body rules.
+    text::MessageText t = extract(
+        alternative("Best viewed in HTML.", "<p>Cheap pills online</p>"));
+    CHECK(t.body == "Best viewed in HTML. Cheap pills online");
+    CHECK(t.has_plain);
+    CHECK(t.has_html);
+    // The same words, whatever the markup, case, punctuation and line
+    // breaks, are read once; a word more and both are read.
+    t = extract(alternative("Hello *world*,\nthe notes.",
+                            "<p>hello&nbsp;<b>World</b></p><p>the notes</p>"));
+    CHECK(t.body == "Hello *world*, the notes.");
+    t = extract(alternative("Hello world", "<p>Hello world, buy now</p>"));
+    CHECK(t.body == "Hello world Hello world, buy now");
+    // A search for words reads every alternative in full.
+    auto tree =
+        mime::parse(alternative("Hello world", "<p>Hello world</p>"), Limits{});
+    REQUIRE(tree.ok());
+    CHECK(text::extract(*tree, 1 << 20, text::TextParts::readable).body ==
+          "Hello world Hello world");
+}
+
 TEST_CASE("a word mixing cyrillic and latin letters is folded") {
     std::string s = "\xd0\xa0"
                     "ayPal account and \xd0\xbc\xd0\xb8\xd1\x80";
