@@ -19,7 +19,7 @@ complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l max-mim
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l parse-timeout-ms -x -d 'Longest time one message may take to parse'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l rules-dir -x -a '(__fish_complete_directories)' -d 'Default rules'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l local-rules -r -F -d 'More rules, file or folder, read after the default (repeatable)'
-complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l max-body-bytes -x -d 'Body bytes scanned per message'
+complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l max-body-bytes -x -d 'Bytes of body text read per message'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l max-links -x -d 'Links read per message'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l no-bayes -d 'Do not use Bayes'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l no-fuzzy -d 'Do not use fuzzy signatures'

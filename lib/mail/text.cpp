@@ -2,6 +2,7 @@
 // never fails: text that cannot be decoded is read as Windows-1252, the
 // way mail readers show it, so a scanner sees what a person would see.
 #include "mail/text.hpp"
+#include "core/digest.hpp"
 #include "core/strings.hpp"
 
 #include "mail/gmime_support.hpp"
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <strings.h>
 #include <unordered_map>
 
@@ -296,6 +298,8 @@ Fold fold_word(std::string_view word, std::string& out) {
 // Latin letters, digits and punctuation in full-width forms as a matter
 // of course.
 bool has_east_asian(std::string_view utf8) {
+    if (is_ascii(utf8))
+        return false;
     for (size_t pos = 0; pos < utf8.size();) {
         char32_t cp = next_code_point(utf8, pos);
         if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) ||
@@ -434,16 +438,17 @@ size_t remove_invisible(std::string& utf8) {
     return removed;
 }
 
-size_t fold_lookalikes(std::string& utf8) {
+namespace {
+
+// Folds as fold_lookalikes() does; wide_is_normal says whether the text
+// the words come from holds Chinese, Japanese or Korean.
+size_t fold_words(std::string& utf8, bool wide_is_normal) {
     if (is_ascii(utf8))
         return 0; // look-alikes and full-width forms are outside ASCII
     std::string out;
     out.reserve(utf8.size());
     size_t folded = 0;
     size_t word_start = 0;
-    // A word in full-width letters alone is a disguise in English text,
-    // and how Japanese writes "ＰＣ".
-    bool wide_is_normal = has_east_asian(utf8);
     auto flush = [&](size_t end) {
         if (end <= word_start)
             return;
@@ -466,6 +471,14 @@ size_t fold_lookalikes(std::string& utf8) {
     return folded;
 }
 
+} // namespace
+
+size_t fold_lookalikes(std::string& utf8) {
+    // A word in full-width letters alone is a disguise in English text,
+    // and how Japanese writes "ＰＣ".
+    return fold_words(utf8, has_east_asian(utf8));
+}
+
 std::string fold_host(std::string_view host) {
     std::string out;
     for (size_t pos = 0; pos < host.size();) {
@@ -485,11 +498,31 @@ std::string fold_host(std::string_view host) {
     return lower_ascii(out);
 }
 
-std::string squeeze_space(std::string_view text, std::vector<size_t>* breaks) {
-    std::string out;
-    out.reserve(text.size());
-    bool space = false;
-    int line_feeds = 0; // in the current run of white space
+namespace {
+
+// Collapses white space as squeeze_space() does, a piece of text at a
+// time, into out, stopping before the first character that would take
+// it past max_bytes.
+class Squeezer {
+public:
+    Squeezer(std::string& out, std::vector<size_t>* breaks,
+             size_t max_bytes = SIZE_MAX)
+        : out_(out), breaks_(breaks), max_bytes_(max_bytes) {}
+
+    /// Appends text; returns false when the cap left some of it out.
+    bool append(std::string_view text);
+
+private:
+    std::string& out_;
+    std::vector<size_t>* breaks_;
+    size_t max_bytes_;
+    bool space_ = false; ///< white space is pending
+    int line_feeds_ = 0; ///< in the pending white space
+};
+
+} // namespace
+
+bool Squeezer::append(std::string_view text) {
     for (size_t pos = 0; pos < text.size();) {
         size_t start = pos;
         auto byte = static_cast<unsigned char>(text[pos]);
@@ -502,18 +535,28 @@ std::string squeeze_space(std::string_view text, std::vector<size_t>* breaks) {
                         cp == '\f' || cp == '\v' || cp == 0xA0 ||
                         cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
         if (is_space) {
-            space = !out.empty();
-            line_feeds += cp == '\n';
+            space_ = !out_.empty();
+            line_feeds_ += cp == '\n';
             continue;
         }
-        if (space && breaks && line_feeds >= 2)
-            breaks->push_back(out.size());
-        if (space)
-            out += ' ';
-        space = false;
-        line_feeds = 0;
-        out.append(text.substr(start, pos - start));
+        size_t gap = space_ ? 1 : 0;
+        if (out_.size() + gap + (pos - start) > max_bytes_)
+            return false;
+        if (space_ && breaks_ && line_feeds_ >= 2)
+            breaks_->push_back(out_.size());
+        if (space_)
+            out_ += ' ';
+        space_ = false;
+        line_feeds_ = 0;
+        out_.append(text.substr(start, pos - start));
     }
+    return true;
+}
+
+std::string squeeze_space(std::string_view text, std::vector<size_t>* breaks) {
+    std::string out;
+    out.reserve(text.size());
+    Squeezer(out, breaks).append(text);
     return out;
 }
 
@@ -528,21 +571,49 @@ std::string parent_path(const std::string& path) {
     return dot == std::string::npos ? "" : path.substr(0, dot);
 }
 
-// In multipart/alternative the plain and HTML parts say the same thing;
-// reading both would count every word twice.
-bool has_plain_sibling(const mime::Tree& tree, const mime::Part& part) {
-    std::string parent = parent_path(part.path);
-    bool alternative = false;
-    for (const mime::Part& p : tree.parts)
-        if (p.path == parent && p.content_type == "multipart/alternative")
-            alternative = true;
-    if (!alternative)
-        return false;
-    for (const mime::Part& p : tree.parts)
-        if (parent_path(p.path) == parent && p.content_type == "text/plain" &&
-            !p.is_attachment)
-            return true;
-    return false;
+// Finds the multipart/alternative nearest above a part, by path.
+class Alternatives {
+public:
+    explicit Alternatives(const mime::Tree& tree) {
+        for (const mime::Part& part : tree.parts)
+            if (part.content_type == "multipart/alternative")
+                paths_.insert(part.path);
+    }
+
+    /// Returns the path of the alternative that holds path, or "".
+    std::string around(const std::string& path) const {
+        for (std::string at = parent_path(path); !at.empty();
+             at = parent_path(at))
+            if (paths_.contains(at))
+                return at;
+        return "";
+    }
+
+private:
+    std::set<std::string> paths_;
+};
+
+// The words of a text, lower case, one blank between each: two
+// alternatives with the same key say the same to a reader, whatever
+// their markup, line breaks or punctuation.
+std::string word_key(std::string_view text) {
+    std::string key;
+    bool gap = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        bool no_break_space = c == 0xC2 && i + 1 < text.size() &&
+                              static_cast<unsigned char>(text[i + 1]) == 0xA0;
+        if (no_break_space || (c < 0x80 && !std::isalnum(c))) {
+            i += no_break_space ? 1 : 0;
+            gap = !key.empty();
+            continue;
+        }
+        if (gap)
+            key += ' ';
+        gap = false;
+        key += ascii_lower(static_cast<char>(c));
+    }
+    return key;
 }
 
 bool is_body_text(const mime::Part& part) {
@@ -607,43 +678,104 @@ std::optional<std::string> text_attachment_charset(const mime::Part& part) {
     return sniff_text(part.decoded, part.charset);
 }
 
-void add_part(MessageText& out, const mime::Tree& tree, const mime::Part& part,
-              std::string_view bytes, std::string_view charset,
-              TextParts parts) {
-    std::string utf8 = to_utf8(bytes, charset);
-    out.raw_body += utf8;
+// Appends a part's decoded text to raw_body, up to what is left of the
+// cap, cut at the start of a character.
+void add_raw(MessageText& out, std::string_view utf8, size_t& budget) {
+    std::string_view kept = utf8;
+    if (kept.size() > budget) {
+        size_t cut = budget;
+        while (cut > 0 &&
+               (static_cast<unsigned char>(utf8[cut]) & 0xC0) == 0x80)
+            --cut;
+        kept = utf8.substr(0, cut);
+        out.raw_truncated = true;
+    }
+    budget -= kept.size();
+    out.raw_body += kept;
     out.raw_body += '\n';
+}
+
+// Returns the text of one part as a reader is shown it, not yet cleaned,
+// and notes what its HTML holds; its decoded text goes to raw_body.
+std::string part_text(MessageText& out, const mime::Part& part,
+                      std::string_view charset, size_t& raw_budget,
+                      size_t max_links) {
+    std::string utf8 = to_utf8(part.decoded, charset);
+    add_raw(out, utf8, raw_budget);
     if (part.content_type != "text/html") {
         out.has_plain = true;
-        out.body += utf8;
-        out.body += '\n';
-        return;
+        return utf8;
     }
     out.has_html = true;
-    Html html = html_to_text(utf8);
+    size_t room = max_links - std::min(max_links, out.links.size());
+    Html html = html_to_text(utf8, room);
     out.hidden_html_bytes += html.hidden_bytes;
     out.html_images += html.image_sources.size();
     for (Link& link : html.links)
         out.links.push_back(std::move(link));
-    // Scoring reads what is shown once; a search for words reads every
-    // alternative, since a reader may be shown either, and a sender may
-    // put other words in each.
-    if (parts == TextParts::inline_only && has_plain_sibling(tree, part))
-        return;
-    out.body += html.text;
-    out.body += '\n';
+    return std::move(html.text);
+}
+
+// Where the first slice of long text ends: after the last line end in
+// its first 64 KiB, else after its last blank, else at the start of a
+// character, so that a slice cuts no word and, mostly, no line.
+size_t slice_end(std::string_view text) {
+    constexpr size_t slice_bytes = 64 * 1024;
+    if (text.size() <= slice_bytes)
+        return text.size();
+    std::string_view head = text.substr(0, slice_bytes);
+    size_t cut = head.rfind('\n');
+    if (cut == head.npos)
+        cut = head.rfind(' ');
+    if (cut != head.npos)
+        return cut + 1;
+    cut = slice_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
+    return cut > 0 ? cut : slice_bytes;
+}
+
+// Cleans the text gathered, piece by piece, as a reader sees it, and
+// squeezes its white space into out.body, up to max_bytes of the text
+// so made. The cap counts what rules read, not what was sent, so that
+// comments, hidden markup or blank lines before the words hide none of
+// them; long text is cleaned a slice at a time, and none past the cap.
+void clean_body(MessageText& out, const std::vector<std::string>& pieces,
+                size_t max_bytes) {
+    bool wide_is_normal =
+        std::any_of(pieces.begin(), pieces.end(),
+                    [](const std::string& p) { return has_east_asian(p); });
+    Squeezer squeezer(out.body, &out.paragraph_breaks, max_bytes);
+    for (std::string_view rest : pieces) {
+        while (!rest.empty()) {
+            size_t cut = slice_end(rest);
+            std::string slice(rest.substr(0, cut));
+            rest.remove_prefix(cut);
+            // Runs read in display order go on lines after the slice's.
+            if (add_display_order(slice) > 0)
+                slice += '\n';
+            out.zero_width_body += remove_invisible(slice);
+            out.lookalike_words += fold_words(slice, wide_is_normal);
+            if (!squeezer.append(slice)) {
+                out.truncated = true;
+                return;
+            }
+        }
+    }
 }
 
 } // namespace
 
 MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
-                    TextParts parts) {
+                    TextParts parts, size_t max_links) {
     MessageText out;
     out.subject = decode_header(tree.header("Subject"));
+    // The body's text, in the order it is read, before it is cleaned.
+    std::vector<std::string> pieces;
     // Text a right-to-left override reverses is read as shown, too.
     std::string subject_shown = out.subject;
     if (add_display_order(subject_shown) > 0)
-        out.body += subject_shown.substr(out.subject.size() + 1) + '\n';
+        pieces.push_back(subject_shown.substr(out.subject.size() + 1) + '\n');
     out.zero_width_subject = remove_invisible(out.subject);
     out.lookalike_words += fold_lookalikes(out.subject);
     out.subject = squeeze_space(out.subject);
@@ -652,34 +784,44 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
     // words of every one are read.
     std::vector<std::string> subjects = tree.header_all("Subject");
     for (size_t i = 1; parts == TextParts::readable && i < subjects.size(); ++i)
-        out.body += decode_header(subjects[i]) + '\n';
+        pieces.push_back(decode_header(subjects[i]) + '\n');
 
-    size_t budget = max_body_bytes;
+    size_t raw_budget = max_body_bytes;
+    Alternatives alternatives(tree);
+    std::set<std::pair<std::string, std::string>> read_alternatives;
     for (const mime::Part& part : tree.parts) {
         if (part.is_attachment && !part.display_name().empty())
             out.attachment_names.push_back(part.display_name());
         // An attached message opens with its Subject in view.
         if (parts == TextParts::readable && !part.subject.empty())
-            out.body += decode_header(part.subject) + '\n';
+            pieces.push_back(decode_header(part.subject) + '\n');
         std::optional<std::string> attached;
         if (parts == TextParts::readable && !is_body_text(part))
             attached = text_attachment_charset(part);
         if (!is_body_text(part) && !attached)
             continue;
-        std::string_view bytes = part.decoded;
-        if (bytes.size() > budget) {
-            bytes = bytes.substr(0, budget);
-            out.truncated = true;
+        std::string text =
+            part_text(out, part, attached ? *attached : part.charset,
+                      raw_budget, max_links);
+        // Every alternative is read, as a reader may be shown either and
+        // a sender may put other words in each: a plain part saying
+        // "best viewed in HTML" must not hide the HTML. Scoring reads an
+        // alternative that says what an earlier one said only once, so
+        // that its paragraphs do not count twice for tflags multiple; by
+        // SHA-256, so that no sender can make other words pass for them.
+        if (parts == TextParts::inline_only) {
+            std::string around = alternatives.around(part.path);
+            if (!around.empty() &&
+                !read_alternatives
+                     .insert({around, digest::sha256_hex(word_key(text))})
+                     .second)
+                continue;
         }
-        budget -= bytes.size();
-        add_part(out, tree, part, bytes, attached ? *attached : part.charset,
-                 parts);
+        text += '\n';
+        pieces.push_back(std::move(text));
     }
 
-    add_display_order(out.body);
-    out.zero_width_body = remove_invisible(out.body);
-    out.lookalike_words += fold_lookalikes(out.body);
-    out.body = squeeze_space(out.body, &out.paragraph_breaks);
+    clean_body(out, pieces, max_body_bytes);
     return out;
 }
 

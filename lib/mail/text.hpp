@@ -7,6 +7,7 @@
 #include "mail/mime.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +45,10 @@ struct MessageText {
     size_t html_images = 0; ///< img tags in the HTML parts
     bool has_html = false;
     bool has_plain = false;
-    bool truncated = false; ///< body scanning stopped at the cap
+    /// The body text as read (decoded, HTML reduced, blanks squeezed)
+    /// was cut at the cap.
+    bool truncated = false;
+    bool raw_truncated = false; ///< raw_body was cut at the cap
 };
 
 /// Returns bytes in charset as UTF-8; unknown charsets are read as
@@ -54,8 +58,9 @@ std::string to_utf8(std::string_view bytes, std::string_view charset);
 /// Returns a header value unfolded with RFC 2047 encoded words decoded.
 std::string decode_header(std::string_view raw);
 
-/// Returns HTML as the text a reader would see, with its links.
-Html html_to_text(std::string_view html);
+/// Returns HTML as the text a reader would see, with its first max_links
+/// links and picture addresses.
+Html html_to_text(std::string_view html, size_t max_links = SIZE_MAX);
 
 /// Appends, one line each, every run of UTF-8 text that a right-to-left
 /// override (U+202E) reverses, in the order a reader sees it, so that a
@@ -85,15 +90,21 @@ std::string squeeze_space(std::string_view text,
 
 /// Which parts extract() reads as body text.
 enum class TextParts {
-    inline_only, ///< the body as shown: text parts not marked attachment
+    inline_only, ///< the body as shown: text parts not marked attachment,
+                 ///< every alternative, and those that give the same
+                 ///< words as an earlier one once
     readable,    ///< also attachments that are text, whatever their label,
-                 ///< every alternative, attached messages' subjects and
-                 ///< a second Subject: all text a recipient can open
+                 ///< every alternative in full, attached messages'
+                 ///< subjects and a second Subject: all text a recipient
+                 ///< can open
 };
 
-/// Extracts and cleans the text of a parsed message, reading at most
-/// max_body_bytes of body parts; headers and names are always read.
+/// Extracts and cleans the text of a parsed message: body holds at most
+/// max_body_bytes of text as read, raw_body at most max_body_bytes of
+/// the decoded parts, links the first max_links anchors of the HTML;
+/// headers and names are always read.
 MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
-                    TextParts parts = TextParts::inline_only);
+                    TextParts parts = TextParts::inline_only,
+                    size_t max_links = SIZE_MAX);
 
 } // namespace portcullis::text

@@ -4,8 +4,13 @@
 #include "core/strings.hpp"
 #include "mail/text.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace portcullis::text {
 
@@ -143,8 +148,10 @@ bool decode_entity(std::string_view html, size_t& pos, std::string& out,
     return true;
 }
 
-// Returns the value of one attribute, entities decoded, or empty.
-std::string attribute(std::string_view attributes, std::string_view name) {
+// Returns the value of one attribute, entities decoded, empty for one
+// without a value, or nullopt when the tag has no such attribute.
+std::optional<std::string> find_attribute(std::string_view attributes,
+                                          std::string_view name) {
     size_t pos = 0;
     while (pos < attributes.size()) {
         while (pos < attributes.size() &&
@@ -192,7 +199,31 @@ std::string attribute(std::string_view attributes, std::string_view name) {
             return decoded;
         }
     }
-    return "";
+    return std::nullopt;
+}
+
+// Returns the value of one attribute, entities decoded, or empty.
+std::string attribute(std::string_view attributes, std::string_view name) {
+    return find_attribute(attributes, name).value_or("");
+}
+
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// Returns where an attribute value that may start at pos, just after
+// its '=', ends: past its closing quote, or at the blank or '>' after an
+// unquoted one, in which quotes are ordinary characters.
+size_t value_end(std::string_view html, size_t pos) {
+    while (pos < html.size() && is_blank(html[pos]))
+        ++pos;
+    if (pos < html.size() && (html[pos] == '"' || html[pos] == '\'')) {
+        size_t close = html.find(html[pos], pos + 1);
+        return close == html.npos ? html.size() : close + 1;
+    }
+    while (pos < html.size() && !is_blank(html[pos]) && html[pos] != '>')
+        ++pos;
+    return pos;
 }
 
 bool is_tag_name_char(char c) {
@@ -207,6 +238,36 @@ bool starts_tag(std::string_view html, size_t pos) {
            (html[next] == '/' || is_tag_name_char(html[next]));
 }
 
+// Returns where the attributes that start at pos end: at the '>' that
+// ends the tag, or at the end of the input. A quote opens a value only
+// where one starts, after '=' and blanks, as browsers read it: a quote
+// anywhere else ("border=0\"", "alt=Bob's") is an ordinary character, and
+// taking it for an opening one would hide the rest of the HTML up to
+// the next quote character.
+size_t attributes_end(std::string_view html, size_t pos) {
+    bool named = false; // an attribute name was read and may take a value
+    while (pos < html.size() && html[pos] != '>') {
+        char c = html[pos];
+        if (is_blank(c)) {
+            ++pos;
+            continue;
+        }
+        if (c == '=' && named) {
+            pos = value_end(html, pos + 1);
+            named = false;
+            continue;
+        }
+        // A name runs to a blank, '/', '=' (past its first character)
+        // or '>'.
+        size_t start = pos++;
+        while (pos < html.size() && !is_blank(html[pos]) && html[pos] != '>' &&
+               html[pos] != '/' && html[pos] != '=')
+            ++pos;
+        named = c != '/' || pos > start + 1;
+    }
+    return pos;
+}
+
 // Reads the tag that starts at '<'; pos ends after its '>'.
 Tag read_tag(std::string_view html, size_t& pos) {
     Tag tag;
@@ -219,77 +280,192 @@ Tag read_tag(std::string_view html, size_t& pos) {
     while (i < html.size() && is_tag_name_char(html[i]))
         ++i;
     tag.name = ascii_lower(html.substr(name_start, i - name_start));
-    // Quoted '>' inside attributes does not end the tag.
-    char quote = 0;
     size_t attr_start = i;
-    while (i < html.size() && (quote || html[i] != '>')) {
-        if (quote && html[i] == quote)
-            quote = 0;
-        else if (!quote && (html[i] == '"' || html[i] == '\''))
-            quote = html[i];
-        ++i;
-    }
+    i = attributes_end(html, i);
     tag.attributes = html.substr(attr_start, i - attr_start);
     pos = i < html.size() ? i + 1 : html.size();
     return tag;
 }
 
+// The declarations of one style attribute, as a browser applies them:
+// blanks, case, comments and "!important" do not hide a declaration
+// from us ("Display : NONE !important", "display:/**/none").
+class Style {
+public:
+    explicit Style(std::string_view css);
+
+    /// Returns the value a browser uses for property, in lower case and
+    /// trimmed, or empty when the style does not set it.
+    std::string_view get(std::string_view property) const;
+
+private:
+    struct Declaration {
+        std::string property;
+        std::string value;
+        bool important = false;
+    };
+    std::vector<Declaration> declarations_;
+};
+
+// CSS comments separate tokens and say nothing.
+std::string without_css_comments(std::string_view css) {
+    std::string out;
+    for (size_t pos = 0; pos < css.size();) {
+        if (css.substr(pos, 2) != "/*") {
+            out += css[pos++];
+            continue;
+        }
+        size_t end = css.find("*/", pos + 2);
+        pos = end == css.npos ? css.size() : end + 2;
+        out += ' ';
+    }
+    return out;
+}
+
+Style::Style(std::string_view css) {
+    std::string text = ascii_lower(without_css_comments(css));
+    for (std::string_view rest = text; !rest.empty();) {
+        size_t semicolon = rest.find(';');
+        std::string_view item = rest.substr(0, semicolon);
+        rest = semicolon == rest.npos ? "" : rest.substr(semicolon + 1);
+        size_t colon = item.find(':');
+        if (colon == item.npos)
+            continue;
+        std::string_view value = trim_space(item.substr(colon + 1));
+        bool important = false;
+        size_t bang = value.rfind('!');
+        if (bang != value.npos &&
+            trim_space(value.substr(bang + 1)) == "important") {
+            important = true;
+            value = trim_space(value.substr(0, bang));
+        }
+        declarations_.push_back({std::string(trim_space(item.substr(0, colon))),
+                                 std::string(value), important});
+    }
+}
+
+// The last declaration of a property wins, unless an earlier one is
+// "!important" and it is not.
+std::string_view Style::get(std::string_view property) const {
+    const Declaration* found = nullptr;
+    for (const Declaration& d : declarations_)
+        if (d.property == property &&
+            (!found || d.important || !found->important))
+            found = &d;
+    return found ? std::string_view(found->value) : std::string_view();
+}
+
+// How many CSS pixels one unit of font-size is. Em, rem, ex, ch and %
+// are taken of the 16px font readers start with, and a number without
+// a unit is pixels, as browsers read it in the quirks mode most mail is
+// shown in; the viewport's units are left out, as only zero is sure.
+std::optional<double> pixels_per_unit(std::string_view unit) {
+    static constexpr std::pair<std::string_view, double> units[] = {
+        {"", 1},    {"px", 1},         {"pt", 96.0 / 72}, {"pc", 16},
+        {"in", 96}, {"cm", 96 / 2.54}, {"mm", 96 / 25.4}, {"q", 96 / 101.6},
+        {"em", 16}, {"rem", 16},       {"ex", 8},         {"ch", 8},
+        {"%", 0.16}};
+    for (const auto& [name, pixels] : units)
+        if (unit == name)
+            return pixels;
+    return std::nullopt;
+}
+
+// Whether a font-size value is a length under two pixels, too small for
+// any letter to be read: "0", "0.0em", "0%", "1px", "0.1em" and "1pt"
+// are; "0.9em", "2px", "75%" and keywords such as "xx-small" are not,
+// nor what is no length at all.
+bool is_tiny_length(std::string_view value) {
+    constexpr double smallest_legible_px = 2;
+    if (value.starts_with('+'))
+        value.remove_prefix(1);
+    size_t end = value.find_first_not_of("0123456789.");
+    std::string_view number = value.substr(0, end);
+    double size = 0;
+    auto [stop, error] =
+        std::from_chars(number.data(), number.data() + number.size(), size);
+    if (number.empty() || error != std::errc() ||
+        stop != number.data() + number.size())
+        return false;
+    if (size == 0)
+        return true;
+    auto pixels = pixels_per_unit(value.substr(number.size()));
+    return pixels && size * *pixels < smallest_legible_px - 1e-9;
+}
+
+// The "font" shorthand gives the size as its first length, before an
+// optional "/line-height" ("font: 0/0 a" hides its text); a number
+// without a unit before it is a weight ("font: 700 12px Arial").
+bool is_tiny_font(std::string_view value) {
+    for (size_t pos = 0; pos < value.size();) {
+        size_t end =
+            std::min(value.find_first_of(" \t\n\r\f", pos), value.size());
+        std::string_view word = value.substr(pos, end - pos);
+        pos = end + 1;
+        word = word.substr(0, word.find('/'));
+        if (word.empty() ||
+            !(std::isdigit(static_cast<unsigned char>(word.front())) ||
+              word.front() == '.'))
+            continue;
+        bool length = !std::isdigit(static_cast<unsigned char>(word.back())) ||
+                      word.find_first_not_of("0.") == word.npos;
+        if (length)
+            return is_tiny_length(word);
+    }
+    return false;
+}
+
+// Whether an element hides what it holds from the reader: the hidden
+// attribute, display:none, visibility hidden or collapse, a font-size
+// or font under two pixels, or <font size=0>.
+// XXX: a child that sets a readable font size or visibility: visible
+// shows its text again in a browser, but here the whole element is
+// hidden: templates that put font-size:0 around a row of inline blocks
+// lose that text, and score HTML_HIDDEN_TEXT.
 bool hides_content(const Tag& tag) {
-    std::string style = ascii_lower(attribute(tag.attributes, "style"));
-    std::string compact;
-    for (char c : style)
-        if (!std::isspace(static_cast<unsigned char>(c)))
-            compact += c;
-    return compact.find("display:none") != std::string::npos ||
-           compact.find("visibility:hidden") != std::string::npos ||
-           compact.find("font-size:0") != std::string::npos ||
-           compact.find("font-size:1px") != std::string::npos ||
-           (tag.name == "font" && attribute(tag.attributes, "size") == "0");
+    if (trim_space(tag.attributes).empty())
+        return false;
+    if (find_attribute(tag.attributes, "hidden"))
+        return true;
+    Style style(attribute(tag.attributes, "style"));
+    std::string_view visibility = style.get("visibility");
+    return style.get("display") == "none" || visibility == "hidden" ||
+           visibility == "collapse" || is_tiny_length(style.get("font-size")) ||
+           is_tiny_font(style.get("font")) ||
+           (tag.name == "font" &&
+            trim_space(attribute(tag.attributes, "size")) == "0");
 }
 
 // <bdo dir="rtl">, or CSS unicode-bidi: bidi-override with direction:
 // rtl, shows its letters in reverse order, as U+202E does in plain text.
 bool overrides_to_rtl(const Tag& tag) {
+    if (trim_space(tag.attributes).empty())
+        return false;
     std::string dir = ascii_lower(attribute(tag.attributes, "dir"));
     if (tag.name == "bdo" && dir == "rtl")
         return true;
-    std::string compact;
-    for (char c : ascii_lower(attribute(tag.attributes, "style")))
-        if (!std::isspace(static_cast<unsigned char>(c)))
-            compact += c;
-    return compact.find("unicode-bidi:bidi-override") != std::string::npos &&
-           (compact.find("direction:rtl") != std::string::npos || dir == "rtl");
+    Style style(attribute(tag.attributes, "style"));
+    return style.get("unicode-bidi") == "bidi-override" &&
+           (style.get("direction") == "rtl" || dir == "rtl");
+}
+
+// Elements that hold nothing and have no end tag: hiding one hides no
+// text, and looking for its end would hide all that follows.
+bool is_void(std::string_view name) {
+    static constexpr std::string_view voids[] = {
+        "area", "base", "br",    "col",    "embed", "hr",  "img",   "input",
+        "link", "meta", "param", "source", "track", "wbr", "keygen"};
+    return std::find(std::begin(voids), std::end(voids), name) !=
+           std::end(voids);
 }
 
 bool is_block(std::string_view name) {
-    static const char* blocks[] = {
+    static constexpr std::string_view blocks[] = {
         "br", "p",  "div",   "tr",     "td", "th",    "li", "h1",
         "h2", "h3", "h4",    "h5",     "h6", "table", "hr", "blockquote",
         "ul", "ol", "title", "center", "dd", "dt"};
-    for (const char* block : blocks)
-        if (name == block)
-            return true;
-    return false;
-}
-
-// Skips to the end of an element whose content is never shown, or to the
-// matching close of a hidden element, counting nested opens of its name.
-size_t skip_element(std::string_view html, size_t pos,
-                    const std::string& name) {
-    int depth = 1;
-    while (pos < html.size()) {
-        size_t open = html.find('<', pos);
-        if (open == std::string_view::npos)
-            return html.size();
-        pos = open;
-        Tag tag = read_tag(html, pos);
-        if (tag.name != name)
-            continue;
-        depth += tag.closing ? -1 : 1;
-        if (depth == 0)
-            return pos;
-    }
-    return html.size();
+    return std::find(std::begin(blocks), std::end(blocks), name) !=
+           std::end(blocks);
 }
 
 // Returns where a comment whose text starts at pos ends, as browsers
@@ -312,9 +488,68 @@ size_t comment_end(std::string_view html, size_t pos) {
     return html.size();
 }
 
+// Script and style hold raw text, not HTML: quotes, comments and tags
+// in them ("document.write('<script>')") mean nothing until the first
+// end tag of their name.
+bool is_raw_text(std::string_view name) {
+    return name == "script" || name == "style";
+}
+
+// Returns where the raw text of element name, starting at pos, ends:
+// after the first "</name" followed by a blank, '/' or '>', and the rest
+// of that end tag; or at the end of the input.
+size_t raw_text_end(std::string_view html, size_t pos, std::string_view name) {
+    for (size_t open = html.find("</", pos); open != html.npos;
+         open = html.find("</", open + 2)) {
+        size_t after = open + 2 + name.size();
+        if (!equals_ci(html.substr(open + 2, name.size()), name))
+            continue;
+        if (after < html.size() && !is_blank(html[after]) &&
+            html[after] != '/' && html[after] != '>')
+            continue;
+        size_t end = open;
+        read_tag(html, end);
+        return end;
+    }
+    return html.size();
+}
+
+// Skips to the matching close of a hidden element, counting nested opens
+// of its name; comments and raw text inside it are passed over whole.
+size_t skip_element(std::string_view html, size_t pos,
+                    const std::string& name) {
+    int depth = 1;
+    while (pos < html.size()) {
+        size_t open = html.find('<', pos);
+        if (open == std::string_view::npos)
+            return html.size();
+        if (html.substr(open, 4) == "<!--") {
+            pos = comment_end(html, open + 4);
+            continue;
+        }
+        if (!starts_tag(html, open)) {
+            pos = open + 1;
+            continue;
+        }
+        pos = open;
+        Tag tag = read_tag(html, pos);
+        if (!tag.closing && is_raw_text(tag.name)) {
+            pos = raw_text_end(html, pos, tag.name);
+            continue;
+        }
+        if (tag.name != name)
+            continue;
+        depth += tag.closing ? -1 : 1;
+        if (depth == 0)
+            return pos;
+    }
+    return html.size();
+}
+
 class Renderer {
 public:
-    explicit Renderer(std::string_view html) : html_(html) {}
+    Renderer(std::string_view html, size_t max_links)
+        : html_(html), max_links_(max_links) {}
 
     Html run() {
         while (pos_ < html_.size()) {
@@ -324,16 +559,27 @@ public:
             else if (c == '&')
                 on_entity();
             else
-                emit_char(c);
+                emit_text();
         }
         close_link();
         return std::move(out_);
     }
 
 private:
+    // Text up to the next tag or reference is taken whole: a whole part
+    // is read, however big, to find every word and link in it.
+    void emit_text() {
+        size_t end = std::min(html_.find_first_of("<&", pos_), html_.size());
+        std::string_view text = html_.substr(pos_, end - pos_);
+        out_.text += text;
+        if (in_link_ && link_text_.size() < max_link_text_bytes)
+            link_text_ += text.substr(0, max_link_text_bytes);
+        pos_ = end;
+    }
+
     void emit_char(char c) {
         out_.text += c;
-        if (in_link_)
+        if (in_link_ && link_text_.size() < max_link_text_bytes)
             link_text_ += c;
         ++pos_;
     }
@@ -345,7 +591,7 @@ private:
             return;
         }
         out_.text += decoded;
-        if (in_link_)
+        if (in_link_ && link_text_.size() < max_link_text_bytes)
             link_text_ += decoded;
     }
 
@@ -362,12 +608,11 @@ private:
             return;
         }
         Tag tag = read_tag(html_, pos_);
-        if (!tag.closing && (tag.name == "script" || tag.name == "style")) {
-            pos_ = skip_element(html_, pos_, tag.name);
+        if (!tag.closing && is_raw_text(tag.name)) {
+            pos_ = raw_text_end(html_, pos_, tag.name);
             return;
         }
-        if (!tag.closing && hides_content(tag) && tag.name != "br" &&
-            tag.name != "img") {
+        if (!tag.closing && !is_void(tag.name) && hides_content(tag)) {
             size_t end = skip_element(html_, pos_, tag.name);
             out_.hidden_bytes += end - pos_;
             pos_ = end;
@@ -393,17 +638,19 @@ private:
         // around it, as a browser shows "confi<span>dential</span>".
         if (tag.name == "a") {
             close_link();
-            if (!tag.closing) {
+            if (!tag.closing && out_.links.size() < max_links_) {
                 href_ = attribute(tag.attributes, "href");
                 in_link_ = true;
             }
         }
-        if (tag.name == "img" && !tag.closing) {
+        if (tag.name == "img" && !tag.closing &&
+            out_.image_sources.size() < max_links_) {
             std::string src = attribute(tag.attributes, "src");
             if (!src.empty())
                 out_.image_sources.push_back(std::move(src));
         }
-        if (tag.name == "form" && !tag.closing) {
+        if (tag.name == "form" && !tag.closing &&
+            out_.links.size() < max_links_) {
             std::string action = attribute(tag.attributes, "action");
             if (!action.empty())
                 out_.links.push_back({action, ""});
@@ -413,13 +660,19 @@ private:
     void close_link() {
         if (!in_link_)
             return;
-        out_.links.push_back({href_, squeeze_space(link_text_)});
+        if (out_.links.size() < max_links_)
+            out_.links.push_back({href_, squeeze_space(link_text_)});
         in_link_ = false;
         href_.clear();
         link_text_.clear();
     }
 
+    // A link's text says which site it claims to be; past this much, an
+    // anchor never closed would only keep the rest of the part twice.
+    static constexpr size_t max_link_text_bytes = 4096;
+
     std::string_view html_;
+    size_t max_links_; ///< links and picture addresses kept, each
     size_t pos_ = 0;
     Html out_;
     bool in_link_ = false;
@@ -430,8 +683,8 @@ private:
 
 } // namespace
 
-Html html_to_text(std::string_view html) {
-    return Renderer(html).run();
+Html html_to_text(std::string_view html, size_t max_links) {
+    return Renderer(html, max_links).run();
 }
 
 } // namespace portcullis::text

@@ -111,6 +111,180 @@ TEST_CASE("html text reads as a browser shows it") {
     CHECK(links[0].href == "http://x.example/?a=1&copy=2&b=3");
 }
 
+TEST_CASE("a quote inside a tag opens a value only where one starts") {
+    auto visible = [](std::string_view html) {
+        return text::squeeze_space(text::html_to_text(html).text);
+    };
+    // A stray quote after a value, or an apostrophe in an unquoted one,
+    // is an ordinary character: the text after the tag is shown.
+    CHECK(visible("<img src=\"logo.gif\" border=0\">Buy now</p>") == "Buy now");
+    CHECK(visible("<img src=logo.gif alt=Bob's>Buy now") == "Buy now");
+    CHECK(visible("<p \"odd\">one</p><p x'y>two</p>") == "one two");
+    // A quote where a value starts still holds a '>', after blanks too.
+    CHECK(visible("<a title = \"a>b\" href='x>y'>link</a> after") ==
+          "link after");
+    CHECK(visible("<a title=x\"y>z\">one") == "z\">one");
+    // "=" with no name before it starts a name, as in browsers.
+    CHECK(visible("<a =\"x>y\">two") == "y\">two");
+    // Script and style are raw text up to their end tag, whatever quotes
+    // and tags they hold.
+    CHECK(visible("<script>f(url + '?p=', \"<script>\")</script>shown") ==
+          "shown");
+    CHECK(visible("<STYLE>a[title='x>']{}</style >shown</p>") == "shown");
+    CHECK(visible("<div style=\"display:none\"><script>a='</div>'"
+                  "</script>hidden</div>shown") == "shown");
+    CHECK(visible("<script>never closed <p>gone") == "");
+    auto html = text::html_to_text(
+        "<img alt=Bob's src=\"a.gif\"><a href=\"http://x.example/\">x</a>");
+    REQUIRE(html.image_sources.size() == 1);
+    CHECK(html.image_sources[0] == "a.gif");
+    REQUIRE(html.links.size() == 1);
+    CHECK(html.links[0].href == "http://x.example/");
+}
+
+TEST_CASE("only a font-size too small to read hides text") {
+    auto hidden = [](std::string_view style) {
+        std::string html =
+            "<div style=\"" + std::string(style) + "\">words</div>shown";
+        text::Html out = text::html_to_text(html);
+        std::string visible = text::squeeze_space(out.text);
+        if (visible == "shown" && out.hidden_bytes > 0)
+            return true;
+        CHECK(visible == "words shown");
+        CHECK(out.hidden_bytes == 0);
+        return false;
+    };
+    // "font-size:0.9em" was hidden: the check looked for "font-size:0".
+    CHECK_FALSE(hidden("font-size:0.9em"));
+    CHECK_FALSE(hidden("font-size: 0.9EM"));
+    CHECK_FALSE(hidden("font-size:2px"));
+    CHECK_FALSE(hidden("font-size:10px"));
+    CHECK_FALSE(hidden("font-size:75%"));
+    CHECK_FALSE(hidden("font-size:0.125em"));
+    CHECK_FALSE(hidden("font-size:x-small"));
+    CHECK_FALSE(hidden("font-size:-1px"));
+    CHECK_FALSE(hidden("font-size:1vw"));
+    CHECK_FALSE(hidden("font-size:0.9em;font-size:1em"));
+    // Zero in any unit, and under two pixels (em, rem and % of 16px).
+    CHECK(hidden("font-size:0"));
+    CHECK(hidden("font-size:0px"));
+    CHECK(hidden("font-size:0.0em"));
+    CHECK(hidden("font-size:0%"));
+    CHECK(hidden("font-size:0vw"));
+    CHECK(hidden("font-size:.5px"));
+    CHECK(hidden("font-size:1px"));
+    CHECK(hidden("font-size:1"));
+    CHECK(hidden("font-size:1pt"));
+    CHECK(hidden("font-size:0.1em"));
+    CHECK(hidden("font-size:10%"));
+    CHECK(hidden("FONT-SIZE : 0PX !important"));
+    CHECK(hidden("font-size:12px; font-size:1px"));
+    // The font shorthand's size is its first length.
+    CHECK(hidden("font: 0/0 a"));
+    CHECK(hidden("font:bold 1px arial"));
+    CHECK_FALSE(hidden("font: 700 12px/1.5 Arial"));
+    CHECK_FALSE(hidden("font: italic 0.9em serif"));
+}
+
+TEST_CASE("display and visibility hide text however they are written") {
+    auto visible = [](std::string_view html) {
+        return text::squeeze_space(text::html_to_text(html).text);
+    };
+    CHECK(visible("<p style=\"display : NONE\">x</p>shown") == "shown");
+    CHECK(visible("<p style=\"color:red;display:none !important\">x</p>"
+                  "shown") == "shown");
+    CHECK(visible("<p style=\"display:/* no */none\">x</p>shown") == "shown");
+    CHECK(visible("<p style=\"Visibility: Hidden\">x</p>shown") == "shown");
+    CHECK(visible("<p style=\"visibility:collapse\">x</p>shown") == "shown");
+    CHECK(visible("<p hidden>x</p>shown") == "shown");
+    // The declaration a browser applies decides: the last, unless an
+    // earlier one is !important.
+    CHECK(visible("<p style=\"display:none;display:block\">x</p>") == "x");
+    CHECK(visible("<p style=\"display:none!important;display:block\">x</p>"
+                  "shown") == "shown");
+    // Other values and properties hide nothing.
+    CHECK(visible("<p style=\"display:nonesuch\">x</p>") == "x");
+    CHECK(visible("<p style=\"x-display:none\">x</p>") == "x");
+    CHECK(visible("<p data-x=\"hidden\">x</p>") == "x");
+    // A hidden element with no end tag hides nothing after it.
+    CHECK(visible("<hr style=\"display:none\">shown <input hidden>too") ==
+          "shown too");
+    CHECK(visible("<font size=\"0 \">x</font>shown") == "shown");
+}
+
+TEST_CASE("the body cap counts the text read, not the bytes sent") {
+    auto extract_capped = [](const std::string& type, const std::string& body,
+                             size_t cap) {
+        auto tree = mime::parse("Subject: s\nContent-Type: " + type +
+                                    "; charset=utf-8\n\n" + body,
+                                Limits{});
+        REQUIRE(tree.ok());
+        return text::extract(*tree, cap);
+    };
+    // A comment or blank lines longer than the cap hide nothing.
+    text::MessageText t = extract_capped(
+        "text/html",
+        "<p>one</p><!--" + std::string(5000, 'x') + "--><p>two three</p>", 100);
+    CHECK(t.body == "one two three");
+    CHECK_FALSE(t.truncated);
+    CHECK(t.raw_truncated);
+    CHECK(t.raw_body.size() == 101); // the cap, and the part's line end
+    t = extract_capped("text/plain",
+                       "one\n\n" + std::string(5000, '\n') + "two three four",
+                       13);
+    CHECK(t.body == "one two three");
+    CHECK(t.paragraph_breaks == std::vector<size_t>{3});
+    CHECK(t.truncated);
+    // The cut falls between characters, and only text left out is a cut.
+    t = extract_capped("text/plain", "caf\xc3\xa9 ok", 4);
+    CHECK(t.body == "caf");
+    CHECK(t.truncated);
+    t = extract_capped("text/plain", "one two  \n\n  ", 7);
+    CHECK(t.body == "one two");
+    CHECK_FALSE(t.truncated);
+    // Text longer than a slice of 64 KiB reads the same as in one piece.
+    std::string words;
+    size_t paragraphs = 0;
+    for (; words.size() < 200000; ++paragraphs)
+        words += "word\xe2\x80\x8b x\n\n";
+    t = extract_capped("text/plain", words, 1 << 20);
+    CHECK(t.body.size() == paragraphs * 7 - 1); // "word x", and a blank
+    CHECK(t.zero_width_body == paragraphs);
+    CHECK(t.paragraph_breaks.size() == paragraphs - 1);
+    CHECK_FALSE(t.truncated);
+}
+
+TEST_CASE("every alternative is read, one saying the same words once") {
+    auto alternative = [](const std::string& plain, const std::string& html) {
+        return "Subject: s\nMIME-Version: 1.0\n"
+               "Content-Type: multipart/alternative; boundary=B\n\n"
+               "--B\nContent-Type: text/plain\n\n" +
+               plain +
+               "\n--B\nContent-Type: multipart/related; boundary=R\n\n"
+               "--R\nContent-Type: text/html\n\n" +
+               html + "\n--R--\n--B--\n";
+    };
+    // The HTML beside a plain part was never read by body rules.
+    text::MessageText t = extract(
+        alternative("Best viewed in HTML.", "<p>Cheap pills online</p>"));
+    CHECK(t.body == "Best viewed in HTML. Cheap pills online");
+    CHECK(t.has_plain);
+    CHECK(t.has_html);
+    // The same words, whatever the markup, case, punctuation and line
+    // breaks, are read once; a word more and both are read.
+    t = extract(alternative("Hello *world*,\nthe notes.",
+                            "<p>hello&nbsp;<b>World</b></p><p>the notes</p>"));
+    CHECK(t.body == "Hello *world*, the notes.");
+    t = extract(alternative("Hello world", "<p>Hello world, buy now</p>"));
+    CHECK(t.body == "Hello world Hello world, buy now");
+    // A search for words reads every alternative in full.
+    auto tree =
+        mime::parse(alternative("Hello world", "<p>Hello world</p>"), Limits{});
+    REQUIRE(tree.ok());
+    CHECK(text::extract(*tree, 1 << 20, text::TextParts::readable).body ==
+          "Hello world Hello world");
+}
+
 TEST_CASE("a word mixing cyrillic and latin letters is folded") {
     std::string s = "\xd0\xa0"
                     "ayPal account and \xd0\xbc\xd0\xb8\xd1\x80";
@@ -219,6 +393,9 @@ TEST_CASE("html bdo and css overrides reverse their text") {
     };
     CHECK(shown("<span style=\"unicode-bidi: bidi-override; direction: "
                 "rtl\">cba</span>def")
+              .ends_with("\nabc"));
+    CHECK(shown("<span style=\"Unicode-Bidi:Bidi-Override !important;"
+                "DIRECTION : RTL\">cba</span>def")
               .ends_with("\nabc"));
     CHECK(shown("<bdo dir=\"rtl\">cba</bdo>def").ends_with("\nabc"));
     CHECK(shown("<span dir=\"rtl\">cba</span>") == "cba");

@@ -134,8 +134,9 @@ const std::string& MessageFacts::header_text(const std::string& name) {
 
 const std::string& MessageFacts::body_text() {
     if (!body_) {
+        // Policies read words, not links: none are kept.
         text::MessageText text =
-            text::extract(tree_, max_body_bytes_, text::TextParts::readable);
+            text::extract(tree_, max_body_bytes_, text::TextParts::readable, 0);
         body_ = text.subject + "\n" + text.body;
         if (text.zero_width_body || text.zero_width_subject)
             add_unique(anomalies_, "ZERO_WIDTH_CHARS");

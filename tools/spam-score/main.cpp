@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
             ->type_name("PATH")
             ->allow_extra_args(false);
         app.add_option("--max-body-bytes", options.max_body_bytes,
-                       "Body bytes scanned per message")
+                       "Bytes of body text read per message")
             ->type_name("N")
             ->check(filter::positive);
         app.add_option("--max-links", options.max_links,

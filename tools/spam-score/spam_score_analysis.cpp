@@ -263,11 +263,12 @@ Result<Analysis> analyse(std::string_view message, const Limits& limits,
     out.tree = std::move(*tree);
     for (const mime::Header& h : out.tree.headers)
         out.decoded_headers.push_back(text::decode_header(h.value));
-    out.text = text::extract(out.tree, max_body_bytes);
     // One link more than the limit is asked for, so passing it is seen.
     size_t asked = max_links == SIZE_MAX ? max_links : max_links + 1;
+    out.text = text::extract(out.tree, max_body_bytes,
+                             text::TextParts::inline_only, asked);
     out.uris = uri::collect(out.text, asked);
-    if (out.text.truncated && out.uris.size() < asked) {
+    if (out.text.raw_truncated && out.uris.size() < asked) {
         // A big message keeps its links: they are read past the body cap.
         std::string rest;
         for (const mime::Part& part : out.tree.parts)

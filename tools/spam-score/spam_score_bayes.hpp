@@ -23,7 +23,9 @@ namespace portcullis::spam_score {
 /// under both identities would count twice. The unit tests that pin the
 /// tokens and the identity of a sample message say when. Format 6: the
 /// identity is the sender's message, no longer the digest of the tokens.
-constexpr uint64_t token_format = 6;
+/// Format 7: the body's words come from every alternative of a
+/// multipart/alternative, no longer from its plain part alone.
+constexpr uint64_t token_format = 7;
 
 /// Returns the stable 64-bit hash a token is stored under.
 uint64_t token_hash(std::string_view token);
