@@ -243,8 +243,13 @@ Status prune_store(state::Store& store, const state::PruneLimits& limits,
     return {};
 }
 
+// A learner checks the configuration as a scorer does: the limits it
+// prunes to are read from it.
 Result<std::unique_ptr<state::SqliteStore>>
-open_for_learning(const Options& options, std::string& path) {
+open_for_learning(const Options& options, const config::Config& config,
+                  std::string& path) {
+    if (Status s = config_problems(config); !s)
+        return s.error();
     if (Status s = make_state_dir(options.common.state_dir); !s)
         return s.error();
     path = options.common.state_dir + "/spam-score.sqlite";
@@ -272,12 +277,8 @@ state::PruneLimits prune_limits(const config::Config& config) {
 
 ExitCode prune(const Options& options, const config::Config& config) {
     log::set_json(options.common.log_json);
-    if (Status s = config_problems(config); !s) {
-        log::error(s.error().text());
-        return s.error().exit_code;
-    }
     std::string path;
-    auto store = open_for_learning(options, path);
+    auto store = open_for_learning(options, config, path);
     if (!store) {
         log::error(store.error().text());
         return store.error().exit_code;
@@ -295,12 +296,8 @@ ExitCode learn(const Options& options, const config::Config& config,
     std::string tag = configured_subject_tag(config);
     std::string reporter =
         learn.reporter.empty() ? invoking_user() : learn.reporter;
-    if (Status s = config_problems(config); !s) {
-        log::error(s.error().text());
-        return s.error().exit_code;
-    }
     std::string path;
-    auto store = open_for_learning(options, path);
+    auto store = open_for_learning(options, config, path);
     if (!store) {
         log::error(store.error().text());
         return store.error().exit_code;
