@@ -133,6 +133,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
 // XXX: a database of more than cache_limit_rows tokens is not held in
 // memory, and its immutable reader may see a later writer's checkpoint
 // half done; give such a scorer read access to a -shm file instead.
+// Learning prunes to spam-score's state.max_tokens (2 million unless an
+// administrator raised it), so only a raised limit gets there.
 Result<std::unique_ptr<SqliteStore>>
 SqliteStore::open_reader(const std::string& path) {
     auto db = open_handle(path, "mode=ro", SQLITE_OPEN_READONLY);
