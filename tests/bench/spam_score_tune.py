@@ -82,6 +82,20 @@ def hand_scores(rules_dir):
     return scores, kinds
 
 
+def meta_operands(rules_dir):
+    """The names meta rules use. A score of 0 switches a rule off, for
+    the meta rules that use it too, as in SpamAssassin."""
+    used = set()
+    for name in sorted(os.listdir(rules_dir)):
+        if not name.endswith(".cf"):
+            continue
+        for line in open(os.path.join(rules_dir, name), encoding="utf-8"):
+            words = line.split("#")[0].split()
+            if len(words) >= 3 and words[0] == "meta":
+                used.update(re.findall(r"[A-Za-z_]\w*", " ".join(words[2:])))
+    return used
+
+
 def tuning_rules(rules_dir, target):
     """A copy of the rules in which every rule and built-in scores 0.001,
     so that the verdict names every rule that fired."""
@@ -257,9 +271,13 @@ def fit_main(work, rules_dir, write):
                       "easy-ham-1, hard-ham-1\n# and spam-1 only, out of fold. "
                       "Generated: edit the hand scores in the\n# other files "
                       "and fit again rather than editing this file.\n")
+            used = meta_operands(rules_dir)
             for n in sorted(fitted):
                 if n in kinds or n in prior:
-                    out.write(f"score {n} {fitted[n]:g}\n")
+                    score = fitted[n]
+                    if score == 0 and n in used:
+                        score = -0.001 if prior.get(n, 0) < 0 else 0.001
+                    out.write(f"score {n} {score:g}\n")
 
 
 def main():

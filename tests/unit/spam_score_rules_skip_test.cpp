@@ -47,6 +47,52 @@ TEST_CASE("a meta rule on a skipped or undefined rule is skipped too") {
     CHECK(fired_on(rules, body_view({"s", "okword"})) == Names{"A"});
 }
 
+TEST_CASE("a zero score switches a rule off for meta rules too") {
+    // What SpamAssassin 4.0.1 fires with these rules on "okword": a
+    // pattern rule scored 0 is not run and reads 0, whether it could run
+    // or not; a meta rule that uses a meta rule scored 0 is never run.
+    RuleSet rules = rules_from("body __SUB /okword/\n"
+                               "score __SUB 0\n"
+                               "meta USES_SUB __SUB\n"
+                               "meta NOT_SUB !__SUB\n"
+                               "body __COUNT /okword/\n"
+                               "tflags __COUNT multiple\n"
+                               "score __COUNT 0\n"
+                               "meta COUNTED __COUNT > 0\n"
+                               "body __AHEAD /okword(?=s)/\n"
+                               "score __AHEAD 0\n"
+                               "meta NOT_AHEAD !__AHEAD\n"
+                               "body B /okword/\n"
+                               "meta OFF_META B\n"
+                               "score OFF_META 0\n"
+                               "meta USES_OFF OFF_META\n"
+                               "meta NOT_OFF !OFF_META\n"
+                               "meta NOT_NOT_OFF !NOT_OFF\n"
+                               "meta EITHER B || OFF_META\n"
+                               "score B 1.5\n"
+                               "score B 0\n"
+                               "score B 2\n");
+    auto lines = problem_lines(rules);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].rfind("t.cf:9: __AHEAD: RE2 cannot run this pattern: ", 0) ==
+          0);
+    CHECK(rules.size() == 12);
+    CHECK(fired_on(rules, body_view({"s", "okword"})) ==
+          Names{"B", "NOT_AHEAD", "NOT_SUB"});
+
+    // The last score line counts: a rule scored 0 and then 2 runs, and
+    // one scored 0 last is off, a built-in test too.
+    RuleSet builtin;
+    builtin.declare_builtin("BAYES_99");
+    builtin.load_text("score BAYES_99 3\nscore BAYES_99 0\n"
+                      "meta ON_BAYES BAYES_99\nmeta OFF_BAYES !BAYES_99\n",
+                      "t.cf");
+    builtin.compile();
+    CHECK(builtin.problems().empty());
+    CHECK(builtin.match(MessageView{}, {"BAYES_99"}).size() == 1);
+    CHECK(builtin.match(MessageView{}, {"BAYES_99"})[0].name == "OFF_BAYES");
+}
+
 TEST_CASE("header forms spam-score does not compute are refused") {
     RuleSet rules = rules_from("header H1 X-Spam-Relays-External !~ /foo/\n"
                                "header H2 ALL-EXTERNAL =~ /x/\n"

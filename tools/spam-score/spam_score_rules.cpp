@@ -586,4 +586,12 @@ double RuleSet::score_of(const Rule& rule) const {
     return has_tflag(rule.tflags, "nice") ? -score : score;
 }
 
+// SpamAssassin runs no rule whose score is 0, and a meta rule reads it
+// as not fired: "score __SUB 0" is how administrators switch a sub-rule
+// off, for every meta rule that uses it. Only a score line does that; a
+// sub-rule or built-in test without one scores nothing but still runs.
+bool RuleSet::is_switched_off(const Rule& rule) {
+    return rule.score && *rule.score == 0;
+}
+
 } // namespace portcullis::spam_score
