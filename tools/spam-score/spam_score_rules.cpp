@@ -429,6 +429,11 @@ void RuleSet::parse_line(std::string_view raw, const std::string& where) {
     }
     if (!conditions_.active())
         return;
+    if (directive == "enable_compat") {
+        if (!conditions_.enable_compat(rest, problem))
+            problems_.push_back({where, problem});
+        return;
+    }
     static const std::pair<const char*, RuleKind> kinds[] = {
         {"header", RuleKind::header},   {"body", RuleKind::body},
         {"rawbody", RuleKind::rawbody}, {"uri", RuleKind::uri},
