@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <ctime>
 #include <optional>
+#include <unordered_set>
 
 namespace portcullis::spam_score {
 
@@ -161,6 +162,28 @@ bool display_name_spoofs(const mime::Tree& tree) {
            mail::display_name_spoof(mailbox->display_name, mailbox->address());
 }
 
+// Uri rules read each link in every form SpamAssassin's read, each
+// form once, as SpamAssassin lists them; then spam-score's normalised
+// form, which undoes tricks SpamAssassin's forms leave in place.
+void add_uri_forms(MessageView& view, const Analysis& analysis) {
+    std::unordered_set<std::string> seen;
+    auto add = [&](std::string form) {
+        if (seen.insert(form).second)
+            view.uris.push_back(std::move(form));
+    };
+    for (const uri::Uri& u : analysis.uris)
+        for (const std::string& written : u.written)
+            for (std::string& form : uri::spamassassin_forms(written))
+                add(std::move(form));
+    for (const std::string& written : analysis.mail_links)
+        for (std::string& form : uri::spamassassin_forms(written))
+            add(std::move(form));
+    size_t spamassassin_forms = view.uris.size();
+    for (const uri::Uri& u : analysis.uris)
+        add(u.url);
+    view.normalised_only_uris = view.uris.size() - spamassassin_forms;
+}
+
 } // namespace
 
 std::string address_of(std::string_view value) {
@@ -285,6 +308,10 @@ Result<Analysis> analyse(std::string_view message, const Limits& limits,
         out.uris.resize(max_links);
         out.links_past_limit = true;
     }
+    for (const text::Link& link : out.text.links)
+        if (out.mail_links.size() < max_links &&
+            starts_with_ci(trim_space(link.href), "mailto:"))
+            out.mail_links.push_back(link.href);
     return out;
 }
 
@@ -309,8 +336,7 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
     view.rawbody = analysis.text.raw_body;
     message = mime::skip_from_line(message);
     view.full = std::string(message.substr(0, max_body_bytes));
-    for (const uri::Uri& u : analysis.uris)
-        view.uris.push_back(u.url);
+    add_uri_forms(view, analysis);
     return view;
 }
 

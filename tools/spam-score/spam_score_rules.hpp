@@ -60,7 +60,15 @@ struct MessageView {
     std::string body;
     std::string rawbody; ///< decoded text parts, HTML kept
     std::string full;    ///< the message as it came, up to the body cap
+    /// Every form of every link, each once: first those SpamAssassin's
+    /// uri rules read (each link as written, and the forms its
+    /// canonicalisation adds), then the normalised links (look-alikes
+    /// folded, hxxp undone, host in lower case) that none of those is.
     std::vector<std::string> uris;
+    /// How many of uris, at their end, are normalised links alone: a
+    /// tflags multiple rule counts its matches in the others only, as
+    /// SpamAssassin counts them.
+    size_t normalised_only_uris = 0;
 };
 
 /// One rule that fired.

@@ -743,10 +743,14 @@ void RuleSet::count_hits(const MessageView& message,
         case RuleKind::full:
             count = count_matches(re, message.full, limit, 0);
             break;
-        case RuleKind::uri:
-            for (const std::string& u : message.uris)
-                count = count_matches(re, u, limit, count);
+        case RuleKind::uri: {
+            size_t counted =
+                message.uris.size() -
+                std::min(message.normalised_only_uris, message.uris.size());
+            for (size_t i = 0; i < counted; ++i)
+                count = count_matches(re, message.uris[i], limit, count);
             break;
+        }
         case RuleKind::header: {
             auto it = message.headers.find(r.selector);
             count = it == message.headers.end()
