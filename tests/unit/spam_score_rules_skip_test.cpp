@@ -252,10 +252,43 @@ TEST_CASE("settings that change what happens to mail are reported") {
                 "no relays",
                 "t.cf:2: use_bayes is not supported; give --no-bayes instead",
                 "t.cf:7: whitelist_from is not supported here and on 1 more "
-                "lines; set allow_senders in the configuration instead",
+                "line; set allow_senders in the configuration instead",
                 "t.cf:11: TAGGED: replace_rules tags are not supported",
                 "t.cf:9: M: uses MH, which was skipped; skipped too",
                 "t.cf:6: NOSUCHRULE: has a score, but no rule defines it"});
+}
+
+TEST_CASE("allow lists by authentication or relay and include get advice") {
+    RuleSet rules = rules_from("whitelist_auth *@bank.example\n"
+                               "welcomelist_auth *@bank.example\n"
+                               "def_whitelist_auth *@shop.example\n"
+                               "def_welcomelist_auth *@shop.example\n"
+                               "def_welcomelist_auth *@mail.example\n"
+                               "whitelist_from_rcvd a@b.example b.example\n"
+                               "welcomelist_from_rcvd a@b.example b.example\n"
+                               "include local/extra.cf\n");
+    const std::string auth =
+        "spam-score checks no SPF or DKIM: set allow_senders in the "
+        "configuration instead, which needs the envelope sender listed too";
+    const std::string relay =
+        "spam-score does not match senders to the relay that handed the "
+        "mail in: set allow_senders in the configuration instead, which "
+        "needs the envelope sender listed too";
+    const std::string by_default =
+        "spam-score checks no SPF or DKIM and keeps no default allow list: "
+        "set allow_senders in the configuration for the senders you trust";
+    CHECK(problem_lines(rules) ==
+          Names{"t.cf:4: def_welcomelist_auth is not supported here and on "
+                "1 more line; " +
+                    by_default,
+                "t.cf:3: def_whitelist_auth is not supported; " + by_default,
+                "t.cf:8: include is not supported; spam-score reads only the "
+                "rules folder and local_rules: name the file in local_rules "
+                "(or --local-rules) instead",
+                "t.cf:2: welcomelist_auth is not supported; " + auth,
+                "t.cf:7: welcomelist_from_rcvd is not supported; " + relay,
+                "t.cf:1: whitelist_auth is not supported; " + auth,
+                "t.cf:6: whitelist_from_rcvd is not supported; " + relay});
 }
 
 TEST_CASE("a byte order mark does not hide the first directive") {
