@@ -96,6 +96,21 @@ std::string unfold(std::string_view raw) {
     return out;
 }
 
+// A raw value as written, CR LF made LF and the field's own line end
+// left off: the form SpamAssassin's ":raw" header rules read.
+std::string as_written(std::string_view raw) {
+    std::string out;
+    out.reserve(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i)
+        if (!(raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n'))
+            out += raw[i];
+    if (!out.empty() && out.back() == '\n')
+        out.pop_back();
+    if (!out.empty() && out.back() == '\r')
+        out.pop_back();
+    return out;
+}
+
 // "<id@host>" as "id@host", as GMime's getter gives it; read from the
 // header list we walk anyway rather than looked up again.
 std::string bare_id(std::string id) {
@@ -668,9 +683,11 @@ void collect_headers(const HeaderSource& source, GMimeObject* object,
     int total = g_mime_header_list_get_count(list);
     for (int i = 0; i < total; ++i) {
         GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-        if (!added(source, header))
-            tree.headers.push_back(
-                {field_name(header), unfold(raw_value(source, header))});
+        if (added(source, header))
+            continue;
+        std::string raw = raw_value(source, header);
+        tree.headers.push_back(
+            {field_name(header), unfold(raw), as_written(raw)});
     }
 }
 

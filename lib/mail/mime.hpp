@@ -77,6 +77,10 @@ struct Anomaly {
 struct Header {
     std::string name;
     std::string value;
+    /// The value as written after the colon: the blanks after it, and
+    /// each fold as a line end and the blanks that follow; line ends are
+    /// LF, and the one ending the field is left off.
+    std::string raw;
 };
 
 /// The parsed message.

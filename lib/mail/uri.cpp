@@ -5,8 +5,10 @@
 #include "core/strings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 namespace portcullis::uri {
@@ -137,6 +139,7 @@ std::string unmask(std::string_view written, bool& changed) {
 
 Uri normalize(std::string_view written) {
     Uri uri;
+    uri.written.emplace_back(written);
     bool changed = false;
     std::string s = unmask(written, changed);
     uri.obfuscated = changed;
@@ -187,6 +190,368 @@ Uri normalize(std::string_view written) {
     return uri;
 }
 
+namespace {
+
+// The forms of a link SpamAssassin's uri rules read, as its
+// Util::uri_list_canonicalize makes them; read there for behaviour and
+// written anew. Each step that changes the link adds a form; the link
+// as written is always one.
+class FormMaker {
+public:
+    std::vector<std::string> make(std::string_view written) {
+        pending_.emplace_back(written);
+        // A redirector's target is read in turn, and may hold another:
+        // each is shorter than the link holding it, so this ends.
+        while (!pending_.empty() && out_.size() < max_forms) {
+            std::string next = std::move(pending_.back());
+            pending_.pop_back();
+            read(next);
+        }
+        return std::move(out_);
+    }
+
+private:
+    static constexpr size_t max_forms = 64;
+
+    void add(std::string form) {
+        if (seen_.insert(form).second)
+            out_.push_back(std::move(form));
+    }
+
+    void read(std::string uri);
+    void read_mailto(const std::string& uri);
+    void read_host(const std::string& nuri);
+
+    std::vector<std::string> pending_;
+    std::vector<std::string> out_;
+    std::set<std::string> seen_;
+};
+
+bool is_hex_digit(char c) {
+    return hex_value(c) >= 0;
+}
+
+// SpamAssassin's url_encode, which decodes: an escape of a printable
+// byte (%21 to %7e) is decoded, others stay; between escapes, blanks,
+// control and 8-bit bytes, '"', '%', '<' and '>' are escaped.
+std::string decode_printable_escapes(std::string_view s) {
+    std::string out;
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() + 0 && is_hex_digit(s[i + 1]) &&
+            is_hex_digit(s[i + 2])) {
+            int first = hex_value(s[i + 1]);
+            int value = first * 16 + hex_value(s[i + 2]);
+            if (first >= 2 && first <= 7 && value != 0x20 && value != 0x7f)
+                out += static_cast<char>(value);
+            else
+                out.append(s.substr(i, 3));
+            i += 2;
+            continue;
+        }
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '%' || c == '<' ||
+            c == '>') {
+            out += '%';
+            out += digits[c >> 4];
+            out += digits[c & 15];
+            continue;
+        }
+        out += s[i];
+    }
+    return out;
+}
+
+// A character reference SpamAssassin decodes in a link: printable ASCII
+// (&#104; or &#x68;) and the full stops of other scripts (&#x3002;).
+// Returns the byte, or 0.
+char referenced_char(std::string_view digits, bool hex) {
+    size_t zeros = digits.find_first_not_of('0');
+    std::string_view value = zeros == std::string_view::npos
+                                 ? std::string_view("0")
+                                 : digits.substr(zeros);
+    if (value.size() > 6)
+        return 0;
+    unsigned long cp =
+        std::strtoul(std::string(value).c_str(), nullptr, hex ? 16 : 10);
+    if (cp == 0x2e || cp == 0x3002 || cp == 0xff0e || cp == 0xff61)
+        return '.';
+    // SpamAssassin's hex pattern leaves out &#x2a; to &#x2f;.
+    bool printable =
+        hex ? (cp >= 0x21 && cp <= 0x29) || (cp >= 0x30 && cp <= 0x7e)
+            : cp >= 0x21 && cp <= 0x7e;
+    return printable ? static_cast<char>(cp) : 0;
+}
+
+std::string decode_references(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '&' && i + 1 < s.size() && s[i + 1] == '#') {
+            size_t j = i + 2;
+            bool hex = j < s.size() && (s[j] == 'x' || s[j] == 'X');
+            j += hex ? 1 : 0;
+            size_t start = j;
+            while (j < s.size() &&
+                   (hex ? is_hex_digit(s[j])
+                        : std::isdigit(static_cast<unsigned char>(s[j]))))
+                ++j;
+            // Only the full stops are read after an upper-case X.
+            char c = j > start && j < s.size() && s[j] == ';'
+                         ? referenced_char(s.substr(start, j - start), hex)
+                         : 0;
+            if (c != 0 && (c == '.' || s[i + 2] != 'X')) {
+                out += c;
+                i = j;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
+}
+
+bool has_escape(std::string_view s) {
+    for (size_t i = 0; i + 2 < s.size(); ++i)
+        if (s[i] == '%' && is_hex_digit(s[i + 1]) && is_hex_digit(s[i + 2]))
+            return true;
+    return false;
+}
+
+// Whether s starts with a scheme: letters, digits, '-' and '_', then ':'.
+bool has_scheme(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) ||
+                            s[i] == '-' || s[i] == '_'))
+        ++i;
+    return i > 0 && i < s.size() && s[i] == ':';
+}
+
+void FormMaker::read(std::string uri) {
+    std::erase(uri, '\n');
+    std::erase(uri, '\r');
+    uri = std::string(trim_space(uri));
+    // Fragments, queries and paths alone are no links ("//host" is).
+    if (uri.size() <= 1 || uri[0] == '#' || uri[0] == '?' || uri[0] == '&' ||
+        (uri[0] == '/' && uri[1] != '/'))
+        return;
+    add(uri);
+    size_t at = uri.find('@');
+    if (starts_with_ci(uri, "mailto:") ||
+        (at != std::string::npos && uri.find(':') > at)) {
+        read_mailto(uri);
+        return;
+    }
+    std::string nuri = uri;
+    std::replace(nuri.begin(), nuri.end(), '\\', '/');
+    for (std::string_view scheme : {"http:", "https:"}) {
+        if (!starts_with_ci(nuri, scheme))
+            continue;
+        size_t slashes = nuri.find_first_not_of('/', scheme.size());
+        slashes = std::min(slashes, nuri.size()) - scheme.size();
+        nuri.replace(scheme.size(), std::min<size_t>(slashes, 2), "//");
+        break;
+    }
+    if (has_escape(nuri))
+        nuri = decode_printable_escapes(nuri);
+    if (!has_scheme(nuri))
+        nuri.insert(0, nuri.rfind("ftp.", 0) == 0 ? "ftp://" : "http://");
+    // "http://host?q" is "http://host/?q".
+    size_t authority = starts_with_ci(nuri, "http://")    ? 7
+                       : starts_with_ci(nuri, "https://") ? 8
+                                                          : 0;
+    if (authority > 0) {
+        size_t end = nuri.find_first_of("/?#", authority);
+        if (end != std::string::npos && end > authority && nuri[end] != '/')
+            nuri.insert(end, "/");
+    }
+    nuri = decode_references(nuri);
+    if (nuri != uri)
+        add(nuri);
+    read_host(nuri);
+}
+
+// SpamAssassin keeps a mailto: link as written and adds its address
+// without what follows it: ?subject=, &cc=, %20 padding, a display name.
+void FormMaker::read_mailto(const std::string& uri) {
+    size_t at = uri.find('@');
+    if (at == std::string::npos)
+        return;
+    size_t question = uri.find('?', at + 1);
+    if (at > 0 && question != std::string::npos && question > at + 1)
+        add(uri.substr(0, question));
+    size_t amp = uri.find_first_of("?&", at + 1);
+    if (at > 0 && amp != std::string::npos && uri[amp] == '&' && amp > at + 1)
+        add(uri.substr(0, amp));
+    if (uri.find("%20") != std::string::npos) {
+        size_t start = uri.rfind("mailto:", 0) == 0 ? 7 : 0;
+        while (uri.compare(start, 3, "%20") == 0)
+            start += 3;
+        size_t address_at = uri.find('@', start);
+        size_t end = uri.find_first_of("?&%", address_at);
+        if (address_at != std::string::npos && address_at > start &&
+            end != address_at + 1)
+            add("mailto:" + uri.substr(start, end - start));
+    }
+    size_t open = uri.find('<');
+    if (open != std::string::npos && uri.find_first_of("?&") > open) {
+        size_t close = uri.find('>', open);
+        std::string inside = close == std::string::npos
+                                 ? ""
+                                 : uri.substr(open + 1, close - open - 1);
+        size_t inner_at = inside.find('@');
+        if (inner_at != std::string::npos && inner_at > 0 &&
+            inner_at + 1 < inside.size())
+            add("mailto:" + inside);
+    }
+}
+
+// A host SpamAssassin reads as an address: four numbers (each hex,
+// octal or decimal), one hex number (its last 32 bits) or one decimal
+// number. Sets quad to its dotted form, left empty when that is no
+// address (a part over 255, a number over 32 bits).
+bool numeric_shape(std::string_view host, std::string& quad) {
+    auto is_hex = [](std::string_view part) {
+        return part.size() > 2 && part[0] == '0' &&
+               (part[1] == 'x' || part[1] == 'X') &&
+               std::all_of(part.begin() + 2, part.end(), is_hex_digit);
+    };
+    auto is_decimal = [](std::string_view part) {
+        return !part.empty() &&
+               std::all_of(part.begin(), part.end(), [](char c) {
+                   return std::isdigit(static_cast<unsigned char>(c));
+               });
+    };
+    size_t dots =
+        static_cast<size_t>(std::count(host.begin(), host.end(), '.'));
+    if (dots == 0 && is_hex(host)) {
+        std::string_view digits = host.substr(2);
+        digits = digits.substr(digits.size() > 8 ? digits.size() - 8 : 0);
+        quad = numeric_host("0x" + std::string(digits));
+        return true;
+    }
+    if (dots == 0 && is_decimal(host)) {
+        quad = host.size() <= 10 ? numeric_host(host) : "";
+        return true;
+    }
+    if (dots != 3)
+        return false;
+    for (size_t start = 0, dot = 0; start <= host.size(); start = dot + 1) {
+        dot = std::min(host.find('.', start), host.size());
+        std::string_view part = host.substr(start, dot - start);
+        if (!is_hex(part) && !is_decimal(part))
+            return false;
+    }
+    quad = numeric_host(host);
+    return true;
+}
+
+// The first http or https link in the rest of a link, up to & or #,
+// as SpamAssassin reads a redirector's target; empty for none.
+std::string redirect_target(std::string_view rest) {
+    for (size_t i = 0; i + 5 < rest.size(); ++i) {
+        if (!starts_with_ci(rest.substr(i), "http"))
+            continue;
+        size_t colon = i + 4;
+        if (rest[colon] == 's' || rest[colon] == 'S')
+            ++colon;
+        if (colon + 1 >= rest.size() || rest[colon] != ':' ||
+            rest[colon + 1] == '&' || rest[colon + 1] == '#')
+            continue;
+        size_t end = std::min(rest.find_first_of("&#", colon), rest.size());
+        std::string_view target = rest.substr(i, end - i);
+        return target.find('.') == std::string_view::npos ? ""
+                                                          : std::string(target);
+    }
+    return "";
+}
+
+// The port of the rest of a link: the digits after its ':', as
+// SpamAssassin reads them; empty when there are none.
+std::string port_of(std::string_view rest) {
+    if (rest.empty() || rest[0] != ':')
+        return "";
+    size_t end = 1;
+    while (end < rest.size() &&
+           std::isdigit(static_cast<unsigned char>(rest[end])))
+        ++end;
+    return std::string(rest.substr(1, end - 1));
+}
+
+// The host part, as SpamAssassin takes a link apart:
+// scheme://[user-info@]host[:port]rest.
+void FormMaker::read_host(const std::string& nuri) {
+    std::string_view proto;
+    for (std::string_view scheme : {"http://", "https://"})
+        if (starts_with_ci(nuri, scheme))
+            proto = std::string_view(nuri).substr(0, scheme.size());
+    if (proto.empty())
+        return;
+    std::string scheme(proto);
+    std::string_view after = std::string_view(nuri).substr(proto.size());
+    size_t auth_at = after.find_first_of("@/?#");
+    size_t auth_end = auth_at != std::string_view::npos && after[auth_at] == '@'
+                          ? auth_at + 1
+                          : 0;
+    size_t host_end =
+        std::min(after.find_first_of("/?#:", auth_end), after.size());
+    std::string host(after.substr(auth_end, host_end - auth_end));
+    std::string rest(after.substr(host_end));
+    if (host.empty())
+        return;
+    std::string port = port_of(rest);
+    bool http = proto == "http://";
+
+    // An explicit default port, dropped.
+    std::string_view default_port = http ? "80" : "443";
+    size_t port_end = 1 + port.size();
+    if (port == default_port &&
+        (port_end == rest.size() ||
+         !(std::isalpha(static_cast<unsigned char>(rest[port_end])) ||
+           rest[port_end] == '_')))
+        add(scheme + host + rest.substr(port_end));
+
+    std::string lower_host = ascii_lower(host);
+    auto blank = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
+    if (std::any_of(host.begin(), host.end(), blank)) {
+        std::erase_if(host, blank);
+        add(scheme + host + rest);
+    }
+    if (std::string target = redirect_target(rest); !target.empty())
+        pending_.push_back(std::move(target));
+    size_t user = host.find('@');
+    if (user != std::string::npos && user > 0) {
+        host.erase(0, user + 1);
+        add(scheme + host + rest);
+    }
+    size_t end = host.size();
+    while (end > 0 && !std::isalnum(static_cast<unsigned char>(host[end - 1])))
+        --end;
+    if (end < host.size()) {
+        host.erase(end);
+        add(scheme + host + rest);
+    }
+    std::string quad;
+    if (numeric_shape(host, quad)) {
+        if (!quad.empty())
+            add(scheme + quad + rest);
+        return;
+    }
+    // Firefox reads http://name as http://www.name.com.
+    std::string_view name = lower_host;
+    if (name.rfind("www.", 0) == 0)
+        name.remove_prefix(4);
+    if (http && auth_end == 0 && lower_host != "localhost" &&
+        (port.empty() || port == "80") && !name.empty() &&
+        name.find('.') == std::string_view::npos)
+        add("http://www." + std::string(name) + ".com" + rest);
+}
+
+} // namespace
+
+std::vector<std::string> spamassassin_forms(std::string_view written) {
+    return FormMaker().make(written);
+}
+
 std::string registrable_domain(std::string_view host) {
     if (!numeric_host(host).empty())
         return std::string(host);
@@ -215,9 +580,22 @@ std::string registrable_domain(std::string_view host) {
     return out;
 }
 
+namespace {
+
+// Another place wrote a link already found: its form is kept too, as
+// uri rules read every form written.
+void add_written(Uri& uri, std::string written) {
+    if (uri.written.size() < max_written_forms &&
+        std::find(uri.written.begin(), uri.written.end(), written) ==
+            uri.written.end())
+        uri.written.push_back(std::move(written));
+}
+
+} // namespace
+
 std::vector<Uri> find_in_text(std::string_view text, size_t limit) {
     std::vector<Uri> out;
-    std::set<std::string> seen;
+    std::map<std::string, size_t> seen;
     static const char* starts[] = {"http://",  "https://", "hxxp://",
                                    "hxxps://", "ftp://",   "www."};
     for (size_t pos = 0; pos < text.size() && out.size() < limit; ++pos) {
@@ -239,8 +617,13 @@ std::vector<Uri> find_in_text(std::string_view text, size_t limit) {
                    std::string_view::npos)
             written.remove_suffix(1);
         Uri uri = normalize(written);
-        if (!uri.url.empty() && seen.insert(uri.url).second)
-            out.push_back(std::move(uri));
+        if (!uri.url.empty()) {
+            auto [at, added] = seen.try_emplace(uri.url, out.size());
+            if (added)
+                out.push_back(std::move(uri));
+            else
+                add_written(out[at->second], std::string(written));
+        }
         pos = end;
     }
     return out;

@@ -14,7 +14,10 @@ namespace portcullis::uri {
 
 /// One link, normalised.
 struct Uri {
-    std::string url;        ///< scheme://host/path, host normalised
+    std::string url; ///< scheme://host/path, host normalised
+    /// The link as each place wrote it, each once, at most
+    /// max_written_forms of them.
+    std::vector<std::string> written;
     std::string host;       ///< lower case, look-alikes folded, no port
     std::string shown_text; ///< the anchor text, for HTML links
     bool from_html = false;
@@ -23,11 +26,26 @@ struct Uri {
     bool lookalike_host = false; ///< folding changed the host
 };
 
+/// The written forms kept of one link: a message can write one link in
+/// endless ways, in upper and lower case.
+inline constexpr size_t max_written_forms = 16;
+
 /// Returns the links in plain text, in order, each once; at most limit.
 std::vector<Uri> find_in_text(std::string_view text, size_t limit = SIZE_MAX);
 
 /// Normalises one link as written; empty url when it is none.
 Uri normalize(std::string_view written);
+
+/// Returns the forms of one link as written that SpamAssassin's uri
+/// rules read, each once, in the order its canonicalisation makes them:
+/// the link itself, trimmed, then with backslashes as slashes,
+/// percent-escapes and printable character references decoded and a
+/// scheme added; without a default port; without blanks and control
+/// characters, user-info or a trailing dot in its host; with a numeric
+/// host as a dotted quad; a one-label host as www.NAME.com; and the
+/// forms of the link a redirector carries. A mailto: link gives its
+/// address without ?subject= and such.
+std::vector<std::string> spamassassin_forms(std::string_view written);
 
 /// Returns the registrable part of a host: "example.co.uk" for
 /// "mail.example.co.uk"; an IP address is returned whole.

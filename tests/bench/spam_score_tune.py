@@ -39,9 +39,11 @@ EPOCHS = 150
 # BAYES_00 keeps its hand score too: the fit sees no ham that needs it,
 # but on later ham (the time split) it is what keeps an HTML newsletter
 # that Bayes knows as ham from being judged on its looks alone.
+# GTUBE marks a test message, never a real one.
 FIXED = {"ALLOWLISTED", "BLOCKLISTED", "BODY_TRUNCATED", "ZERO_WIDTH_CHARS",
          "MIME_PAST_LIMITS", "LINKS_PAST_LIMIT",
-         "LOOKALIKE_WORDS", "LOOKALIKE_HOST", "MULTIPLE_FROM", "BAYES_00"}
+         "LOOKALIKE_WORDS", "LOOKALIKE_HOST", "MULTIPLE_FROM", "BAYES_00",
+         "GTUBE"}
 # No one feature of a message makes it spam: a rule other than Bayes may
 # weigh at most this much either way, so spam needs several signs.
 CAP = 2.0
@@ -80,6 +82,20 @@ def hand_scores(rules_dir):
                     "header", "body", "rawbody", "uri", "full", "meta"):
                 kinds[words[1]] = words[0]
     return scores, kinds
+
+
+def meta_operands(rules_dir):
+    """The names meta rules use. A score of 0 switches a rule off, for
+    the meta rules that use it too, as in SpamAssassin."""
+    used = set()
+    for name in sorted(os.listdir(rules_dir)):
+        if not name.endswith(".cf"):
+            continue
+        for line in open(os.path.join(rules_dir, name), encoding="utf-8"):
+            words = line.split("#")[0].split()
+            if len(words) >= 3 and words[0] == "meta":
+                used.update(re.findall(r"[A-Za-z_]\w*", " ".join(words[2:])))
+    return used
 
 
 def tuning_rules(rules_dir, target):
@@ -261,9 +277,13 @@ def fit_main(work, rules_dir, write):
                       "easy-ham-1, hard-ham-1\n# and spam-1 only, out of fold. "
                       "Generated: edit the hand scores in the\n# other files "
                       "and fit again rather than editing this file.\n")
+            used = meta_operands(rules_dir)
             for n in sorted(fitted):
                 if n in kinds or n in prior:
-                    out.write(f"score {n} {fitted[n]:g}\n")
+                    score = fitted[n]
+                    if score == 0 and n in used:
+                        score = -0.001 if prior.get(n, 0) < 0 else 0.001
+                    out.write(f"score {n} {score:g}\n")
 
 
 def main():

@@ -47,6 +47,52 @@ TEST_CASE("a meta rule on a skipped or undefined rule is skipped too") {
     CHECK(fired_on(rules, body_view({"s", "okword"})) == Names{"A"});
 }
 
+TEST_CASE("a zero score switches a rule off for meta rules too") {
+    // What SpamAssassin 4.0.1 fires with these rules on "okword": a
+    // pattern rule scored 0 is not run and reads 0, whether it could run
+    // or not; a meta rule that uses a meta rule scored 0 is never run.
+    RuleSet rules = rules_from("body __SUB /okword/\n"
+                               "score __SUB 0\n"
+                               "meta USES_SUB __SUB\n"
+                               "meta NOT_SUB !__SUB\n"
+                               "body __COUNT /okword/\n"
+                               "tflags __COUNT multiple\n"
+                               "score __COUNT 0\n"
+                               "meta COUNTED __COUNT > 0\n"
+                               "body __AHEAD /okword(?=s)/\n"
+                               "score __AHEAD 0\n"
+                               "meta NOT_AHEAD !__AHEAD\n"
+                               "body B /okword/\n"
+                               "meta OFF_META B\n"
+                               "score OFF_META 0\n"
+                               "meta USES_OFF OFF_META\n"
+                               "meta NOT_OFF !OFF_META\n"
+                               "meta NOT_NOT_OFF !NOT_OFF\n"
+                               "meta EITHER B || OFF_META\n"
+                               "score B 1.5\n"
+                               "score B 0\n"
+                               "score B 2\n");
+    auto lines = problem_lines(rules);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].rfind("t.cf:9: __AHEAD: RE2 cannot run this pattern: ", 0) ==
+          0);
+    CHECK(rules.size() == 12);
+    CHECK(fired_on(rules, body_view({"s", "okword"})) ==
+          Names{"B", "NOT_AHEAD", "NOT_SUB"});
+
+    // The last score line counts: a rule scored 0 and then 2 runs, and
+    // one scored 0 last is off, a built-in test too.
+    RuleSet builtin;
+    builtin.declare_builtin("BAYES_99");
+    builtin.load_text("score BAYES_99 3\nscore BAYES_99 0\n"
+                      "meta ON_BAYES BAYES_99\nmeta OFF_BAYES !BAYES_99\n",
+                      "t.cf");
+    builtin.compile();
+    CHECK(builtin.problems().empty());
+    CHECK(builtin.match(MessageView{}, {"BAYES_99"}).size() == 1);
+    CHECK(builtin.match(MessageView{}, {"BAYES_99"})[0].name == "OFF_BAYES");
+}
+
 TEST_CASE("header forms spam-score does not compute are refused") {
     RuleSet rules = rules_from("header H1 X-Spam-Relays-External !~ /foo/\n"
                                "header H2 ALL-EXTERNAL =~ /x/\n"
@@ -118,6 +164,51 @@ TEST_CASE("spamassassin's header forms read what spamassassin's read") {
                          "TO_NAME", "tocc_lower"});
 }
 
+TEST_CASE("header folds read as spamassassin unfolds them") {
+    TempDir dir;
+    write_files(dir,
+                {{"rules/t.cf",
+                  "header ONE_SPACE Subject =~ /^Hello folded\\tWorld$/\n"
+                  "header ALL_FOLDS Subject =~ /^Hello  folded/\n"
+                  "header RAW_FOLD X-Raw:raw =~ "
+                  "/^ =\\?UTF-8\\?B\\?w6l0w6k=\\?=\\n  second$/\n"
+                  "header RAW_NO_FOLD X-Raw:raw =~ /=\\?=  second/\n"
+                  "header DECODED X-Raw =~ /^\\xc3\\xa9t\\xc3\\xa9 second$/\n"
+                  "header TO_TWO To:raw =~ /^  alice/\n"
+                  "header TO_NONE To:raw =~ /^alice/\n"
+                  "header TO_DECODED To =~ /^alice/\n"
+                  "header TOCC_RAW ToCc:raw =~ /^  alice\\@a\\.example, b/\n"
+                  "header ALL_RAW ALL:raw =~ /^Subject: Hello\\n  folded/m\n"
+                  "header ALL_DECODED ALL =~ /^Subject: Hello folded\\t/m\n"
+                  "header DUP X-Dup =~ /^one\\ntwo$/\n"
+                  "header DUP_RAW X-Dup:raw =~ /^ one\\n two$/\n"}});
+    Options options = options_with(dir.path + "/rules", dir.path + "/state");
+    options.use_bayes = false;
+    options.use_fuzzy = false;
+    config::Config config;
+    auto engine = open_engine(options, config);
+    REQUIRE(engine->rules().problems().empty());
+    // Each as SpamAssassin 4.0.1 fires it on the same message, with LF
+    // line ends and with CR LF, but for ALL_RAW: SpamAssassin's ALL:raw
+    // keeps the CR of a CR LF message, so "\n  folded" is not in it.
+    for (std::string end : {"\n", "\r\n"}) {
+        auto score = engine->score(
+            "From: a@b.example" + end + "To:  alice@a.example," + end +
+            "  bob@b.example" + end + "Subject: Hello" + end +
+            "  folded\tWorld" + end + "X-Raw: =?UTF-8?B?w6l0w6k=?=" + end +
+            "  second" + end + "X-Dup: one" + end + "X-Dup: two" + end + end +
+            "body" + end);
+        REQUIRE(score.ok());
+        Names names;
+        for (const Hit& hit : score->hits)
+            names.push_back(hit.name);
+        std::sort(names.begin(), names.end());
+        CHECK(names == Names{"ALL_DECODED", "ALL_RAW", "DECODED", "DUP",
+                             "DUP_RAW", "ONE_SPACE", "RAW_FOLD", "TOCC_RAW",
+                             "TO_DECODED", "TO_TWO"});
+    }
+}
+
 TEST_CASE("text after a pattern makes the rule malformed") {
     RuleSet rules = rules_from("body C2 /okword/ junk\n"
                                "rawbody R1 /okword/ && /other/\n"
@@ -161,10 +252,43 @@ TEST_CASE("settings that change what happens to mail are reported") {
                 "no relays",
                 "t.cf:2: use_bayes is not supported; give --no-bayes instead",
                 "t.cf:7: whitelist_from is not supported here and on 1 more "
-                "lines; set allow_senders in the configuration instead",
+                "line; set allow_senders in the configuration instead",
                 "t.cf:11: TAGGED: replace_rules tags are not supported",
                 "t.cf:9: M: uses MH, which was skipped; skipped too",
                 "t.cf:6: NOSUCHRULE: has a score, but no rule defines it"});
+}
+
+TEST_CASE("allow lists by authentication or relay and include get advice") {
+    RuleSet rules = rules_from("whitelist_auth *@bank.example\n"
+                               "welcomelist_auth *@bank.example\n"
+                               "def_whitelist_auth *@shop.example\n"
+                               "def_welcomelist_auth *@shop.example\n"
+                               "def_welcomelist_auth *@mail.example\n"
+                               "whitelist_from_rcvd a@b.example b.example\n"
+                               "welcomelist_from_rcvd a@b.example b.example\n"
+                               "include local/extra.cf\n");
+    const std::string auth =
+        "spam-score checks no SPF or DKIM: set allow_senders in the "
+        "configuration instead, which needs the envelope sender listed too";
+    const std::string relay =
+        "spam-score does not match senders to the relay that handed the "
+        "mail in: set allow_senders in the configuration instead, which "
+        "needs the envelope sender listed too";
+    const std::string by_default =
+        "spam-score checks no SPF or DKIM and keeps no default allow list: "
+        "set allow_senders in the configuration for the senders you trust";
+    CHECK(problem_lines(rules) ==
+          Names{"t.cf:4: def_welcomelist_auth is not supported here and on "
+                "1 more line; " +
+                    by_default,
+                "t.cf:3: def_whitelist_auth is not supported; " + by_default,
+                "t.cf:8: include is not supported; spam-score reads only the "
+                "rules folder and local_rules: name the file in local_rules "
+                "(or --local-rules) instead",
+                "t.cf:2: welcomelist_auth is not supported; " + auth,
+                "t.cf:7: welcomelist_from_rcvd is not supported; " + relay,
+                "t.cf:1: whitelist_auth is not supported; " + auth,
+                "t.cf:6: whitelist_from_rcvd is not supported; " + relay});
 }
 
 TEST_CASE("a byte order mark does not hide the first directive") {

@@ -87,7 +87,7 @@ TEST_CASE("a comment may end a rule line and \\# is a literal hash") {
     CHECK(hits[0].score == 2.5);
 }
 
-TEST_CASE("if and ifplugin blocks are read as spamassassin 4.0 reads them") {
+TEST_CASE("if and ifplugin blocks are read as spamassassin 4.0.1 reads them") {
     RuleSet rules;
     rules.load_text("ifplugin Mail::SpamAssassin::Plugin::FreeMail\n"
                     "header A eval:check_freemail_replyto()\n"
@@ -114,6 +114,54 @@ TEST_CASE("if and ifplugin blocks are read as spamassassin 4.0 reads them") {
     REQUIRE(hits.size() == 2);
     CHECK(hits[0].name == "B");
     CHECK(hits[1].name == "C");
+}
+
+TEST_CASE("version and can() in if lines answer as spamassassin 4.0.1") {
+    RuleSet rules;
+    rules.load_text(
+        "if (version >= 4.000001)\nbody V401 /a/\nendif\n"
+        "if version > 4.001000\nbody V410 /a/\nendif\n"
+        "if version == 4.000001 && version < 4.0000011\nbody EQ /a/\nendif\n"
+        "if (version >= +3.004002)\nbody SIGNED /a/\nendif\n"
+        "if can(Mail::SpamAssassin::Conf::feature_bug6558_free)\n"
+        "body BUG6558 /a/\nelse\nbody OLD6558 /a/\nendif\n"
+        "if can(Mail::SpamAssassin::Conf::perl_min_version_5010000)\n"
+        "body PERL510 /a/\nendif\n"
+        "if can(Mail::SpamAssassin::Conf::feature_welcomelist_blocklist)\n"
+        "body WELCOME /a/\nendif\n"
+        "if has(Mail::SpamAssassin::Conf::has_tflags_nosubject)\n"
+        "body NOSUBJ /a/\nendif\n"
+        "if (local_tests_only)\nbody LOCAL /a/\nendif\n"
+        "if can(Mail::SpamAssassin::Conf::feature_capture_rules)\n"
+        "body CAPTURE /a/\nendif\n"
+        "if can(Mail::SpamAssassin::Conf::feature_dns_block_rule)\n"
+        "body DNSBLOCK /a/\nendif\n"
+        "if can(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length)\n"
+        "body BODYEVAL /a/\nendif\n"
+        "if can(Mail::SpamAssassin::Conf::compat_welcomelist_blocklist)\n"
+        "body COMPAT_BEFORE /a/\nendif\n"
+        "enable_compat welcomelist_blocklist\n"
+        "if can(Mail::SpamAssassin::Conf::compat_welcomelist_blocklist)\n"
+        "body COMPAT_AFTER /a/\nendif\n"
+        "if (version >= 4.0.1)\nbody DOTTED /a/\nendif\n"
+        "enable_compat no-such\n",
+        "sa.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 2);
+    CHECK(rules.problems()[0].where == "sa.cf:46");
+    CHECK(rules.problems()[0].message ==
+          "an if line compares version with \"4.0.1\", which is no number; "
+          "SpamAssassin writes 4.0.1 as 4.000001");
+    CHECK(rules.problems()[1].where == "sa.cf:49");
+    CHECK(rules.problems()[1].message ==
+          "enable_compat takes a name of letters, digits and _");
+    std::vector<std::string> names;
+    for (const Hit& hit : rules.match(body_view({"s", "a"}), {}))
+        names.push_back(hit.name);
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"BUG6558", "COMPAT_AFTER", "EQ",
+                                            "LOCAL", "NOSUBJ", "PERL510",
+                                            "SIGNED", "V401", "WELCOME"});
 }
 
 TEST_CASE("a broken if block is reported and ends with its file") {

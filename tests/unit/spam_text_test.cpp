@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -357,6 +358,71 @@ TEST_CASE("links in plain text are found once each") {
     REQUIRE(found.size() == 2);
     CHECK(found[0].url == "http://a.example/x");
     CHECK(found[1].host == "www.b.example");
+}
+
+TEST_CASE("a link's forms are those spamassassin 4.0.1's uri rules read") {
+    // Each expected set is what SpamAssassin 4.0.1's
+    // Util::uri_list_canonicalize returned for the same link.
+    using Forms = std::vector<std::string>;
+    const std::pair<std::string, Forms> cases[] = {
+        {"http://paypal.com@evil.example.com/login",
+         {"http://paypal.com@evil.example.com/login"}},
+        {"http://%65vil.example.com/",
+         {"http://%65vil.example.com/", "http://evil.example.com/"}},
+        {"HTTP://WWW.EXAMPLE.COM/UPPER", {"HTTP://WWW.EXAMPLE.COM/UPPER"}},
+        {"http://3232235777/", {"http://192.168.1.1/", "http://3232235777/"}},
+        {"http://0x7f000001/x", {"http://0x7f000001/x", "http://127.0.0.1/x"}},
+        {"http://www.example.com:80/a",
+         {"http://www.example.com/a", "http://www.example.com:80/a"}},
+        {"https://www.example.com:443/a",
+         {"https://www.example.com/a", "https://www.example.com:443/a"}},
+        {"http://www.x.com:8080/", {"http://www.x.com:8080/"}},
+        {"http://evil.example.com./a",
+         {"http://evil.example.com./a", "http://evil.example.com/a"}},
+        {"http://x.example.com/r?u=http://target.example.org/z&a=1",
+         {"http://target.example.org/z",
+          "http://x.example.com/r?u=http://target.example.org/z&a=1"}},
+        {"http://x.example.com/go?http:&u=https://t.example.net/q#f",
+         {"http://x.example.com/go?http:&u=https://t.example.net/q#f",
+          "https://t.example.net/q"}},
+        {"www.foo.com/x", {"http://www.foo.com/x", "www.foo.com/x"}},
+        {"ftp.foo.com/x", {"ftp.foo.com/x", "ftp://ftp.foo.com/x"}},
+        {"http:/\\foo.com\\bar",
+         {"http://foo.com/bar", "http:/\\foo.com\\bar"}},
+        {"http://foobar/", {"http://foobar/", "http://www.foobar.com/"}},
+        {"http://a.b.c?x", {"http://a.b.c/?x", "http://a.b.c?x"}},
+        {"http://x.com/&#104;i&#x2e;html",
+         {"http://x.com/&#104;i&#x2e;html", "http://x.com/hi.html"}},
+        {"http://a@b@c.example.com/",
+         {"http://a@b@c.example.com/", "http://c.example.com/"}},
+        {"http://x.com/a%2fb%41%20",
+         {"http://x.com/a%2fb%41%20", "http://x.com/a/bA%20"}},
+        {"mailto:bob@example.com?subject=hi",
+         {"mailto:bob@example.com", "mailto:bob@example.com?subject=hi"}},
+        {"mailto:%20%20bob@example.com",
+         {"mailto:%20%20bob@example.com", "mailto:bob@example.com"}},
+        {"mailto:\"Bob\"%20<bob@example.com>",
+         {"mailto:\"Bob\"%20<bob@example.com>", "mailto:bob@example.com"}},
+        {"bob@example.com&x", {"bob@example.com", "bob@example.com&x"}},
+    };
+    for (const auto& [written, expected] : cases) {
+        Forms forms = uri::spamassassin_forms(written);
+        CHECK(forms.front() == written);
+        std::sort(forms.begin(), forms.end());
+        CHECK(forms == expected);
+    }
+    // SpamAssassin's own result here is "http://127...1/x".
+    CHECK(uri::spamassassin_forms("http://0x7f.0.0.1/x") ==
+          Forms{"http://0x7f.0.0.1/x", "http://127.0.0.1/x"});
+}
+
+TEST_CASE("each place that writes a link in the text keeps its form") {
+    auto found = uri::find_in_text(
+        "see HTTP://A.EXAMPLE/x and http://a.example/x and HTTP://A.EXAMPLE/x");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].url == "http://a.example/x");
+    CHECK(found[0].written ==
+          std::vector<std::string>{"HTTP://A.EXAMPLE/x", "http://a.example/x"});
 }
 
 TEST_CASE("an anchor naming another site is a look-alike link") {

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <limits>
+#include <set>
 
 namespace portcullis::spam_score {
 
@@ -228,6 +229,44 @@ Status token_format_problem(state::Store& store, const std::string& path) {
                  ExitCode::unavailable};
 }
 
+namespace {
+
+// The file of a problem's "file:line".
+std::string_view file_of(std::string_view where) {
+    size_t colon = where.rfind(':');
+    if (colon == std::string_view::npos || colon + 1 == where.size() ||
+        where.find_first_not_of("0123456789", colon + 1) !=
+            std::string_view::npos)
+        return where;
+    return where.substr(0, colon);
+}
+
+// --lint lists every rule problem. Every other run reads the rules as
+// it starts, which a procmail or Sieve hook does for each message, and
+// SpamAssassin's own rules have some 700 problems: one line says how
+// many there are, where, and which is first, and --lint lists them.
+void report_rule_problems(const std::vector<Problem>& problems, bool all) {
+    if (all || problems.size() == 1) {
+        for (const Problem& p : problems)
+            log::warning(
+                terminal_safe(fmt::format("{}: {}", p.where, p.message)));
+        return;
+    }
+    if (problems.empty())
+        return;
+    std::set<std::string_view> files;
+    for (const Problem& p : problems)
+        files.insert(file_of(p.where));
+    const Problem& first = problems.front();
+    log::warning(terminal_safe(fmt::format(
+        "{} rule problems in {} file{}, the first {}: {}; spam-score "
+        "--lint lists them all",
+        problems.size(), files.size(), files.size() == 1 ? "" : "s",
+        first.where, first.message)));
+}
+
+} // namespace
+
 Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
                                              const config::Config& config) {
     if (Status s = config_problems(config); !s)
@@ -235,8 +274,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     std::unique_ptr<Engine> engine(new Engine(options, config));
     if (Status s = load_rules(engine->rules_, options, config); !s)
         return s.error();
-    for (const Problem& p : engine->rules_.problems())
-        log::warning(terminal_safe(fmt::format("{}: {}", p.where, p.message)));
+    report_rule_problems(engine->rules_.problems(), options.lint);
 
     const toml::table& table = config.tool(tool_name);
     BayesSettings& bayes = engine->bayes_settings_;

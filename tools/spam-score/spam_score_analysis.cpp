@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <ctime>
 #include <optional>
+#include <unordered_set>
 
 namespace portcullis::spam_score {
 
@@ -49,8 +50,44 @@ std::vector<std::string> mailbox_parts(const std::string& raw,
     return out;
 }
 
+// Each fold of a raw value (a line end and the blanks after it) as one
+// space, as SpamAssassin unfolds: "Subject: a\n\tb" reads "a b".
+std::string collapse_folds(std::string_view raw) {
+    std::string out;
+    out.reserve(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i) {
+        size_t blanks = i + 1;
+        while (raw[i] == '\n' && blanks < raw.size() &&
+               (raw[blanks] == ' ' || raw[blanks] == '\t'))
+            ++blanks;
+        if (raw[i] != '\n' || blanks == i + 1) {
+            out += raw[i];
+            continue;
+        }
+        out += ' ';
+        i = blanks - 1;
+    }
+    return out;
+}
+
+// A header value as SpamAssassin's header rules read it: each fold one
+// space, the ends trimmed, encoded words decoded. decoded_headers, which
+// Bayes reads, keeps the blanks of a fold whole; a value written on one
+// line is the same in both.
+std::string rule_value(const Analysis& a, size_t i) {
+    const mime::Header& h = a.tree.headers[i];
+    if (h.raw.find('\n') == std::string::npos)
+        return a.decoded_headers[i];
+    return text::decode_header(trim_space(collapse_folds(h.raw)));
+}
+
+// The values of every field called name, one a line. ":raw" reads each as
+// written, the blanks after the colon and the folds kept, as
+// SpamAssassin's raw_header gives it; SpamAssassin's ToCc and MESSAGEID
+// read it with each fold as one space (collapse).
 std::string join_header(const Analysis& a, std::string_view name,
-                        std::string_view modifier, bool& present) {
+                        std::string_view modifier, bool& present,
+                        bool collapse = false) {
     const mime::Tree& tree = a.tree;
     std::vector<std::string> values;
     for (size_t i = 0; i < tree.headers.size(); ++i) {
@@ -60,13 +97,13 @@ std::string join_header(const Analysis& a, std::string_view name,
             continue;
         present = true;
         if (modifier == "raw") {
-            values.push_back(h.value);
+            values.push_back(collapse ? collapse_folds(h.raw) : h.raw);
         } else if (modifier == "addr" || modifier == "name") {
             for (std::string& part :
                  mailbox_parts(h.value, a.decoded_headers[i], modifier))
                 values.push_back(std::move(part));
         } else {
-            values.push_back(a.decoded_headers[i]);
+            values.push_back(rule_value(a, i));
         }
     }
     std::string out;
@@ -85,8 +122,8 @@ std::string all_headers(const Analysis& a, bool raw) {
         if (is_own_header(h.name))
             continue;
         out += h.name;
-        out += ": ";
-        out += raw ? h.value : a.decoded_headers[i];
+        out += raw ? ":" : ": ";
+        out += raw ? h.raw : rule_value(a, i);
         out += '\n';
     }
     return out;
@@ -100,7 +137,7 @@ std::string message_ids(const Analysis& a, std::string_view modifier,
     for (const char* name : {"x-message-id", "resent-message-id",
                              "x-original-message-id", "message-id"}) {
         bool found = false;
-        std::string value = join_header(a, name, modifier, found);
+        std::string value = join_header(a, name, modifier, found, true);
         if (!found || value.empty())
             continue;
         present = true;
@@ -125,9 +162,9 @@ void add_selector(MessageView& view, const Analysis& tree,
         present = true;
         value = all_headers(tree, modifier == "raw");
     } else if (name == "ToCc") {
-        value = join_header(tree, "to", modifier, present);
+        value = join_header(tree, "to", modifier, present, true);
         bool cc = false;
-        std::string copies = join_header(tree, "cc", modifier, cc);
+        std::string copies = join_header(tree, "cc", modifier, cc, true);
         // Joined as one address list, as SpamAssassin does, so that a
         // count of addresses runs on across the two headers.
         if (cc)
@@ -159,6 +196,28 @@ bool display_name_spoofs(const mime::Tree& tree) {
         mail::parse_mailbox(text::decode_header(tree.header("From")));
     return mailbox &&
            mail::display_name_spoof(mailbox->display_name, mailbox->address());
+}
+
+// Uri rules read each link in every form SpamAssassin's read, each
+// form once, as SpamAssassin lists them; then spam-score's normalised
+// form, which undoes tricks SpamAssassin's forms leave in place.
+void add_uri_forms(MessageView& view, const Analysis& analysis) {
+    std::unordered_set<std::string> seen;
+    auto add = [&](std::string form) {
+        if (seen.insert(form).second)
+            view.uris.push_back(std::move(form));
+    };
+    for (const uri::Uri& u : analysis.uris)
+        for (const std::string& written : u.written)
+            for (std::string& form : uri::spamassassin_forms(written))
+                add(std::move(form));
+    for (const std::string& written : analysis.mail_links)
+        for (std::string& form : uri::spamassassin_forms(written))
+            add(std::move(form));
+    size_t spamassassin_forms = view.uris.size();
+    for (const uri::Uri& u : analysis.uris)
+        add(u.url);
+    view.normalised_only_uris = view.uris.size() - spamassassin_forms;
 }
 
 } // namespace
@@ -286,6 +345,10 @@ Result<Analysis> analyse(std::string_view message, const Limits& limits,
         out.uris.resize(max_links);
         out.links_past_limit = true;
     }
+    for (const text::Link& link : out.text.links)
+        if (out.mail_links.size() < max_links &&
+            starts_with_ci(trim_space(link.href), "mailto:"))
+            out.mail_links.push_back(link.href);
     return out;
 }
 
@@ -310,8 +373,7 @@ MessageView make_view(const Analysis& analysis, std::string_view message,
     view.rawbody = analysis.text.raw_body;
     message = mime::skip_from_line(message);
     view.full = std::string(message.substr(0, max_body_bytes));
-    for (const uri::Uri& u : analysis.uris)
-        view.uris.push_back(u.url);
+    add_uri_forms(view, analysis);
     return view;
 }
 

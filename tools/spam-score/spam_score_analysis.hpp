@@ -27,6 +27,9 @@ struct Analysis {
     std::vector<uri::Uri> uris;
     bool links_past_limit = false; ///< more links than max_links: not read
     std::vector<std::string> decoded_headers; ///< tree.headers, decoded
+    /// mailto: links of HTML anchors as written, up to max_links: uri
+    /// rules read them, as SpamAssassin's do.
+    std::vector<std::string> mail_links;
 };
 
 /// The links read from one message, by default: each costs a few hundred

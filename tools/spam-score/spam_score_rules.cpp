@@ -71,6 +71,19 @@ bool quietly_ignored(std::string_view directive) {
 // SpamAssassin settings that would change what happens to mail, and
 // what to do here instead; nullptr for any other directive.
 const char* unsupported_setting(std::string_view directive) {
+    // SpamAssassin lets these senders through once SPF or DKIM, or the
+    // name of the relay that handed the mail in, vouches for them; the
+    // nearest here is an allow list that needs the envelope sender too.
+    static const char* auth_advice =
+        "spam-score checks no SPF or DKIM: set allow_senders in the "
+        "configuration instead, which needs the envelope sender listed too";
+    static const char* default_auth_advice =
+        "spam-score checks no SPF or DKIM and keeps no default allow list: "
+        "set allow_senders in the configuration for the senders you trust";
+    static const char* relay_advice =
+        "spam-score does not match senders to the relay that handed the "
+        "mail in: set allow_senders in the configuration instead, which "
+        "needs the envelope sender listed too";
     static const std::pair<const char*, const char*> settings[] = {
         {"required_score", "set thresholds.tag in the configuration instead"},
         {"required_hits", "set thresholds.tag in the configuration instead"},
@@ -79,6 +92,17 @@ const char* unsupported_setting(std::string_view directive) {
         {"rewrite_header", "set subject_tag in the configuration instead"},
         {"whitelist_from", "set allow_senders in the configuration instead"},
         {"welcomelist_from", "set allow_senders in the configuration instead"},
+        {"whitelist_auth", auth_advice},
+        {"welcomelist_auth", auth_advice},
+        {"def_whitelist_auth", default_auth_advice},
+        {"def_welcomelist_auth", default_auth_advice},
+        {"whitelist_from_rcvd", relay_advice},
+        {"welcomelist_from_rcvd", relay_advice},
+        {"def_whitelist_from_rcvd", relay_advice},
+        {"def_welcomelist_from_rcvd", relay_advice},
+        {"include", "spam-score reads only the rules folder and local_rules: "
+                    "name the file in local_rules (or --local-rules) "
+                    "instead"},
         {"blacklist_from", "set block_senders in the configuration instead"},
         {"blocklist_from", "set block_senders in the configuration instead"},
         {"trusted_networks", "spam-score reads no relays"},
@@ -88,7 +112,8 @@ const char* unsupported_setting(std::string_view directive) {
         {"add_header", "spam-score writes its own X-Spam header fields"},
         {"remove_header", "spam-score writes its own X-Spam header fields"},
         {"clear_headers", "spam-score writes its own X-Spam header fields"},
-        {"redirector_pattern", "links are read as they are written"},
+        {"redirector_pattern", "a redirector's target is read only where "
+                               "the link holds it as http:// or https://"},
     };
     for (const auto& [name, advice] : settings)
         if (directive == name)
@@ -429,6 +454,11 @@ void RuleSet::parse_line(std::string_view raw, const std::string& where) {
     }
     if (!conditions_.active())
         return;
+    if (directive == "enable_compat") {
+        if (!conditions_.enable_compat(rest, problem))
+            problems_.push_back({where, problem});
+        return;
+    }
     static const std::pair<const char*, RuleKind> kinds[] = {
         {"header", RuleKind::header},   {"body", RuleKind::body},
         {"rawbody", RuleKind::rawbody}, {"uri", RuleKind::uri},
@@ -465,7 +495,8 @@ void RuleSet::report_directives() {
         std::string more =
             seen.lines == 1
                 ? ""
-                : fmt::format(" here and on {} more lines", seen.lines - 1);
+                : fmt::format(" here and on {} more line{}", seen.lines - 1,
+                              seen.lines == 2 ? "" : "s");
         problems_.push_back(
             {seen.where, seen.advice.empty()
                              ? fmt::format("unknown directive \"{}\" ignored{}",
@@ -584,6 +615,14 @@ double RuleSet::score_of(const Rule& rule) const {
         return 0;
     double score = rule.name.rfind("T_", 0) == 0 ? 0.01 : 1.0;
     return has_tflag(rule.tflags, "nice") ? -score : score;
+}
+
+// SpamAssassin runs no rule whose score is 0, and a meta rule reads it
+// as not fired: "score __SUB 0" is how administrators switch a sub-rule
+// off, for every meta rule that uses it. Only a score line does that; a
+// sub-rule or built-in test without one scores nothing but still runs.
+bool RuleSet::is_switched_off(const Rule& rule) {
+    return rule.score && *rule.score == 0;
 }
 
 } // namespace portcullis::spam_score

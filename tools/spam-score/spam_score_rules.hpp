@@ -60,7 +60,15 @@ struct MessageView {
     std::string body;
     std::string rawbody; ///< decoded text parts, HTML kept
     std::string full;    ///< the message as it came, up to the body cap
+    /// Every form of every link, each once: first those SpamAssassin's
+    /// uri rules read (each link as written, and the forms its
+    /// canonicalisation adds), then the normalised links (look-alikes
+    /// folded, hxxp undone, host in lower case) that none of those is.
     std::vector<std::string> uris;
+    /// How many of uris, at their end, are normalised links alone: a
+    /// tflags multiple rule counts its matches in the others only, as
+    /// SpamAssassin counts them.
+    size_t normalised_only_uris = 0;
 };
 
 /// One rule that fired.
@@ -133,7 +141,8 @@ public:
     /// Returns a rule by name, or nullptr.
     const Rule* find(const std::string& name) const;
 
-    /// Returns the number of rules that will be evaluated.
+    /// Returns the number of rules loaded, those switched off by a zero
+    /// score among them.
     size_t size() const { return order_.size(); }
 
     /// Returns the memory the compiled rules may use at most, in bytes.
@@ -162,6 +171,10 @@ private:
     Rule& rule(const std::string& name);
     Group& group_for(RuleKind kind, const std::string& selector);
     double score_of(const Rule& rule) const;
+    static bool is_switched_off(const Rule& rule);
+    bool is_off(int id) const {
+        return is_switched_off(*table_[static_cast<size_t>(id)].rule);
+    }
     int id_of(const std::string& name) const;
     bool is_evaluated(const std::string& name) const;
     void number_rules();
@@ -181,6 +194,7 @@ private:
     void drop_tagged_rules();
     void drop_broken_metas();
     void drop_meta_cycles();
+    void drop_switched_off_metas();
     void match_chunk(const Chunk& chunk, std::string_view text,
                      std::vector<char>& fired, std::vector<int>& matched) const;
     void match_text(const Group& group, std::string_view text,

@@ -428,10 +428,11 @@ void RuleSet::compile(size_t set_memory_bytes, size_t total_memory_bytes) {
             kept.push_back(name);
             continue;
         }
-        if (r.kind == RuleKind::header)
-            selectors_.insert(r.selector);
         if (r.exists) {
-            exists_.push_back(id);
+            if (!is_switched_off(r)) {
+                selectors_.insert(r.selector);
+                exists_.push_back(id);
+            }
             kept.push_back(name);
             continue;
         }
@@ -441,6 +442,13 @@ void RuleSet::compile(size_t set_memory_bytes, size_t total_memory_bytes) {
                  fmt::format("RE2 cannot run this pattern: {}", check.error()));
             continue;
         }
+        // Checked like any other, but never run: see is_switched_off.
+        if (is_switched_off(r)) {
+            kept.push_back(name);
+            continue;
+        }
+        if (r.kind == RuleKind::header)
+            selectors_.insert(r.selector);
         bool nosubject =
             r.kind == RuleKind::body && has_tflag(r.tflags, "nosubject");
         Group& group = group_for(r.kind, nosubject ? "nosubject" : r.selector);
@@ -463,7 +471,30 @@ void RuleSet::compile(size_t set_memory_bytes, size_t total_memory_bytes) {
             settle_absent(*group);
     drop_meta_cycles();
     drop_broken_metas();
+    drop_switched_off_metas();
     report_undefined_scores();
+}
+
+// SpamAssassin 4 evaluates a meta rule once every rule it uses has run.
+// A rule switched off by a zero score never runs: a pattern rule then
+// reads 0, but a meta rule is never marked as run, so a meta rule that
+// uses it is never evaluated either ("!OFF_META" does not fire), nor
+// any meta rule that uses that one in turn. meta_order_ has each meta
+// rule after those it uses, so one pass settles them all.
+void RuleSet::drop_switched_off_metas() {
+    std::vector<char> off(table_.size(), 0);
+    auto off_meta = [&](int id) {
+        return id >= 0 &&
+               table_[static_cast<size_t>(id)].rule->kind == RuleKind::meta &&
+               (is_off(id) || off[static_cast<size_t>(id)]);
+    };
+    for (int id : meta_order_) {
+        const auto& uses = metas_[id]->ids();
+        off[static_cast<size_t>(id)] =
+            is_off(id) || std::any_of(uses.begin(), uses.end(), off_meta);
+    }
+    std::erase_if(meta_order_,
+                  [&](int id) { return off[static_cast<size_t>(id)] != 0; });
 }
 
 // A meta rule that depends on itself, directly or through others, has
@@ -544,7 +575,9 @@ bool RuleSet::is_defined(const std::string& name) const {
 // defines, would read it as "not fired": "A && !__SKIPPED" would fire
 // where SpamAssassin's would not. Such a meta rule is skipped too, and
 // so, in turn, is every meta rule that uses it. meta_order_ has each
-// meta rule after those it uses, so one pass settles them all.
+// meta rule after those it uses, so one pass settles them all. A rule
+// switched off by a zero score reads 0 in SpamAssassin too, whether it
+// could run or not, so it breaks nothing.
 void RuleSet::drop_broken_metas() {
     std::vector<char> usable(table_.size(), 0);
     for (const std::string& name : order_)
@@ -560,7 +593,7 @@ void RuleSet::drop_broken_metas() {
         for (size_t i = 0; i < expression.names().size() && why.empty(); ++i) {
             const std::string& used = expression.names()[i];
             int id = expression.ids()[i];
-            if (id >= 0 && usable[static_cast<size_t>(id)])
+            if (id >= 0 && (usable[static_cast<size_t>(id)] || is_off(id)))
                 continue;
             why = is_defined(used) || skipped_.count(used)
                       ? fmt::format("uses {}, which was skipped; skipped too",
@@ -710,10 +743,14 @@ void RuleSet::count_hits(const MessageView& message,
         case RuleKind::full:
             count = count_matches(re, message.full, limit, 0);
             break;
-        case RuleKind::uri:
-            for (const std::string& u : message.uris)
-                count = count_matches(re, u, limit, count);
+        case RuleKind::uri: {
+            size_t counted =
+                message.uris.size() -
+                std::min(message.normalised_only_uris, message.uris.size());
+            for (size_t i = 0; i < counted; ++i)
+                count = count_matches(re, message.uris[i], limit, count);
             break;
+        }
         case RuleKind::header: {
             auto it = message.headers.find(r.selector);
             count = it == message.headers.end()
@@ -748,7 +785,7 @@ RuleSet::match(const MessageView& message,
                const std::set<std::string>& builtin_hits) const {
     std::vector<uint32_t> hits(table_.size(), 0);
     for (const std::string& name : builtin_hits)
-        if (int id = id_of(name); id >= 0)
+        if (int id = id_of(name); id >= 0 && !is_off(id))
             hits[static_cast<size_t>(id)] = 1;
     for (int id : exists_)
         if (message.headers.count(
