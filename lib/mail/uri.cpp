@@ -201,7 +201,8 @@ public:
     std::vector<std::string> make(std::string_view written) {
         pending_.emplace_back(written);
         // A redirector's target is read in turn, and may hold another:
-        // each is shorter than the link holding it, so this ends.
+        // each is shorter than the link holding it, so this ends, and
+        // max_forms bounds what a link of nested targets costs.
         while (!pending_.empty() && out_.size() < max_forms) {
             std::string next = std::move(pending_.back());
             pending_.pop_back();
@@ -211,7 +212,7 @@ public:
     }
 
 private:
-    static constexpr size_t max_forms = 64;
+    static constexpr size_t max_forms = 16;
 
     void add(std::string form) {
         if (seen_.insert(form).second)
@@ -238,7 +239,7 @@ std::string decode_printable_escapes(std::string_view s) {
     std::string out;
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() + 0 && is_hex_digit(s[i + 1]) &&
+        if (s[i] == '%' && i + 2 < s.size() && is_hex_digit(s[i + 1]) &&
             is_hex_digit(s[i + 2])) {
             int first = hex_value(s[i + 1]);
             int value = first * 16 + hex_value(s[i + 2]);
@@ -549,6 +550,8 @@ void FormMaker::read_host(const std::string& nuri) {
 } // namespace
 
 std::vector<std::string> spamassassin_forms(std::string_view written) {
+    if (written.size() > max_form_link_bytes)
+        return {std::string(written)};
     return FormMaker().make(written);
 }
 

@@ -36,15 +36,16 @@ std::vector<Uri> find_in_text(std::string_view text, size_t limit = SIZE_MAX);
 /// Normalises one link as written; empty url when it is none.
 Uri normalize(std::string_view written);
 
-/// Returns the forms of one link as written that SpamAssassin's uri
-/// rules read, each once, in the order its canonicalisation makes them:
-/// the link itself, trimmed, then with backslashes as slashes,
-/// percent-escapes and printable character references decoded and a
-/// scheme added; without a default port; without blanks and control
-/// characters, user-info or a trailing dot in its host; with a numeric
-/// host as a dotted quad; a one-label host as www.NAME.com; and the
-/// forms of the link a redirector carries. A mailto: link gives its
-/// address without ?subject= and such.
+/// The longest link whose forms are made: a longer one is read only as
+/// written (SpamAssassin reads no link of more than 2,048 bytes from
+/// text), so that a hostile link costs no more than its own bytes.
+inline constexpr size_t max_form_link_bytes = 8192;
+
+/// Returns the forms of a link as written that SpamAssassin's uri rules
+/// read, each once: the link, trimmed, then each form SpamAssassin's
+/// canonicalisation adds (decoded, with a scheme, a default port, a
+/// second user-info or a trailing dot dropped, a numeric host as a dotted
+/// quad, a redirector's target, a mailto: address alone).
 std::vector<std::string> spamassassin_forms(std::string_view written);
 
 /// Returns the registrable part of a host: "example.co.uk" for

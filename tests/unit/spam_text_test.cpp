@@ -416,6 +416,16 @@ TEST_CASE("a link's forms are those spamassassin 4.0.1's uri rules read") {
           Forms{"http://0x7f.0.0.1/x", "http://127.0.0.1/x"});
 }
 
+TEST_CASE("a long link or one of nested redirectors makes few forms") {
+    std::string lengthy = "http://%65vil.example/" + std::string(9000, 'x');
+    CHECK(uri::spamassassin_forms(lengthy) ==
+          std::vector<std::string>{lengthy});
+    std::string nested = "http://a.example/?u=";
+    for (int i = 0; i < 300; ++i)
+        nested += "http://b" + std::to_string(i) + ".example/?u=";
+    CHECK(uri::spamassassin_forms(nested).size() == 16);
+}
+
 TEST_CASE("each place that writes a link in the text keeps its form") {
     auto found = uri::find_in_text(
         "see HTTP://A.EXAMPLE/x and http://a.example/x and HTTP://A.EXAMPLE/x");

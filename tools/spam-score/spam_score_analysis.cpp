@@ -200,20 +200,33 @@ bool display_name_spoofs(const mime::Tree& tree) {
 
 // Uri rules read each link in every form SpamAssassin's read, each
 // form once, as SpamAssassin lists them; then spam-score's normalised
-// form, which undoes tricks SpamAssassin's forms leave in place.
+// form, which undoes tricks SpamAssassin's forms leave in place. Past
+// max_form_bytes of forms in one message, links are read as written
+// alone: ten thousand long links of nested redirectors would otherwise
+// make gigabytes of forms.
 void add_uri_forms(MessageView& view, const Analysis& analysis) {
+    constexpr size_t max_form_bytes = size_t{16} << 20;
     std::unordered_set<std::string> seen;
+    size_t bytes = 0;
     auto add = [&](std::string form) {
         if (seen.insert(form).second)
             view.uris.push_back(std::move(form));
     };
+    auto add_forms = [&](const std::string& written) {
+        if (bytes > max_form_bytes) {
+            add(written);
+            return;
+        }
+        for (std::string& form : uri::spamassassin_forms(written)) {
+            bytes += form.size();
+            add(std::move(form));
+        }
+    };
     for (const uri::Uri& u : analysis.uris)
         for (const std::string& written : u.written)
-            for (std::string& form : uri::spamassassin_forms(written))
-                add(std::move(form));
+            add_forms(written);
     for (const std::string& written : analysis.mail_links)
-        for (std::string& form : uri::spamassassin_forms(written))
-            add(std::move(form));
+        add_forms(written);
     size_t spamassassin_forms = view.uris.size();
     for (const uri::Uri& u : analysis.uris)
         add(u.url);
