@@ -64,6 +64,29 @@ struct DefaultEngine {
     Engine* operator->() { return engine.get(); }
 };
 
+/// The rules written under dir/rules alone, without Bayes and fuzzy
+/// checks; they must load without a problem.
+struct RulesEngine {
+    explicit RulesEngine(const TempDir& dir)
+        : options(rules_only(dir)), engine(open_engine(options, config)) {
+        REQUIRE(engine->rules().problems().empty());
+    }
+
+    Options options;
+    config::Config config;
+    std::unique_ptr<Engine> engine;
+
+    Engine* operator->() { return engine.get(); }
+
+private:
+    static Options rules_only(const TempDir& dir) {
+        Options out = options_with(dir.path + "/rules", dir.path + "/state");
+        out.use_bayes = false;
+        out.use_fuzzy = false;
+        return out;
+    }
+};
+
 /// An engine on the test rules, configured by the file named (with its
 /// domains/ folder beside it), writing JSON verdicts.
 class ConfiguredEngine {

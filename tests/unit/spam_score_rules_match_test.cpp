@@ -43,12 +43,7 @@ const char* paragraph_rules = "body CARET /^Hi Bob/\n"
 TEST_CASE("body rules match each paragraph on its own, subject first") {
     TempDir dir;
     write_files(dir, {{"rules/t.cf", paragraph_rules}});
-    Options options = options_with(dir.path + "/rules", dir.path + "/state");
-    options.use_bayes = false;
-    options.use_fuzzy = false;
-    config::Config config;
-    auto engine = open_engine(options, config);
-    REQUIRE(engine->rules().problems().empty());
+    RulesEngine engine(dir);
     auto score = engine->score(paragraphs_message);
     REQUIRE(score.ok());
     Names names;

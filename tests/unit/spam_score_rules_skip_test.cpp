@@ -139,12 +139,7 @@ TEST_CASE("spamassassin's header forms read what spamassassin's read") {
                        "meta TOCC_EXISTS __TOCC_EXISTS\n"
                        "header FROM_NAME From:name =~ /^Ann$/\n"
                        "header TO_NAME To:name =~ /^Bob$/\n"}});
-    Options options = options_with(dir.path + "/rules", dir.path + "/state");
-    options.use_bayes = false;
-    options.use_fuzzy = false;
-    config::Config config;
-    auto engine = open_engine(options, config);
-    REQUIRE(engine->rules().problems().empty());
+    RulesEngine engine(dir);
     auto score =
         engine->score("From: Ann <a@x.example>\n"
                       "To: =?utf-8?q?Bob?= <bob@y.example>, carl@z.example\n"
@@ -182,12 +177,7 @@ TEST_CASE("header folds read as spamassassin unfolds them") {
                   "header ALL_DECODED ALL =~ /^Subject: Hello folded\\t/m\n"
                   "header DUP X-Dup =~ /^one\\ntwo$/\n"
                   "header DUP_RAW X-Dup:raw =~ /^ one\\n two$/\n"}});
-    Options options = options_with(dir.path + "/rules", dir.path + "/state");
-    options.use_bayes = false;
-    options.use_fuzzy = false;
-    config::Config config;
-    auto engine = open_engine(options, config);
-    REQUIRE(engine->rules().problems().empty());
+    RulesEngine engine(dir);
     // Each as SpamAssassin 4.0.1 fires it on the same message, with LF
     // line ends and with CR LF, but for ALL_RAW: SpamAssassin's ALL:raw
     // keeps the CR of a CR LF message, so "\n  folded" is not in it.
