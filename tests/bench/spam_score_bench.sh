@@ -50,6 +50,15 @@ jq -r '[.id, .verdicts[0].score] | @tsv' "$work/ours.json" |
         echo "$(label_of "$id") $score $id"
     done >"$work/ours.scores"
 
+# Before Bayes has learned enough (or with --no-bayes) the rules are
+# judged by their scores without Bayes: how much do they catch alone?
+"$tool" --json --no-progress --no-bayes --rules-dir "$share/rules" \
+    --state-dir "$state" "${held_out[@]}" 2>/dev/null |
+    jq -r '[.id, .verdicts[0].score] | @tsv' |
+    while IFS=$'\t' read -r id score; do
+        echo "$(label_of "$id") $score $id"
+    done >"$work/ours-no-bayes.scores"
+
 # Stream mode: the same messages as stream records on stdin.
 python3 - "$work/stream" "${held_out[@]}" <<'PY'
 import json, os, sys
@@ -89,6 +98,7 @@ bash "$here/spam_score_sa.sh" "$corpus" "$work/sa" "$sa_sample" \
 echo
 echo "accuracy on the held-out groups (threshold: each tool's default)"
 $metrics "spam-score (5.0)" 5.0 "$work/ours.scores"
+$metrics "spam-score --no-bayes (5.0)" 5.0 "$work/ours-no-bayes.scores"
 if [ -s "$work/sa/sa.scores" ]; then
     echo "(spamassassin: seeded random sample of $sa_sample held-out" \
         "messages, seed 42; SA_SAMPLE=0 scores all, about 25 minutes)"

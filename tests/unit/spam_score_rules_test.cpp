@@ -38,6 +38,52 @@ TEST_CASE("a meta rule does not fire when its negated part is present") {
     CHECK(score->total == Approx(3.875).margin(1e-9));
 }
 
+TEST_CASE("four scores give a rule its weight with and without bayes") {
+    RuleSet rules;
+    rules.load_text("body A /apple/\nscore A 1 1.5 2.5 3\n"
+                    "body B /banana/\nscore B 0 0 1.25 1.25\n"
+                    "body C /cherry/\nscore C 0.75 0.75 0 0\n"
+                    "body D /date/\nscore D 1 2 3 4\nscore D 0.5\n"
+                    "meta E B && C\n",
+                    "sets.cf");
+    rules.compile();
+    REQUIRE(rules.problems().empty());
+    MessageView view = body_view({"s", "apple banana cherry date"});
+    auto scores = [&](ScoreSet set) {
+        std::map<std::string, double> out;
+        for (const Hit& hit : rules.match(view, {}, set))
+            out[hit.name] = hit.score;
+        return out;
+    };
+    // Set 2 (the third score) with Bayes, set 0 (the first) without; a
+    // rule that scores 0 in one set still runs for meta rules, and is
+    // named only where it scores. A later single score gives every set.
+    CHECK(scores(ScoreSet::with_bayes) ==
+          std::map<std::string, double>{
+              {"A", 2.5}, {"B", 1.25}, {"D", 0.5}, {"E", 1}});
+    CHECK(scores(ScoreSet::without_bayes) ==
+          std::map<std::string, double>{
+              {"A", 1}, {"C", 0.75}, {"D", 0.5}, {"E", 1}});
+}
+
+TEST_CASE("a message is judged without bayes's scores until bayes speaks") {
+    TempDir dir;
+    write_files(dir, {{"rules/t.cf", "body A /apple/\nscore A 1 1 3 3\n"}});
+    std::string message = "Subject: fruit\n\nan apple a day\n";
+    RulesEngine without(dir);
+    auto score = without->score(message);
+    REQUIRE(score.ok());
+    CHECK(score->total == 1);
+    // Bayes on, but nothing learned: no opinion, so no Bayes scores.
+    Options options = options_with(dir.path + "/rules", dir.path + "/state");
+    config::Config config;
+    auto untrained = open_engine(options, config);
+    score = untrained->score(message);
+    REQUIRE(score.ok());
+    CHECK(!score->bayes);
+    CHECK(score->total == 1);
+}
+
 TEST_CASE("rules re2 cannot run are reported with file and line") {
     RuleSet rules;
     rules.load_path(cases + "rules/test.cf");

@@ -380,7 +380,7 @@ Result<Score> Engine::score(std::string_view message,
         MessageView view = make_view(Analysis{}, message, rules_.selectors(),
                                      options_.max_body_bytes);
         view.headers.clear();
-        score.hits = rules_.match(view, builtins);
+        score.hits = rules_.match(view, builtins, ScoreSet::without_bayes);
         return tally(std::move(score));
     }
     builtins = builtin_tests(*analysis, arrival);
@@ -407,7 +407,11 @@ Result<Score> Engine::score(std::string_view message,
     }
     MessageView view = make_view(*analysis, message, rules_.selectors(),
                                  options_.max_body_bytes);
-    score.hits = rules_.match(view, builtins);
+    // Without a Bayes opinion (--no-bayes, or too little learned yet) the
+    // rules weigh what they weigh when nothing else helps them.
+    score.hits = rules_.match(view, builtins,
+                              score.bayes ? ScoreSet::with_bayes
+                                          : ScoreSet::without_bayes);
     score.from_addresses = from_mailboxes(analysis->tree);
     score.from_headers = analysis->tree.header_all("From").size();
     if (score.from_headers == 1 && score.from_addresses.size() == 1)

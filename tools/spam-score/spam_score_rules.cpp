@@ -366,6 +366,7 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
     }
     Rule& target = rule(name);
     parsed.score = target.score;
+    parsed.score_without_bayes = target.score_without_bayes;
     parsed.score_where = target.score_where;
     parsed.description = target.description;
     parsed.tflags = target.tflags;
@@ -430,10 +431,15 @@ bool RuleSet::parse_setting(const std::string& directive, std::string_view rest,
             {where, fmt::format("{}: {}", name, values.error().message)});
         return true;
     }
-    // With four scores, the third is SpamAssassin's set for Bayes on and
-    // network tests off, which is how this tool runs.
+    // With four scores, the first is SpamAssassin's set for Bayes and
+    // network tests off and the third its set for Bayes on and network
+    // tests off, which are how this tool runs. A later line of one score
+    // gives every set that score.
     Rule& target = rule(name);
     target.score = values->size() == 4 ? (*values)[2] : (*values)[0];
+    target.score_without_bayes = values->size() == 4
+                                     ? std::optional<double>((*values)[0])
+                                     : std::nullopt;
     if (target.score_where.empty())
         target.score_where = where;
     return true;
@@ -617,12 +623,20 @@ double RuleSet::score_of(const Rule& rule) const {
     return has_tflag(rule.tflags, "nice") ? -score : score;
 }
 
+double RuleSet::score_without_bayes_of(const Rule& rule) const {
+    return rule.score_without_bayes ? *rule.score_without_bayes
+                                    : score_of(rule);
+}
+
 // SpamAssassin runs no rule whose score is 0, and a meta rule reads it
 // as not fired: "score __SUB 0" is how administrators switch a sub-rule
 // off, for every meta rule that uses it. Only a score line does that; a
 // sub-rule or built-in test without one scores nothing but still runs.
+// A rule that scores in one set only runs, and is named only where it
+// scores.
 bool RuleSet::is_switched_off(const Rule& rule) {
-    return rule.score && *rule.score == 0;
+    return rule.score && *rule.score == 0 &&
+           rule.score_without_bayes.value_or(0) == 0;
 }
 
 } // namespace portcullis::spam_score

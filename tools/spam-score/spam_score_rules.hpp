@@ -37,7 +37,12 @@ struct Rule {
     std::string pattern;  ///< RE2 syntax, flags inline
     std::optional<std::string> if_unset;
     std::string expression; ///< meta rules
+    /// The score with Bayes on: SpamAssassin's set 2, the third of four
+    /// scores, or the only one.
     std::optional<double> score;
+    /// The score without Bayes (--no-bayes, or too little learned):
+    /// set 0, the first of four scores; unset means score.
+    std::optional<double> score_without_bayes;
     std::string description;
     std::string tflags;
     std::string where;       ///< file:line of the definition
@@ -70,6 +75,11 @@ struct MessageView {
     /// SpamAssassin counts them.
     size_t normalised_only_uris = 0;
 };
+
+/// Which of a rule's scores a message is judged by. SpamAssassin keeps
+/// four sets, for Bayes and network tests each on or off; this tool runs
+/// no network tests, so only sets 0 and 2 are read.
+enum class ScoreSet { without_bayes, with_bayes };
 
 /// One rule that fired.
 struct Hit {
@@ -134,9 +144,11 @@ public:
     const std::set<std::string>& selectors() const { return selectors_; }
 
     /// Returns the rules that fired, given the built-in rules that did,
-    /// sorted by score, highest first.
+    /// with their scores in set, sorted by score, highest first. A rule
+    /// whose score in set is 0 is not named.
     std::vector<Hit> match(const MessageView& message,
-                           const std::set<std::string>& builtin_hits) const;
+                           const std::set<std::string>& builtin_hits,
+                           ScoreSet set = ScoreSet::with_bayes) const;
 
     /// Returns a rule by name, or nullptr.
     const Rule* find(const std::string& name) const;
@@ -157,7 +169,8 @@ private:
     struct Entry {
         const Rule* rule;
         double score;
-        bool reported; ///< scores and is not a __ sub-rule
+        double score_without_bayes;
+        bool sub_rule; ///< a __ rule, never named
     };
     void parse_line(std::string_view raw, const std::string& where);
     bool parse_setting(const std::string& directive, std::string_view rest,
@@ -171,6 +184,7 @@ private:
     Rule& rule(const std::string& name);
     Group& group_for(RuleKind kind, const std::string& selector);
     double score_of(const Rule& rule) const;
+    double score_without_bayes_of(const Rule& rule) const;
     static bool is_switched_off(const Rule& rule);
     bool is_off(int id) const {
         return is_switched_off(*table_[static_cast<size_t>(id)].rule);

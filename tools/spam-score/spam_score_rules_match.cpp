@@ -155,8 +155,8 @@ void RuleSet::number_rules() {
     table_.clear();
     for (const auto& [name, r] : rules_) {
         ids_[name] = static_cast<int>(table_.size());
-        double score = score_of(r);
-        table_.push_back({&r, score, !is_sub_rule(name) && score != 0});
+        table_.push_back(
+            {&r, score_of(r), score_without_bayes_of(r), is_sub_rule(name)});
     }
 }
 
@@ -780,9 +780,9 @@ void RuleSet::evaluate_metas(std::vector<uint32_t>& hits) const {
     }
 }
 
-std::vector<Hit>
-RuleSet::match(const MessageView& message,
-               const std::set<std::string>& builtin_hits) const {
+std::vector<Hit> RuleSet::match(const MessageView& message,
+                                const std::set<std::string>& builtin_hits,
+                                ScoreSet set) const {
     std::vector<uint32_t> hits(table_.size(), 0);
     for (const std::string& name : builtin_hits)
         if (int id = id_of(name); id >= 0 && !is_off(id))
@@ -800,9 +800,10 @@ RuleSet::match(const MessageView& message,
     std::vector<Hit> out;
     for (size_t id = 0; id < hits.size(); ++id) {
         const Entry& entry = table_[id];
-        if (hits[id] && entry.reported)
-            out.push_back(
-                {entry.rule->name, entry.score, entry.rule->description});
+        double score = set == ScoreSet::with_bayes ? entry.score
+                                                   : entry.score_without_bayes;
+        if (hits[id] && !entry.sub_rule && score != 0)
+            out.push_back({entry.rule->name, score, entry.rule->description});
     }
     std::stable_sort(out.begin(), out.end(), [](const Hit& a, const Hit& b) {
         return a.score > b.score;
