@@ -14,10 +14,13 @@
 
 namespace portcullis::text {
 
-/// A link found in HTML: its target and the text shown for it.
+/// A link found in HTML: its target and the text shown for it. What a
+/// tag loads (img src, frame src, background) or a form's action is a
+/// link with no text.
 struct Link {
     std::string href;
     std::string text;
+    bool source = false; ///< what a tag loads, or a form's action
 };
 
 /// HTML reduced to the text a mail reader would show.
@@ -36,7 +39,7 @@ struct MessageText {
     /// a paragraph ends and the next starts.
     std::vector<size_t> paragraph_breaks;
     std::string raw_body;    ///< text parts decoded, HTML kept
-    std::vector<Link> links; ///< anchors from the HTML parts
+    std::vector<Link> links; ///< links from the HTML parts
     std::vector<std::string> attachment_names;
     size_t zero_width_subject = 0; ///< invisible characters removed
     size_t zero_width_body = 0;

@@ -415,25 +415,64 @@ bool is_tiny_font(std::string_view value) {
     return false;
 }
 
-// Whether an element hides what it holds from the reader: the hidden
-// attribute, display:none, visibility hidden or collapse, a font-size
-// or font under two pixels, or <font size=0>.
-// XXX: a child that sets a readable font size or visibility: visible
-// shows its text again in a browser, but here the whole element is
-// hidden: templates that put font-size:0 around a row of inline blocks
-// lose that text, and score HTML_HIDDEN_TEXT.
-bool hides_content(const Tag& tag) {
+// Whether an element hides all it holds, whatever its children say:
+// the hidden attribute or display:none.
+bool hides_for_good(const Tag& tag) {
     if (trim_space(tag.attributes).empty())
         return false;
     if (find_attribute(tag.attributes, "hidden"))
         return true;
+    return Style(attribute(tag.attributes, "style")).get("display") == "none";
+}
+
+// Whether a font-size value sets a size of its own, not one relative to
+// the parent's: a child with "font-size:14px" is read inside a parent
+// of "font-size:0", one with "1.5em" or "120%" is not.
+bool is_absolute_size(std::string_view value) {
+    static constexpr std::string_view keywords[] = {
+        "xx-small", "x-small", "small",    "medium",
+        "large",    "x-large", "xx-large", "xxx-large"};
+    if (std::find(std::begin(keywords), std::end(keywords), value) !=
+        std::end(keywords))
+        return true;
+    size_t end = value.find_first_not_of("+0123456789.");
+    if (end == 0 || end == value.npos)
+        return end == value.npos && !value.empty(); // a bare number: px
+    std::string_view unit = value.substr(end);
+    return unit != "em" && unit != "ex" && unit != "ch" && unit != "%" &&
+           pixels_per_unit(unit).has_value();
+}
+
+// How the text of an element is shown: too small to read, or made
+// invisible; a child may undo either, as browsers let it.
+struct Shown {
+    bool tiny = false;
+    bool invisible = false;
+    bool hidden() const { return tiny || invisible; }
+    bool operator==(const Shown&) const = default;
+};
+
+// How an element shows its text, inside a parent shown as parent: a
+// font-size or font under two pixels or <font size=0> makes it tiny, a
+// size of its own readable again; visibility hidden or collapse makes
+// it invisible, visibility visible shows it again.
+Shown shown_inside(const Tag& tag, Shown parent) {
+    if (trim_space(tag.attributes).empty())
+        return parent;
     Style style(attribute(tag.attributes, "style"));
+    std::string_view size = style.get("font-size");
+    if (is_tiny_length(size) || is_tiny_font(style.get("font")) ||
+        (tag.name == "font" &&
+         trim_space(attribute(tag.attributes, "size")) == "0"))
+        parent.tiny = true;
+    else if (is_absolute_size(size))
+        parent.tiny = false;
     std::string_view visibility = style.get("visibility");
-    return style.get("display") == "none" || visibility == "hidden" ||
-           visibility == "collapse" || is_tiny_length(style.get("font-size")) ||
-           is_tiny_font(style.get("font")) ||
-           (tag.name == "font" &&
-            trim_space(attribute(tag.attributes, "size")) == "0");
+    if (visibility == "hidden" || visibility == "collapse")
+        parent.invisible = true;
+    else if (visibility == "visible")
+        parent.invisible = false;
+    return parent;
 }
 
 // <bdo dir="rtl">, or CSS unicode-bidi: bidi-override with direction:
@@ -570,29 +609,27 @@ private:
     // is read, however big, to find every word and link in it.
     void emit_text() {
         size_t end = std::min(html_.find_first_of("<&", pos_), html_.size());
-        std::string_view text = html_.substr(pos_, end - pos_);
-        out_.text += text;
-        if (in_link_ && link_text_.size() < max_link_text_bytes)
-            link_text_ += text.substr(0, max_link_text_bytes);
+        show(html_.substr(pos_, end - pos_));
         pos_ = end;
     }
 
     void emit_char(char c) {
-        out_.text += c;
-        if (in_link_ && link_text_.size() < max_link_text_bytes)
-            link_text_ += c;
+        show(std::string_view(&c, 1));
         ++pos_;
     }
 
     void on_entity() {
+        size_t start = pos_;
         std::string decoded;
         if (!decode_entity(html_, pos_, decoded, Context::text)) {
+            pos_ = start;
             emit_char('&');
             return;
         }
-        out_.text += decoded;
-        if (in_link_ && link_text_.size() < max_link_text_bytes)
-            link_text_ += decoded;
+        size_t after = pos_;
+        pos_ = start; // shown where the reference starts
+        show(decoded);
+        pos_ = after;
     }
 
     void on_tag() {
@@ -612,13 +649,50 @@ private:
             pos_ = raw_text_end(html_, pos_, tag.name);
             return;
         }
-        if (!tag.closing && !is_void(tag.name) && hides_content(tag)) {
+        if (!tag.closing && !is_void(tag.name) && !enter(tag))
+            return;
+        on_element(tag);
+    }
+
+    // Reads how an element that opens shows its text. Returns false when
+    // it hides all it holds, which is then passed over.
+    bool enter(const Tag& tag) {
+        Shown now = shown();
+        Shown inside = shown_inside(tag, now);
+        bool for_good = hides_for_good(tag);
+        if (!for_good && inside == now)
+            return true;
+        // Past max_regions nested changes, an element that hides is
+        // passed over whole and one that shows again is not heard.
+        if (for_good || regions_.size() >= max_regions) {
+            if (!for_good && !inside.hidden())
+                return true;
             size_t end = skip_element(html_, pos_, tag.name);
             out_.hidden_bytes += end - pos_;
             pos_ = end;
+            return false;
+        }
+        regions_.push_back({skip_element(html_, pos_, tag.name), inside});
+        return true;
+    }
+
+    // How the text at pos_ is shown: regions end where their element
+    // does, the innermost last.
+    Shown shown() {
+        while (!regions_.empty() && pos_ >= regions_.back().end)
+            regions_.pop_back();
+        return regions_.empty() ? Shown{} : regions_.back().shown;
+    }
+
+    // Adds text a reader sees; what is hidden is only counted.
+    void show(std::string_view text) {
+        if (shown().hidden()) {
+            out_.hidden_bytes += text.size();
             return;
         }
-        on_element(tag);
+        out_.text += text;
+        if (in_link_ && link_text_.size() < max_link_text_bytes)
+            link_text_ += text.substr(0, max_link_text_bytes);
     }
 
     void on_element(const Tag& tag) {
@@ -643,17 +717,34 @@ private:
                 in_link_ = true;
             }
         }
-        if (tag.name == "img" && !tag.closing &&
-            out_.image_sources.size() < max_links_) {
-            std::string src = attribute(tag.attributes, "src");
-            if (!src.empty())
-                out_.image_sources.push_back(std::move(src));
-        }
-        if (tag.name == "form" && !tag.closing &&
-            out_.links.size() < max_links_) {
-            std::string action = attribute(tag.attributes, "action");
-            if (!action.empty())
-                out_.links.push_back({action, ""});
+        if (!tag.closing)
+            add_sources(tag);
+    }
+
+    // What a tag loads or sends to besides an anchor's target is a link
+    // too, as SpamAssassin's uri rules read them: a picture on a spam
+    // host names that host as surely as a link to it does.
+    void add_sources(const Tag& tag) {
+        static constexpr std::pair<std::string_view, std::string_view>
+            sources[] = {{"img", "src"},          {"img", "lowsrc"},
+                         {"frame", "src"},        {"iframe", "src"},
+                         {"embed", "src"},        {"script", "src"},
+                         {"input", "src"},        {"bgsound", "src"},
+                         {"area", "href"},        {"link", "href"},
+                         {"form", "action"},      {"body", "background"},
+                         {"table", "background"}, {"td", "background"},
+                         {"th", "background"}};
+        for (const auto& [name, attribute_name] : sources) {
+            if (tag.name != name)
+                continue;
+            std::string value = attribute(tag.attributes, attribute_name);
+            if (value.empty())
+                continue;
+            if (tag.name == "img" && attribute_name == "src" &&
+                out_.image_sources.size() < max_links_)
+                out_.image_sources.push_back(value);
+            if (out_.links.size() < max_links_)
+                out_.links.push_back({std::move(value), "", true});
         }
     }
 
@@ -671,12 +762,23 @@ private:
     // anchor never closed would only keep the rest of the part twice.
     static constexpr size_t max_link_text_bytes = 4096;
 
+    // An element whose text is shown otherwise than its parent's, up to
+    // where it ends.
+    struct Region {
+        size_t end;
+        Shown shown;
+    };
+    // Each region looks for its end once: nesting past this many costs
+    // no more scans of the rest of the HTML.
+    static constexpr size_t max_regions = 16;
+
     std::string_view html_;
     size_t max_links_; ///< links and picture addresses kept, each
     size_t pos_ = 0;
     Html out_;
     bool in_link_ = false;
     std::vector<std::string> overrides_; ///< open right-to-left overrides
+    std::vector<Region> regions_;        ///< innermost last
     std::string href_;
     std::string link_text_;
 };

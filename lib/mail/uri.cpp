@@ -663,6 +663,13 @@ std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
     for (const text::Link& link : message.links) {
         if (out.size() >= limit)
             return out;
+        // "spacer.gif" names a file beside the page, not a host, and a
+        // mail has no page: a source is a link only with a scheme, or
+        // "//" or "www." before its host.
+        std::string_view href = trim_space(link.href);
+        if (link.source && !has_scheme(href) && href.rfind("//", 0) != 0 &&
+            !starts_with_ci(href, "www."))
+            continue;
         Uri uri = normalize(link.href);
         if (uri.url.empty())
             continue;

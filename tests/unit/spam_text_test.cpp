@@ -139,8 +139,11 @@ TEST_CASE("a quote inside a tag opens a value only where one starts") {
         "<img alt=Bob's src=\"a.gif\"><a href=\"http://x.example/\">x</a>");
     REQUIRE(html.image_sources.size() == 1);
     CHECK(html.image_sources[0] == "a.gif");
-    REQUIRE(html.links.size() == 1);
-    CHECK(html.links[0].href == "http://x.example/");
+    REQUIRE(html.links.size() == 2);
+    CHECK(html.links[0].href == "a.gif");
+    CHECK(html.links[0].source);
+    CHECK(html.links[1].href == "http://x.example/");
+    CHECK(!html.links[1].source);
 }
 
 TEST_CASE("only a font-size too small to read hides text") {
@@ -211,6 +214,48 @@ TEST_CASE("display and visibility hide text however they are written") {
     CHECK(visible("<hr style=\"display:none\">shown <input hidden>too") ==
           "shown too");
     CHECK(visible("<font size=\"0 \">x</font>shown") == "shown");
+}
+
+TEST_CASE("a child that sets a readable size or visibility shows its text") {
+    auto visible = [](std::string_view html) {
+        return text::squeeze_space(text::html_to_text(html).text);
+    };
+    // Templates set font-size:0 around a row of inline blocks, each of
+    // which sets its own size.
+    CHECK(visible("<td style=\"font-size:0\">gap<div style=\"display:"
+                  "inline-block;font-size:14px\">Column one</div><div "
+                  "style=\"font-size:medium\">two</div>gap</td>after") ==
+          "Column one two after");
+    // A size relative to a tiny parent stays tiny.
+    CHECK(visible("<div style=\"font-size:0\"><span style=\"font-size:"
+                  "1.5em\">x</span><span style=\"font-size:200%\">y</span>"
+                  "</div>shown") == "shown");
+    CHECK(visible("<div style=\"visibility:hidden\">a<p style=\"visibility:"
+                  "visible\">b</p>c</div>d") == "b d");
+    // Hidden twice over needs both undone.
+    CHECK(visible("<div style=\"visibility:hidden;font-size:0\"><p style="
+                  "\"font-size:12px\">x</p><p style=\"font-size:12px;"
+                  "visibility:visible\">y</p></div>") == "y");
+    // display:none and the hidden attribute hide their children for good.
+    CHECK(visible("<div style=\"display:none\"><p style=\"font-size:12px;"
+                  "visibility:visible\">x</p></div>shown") == "shown");
+    // Hidden text is counted, shown text is not; links in hidden text
+    // are still links.
+    auto html = text::html_to_text(
+        "<div style=\"font-size:0\">hidden <a href=\"http://a.example/\">"
+        "x</a><b style=\"font-size:9pt\">shown</b></div>");
+    CHECK(text::squeeze_space(html.text) == "shown");
+    CHECK(html.hidden_bytes == 8);
+    REQUIRE(html.links.size() == 1);
+    CHECK(html.links[0].text.empty());
+    // Nesting deeper than the renderer follows stays as the outer
+    // elements left it, and costs one scan per level at most.
+    std::string deep;
+    for (int i = 0; i < 40; ++i)
+        deep += i % 2 ? "<b style=\"font-size:12px\">"
+                      : "<i style=\"font-size:0\">";
+    deep += "end";
+    CHECK(visible(deep) == "");
 }
 
 TEST_CASE("the body cap counts the text read, not the bytes sent") {
@@ -350,6 +395,25 @@ TEST_CASE("obfuscated links are normalised") {
     uri::Uri d = uri::normalize("http://p\xd0\xb0ypal.com/");
     CHECK(d.host == "paypal.com");
     CHECK(d.lookalike_host);
+}
+
+TEST_CASE("what html loads is a link, where it names a host") {
+    auto text = extract(
+        "Content-Type: text/html\n\n"
+        "<body background=\"//bg.example/b.jpg\">"
+        "<img src=\"http://img.spam.example/x.gif\"><img src=\"spacer.gif\">"
+        "<img src=\"cid:part1@local\"><IFRAME SRC='https://frame.example/'>"
+        "</iframe><table><td background=\"images/bg.gif\">"
+        "<map><area href=\"http://area.example/\"></map>"
+        "<form action=\"www.form.example/post\"></form>"
+        "<a href=\"http://anchor.example/\">here</a></td></table>\n");
+    std::vector<std::string> hosts;
+    for (const uri::Uri& u : uri::collect(text))
+        hosts.push_back(u.host);
+    CHECK(hosts == std::vector<std::string>{
+                       "bg.example", "img.spam.example", "frame.example",
+                       "area.example", "www.form.example", "anchor.example"});
+    CHECK(text.html_images == 3);
 }
 
 TEST_CASE("links in plain text are found once each") {
