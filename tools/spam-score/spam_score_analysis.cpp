@@ -165,10 +165,10 @@ void add_selector(MessageView& view, const Analysis& tree,
         value = join_header(tree, "to", modifier, present, true);
         bool cc = false;
         std::string copies = join_header(tree, "cc", modifier, cc, true);
-        // Joined as one address list, as SpamAssassin does, so that a
-        // count of addresses runs on across the two headers.
+        // One field a line, To first, as SpamAssassin 4 gives them (3.4
+        // joined the two with ", ").
         if (cc)
-            value += (value.empty() ? "" : ", ") + copies;
+            value += (value.empty() ? "" : "\n") + copies;
         present = present || cc;
     } else if (name == "MESSAGEID") {
         value = message_ids(tree, modifier, present);
