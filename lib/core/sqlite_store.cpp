@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -372,6 +373,23 @@ SqliteStore::~SqliteStore() {
     sqlite3_close(db_);
 }
 
+namespace {
+
+// SQLite reports a write cut short by the file size limit (ulimit -f)
+// as a bare I/O error, without the EFBIG behind it: when a limit is
+// set, it is the likely cause, and naming it saves a search.
+std::string file_size_limit_hint() {
+    struct rlimit limit {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 ||
+        limit.rlim_cur == RLIM_INFINITY)
+        return "";
+    return fmt::format(" (a file size limit of {} bytes is set, ulimit -f: "
+                       "the database or its journal may have reached it)",
+                       static_cast<unsigned long long>(limit.rlim_cur));
+}
+
+} // namespace
+
 // Says what failed. Another process that held its lock past the busy
 // timeout leaves nothing wrong: try again later (75). A full disk, or
 // one that failed a read or write, is an I/O error (74), with what the
@@ -383,8 +401,10 @@ Error SqliteStore::error(std::string_view what) const {
     if ((code & 0xff) == SQLITE_FULL ||
         (io_trouble(code) && system_errno == ENOSPC))
         message = "the disk is full";
-    else if (io_trouble(code) && system_errno != 0)
+    else if (io_trouble(code) && system_errno != 0 && system_errno != EFBIG)
         message += fmt::format(" ({})", std::strerror(system_errno));
+    else if (io_trouble(code))
+        message += file_size_limit_hint();
     if (!what.empty())
         message = fmt::format("{}: {}", what, message);
     if (locked(code))
