@@ -3,6 +3,7 @@
 // a link that needed undoing is marked obfuscated.
 #include "mail/uri.hpp"
 #include "core/strings.hpp"
+#include "mail/address.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -505,11 +506,30 @@ void FormMaker::read_host(const std::string& nuri) {
     // An explicit default port, dropped.
     std::string_view default_port = http ? "80" : "443";
     size_t port_end = 1 + port.size();
-    if (port == default_port &&
+    bool port_dropped =
+        port == default_port &&
         (port_end == rest.size() ||
          !(std::isalpha(static_cast<unsigned char>(rest[port_end])) ||
-           rest[port_end] == '_')))
+           rest[port_end] == '_'));
+    if (port_dropped)
         add(scheme + host + rest.substr(port_end));
+
+    // An internationalised host, in the ASCII form DNS is asked for
+    // (IDNA 2008 with the UTS #46 mapping, as SpamAssassin's libidn2
+    // gives it): a rule written for "xn--pypal-4ve.com" reads the link
+    // to "pаypal.com" that a reader saw.
+    if (std::any_of(host.begin(), host.end(), [](char c) {
+            return static_cast<unsigned char>(c) >= 0x80;
+        })) {
+        std::string ascii = mail::normal_domain(host);
+        if (ascii.find("xn--") != std::string::npos &&
+            ascii != ascii_lower(host)) {
+            add(scheme + ascii + rest);
+            if (port_dropped)
+                add(scheme + ascii + rest.substr(port_end));
+            host = ascii;
+        }
+    }
 
     std::string lower_host = ascii_lower(host);
     auto blank = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };

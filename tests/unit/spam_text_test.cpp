@@ -468,6 +468,17 @@ TEST_CASE("a link's forms are those spamassassin 4.0.1's uri rules read") {
         {"mailto:\"Bob\"%20<bob@example.com>",
          {"mailto:\"Bob\"%20<bob@example.com>", "mailto:bob@example.com"}},
         {"bob@example.com&x", {"bob@example.com", "bob@example.com&x"}},
+        // With libidn2 (Debian's libnet-libidn2-perl) installed.
+        {"http://p\xd0\xb0ypal.com/login",
+         {"http://p\xd0\xb0ypal.com/login", "http://xn--pypal-4ve.com/login"}},
+        {"http://B\xc3\x9c"
+         "CHER.example:80/x",
+         {"http://B\xc3\x9c"
+          "CHER.example/x",
+          "http://B\xc3\x9c"
+          "CHER.example:80/x",
+          "http://xn--bcher-kva.example/x",
+          "http://xn--bcher-kva.example:80/x"}},
     };
     for (const auto& [written, expected] : cases) {
         Forms forms = uri::spamassassin_forms(written);
