@@ -2,9 +2,11 @@
 // DOM: spam HTML is broken on purpose, so every construct ends at the end
 // of input at the latest, and text hidden with CSS is counted, not shown.
 #include "core/strings.hpp"
+#include "mail/html_elements.hpp"
 #include "mail/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <optional>
@@ -290,6 +292,9 @@ Tag read_tag(std::string_view html, size_t& pos) {
 // The declarations of one style attribute, as a browser applies them:
 // blanks, case, comments and "!important" do not hide a declaration
 // from us ("Display : NONE !important", "display:/**/none").
+// Only the properties read here are kept, and of each only the
+// declaration a browser applies: a style of millions of declarations
+// costs its bytes, not millions of strings.
 class Style {
 public:
     explicit Style(std::string_view css);
@@ -298,13 +303,22 @@ public:
     /// trimmed, or empty when the style does not set it.
     std::string_view get(std::string_view property) const;
 
+    /// Of two properties that set one thing ("font-size" and the "font"
+    /// shorthand), returns the one whose declaration a browser applies,
+    /// or nullptr when the style sets neither.
+    const char* applied(const char* first, const char* second) const;
+
 private:
+    static constexpr std::string_view read_[] = {"display",      "visibility",
+                                                 "font-size",    "font",
+                                                 "unicode-bidi", "direction"};
     struct Declaration {
-        std::string property;
         std::string value;
         bool important = false;
+        size_t order = 0; ///< its place among the declarations
     };
-    std::vector<Declaration> declarations_;
+    const Declaration* find(std::string_view property) const;
+    std::array<std::optional<Declaration>, std::size(read_)> declarations_;
 };
 
 // CSS comments separate tokens and say nothing.
@@ -324,6 +338,7 @@ std::string without_css_comments(std::string_view css) {
 
 Style::Style(std::string_view css) {
     std::string text = ascii_lower(without_css_comments(css));
+    size_t order = 0;
     for (std::string_view rest = text; !rest.empty();) {
         size_t semicolon = rest.find(';');
         std::string_view item = rest.substr(0, semicolon);
@@ -339,20 +354,40 @@ Style::Style(std::string_view css) {
             important = true;
             value = trim_space(value.substr(0, bang));
         }
-        declarations_.push_back({std::string(trim_space(item.substr(0, colon))),
-                                 std::string(value), important});
+        ++order;
+        std::string_view property = trim_space(item.substr(0, colon));
+        auto read = std::find(std::begin(read_), std::end(read_), property);
+        if (read == std::end(read_))
+            continue;
+        // The last declaration of a property wins, unless an earlier
+        // one is "!important" and it is not.
+        auto& kept = declarations_[static_cast<size_t>(read - read_)];
+        if (!kept || important || !kept->important)
+            kept = Declaration{std::string(value), important, order};
     }
 }
 
-// The last declaration of a property wins, unless an earlier one is
-// "!important" and it is not.
+const Style::Declaration* Style::find(std::string_view property) const {
+    auto read = std::find(std::begin(read_), std::end(read_), property);
+    if (read == std::end(read_))
+        return nullptr;
+    const auto& kept = declarations_[static_cast<size_t>(read - read_)];
+    return kept ? &*kept : nullptr;
+}
+
 std::string_view Style::get(std::string_view property) const {
-    const Declaration* found = nullptr;
-    for (const Declaration& d : declarations_)
-        if (d.property == property &&
-            (!found || d.important || !found->important))
-            found = &d;
+    const Declaration* found = find(property);
     return found ? std::string_view(found->value) : std::string_view();
+}
+
+const char* Style::applied(const char* first, const char* second) const {
+    const Declaration* a = find(first);
+    const Declaration* b = find(second);
+    if (!a || !b)
+        return a ? first : b ? second : nullptr;
+    if (a->important != b->important)
+        return a->important ? first : second;
+    return a->order > b->order ? first : second; // the later one
 }
 
 // How many CSS pixels one unit of font-size is. Em, rem, ex, ch and %
@@ -393,80 +428,94 @@ bool is_tiny_length(std::string_view value) {
     return pixels && size * *pixels < smallest_legible_px - 1e-9;
 }
 
-// The "font" shorthand gives the size as its first length, before an
-// optional "/line-height" ("font: 0/0 a" hides its text); a number
-// without a unit before it is a weight ("font: 700 12px Arial").
-bool is_tiny_font(std::string_view value) {
+bool is_size_keyword(std::string_view word) {
+    static constexpr std::string_view keywords[] = {
+        "xx-small", "x-small",  "small",     "medium", "large",
+        "x-large",  "xx-large", "xxx-large", "larger", "smaller"};
+    return std::find(std::begin(keywords), std::end(keywords), word) !=
+           std::end(keywords);
+}
+
+// The size the "font" shorthand gives: its first length or size keyword,
+// before an optional "/line-height" ("font: 0/0 a" hides its text); a
+// number without a unit before it is a weight ("font: 700 12px Arial").
+// Empty when it gives none.
+std::string_view font_shorthand_size(std::string_view value) {
     for (size_t pos = 0; pos < value.size();) {
         size_t end =
             std::min(value.find_first_of(" \t\n\r\f", pos), value.size());
         std::string_view word = value.substr(pos, end - pos);
         pos = end + 1;
         word = word.substr(0, word.find('/'));
+        if (is_size_keyword(word))
+            return word;
         if (word.empty() ||
             !(std::isdigit(static_cast<unsigned char>(word.front())) ||
               word.front() == '.'))
             continue;
-        bool length = !std::isdigit(static_cast<unsigned char>(word.back())) ||
-                      word.find_first_not_of("0.") == word.npos;
-        if (length)
-            return is_tiny_length(word);
+        if (!std::isdigit(static_cast<unsigned char>(word.back())) ||
+            word.find_first_not_of("0.") == word.npos)
+            return word;
     }
-    return false;
+    return {};
 }
 
-// Whether an element hides all it holds, whatever its children say:
-// the hidden attribute or display:none.
-bool hides_for_good(const Tag& tag) {
-    if (trim_space(tag.attributes).empty())
-        return false;
-    if (find_attribute(tag.attributes, "hidden"))
-        return true;
-    return Style(attribute(tag.attributes, "style")).get("display") == "none";
-}
-
-// Whether a font-size value sets a size of its own, not one relative to
-// the parent's: a child with "font-size:14px" is read inside a parent
-// of "font-size:0", one with "1.5em" or "120%" is not.
+// Whether a font size sets a readable size of its own, not one relative
+// to the parent's: a child of "14px", "9pt", "medium" or "initial" is read
+// inside a parent of "font-size:0"; one of "1.5em", "120%" or "larger"
+// is not, as a browser shows it no bigger.
 bool is_absolute_size(std::string_view value) {
-    static constexpr std::string_view keywords[] = {
-        "xx-small", "x-small", "small",    "medium",
-        "large",    "x-large", "xx-large", "xxx-large"};
-    if (std::find(std::begin(keywords), std::end(keywords), value) !=
-        std::end(keywords))
+    if (is_size_keyword(value))
+        return value != "larger" && value != "smaller";
+    if (value == "initial")
         return true;
+    if (is_tiny_length(value))
+        return false;
     size_t end = value.find_first_not_of("+0123456789.");
-    if (end == 0 || end == value.npos)
-        return end == value.npos && !value.empty(); // a bare number: px
+    if (end == 0)
+        return false;
+    if (end == value.npos)
+        return true; // a bare number: pixels
     std::string_view unit = value.substr(end);
     return unit != "em" && unit != "ex" && unit != "ch" && unit != "%" &&
            pixels_per_unit(unit).has_value();
 }
 
-// How the text of an element is shown: too small to read, or made
-// invisible; a child may undo either, as browsers let it.
-struct Shown {
-    bool tiny = false;
-    bool invisible = false;
-    bool hidden() const { return tiny || invisible; }
-    bool operator==(const Shown&) const = default;
-};
+// HTML's legacy <font size>: a number, with or without a sign, after
+// blanks; any such size is 1 to 7, readable (size=0 is size 1).
+bool is_legacy_font_size(std::string_view value) {
+    value = trim_space(value);
+    if (!value.empty() && (value.front() == '+' || value.front() == '-'))
+        value.remove_prefix(1);
+    return !value.empty() &&
+           std::isdigit(static_cast<unsigned char>(value.front()));
+}
 
-// How an element shows its text, inside a parent shown as parent: a
-// font-size or font under two pixels or <font size=0> makes it tiny, a
-// size of its own readable again; visibility hidden or collapse makes
-// it invisible, visibility visible shows it again.
-Shown shown_inside(const Tag& tag, Shown parent) {
-    if (trim_space(tag.attributes).empty())
+// How an element shows its text, inside a parent shown as parent:
+// display:none or the hidden attribute hide it for good; a font size
+// under two pixels makes it tiny, a readable size of its own (a length,
+// a keyword, <font size=N>) shows it again; visibility hidden or
+// collapse makes it invisible, visibility visible shows it again.
+Shown shown_inside(const Tag& tag, const Style& style, Shown parent) {
+    if (parent.gone)
         return parent;
-    Style style(attribute(tag.attributes, "style"));
-    std::string_view size = style.get("font-size");
-    if (is_tiny_length(size) || is_tiny_font(style.get("font")) ||
-        (tag.name == "font" &&
-         trim_space(attribute(tag.attributes, "size")) == "0"))
-        parent.tiny = true;
-    else if (is_absolute_size(size))
+    if (find_attribute(tag.attributes, "hidden") ||
+        style.get("display") == "none") {
+        parent.gone = true;
+        return parent;
+    }
+    if (tag.name == "font" &&
+        is_legacy_font_size(attribute(tag.attributes, "size")))
         parent.tiny = false;
+    if (const char* property = style.applied("font-size", "font")) {
+        std::string_view size = style.get(property);
+        if (std::string_view(property) == "font")
+            size = font_shorthand_size(size);
+        if (is_tiny_length(size))
+            parent.tiny = true;
+        else if (is_absolute_size(size))
+            parent.tiny = false;
+    }
     std::string_view visibility = style.get("visibility");
     if (visibility == "hidden" || visibility == "collapse")
         parent.invisible = true;
@@ -477,13 +526,12 @@ Shown shown_inside(const Tag& tag, Shown parent) {
 
 // <bdo dir="rtl">, or CSS unicode-bidi: bidi-override with direction:
 // rtl, shows its letters in reverse order, as U+202E does in plain text.
-bool overrides_to_rtl(const Tag& tag) {
+bool overrides_to_rtl(const Tag& tag, const Style& style) {
     if (trim_space(tag.attributes).empty())
         return false;
     std::string dir = ascii_lower(attribute(tag.attributes, "dir"));
     if (tag.name == "bdo" && dir == "rtl")
         return true;
-    Style style(attribute(tag.attributes, "style"));
     return style.get("unicode-bidi") == "bidi-override" &&
            (style.get("direction") == "rtl" || dir == "rtl");
 }
@@ -527,17 +575,36 @@ size_t comment_end(std::string_view html, size_t pos) {
     return html.size();
 }
 
-// Script and style hold raw text, not HTML: quotes, comments and tags
-// in them ("document.write('<script>')") mean nothing until the first
-// end tag of their name.
-bool is_raw_text(std::string_view name) {
-    return name == "script" || name == "style";
+// Elements that hold text, not HTML: quotes, comments and tags in them
+// ("document.write('<script>')", "<textarea><div hidden></textarea>")
+// mean nothing until the first end tag of their name, as in browsers.
+enum class RawText {
+    none,
+    unshown,   ///< script, style, iframe, noembed, noframes
+    shown,     ///< xmp, plaintext: shown as written
+    references ///< textarea, title: shown, character references decoded
+};
+
+RawText raw_text_of(std::string_view name) {
+    if (name == "script" || name == "style" || name == "iframe" ||
+        name == "noembed" || name == "noframes")
+        return RawText::unshown;
+    if (name == "xmp" || name == "plaintext")
+        return RawText::shown;
+    if (name == "textarea" || name == "title")
+        return RawText::references;
+    return RawText::none;
 }
 
 // Returns where the raw text of element name, starting at pos, ends:
 // after the first "</name" followed by a blank, '/' or '>', and the rest
-// of that end tag; or at the end of the input.
-size_t raw_text_end(std::string_view html, size_t pos, std::string_view name) {
+// of that end tag; or at the end of the input. text_end is set to where
+// that end tag starts. <plaintext> has no end: it runs to the end.
+size_t raw_text_end(std::string_view html, size_t pos, std::string_view name,
+                    size_t& text_end) {
+    text_end = html.size();
+    if (name == "plaintext")
+        return html.size();
     for (size_t open = html.find("</", pos); open != html.npos;
          open = html.find("</", open + 2)) {
         size_t after = open + 2 + name.size();
@@ -546,41 +613,10 @@ size_t raw_text_end(std::string_view html, size_t pos, std::string_view name) {
         if (after < html.size() && !is_blank(html[after]) &&
             html[after] != '/' && html[after] != '>')
             continue;
+        text_end = open;
         size_t end = open;
         read_tag(html, end);
         return end;
-    }
-    return html.size();
-}
-
-// Skips to the matching close of a hidden element, counting nested opens
-// of its name; comments and raw text inside it are passed over whole.
-size_t skip_element(std::string_view html, size_t pos,
-                    const std::string& name) {
-    int depth = 1;
-    while (pos < html.size()) {
-        size_t open = html.find('<', pos);
-        if (open == std::string_view::npos)
-            return html.size();
-        if (html.substr(open, 4) == "<!--") {
-            pos = comment_end(html, open + 4);
-            continue;
-        }
-        if (!starts_tag(html, open)) {
-            pos = open + 1;
-            continue;
-        }
-        pos = open;
-        Tag tag = read_tag(html, pos);
-        if (!tag.closing && is_raw_text(tag.name)) {
-            pos = raw_text_end(html, pos, tag.name);
-            continue;
-        }
-        if (tag.name != name)
-            continue;
-        depth += tag.closing ? -1 : 1;
-        if (depth == 0)
-            return pos;
     }
     return html.size();
 }
@@ -619,17 +655,12 @@ private:
     }
 
     void on_entity() {
-        size_t start = pos_;
         std::string decoded;
         if (!decode_entity(html_, pos_, decoded, Context::text)) {
-            pos_ = start;
             emit_char('&');
             return;
         }
-        size_t after = pos_;
-        pos_ = start; // shown where the reference starts
         show(decoded);
-        pos_ = after;
     }
 
     void on_tag() {
@@ -645,48 +676,54 @@ private:
             return;
         }
         Tag tag = read_tag(html_, pos_);
-        if (!tag.closing && is_raw_text(tag.name)) {
-            pos_ = raw_text_end(html_, pos_, tag.name);
+        if (tag.closing) {
+            elements_.close(tag.name);
+            on_element(tag, Style(""));
             return;
         }
-        if (!tag.closing && !is_void(tag.name) && !enter(tag))
+        Style style(trim_space(tag.attributes).empty()
+                        ? std::string()
+                        : attribute(tag.attributes, "style"));
+        elements_.end_implied_by(tag.name);
+        Shown inside = shown_inside(tag, style, elements_.shown());
+        if (RawText raw = raw_text_of(tag.name); raw != RawText::none) {
+            on_element(tag, style); // an iframe's or script's source
+            read_raw_text(tag.name, raw, inside);
             return;
-        on_element(tag);
-    }
-
-    // Reads how an element that opens shows its text. Returns false when
-    // it hides all it holds, which is then passed over.
-    bool enter(const Tag& tag) {
-        Shown now = shown();
-        Shown inside = shown_inside(tag, now);
-        bool for_good = hides_for_good(tag);
-        if (!for_good && inside == now)
-            return true;
-        // Past max_regions nested changes, an element that hides is
-        // passed over whole and one that shows again is not heard.
-        if (for_good || regions_.size() >= max_regions) {
-            if (!for_good && !inside.hidden())
-                return true;
-            size_t end = skip_element(html_, pos_, tag.name);
-            out_.hidden_bytes += end - pos_;
-            pos_ = end;
-            return false;
         }
-        regions_.push_back({skip_element(html_, pos_, tag.name), inside});
-        return true;
+        if (!is_void(tag.name))
+            elements_.open(tag.name, inside);
+        on_element(tag, style);
     }
 
-    // How the text at pos_ is shown: regions end where their element
-    // does, the innermost last.
-    Shown shown() {
-        while (!regions_.empty() && pos_ >= regions_.back().end)
-            regions_.pop_back();
-        return regions_.empty() ? Shown{} : regions_.back().shown;
+    void read_raw_text(const std::string& name, RawText raw, Shown shown) {
+        size_t text_end = 0;
+        size_t end = raw_text_end(html_, pos_, name, text_end);
+        std::string_view text = html_.substr(pos_, text_end - pos_);
+        if (raw != RawText::unshown) {
+            out_.text += '\n';
+            if (raw == RawText::shown) {
+                show(text, shown);
+            } else {
+                std::string decoded;
+                for (size_t i = 0; i < text.size();) {
+                    if (text[i] == '&' &&
+                        decode_entity(text, i, decoded, Context::text))
+                        continue;
+                    decoded += text[i++];
+                }
+                show(decoded, shown);
+            }
+            out_.text += '\n';
+        }
+        pos_ = end;
     }
 
     // Adds text a reader sees; what is hidden is only counted.
-    void show(std::string_view text) {
-        if (shown().hidden()) {
+    void show(std::string_view text) { show(text, elements_.shown()); }
+
+    void show(std::string_view text, Shown shown) {
+        if (shown.hidden()) {
             out_.hidden_bytes += text.size();
             return;
         }
@@ -695,12 +732,12 @@ private:
             link_text_ += text.substr(0, max_link_text_bytes);
     }
 
-    void on_element(const Tag& tag) {
+    void on_element(const Tag& tag, const Style& style) {
         if (is_block(tag.name))
             out_.text += '\n';
         // Reversed text is marked as plain text marks it; text::extract
         // then reads it in the order shown as well.
-        if (!tag.closing && overrides_to_rtl(tag)) {
+        if (!tag.closing && overrides_to_rtl(tag, style)) {
             overrides_.push_back(tag.name);
             append_code_point(out_.text, 0x202E);
         } else if (tag.closing && !overrides_.empty() &&
@@ -762,23 +799,13 @@ private:
     // anchor never closed would only keep the rest of the part twice.
     static constexpr size_t max_link_text_bytes = 4096;
 
-    // An element whose text is shown otherwise than its parent's, up to
-    // where it ends.
-    struct Region {
-        size_t end;
-        Shown shown;
-    };
-    // Each region looks for its end once: nesting past this many costs
-    // no more scans of the rest of the HTML.
-    static constexpr size_t max_regions = 16;
-
     std::string_view html_;
     size_t max_links_; ///< links and picture addresses kept, each
     size_t pos_ = 0;
     Html out_;
     bool in_link_ = false;
     std::vector<std::string> overrides_; ///< open right-to-left overrides
-    std::vector<Region> regions_;        ///< innermost last
+    OpenElements elements_;
     std::string href_;
     std::string link_text_;
 };

@@ -213,7 +213,8 @@ TEST_CASE("display and visibility hide text however they are written") {
     // A hidden element with no end tag hides nothing after it.
     CHECK(visible("<hr style=\"display:none\">shown <input hidden>too") ==
           "shown too");
-    CHECK(visible("<font size=\"0 \">x</font>shown") == "shown");
+    // A legacy font size of 0 is size 1 (x-small) in browsers: shown.
+    CHECK(visible("<font size=\"0 \">x</font>shown") == "xshown");
 }
 
 TEST_CASE("a child that sets a readable size or visibility shows its text") {
@@ -248,14 +249,67 @@ TEST_CASE("a child that sets a readable size or visibility shows its text") {
     CHECK(html.hidden_bytes == 8);
     REQUIRE(html.links.size() == 1);
     CHECK(html.links[0].text.empty());
-    // Nesting deeper than the renderer follows stays as the outer
-    // elements left it, and costs one scan per level at most.
+    // However deep, the innermost element decides. Past 512 open
+    // elements, a new one takes the deepest one's place, as in Blink.
     std::string deep;
     for (int i = 0; i < 40; ++i)
         deep += i % 2 ? "<b style=\"font-size:12px\">"
                       : "<i style=\"font-size:0\">";
-    deep += "end";
-    CHECK(visible(deep) == "");
+    CHECK(visible(deep + "end") == "end");
+    CHECK(visible(deep + "<i style=\"font-size:0\">end") == "");
+    std::string deeper = "<div style=\"visibility:hidden\">";
+    for (int i = 0; i < 600; ++i)
+        deeper += "<span>";
+    CHECK(visible(deeper + "<b style=\"visibility:visible\">b</b>c") == "b");
+}
+
+TEST_CASE("hidden text ends where a browser ends its element") {
+    auto visible = [](std::string_view html) {
+        return text::squeeze_space(text::html_to_text(html).text);
+    };
+    // Elements a browser ends without an end tag.
+    CHECK(visible("<p style=\"visibility:hidden\">.<p>PITCH") == "PITCH");
+    CHECK(visible("<table><tr><td style=\"display:none\">.<td>PITCH"
+                  "</table>") == "PITCH");
+    CHECK(visible("<ul><li hidden>.<li>PITCH</ul>") == "PITCH");
+    CHECK(visible("<dl><dt hidden>.<dd>PITCH</dl>") == "PITCH");
+    CHECK(visible("<select><option hidden>.<option>PITCH</select>") == "PITCH");
+    CHECK(visible("<p style=\"font-size:0\">.<div>PITCH</div>") == "PITCH");
+    // An end tag ends what was opened inside its element.
+    CHECK(visible("<p>Hi<span style=\"display:none\">.</p>PITCH") ==
+          "Hi PITCH");
+    CHECK(visible("<div><p style=\"visibility:hidden\">x</div>PITCH") ==
+          "PITCH");
+    CHECK(visible("<b style=\"font-size:0\"><p>x</b>PITCH</p>") == "PITCH");
+    // ... but not an inline element's past a block opened inside it.
+    CHECK(visible("<span style=\"font-size:0\"><div>x</span>y</div>z") == "");
+    CHECK(visible("<span style=\"font-size:0\"><div>x</span>y</div></span>"
+                  "z") == "z");
+    // No further either: a <p> in a tiny <div> ends the shown <p> before
+    // it, and is tiny again.
+    CHECK(visible("<div style=\"font-size:0\"><p style=\"font-size:14px\">"
+                  "Regards<p>hidden words</div>") == "Regards");
+    // Text elements hold text, not tags.
+    CHECK(visible("<textarea><div style=\"display:none\"></textarea>PITCH") ==
+          "<div style=\"display:none\"> PITCH");
+    CHECK(visible("<div style=\"display:none\"><textarea></div></textarea>"
+                  "WORDS</div>shown") == "shown");
+    CHECK(visible("<title>a &amp; b<b hidden></title>PITCH") ==
+          "a & b<b hidden> PITCH");
+    CHECK(visible("<iframe><p>fallback</p></iframe>shown") == "shown");
+    CHECK(visible("<xmp><i hidden>x</i></xmp>") == "<i hidden>x</i>");
+    // The font shorthand and <font size> show text a tiny parent hid;
+    // of font and font-size, the later declaration counts.
+    CHECK(visible("<div style=\"font-size:0\"><div style=\"font:16px/22px "
+                  "Arial\">PITCH</div></div>") == "PITCH");
+    CHECK(visible("<div style=\"font-size:0\"><font size=\"3\">PITCH</font>"
+                  "</div>") == "PITCH");
+    CHECK(visible("<div style=\"font-size:0\"><p style=\"font-size:"
+                  "initial\">PITCH</p></div>") == "PITCH");
+    CHECK(visible("<p style=\"font: 0/0 a; font-size: 14px\">x</p>") == "x");
+    CHECK(visible("<p style=\"font-size: 14px; font: 0/0 a\">x</p>y") == "y");
+    CHECK(visible("<p style=\"font-size: 14px !important; font: 0/0 a\">"
+                  "x</p>") == "x");
 }
 
 TEST_CASE("the body cap counts the text read, not the bytes sent") {

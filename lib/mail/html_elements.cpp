@@ -1,0 +1,202 @@
+// The open elements of an HTML document, ended where a browser ends them.
+#include "mail/html_elements.hpp"
+
+#include <algorithm>
+#include <span>
+
+namespace portcullis::text {
+
+namespace {
+
+using Names = std::span<const std::string_view>;
+
+bool is_one_of(std::string_view name, Names names) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// The elements that bound the default scope (HTML's "has an element in
+// scope"), in the HTML namespace.
+constexpr std::string_view scope_bounds[] = {"applet", "caption", "html",   "table",
+                                "td",     "th",      "marquee", "object",
+                                "template"};
+
+// Start tags that end an open <p> first (quirks mode: <table> does not).
+constexpr std::string_view p_enders[] = {
+    "address", "article", "aside",   "blockquote", "center", "details",
+    "dialog",  "dir",     "div",     "dl",         "fieldset",
+    "figcaption", "figure", "footer", "header",    "hgroup", "main",
+    "menu",    "nav",     "ol",      "p",          "section", "summary",
+    "ul",      "h1",      "h2",      "h3",         "h4",     "h5",
+    "h6",      "pre",     "listing", "form",       "li",     "dd",
+    "dt",      "plaintext", "hr",    "xmp"};
+
+constexpr std::string_view headings[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
+constexpr std::string_view cells[] = {"td", "th"};
+constexpr std::string_view row_groups[] = {"tbody", "thead", "tfoot"};
+
+// HTML's special elements: an end tag of another name that meets one
+// of them on the way down the stack ends nothing.
+constexpr std::string_view special[] = {
+    "address", "applet",  "area",    "article",  "aside",   "base",
+    "basefont", "bgsound", "blockquote", "body", "br",      "button",
+    "caption", "center",  "col",     "colgroup", "dd",      "details",
+    "dir",     "div",     "dl",      "dt",       "embed",   "fieldset",
+    "figcaption", "figure", "footer", "form",    "frame",   "frameset",
+    "h1",      "h2",      "h3",      "h4",       "h5",      "h6",
+    "head",    "header",  "hgroup",  "hr",       "html",    "iframe",
+    "img",     "input",   "li",      "link",     "listing", "main",
+    "marquee", "menu",    "meta",    "nav",      "noembed", "noframes",
+    "noscript", "object", "ol",      "p",        "param",   "plaintext",
+    "pre",     "script",  "section", "select",   "source",  "style",
+    "summary", "table",   "tbody",   "td",       "template", "textarea",
+    "tfoot",   "th",      "thead",   "title",    "tr",      "track",
+    "ul",      "wbr",     "xmp"};
+
+// Formatting elements: an end tag of one ends it across blocks (the
+// adoption agency's net effect on where its style reaches).
+constexpr std::string_view formatting[] = {"a",     "b",      "big",    "code",
+                              "em",    "font",   "i",      "nobr",
+                              "s",     "small",  "strike", "strong",
+                              "tt",    "u"};
+
+} // namespace
+
+bool OpenElements::bounds(std::string_view name, Scope scope) {
+    switch (scope) {
+    case in_scope:
+        return is_one_of(name, scope_bounds);
+    case in_button_scope:
+        return is_one_of(name, scope_bounds) || name == "button";
+    case in_list_item_scope:
+        return is_one_of(name, scope_bounds) || name == "ol" || name == "ul";
+    case in_definition_scope:
+        return is_one_of(name, scope_bounds) || name == "dl";
+    case in_table_scope:
+        return name == "html" || name == "table" || name == "template";
+    default:
+        return is_one_of(name, special);
+    }
+}
+
+int64_t OpenElements::topmost(std::string_view name) const {
+    auto it = positions_.find(name);
+    return it == positions_.end() || it->second.empty()
+               ? -1
+               : static_cast<int64_t>(it->second.back());
+}
+
+// The topmost element of name is in scope when no bound of that scope
+// stands above it (a bound of its own name is in scope itself).
+bool OpenElements::is_open_in(std::string_view name, Scope scope) const {
+    int64_t at = topmost(name);
+    return at >= 0 && !stack_.empty() &&
+           at + 1 >= static_cast<int64_t>(stack_.back().bound[scope]);
+}
+
+void OpenElements::pop() {
+    auto it = positions_.find(stack_.back().name);
+    if (it != positions_.end()) {
+        it->second.pop_back();
+        if (it->second.empty())
+            positions_.erase(it);
+    }
+    stack_.pop_back();
+}
+
+void OpenElements::pop_through(std::string_view name) {
+    int64_t at = topmost(name);
+    if (at < 0)
+        return;
+    while (static_cast<int64_t>(stack_.size()) > at)
+        pop();
+}
+
+// Ends the topmost of the elements named that is open in scope.
+void OpenElements::pop_through_topmost(
+    std::initializer_list<std::string_view> names, Scope scope) {
+    int64_t top = -1;
+    std::string_view which;
+    for (std::string_view name : names)
+        if (is_open_in(name, scope) && topmost(name) > top) {
+            top = topmost(name);
+            which = name;
+        }
+    if (top >= 0)
+        pop_through(which);
+}
+
+void OpenElements::end_implied_by(std::string_view name) {
+    if (is_one_of(name, p_enders) && is_open_in("p", in_button_scope))
+        pop_through("p");
+    if (is_one_of(name, headings) && !stack_.empty() &&
+        is_one_of(stack_.back().name, headings))
+        pop();
+    if (name == "li" && is_open_in("li", in_list_item_scope))
+        pop_through("li");
+    if (name == "dd" || name == "dt")
+        pop_through_topmost({"dd", "dt"}, in_definition_scope);
+    // A cell ends the open cell; a row the open row (and its cells); a
+    // row group the open row group (and its rows).
+    if (name == "td" || name == "th")
+        pop_through_topmost({"td", "th"}, in_table_scope);
+    else if (name == "tr")
+        pop_through_topmost({"tr"}, in_table_scope);
+    else if (is_one_of(name, row_groups))
+        pop_through_topmost({"tbody", "thead", "tfoot"}, in_table_scope);
+    if (name == "option" || name == "optgroup") {
+        if (!stack_.empty() && stack_.back().name == "option")
+            pop();
+        if (name == "optgroup" && !stack_.empty() &&
+            stack_.back().name == "optgroup")
+            pop();
+    }
+    if (name == "a" && is_open_in("a", in_scope))
+        pop_through("a");
+}
+
+void OpenElements::open(std::string_view name, Shown shown) {
+    if (stack_.size() >= max_depth)
+        pop();
+    Element element{std::string(name), shown, {}};
+    uint32_t here = static_cast<uint32_t>(stack_.size());
+    for (size_t scope = 0; scope < scope_kinds; ++scope)
+        element.bound[scope] = bounds(name, static_cast<Scope>(scope))
+                                   ? here + 1
+                               : stack_.empty()    ? 0
+                                                : stack_.back().bound[scope];
+    positions_[element.name].push_back(here);
+    stack_.push_back(std::move(element));
+}
+
+void OpenElements::close(std::string_view name) {
+    if (name == "body" || name == "html")
+        return; // text after them is still the body's
+    Scope scope = in_scope;
+    if (name == "p")
+        scope = in_button_scope;
+    else if (name == "li")
+        scope = in_list_item_scope;
+    else if (name == "dd" || name == "dt")
+        scope = in_definition_scope;
+    else if (is_one_of(name, cells) || is_one_of(name, row_groups) ||
+             name == "tr" || name == "table")
+        scope = in_table_scope;
+    else if (is_one_of(name, headings)) {
+        // Any heading's end tag ends the open heading, whatever its level.
+        pop_through_topmost({"h1", "h2", "h3", "h4", "h5", "h6"}, in_scope);
+        return;
+    } else if (!is_one_of(name, formatting) && !is_one_of(name, special)) {
+        // Any other end tag ends its element unless a special element
+        // was opened inside it: "<span><div>x</span>y" leaves y in the
+        // span.
+        int64_t at = topmost(name);
+        if (at >= 0 &&
+            at + 1 >= static_cast<int64_t>(stack_.back().bound[past_special]))
+            pop_through(name);
+        return;
+    }
+    if (is_open_in(name, scope))
+        pop_through(name);
+}
+
+} // namespace portcullis::text

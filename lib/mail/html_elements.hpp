@@ -1,0 +1,100 @@
+// The elements open at a point of an HTML document, kept as a browser's
+// parser keeps them, so that text hidden by an element is hidden exactly
+// as far as a reader's browser hides it: no further (spam would hide its
+// pitch behind a <p> a browser has long closed) and no less (hidden words
+// would be read as shown).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace portcullis::text {
+
+/// How an element shows the text it holds.
+struct Shown {
+    bool gone = false;      ///< display:none or hidden: nothing undoes it
+    bool tiny = false;      ///< a font too small to read
+    bool invisible = false; ///< visibility hidden or collapse
+    bool hidden() const { return gone || tiny || invisible; }
+    bool operator==(const Shown&) const = default;
+};
+
+/// The stack of open elements. A start tag first ends what a browser's
+/// parser ends before it (an open <p> before a block, <li> before <li>,
+/// <td> before <td> or <tr>, <option> before <option>, <a> before <a>);
+/// an end tag ends the element it names and every element opened inside
+/// it, where a browser's parser would (WHATWG HTML, "in body" and table
+/// insertion modes, simplified: no adoption of formatting elements, no
+/// foster parenting). Every step costs the same however deep the stack.
+class OpenElements {
+public:
+    /// The depth kept, as in Blink: an element opened deeper takes the
+    /// place of the deepest one, as its sibling.
+    static constexpr size_t max_depth = 512;
+
+    /// Ends the elements a start tag of name ends before it opens.
+    void end_implied_by(std::string_view name);
+
+    /// Opens an element of name (lower case), showing its text as shown.
+    void open(std::string_view name, Shown shown);
+
+    /// Ends the element an end tag of name names, with those inside it;
+    /// an end tag with nothing open to end is ignored, as browsers do.
+    void close(std::string_view name);
+
+    /// How the text at this point is shown.
+    Shown shown() const { return stack_.empty() ? Shown{} : stack_.back().shown; }
+
+    size_t depth() const { return stack_.size(); }
+
+private:
+    // The kinds of scope of the HTML parser, and the special elements
+    // that stop an end tag of another name.
+    enum Scope : size_t {
+        in_scope,
+        in_button_scope,
+        in_list_item_scope,
+        in_definition_scope,
+        in_table_scope,
+        past_special,
+        scope_kinds
+    };
+
+    struct Element {
+        std::string name;
+        Shown shown;
+        /// For each kind, 1 + the position of the nearest element at or
+        /// below this one that bounds it; 0 for none.
+        std::array<uint32_t, scope_kinds> bound{};
+    };
+
+    static bool bounds(std::string_view name, Scope scope);
+    bool is_open_in(std::string_view name, Scope scope) const;
+    void pop_through_topmost(std::initializer_list<std::string_view> names,
+                             Scope scope);
+    /// The position of the topmost open element of name, or -1.
+    int64_t topmost(std::string_view name) const;
+    void pop_through(std::string_view name);
+    void pop();
+
+    std::vector<Element> stack_;
+    struct NameHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view name) const {
+            return std::hash<std::string_view>{}(name);
+        }
+    };
+    /// Where the open elements of each name stand, lowest first.
+    std::unordered_map<std::string, std::vector<uint32_t>, NameHash,
+                       std::equal_to<>>
+        positions_;
+};
+
+} // namespace portcullis::text
