@@ -16,19 +16,19 @@ bool is_one_of(std::string_view name, Names names) {
 
 // The elements that bound the default scope (HTML's "has an element in
 // scope"), in the HTML namespace.
-constexpr std::string_view scope_bounds[] = {"applet", "caption", "html",   "table",
-                                "td",     "th",      "marquee", "object",
-                                "template"};
+constexpr std::string_view scope_bounds[] = {"applet",  "caption", "html",
+                                             "table",   "td",      "th",
+                                             "marquee", "object",  "template"};
 
 // Start tags that end an open <p> first (quirks mode: <table> does not).
 constexpr std::string_view p_enders[] = {
-    "address", "article", "aside",   "blockquote", "center", "details",
-    "dialog",  "dir",     "div",     "dl",         "fieldset",
-    "figcaption", "figure", "footer", "header",    "hgroup", "main",
-    "menu",    "nav",     "ol",      "p",          "section", "summary",
-    "ul",      "h1",      "h2",      "h3",         "h4",     "h5",
-    "h6",      "pre",     "listing", "form",       "li",     "dd",
-    "dt",      "plaintext", "hr",    "xmp"};
+    "address",   "article", "aside",  "blockquote", "center",   "details",
+    "dialog",    "dir",     "div",    "dl",         "fieldset", "figcaption",
+    "figure",    "footer",  "header", "hgroup",     "main",     "menu",
+    "nav",       "ol",      "p",      "section",    "summary",  "ul",
+    "h1",        "h2",      "h3",     "h4",         "h5",       "h6",
+    "pre",       "listing", "form",   "li",         "dd",       "dt",
+    "plaintext", "hr",      "xmp"};
 
 constexpr std::string_view headings[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
 constexpr std::string_view cells[] = {"td", "th"};
@@ -37,27 +37,26 @@ constexpr std::string_view row_groups[] = {"tbody", "thead", "tfoot"};
 // HTML's special elements: an end tag of another name that meets one
 // of them on the way down the stack ends nothing.
 constexpr std::string_view special[] = {
-    "address", "applet",  "area",    "article",  "aside",   "base",
-    "basefont", "bgsound", "blockquote", "body", "br",      "button",
-    "caption", "center",  "col",     "colgroup", "dd",      "details",
-    "dir",     "div",     "dl",      "dt",       "embed",   "fieldset",
-    "figcaption", "figure", "footer", "form",    "frame",   "frameset",
-    "h1",      "h2",      "h3",      "h4",       "h5",      "h6",
-    "head",    "header",  "hgroup",  "hr",       "html",    "iframe",
-    "img",     "input",   "li",      "link",     "listing", "main",
-    "marquee", "menu",    "meta",    "nav",      "noembed", "noframes",
-    "noscript", "object", "ol",      "p",        "param",   "plaintext",
-    "pre",     "script",  "section", "select",   "source",  "style",
-    "summary", "table",   "tbody",   "td",       "template", "textarea",
-    "tfoot",   "th",      "thead",   "title",    "tr",      "track",
-    "ul",      "wbr",     "xmp"};
+    "address",    "applet",  "area",       "article",  "aside",    "base",
+    "basefont",   "bgsound", "blockquote", "body",     "br",       "button",
+    "caption",    "center",  "col",        "colgroup", "dd",       "details",
+    "dir",        "div",     "dl",         "dt",       "embed",    "fieldset",
+    "figcaption", "figure",  "footer",     "form",     "frame",    "frameset",
+    "h1",         "h2",      "h3",         "h4",       "h5",       "h6",
+    "head",       "header",  "hgroup",     "hr",       "html",     "iframe",
+    "img",        "input",   "li",         "link",     "listing",  "main",
+    "marquee",    "menu",    "meta",       "nav",      "noembed",  "noframes",
+    "noscript",   "object",  "ol",         "p",        "param",    "plaintext",
+    "pre",        "script",  "section",    "select",   "source",   "style",
+    "summary",    "table",   "tbody",      "td",       "template", "textarea",
+    "tfoot",      "th",      "thead",      "title",    "tr",       "track",
+    "ul",         "wbr",     "xmp"};
 
 // Formatting elements: an end tag of one ends it across blocks (the
 // adoption agency's net effect on where its style reaches).
-constexpr std::string_view formatting[] = {"a",     "b",      "big",    "code",
-                              "em",    "font",   "i",      "nobr",
-                              "s",     "small",  "strike", "strong",
-                              "tt",    "u"};
+constexpr std::string_view formatting[] = {
+    "a",    "b", "big",   "code",   "em",     "font", "i",
+    "nobr", "s", "small", "strike", "strong", "tt",   "u"};
 
 } // namespace
 
@@ -162,7 +161,7 @@ void OpenElements::open(std::string_view name, Shown shown) {
     for (size_t scope = 0; scope < scope_kinds; ++scope)
         element.bound[scope] = bounds(name, static_cast<Scope>(scope))
                                    ? here + 1
-                               : stack_.empty()    ? 0
+                               : stack_.empty() ? 0
                                                 : stack_.back().bound[scope];
     positions_[element.name].push_back(here);
     stack_.push_back(std::move(element));

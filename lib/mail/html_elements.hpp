@@ -50,7 +50,9 @@ public:
     void close(std::string_view name);
 
     /// How the text at this point is shown.
-    Shown shown() const { return stack_.empty() ? Shown{} : stack_.back().shown; }
+    Shown shown() const {
+        return stack_.empty() ? Shown{} : stack_.back().shown;
+    }
 
     size_t depth() const { return stack_.size(); }
 

@@ -711,6 +711,7 @@ std::string part_text(MessageText& out, const mime::Part& part,
     Html html = html_to_text(utf8, room);
     out.hidden_html_bytes += html.hidden_bytes;
     out.html_images += html.image_sources.size();
+    out.links_dropped = out.links_dropped || html.links_dropped;
     for (Link& link : html.links)
         out.links.push_back(std::move(link));
     return std::move(html.text);

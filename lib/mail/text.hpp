@@ -28,7 +28,8 @@ struct Html {
     std::string text;
     std::vector<Link> links;
     std::vector<std::string> image_sources;
-    size_t hidden_bytes = 0; ///< text inside display:none or tiny fonts
+    size_t hidden_bytes = 0;    ///< text inside display:none or tiny fonts
+    bool links_dropped = false; ///< a link found no room under the limit
 };
 
 /// The readable text of a whole message.
@@ -45,7 +46,8 @@ struct MessageText {
     size_t zero_width_body = 0;
     size_t lookalike_words = 0; ///< mixed-script words folded
     size_t hidden_html_bytes = 0;
-    size_t html_images = 0; ///< img tags in the HTML parts
+    size_t html_images = 0;     ///< img tags in the HTML parts
+    bool links_dropped = false; ///< an HTML link found no room
     bool has_html = false;
     bool has_plain = false;
     /// The body text as read (decoded, HTML reduced, blanks squeezed)

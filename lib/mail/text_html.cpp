@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -56,6 +57,10 @@ constexpr NamedEntity named_entities[] = {
     {"ensp", 0x2002, false},    {"emsp", 0x2003, false},
     {"lrm", 0x200E, false},     {"rlm", 0x200F, false},
     {"NoBreak", 0x2060, false}, {"ZeroWidthSpace", 0x200B, false},
+    {"colon", ':', false},      {"sol", '/', false},
+    {"period", '.', false},     {"commat", '@', false},
+    {"lowbar", '_', false},     {"quest", '?', false},
+    {"equals", '=', false},     {"num", '#', false},
 };
 
 const NamedEntity* find_entity(std::string_view name) {
@@ -749,7 +754,7 @@ private:
         // around it, as a browser shows "confi<span>dential</span>".
         if (tag.name == "a") {
             close_link();
-            if (!tag.closing && out_.links.size() < max_links_) {
+            if (!tag.closing) {
                 href_ = attribute(tag.attributes, "href");
                 in_link_ = true;
             }
@@ -780,19 +785,34 @@ private:
             if (tag.name == "img" && attribute_name == "src" &&
                 out_.image_sources.size() < max_links_)
                 out_.image_sources.push_back(value);
-            if (out_.links.size() < max_links_)
-                out_.links.push_back({std::move(value), "", true});
+            add_link({std::move(value), "", true});
         }
     }
 
     void close_link() {
         if (!in_link_)
             return;
-        if (out_.links.size() < max_links_)
-            out_.links.push_back({href_, squeeze_space(link_text_)});
+        add_link({href_, squeeze_space(link_text_)});
         in_link_ = false;
         href_.clear();
         link_text_.clear();
+    }
+
+    // A link written again with the same text is kept once, so that a
+    // report of ten thousand rows linking one page keeps one link; one
+    // that finds no room is counted as dropped.
+    void add_link(Link link) {
+        std::string key = link.href;
+        key += '\0';
+        key += link.text;
+        if (link_keys_.count(key))
+            return;
+        if (out_.links.size() >= max_links_) {
+            out_.links_dropped = true;
+            return;
+        }
+        link_keys_.insert(std::move(key));
+        out_.links.push_back(std::move(link));
     }
 
     // A link's text says which site it claims to be; past this much, an
@@ -808,6 +828,7 @@ private:
     OpenElements elements_;
     std::string href_;
     std::string link_text_;
+    std::unordered_set<std::string> link_keys_; ///< the links kept
 };
 
 } // namespace

@@ -143,6 +143,21 @@ Uri normalize(std::string_view written) {
     uri.written.emplace_back(written);
     bool changed = false;
     std::string s = unmask(written, changed);
+    // Browsers drop tabs and line ends anywhere in a link, and read
+    // "http:host" and "https:/host" as "http://host" (WHATWG URL).
+    size_t before = s.size();
+    std::erase_if(s,
+                  [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
+    changed = changed || s.size() != before;
+    for (std::string_view web : {"http:", "https:"}) {
+        if (!starts_with_ci(s, web) || s.compare(web.size(), 2, "//") == 0)
+            continue;
+        size_t slashes =
+            std::min(s.find_first_not_of('/', web.size()), s.size());
+        s.replace(web.size(), slashes - web.size(), "//");
+        changed = true;
+        break;
+    }
     uri.obfuscated = changed;
 
     std::string scheme = "http";
@@ -680,21 +695,35 @@ bool shows_other_site(const Uri& uri) {
 std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
     std::vector<Uri> out;
     std::set<std::string> seen;
+    std::map<std::string, size_t> first_at;
     for (const text::Link& link : message.links) {
         if (out.size() >= limit)
             return out;
         // "spacer.gif" names a file beside the page, not a host, and a
         // mail has no page: a source is a link only with a scheme, or
         // "//" or "www." before its host.
-        std::string_view href = trim_space(link.href);
+        std::string href(trim_space(link.href));
+        std::erase_if(
+            href, [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
         if (link.source && !has_scheme(href) && href.rfind("//", 0) != 0 &&
-            !starts_with_ci(href, "www."))
+            href.rfind("\\\\", 0) != 0 && !starts_with_ci(href, "www."))
             continue;
         Uri uri = normalize(link.href);
         if (uri.url.empty())
             continue;
         uri.from_html = true;
         uri.shown_text = link.text;
+        // One link written many times counts once against the limit;
+        // its forms are kept, and an anchor text naming another site.
+        auto [at, added] = first_at.try_emplace(uri.url, out.size());
+        if (!added) {
+            Uri& kept = out[at->second];
+            for (std::string& written : uri.written)
+                add_written(kept, std::move(written));
+            if (!shows_other_site(kept) && shows_other_site(uri))
+                kept.shown_text = std::move(uri.shown_text);
+            continue;
+        }
         seen.insert(uri.url);
         out.push_back(std::move(uri));
     }

@@ -470,6 +470,37 @@ TEST_CASE("what html loads is a link, where it names a host") {
     CHECK(text.html_images == 3);
 }
 
+TEST_CASE("a link is read as a browser reads it, however it is written") {
+    auto text = extract(
+        "Content-Type: text/html\n\n"
+        "<a href=\"http:evil.example/login\">https://www.paypal.com/login</a>"
+        "<a href=\"https:/198.51.100.7/x\">x</a>"
+        "<img src=\"ht&#9;tp://tab.example/a.gif\">"
+        "<img src=\"\\\\back.example\\x.gif\">"
+        "<img src=\"http&colon;//colon.example/c.gif\">\n");
+    std::vector<std::string> hosts;
+    for (const uri::Uri& u : uri::collect(text))
+        hosts.push_back(u.host + (u.obfuscated ? "!" : ""));
+    CHECK(hosts == std::vector<std::string>{"evil.example!", "198.51.100.7!",
+                                            "tab.example!", "back.example!",
+                                            "colon.example", "www.paypal.com"});
+    auto links = uri::collect(text);
+    REQUIRE(!links.empty());
+    CHECK(uri::shows_other_site(links[0]));
+    CHECK(links[1].numeric_host);
+    // One link written twice is one link; the anchor text naming another
+    // site is kept, whichever anchor had it.
+    auto twice = extract("Content-Type: text/html\n\n"
+                         "<a href=\"http://evil.example/\">click</a>"
+                         "<a href=\"http://evil.example/\">www.paypal.com</a>"
+                         "<a href=\"http://evil.example/\">click</a>\n");
+    REQUIRE(twice.links.size() == 2);
+    auto once = uri::collect(twice);
+    REQUIRE(once.size() == 2); // the anchor, and www.paypal.com as text
+    CHECK(once[0].host == "evil.example");
+    CHECK(uri::shows_other_site(once[0]));
+}
+
 TEST_CASE("links in plain text are found once each") {
     auto found = uri::find_in_text(
         "see http://a.example/x, and www.b.example. again http://a.example/x");

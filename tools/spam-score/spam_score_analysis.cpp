@@ -358,6 +358,7 @@ Result<Analysis> analyse(std::string_view message, const Limits& limits,
         out.uris.resize(max_links);
         out.links_past_limit = true;
     }
+    out.links_past_limit = out.links_past_limit || out.text.links_dropped;
     for (const text::Link& link : out.text.links)
         if (out.mail_links.size() < max_links &&
             starts_with_ci(trim_space(link.href), "mailto:"))
