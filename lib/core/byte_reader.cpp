@@ -118,6 +118,37 @@ Result<bool> ByteReader::read_line(std::string& line, size_t max_bytes) {
     }
 }
 
+Result<bool> ByteReader::read_line_part(std::string& line, size_t max_bytes,
+                                        bool& complete) {
+    line.clear();
+    complete = false;
+    max_bytes = std::max<size_t>(max_bytes, 1);
+    for (;;) {
+        const char* begin = buffer_.get() + start_;
+        size_t available = std::min(end_ - start_, max_bytes - line.size());
+        const void* lf = std::memchr(begin, '\n', available);
+        size_t take =
+            lf ? static_cast<size_t>(static_cast<const char*>(lf) - begin) + 1
+               : available;
+        line.append(begin, take);
+        start_ += take;
+        offset_ += take;
+        if (lf) {
+            complete = true;
+            return true;
+        }
+        if (line.size() >= max_bytes)
+            return true;
+        auto more = fill();
+        if (!more)
+            return more.error();
+        if (!*more) {
+            complete = true;
+            return !line.empty();
+        }
+    }
+}
+
 Status ByteReader::read_exact(std::string& out, size_t count) {
     return take(count, &out);
 }

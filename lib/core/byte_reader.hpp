@@ -29,6 +29,14 @@ public:
     /// A line longer than max_bytes is an error.
     Result<bool> read_line(std::string& line, size_t max_bytes);
 
+    /// Reads the next max_bytes (at least 1) of a line, up to and
+    /// including its LF, into line; complete says the line ended there
+    /// (or at the end of input). False at end of input. A long line is
+    /// read in parts, never refused: a reader that must walk past one
+    /// (an mbox message over the size limit) can.
+    Result<bool> read_line_part(std::string& line, size_t max_bytes,
+                                bool& complete);
+
     /// Appends exactly count bytes to out; fewer at end of input is an
     /// error naming how many arrived.
     Status read_exact(std::string& out, size_t count);

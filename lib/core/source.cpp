@@ -136,32 +136,45 @@ public:
 
     ByteReader& reader() { return reader_; }
 
+    /// The longest part of a line read at once; a separator line is far
+    /// shorter.
+    static constexpr size_t line_part_bytes = size_t{64} << 10;
+
     RecordResult next() {
         if (done_)
             return std::optional<Record>{};
         ++count_;
         std::string message;
         std::string line;
+        bool line_start = true; // the next part read starts a line
         bool blank_before = true;
         bool too_large = false;
         for (;;) {
-            auto got = reader_.read_line(line, limits_.message_bytes);
+            // A line is read in parts: one longer than the size limit
+            // makes its message too large, and is walked past to the
+            // next separator like any other line of that message.
+            bool complete = false;
+            auto got = reader_.read_line_part(line, line_part_bytes, complete);
             if (!got)
                 return got.error();
             if (!*got) {
                 done_ = true;
                 break;
             }
-            if (blank_before && is_mbox_separator(line)) {
+            if (line_start && complete && blank_before &&
+                is_mbox_separator(line)) {
                 // The blank line before a separator belongs to the mbox.
                 drop_trailing_blank_line(message);
                 break;
             }
-            blank_before = is_blank_line(line);
-            unquote_from(line, variant_);
+            blank_before = line_start && complete && is_blank_line(line);
+            if (line_start)
+                unquote_from(line, variant_);
+            line_start = complete;
             if (message.size() + line.size() > limits_.message_bytes) {
                 too_large = true;
                 message.clear();
+                message.shrink_to_fit();
             }
             if (!too_large)
                 message += line;
