@@ -256,7 +256,31 @@ RecordResult Inputs::next() {
             // Copies: a subfolder pushed on the stack moves dir.
             std::string name = dir.names[dir.next++];
             std::string path = join(dir.path, name);
-            auto record = open_entry(dir.fd, name, path);
+            Directory::Part part = dir.part;
+            int fd = dir.fd;
+            size_t depth = directories_.size();
+            // A Maildir's new/ is walked before its cur/: a message a mail
+            // program moves from new/ to cur/ meanwhile is read once,
+            // from new/ if it was still there, else from cur/.
+            Directory* maildir = part == Directory::Part::maildir_new ||
+                                         part == Directory::Part::maildir_cur
+                                     ? &directories_[depth - 2]
+                                     : nullptr;
+            std::string unique = name.substr(0, name.find(':'));
+            if (part == Directory::Part::maildir_cur &&
+                maildir->read_from_new.count(unique))
+                continue;
+            auto record = open_entry(fd, name, path);
+            if (!record && part == Directory::Part::maildir_new &&
+                ::faccessat(fd, name.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+                errno == ENOENT)
+                continue; // moved to cur/ since new/ was listed
+            if (record && part == Directory::Part::maildir_new)
+                directories_[depth - 2].read_from_new.insert(unique);
+            if (part == Directory::Part::maildir && directories_.size() > depth)
+                directories_.back().part = name == "new"
+                                               ? Directory::Part::maildir_new
+                                               : Directory::Part::maildir_cur;
             if (!record || *record)
                 return record;
             continue;
@@ -469,6 +493,10 @@ Status Inputs::list_folder(Directory& dir) {
         return os_error(dir.path, ExitCode::io_error);
     }
     std::sort(dir.names.begin(), dir.names.end());
+    if (is_maildir) {
+        dir.part = Directory::Part::maildir;
+        std::reverse(dir.names.begin(), dir.names.end()); // new/, then cur/
+    }
     return {};
 }
 

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -89,16 +90,24 @@ private:
     // so a folder above them renamed or swapped for a link during the
     // walk cannot send the walk elsewhere.
     struct Directory {
+        /// A Maildir's new/ and cur/ are told apart: a mail program that
+        /// reads the mail moves it from new/ to cur/ during a walk.
+        enum class Part { other, maildir, maildir_new, maildir_cur };
+
         std::string path; ///< as named, the start of its entries' ids
         int fd = -1;
         std::vector<std::string> names;
         size_t next = 0;
+        Part part = Part::other;
+        /// In a Maildir: the unique names (before ':') read from new/.
+        std::unordered_set<std::string> read_from_new;
 
         Directory(std::string folder_path, int folder_fd)
             : path(std::move(folder_path)), fd(folder_fd) {}
         Directory(Directory&& other) noexcept
             : path(std::move(other.path)), fd(std::exchange(other.fd, -1)),
-              names(std::move(other.names)), next(other.next) {}
+              names(std::move(other.names)), next(other.next), part(other.part),
+              read_from_new(std::move(other.read_from_new)) {}
         Directory& operator=(Directory&&) = delete;
         ~Directory();
     };
