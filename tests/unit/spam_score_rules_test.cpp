@@ -55,15 +55,33 @@ TEST_CASE("four scores give a rule its weight with and without bayes") {
             out[hit.name] = hit.score;
         return out;
     };
-    // Set 2 (the third score) with Bayes, set 0 (the first) without; a
-    // rule that scores 0 in one set still runs for meta rules, and is
-    // named only where it scores. A later single score gives every set.
+    // Set 2 (the third score) with Bayes, set 0 (the first) without. A
+    // rule scored 0 in the set used is off there, as in SpamAssassin: a
+    // meta rule reads it as not fired (E needs B and C). A later single
+    // score gives every set.
     CHECK(scores(ScoreSet::with_bayes) ==
-          std::map<std::string, double>{
-              {"A", 2.5}, {"B", 1.25}, {"D", 0.5}, {"E", 1}});
+          std::map<std::string, double>{{"A", 2.5}, {"B", 1.25}, {"D", 0.5}});
     CHECK(scores(ScoreSet::without_bayes) ==
-          std::map<std::string, double>{
-              {"A", 1}, {"C", 0.75}, {"D", 0.5}, {"E", 1}});
+          std::map<std::string, double>{{"A", 1}, {"C", 0.75}, {"D", 0.5}});
+    RuleSet either = rules_from("body B /banana/\nscore B 0 0 1 1\n"
+                                "body C /cherry/\nscore C 1 1 0 0\n"
+                                "meta E B || C\nmeta NOT_B !B\n"
+                                "meta __M B\nmeta USES_M __M\n"
+                                "score __M 0 0 1 1\n");
+    REQUIRE(either.problems().empty());
+    auto fired = [&](ScoreSet set) {
+        std::vector<std::string> out;
+        for (const Hit& hit : either.match(view, {}, set))
+            out.push_back(hit.name);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    // Without Bayes, B is off: NOT_B fires, and the meta __M, off in
+    // that set too, leaves USES_M unevaluated.
+    CHECK(fired(ScoreSet::without_bayes) ==
+          std::vector<std::string>{"C", "E", "NOT_B"});
+    CHECK(fired(ScoreSet::with_bayes) ==
+          std::vector<std::string>{"B", "E", "USES_M"});
 }
 
 TEST_CASE("a message is judged without bayes's scores until bayes speaks") {

@@ -632,8 +632,8 @@ double RuleSet::score_without_bayes_of(const Rule& rule) const {
 // as not fired: "score __SUB 0" is how administrators switch a sub-rule
 // off, for every meta rule that uses it. Only a score line does that; a
 // sub-rule or built-in test without one scores nothing but still runs.
-// A rule that scores in one set only runs, and is named only where it
-// scores.
+// A rule that scores in one set only runs, and in the set that scores it
+// 0 is switched off at match time (settle_set_switches).
 bool RuleSet::is_switched_off(const Rule& rule) {
     return rule.score && *rule.score == 0 &&
            rule.score_without_bayes.value_or(0) == 0;

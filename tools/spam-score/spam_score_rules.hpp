@@ -12,6 +12,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -209,6 +210,7 @@ private:
     void drop_broken_metas();
     void drop_meta_cycles();
     void drop_switched_off_metas();
+    void settle_set_switches();
     void match_chunk(const Chunk& chunk, std::string_view text,
                      std::vector<char>& fired, std::vector<int>& matched) const;
     void match_text(const Group& group, std::string_view text,
@@ -220,7 +222,12 @@ private:
                       std::vector<uint32_t>& hits) const;
     void count_hits(const MessageView& message,
                     std::vector<uint32_t>& hits) const;
-    void evaluate_metas(std::vector<uint32_t>& hits) const;
+    void evaluate_metas(std::vector<uint32_t>& hits, ScoreSet set) const;
+    /// Per score set, by id: the rule is switched off in that set alone
+    /// (scored 0 there and not in the other), as SpamAssassin runs no
+    /// rule scored 0 in the set it uses; a meta rule too when a meta rule
+    /// it uses is.
+    std::array<std::vector<char>, 2> off_in_set_;
 
     std::map<std::string, Rule> rules_;
     std::vector<std::string> order_;

@@ -472,7 +472,37 @@ void RuleSet::compile(size_t set_memory_bytes, size_t total_memory_bytes) {
     drop_meta_cycles();
     drop_broken_metas();
     drop_switched_off_metas();
+    settle_set_switches();
     report_undefined_scores();
+}
+
+// A rule scored 0 in one score set only runs (the other set scores it),
+// but in the set that scores it 0 it is as switched off as a rule scored
+// 0 in both: it reads as not fired, and a meta rule that uses a meta
+// rule so switched off is not evaluated.
+void RuleSet::settle_set_switches() {
+    for (ScoreSet set : {ScoreSet::without_bayes, ScoreSet::with_bayes}) {
+        std::vector<char>& off = off_in_set_[static_cast<size_t>(set)];
+        off.assign(table_.size(), 0);
+        for (size_t id = 0; id < table_.size(); ++id) {
+            const Rule& r = *table_[id].rule;
+            std::optional<double> given =
+                set == ScoreSet::with_bayes
+                    ? r.score
+                    : (r.score_without_bayes ? r.score_without_bayes : r.score);
+            off[id] = given && *given == 0;
+        }
+        for (int id : meta_order_) {
+            const auto& uses = metas_.at(id)->ids();
+            off[static_cast<size_t>(id)] =
+                off[static_cast<size_t>(id)] ||
+                std::any_of(uses.begin(), uses.end(), [&](int used) {
+                    return used >= 0 && off[static_cast<size_t>(used)] &&
+                           table_[static_cast<size_t>(used)].rule->kind ==
+                               RuleKind::meta;
+                });
+        }
+    }
 }
 
 // SpamAssassin 4 evaluates a meta rule once every rule it uses has run.
@@ -768,8 +798,12 @@ void RuleSet::count_hits(const MessageView& message,
 // Meta rules are evaluated in dependency order, each once; a rule's
 // value is 1 when it fired, 0 when not, and a tflags multiple rule's is
 // the number of times it matched.
-void RuleSet::evaluate_metas(std::vector<uint32_t>& hits) const {
+void RuleSet::evaluate_metas(std::vector<uint32_t>& hits, ScoreSet set) const {
+    const std::vector<char>& off = off_in_set_[static_cast<size_t>(set)];
     for (int id : meta_order_) {
+        if (static_cast<size_t>(id) < off.size() &&
+            off[static_cast<size_t>(id)])
+            continue;
         double value = metas_.at(id)->evaluate([&](int used) {
             return used >= 0
                        ? static_cast<double>(hits[static_cast<size_t>(used)])
@@ -793,7 +827,11 @@ std::vector<Hit> RuleSet::match(const MessageView& message,
             hits[static_cast<size_t>(id)] = 1;
     match_groups(message, hits);
     count_hits(message, hits);
-    evaluate_metas(hits);
+    const std::vector<char>& off = off_in_set_[static_cast<size_t>(set)];
+    for (size_t id = 0; id < off.size() && id < hits.size(); ++id)
+        if (off[id])
+            hits[id] = 0;
+    evaluate_metas(hits, set);
 
     // Ids are in name order: sorting by score alone, stably, puts rules
     // of equal score in name order.
