@@ -144,7 +144,9 @@ constexpr config::KeyKind key_kinds[] = {
     {"allow_looser", Kind::text_list},
     // Out of these ranges Bayes says nothing, or nonsense: a strength of
     // -1 divides by zero, and a min_strength of 0.5 drops every token.
-    {"bayes.min_learned", Kind::count},
+    // With none of one class learned, every token says the other class:
+    // Bayes needs at least one of each before it says anything.
+    {"bayes.min_learned", Kind::count, {.min = 1}},
     {"bayes.unknown_strength", Kind::number, {.min = 0, .min_open = true}},
     {"bayes.min_strength",
      Kind::number,
