@@ -6,6 +6,7 @@
 // link met inside a folder is not followed unless asked: the folder's
 // owner may have planted it for a reader with more rights.
 #include "core/source.hpp"
+#include "core/log.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -346,7 +347,32 @@ RecordResult Inputs::open_stdin() {
         stdin_reader_->discard_all();
         return Error{"-", read.error().message, read.error().exit_code};
     }
+    warn_if_mbox(message);
     return std::optional<Record>{make_record("", "stdin", std::move(message))};
+}
+
+// Standard input is always one message (procmail hands a message over
+// with its From_ line, and a body may hold an unquoted one), so "zcat
+// box.gz | filter" reads a whole mbox as one message. That is said, once.
+void Inputs::warn_if_mbox(std::string_view message) {
+    size_t line_end = message.find('\n');
+    if (line_end == std::string_view::npos ||
+        !is_mbox_separator(message.substr(0, line_end + 1)))
+        return;
+    for (size_t at = message.find("\n\nFrom ", line_end);
+         at != std::string_view::npos; at = message.find("\n\nFrom ", at + 2)) {
+        size_t start = at + 2;
+        size_t end = message.find('\n', start);
+        std::string_view line = message.substr(
+            start, end == std::string_view::npos ? end : end + 1 - start);
+        if (!is_mbox_separator(line))
+            continue;
+        log::warning(
+            "-: standard input is read as one message, and this one holds "
+            "more mbox separator lines: to read an mbox, name the file, or "
+            "<(zcat box.gz) for a compressed one");
+        return;
+    }
 }
 
 Inputs::Directory::~Directory() {
@@ -446,7 +472,11 @@ RecordResult Inputs::read_file(int fd, const std::string& path) {
 
     std::string first;
     auto got = mbox->reader().read_line(first, first_line_probe_bytes);
-    if (got && *got && is_mbox_separator(first)) {
+    // An mbox saved by a Windows editor starts with a byte order mark.
+    std::string_view separator = first;
+    if (separator.starts_with("\xEF\xBB\xBF"))
+        separator.remove_prefix(3);
+    if (got && *got && is_mbox_separator(separator)) {
         mbox_ = std::move(mbox);
         return mbox_->next();
     }

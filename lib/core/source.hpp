@@ -121,6 +121,7 @@ private:
     Result<std::optional<stream::Record>> read_file(int fd,
                                                     const std::string& path);
     Status list_folder(Directory& dir);
+    static void warn_if_mbox(std::string_view message);
 
     std::vector<std::string> paths_;
     size_t next_path_ = 0;
