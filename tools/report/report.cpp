@@ -381,10 +381,21 @@ Figures Summary::figures() const {
 
 std::string alerts_text(const std::vector<FiredAlert>& fired) {
     std::string out;
-    for (const FiredAlert& alert : fired)
-        out +=
-            fmt::format("ALERT {}: {} of the messages ({:.1f}%)\n",
-                        terminal_safe(alert.text), alert.count, alert.percent);
+    for (const FiredAlert& alert : fired) {
+        // Input errors are no messages, and the messages are all of them.
+        if (alert.figure == "input_errors")
+            out += fmt::format("ALERT {}: {} input error{}\n",
+                               terminal_safe(alert.text), alert.count,
+                               alert.count == 1 ? "" : "s");
+        else if (alert.figure == "messages")
+            out += fmt::format("ALERT {}: {} message{}\n",
+                               terminal_safe(alert.text), alert.count,
+                               alert.count == 1 ? "" : "s");
+        else
+            out += fmt::format("ALERT {}: {} of the messages ({:.1f}%)\n",
+                               terminal_safe(alert.text), alert.count,
+                               alert.percent);
+    }
     return out;
 }
 

@@ -195,7 +195,7 @@ std::vector<FiredAlert> check_alerts(const std::vector<Alert>& alerts,
         bool passed = alert.percent ? passes(alert.op, percent, alert.number)
                                     : passes(alert.op, count, alert.count);
         if (passed)
-            fired.push_back({alert.text, count, percent});
+            fired.push_back({alert.text, alert.figure, count, percent});
     }
     return fired;
 }

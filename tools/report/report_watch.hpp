@@ -53,6 +53,7 @@ Result<Alert> parse_alert(std::string_view text);
 /// An alert whose threshold was passed, with the figure that passed it.
 struct FiredAlert {
     std::string text;
+    std::string figure; ///< as Alert::figure
     uint64_t count = 0;
     double percent = 0; ///< of the messages
 };
