@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <span>
+#include <utility>
 
 namespace portcullis::text {
 
@@ -31,6 +32,25 @@ constexpr std::string_view p_enders[] = {
     "plaintext", "hr",      "xmp"};
 
 constexpr std::string_view headings[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
+
+// The parts of a table: outside one, a browser drops their start tags.
+constexpr std::string_view table_parts[] = {
+    "caption", "col", "colgroup", "tbody", "td", "tfoot", "th", "thead", "tr"};
+
+// Where content is in a table but in no cell.
+constexpr std::string_view table_contexts[] = {"table",    "tbody", "tfoot",
+                                               "colgroup", "thead", "tr"};
+
+// HTML start tags that end SVG and MathML content (and <font> with a
+// color, face or size).
+constexpr std::string_view breakouts[] = {
+    "b",      "big",    "blockquote", "body",    "br",    "center", "code",
+    "dd",     "div",    "dl",         "dt",      "em",    "embed",  "h1",
+    "h2",     "h3",     "h4",         "h5",      "h6",    "head",   "hr",
+    "i",      "img",    "li",         "listing", "menu",  "meta",   "nobr",
+    "ol",     "p",      "pre",        "ruby",    "s",     "small",  "span",
+    "strong", "strike", "sub",        "sup",     "table", "tt",     "u",
+    "ul",     "var"};
 constexpr std::string_view cells[] = {"td", "th"};
 constexpr std::string_view row_groups[] = {"tbody", "thead", "tfoot"};
 
@@ -124,9 +144,54 @@ void OpenElements::pop_through_topmost(
         pop_through(which);
 }
 
+bool OpenElements::ignores_start(std::string_view name) {
+    if (name == "head" || name == "frame" || name == "frameset")
+        return true;
+    if (name == "body")
+        return std::exchange(seen_body_, true);
+    if (name == "html")
+        return std::exchange(seen_html_, true);
+    return is_one_of(name, table_parts) && topmost("table") < 0;
+}
+
+void OpenElements::make_room() {
+    if (stack_.size() >= max_depth)
+        pop();
+}
+
+Shown OpenElements::shown_here() const {
+    if (stack_.empty() || !is_one_of(stack_.back().name, table_contexts))
+        return shown();
+    int64_t table = topmost("table");
+    return table > 0 ? stack_[static_cast<size_t>(table - 1)].shown : Shown{};
+}
+
+bool OpenElements::in_foreign_content() const {
+    return topmost("svg") >= 0 || topmost("math") >= 0;
+}
+
+bool OpenElements::break_out_of_foreign(std::string_view name,
+                                        bool font_styled) {
+    if (!in_foreign_content() ||
+        !(is_one_of(name, breakouts) || (name == "font" && font_styled)))
+        return false;
+    pop_through(topmost("svg") > topmost("math") ? "svg" : "math");
+    return true;
+}
+
 void OpenElements::end_implied_by(std::string_view name) {
-    if (is_one_of(name, p_enders) && is_open_in("p", in_button_scope))
+    if ((is_one_of(name, p_enders) || (name == "table" && standards_mode_)) &&
+        is_open_in("p", in_button_scope))
         pop_through("p");
+    // A table in a table, but in no cell, ends the first.
+    if (name == "table" && !stack_.empty() &&
+        is_one_of(stack_.back().name, table_contexts))
+        pop_through("table");
+    if (is_one_of(name, table_parts) && name != "caption" &&
+        is_open_in("caption", in_table_scope))
+        pop_through("caption");
+    if ((name == "button" || name == "nobr") && is_open_in(name, in_scope))
+        pop_through(name);
     if (is_one_of(name, headings) && !stack_.empty() &&
         is_one_of(stack_.back().name, headings))
         pop();
@@ -154,8 +219,7 @@ void OpenElements::end_implied_by(std::string_view name) {
 }
 
 void OpenElements::open(std::string_view name, Shown shown) {
-    if (stack_.size() >= max_depth)
-        pop();
+    make_room();
     Element element{std::string(name), shown, {}};
     uint32_t here = static_cast<uint32_t>(stack_.size());
     for (size_t scope = 0; scope < scope_kinds; ++scope)

@@ -39,8 +39,33 @@ public:
     /// place of the deepest one, as its sibling.
     static constexpr size_t max_depth = 512;
 
+    /// Whether a browser drops a start tag of name here: a table part
+    /// outside any table, <head> or <frame> in the body, a second
+    /// <body> or <html>.
+    bool ignores_start(std::string_view name);
+
     /// Ends the elements a start tag of name ends before it opens.
     void end_implied_by(std::string_view name);
+
+    /// Past max_depth, ends the deepest element, so that one opened now
+    /// takes its place as its sibling, as in Blink and WebKit.
+    void make_room();
+
+    /// How text, or an element not of a table, is shown here: inside a
+    /// table but outside its cells, such content goes before the table
+    /// (HTML's foster parenting), shown as the table's parent is.
+    Shown shown_here() const;
+
+    /// Whether an SVG or MathML element is open: tags there are SVG or
+    /// MathML, until an HTML one (p, div, b, ...) ends it.
+    bool in_foreign_content() const;
+
+    /// Ends the SVG or MathML element an HTML start tag of name breaks
+    /// out of; returns whether it did.
+    bool break_out_of_foreign(std::string_view name, bool font_styled);
+
+    /// "<!DOCTYPE html>" came first: <table> ends an open <p>.
+    void set_standards_mode() { standards_mode_ = true; }
 
     /// Opens an element of name (lower case), showing its text as shown.
     void open(std::string_view name, Shown shown);
@@ -87,6 +112,9 @@ private:
     void pop();
 
     std::vector<Element> stack_;
+    bool standards_mode_ = false;
+    bool seen_body_ = false;
+    bool seen_html_ = false;
     struct NameHash {
         using is_transparent = void;
         size_t operator()(std::string_view name) const {

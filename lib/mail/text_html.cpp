@@ -22,6 +22,7 @@ namespace {
 struct Tag {
     std::string name; ///< lower case, without '/'
     bool closing = false;
+    bool self_closing = false; ///< ends in "/>": means so only in SVG
     std::string attributes;
 };
 
@@ -57,6 +58,7 @@ constexpr NamedEntity named_entities[] = {
     {"ensp", 0x2002, false},    {"emsp", 0x2003, false},
     {"lrm", 0x200E, false},     {"rlm", 0x200F, false},
     {"NoBreak", 0x2060, false}, {"ZeroWidthSpace", 0x200B, false},
+    {"Tab", '\t', false},       {"NewLine", '\n', false},
     {"colon", ':', false},      {"sol", '/', false},
     {"period", '.', false},     {"commat", '@', false},
     {"lowbar", '_', false},     {"quest", '?', false},
@@ -233,16 +235,30 @@ size_t value_end(std::string_view html, size_t pos) {
     return pos;
 }
 
-bool is_tag_name_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '!' || c == '-';
+bool is_ascii_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// Whether the '<' at pos opens a tag, closing or not, with the name that
-// read_tag() reads; any other '<' is text.
-bool starts_tag(std::string_view html, size_t pos) {
+// What the '<' at pos starts, as HTML's tokenizer reads it: a tag when
+// a letter follows ("<b", "</b"), a comment or declaration read to the
+// first '>' with no quotes ("<!x", "<?x", "</3"), nothing at all ("</>"),
+// or else text ("<3", "a < b").
+enum class Markup { text, tag, bogus_comment, nothing };
+
+Markup markup_at(std::string_view html, size_t pos) {
     size_t next = pos + 1;
-    return next < html.size() &&
-           (html[next] == '/' || is_tag_name_char(html[next]));
+    if (next >= html.size())
+        return Markup::text;
+    char c = html[next];
+    if (is_ascii_alpha(c))
+        return Markup::tag;
+    if (c == '!' || c == '?')
+        return Markup::bogus_comment;
+    if (c != '/' || next + 1 >= html.size())
+        return Markup::text;
+    if (is_ascii_alpha(html[next + 1]))
+        return Markup::tag;
+    return html[next + 1] == '>' ? Markup::nothing : Markup::bogus_comment;
 }
 
 // Returns where the attributes that start at pos end: at the '>' that
@@ -283,13 +299,19 @@ Tag read_tag(std::string_view html, size_t& pos) {
         tag.closing = true;
         ++i;
     }
+    // A name runs to a blank, '/' or '>', as in browsers: "<style_>" is
+    // an element of its own, not a style sheet.
     size_t name_start = i;
-    while (i < html.size() && is_tag_name_char(html[i]))
+    while (i < html.size() && !is_blank(html[i]) && html[i] != '/' &&
+           html[i] != '>')
         ++i;
     tag.name = ascii_lower(html.substr(name_start, i - name_start));
+    if (tag.name == "image")
+        tag.name = "img"; // as browsers read it
     size_t attr_start = i;
     i = attributes_end(html, i);
     tag.attributes = html.substr(attr_start, i - attr_start);
+    tag.self_closing = i > attr_start && html[i - 1] == '/';
     pos = i < html.size() ? i + 1 : html.size();
     return tag;
 }
@@ -341,13 +363,68 @@ std::string without_css_comments(std::string_view css) {
     return out;
 }
 
+// CSS escapes: "\6e " or "\6e" is 'n', "\n" is 'n': "display:\6e one"
+// hides as "display:none" does.
+std::string without_css_escapes(std::string_view css) {
+    std::string out;
+    out.reserve(css.size());
+    for (size_t pos = 0; pos < css.size();) {
+        if (css[pos] != '\\' || pos + 1 >= css.size()) {
+            out += css[pos++];
+            continue;
+        }
+        size_t start = ++pos;
+        unsigned long cp = 0;
+        while (pos < css.size() && pos - start < 6 &&
+               std::isxdigit(static_cast<unsigned char>(css[pos]))) {
+            char c = ascii_lower(css[pos++]);
+            cp = cp * 16 +
+                 static_cast<unsigned long>(c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        if (pos == start) {
+            out += css[pos++];
+            continue;
+        }
+        if (pos < css.size() && is_blank(css[pos]))
+            ++pos;
+        append_code_point(out, cp);
+    }
+    return out;
+}
+
+// The declarations of a style, split at the ';' outside strings and
+// brackets: in "x:'; display:none; '" the string holds the ';'s, and
+// no display is declared, as browsers read it.
+std::vector<std::string_view> declarations_of(std::string_view css) {
+    std::vector<std::string_view> out;
+    char quote = 0;
+    int depth = 0;
+    size_t start = 0;
+    for (size_t pos = 0; pos < css.size(); ++pos) {
+        char c = css[pos];
+        if (quote) {
+            if (c == quote)
+                quote = 0;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '(' || c == '[' || c == '{') {
+            ++depth;
+        } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+            --depth;
+        } else if (c == ';' && depth == 0) {
+            out.push_back(css.substr(start, pos - start));
+            start = pos + 1;
+        }
+    }
+    out.push_back(css.substr(start));
+    return out;
+}
+
 Style::Style(std::string_view css) {
-    std::string text = ascii_lower(without_css_comments(css));
+    std::string text =
+        ascii_lower(without_css_escapes(without_css_comments(css)));
     size_t order = 0;
-    for (std::string_view rest = text; !rest.empty();) {
-        size_t semicolon = rest.find(';');
-        std::string_view item = rest.substr(0, semicolon);
-        rest = semicolon == rest.npos ? "" : rest.substr(semicolon + 1);
+    for (std::string_view item : declarations_of(text)) {
         size_t colon = item.find(':');
         if (colon == item.npos)
             continue;
@@ -415,21 +492,40 @@ std::optional<double> pixels_per_unit(std::string_view unit) {
 // any letter to be read: "0", "0.0em", "0%", "1px", "0.1em" and "1pt"
 // are; "0.9em", "2px", "75%" and keywords such as "xx-small" are not,
 // nor what is no length at all.
-bool is_tiny_length(std::string_view value) {
-    constexpr double smallest_legible_px = 2;
+bool is_viewport_unit(std::string_view unit) {
+    static constexpr std::string_view units[] = {"vw",  "vh",  "vmin", "vmax",
+                                                 "vi",  "vb",  "svw",  "svh",
+                                                 "lvw", "lvh", "dvw",  "dvh"};
+    return std::find(std::begin(units), std::end(units), unit) !=
+           std::end(units);
+}
+
+// Splits a length into its number and unit; false when it is none (a
+// unit browsers do not know makes the declaration invalid: "0zz").
+bool split_length(std::string_view value, double& size,
+                  std::string_view& unit) {
     if (value.starts_with('+'))
         value.remove_prefix(1);
     size_t end = value.find_first_not_of("0123456789.");
     std::string_view number = value.substr(0, end);
-    double size = 0;
     auto [stop, error] =
         std::from_chars(number.data(), number.data() + number.size(), size);
     if (number.empty() || error != std::errc() ||
         stop != number.data() + number.size())
         return false;
+    unit = value.substr(number.size());
+    return pixels_per_unit(unit).has_value() || is_viewport_unit(unit);
+}
+
+bool is_tiny_length(std::string_view value) {
+    constexpr double smallest_legible_px = 2;
+    double size = 0;
+    std::string_view unit;
+    if (!split_length(value, size, unit))
+        return false;
     if (size == 0)
         return true;
-    auto pixels = pixels_per_unit(value.substr(number.size()));
+    auto pixels = pixels_per_unit(unit);
     return pixels && size * *pixels < smallest_legible_px - 1e-9;
 }
 
@@ -459,8 +555,14 @@ std::string_view font_shorthand_size(std::string_view value) {
               word.front() == '.'))
             continue;
         if (!std::isdigit(static_cast<unsigned char>(word.back())) ||
-            word.find_first_not_of("0.") == word.npos)
-            return word;
+            word.find_first_not_of("0.") == word.npos) {
+            // The shorthand needs a family after its size: "font: 0"
+            // alone is invalid, and browsers drop it.
+            size_t family = value.find_first_not_of(" \t\n\r\f", pos);
+            return pos < value.size() && family != value.npos
+                       ? word
+                       : std::string_view();
+        }
     }
     return {};
 }
@@ -472,18 +574,13 @@ std::string_view font_shorthand_size(std::string_view value) {
 bool is_absolute_size(std::string_view value) {
     if (is_size_keyword(value))
         return value != "larger" && value != "smaller";
-    if (value == "initial")
+    if (value == "initial" || value.starts_with("calc("))
         return true;
-    if (is_tiny_length(value))
+    double size = 0;
+    std::string_view unit;
+    if (is_tiny_length(value) || !split_length(value, size, unit))
         return false;
-    size_t end = value.find_first_not_of("+0123456789.");
-    if (end == 0)
-        return false;
-    if (end == value.npos)
-        return true; // a bare number: pixels
-    std::string_view unit = value.substr(end);
-    return unit != "em" && unit != "ex" && unit != "ch" && unit != "%" &&
-           pixels_per_unit(unit).has_value();
+    return unit != "em" && unit != "ex" && unit != "ch" && unit != "%";
 }
 
 // HTML's legacy <font size>: a number, with or without a sign, after
@@ -504,7 +601,8 @@ bool is_legacy_font_size(std::string_view value) {
 Shown shown_inside(const Tag& tag, const Style& style, Shown parent) {
     if (parent.gone)
         return parent;
-    if (find_attribute(tag.attributes, "hidden") ||
+    // A template's content is never shown.
+    if (tag.name == "template" || find_attribute(tag.attributes, "hidden") ||
         style.get("display") == "none") {
         parent.gone = true;
         return parent;
@@ -524,7 +622,7 @@ Shown shown_inside(const Tag& tag, const Style& style, Shown parent) {
     std::string_view visibility = style.get("visibility");
     if (visibility == "hidden" || visibility == "collapse")
         parent.invisible = true;
-    else if (visibility == "visible")
+    else if (visibility == "visible" || visibility == "initial")
         parent.invisible = false;
     return parent;
 }
@@ -545,10 +643,19 @@ bool overrides_to_rtl(const Tag& tag, const Style& style) {
 // text, and looking for its end would hide all that follows.
 bool is_void(std::string_view name) {
     static constexpr std::string_view voids[] = {
-        "area", "base", "br",    "col",    "embed", "hr",  "img",   "input",
-        "link", "meta", "param", "source", "track", "wbr", "keygen"};
+        "area",  "base",  "br",     "col",     "embed",    "hr",
+        "img",   "input", "link",   "meta",    "param",    "source",
+        "track", "wbr",   "keygen", "bgsound", "basefont", "frame"};
     return std::find(std::begin(voids), std::end(voids), name) !=
            std::end(voids);
+}
+
+bool is_table_part(std::string_view name) {
+    static constexpr std::string_view parts[] = {
+        "caption", "col",   "colgroup", "table", "tbody",
+        "td",      "tfoot", "th",       "thead", "tr"};
+    return std::find(std::begin(parts), std::end(parts), name) !=
+           std::end(parts);
 }
 
 bool is_block(std::string_view name) {
@@ -676,9 +783,18 @@ private:
         // A lone '<' in text, as in "a < b", is told by the byte after
         // it, before the tag is read: reading it would look for its '>'
         // as far as the end of the input, only to read on from the '<'.
-        if (!starts_tag(html_, pos_)) {
+        switch (markup_at(html_, pos_)) {
+        case Markup::text:
             emit_char('<');
             return;
+        case Markup::nothing:
+            pos_ += 3;
+            return;
+        case Markup::bogus_comment:
+            on_declaration();
+            return;
+        case Markup::tag:
+            break;
         }
         Tag tag = read_tag(html_, pos_);
         if (tag.closing) {
@@ -686,19 +802,59 @@ private:
             on_element(tag, Style(""));
             return;
         }
+        seen_element_ = true;
         Style style(trim_space(tag.attributes).empty()
                         ? std::string()
                         : attribute(tag.attributes, "style"));
-        elements_.end_implied_by(tag.name);
-        Shown inside = shown_inside(tag, style, elements_.shown());
-        if (RawText raw = raw_text_of(tag.name); raw != RawText::none) {
+        bool font_styled =
+            tag.name == "font" && (find_attribute(tag.attributes, "color") ||
+                                   find_attribute(tag.attributes, "face") ||
+                                   find_attribute(tag.attributes, "size"));
+        bool foreign = elements_.in_foreign_content() &&
+                       !elements_.break_out_of_foreign(tag.name, font_styled);
+        if (!foreign && elements_.ignores_start(tag.name)) {
+            on_element(tag, style); // a dropped <td>'s background is a link
+            return;
+        }
+        if (!foreign)
+            elements_.end_implied_by(tag.name);
+        if (!is_void(tag.name))
+            elements_.make_room();
+        // Content of a table outside its cells goes before the table.
+        Shown parent = is_table_part(tag.name) ? elements_.shown()
+                                               : elements_.shown_here();
+        Shown inside = shown_inside(tag, style, parent);
+        RawText raw = foreign ? RawText::none : raw_text_of(tag.name);
+        if (raw != RawText::none) {
             on_element(tag, style); // an iframe's or script's source
             read_raw_text(tag.name, raw, inside);
             return;
         }
-        if (!is_void(tag.name))
+        // In SVG and MathML, "/>" ends an element at once.
+        if (!is_void(tag.name) && !(foreign && tag.self_closing))
             elements_.open(tag.name, inside);
         on_element(tag, style);
+    }
+
+    // "<!DOCTYPE html>" before any element puts a browser in standards
+    // mode; "<![CDATA[...]]>" in SVG or MathML is text; anything else
+    // from "<!", "<?" or "</" and no letter is a comment to the next '>'.
+    void on_declaration() {
+        std::string_view rest = html_.substr(pos_);
+        if (elements_.in_foreign_content() && rest.starts_with("<![CDATA[")) {
+            size_t end = std::min(rest.find("]]>"), rest.size());
+            show(rest.substr(9, end > 9 ? end - 9 : 0));
+            pos_ += std::min(end + 3, rest.size());
+            return;
+        }
+        size_t end = std::min(rest.find('>'), rest.size());
+        std::string declaration = ascii_lower(rest.substr(0, end));
+        if (!seen_element_ && declaration.starts_with("<!doctype") &&
+            declaration.find("html") != std::string::npos &&
+            declaration.find("public") == std::string::npos &&
+            declaration.find("system") == std::string::npos)
+            elements_.set_standards_mode();
+        pos_ += std::min(end + 1, rest.size());
     }
 
     void read_raw_text(const std::string& name, RawText raw, Shown shown) {
@@ -725,7 +881,7 @@ private:
     }
 
     // Adds text a reader sees; what is hidden is only counted.
-    void show(std::string_view text) { show(text, elements_.shown()); }
+    void show(std::string_view text) { show(text, elements_.shown_here()); }
 
     void show(std::string_view text, Shown shown) {
         if (shown.hidden()) {
@@ -768,14 +924,20 @@ private:
     // host names that host as surely as a link to it does.
     void add_sources(const Tag& tag) {
         static constexpr std::pair<std::string_view, std::string_view>
-            sources[] = {{"img", "src"},          {"img", "lowsrc"},
-                         {"frame", "src"},        {"iframe", "src"},
-                         {"embed", "src"},        {"script", "src"},
-                         {"input", "src"},        {"bgsound", "src"},
-                         {"area", "href"},        {"link", "href"},
-                         {"form", "action"},      {"body", "background"},
-                         {"table", "background"}, {"td", "background"},
-                         {"th", "background"}};
+            sources[] = {{"img", "src"},           {"img", "lowsrc"},
+                         {"frame", "src"},         {"iframe", "src"},
+                         {"embed", "src"},         {"script", "src"},
+                         {"input", "src"},         {"bgsound", "src"},
+                         {"area", "href"},         {"link", "href"},
+                         {"form", "action"},       {"body", "background"},
+                         {"table", "background"},  {"td", "background"},
+                         {"th", "background"},     {"source", "src"},
+                         {"audio", "src"},         {"video", "src"},
+                         {"video", "poster"},      {"object", "data"},
+                         {"button", "formaction"}, {"input", "formaction"},
+                         {"use", "href"},          {"use", "xlink:href"},
+                         {"img", "href"},          {"img", "xlink:href"},
+                         {"a", "xlink:href"}};
         for (const auto& [name, attribute_name] : sources) {
             if (tag.name != name)
                 continue;
@@ -787,6 +949,65 @@ private:
                 out_.image_sources.push_back(value);
             add_link({std::move(value), "", true});
         }
+        if (tag.name == "img" || tag.name == "source")
+            for (std::string& url :
+                 srcset_urls(attribute(tag.attributes, "srcset")))
+                add_link({std::move(url), "", true});
+        if (tag.name == "meta" &&
+            equals_ci(attribute(tag.attributes, "http-equiv"), "refresh")) {
+            // content="5; url=http://example.com/"
+            std::string content = attribute(tag.attributes, "content");
+            size_t url = ascii_lower(content).find("url=");
+            if (url != std::string::npos)
+                add_link({std::string(trim_space(
+                              std::string_view(content).substr(url + 4))),
+                          "", true});
+        }
+        // A background or picture given in a style: url(...).
+        if (!trim_space(tag.attributes).empty()) {
+            std::string style = attribute(tag.attributes, "style");
+            std::string lower = ascii_lower(style);
+            for (size_t at = lower.find("url(");
+                 at != std::string::npos && out_.links.size() < max_links_;
+                 at = lower.find("url(", at + 4)) {
+                size_t end = style.find(')', at + 4);
+                std::string_view url =
+                    trim_space(std::string_view(style).substr(
+                        at + 4, end == std::string::npos ? std::string::npos
+                                                         : end - at - 4));
+                if (url.size() >= 2 &&
+                    (url.front() == '"' || url.front() == '\'') &&
+                    url.back() == url.front())
+                    url = url.substr(1, url.size() - 2);
+                if (!url.empty())
+                    add_link({std::string(url), "", true});
+                if (end == std::string::npos)
+                    break;
+            }
+        }
+    }
+
+    // The addresses of a srcset: "a.jpg 1x, http://b.example/b.jpg 2x".
+    static std::vector<std::string> srcset_urls(std::string_view srcset) {
+        std::vector<std::string> out;
+        constexpr size_t max_candidates = 32;
+        for (size_t pos = 0;
+             pos < srcset.size() && out.size() < max_candidates;) {
+            while (pos < srcset.size() &&
+                   (is_blank(srcset[pos]) || srcset[pos] == ','))
+                ++pos;
+            size_t start = pos;
+            while (pos < srcset.size() && !is_blank(srcset[pos]))
+                ++pos;
+            std::string_view url = srcset.substr(start, pos - start);
+            while (url.ends_with(','))
+                url.remove_suffix(1);
+            if (!url.empty())
+                out.emplace_back(url);
+            size_t comma = srcset.find(',', pos);
+            pos = comma == std::string_view::npos ? srcset.size() : comma + 1;
+        }
+        return out;
     }
 
     void close_link() {
@@ -826,6 +1047,7 @@ private:
     bool in_link_ = false;
     std::vector<std::string> overrides_; ///< open right-to-left overrides
     OpenElements elements_;
+    bool seen_element_ = false; ///< a start tag came: no doctype after it
     std::string href_;
     std::string link_text_;
     std::unordered_set<std::string> link_keys_; ///< the links kept

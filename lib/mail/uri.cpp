@@ -696,6 +696,7 @@ std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
     std::vector<Uri> out;
     std::set<std::string> seen;
     std::map<std::string, size_t> first_at;
+    std::vector<char> other_site; ///< of each HTML link kept
     for (const text::Link& link : message.links) {
         if (out.size() >= limit)
             return out;
@@ -715,16 +716,21 @@ std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
         uri.shown_text = link.text;
         // One link written many times counts once against the limit;
         // its forms are kept, and an anchor text naming another site.
+        // Whether the kept anchor names another site is known once, not
+        // asked again for each of ten thousand repeats.
         auto [at, added] = first_at.try_emplace(uri.url, out.size());
         if (!added) {
             Uri& kept = out[at->second];
             for (std::string& written : uri.written)
                 add_written(kept, std::move(written));
-            if (!shows_other_site(kept) && shows_other_site(uri))
+            if (!other_site[at->second] && shows_other_site(uri)) {
                 kept.shown_text = std::move(uri.shown_text);
+                other_site[at->second] = 1;
+            }
             continue;
         }
         seen.insert(uri.url);
+        other_site.push_back(shows_other_site(uri) ? 1 : 0);
         out.push_back(std::move(uri));
     }
     // A link of the text that was an anchor too counts once: the text is

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace portcullis;
@@ -223,10 +224,11 @@ TEST_CASE("a child that sets a readable size or visibility shows its text") {
     };
     // Templates set font-size:0 around a row of inline blocks, each of
     // which sets its own size.
-    CHECK(visible("<td style=\"font-size:0\">gap<div style=\"display:"
-                  "inline-block;font-size:14px\">Column one</div><div "
-                  "style=\"font-size:medium\">two</div>gap</td>after") ==
-          "Column one two after");
+    CHECK(
+        visible("<table><tr><td style=\"font-size:0\">gap<div style=\""
+                "display:inline-block;font-size:14px\">Column one</div><div "
+                "style=\"font-size:medium\">two</div>gap</td></table>after") ==
+        "Column one two after");
     // A size relative to a tiny parent stays tiny.
     CHECK(visible("<div style=\"font-size:0\"><span style=\"font-size:"
                   "1.5em\">x</span><span style=\"font-size:200%\">y</span>"
@@ -310,6 +312,84 @@ TEST_CASE("hidden text ends where a browser ends its element") {
     CHECK(visible("<p style=\"font-size: 14px; font: 0/0 a\">x</p>y") == "y");
     CHECK(visible("<p style=\"font-size: 14px !important; font: 0/0 a\">"
                   "x</p>") == "x");
+}
+
+TEST_CASE("markup is read as a browser's tokenizer and tree builder read it") {
+    auto visible = [](std::string_view html) {
+        return text::squeeze_space(text::html_to_text(html).text);
+    };
+    // A tag name runs to a blank, '/' or '>': "<style_>" is no style.
+    CHECK(visible("<style_>PITCH</style_>") == "PITCH");
+    CHECK(visible("<script.x>PITCH") == "PITCH");
+    // "<3" is text; "</3 ...>" and "<!x ...>" are comments to the first
+    // '>', quotes or not.
+    CHECK(visible("<3 x=\">PITCH\">") == "<3 x=\">PITCH\">");
+    CHECK(visible("</3 x=\">PITCH\">") == "PITCH\">");
+    CHECK(visible("<!x y=\">PITCH\">") == "PITCH\">");
+    CHECK(visible("a</>b") == "ab");
+    // SVG and MathML: no raw text, and an HTML tag breaks out.
+    CHECK(visible("<svg><style>x</style><p>PITCH</p></svg>") == "x PITCH");
+    CHECK(visible("<math><iframe><b>PITCH</b></math>") == "PITCH");
+    CHECK(visible("<svg><![CDATA[a > b]]></svg>after") == "a > bafter");
+    // Start tags browsers drop or read as void.
+    CHECK(visible("<td style=\"display:none\">PITCH") == "PITCH");
+    CHECK(visible("<head hidden><title>t</title><body>PITCH") == "t PITCH");
+    CHECK(visible("<image style=\"display:none\">PITCH") == "PITCH");
+    CHECK(visible("<bgsound hidden>PITCH") == "PITCH");
+    CHECK(visible("<body><body style=\"display:none\">PITCH") == "PITCH");
+    // Tables: text outside cells goes before the table; a table in a
+    // table ends it; rows end a caption.
+    CHECK(visible("<table style=\"display:none\">PITCH<tr><td>x</table>") ==
+          "PITCH");
+    CHECK(visible("<table hidden><tr>PITCH<td>x</table>") == "PITCH");
+    CHECK(visible("<table><caption hidden>c<tr><td>PITCH</table>") == "PITCH");
+    CHECK(visible("<table hidden><table><tr><td>PITCH</table>") == "PITCH");
+    CHECK(visible("<button hidden>x<button>PITCH") == "PITCH");
+    // Standards mode: <table> ends an open <p>.
+    CHECK(visible("<p hidden><table><tr><td>PITCH</table>") == "");
+    CHECK(visible("<!DOCTYPE html><p hidden><table><tr><td>PITCH</table>") ==
+          "PITCH");
+    // Past 512 open elements a new one is the sibling of the deepest,
+    // shown as the deepest's parent is.
+    std::string deep;
+    for (int i = 0; i < 600; ++i)
+        deep += "<div>";
+    CHECK(visible(deep + "<span hidden>x<b>PITCH</b>") == "PITCH");
+    // A template's content is never shown.
+    CHECK(visible("<template>HIDDEN</template>shown") == "shown");
+    // CSS as browsers read it: strings, escapes, invalid values.
+    CHECK(visible("<p style=\"x:'; display:none; '\">PITCH</p>") == "PITCH");
+    CHECK(visible("<p style=\"display:\\6e one\">x</p>y") == "y");
+    CHECK(visible("<p style=\"font:0\">PITCH</p>") == "PITCH");
+    CHECK(visible("<p style=\"font-size:0zz\">PITCH</p>") == "PITCH");
+    CHECK(visible("<p style=\"font-size:0\"><b style=\"font-size:calc(16px)"
+                  "\">PITCH</b></p>") == "PITCH");
+    CHECK(visible("<p style=\"visibility:hidden\"><b style=\"visibility:"
+                  "initial\">PITCH</b></p>") == "PITCH");
+}
+
+TEST_CASE("everything a page loads or sends to is a link") {
+    auto text = extract(
+        "Content-Type: text/html\n\n"
+        "<a href=\"http://ta&Tab;b.example/\">x</a>"
+        "<img srcset=\"http://s1.example/a.jpg 1x, //s2.example/b.jpg 2x\">"
+        "<picture><source srcset=\"http://s3.example/c.jpg\"></picture>"
+        "<video poster=\"http://poster.example/p.jpg\"></video>"
+        "<object data=\"http://object.example/o\"></object>"
+        "<form><button formaction=\"http://button.example/\">b</button></form>"
+        "<svg><a xlink:href=\"http://svg.example/\">s</a></svg>"
+        "<meta http-equiv=\"Refresh\" content=\"0; "
+        "URL=http://refresh.example/\">"
+        "<div style=\"background:url('http://css.example/bg.png')\">d</div>\n");
+    std::set<std::string> hosts;
+    for (const uri::Uri& u : uri::collect(text))
+        hosts.insert(u.host);
+    // (The text scan also reads "http://ta&Tab;b.example/" as written.)
+    for (std::string host :
+         {"tab.example", "s1.example", "s2.example", "s3.example",
+          "poster.example", "object.example", "button.example", "svg.example",
+          "refresh.example", "css.example"})
+        CHECK(hosts.count(host) == 1);
 }
 
 TEST_CASE("the body cap counts the text read, not the bytes sent") {
