@@ -56,7 +56,7 @@ std::string without_css_escapes(std::string_view css) {
         if (pos < css.size() && is_blank(css[pos]))
             ++pos;
         append_utf8(out, cp == 0 || cp > 0x10FFFF ? char32_t{0xFFFD}
-                                               : static_cast<char32_t>(cp));
+                                                  : static_cast<char32_t>(cp));
     }
     return out;
 }
