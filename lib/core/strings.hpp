@@ -53,6 +53,12 @@ inline std::string_view trim_space(std::string_view text) {
     return trim_any(text, " \t\r\n\v\f");
 }
 
+/// Whether c is white space as HTML and CSS define it: space, tab, LF,
+/// FF, CR (no VT).
+constexpr bool is_html_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 /// Returns text without the blanks (space, tab) at either end.
 inline std::string_view trim_blanks(std::string_view text) {
     return trim_any(text, " \t");

@@ -12,10 +12,6 @@ namespace portcullis::text {
 
 namespace {
 
-bool is_blank(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
 // CSS comments separate tokens and say nothing.
 std::string without_css_comments(std::string_view css) {
     std::string out;
@@ -53,7 +49,7 @@ std::string without_css_escapes(std::string_view css) {
             out += css[pos++];
             continue;
         }
-        if (pos < css.size() && is_blank(css[pos]))
+        if (pos < css.size() && is_html_space(css[pos]))
             ++pos;
         append_utf8(out, cp == 0 || cp > 0x10FFFF ? char32_t{0xFFFD}
                                                   : static_cast<char32_t>(cp));

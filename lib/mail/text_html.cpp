@@ -217,21 +217,17 @@ std::string attribute(std::string_view attributes, std::string_view name) {
     return find_attribute(attributes, name).value_or("");
 }
 
-bool is_blank(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
 // Returns where an attribute value that may start at pos, just after
 // its '=', ends: past its closing quote, or at the blank or '>' after an
 // unquoted one, in which quotes are ordinary characters.
 size_t value_end(std::string_view html, size_t pos) {
-    while (pos < html.size() && is_blank(html[pos]))
+    while (pos < html.size() && is_html_space(html[pos]))
         ++pos;
     if (pos < html.size() && (html[pos] == '"' || html[pos] == '\'')) {
         size_t close = html.find(html[pos], pos + 1);
         return close == html.npos ? html.size() : close + 1;
     }
-    while (pos < html.size() && !is_blank(html[pos]) && html[pos] != '>')
+    while (pos < html.size() && !is_html_space(html[pos]) && html[pos] != '>')
         ++pos;
     return pos;
 }
@@ -272,7 +268,7 @@ size_t attributes_end(std::string_view html, size_t pos) {
     bool named = false; // an attribute name was read and may take a value
     while (pos < html.size() && html[pos] != '>') {
         char c = html[pos];
-        if (is_blank(c)) {
+        if (is_html_space(c)) {
             ++pos;
             continue;
         }
@@ -284,8 +280,8 @@ size_t attributes_end(std::string_view html, size_t pos) {
         // A name runs to a blank, '/', '=' (past its first character)
         // or '>'.
         size_t start = pos++;
-        while (pos < html.size() && !is_blank(html[pos]) && html[pos] != '>' &&
-               html[pos] != '/' && html[pos] != '=')
+        while (pos < html.size() && !is_html_space(html[pos]) &&
+               html[pos] != '>' && html[pos] != '/' && html[pos] != '=')
             ++pos;
         named = c != '/' || pos > start + 1;
     }
@@ -303,7 +299,7 @@ Tag read_tag(std::string_view html, size_t& pos) {
     // A name runs to a blank, '/' or '>', as in browsers: "<style_>" is
     // an element of its own, not a style sheet.
     size_t name_start = i;
-    while (i < html.size() && !is_blank(html[i]) && html[i] != '/' &&
+    while (i < html.size() && !is_html_space(html[i]) && html[i] != '/' &&
            html[i] != '>')
         ++i;
     tag.name = ascii_lower(html.substr(name_start, i - name_start));
@@ -446,7 +442,7 @@ size_t raw_text_end(std::string_view html, size_t pos, std::string_view name,
         size_t after = open + 2 + name.size();
         if (!equals_ci(html.substr(open + 2, name.size()), name))
             continue;
-        if (after < html.size() && !is_blank(html[after]) &&
+        if (after < html.size() && !is_html_space(html[after]) &&
             html[after] != '/' && html[after] != '>')
             continue;
         text_end = open;
@@ -718,10 +714,10 @@ private:
         for (size_t pos = 0;
              pos < srcset.size() && out.size() < max_candidates;) {
             while (pos < srcset.size() &&
-                   (is_blank(srcset[pos]) || srcset[pos] == ','))
+                   (is_html_space(srcset[pos]) || srcset[pos] == ','))
                 ++pos;
             size_t start = pos;
-            while (pos < srcset.size() && !is_blank(srcset[pos]))
+            while (pos < srcset.size() && !is_html_space(srcset[pos]))
                 ++pos;
             std::string_view url = srcset.substr(start, pos - start);
             while (url.ends_with(','))

@@ -119,6 +119,12 @@ bool may_start_link(std::string_view text, size_t pos) {
     return false;
 }
 
+// Browsers drop tabs and line ends anywhere in a link (WHATWG URL).
+void drop_tabs_and_line_ends(std::string& link) {
+    std::erase_if(link,
+                  [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
+}
+
 // Undoes "[.]", "(dot)", hxxp and friends in the written form.
 std::string unmask(std::string_view written, bool& changed) {
     std::string s(written);
@@ -146,8 +152,7 @@ Uri normalize(std::string_view written) {
     // Browsers drop tabs and line ends anywhere in a link, and read
     // "http:host" and "https:/host" as "http://host" (WHATWG URL).
     size_t before = s.size();
-    std::erase_if(s,
-                  [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
+    drop_tabs_and_line_ends(s);
     changed = changed || s.size() != before;
     for (std::string_view web : {"http:", "https:"}) {
         if (!starts_with_ci(s, web) || s.compare(web.size(), 2, "//") == 0)
@@ -694,9 +699,8 @@ bool shows_other_site(const Uri& uri) {
 
 std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
     std::vector<Uri> out;
-    std::set<std::string> seen;
-    std::map<std::string, size_t> first_at;
-    std::vector<char> other_site; ///< of each HTML link kept
+    std::map<std::string, size_t> first_at; ///< each link's place in out
+    std::vector<char> other_site;           ///< of each HTML link kept
     for (const text::Link& link : message.links) {
         if (out.size() >= limit)
             return out;
@@ -704,8 +708,7 @@ std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
         // mail has no page: a source is a link only with a scheme, or
         // "//" or "www." before its host.
         std::string href(trim_space(link.href));
-        std::erase_if(
-            href, [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
+        drop_tabs_and_line_ends(href);
         if (link.source && !has_scheme(href) && href.rfind("//", 0) != 0 &&
             href.rfind("\\\\", 0) != 0 && !starts_with_ci(href, "www."))
             continue;
@@ -729,15 +732,15 @@ std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
             }
             continue;
         }
-        seen.insert(uri.url);
         other_site.push_back(shows_other_site(uri) ? 1 : 0);
         out.push_back(std::move(uri));
     }
     // A link of the text that was an anchor too counts once: the text is
     // read for as many links as the limit, plus such repeats.
-    size_t room = limit == SIZE_MAX ? limit : limit + seen.size();
+    size_t room = limit == SIZE_MAX ? limit : limit + first_at.size();
     for (Uri& uri : find_in_text(message.raw_body, room))
-        if (out.size() < limit && seen.insert(uri.url).second)
+        if (out.size() < limit &&
+            first_at.try_emplace(uri.url, out.size()).second)
             out.push_back(std::move(uri));
     return out;
 }
