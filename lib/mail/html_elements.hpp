@@ -23,7 +23,6 @@ struct Shown {
     bool tiny = false;      ///< a font too small to read
     bool invisible = false; ///< visibility hidden or collapse
     bool hidden() const { return gone || tiny || invisible; }
-    bool operator==(const Shown&) const = default;
 };
 
 /// The stack of open elements. A start tag first ends what a browser's
@@ -31,8 +30,10 @@ struct Shown {
 /// <td> before <td> or <tr>, <option> before <option>, <a> before <a>);
 /// an end tag ends the element it names and every element opened inside
 /// it, where a browser's parser would (WHATWG HTML, "in body" and table
-/// insertion modes, simplified: no adoption of formatting elements, no
-/// foster parenting). Every step costs the same however deep the stack.
+/// insertion modes, simplified: an end tag of a formatting element ends
+/// it across blocks instead of adopting them, and content fostered out
+/// of a table is only shown as the table's parent is, see shown_here).
+/// Every step costs the same however deep the stack.
 class OpenElements {
 public:
     /// The depth kept, as in Blink: an element opened deeper takes the
