@@ -73,12 +73,47 @@ constexpr std::string_view special[] = {
     "ul",         "wbr",     "xmp"};
 
 // Formatting elements: an end tag of one ends it across blocks (the
-// adoption agency's net effect on where its style reaches).
+// adoption agency's net effect on where its style reaches), and one
+// another element's end ended is opened again.
 constexpr std::string_view formatting[] = {
     "a",    "b", "big",   "code",   "em",     "font", "i",
     "nobr", "s", "small", "strike", "strong", "tt",   "u"};
 
+// Elements past which no formatting element is opened again (HTML's
+// markers in the list of active formatting elements).
+constexpr std::string_view markers[] = {
+    "applet", "caption", "marquee", "object", "td", "template", "th"};
+
+// Special elements whose start tags reopen formatting elements all the
+// same, as inline ones do.
+constexpr std::string_view inline_special[] = {
+    "applet", "area",    "br",     "button", "embed", "img", "input",
+    "keygen", "marquee", "object", "select", "wbr",   "xmp"};
+
 } // namespace
+
+Shown Effect::inside(Shown parent) const {
+    if (parent.gone)
+        return parent;
+    if (hides) {
+        parent.gone = true;
+        return parent;
+    }
+    if (tiny != Change::keep)
+        parent.tiny = tiny == Change::set;
+    if (invisible != Change::keep)
+        parent.invisible = invisible == Change::set;
+    return parent;
+}
+
+bool OpenElements::is_formatting(std::string_view name) {
+    return is_one_of(name, formatting);
+}
+
+bool OpenElements::reopens_formatting_before(std::string_view name) {
+    return (!is_one_of(name, special) && name != "dialog") ||
+           is_one_of(name, inline_special);
+}
 
 bool OpenElements::bounds(std::string_view name, Scope scope) {
     switch (scope) {
@@ -113,6 +148,8 @@ bool OpenElements::is_open_in(std::string_view name, Scope scope) const {
 }
 
 void OpenElements::pop() {
+    if (stack_.back().marker)
+        forget_to_marker();
     auto it = positions_.find(stack_.back().name);
     if (it != positions_.end()) {
         it->second.pop_back();
@@ -154,6 +191,68 @@ bool OpenElements::ignores_start(std::string_view name) {
     return is_one_of(name, table_parts) && topmost("table") < 0;
 }
 
+int64_t OpenElements::remembered(std::string_view name) const {
+    for (size_t at = formatting_.size(); at-- > 0;) {
+        if (formatting_[at].name.empty())
+            return -1;
+        if (formatting_[at].name == name)
+            return static_cast<int64_t>(at);
+    }
+    return -1;
+}
+
+void OpenElements::forget(size_t at) {
+    formatting_.erase(formatting_.begin() + static_cast<ptrdiff_t>(at));
+}
+
+void OpenElements::forget_to_marker() {
+    while (!formatting_.empty()) {
+        bool marker = formatting_.back().name.empty();
+        formatting_.pop_back();
+        if (marker)
+            return;
+    }
+}
+
+void OpenElements::remember_formatting(std::string_view attributes,
+                                       Effect effect) {
+    if (stack_.empty())
+        return;
+    const Element& element = stack_.back();
+    size_t start = formatting_.size();
+    while (start > 0 && !formatting_[start - 1].name.empty())
+        --start;
+    // Three alike are kept, as browsers keep them; past max_formatting
+    // the oldest is forgotten.
+    size_t alike = 0;
+    size_t first_alike = 0;
+    for (size_t at = start; at < formatting_.size(); ++at)
+        if (formatting_[at].name == element.name &&
+            formatting_[at].attributes == attributes && alike++ == 0)
+            first_alike = at;
+    if (alike >= 3)
+        forget(first_alike);
+    else if (formatting_.size() - start >= max_formatting)
+        forget(start);
+    formatting_.push_back({element.name, std::string(attributes), effect,
+                           element.id, stack_.size() - 1});
+}
+
+void OpenElements::reopen_formatting() {
+    size_t at = formatting_.size();
+    while (at > 0 && !formatting_[at - 1].name.empty() &&
+           !is_open(formatting_[at - 1]))
+        --at;
+    // Reopening stops at the depth kept, where opening would end an
+    // element instead.
+    for (; at < formatting_.size() && stack_.size() + 1 < max_depth; ++at) {
+        Formatting& entry = formatting_[at];
+        open(entry.name, entry.effect.inside(shown_here()));
+        entry.id = stack_.back().id;
+        entry.position = stack_.size() - 1;
+    }
+}
+
 void OpenElements::make_room() {
     if (stack_.size() >= max_depth)
         pop();
@@ -190,7 +289,7 @@ void OpenElements::end_implied_by(std::string_view name) {
     if (is_one_of(name, table_parts) && name != "caption" &&
         is_open_in("caption", in_table_scope))
         pop_through("caption");
-    if ((name == "button" || name == "nobr") && is_open_in(name, in_scope))
+    if (name == "button" && is_open_in(name, in_scope))
         pop_through(name);
     if (is_one_of(name, headings) && !stack_.empty() &&
         is_one_of(stack_.back().name, headings))
@@ -201,12 +300,18 @@ void OpenElements::end_implied_by(std::string_view name) {
         pop_through_topmost({"dd", "dt"}, in_definition_scope);
     // A cell ends the open cell; a row the open row (and its cells); a
     // row group the open row group (and its rows).
-    if (name == "td" || name == "th")
+    if (name == "td" || name == "th") {
         pop_through_topmost({"td", "th"}, in_table_scope);
-    else if (name == "tr")
+        clear_back_to({"tr", "tbody", "thead", "tfoot", "table"});
+    } else if (name == "tr") {
         pop_through_topmost({"tr"}, in_table_scope);
-    else if (is_one_of(name, row_groups))
+        clear_back_to({"tbody", "thead", "tfoot", "table"});
+    } else if (is_one_of(name, row_groups)) {
         pop_through_topmost({"tbody", "thead", "tfoot"}, in_table_scope);
+        clear_back_to({"table"});
+    } else if (name == "caption" || name == "colgroup" || name == "col") {
+        clear_back_to({"table"});
+    }
     if (name == "option" || name == "optgroup") {
         if (!stack_.empty() && stack_.back().name == "option")
             pop();
@@ -214,13 +319,38 @@ void OpenElements::end_implied_by(std::string_view name) {
             stack_.back().name == "optgroup")
             pop();
     }
-    if (name == "a" && is_open_in("a", in_scope))
-        pop_through("a");
+    // An <a> in an <a>, or <nobr> in <nobr>, ends the first, which is
+    // not opened again.
+    if (name == "a" || name == "nobr") {
+        int64_t at = remembered(name);
+        if (at >= 0)
+            forget(static_cast<size_t>(at));
+        if (is_open_in(name, in_scope))
+            pop_through(name);
+    }
+}
+
+// Elements opened in a table outside its cells (shown before the table)
+// end where a table part starts: HTML's "clear the stack back to a
+// table context".
+void OpenElements::clear_back_to(
+    std::initializer_list<std::string_view> contexts) {
+    int64_t table = topmost("table");
+    if (table < 0)
+        return;
+    while (static_cast<int64_t>(stack_.size()) > table + 1 &&
+           std::find(contexts.begin(), contexts.end(), stack_.back().name) ==
+               contexts.end() &&
+           stack_.back().name != "template")
+        pop();
 }
 
 void OpenElements::open(std::string_view name, Shown shown) {
     make_room();
-    Element element{std::string(name), shown, {}};
+    Element element{
+        std::string(name), shown, next_id_++, is_one_of(name, markers), {}};
+    if (element.marker)
+        formatting_.push_back({});
     uint32_t here = static_cast<uint32_t>(stack_.size());
     for (size_t scope = 0; scope < scope_kinds; ++scope)
         element.bound[scope] = bounds(name, static_cast<Scope>(scope))
@@ -248,7 +378,24 @@ void OpenElements::close(std::string_view name) {
         // Any heading's end tag ends the open heading, whatever its level.
         pop_through_topmost({"h1", "h2", "h3", "h4", "h5", "h6"}, in_scope);
         return;
-    } else if (!is_one_of(name, formatting) && !is_one_of(name, special)) {
+    } else if (is_one_of(name, formatting)) {
+        // A remembered one already ended is forgotten; one open ends
+        // with what was opened inside it, if nothing bounds it.
+        int64_t at = remembered(name);
+        if (at >= 0) {
+            Formatting entry = formatting_[static_cast<size_t>(at)];
+            if (!is_open(entry)) {
+                forget(static_cast<size_t>(at));
+                return;
+            }
+            if (is_open_in(name, in_scope)) {
+                forget(static_cast<size_t>(at));
+                while (stack_.size() > entry.position)
+                    pop();
+            }
+            return;
+        }
+    } else if (!is_one_of(name, special)) {
         // Any other end tag ends its element unless a special element
         // was opened inside it: "<span><div>x</span>y" leaves y in the
         // span.

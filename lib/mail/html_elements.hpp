@@ -25,6 +25,19 @@ struct Shown {
     bool hidden() const { return gone || tiny || invisible; }
 };
 
+/// What an element's own markup does to how the text inside it is
+/// shown, whatever its parent: kept so that an element a browser opens
+/// again (a <font> reopened in the next paragraph) hides as it did.
+struct Effect {
+    enum class Change : uint8_t { keep, set, clear };
+    bool hides = false; ///< display:none, the hidden attribute, <template>
+    Change tiny = Change::keep;
+    Change invisible = Change::keep;
+
+    /// How text inside such an element is shown, inside parent.
+    Shown inside(Shown parent) const;
+};
+
 /// The stack of open elements. A start tag first ends what a browser's
 /// parser ends before it (an open <p> before a block, <li> before <li>,
 /// <td> before <td> or <tr>, <option> before <option>, <a> before <a>);
@@ -33,12 +46,24 @@ struct Shown {
 /// insertion modes, simplified: an end tag of a formatting element ends
 /// it across blocks instead of adopting them, and content fostered out
 /// of a table is only shown as the table's parent is, see shown_here).
-/// Every step costs the same however deep the stack.
+/// Formatting elements (b, i, font, ...; not span) ended by another
+/// element's end are opened again before the next text, as a browser
+/// reconstructs its active formatting elements: "<p><font
+/// style=font-size:0>x</p><p>y" hides y too.
+/// Every step costs the same however deep the stack, and reopening at
+/// most max_formatting elements.
 class OpenElements {
 public:
     /// The depth kept, as in Blink: an element opened deeper takes the
     /// place of the deepest one, as its sibling.
     static constexpr size_t max_depth = 512;
+
+    /// The formatting elements remembered to be reopened, past the last
+    /// cell, caption, object, marquee, applet or template (a browser's
+    /// markers). Browsers keep three alike and no limit of different
+    /// ones; older ones are forgotten past this, so that reopening stays
+    /// cheap.
+    static constexpr size_t max_formatting = 32;
 
     /// Whether a browser drops a start tag of name here: a table part
     /// outside any table, <head> or <frame> in the body, a second
@@ -71,6 +96,23 @@ public:
     /// Opens an element of name (lower case), showing its text as shown.
     void open(std::string_view name, Shown shown);
 
+    /// Remembers the element just opened, a formatting element with
+    /// these attributes and effect, to be opened again if another
+    /// element's end ends it.
+    void remember_formatting(std::string_view attributes, Effect effect);
+
+    /// Opens again the remembered formatting elements that have been
+    /// ended, as a browser does before text and most start tags.
+    void reopen_formatting();
+
+    /// Whether a start tag of name reopens ended formatting elements
+    /// first (in body: text, formatting and other inline elements do;
+    /// blocks and table parts do not).
+    static bool reopens_formatting_before(std::string_view name);
+
+    /// Whether name is a formatting element.
+    static bool is_formatting(std::string_view name);
+
     /// Ends the element an end tag of name names, with those inside it;
     /// an end tag with nothing open to end is ignored, as browsers do.
     void close(std::string_view name);
@@ -98,6 +140,8 @@ private:
     struct Element {
         std::string name;
         Shown shown;
+        uint64_t id = 0;     ///< unique in the document
+        bool marker = false; ///< a cell, caption, ...: see max_formatting
         /// For each kind, 1 + the position of the nearest element at or
         /// below this one that bounds it; 0 for none.
         std::array<uint32_t, scope_kinds> bound{};
@@ -111,8 +155,28 @@ private:
     int64_t topmost(std::string_view name) const;
     void pop_through(std::string_view name);
     void pop();
+    void clear_back_to(std::initializer_list<std::string_view> contexts);
+
+    /// A formatting element remembered, or a marker (empty name).
+    struct Formatting {
+        std::string name;
+        std::string attributes;
+        Effect effect;
+        uint64_t id = 0;     ///< of the element that holds it now
+        size_t position = 0; ///< where that element stands if still open
+    };
+    bool is_open(const Formatting& entry) const {
+        return entry.position < stack_.size() &&
+               stack_[entry.position].id == entry.id;
+    }
+    /// The remembered entry of name past the last marker, or -1.
+    int64_t remembered(std::string_view name) const;
+    void forget(size_t at);
+    void forget_to_marker();
 
     std::vector<Element> stack_;
+    std::vector<Formatting> formatting_;
+    uint64_t next_id_ = 1;
     bool standards_mode_ = false;
     bool seen_body_ = false;
     bool seen_html_ = false;

@@ -313,38 +313,37 @@ Tag read_tag(std::string_view html, size_t& pos) {
     return tag;
 }
 
-// How an element shows its text, inside a parent shown as parent:
-// display:none or the hidden attribute hide it for good; a font size
-// under two pixels makes it tiny, a readable size of its own (a length,
-// a keyword, <font size=N>) shows it again; visibility hidden or
-// collapse makes it invisible, visibility visible shows it again.
-Shown shown_inside(const Tag& tag, const Style& style, Shown parent) {
-    if (parent.gone)
-        return parent;
+// What an element's markup does to the text inside it: display:none or
+// the hidden attribute hide it for good; a font size under two pixels
+// makes it tiny, a readable size of its own (a length, a keyword, <font
+// size=N>) shows it again; visibility hidden or collapse makes it
+// invisible, visibility visible shows it again.
+Effect effect_of(const Tag& tag, const Style& style) {
+    Effect effect;
     // A template's content is never shown.
     if (tag.name == "template" || find_attribute(tag.attributes, "hidden") ||
         style.get("display") == "none") {
-        parent.gone = true;
-        return parent;
+        effect.hides = true;
+        return effect;
     }
     if (tag.name == "font" &&
         is_legacy_font_size(attribute(tag.attributes, "size")))
-        parent.tiny = false;
+        effect.tiny = Effect::Change::clear;
     if (const char* property = style.applied("font-size", "font")) {
         std::string_view size = style.get(property);
         if (std::string_view(property) == "font")
             size = font_shorthand_size(size);
         if (is_tiny_length(size))
-            parent.tiny = true;
+            effect.tiny = Effect::Change::set;
         else if (is_absolute_size(size))
-            parent.tiny = false;
+            effect.tiny = Effect::Change::clear;
     }
     std::string_view visibility = style.get("visibility");
     if (visibility == "hidden" || visibility == "collapse")
-        parent.invisible = true;
+        effect.invisible = Effect::Change::set;
     else if (visibility == "visible" || visibility == "initial")
-        parent.invisible = false;
-    return parent;
+        effect.invisible = Effect::Change::clear;
+    return effect;
 }
 
 // <bdo dir="rtl">, or CSS unicode-bidi: bidi-override with direction:
@@ -536,14 +535,18 @@ private:
             on_element(tag, style); // a dropped <td>'s background is a link
             return;
         }
-        if (!foreign)
+        if (!foreign) {
             elements_.end_implied_by(tag.name);
+            if (OpenElements::reopens_formatting_before(tag.name))
+                elements_.reopen_formatting();
+        }
         if (!is_void(tag.name))
             elements_.make_room();
         // Content of a table outside its cells goes before the table.
         Shown parent = is_table_part(tag.name) ? elements_.shown()
                                                : elements_.shown_here();
-        Shown inside = shown_inside(tag, style, parent);
+        Effect effect = effect_of(tag, style);
+        Shown inside = effect.inside(parent);
         RawText raw = foreign ? RawText::none : raw_text_of(tag.name);
         if (raw != RawText::none) {
             on_element(tag, style); // an iframe's or script's source
@@ -551,8 +554,11 @@ private:
             return;
         }
         // In SVG and MathML, "/>" ends an element at once.
-        if (!is_void(tag.name) && !(foreign && tag.self_closing))
+        if (!is_void(tag.name) && !(foreign && tag.self_closing)) {
             elements_.open(tag.name, inside);
+            if (!foreign && OpenElements::is_formatting(tag.name))
+                elements_.remember_formatting(tag.attributes, effect);
+        }
         on_element(tag, style);
     }
 
@@ -601,7 +607,13 @@ private:
     }
 
     // Adds text a reader sees; what is hidden is only counted.
-    void show(std::string_view text) { show(text, elements_.shown_here()); }
+    // Formatting elements another element's end ended are opened again
+    // first, as a browser opens them before text.
+    void show(std::string_view text) {
+        if (!elements_.in_foreign_content())
+            elements_.reopen_formatting();
+        show(text, elements_.shown_here());
+    }
 
     void show(std::string_view text, Shown shown) {
         if (shown.hidden()) {

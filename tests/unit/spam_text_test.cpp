@@ -291,6 +291,23 @@ TEST_CASE("hidden text ends where a browser ends its element") {
     // it, and is tiny again.
     CHECK(visible("<div style=\"font-size:0\"><p style=\"font-size:14px\">"
                   "Regards<p>hidden words</div>") == "Regards");
+    // A formatting element ended by another's end is opened again
+    // before the next text, as browsers open it: hidden words in the
+    // next paragraph stay hidden, until its own end tag.
+    CHECK(visible("<p><b style=\"font-size:0\">x</p><p>y</p>") == "");
+    CHECK(visible("<p><b hidden>x</p><div>y</div>") == "");
+    CHECK(visible("<p><font style=\"font-size:0\">x</p><p>y</font>z<p>"
+                  "PITCH") == "z PITCH");
+    CHECK(visible("<p><b hidden><i>x</i></p><p>y</b>PITCH") == "PITCH");
+    // ... but not past a cell, nor after an <a> in an <a>.
+    CHECK(visible("<table><tr><td><b hidden>x</td><td>PITCH</table>") ==
+          "PITCH");
+    CHECK(visible("<a href=\"x\" hidden>x<a href=\"y\">PITCH") == "PITCH");
+    // Elements shown before a table, from its rows, end at its next cell.
+    CHECK(visible("<table><tr><span style=\"font-size:0\">x<td>PITCH"
+                  "</table>") == "PITCH");
+    CHECK(visible("<p><b hidden>x</p><table><tr>y<td>PITCH</table>") ==
+          "PITCH");
     // Text elements hold text, not tags.
     CHECK(visible("<textarea><div style=\"display:none\"></textarea>PITCH") ==
           "<div style=\"display:none\"> PITCH");
