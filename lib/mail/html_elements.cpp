@@ -184,6 +184,8 @@ void OpenElements::pop_through_topmost(
 bool OpenElements::ignores_start(std::string_view name) {
     if (name == "head" || name == "frame" || name == "frameset")
         return true;
+    if (name == "form")
+        return std::exchange(in_form_, true);
     if (name == "body")
         return std::exchange(seen_body_, true);
     if (name == "html")
@@ -352,18 +354,50 @@ void OpenElements::open(std::string_view name, Shown shown) {
     if (element.marker)
         formatting_.push_back({});
     uint32_t here = static_cast<uint32_t>(stack_.size());
-    for (size_t scope = 0; scope < scope_kinds; ++scope)
-        element.bound[scope] = bounds(name, static_cast<Scope>(scope))
-                                   ? here + 1
-                               : stack_.empty() ? 0
-                                                : stack_.back().bound[scope];
     positions_[element.name].push_back(here);
     stack_.push_back(std::move(element));
+    set_bounds(here);
+}
+
+void OpenElements::set_bounds(size_t at) {
+    Element& element = stack_[at];
+    for (size_t scope = 0; scope < scope_kinds; ++scope)
+        element.bound[scope] = bounds(element.name, static_cast<Scope>(scope))
+                                   ? static_cast<uint32_t>(at + 1)
+                               : at == 0 ? 0
+                                         : stack_[at - 1].bound[scope];
+}
+
+// Costs the elements above at; each <form> opens above them all, and
+// only one form is open at a time, so each is walked once per form.
+void OpenElements::remove_at(size_t at) {
+    std::vector<uint32_t>& mine = positions_[stack_[at].name];
+    mine.erase(std::find(mine.begin(), mine.end(), at));
+    if (mine.empty())
+        positions_.erase(stack_[at].name);
+    stack_.erase(stack_.begin() + static_cast<ptrdiff_t>(at));
+    for (size_t above = at; above < stack_.size(); ++above) {
+        std::vector<uint32_t>& its = positions_[stack_[above].name];
+        *std::lower_bound(its.begin(), its.end(), above + 1) =
+            static_cast<uint32_t>(above);
+        set_bounds(above);
+    }
+    for (Formatting& entry : formatting_)
+        if (!entry.name.empty() && entry.position > at &&
+            entry.position <= stack_.size())
+            --entry.position;
 }
 
 void OpenElements::close(std::string_view name) {
     if (name == "body" || name == "html")
         return; // text after them is still the body's
+    if (name == "form") {
+        // Only the form ends: what was opened inside it stays open.
+        in_form_ = false;
+        if (is_open_in("form", in_scope))
+            remove_at(static_cast<size_t>(topmost("form")));
+        return;
+    }
     Scope scope = in_scope;
     if (name == "p")
         scope = in_button_scope;

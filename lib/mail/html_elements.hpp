@@ -155,6 +155,10 @@ private:
     int64_t topmost(std::string_view name) const;
     void pop_through(std::string_view name);
     void pop();
+    /// Removes the element at from the stack, leaving those above it
+    /// open: the one thing </form> does.
+    void remove_at(size_t at);
+    void set_bounds(size_t at);
     void clear_back_to(std::initializer_list<std::string_view> contexts);
 
     /// A formatting element remembered, or a marker (empty name).
@@ -180,6 +184,9 @@ private:
     bool standards_mode_ = false;
     bool seen_body_ = false;
     bool seen_html_ = false;
+    /// A form was opened and no </form> came: another <form> is
+    /// dropped (HTML's form element pointer).
+    bool in_form_ = false;
     struct NameHash {
         using is_transparent = void;
         size_t operator()(std::string_view name) const {

@@ -454,8 +454,8 @@ size_t raw_text_end(std::string_view html, size_t pos, std::string_view name,
 
 class Renderer {
 public:
-    Renderer(std::string_view html, size_t max_links)
-        : html_(html), max_links_(max_links) {}
+    Renderer(std::string_view html, size_t max_links, int depth = 0)
+        : html_(html), max_links_(max_links), depth_(depth) {}
 
     Html run() {
         while (pos_ < html_.size()) {
@@ -550,6 +550,8 @@ private:
         RawText raw = foreign ? RawText::none : raw_text_of(tag.name);
         if (raw != RawText::none) {
             on_element(tag, style); // an iframe's or script's source
+            if (tag.name == "iframe")
+                show_srcdoc(tag, inside);
             read_raw_text(tag.name, raw, inside);
             return;
         }
@@ -604,6 +606,30 @@ private:
             out_.text += '\n';
         }
         pos_ = end;
+    }
+
+    // An iframe's srcdoc is a document of its own, shown in the frame:
+    // its text and links are read as the frame is shown, to a depth.
+    void show_srcdoc(const Tag& tag, Shown shown) {
+        std::optional<std::string> document =
+            find_attribute(tag.attributes, "srcdoc");
+        if (!document || document->empty())
+            return;
+        if (depth_ >= max_srcdoc_depth) {
+            out_.hidden_bytes += document->size();
+            return;
+        }
+        Html inner = Renderer(*document, max_links_, depth_ + 1).run();
+        out_.text += '\n';
+        show(inner.text, shown);
+        out_.text += '\n';
+        out_.hidden_bytes += inner.hidden_bytes;
+        for (Link& link : inner.links)
+            add_link(std::move(link));
+        for (std::string& source : inner.image_sources)
+            if (out_.image_sources.size() < max_links_)
+                out_.image_sources.push_back(std::move(source));
+        out_.links_dropped = out_.links_dropped || inner.links_dropped;
     }
 
     // Adds text a reader sees; what is hidden is only counted.
@@ -772,8 +798,14 @@ private:
     // anchor never closed would only keep the rest of the part twice.
     static constexpr size_t max_link_text_bytes = 4096;
 
+    // An srcdoc in an srcdoc is read this deep; deeper, it is counted
+    // as hidden. Each lies inside the document around it, so each depth
+    // reads at most the bytes of the part once more.
+    static constexpr int max_srcdoc_depth = 3;
+
     std::string_view html_;
     size_t max_links_; ///< links and picture addresses kept, each
+    int depth_;        ///< of srcdoc documents around this one
     size_t pos_ = 0;
     Html out_;
     bool in_link_ = false;

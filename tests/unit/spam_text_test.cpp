@@ -308,6 +308,12 @@ TEST_CASE("hidden text ends where a browser ends its element") {
                   "</table>") == "PITCH");
     CHECK(visible("<p><b hidden>x</p><table><tr>y<td>PITCH</table>") ==
           "PITCH");
+    // </form> ends the form alone: what was opened inside stays open,
+    // and a form inside a form is dropped.
+    CHECK(visible("<form><span hidden>x</form>y") == "");
+    CHECK(visible("<form hidden><span>x</form>y") == "");
+    CHECK(visible("<form><p hidden>x</form>y</p>PITCH") == "PITCH");
+    CHECK(visible("<form>a<form hidden>b</form>c") == "abc");
     // Text elements hold text, not tags.
     CHECK(visible("<textarea><div style=\"display:none\"></textarea>PITCH") ==
           "<div style=\"display:none\"> PITCH");
@@ -407,6 +413,37 @@ TEST_CASE("everything a page loads or sends to is a link") {
           "poster.example", "object.example", "button.example", "svg.example",
           "refresh.example", "css.example"})
         CHECK(hosts.count(host) == 1);
+}
+
+TEST_CASE("an iframe's srcdoc is read as the document it shows") {
+    text::Html out = text::html_to_text(
+        "<iframe srcdoc=\"<p>BUY &lt;b&gt;NOW&lt;/b&gt; <a href="
+        "'http://spam.example/'>here</a>\"></iframe>after");
+    CHECK(text::squeeze_space(out.text) == "BUY NOW here after");
+    REQUIRE(out.links.size() == 1);
+    CHECK(out.links[0].href == "http://spam.example/");
+    CHECK(out.links[0].text == "here");
+    // Hidden as its frame is; nested three deep at most.
+    out = text::html_to_text("<div hidden><iframe srcdoc=\"PITCH\">"
+                             "</iframe></div>shown");
+    CHECK(text::squeeze_space(out.text) == "shown");
+    CHECK(out.hidden_bytes == 5);
+    auto framed = [](std::string document, int depth) {
+        for (int i = 0; i < depth; ++i) {
+            std::string quoted;
+            for (char c : document)
+                quoted += c == '&'   ? "&amp;"
+                          : c == '"' ? "&quot;"
+                                     : std::string(1, c);
+            document = "<iframe srcdoc=\"" + quoted + "\"></iframe>";
+        }
+        return document;
+    };
+    CHECK(text::squeeze_space(text::html_to_text(framed("deep", 3)).text) ==
+          "deep");
+    out = text::html_to_text(framed("deep", 4));
+    CHECK(text::squeeze_space(out.text).empty());
+    CHECK(out.hidden_bytes == 4);
 }
 
 TEST_CASE("the body cap counts the text read, not the bytes sent") {
