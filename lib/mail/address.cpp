@@ -4,7 +4,7 @@
 #include "mail/address.hpp"
 
 #include "core/watchdog.hpp"
-#include "mail/gmime_support.hpp"
+#include "mail/charset.hpp"
 
 #include <fmt/format.h>
 
@@ -49,11 +49,7 @@ struct Item {
 };
 
 std::string decode_phrase(const std::string& raw) {
-    mime::ensure_gmime();
-    char* decoded = g_mime_utils_header_decode_text(nullptr, raw.c_str());
-    std::string out = decoded ? decoded : raw;
-    g_free(decoded);
-    return out;
+    return mime::decode_encoded_words(raw);
 }
 
 class Parser {

@@ -5,6 +5,7 @@
 #include "core/digest.hpp"
 #include "core/strings.hpp"
 
+#include "mail/charset.hpp"
 #include "mail/gmime_support.hpp"
 #include "mail/unicode_marks.hpp"
 
@@ -104,6 +105,17 @@ std::string repair_utf8(std::string_view bytes) {
         append_utf8(out, cp);
     }
     return out;
+}
+
+bool is_valid_utf8(std::string_view bytes) {
+    for (size_t pos = ascii_run_end(bytes, 0); pos < bytes.size();
+         pos = ascii_run_end(bytes, pos)) {
+        size_t start = pos;
+        if (next_code_point(bytes, pos) == replacement &&
+            !(pos == start + 3 && bytes.substr(start, 3) == "\xEF\xBF\xBD"))
+            return false;
+    }
+    return true;
 }
 
 bool is_utf8_name(std::string_view charset) {
@@ -369,20 +381,34 @@ bool decodes_to_itself(std::string_view raw) {
 
 } // namespace
 
+// Unfolds, then decodes each encoded-word as RFC 2047 says, as readers
+// and SpamAssassin do: GMime 3.2's decoder joined the base64 of adjacent
+// words before decoding, so "=?utf-8?b?SGk=?= =?utf-8?b?IHZpYWdyYQ==?="
+// lost all after the first word's padding, and it cut multi-word
+// ISO-2022-JP subjects short.
 std::string decode_header(std::string_view raw) {
     if (decodes_to_itself(raw))
         return std::string(raw);
-    mime::ensure_gmime();
-    // GMime reads C strings, so a NUL would end the value there and hide
-    // the words after it from every rule; a reader sees nothing for it.
-    std::string value(raw);
-    std::erase(value, '\0');
-    gchar* unfolded = g_mime_utils_header_unfold(value.c_str());
-    gchar* decoded = g_mime_utils_header_decode_text(nullptr, unfolded);
-    std::string out = repair_utf8(decoded ? decoded : "");
-    g_free(decoded);
-    g_free(unfolded);
-    return out;
+    // A NUL is nothing a reader sees; a line end is folding.
+    std::string unfolded;
+    unfolded.reserve(raw.size());
+    for (char c : raw)
+        if (c != '\0' && c != '\r' && c != '\n')
+            unfolded += c;
+    // Raw 8-bit text that is not UTF-8 as a whole is read as
+    // Windows-1252 as a whole: a byte pair that happens to be valid
+    // UTF-8 inside Latin-1 text is two letters, not one.
+    if (!is_valid_utf8(unfolded)) {
+        std::string latin;
+        for (char c : unfolded)
+            append_utf8(latin, from_cp1252(static_cast<unsigned char>(c)));
+        unfolded = std::move(latin);
+    }
+    std::string out = repair_utf8(mime::decode_encoded_words(unfolded));
+    size_t first = out.find_first_not_of(" \t");
+    if (first == std::string::npos)
+        return {};
+    return out.substr(first, out.find_last_not_of(" \t") + 1 - first);
 }
 
 size_t add_display_order(std::string& utf8) {

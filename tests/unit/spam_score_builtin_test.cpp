@@ -33,6 +33,25 @@ TEST_CASE("an address of another domain in the display name is a spoof") {
     CHECK(score->from_address == "ceo.office@mailer.example.org");
 }
 
+TEST_CASE("a display name spoofs as well when it is encoded") {
+    DefaultEngine engine;
+    for (std::string from :
+         {"=?utf-8?q?security=40paypal.com?= <evil@evil.example>",
+          "=?utf-8?b?c2VjdXJpdHlAcGF5cGFsLmNvbQ==?= <evil@evil.example>",
+          "=?utf-8?q?=22security=40paypal=2Ecom=22_=3Cevil=40evil=2Eexample"
+          "=3E?="}) {
+        auto score = engine->score("From: " + from +
+                                   "\r\nTo: you@example.com\r\n"
+                                   "Subject: account\r\n\r\nHello.\r\n");
+        REQUIRE(score.ok());
+        CHECK(fired(*score, "FROM_DISPLAYNAME_SPOOF"));
+    }
+    auto own = engine->score("From: =?utf-8?q?help=40evil.example?= "
+                             "<evil@evil.example>\r\n\r\nHello.\r\n");
+    REQUIRE(own.ok());
+    CHECK(!fired(*own, "FROM_DISPLAYNAME_SPOOF"));
+}
+
 TEST_CASE("two from headers fire multiple_from") {
     DefaultEngine engine;
     auto score = engine->score(read_case("duplicate-from.eml"));

@@ -48,6 +48,19 @@ TEST_CASE("latin-1 text is converted to utf-8") {
 TEST_CASE("encoded words in a header are decoded") {
     CHECK(text::decode_header("=?ISO-8859-1?Q?Caf=E9?= ok") ==
           "Caf\xc3\xa9 ok");
+    // Each word is decoded on its own: padding ends a word, not the
+    // field (GMime's decoder lost " viagra" here).
+    CHECK(text::decode_header("=?utf-8?b?SGk=?= =?utf-8?b?IHZpYWdyYQ==?=") ==
+          "Hi viagra");
+    // A stateful charset split over folded words is read whole.
+    CHECK(text::decode_header("=?iso-2022-jp?B?GyRCRnxLXBsoQg==?=\r\n\t"
+                              "=?iso-2022-jp?B?GyRCOGwbKEI=?=") ==
+          "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+    // Raw 8-bit text that is not UTF-8 is Windows-1252 throughout,
+    // even where two of its bytes would make a UTF-8 letter.
+    CHECK(text::decode_header("[x] \xd3\xb7 caf\xe9") ==
+          "[x] \xc3\x93\xc2\xb7 caf\xc3\xa9");
+    CHECK(text::decode_header("  caf\xc3\xa9  ") == "caf\xc3\xa9");
 }
 
 TEST_CASE("a NUL in a header is dropped, not the text after it") {

@@ -190,12 +190,18 @@ bool has_lookalike_link(const std::vector<uri::Uri>& uris) {
 }
 
 // A display name that holds an address of another domain than the real
-// sender's is what a reader takes for the sender.
+// sender's is what a reader takes for the sender: the field is read as
+// written, its encoded-words decoded in the name, and decoded whole, as
+// a reader shows a field that is one encoded-word.
 bool display_name_spoofs(const mime::Tree& tree) {
-    auto mailbox =
-        mail::parse_mailbox(text::decode_header(tree.header("From")));
-    return mailbox &&
-           mail::display_name_spoof(mailbox->display_name, mailbox->address());
+    std::string raw = tree.header("From");
+    for (const std::string& field : {raw, text::decode_header(raw)}) {
+        auto mailbox = mail::parse_mailbox(field);
+        if (mailbox &&
+            mail::display_name_spoof(mailbox->display_name, mailbox->address()))
+            return true;
+    }
+    return false;
 }
 
 // Uri rules read each link in every form SpamAssassin's read, each
