@@ -162,6 +162,9 @@ add_headers(std::string_view message,
     return out;
 }
 
+// RFC 5322 2.1.1: a line SHOULD hold at most 78 characters.
+constexpr size_t max_tagged_line = 78;
+
 std::string tag_subject(std::string_view message, std::string_view tag) {
     std::string_view eol = line_ending(message);
     // "Subject: " takes nine columns; folds take the message's line end.
@@ -198,9 +201,26 @@ std::string tag_subject(std::string_view message, std::string_view tag) {
             std::string out(message.substr(0, value));
             if (value == colon + 1)
                 out += ' ';
-            out += encoded != tag && text.starts_with("=?") ? spaced : encoded;
-            if (value < end && message[value] != '\r' && message[value] != '\n')
+            const std::string& put =
+                encoded != tag && text.starts_with("=?") ? spaced : encoded;
+            out += put;
+            if (value < end && message[value] != '\r' &&
+                message[value] != '\n') {
+                // A line the tag would make longer than RFC 5322's 78
+                // characters is folded after the tag, so a subject near
+                // the 998 limit is never pushed past it.
+                size_t length = line.find_first_of("\r\n");
+                if (length == std::string_view::npos)
+                    length = line.size();
+                size_t fold = put.rfind('\n');
+                size_t tagged =
+                    fold == std::string::npos
+                        ? length + put.size() + 1
+                        : put.size() - fold + length - (value - pos);
+                if (tagged > max_tagged_line)
+                    out += eol;
                 out += ' ';
+            }
             out += text;
             return out;
         }

@@ -46,6 +46,19 @@ TEST_CASE("a subject tag goes in front of the subject once") {
     CHECK(mail::tag_subject(tagged, "[tag]") == tagged);
 }
 
+TEST_CASE("a subject the tag would make too long is folded after it") {
+    std::string text(70, 'w');
+    CHECK(mail::tag_subject("Subject: " + text + "\r\n\r\nx\r\n", "[SPAM]") ==
+          "Subject: [SPAM]\r\n " + text + "\r\n\r\nx\r\n");
+    // One near RFC 5322's 998 stays under it; a short one stays whole.
+    std::string near = "Subject: " + std::string(985, 'w') + "\n\nx\n";
+    std::string tagged = mail::tag_subject(near, "[SPAM]");
+    CHECK(tagged == "Subject: [SPAM]\n " + near.substr(9));
+    CHECK(mail::tag_subject("Subject: " + std::string(62, 'w') + "\n\n",
+                            "[SPAM]") ==
+          "Subject: [SPAM] " + std::string(62, 'w') + "\n\n");
+}
+
 TEST_CASE("a message without a subject gets one of the tag") {
     CHECK(mail::tag_subject("To: a@example.com\r\n\r\nx\r\n", "[tag]") ==
           "To: a@example.com\r\nSubject: [tag]\r\n\r\nx\r\n");

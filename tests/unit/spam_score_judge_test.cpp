@@ -157,6 +157,18 @@ TEST_CASE("x-spam-status is folded under 78 columns without unsafe names") {
     CHECK(status.find("X-Evil") == std::string::npos);
 }
 
+TEST_CASE("x-spam-status names two hundred tests at most") {
+    Score score;
+    score.total = 50.0;
+    for (int i = 0; i < 5000; ++i)
+        score.hits.push_back({fmt::format("LOCAL_{:04}", i), 0.01, ""});
+    const std::string& status = spam_headers(score, 5.0, true).back().second;
+    CHECK(status.find("LOCAL_0199") != std::string::npos);
+    CHECK(status.find("LOCAL_0199,") == std::string::npos);
+    CHECK(status.find("LOCAL_0200") == std::string::npos);
+    CHECK(status.size() < 3000);
+}
+
 TEST_CASE("a value of the wrong type is a config error naming its line") {
     TempDir dir;
     write_files(dir, {{"p.toml", "[spam-score]\nblock_senders = \"x.org\"\n"

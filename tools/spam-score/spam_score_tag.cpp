@@ -76,6 +76,12 @@ std::string fold(std::string_view name, const std::vector<std::string>& words) {
     return out;
 }
 
+// X-Spam-Status names this many tests at most, so that thousands of
+// local rules firing cannot make a header past a mail server's limit
+// (Postfix's header_size_limit is 102,400 bytes); the verdict lists
+// them all.
+constexpr size_t max_status_tests = 200;
+
 } // namespace
 
 std::vector<std::pair<std::string, std::string>>
@@ -89,7 +95,7 @@ spam_headers(const Score& score, double required, bool is_spam) {
         // A name that is no rule name (a line break would start a header
         // field of its own) never reaches the header; rule names are at
         // most max_rule_name long, so a folded line stays under 998 bytes.
-        if (is_rule_name(hit.name))
+        if (is_rule_name(hit.name) && tests.size() < max_status_tests)
             tests.push_back(hit.name);
     if (tests.empty())
         tests.push_back("none");
