@@ -85,6 +85,18 @@ ordered_json tempfail_verdict(std::string_view tool, const Error& error) {
     return verdict;
 }
 
+// The action of the last verdict of an envelope, or empty.
+std::string last_action(const ordered_json& envelope) {
+    auto verdicts = envelope.find("verdicts");
+    if (verdicts == envelope.end() || !verdicts->is_array() ||
+        verdicts->empty() || !verdicts->back().is_object())
+        return {};
+    auto action = verdicts->back().find("action");
+    return action != verdicts->back().end() && action->is_string()
+               ? action->get<std::string>()
+               : std::string();
+}
+
 // Fits the envelope within the line limit that every reader enforces:
 // a longer line would make the next filter refuse this record and all
 // after it. An envelope that cannot be fitted is an error naming it.
@@ -699,8 +711,6 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             if (options.form == OutputForm::headers)
                 status = worse(status, ExitCode::temp_fail);
         } else {
-            for (const auto& [subsystem, fields] : outcome->events)
-                log::event(record.id(), subsystem, fields);
             // A tool makes its verdict once it knows the answer (spam-score
             // after scoring): the time is the whole record's, taken here.
             if (outcome->verdict.contains("elapsed_us"))
@@ -710,6 +720,14 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                         .count();
             stream::append_verdict(record, outcome->verdict);
             emit(record, *outcome);
+            // The log says the action written: a verdict too long for
+            // the envelope line was written as tempfail.
+            std::string action = last_action(record.envelope);
+            for (auto& [subsystem, fields] : outcome->events) {
+                if (fields.contains("action") && !action.empty())
+                    fields["action"] = action;
+                log::event(record.id(), subsystem, fields);
+            }
             if (options.form == OutputForm::stream)
                 for (stream::Record& follower : outcome->followers)
                     emit(follower, {});
