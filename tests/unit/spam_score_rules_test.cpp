@@ -338,14 +338,18 @@ TEST_CASE("score lines give one or four finite scores of sane size") {
                     "scores.cf");
     rules.compile();
     REQUIRE(rules.problems().size() == 7);
-    CHECK(rules.problems()[0].message == "S: score 1e308 is beyond ±1000");
-    CHECK(rules.problems()[1].message == "S: \"0x10\" is not a score");
-    CHECK(rules.problems()[2].message == "S: \"nan\" is not a score");
-    CHECK(rules.problems()[3].message == "S: \"junk\" is not a score");
+    CHECK(rules.problems()[0].message ==
+          "S: score 1e308 is beyond ±1000; the rule is off");
+    CHECK(rules.problems()[1].message ==
+          "S: \"0x10\" is not a score; the rule is off");
+    CHECK(rules.problems()[2].message ==
+          "S: \"nan\" is not a score; the rule is off");
+    CHECK(rules.problems()[3].message ==
+          "S: \"junk\" is not a score; the rule is off");
     CHECK(rules.problems()[4].message ==
-          "S: a score line gives one score or four, not 2");
+          "S: a score line gives one score or four, not 2; the rule is off");
     CHECK(rules.problems()[5].message ==
-          "a rule name is letters, digits and _ only");
+          "a rule name is 1 to 128 letters, digits and _");
     CHECK(rules.problems()[6].message ==
           "score needs a rule name of letters, digits and _");
     MessageView view;
@@ -353,6 +357,22 @@ TEST_CASE("score lines give one or four finite scores of sane size") {
     auto hits = rules.match(view, {});
     REQUIRE(hits.size() == 1);
     CHECK(hits[0].score == 3.5);
+}
+
+TEST_CASE("a rule whose only score is refused is off, not scored 1") {
+    // A score meant to lower the total, refused, had left the rule at
+    // its default of +1.
+    RuleSet rules;
+    rules.load_text("body NEG /x/\nscore NEG -1001\n"
+                    "meta USES_NEG NEG || 1\nscore USES_NEG 0.5\n",
+                    "scores.cf");
+    rules.compile();
+    REQUIRE(rules.problems().size() == 1);
+    MessageView view;
+    view.body = "x";
+    auto hits = rules.match(view, {});
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].name == "USES_NEG");
 }
 
 TEST_CASE("perl escapes re2 reads otherwise are reported, not run") {

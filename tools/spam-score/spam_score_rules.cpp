@@ -329,7 +329,9 @@ void RuleSet::parse_rule(RuleKind kind, std::string_view rest,
     }
     if (!is_rule_name(name)) {
         problems_.push_back(
-            {where, "a rule name is letters, digits and _ only"});
+            {where, fmt::format("a rule name is 1 to {} letters, digits "
+                                "and _",
+                                max_rule_name)});
         return;
     }
     Rule parsed;
@@ -427,8 +429,16 @@ bool RuleSet::parse_setting(const std::string& directive, std::string_view rest,
     }
     auto values = read_scores(rest);
     if (!values) {
-        problems_.push_back(
-            {where, fmt::format("{}: {}", name, values.error().message)});
+        // The rule is turned off, as a score of 0 turns it off: left at
+        // its default of 1, a rule meant to lower the score would raise
+        // it.
+        problems_.push_back({where, fmt::format("{}: {}; the rule is off", name,
+                                                values.error().message)});
+        Rule& target = rule(name);
+        target.score = 0;
+        target.score_without_bayes = 0;
+        if (target.score_where.empty())
+            target.score_where = where;
         return true;
     }
     // With four scores, the first is SpamAssassin's set for Bayes and
