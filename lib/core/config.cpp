@@ -190,9 +190,28 @@ void check_entries(const toml::node& list, std::string_view name,
         return;
     for (const toml::node& entry : *entries) {
         auto text = entry.value<std::string_view>();
-        if (!text || names_setting(keys, *text))
+        if (!text)
             continue;
         size_t line = entry.source().begin.line;
+        // A key no lower level may set, or one of these lists itself,
+        // is never locked nor loosened: the entry does nothing.
+        bool system_only =
+            std::find(keys.system_only.begin(), keys.system_only.end(),
+                      *text) != keys.system_only.end();
+        if (system_only || *text == "locked" || *text == "allow_looser") {
+            out.push_back(
+                {line,
+                 fmt::format("{}:{}: \"{}\" in {} of [{}] has no effect: {}",
+                             file.empty() ? "-" : file, line, *text, name,
+                             section,
+                             system_only ? "it is read from the system "
+                                           "configuration alone"
+                                         : "the lists are not settings a level "
+                                           "locks or loosens")});
+            continue;
+        }
+        if (names_setting(keys, *text))
+            continue;
         out.push_back(
             {line, fmt::format("{}:{}: unknown key \"{}\" in {} of [{}]",
                                file.empty() ? "-" : file, line, *text, name,

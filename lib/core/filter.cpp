@@ -719,12 +719,14 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                         std::chrono::steady_clock::now() - started)
                         .count();
             stream::append_verdict(record, outcome->verdict);
+            std::string judged = last_action(record.envelope);
             emit(record, *outcome);
             // The log says the action written: a verdict too long for
-            // the envelope line was written as tempfail.
+            // the envelope line was written as tempfail, for every
+            // recipient.
             std::string action = last_action(record.envelope);
             for (auto& [subsystem, fields] : outcome->events) {
-                if (fields.contains("action") && !action.empty())
+                if (action != judged && fields.contains("action"))
                     fields["action"] = action;
                 log::event(record.id(), subsystem, fields);
             }

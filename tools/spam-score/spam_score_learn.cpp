@@ -180,6 +180,12 @@ Status check_token_format(state::Store& store, const std::string& path) {
 Status make_state_dir(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0750) == 0)
         return {};
+    // A folder that cannot be made where it is named (a missing parent,
+    // a file on the way, no right to write) is broken setup, as a file
+    // in its place is; a failing disk is an I/O error.
+    if (errno == ENOENT || errno == ENOTDIR || errno == EACCES ||
+        errno == EROFS || errno == ELOOP || errno == ENAMETOOLONG)
+        return Error{dir, std::strerror(errno), ExitCode::unavailable};
     if (errno != EEXIST)
         return Error{dir, std::strerror(errno), ExitCode::io_error};
     struct stat st {};

@@ -5,6 +5,7 @@
 
 #include "core/log.hpp"
 #include "core/strings.hpp"
+#include "mail/address.hpp"
 
 #include <dirent.h>
 
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <map>
 
 namespace portcullis::spam_score {
 
@@ -68,6 +70,36 @@ std::vector<std::string> ungranted(const toml::table& system,
     return out;
 }
 
+// A user table is found by its address's key in the file of its domain:
+// one of another domain, or a second for the same user, is never read.
+std::vector<std::string> user_problems(const toml::table& users,
+                                       const std::string& path) {
+    std::vector<std::string> out;
+    std::string name = path.substr(path.rfind('/') + 1);
+    std::string domain = name.substr(0, name.size() - 5); // ".toml"
+    // In file order: of two tables for one user, the first is read.
+    std::vector<std::pair<size_t, std::string>> in_order;
+    for (auto&& [user, node] : users)
+        in_order.emplace_back(node.source().begin.line, user.str());
+    std::sort(in_order.begin(), in_order.end());
+    std::map<std::string, size_t> seen;
+    for (const auto& [line, address] : in_order) {
+        auto file = levels::Hierarchy::file_domain(address);
+        if (!file || *file != domain) {
+            out.push_back(fmt::format("{}:{}: user \"{}\" is not of {}; "
+                                      "this table is never read",
+                                      path, line, address, domain));
+            continue;
+        }
+        auto [at, added] = seen.emplace(mail::address_key(address), line);
+        if (!added)
+            out.push_back(fmt::format("{}:{}: user \"{}\" is already at "
+                                      "line {}; this table is never read",
+                                      path, line, address, at->second));
+    }
+    return out;
+}
+
 // Returns every problem of one domain file: it does not load, a key is
 // unknown or of the wrong type, a list entry is no known form.
 std::vector<std::string> domain_problems(const config::Config& config,
@@ -85,6 +117,9 @@ std::vector<std::string> domain_problems(const config::Config& config,
              ungranted(config.tool(tool_name), *domain, path))
             out.push_back(std::move(problem));
     }
+    if (const toml::table* users = loaded->root["users"].as_table())
+        for (std::string& problem : user_problems(*users, path))
+            out.push_back(std::move(problem));
     if (const toml::table* users = loaded->root["users"].as_table())
         for (auto&& [user, node] : *users)
             if (const toml::table* settings = node.as_table())
