@@ -431,11 +431,62 @@ RawText raw_text_of(std::string_view name) {
 // after the first "</name" followed by a blank, '/' or '>', and the rest
 // of that end tag; or at the end of the input. text_end is set to where
 // that end tag starts. <plaintext> has no end: it runs to the end.
+// Whether a "<script" or "</script" at open (its "<" or "</" of length
+// lead) is followed by a blank, '/' or '>', as script states need.
+bool is_script_tag_at(std::string_view html, size_t open, size_t lead) {
+    size_t after = open + lead + 6;
+    return after < html.size() &&
+           equals_ci(html.substr(open + lead, 6), "script") &&
+           (is_html_space(html[after]) || html[after] == '/' ||
+            html[after] == '>');
+}
+
+// Where a script's first real end tag starts, as HTML's script states
+// read it: inside "<!--", a "<script" starts a double-escaped run where
+// "</script" does not end the script, until "-->" or that "</script"
+// itself.
+size_t script_end_tag(std::string_view html, size_t pos) {
+    enum { data, escaped, double_escaped } state = data;
+    for (size_t at = html.find_first_of("<-", pos); at != html.npos;
+         at = html.find_first_of("<-", at + 1)) {
+        if (html[at] == '-') {
+            if (state != data && html.substr(at, 3) == "-->") {
+                state = data;
+                at += 2;
+            }
+            continue;
+        }
+        if (state == data && html.substr(at, 4) == "<!--") {
+            // "<!-->" opens and closes at once.
+            state =
+                at + 4 < html.size() && html[at + 4] == '>' ? data : escaped;
+            at += 3;
+        } else if (html.substr(at, 2) == "</" &&
+                   is_script_tag_at(html, at, 2)) {
+            if (state != double_escaped)
+                return at;
+            state = escaped;
+        } else if (state == escaped && is_script_tag_at(html, at, 1)) {
+            state = double_escaped;
+        }
+    }
+    return html.size();
+}
+
 size_t raw_text_end(std::string_view html, size_t pos, std::string_view name,
                     size_t& text_end) {
     text_end = html.size();
     if (name == "plaintext")
         return html.size();
+    if (name == "script") {
+        size_t open = script_end_tag(html, pos);
+        if (open == html.size())
+            return html.size();
+        text_end = open;
+        size_t end = open;
+        read_tag(html, end);
+        return end;
+    }
     for (size_t open = html.find("</", pos); open != html.npos;
          open = html.find("</", open + 2)) {
         size_t after = open + 2 + name.size();

@@ -335,6 +335,14 @@ TEST_CASE("hidden text ends where a browser ends its element") {
     CHECK(visible("<title>a &amp; b<b hidden></title>PITCH") ==
           "a & b<b hidden> PITCH");
     CHECK(visible("<iframe><p>fallback</p></iframe>shown") == "shown");
+    // A script ends where a browser's script states end it: inside
+    // "<!--", "<script" starts a run whose "</script>" ends nothing.
+    CHECK(visible("<script><!--<script>a</script>HIDDEN--></script>PITCH") ==
+          "PITCH");
+    CHECK(visible("<script><!--<script>a</script>b</script>PITCH") == "PITCH");
+    CHECK(visible("<script><!--a</script>PITCH") == "PITCH");
+    CHECK(visible("<script><!-->x</script>PITCH") == "PITCH");
+    CHECK(visible("<script>a</scripty>b</script>PITCH") == "PITCH");
     CHECK(visible("<xmp><i hidden>x</i></xmp>") == "<i hidden>x</i>");
     // The font shorthand and <font size> show text a tiny parent hid;
     // of font and font-size, the later declaration counts.

@@ -101,3 +101,11 @@ TEST_CASE("formatting elements reopened in every paragraph cost a bounded "
           text::squeeze_space(repeat("x ", 100000)));
     CHECK(elapsed_ms < entity_walk_ms);
 }
+
+TEST_CASE("a script of escapes and dashes is read in linear time") {
+    std::string html = "<script><!--" + repeat("<script>-</script>--", 800000);
+    long long elapsed_ms = 0;
+    text::Html out = timed_text(html + "--></script>PITCH", elapsed_ms);
+    CHECK(text::squeeze_space(out.text) == "PITCH");
+    CHECK(elapsed_ms < quick_ms);
+}
