@@ -91,6 +91,14 @@ entries_of() {
                 }
             for (i = 1; i <= NR; i++) {
                 l = line[i]
+                # A subcommand footer "Not with: --a --b" names the
+                # tool options it refuses.
+                if (l ~ /^Not with: /) {
+                    n = split(substr(l, 11), refused, " ")
+                    for (j = 1; j <= n; j++)
+                        printf "refuses\t%s\t-\t-\t-\t0\t-\t-\n", refused[j]
+                    continue
+                }
                 if (l ~ /^[^ ]/) {
                     section = l
                     continue
@@ -123,7 +131,8 @@ rows_of_kind() {
 # The rows of a subcommand's page, then the tool's options that it has
 # none of the same name as: every subcommand falls through to the tool's
 # options (CLI11 fallthrough), so "spam-score learn --config FILE" takes
-# them, though the subcommand's --help does not list them.
+# them, though the subcommand's --help does not list them. Those its
+# page's "Not with:" footer names are left out.
 with_tool_options() {
     {
         printf '%s\n' "$1"
@@ -132,12 +141,13 @@ with_tool_options() {
     } | awk -F'\t' '
         $0 == "--" && !tool { tool = 1; next }
         !tool {
-            if ($1 == "option") {
+            if ($1 == "option" || $1 == "refuses") {
                 n = split($2, names, " ")
                 for (i = 1; i <= n; i++)
                     own[names[i]] = 1
             }
-            print
+            if ($1 != "refuses")
+                print
             next
         }
         {

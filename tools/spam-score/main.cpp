@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
             "explain",
             "Show the Bayes tokens that weighed most in each message");
         explain_cmd->fallthrough();
+        // Read by the completions' generator: tool options not offered.
+        explain_cmd->footer("Not with: --json --headers --lint --no-bayes");
         explain_cmd->add_option("--top", top, "Tokens shown per message")
             ->type_name("N")
             ->check(filter::positive);
@@ -105,7 +107,7 @@ int main(int argc, char** argv) {
         };
         limit("max_body_bytes", "--max-body-bytes", options.max_body_bytes);
         limit("max_links", "--max-links", options.max_links);
-        if (options.lint)
+        if (options.lint && !explain_cmd->parsed())
             return to_int(spam_score::lint(options, *config));
         if (explain_cmd->parsed()) {
             if (options.lint ||
