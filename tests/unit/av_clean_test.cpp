@@ -90,6 +90,8 @@ TEST_CASE("quarantine names keep no path separators or leading dots") {
     CHECK(av::sanitise_id("../../etc/passwd") == "_.._etc_passwd");
     CHECK(av::sanitise_id("") == "message");
     CHECK(av::sanitise_id("...") == "message");
+    CHECK(av::sanitise_id("-") == "message");
+    CHECK(av::sanitise_id("--x") == "x");
     CHECK(av::sanitise_id("a b\nc") == "a_b_c");
     CHECK(av::sanitise_id(std::string(300, 'x')).size() == 80);
 }

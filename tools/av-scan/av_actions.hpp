@@ -29,8 +29,12 @@ Result<std::string> clean_message(std::string_view message,
                                   const std::vector<Removal>& removals);
 
 /// Returns id reduced to a safe file name: letters, digits, '.', '-'
-/// and '_' only, no leading dot, at most 80 characters.
+/// and '_' only, no leading dot or dash, at most 80 characters.
 std::string sanitise_id(std::string_view id);
+
+/// Checks, before any message is read, that DIR/quarantine can be made
+/// and written to: a message to hold must never find out first.
+Status check_quarantine(const std::string& state_dir);
 
 /// Writes the message and a JSON file holding its envelope and verdict
 /// to DIR/quarantine/YYYY-MM-DD/, both or neither; returns the .eml path.

@@ -127,9 +127,26 @@ std::string sanitise_id(std::string_view id) {
     // Only the end of a long id (a path's file name) is worth keeping.
     if (out.size() > 80)
         out.erase(0, out.size() - 80);
-    while (!out.empty() && out.front() == '.')
+    // No leading dot (a hidden file) or dash (read as an option by rm,
+    // mv or less): the id of stdin is "-".
+    while (!out.empty() && (out.front() == '.' || out.front() == '-'))
         out.erase(0, 1);
     return out.empty() ? "message" : out;
+}
+
+Status check_quarantine(const std::string& state_dir) {
+    std::string base = state_dir + "/quarantine";
+    for (const std::string& d : {state_dir, base}) {
+        if (auto status = make_dir(d); !status)
+            return Error{d, status.error().message, ExitCode::unavailable};
+    }
+    std::string probe = base + "/.probe.XXXXXX";
+    int fd = ::mkstemp(probe.data());
+    if (fd < 0)
+        return Error{base, std::strerror(errno), ExitCode::unavailable};
+    ::close(fd);
+    ::unlink(probe.c_str());
+    return {};
 }
 
 Result<std::string> quarantine(const std::string& state_dir,

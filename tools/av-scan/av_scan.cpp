@@ -439,7 +439,13 @@ std::vector<std::string> notice_body(std::string_view action, const Scan& scan,
         body.emplace_back("Nothing of it was kept.");
         return body;
     }
-    std::string name = held_at.substr(held_at.find_last_of('/') + 1);
+    // The date folder and the file: YYYY-MM-DD/NAME.eml.
+    size_t file = held_at.find_last_of('/');
+    size_t folder = file == std::string::npos || file == 0
+                        ? std::string::npos
+                        : held_at.find_last_of('/', file - 1);
+    std::string name =
+        held_at.substr(folder == std::string::npos ? 0 : folder + 1);
     body.emplace_back("Your mail administrator can release it; it is filed");
     body.push_back(printable_ascii("as " + name + "."));
     return body;
@@ -476,8 +482,16 @@ Result<filter::Outcome> Handler::judge(stream::Record& record) {
     held_at_.clear();
     bool headers_form = options_.common.form == filter::OutputForm::headers;
     std::string original = headers_form ? record.message : std::string();
-    if (auto acted = act(policy, scan, record, verdict); !acted)
-        return acted.error();
+    if (auto acted = act(policy, scan, record, verdict); !acted) {
+        // A procmail or Sieve filter must not deliver the message: the
+        // error makes it a retry (75). A stream keeps what was found, so
+        // reports still count the virus, and asks for a retry.
+        if (headers_form)
+            return acted.error();
+        log::error(record.id() + ": " + acted.error().text());
+        verdict.escalate(verdict::Action::tempfail);
+        verdict.add_reason({"AV_ACTION_FAILED", 0, acted.error().text()});
+    }
     // A procmail or Sieve filter delivers what --headers writes, and it
     // has no verdict to read: a deleted or held message becomes a notice.
     std::string_view action = action_taken(verdict);
@@ -547,6 +561,22 @@ ExitCode run(const Options& options) {
                {{"engine", options.db_dir},
                 {"signatures", watcher.engine().signatures()},
                 {"load_ms", load_ms.count()}});
+    // A policy that holds messages needs the quarantine; finding out
+    // at the first virus would turn each one found into a bare retry.
+    auto holds = [](Policy policy) {
+        return policy == Policy::quarantine || policy == Policy::clean;
+    };
+    if (holds(options.on_infected) || holds(options.on_scan_limit) ||
+        holds(options.on_encrypted)) {
+        if (auto ready = check_quarantine(options.common.state_dir); !ready) {
+            log::error(fmt::format("{}; av-scan holds messages there "
+                                   "(on_infected, on_scan_limit and "
+                                   "on_encrypted quarantine or clean): set "
+                                   "--state-dir or state_dir",
+                                   ready.error().text()));
+            return ready.error().exit_code;
+        }
+    }
     Handler handler(options, watcher);
     return filter::run(options.common, tool_name,
                        [&](stream::Record& record) { return handler(record); });
