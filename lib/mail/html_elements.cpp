@@ -11,10 +11,6 @@ namespace {
 
 using Names = std::span<const std::string_view>;
 
-bool is_one_of(std::string_view name, Names names) {
-    return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 // The elements that bound the default scope (HTML's "has an element in
 // scope"), in the HTML namespace.
 constexpr std::string_view scope_bounds[] = {"applet",  "caption", "html",
@@ -90,6 +86,53 @@ constexpr std::string_view inline_special[] = {
     "applet", "area",    "br",     "button", "embed", "img", "input",
     "keygen", "marquee", "object", "select", "wbr",   "xmp"};
 
+// Which of the lists above a name is on, one bit each, found with one
+// hash of the name: a linear walk of the special elements for every
+// scope of every element opened cost more than the rest of the parse.
+enum Trait : uint16_t {
+    scope_bound = 1 << 0,
+    p_ender = 1 << 1,
+    heading = 1 << 2,
+    table_part = 1 << 3,
+    table_context = 1 << 4,
+    breakout = 1 << 5,
+    cell = 1 << 6,
+    row_group = 1 << 7,
+    special_element = 1 << 8,
+    formatting_element = 1 << 9,
+    marker = 1 << 10,
+    inline_special_element = 1 << 11,
+};
+
+uint16_t traits_of(std::string_view name) {
+    static const std::unordered_map<std::string_view, uint16_t> table = [] {
+        std::unordered_map<std::string_view, uint16_t> out;
+        auto add = [&](Names names, Trait trait) {
+            for (std::string_view listed : names)
+                out[listed] |= trait;
+        };
+        add(scope_bounds, scope_bound);
+        add(p_enders, p_ender);
+        add(headings, heading);
+        add(table_parts, table_part);
+        add(table_contexts, table_context);
+        add(breakouts, breakout);
+        add(cells, cell);
+        add(row_groups, row_group);
+        add(special, special_element);
+        add(formatting, formatting_element);
+        add(markers, marker);
+        add(inline_special, inline_special_element);
+        return out;
+    }();
+    auto it = table.find(name);
+    return it == table.end() ? 0 : it->second;
+}
+
+bool has(std::string_view name, Trait trait) {
+    return (traits_of(name) & trait) != 0;
+}
+
 } // namespace
 
 Shown Effect::inside(Shown parent) const {
@@ -107,28 +150,28 @@ Shown Effect::inside(Shown parent) const {
 }
 
 bool OpenElements::is_formatting(std::string_view name) {
-    return is_one_of(name, formatting);
+    return has(name, formatting_element);
 }
 
 bool OpenElements::reopens_formatting_before(std::string_view name) {
-    return (!is_one_of(name, special) && name != "dialog") ||
-           is_one_of(name, inline_special);
+    return (!has(name, special_element) && name != "dialog") ||
+           has(name, inline_special_element);
 }
 
-bool OpenElements::bounds(std::string_view name, Scope scope) {
+bool OpenElements::bounds(std::string_view name, uint16_t traits, Scope scope) {
     switch (scope) {
     case in_scope:
-        return is_one_of(name, scope_bounds);
+        return traits & scope_bound;
     case in_button_scope:
-        return is_one_of(name, scope_bounds) || name == "button";
+        return (traits & scope_bound) || name == "button";
     case in_list_item_scope:
-        return is_one_of(name, scope_bounds) || name == "ol" || name == "ul";
+        return (traits & scope_bound) || name == "ol" || name == "ul";
     case in_definition_scope:
-        return is_one_of(name, scope_bounds) || name == "dl";
+        return (traits & scope_bound) || name == "dl";
     case in_table_scope:
         return name == "html" || name == "table" || name == "template";
     default:
-        return is_one_of(name, special);
+        return traits & special_element;
     }
 }
 
@@ -150,6 +193,8 @@ bool OpenElements::is_open_in(std::string_view name, Scope scope) const {
 void OpenElements::pop() {
     if (stack_.back().marker)
         forget_to_marker();
+    if (stack_.back().name == "svg" || stack_.back().name == "math")
+        --foreign_open_;
     auto it = positions_.find(stack_.back().name);
     if (it != positions_.end()) {
         it->second.pop_back();
@@ -190,7 +235,7 @@ bool OpenElements::ignores_start(std::string_view name) {
         return std::exchange(seen_body_, true);
     if (name == "html")
         return std::exchange(seen_html_, true);
-    return is_one_of(name, table_parts) && topmost("table") < 0;
+    return has(name, table_part) && topmost("table") < 0;
 }
 
 int64_t OpenElements::remembered(std::string_view name) const {
@@ -261,40 +306,41 @@ void OpenElements::make_room() {
 }
 
 Shown OpenElements::shown_here() const {
-    if (stack_.empty() || !is_one_of(stack_.back().name, table_contexts))
+    if (stack_.empty() || !(stack_.back().traits & table_context))
         return shown();
     int64_t table = topmost("table");
     return table > 0 ? stack_[static_cast<size_t>(table - 1)].shown : Shown{};
 }
 
 bool OpenElements::in_foreign_content() const {
-    return topmost("svg") >= 0 || topmost("math") >= 0;
+    return foreign_open_ > 0;
 }
 
 bool OpenElements::break_out_of_foreign(std::string_view name,
                                         bool font_styled) {
     if (!in_foreign_content() ||
-        !(is_one_of(name, breakouts) || (name == "font" && font_styled)))
+        !(has(name, breakout) || (name == "font" && font_styled)))
         return false;
     pop_through(topmost("svg") > topmost("math") ? "svg" : "math");
     return true;
 }
 
 void OpenElements::end_implied_by(std::string_view name) {
-    if ((is_one_of(name, p_enders) || (name == "table" && standards_mode_)) &&
+    uint16_t traits = traits_of(name);
+    if (((traits & p_ender) || (name == "table" && standards_mode_)) &&
         is_open_in("p", in_button_scope))
         pop_through("p");
     // A table in a table, but in no cell, ends the first.
     if (name == "table" && !stack_.empty() &&
-        is_one_of(stack_.back().name, table_contexts))
+        (stack_.back().traits & table_context))
         pop_through("table");
-    if (is_one_of(name, table_parts) && name != "caption" &&
+    if ((traits & table_part) && name != "caption" &&
         is_open_in("caption", in_table_scope))
         pop_through("caption");
     if (name == "button" && is_open_in(name, in_scope))
         pop_through(name);
-    if (is_one_of(name, headings) && !stack_.empty() &&
-        is_one_of(stack_.back().name, headings))
+    if ((traits & heading) && !stack_.empty() &&
+        (stack_.back().traits & heading))
         pop();
     if (name == "li" && is_open_in("li", in_list_item_scope))
         pop_through("li");
@@ -308,7 +354,7 @@ void OpenElements::end_implied_by(std::string_view name) {
     } else if (name == "tr") {
         pop_through_topmost({"tr"}, in_table_scope);
         clear_back_to({"tbody", "thead", "tfoot", "table"});
-    } else if (is_one_of(name, row_groups)) {
+    } else if (traits & row_group) {
         pop_through_topmost({"tbody", "thead", "tfoot"}, in_table_scope);
         clear_back_to({"table"});
     } else if (name == "caption" || name == "colgroup" || name == "col") {
@@ -349,8 +395,11 @@ void OpenElements::clear_back_to(
 
 void OpenElements::open(std::string_view name, Shown shown) {
     make_room();
-    Element element{
-        std::string(name), shown, next_id_++, is_one_of(name, markers), {}};
+    uint16_t traits = traits_of(name);
+    Element element{std::string(name),      shown,  next_id_++,
+                    (traits & marker) != 0, traits, {}};
+    if (name == "svg" || name == "math")
+        ++foreign_open_;
     if (element.marker)
         formatting_.push_back({});
     uint32_t here = static_cast<uint32_t>(stack_.size());
@@ -362,10 +411,11 @@ void OpenElements::open(std::string_view name, Shown shown) {
 void OpenElements::set_bounds(size_t at) {
     Element& element = stack_[at];
     for (size_t scope = 0; scope < scope_kinds; ++scope)
-        element.bound[scope] = bounds(element.name, static_cast<Scope>(scope))
-                                   ? static_cast<uint32_t>(at + 1)
-                               : at == 0 ? 0
-                                         : stack_[at - 1].bound[scope];
+        element.bound[scope] =
+            bounds(element.name, element.traits, static_cast<Scope>(scope))
+                ? static_cast<uint32_t>(at + 1)
+            : at == 0 ? 0
+                      : stack_[at - 1].bound[scope];
 }
 
 // Costs the elements above at; each <form> opens above them all, and
@@ -405,14 +455,14 @@ void OpenElements::close(std::string_view name) {
         scope = in_list_item_scope;
     else if (name == "dd" || name == "dt")
         scope = in_definition_scope;
-    else if (is_one_of(name, cells) || is_one_of(name, row_groups) ||
-             name == "tr" || name == "table")
+    else if (has(name, cell) || has(name, row_group) || name == "tr" ||
+             name == "table")
         scope = in_table_scope;
-    else if (is_one_of(name, headings)) {
+    else if (has(name, heading)) {
         // Any heading's end tag ends the open heading, whatever its level.
         pop_through_topmost({"h1", "h2", "h3", "h4", "h5", "h6"}, in_scope);
         return;
-    } else if (is_one_of(name, formatting)) {
+    } else if (has(name, formatting_element)) {
         // A remembered one already ended is forgotten; one open ends
         // with what was opened inside it, if nothing bounds it.
         int64_t at = remembered(name);
@@ -429,7 +479,7 @@ void OpenElements::close(std::string_view name) {
             }
             return;
         }
-    } else if (!is_one_of(name, special)) {
+    } else if (!has(name, special_element)) {
         // Any other end tag ends its element unless a special element
         // was opened inside it: "<span><div>x</span>y" leaves y in the
         // span.

@@ -142,12 +142,13 @@ private:
         Shown shown;
         uint64_t id = 0;     ///< unique in the document
         bool marker = false; ///< a cell, caption, ...: see max_formatting
+        uint16_t traits = 0; ///< the lists its name is on
         /// For each kind, 1 + the position of the nearest element at or
         /// below this one that bounds it; 0 for none.
         std::array<uint32_t, scope_kinds> bound{};
     };
 
-    static bool bounds(std::string_view name, Scope scope);
+    static bool bounds(std::string_view name, uint16_t traits, Scope scope);
     bool is_open_in(std::string_view name, Scope scope) const;
     void pop_through_topmost(std::initializer_list<std::string_view> names,
                              Scope scope);
@@ -181,6 +182,7 @@ private:
     std::vector<Element> stack_;
     std::vector<Formatting> formatting_;
     uint64_t next_id_ = 1;
+    size_t foreign_open_ = 0; ///< svg and math elements open
     bool standards_mode_ = false;
     bool seen_body_ = false;
     bool seen_html_ = false;
