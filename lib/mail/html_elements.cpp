@@ -19,13 +19,13 @@ constexpr std::string_view scope_bounds[] = {"applet",  "caption", "html",
 
 // Start tags that end an open <p> first (quirks mode: <table> does not).
 constexpr std::string_view p_enders[] = {
-    "address",   "article", "aside",  "blockquote", "center",   "details",
-    "dialog",    "dir",     "div",    "dl",         "fieldset", "figcaption",
-    "figure",    "footer",  "header", "hgroup",     "main",     "menu",
-    "nav",       "ol",      "p",      "section",    "summary",  "ul",
-    "h1",        "h2",      "h3",     "h4",         "h5",       "h6",
-    "pre",       "listing", "form",   "li",         "dd",       "dt",
-    "plaintext", "hr",      "xmp"};
+    "address", "article",   "aside",   "blockquote", "center",   "details",
+    "dialog",  "dir",       "div",     "dl",         "fieldset", "figcaption",
+    "figure",  "footer",    "header",  "hgroup",     "main",     "menu",
+    "nav",     "ol",        "p",       "search",     "section",  "summary",
+    "ul",      "h1",        "h2",      "h3",         "h4",       "h5",
+    "h6",      "pre",       "listing", "form",       "li",       "dd",
+    "dt",      "plaintext", "hr",      "xmp"};
 
 constexpr std::string_view headings[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
 
@@ -53,20 +53,20 @@ constexpr std::string_view row_groups[] = {"tbody", "thead", "tfoot"};
 // HTML's special elements: an end tag of another name that meets one
 // of them on the way down the stack ends nothing.
 constexpr std::string_view special[] = {
-    "address",    "applet",  "area",       "article",  "aside",    "base",
-    "basefont",   "bgsound", "blockquote", "body",     "br",       "button",
-    "caption",    "center",  "col",        "colgroup", "dd",       "details",
-    "dir",        "div",     "dl",         "dt",       "embed",    "fieldset",
-    "figcaption", "figure",  "footer",     "form",     "frame",    "frameset",
-    "h1",         "h2",      "h3",         "h4",       "h5",       "h6",
-    "head",       "header",  "hgroup",     "hr",       "html",     "iframe",
-    "img",        "input",   "li",         "link",     "listing",  "main",
-    "marquee",    "menu",    "meta",       "nav",      "noembed",  "noframes",
-    "noscript",   "object",  "ol",         "p",        "param",    "plaintext",
-    "pre",        "script",  "section",    "select",   "source",   "style",
-    "summary",    "table",   "tbody",      "td",       "template", "textarea",
-    "tfoot",      "th",      "thead",      "title",    "tr",       "track",
-    "ul",         "wbr",     "xmp"};
+    "address",    "applet",  "area",       "article",  "aside",   "base",
+    "basefont",   "bgsound", "blockquote", "body",     "br",      "button",
+    "caption",    "center",  "col",        "colgroup", "dd",      "details",
+    "dir",        "div",     "dl",         "dt",       "embed",   "fieldset",
+    "figcaption", "figure",  "footer",     "form",     "frame",   "frameset",
+    "h1",         "h2",      "h3",         "h4",       "h5",      "h6",
+    "head",       "header",  "hgroup",     "hr",       "html",    "iframe",
+    "img",        "input",   "li",         "link",     "listing", "main",
+    "marquee",    "menu",    "meta",       "nav",      "noembed", "noframes",
+    "noscript",   "object",  "ol",         "p",        "param",   "plaintext",
+    "pre",        "script",  "search",     "section",  "select",  "source",
+    "style",      "summary", "table",      "tbody",    "td",      "template",
+    "textarea",   "tfoot",   "th",         "thead",    "title",   "tr",
+    "track",      "ul",      "wbr",        "xmp"};
 
 // Formatting elements: an end tag of one ends it across blocks (the
 // adoption agency's net effect on where its style reaches), and one
@@ -83,8 +83,8 @@ constexpr std::string_view markers[] = {
 // Special elements whose start tags reopen formatting elements all the
 // same, as inline ones do.
 constexpr std::string_view inline_special[] = {
-    "applet", "area",    "br",     "button", "embed", "img", "input",
-    "keygen", "marquee", "object", "select", "wbr",   "xmp"};
+    "applet", "area",    "br",     "button", "embed",     "img", "input",
+    "keygen", "marquee", "object", "select", "plaintext", "wbr", "xmp"};
 
 // Which of the lists above a name is on, one bit each, found with one
 // hash of the name: a linear walk of the special elements for every
@@ -365,6 +365,18 @@ void OpenElements::end_implied_by(std::string_view name) {
             pop();
         if (name == "optgroup" && !stack_.empty() &&
             stack_.back().name == "optgroup")
+            pop();
+    }
+    // Ruby annotations end the open ones (HTML's implied end tags).
+    if ((name == "rb" || name == "rtc" || name == "rp" || name == "rt") &&
+        is_open_in("ruby", in_scope)) {
+        static constexpr std::string_view implied[] = {
+            "dd", "dt", "li", "optgroup", "option", "p", "rb", "rp", "rt"};
+        while (
+            !stack_.empty() &&
+            (std::find(std::begin(implied), std::end(implied),
+                       stack_.back().name) != std::end(implied) ||
+             ((name == "rb" || name == "rtc") && stack_.back().name == "rtc")))
             pop();
     }
     // An <a> in an <a>, or <nobr> in <nobr>, ends the first, which is

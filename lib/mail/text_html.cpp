@@ -321,7 +321,9 @@ Tag read_tag(std::string_view html, size_t& pos) {
 Effect effect_of(const Tag& tag, const Style& style) {
     Effect effect;
     // A template's content is never shown.
-    if (tag.name == "template" || find_attribute(tag.attributes, "hidden") ||
+    // A browser's style sheet hides <rp> and <datalist> too.
+    if (tag.name == "template" || tag.name == "rp" || tag.name == "datalist" ||
+        find_attribute(tag.attributes, "hidden") ||
         style.get("display") == "none") {
         effect.hides = true;
         return effect;
@@ -422,9 +424,95 @@ RawText raw_text_of(std::string_view name) {
         return RawText::unshown;
     if (name == "xmp" || name == "plaintext")
         return RawText::shown;
-    if (name == "textarea" || name == "title")
+    // A browser's style sheet hides <title> (display: none).
+    if (name == "title")
+        return RawText::unshown;
+    if (name == "textarea")
         return RawText::references;
     return RawText::none;
+}
+
+// Whether a doctype (lower case, after "<!doctype") puts a browser in
+// quirks mode, where <table> leaves an open <p> open (WHATWG HTML, the
+// "initial" insertion mode). Standards and limited-quirks modes close
+// it; the XHTML 1.0 doctypes of most marketing mail are limited quirks.
+bool is_quirks_doctype(std::string_view rest) {
+    // The legacy public identifiers of quirks mode, by the families the
+    // standard lists.
+    static constexpr std::string_view quirks_prefixes[] = {
+        "+//silmaril//",
+        "-//as//",
+        "-//advasoft ltd//",
+        "-//ietf//",
+        "-//metrius//",
+        "-//microsoft//dtd internet explorer ",
+        "-//netscape comm. corp.//",
+        "-//o'reilly and associates//",
+        "-//sq//",
+        "-//softquad software//",
+        "-//softquad//",
+        "-//spyglass//",
+        "-//sun microsystems corp.//",
+        "-//w3c//dtd html 3",
+        "-//w3c//dtd html 4.0 frameset//",
+        "-//w3c//dtd html 4.0 transitional//",
+        "-//w3c//dtd html experimental ",
+        "-//w3c//dtd w3 html//",
+        "-//w3o//dtd w3 html 3.0//",
+        "-//webtechs//dtd mozilla html"};
+    auto skip_space = [&] {
+        while (!rest.empty() && is_html_space(rest.front()))
+            rest.remove_prefix(1);
+    };
+    // A quoted identifier, or nullopt when none is written right.
+    auto quoted = [&]() -> std::optional<std::string_view> {
+        skip_space();
+        if (rest.empty() || (rest.front() != '"' && rest.front() != '\''))
+            return std::nullopt;
+        size_t close = rest.find(rest.front(), 1);
+        if (close == std::string_view::npos)
+            return std::nullopt;
+        std::string_view id = rest.substr(1, close - 1);
+        rest.remove_prefix(close + 1);
+        return id;
+    };
+    skip_space();
+    size_t name_end = 0;
+    while (name_end < rest.size() && !is_html_space(rest[name_end]))
+        ++name_end;
+    if (rest.substr(0, name_end) != "html")
+        return true;
+    rest.remove_prefix(name_end);
+    skip_space();
+    std::optional<std::string_view> public_id, system_id;
+    if (rest.starts_with("public")) {
+        rest.remove_prefix(6);
+        if (!(public_id = quoted()))
+            return true;
+        system_id = quoted();
+    } else if (rest.starts_with("system")) {
+        rest.remove_prefix(6);
+        if (!(system_id = quoted()))
+            return true;
+    } else if (!rest.empty()) {
+        return true; // a doctype a browser cannot read forces quirks
+    }
+    if (system_id ==
+        "http://www.ibm.com/data/dtd/v11/ibmxhtml1-transitional.dtd")
+        return true;
+    if (!public_id)
+        return false;
+    if (*public_id == "-//w3o//dtd w3 html strict 3.0//en//" ||
+        *public_id == "-/w3c/dtd html 4.0 transitional/en" ||
+        *public_id == "html")
+        return true;
+    for (std::string_view prefix : quirks_prefixes)
+        if (public_id->starts_with(prefix))
+            return true;
+    // HTML 4.01 Transitional and Frameset: quirks without a system id.
+    return !system_id &&
+           (public_id->starts_with("-//w3c//dtd html 4.01 frameset//") ||
+            public_id->starts_with("-//w3c//dtd html 4.01 transitional//"));
 }
 
 // Returns where the raw text of element name, starting at pos, ends:
@@ -628,10 +716,9 @@ private:
         }
         size_t end = std::min(rest.find('>'), rest.size());
         std::string declaration = ascii_lower(rest.substr(0, end));
-        if (!seen_element_ && declaration.starts_with("<!doctype") &&
-            declaration.find("html") != std::string::npos &&
-            declaration.find("public") == std::string::npos &&
-            declaration.find("system") == std::string::npos)
+        if (!seen_element_ && !seen_text_ &&
+            declaration.starts_with("<!doctype") &&
+            !is_quirks_doctype(declaration.substr(9)))
             elements_.set_standards_mode();
         pos_ += std::min(end + 1, rest.size());
     }
@@ -693,6 +780,9 @@ private:
     }
 
     void show(std::string_view text, Shown shown) {
+        if (!seen_text_ &&
+            text.find_first_not_of(" \t\r\n\f") != std::string_view::npos)
+            seen_text_ = true;
         if (shown.hidden()) {
             out_.hidden_bytes += text.size();
             return;
@@ -863,6 +953,7 @@ private:
     std::vector<std::string> overrides_; ///< open right-to-left overrides
     OpenElements elements_;
     bool seen_element_ = false; ///< a start tag came: no doctype after it
+    bool seen_text_ = false;    ///< so did text other than blanks
     std::string href_;
     std::string link_text_;
     std::unordered_set<std::string> link_keys_; ///< the links kept

@@ -332,8 +332,10 @@ TEST_CASE("hidden text ends where a browser ends its element") {
           "<div style=\"display:none\"> PITCH");
     CHECK(visible("<div style=\"display:none\"><textarea></div></textarea>"
                   "WORDS</div>shown") == "shown");
-    CHECK(visible("<title>a &amp; b<b hidden></title>PITCH") ==
-          "a & b<b hidden> PITCH");
+    // A browser's style sheet hides <title>, <rp> and <datalist>.
+    CHECK(visible("<title>a &amp; b<b hidden></title>PITCH") == "PITCH");
+    CHECK(visible("<ruby>base<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>") ==
+          "basekan");
     CHECK(visible("<iframe><p>fallback</p></iframe>shown") == "shown");
     // A script ends where a browser's script states end it: inside
     // "<!--", "<script" starts a run whose "</script>" ends nothing.
@@ -377,7 +379,7 @@ TEST_CASE("markup is read as a browser's tokenizer and tree builder read it") {
     CHECK(visible("<svg><![CDATA[a > b]]></svg>after") == "a > bafter");
     // Start tags browsers drop or read as void.
     CHECK(visible("<td style=\"display:none\">PITCH") == "PITCH");
-    CHECK(visible("<head hidden><title>t</title><body>PITCH") == "t PITCH");
+    CHECK(visible("<head hidden><title>t</title><body>PITCH") == "PITCH");
     CHECK(visible("<image style=\"display:none\">PITCH") == "PITCH");
     CHECK(visible("<bgsound hidden>PITCH") == "PITCH");
     CHECK(visible("<body><body style=\"display:none\">PITCH") == "PITCH");
@@ -389,10 +391,35 @@ TEST_CASE("markup is read as a browser's tokenizer and tree builder read it") {
     CHECK(visible("<table><caption hidden>c<tr><td>PITCH</table>") == "PITCH");
     CHECK(visible("<table hidden><table><tr><td>PITCH</table>") == "PITCH");
     CHECK(visible("<button hidden>x<button>PITCH") == "PITCH");
-    // Standards mode: <table> ends an open <p>.
+    // Standards mode: <table> ends an open <p>. The doctypes of quirks
+    // mode leave it open; XHTML 1.0's (limited quirks) do not.
     CHECK(visible("<p hidden><table><tr><td>PITCH</table>") == "");
     CHECK(visible("<!DOCTYPE html><p hidden><table><tr><td>PITCH</table>") ==
           "PITCH");
+    CHECK(visible("<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 "
+                  "Transitional//EN\" \"http://www.w3.org/TR/xhtml1/DTD/"
+                  "xhtml1-transitional.dtd\"><p hidden><table><tr><td>PITCH"
+                  "</table>") == "PITCH");
+    CHECK(visible("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">"
+                  "<p hidden><table><tr><td>PITCH</table>") == "PITCH");
+    CHECK(visible("<!doctype html system \"about:legacy-compat\"><p hidden>"
+                  "<table><tr><td>PITCH</table>") == "PITCH");
+    CHECK(visible("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.0 "
+                  "Transitional//EN\"><p hidden><table><tr><td>PITCH"
+                  "</table>") == "");
+    CHECK(visible("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 "
+                  "Transitional//EN\"><p hidden><table><tr><td>PITCH"
+                  "</table>") == "");
+    // A doctype after text is no doctype.
+    CHECK(visible("text<!DOCTYPE html><p hidden><table><tr><td>PITCH"
+                  "</table>") == "text");
+    // <search> is a block; ruby annotations end each other.
+    CHECK(visible("<p hidden>xx<search>PITCH") == "PITCH");
+    CHECK(visible("<span hidden><search>xx</span>HIDDEN") == "");
+    CHECK(visible("<ruby>base<rt hidden>xx<rt>PITCH") == "basePITCH");
+    CHECK(visible("<ruby>base<rb hidden>xx<rb>PITCH") == "basePITCH");
+    // Text in <plaintext> reopens formatting elements too.
+    CHECK(visible("<p><b hidden>x</p><plaintext>words") == "");
     // Past 512 open elements a new one is the sibling of the deepest,
     // shown as the deepest's parent is.
     std::string deep;
