@@ -70,7 +70,8 @@ struct EncodedWord {
     size_t begin = 0;
     size_t end = 0;
     std::string charset;
-    std::string bytes;
+    bool base64 = false;
+    std::string_view payload;
 };
 
 // Longer than RFC 2047's 75 octets, as mailers break the rule, but short
@@ -92,18 +93,19 @@ bool parse_word(std::string_view whole, size_t at, EncodedWord& word) {
         return false;
     std::string_view charset = text.substr(at + 2, q1 - at - 2);
     std::string_view payload = text.substr(q1 + 3, close - q1 - 3);
+    // Blanks break RFC 2047's rule, but readers (Thunderbird, Python)
+    // decode such a word all the same; only control characters end it.
     if (charset.empty() || charset.find_first_of(" \t") != charset.npos ||
-        payload.find_first_of(" \t") != payload.npos)
+        std::any_of(payload.begin(), payload.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20;
+        }))
         return false;
     word.begin = at;
     word.end = close + 2;
     // RFC 2231 section 5 lets a language follow the charset: utf-8*en.
     word.charset = std::string(charset.substr(0, charset.find('*')));
-    word.bytes.clear();
-    if (encoding == 'B' || encoding == 'b')
-        decode_base64(payload, word.bytes);
-    else
-        word.bytes = decode_q(payload);
+    word.base64 = encoding == 'B' || encoding == 'b';
+    word.payload = payload;
     return true;
 }
 
@@ -148,9 +150,18 @@ std::string decode_encoded_words(std::string_view text) {
         return std::string(text);
     std::string out;
     std::string pending_bytes, pending_charset;
+    // Base64 text of a word that ended inside a group of four, which
+    // the next word of the same charset goes on, as Thunderbird reads
+    // a mailer that split the encoded text rather than the characters.
+    std::string carry;
     size_t pos = 0;
     bool after_word = false;
+    auto decode_carry = [&] {
+        decode_base64(carry, pending_bytes);
+        carry.clear();
+    };
     auto flush = [&] {
+        decode_carry();
         out += to_utf8(pending_bytes, pending_charset);
         pending_bytes.clear();
     };
@@ -170,7 +181,17 @@ std::string decode_encoded_words(std::string_view text) {
                 out.append(between);
         }
         pending_charset = word.charset;
-        pending_bytes += word.bytes;
+        if (!word.base64) {
+            decode_carry();
+            pending_bytes += decode_q(word.payload);
+        } else {
+            carry.append(word.payload);
+            size_t letters =
+                std::count_if(carry.begin(), carry.end(),
+                              [](char c) { return c != ' ' && c != '\t'; });
+            if (letters % 4 == 0 || carry.back() == '=')
+                decode_carry();
+        }
         pos = word.end;
         after_word = true;
     }

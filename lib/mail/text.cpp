@@ -405,6 +405,7 @@ std::string decode_header(std::string_view raw) {
         unfolded = std::move(latin);
     }
     std::string out = repair_utf8(mime::decode_encoded_words(unfolded));
+    std::erase(out, '\0'); // an encoded NUL, as a raw one
     size_t first = out.find_first_not_of(" \t");
     if (first == std::string::npos)
         return {};

@@ -56,6 +56,17 @@ TEST_CASE("encoded words in a header are decoded") {
     CHECK(text::decode_header("=?iso-2022-jp?B?GyRCRnxLXBsoQg==?=\r\n\t"
                               "=?iso-2022-jp?B?GyRCOGwbKEI=?=") ==
           "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+    // Blanks inside a word, and base64 split inside a group of four
+    // across words, are read as Thunderbird reads them.
+    CHECK(text::decode_header("=?utf-8?q?cheap vi=61gra today?=") ==
+          "cheap viagra today");
+    CHECK(text::decode_header("=?utf-8?b?dm?= =?utf-8?b?lhZ3Jh?=") == "viagra");
+    CHECK(text::decode_header("=?utf-8?b?c2Vydmlj?= =?utf-8?b?ZU?= "
+                              "=?utf-8?b?BwYXlwYWwuY29t?=") ==
+          "service@paypal.com");
+    CHECK(text::decode_header("=?utf-8?q?a?= b =?utf-8?q?c?=") == "a b c");
+    // A NUL a word decodes to is nothing a reader sees.
+    CHECK(text::decode_header("=?utf-8?q?vi=00agra?=") == "viagra");
     // Raw 8-bit text that is not UTF-8 is Windows-1252 throughout,
     // even where two of its bytes would make a UTF-8 letter.
     CHECK(text::decode_header("[x] \xd3\xb7 caf\xe9") ==

@@ -201,7 +201,33 @@ bool display_name_spoofs(const mime::Tree& tree) {
             mail::display_name_spoof(mailbox->display_name, mailbox->address()))
             return true;
     }
-    return false;
+    // A field that breaks RFC 5322 is still shown: the text before the
+    // last <address> as the name (an unquoted "a@b.example <x@y>", or an
+    // encoded-word holding a literal @), or the comments of a bare
+    // address ("x@y (a@b.example)"), as mail readers show them.
+    std::string_view field = raw;
+    size_t open = field.rfind('<');
+    size_t close = open == std::string_view::npos ? std::string_view::npos
+                                                  : field.find('>', open);
+    std::string name, address;
+    if (close != std::string_view::npos) {
+        name = field.substr(0, open);
+        address = field.substr(open + 1, close - open - 1);
+    } else {
+        int depth = 0;
+        for (char c : field) {
+            if (c == '(' && depth++ == 0)
+                continue;
+            if (c == ')' && depth > 0 && --depth == 0) {
+                name += ' ';
+                continue;
+            }
+            (depth > 0 ? name : address) += c;
+        }
+    }
+    address = std::string(trim_space(address));
+    return address.find('@') != std::string::npos &&
+           mail::display_name_spoof(text::decode_header(name), address);
 }
 
 // Uri rules read each link in every form SpamAssassin's read, each
