@@ -280,9 +280,34 @@ void OpenElements::remember_formatting(std::string_view attributes,
     if (alike >= 3)
         forget(first_alike);
     else if (formatting_.size() - start >= max_formatting)
-        forget(start);
+        forget(least_needed(start));
     formatting_.push_back({element.name, std::string(attributes), effect,
                            element.id, stack_.size() - 1});
+}
+
+// Of the remembered entries from start, the oldest whose effect the
+// others cover (a plain <b>, or a size a later one sets again), so that
+// forgetting it changes nothing reopened text shows; else the oldest.
+size_t OpenElements::least_needed(size_t start) const {
+    size_t hiding = 0;
+    bool later_tiny = false, later_invisible = false;
+    std::vector<char> needed(formatting_.size() - start, 0);
+    for (const Formatting& entry : std::span(formatting_).subspan(start))
+        hiding += entry.effect.hides;
+    for (size_t at = formatting_.size(); at-- > start;) {
+        const Effect& effect = formatting_[at].effect;
+        needed[at - start] =
+            (effect.hides && hiding == 1) ||
+            (effect.tiny != Effect::Change::keep && !later_tiny) ||
+            (effect.invisible != Effect::Change::keep && !later_invisible);
+        later_tiny = later_tiny || effect.tiny != Effect::Change::keep;
+        later_invisible =
+            later_invisible || effect.invisible != Effect::Change::keep;
+    }
+    for (size_t at = start; at < formatting_.size(); ++at)
+        if (!needed[at - start])
+            return at;
+    return start;
 }
 
 void OpenElements::reopen_formatting() {
@@ -294,7 +319,7 @@ void OpenElements::reopen_formatting() {
     // element instead.
     for (; at < formatting_.size() && stack_.size() + 1 < max_depth; ++at) {
         Formatting& entry = formatting_[at];
-        open(entry.name, entry.effect.inside(shown_here()));
+        open(entry.name, entry.effect.inside(shown_here()), entry.effect);
         entry.id = stack_.back().id;
         entry.position = stack_.size() - 1;
     }
@@ -405,19 +430,155 @@ void OpenElements::clear_back_to(
         pop();
 }
 
-void OpenElements::open(std::string_view name, Shown shown) {
+void OpenElements::open(std::string_view name, Shown shown, Effect effect) {
     make_room();
     uint16_t traits = traits_of(name);
-    Element element{std::string(name),      shown,  next_id_++,
-                    (traits & marker) != 0, traits, {}};
-    if (name == "svg" || name == "math")
-        ++foreign_open_;
+    Element element{std::string(name),
+                    shown,
+                    next_id_++,
+                    (traits & marker) != 0,
+                    traits,
+                    effect,
+                    {}};
     if (element.marker)
         formatting_.push_back({});
+    push(std::move(element));
+}
+
+void OpenElements::push(Element element) {
+    if (element.name == "svg" || element.name == "math")
+        ++foreign_open_;
     uint32_t here = static_cast<uint32_t>(stack_.size());
     positions_[element.name].push_back(here);
     stack_.push_back(std::move(element));
     set_bounds(here);
+}
+
+// How an element put back on the stack at its top shows its text, from
+// its own effect: inside the element below it, or, below a table part
+// that holds no such content, inside the table's parent.
+Shown OpenElements::shown_pushed(const Element& element) const {
+    if (stack_.empty())
+        return element.effect.inside(Shown{});
+    return element.effect.inside(
+        (element.traits & table_part) ? stack_.back().shown : shown_here());
+}
+
+// Puts back elements taken off the stack, in order, each shown anew
+// from its effect and its new parent; a remembered formatting element
+// is found again where it now stands.
+void OpenElements::push_again(std::vector<Element>& elements) {
+    for (Element& element : elements) {
+        element.shown = shown_pushed(element);
+        if (element.traits & formatting_element)
+            for (Formatting& entry : formatting_)
+                if (!entry.name.empty() && entry.id == element.id)
+                    entry.position = stack_.size();
+        push(std::move(element));
+    }
+}
+
+int64_t OpenElements::remembered_id(uint64_t id) const {
+    for (size_t at = formatting_.size(); at-- > 0;)
+        if (!formatting_[at].name.empty() && formatting_[at].id == id)
+            return static_cast<int64_t>(at);
+    return -1;
+}
+
+// HTML's adoption agency, for how far a formatting element's style
+// reaches: at its end tag, a block opened inside it (the furthest
+// block) moves out of it, keeping its own content, which stays inside
+// a copy of the formatting element; the formatting elements between
+// them (three at most) go with the block. Ids and list entries move
+// with the elements, so the copy is the element, placed anew.
+void OpenElements::adopt(std::string_view name) {
+    for (int outer = 0; outer < 8; ++outer) {
+        int64_t at = remembered(name);
+        if (at < 0)
+            return;
+        Formatting entry = formatting_[static_cast<size_t>(at)];
+        if (!is_open(entry)) {
+            forget(static_cast<size_t>(at));
+            return;
+        }
+        if (!is_open_in(name, in_scope))
+            return;
+        size_t f = entry.position;
+        size_t block = f + 1;
+        while (block < stack_.size() &&
+               !(stack_[block].traits & special_element))
+            ++block;
+        // Each pass moves every element above the formatting one, up to
+        // eight passes an end tag: past the budget, hostile nesting
+        // gets the end tag's plain meaning instead.
+        size_t cost = stack_.size() - f;
+        bool affordable = adoption_budget_ >= cost;
+        if (affordable)
+            adoption_budget_ -= cost;
+        if (block == stack_.size() || !affordable) {
+            forget(static_cast<size_t>(at));
+            while (stack_.size() > f)
+                pop();
+            return;
+        }
+        // No marker lies above an element in scope, so taking these off
+        // the stack forgets no remembered element.
+        std::vector<Element> taken = take_from(f);
+        size_t furthest = block - f;
+        std::vector<Element> placed;
+        int counted = 0;
+        for (size_t k = furthest - 1; k >= 1; --k) {
+            int64_t remembered_at = remembered_id(taken[k].id);
+            if (remembered_at >= 0 && ++counted <= 3) {
+                placed.insert(placed.begin(), std::move(taken[k]));
+                continue;
+            }
+            if (remembered_at < 0)
+                ++counted;
+            else
+                forget(static_cast<size_t>(remembered_at));
+        }
+        placed.push_back(std::move(taken[furthest]));
+        placed.push_back(std::move(taken[0]));
+        for (size_t k = furthest + 1; k < taken.size(); ++k)
+            placed.push_back(std::move(taken[k]));
+        push_again(placed);
+    }
+}
+
+void OpenElements::apply_to_body(Effect effect) {
+    int64_t body = topmost("body");
+    if (body < 0)
+        return;
+    size_t at = static_cast<size_t>(body);
+    stack_[at].effect.hides = stack_[at].effect.hides || effect.hides;
+    if (stack_[at].effect.tiny == Effect::Change::keep)
+        stack_[at].effect.tiny = effect.tiny;
+    if (stack_[at].effect.invisible == Effect::Change::keep)
+        stack_[at].effect.invisible = effect.invisible;
+    std::vector<Element> taken = take_from(at);
+    push_again(taken);
+}
+
+// Takes the elements from at up off the stack as they are, for
+// push_again: unlike pop, nothing remembered is forgotten.
+std::vector<OpenElements::Element> OpenElements::take_from(size_t at) {
+    std::vector<Element> taken(
+        std::make_move_iterator(stack_.begin() + static_cast<ptrdiff_t>(at)),
+        std::make_move_iterator(stack_.end()));
+    for (size_t k = stack_.size(); k-- > at;) {
+        const std::string& name = taken[k - at].name;
+        if (name == "svg" || name == "math")
+            --foreign_open_;
+        auto its = positions_.find(name);
+        if (its != positions_.end()) {
+            its->second.pop_back();
+            if (its->second.empty())
+                positions_.erase(its);
+        }
+    }
+    stack_.resize(at);
+    return taken;
 }
 
 void OpenElements::set_bounds(size_t at) {
@@ -484,11 +645,7 @@ void OpenElements::close(std::string_view name) {
                 forget(static_cast<size_t>(at));
                 return;
             }
-            if (is_open_in(name, in_scope)) {
-                forget(static_cast<size_t>(at));
-                while (stack_.size() > entry.position)
-                    pop();
-            }
+            adopt(name);
             return;
         }
     } else if (!has(name, special_element)) {

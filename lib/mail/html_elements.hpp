@@ -61,8 +61,8 @@ public:
     /// The formatting elements remembered to be reopened, past the last
     /// cell, caption, object, marquee, applet or template (a browser's
     /// markers). Browsers keep three alike and no limit of different
-    /// ones; older ones are forgotten past this, so that reopening stays
-    /// cheap.
+    /// ones; past this one is forgotten, so that reopening stays cheap:
+    /// the oldest whose effect on reopened text the others cover.
     static constexpr size_t max_formatting = 32;
 
     /// Whether a browser drops a start tag of name here: a table part
@@ -90,11 +90,22 @@ public:
     /// out of; returns whether it did.
     bool break_out_of_foreign(std::string_view name, bool font_styled);
 
+    /// How many elements the adoption agency may move in all: one end
+    /// tag moves the elements above its formatting element, up to eight
+    /// times, so hostile nesting could cost some 4,000 moves a tag.
+    void set_adoption_budget(size_t moves) { adoption_budget_ = moves; }
+
     /// "<!DOCTYPE html>" came first: <table> ends an open <p>.
     void set_standards_mode() { standards_mode_ = true; }
 
-    /// Opens an element of name (lower case), showing its text as shown.
-    void open(std::string_view name, Shown shown);
+    /// Opens an element of name (lower case), showing its text as shown;
+    /// effect is what its own markup does, kept to show it anew where
+    /// it moves (the adoption agency, a second <body>'s attributes).
+    void open(std::string_view name, Shown shown, Effect effect = {});
+
+    /// A second <body> tag's style: browsers add the attributes the
+    /// first lacked to the body, so its effect reaches all inside it.
+    void apply_to_body(Effect effect);
 
     /// Remembers the element just opened, a formatting element with
     /// these attributes and effect, to be opened again if another
@@ -143,6 +154,7 @@ private:
         uint64_t id = 0;     ///< unique in the document
         bool marker = false; ///< a cell, caption, ...: see max_formatting
         uint16_t traits = 0; ///< the lists its name is on
+        Effect effect;       ///< what its own markup does
         /// For each kind, 1 + the position of the nearest element at or
         /// below this one that bounds it; 0 for none.
         std::array<uint32_t, scope_kinds> bound{};
@@ -156,6 +168,14 @@ private:
     int64_t topmost(std::string_view name) const;
     void pop_through(std::string_view name);
     void pop();
+    void push(Element element);
+    Shown shown_pushed(const Element& element) const;
+    void push_again(std::vector<Element>& elements);
+    std::vector<Element> take_from(size_t at);
+    /// The list entry of the element of id, or -1.
+    int64_t remembered_id(uint64_t id) const;
+    /// Ends the formatting element an end tag of name names.
+    void adopt(std::string_view name);
     /// Removes the element at from the stack, leaving those above it
     /// open: the one thing </form> does.
     void remove_at(size_t at);
@@ -177,11 +197,15 @@ private:
     /// The remembered entry of name past the last marker, or -1.
     int64_t remembered(std::string_view name) const;
     void forget(size_t at);
+    size_t least_needed(size_t start) const;
     void forget_to_marker();
 
     std::vector<Element> stack_;
     std::vector<Formatting> formatting_;
     uint64_t next_id_ = 1;
+    /// Elements the adoption agency may still move, set by
+    /// set_adoption_budget.
+    size_t adoption_budget_ = size_t{1} << 20;
     size_t foreign_open_ = 0; ///< svg and math elements open
     bool standards_mode_ = false;
     bool seen_body_ = false;

@@ -594,7 +594,12 @@ size_t raw_text_end(std::string_view html, size_t pos, std::string_view name,
 class Renderer {
 public:
     Renderer(std::string_view html, size_t max_links, int depth = 0)
-        : html_(html), max_links_(max_links), depth_(depth) {}
+        : html_(html), max_links_(max_links), depth_(depth) {
+        // Misnested formatting in real mail moves a few elements a tag;
+        // a move per two bytes of input, or a million, is far past that.
+        elements_.set_adoption_budget(
+            std::max(html.size() / 2, size_t{1} << 20));
+    }
 
     Html run() {
         while (pos_ < html_.size()) {
@@ -671,8 +676,14 @@ private:
         bool foreign = elements_.in_foreign_content() &&
                        !elements_.break_out_of_foreign(tag.name, font_styled);
         if (!foreign && elements_.ignores_start(tag.name)) {
+            if (tag.name == "body")
+                add_body_attributes(tag, style);
             on_element(tag, style); // a dropped <td>'s background is a link
             return;
+        }
+        if (tag.name == "body" && !foreign) {
+            body_style_ = find_attribute(tag.attributes, "style").has_value();
+            body_hidden_ = find_attribute(tag.attributes, "hidden").has_value();
         }
         if (!foreign) {
             elements_.end_implied_by(tag.name);
@@ -696,7 +707,7 @@ private:
         }
         // In SVG and MathML, "/>" ends an element at once.
         if (!is_void(tag.name) && !(foreign && tag.self_closing)) {
-            elements_.open(tag.name, inside);
+            elements_.open(tag.name, inside, effect);
             if (!foreign && OpenElements::is_formatting(tag.name))
                 elements_.remember_formatting(tag.attributes, effect);
         }
@@ -746,6 +757,20 @@ private:
         pos_ = end;
     }
 
+    // A second <body> adds to the body the attributes the first lacked,
+    // as browsers do: its style then reaches all the body holds.
+    void add_body_attributes(const Tag& tag, const Style& style) {
+        Tag added = tag;
+        added.attributes.clear();
+        if (!body_hidden_ && find_attribute(tag.attributes, "hidden"))
+            added.attributes = "hidden";
+        Style none("");
+        Effect effect = effect_of(added, body_style_ ? none : style);
+        body_style_ = body_style_ || find_attribute(tag.attributes, "style");
+        body_hidden_ = body_hidden_ || !added.attributes.empty();
+        elements_.apply_to_body(effect);
+    }
+
     // An iframe's srcdoc is a document of its own, shown in the frame:
     // its text and links are read as the frame is shown, to a depth.
     void show_srcdoc(const Tag& tag, Shown shown) {
@@ -759,6 +784,10 @@ private:
         }
         Html inner = Renderer(*document, max_links_, depth_ + 1).run();
         out_.text += '\n';
+        // The frame's document starts from CSS's initial values: a tiny
+        // font around the frame does not reach into it; a frame not
+        // shown shows nothing of it.
+        shown.tiny = false;
         show(inner.text, shown);
         out_.text += '\n';
         out_.hidden_bytes += inner.hidden_bytes;
@@ -954,6 +983,8 @@ private:
     OpenElements elements_;
     bool seen_element_ = false; ///< a start tag came: no doctype after it
     bool seen_text_ = false;    ///< so did text other than blanks
+    bool body_style_ = false;   ///< the body has a style attribute
+    bool body_hidden_ = false;  ///< the body has a hidden attribute
     std::string href_;
     std::string link_text_;
     std::unordered_set<std::string> link_keys_; ///< the links kept

@@ -323,6 +323,24 @@ TEST_CASE("hidden text ends where a browser ends its element") {
     CHECK(visible("<p><font style=\"font-size:0\">x</p><p>y</font>z<p>"
                   "PITCH") == "z PITCH");
     CHECK(visible("<p><b hidden><i>x</i></p><p>y</b>PITCH") == "PITCH");
+    // The end tag of a formatting element across a block moves the
+    // block out of it, as the adoption agency does: what follows is in
+    // the block, shown as the block is.
+    CHECK(visible("<div style=\"visibility:hidden\"><b>xx<p style=\""
+                  "visibility:visible\">yy</b>PITCH") == "yyPITCH");
+    CHECK(visible("<b>xx<div style=\"display:none\">yy</b>HIDDEN") == "xx");
+    CHECK(visible("<a href=\"x\"><div>t</a>PITCH") == "tPITCH");
+    // A formatting element fostered out of a table row is reopened
+    // after the table.
+    CHECK(visible("<table><tr><b hidden>xx<td>yy</td></tr></table>HIDDEN") ==
+          "yy");
+    // Past 32 remembered, a plain one is forgotten before one that
+    // shows or hides text.
+    std::string many = "<div style=\"font-size:0\"><p><font style=\""
+                       "font-size:16px\">";
+    for (int i = 0; i < 40; ++i)
+        many += "<b class=\"c" + std::to_string(i) + "\">";
+    CHECK(visible(many + "</p><p>PITCH") == "PITCH");
     // ... but not past a cell, nor after an <a> in an <a>.
     CHECK(visible("<table><tr><td><b hidden>x</td><td>PITCH</table>") ==
           "PITCH");
@@ -393,7 +411,10 @@ TEST_CASE("markup is read as a browser's tokenizer and tree builder read it") {
     CHECK(visible("<head hidden><title>t</title><body>PITCH") == "PITCH");
     CHECK(visible("<image style=\"display:none\">PITCH") == "PITCH");
     CHECK(visible("<bgsound hidden>PITCH") == "PITCH");
-    CHECK(visible("<body><body style=\"display:none\">PITCH") == "PITCH");
+    // A second <body> gives the body the attributes the first lacked.
+    CHECK(visible("<body style=\"color:red\"><body style=\"display:none\">"
+                  "PITCH") == "PITCH");
+    CHECK(visible("<body>a<body style=\"font-size:0\">HIDDEN") == "a");
     // Tables: text outside cells goes before the table; a table in a
     // table ends it; rows end a caption.
     CHECK(visible("<table style=\"display:none\">PITCH<tr><td>x</table>") ==
@@ -483,6 +504,10 @@ TEST_CASE("an iframe's srcdoc is read as the document it shows") {
     CHECK(out.links[0].href == "http://spam.example/");
     CHECK(out.links[0].text == "here");
     // Hidden as its frame is; nested three deep at most.
+    // A tiny font around the frame does not reach into its document.
+    out = text::html_to_text("<div style=\"font-size:0\"><iframe srcdoc=\""
+                             "<p>PITCH\"></iframe></div>");
+    CHECK(text::squeeze_space(out.text) == "PITCH");
     out = text::html_to_text("<div hidden><iframe srcdoc=\"PITCH\">"
                              "</iframe></div>shown");
     CHECK(text::squeeze_space(out.text) == "shown");
