@@ -276,6 +276,10 @@ std::vector<std::string> unknown_keys(const toml::table& table,
     return in_file_order(std::move(out));
 }
 
+bool names_unknown_section(std::string_view problem) {
+    return problem.find(": unknown section \"") != std::string_view::npos;
+}
+
 std::vector<std::string> unknown_keys(const Config& config) {
     std::vector<Problem> out;
     for (auto&& [key, node] : config.root) {

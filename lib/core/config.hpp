@@ -74,6 +74,10 @@ std::vector<std::string> unknown_keys(const toml::table& table,
 
 /// Returns the unknown keys of a main file: sections that name no program
 /// and keys of config.keys.tool's table that it does not declare.
+/// Whether a problem unknown_keys gave is of a section no program reads
+/// (a warning everywhere), rather than of a key of the tool's table.
+bool names_unknown_section(std::string_view problem);
+
 std::vector<std::string> unknown_keys(const Config& config);
 
 /// Returns the unknown keys of a domain file (domains/DOMAIN.toml) in

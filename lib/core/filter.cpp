@@ -531,14 +531,27 @@ Result<config::Config> load_config(CommonOptions& options,
 }
 
 Result<config::Config> load_config(CommonOptions& options, const CLI::App& app,
-                                   config::Keys keys) {
+                                   config::Keys keys, UnknownKeys unknown) {
     auto config = load_config(options, app);
     if (!config)
         return config;
     config->keys = std::move(keys);
-    for (const std::string& problem : config::unknown_keys(*config))
-        log::warning(problem);
-    return config;
+    // A misspelt key is a setting silently not made: a reject band gone,
+    // a policy list unread. The run stops, as for any bad value. A
+    // section no program reads is named and passed over.
+    std::vector<std::string> refused;
+    for (std::string& problem : config::unknown_keys(*config)) {
+        if (unknown == UnknownKeys::warn ||
+            config::names_unknown_section(problem))
+            log::warning(problem);
+        else
+            refused.push_back(std::move(problem));
+    }
+    if (refused.empty())
+        return config;
+    for (size_t i = 0; i + 1 < refused.size(); ++i)
+        log::error(refused[i]);
+    return Error{"", refused.back(), ExitCode::config};
 }
 
 ExitCode run(const CommonOptions& options, std::string_view tool,

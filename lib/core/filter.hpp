@@ -60,11 +60,17 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 /// command line are applied again afterwards so they win.
 Result<config::Config> load_config(CommonOptions& options, const CLI::App& app);
 
+/// Whether an unknown key in the main file stops the run or is named.
+enum class UnknownKeys { refuse, warn };
+
 /// As above for a tool that declares the keys it reads: each key of the
 /// file it does not declare, and each section that names no program, is
-/// a warning naming file:line; domain files are checked as they load.
+/// a configuration error naming file:line (exit 78), or with
+/// UnknownKeys::warn (a check that counts them itself) a warning;
+/// domain files are checked as they load.
 Result<config::Config> load_config(CommonOptions& options, const CLI::App& app,
-                                   config::Keys keys);
+                                   config::Keys keys,
+                                   UnknownKeys unknown = UnknownKeys::refuse);
 
 /// What a filter returns for one record.
 struct Outcome {

@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
         options.rules_dir_given = app.count("--rules-dir") > 0;
 
         auto config =
-            filter::load_config(options.common, app, spam_score::config_keys);
+            filter::load_config(options.common, app, spam_score::config_keys,
+                                options.lint ? filter::UnknownKeys::warn
+                                             : filter::UnknownKeys::refuse);
         if (!config) {
             log::error(config.error().text());
             return to_int(config.error().exit_code);
