@@ -4,6 +4,8 @@
 #include "core/log.hpp"
 #include "spam_score.hpp"
 
+#include <fmt/format.h>
+
 using namespace portcullis;
 
 namespace {
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
             "Report missed spam (--spam) or a false positive (--ham)");
         for (CLI::App* command : {learn_cmd, report_cmd}) {
             command->fallthrough();
+            command->footer(
+                "Not with: --json --headers --lint --no-bayes --no-fuzzy");
             add_learn_options(*command, learn);
             command
                 ->add_option("inputs", options.common.inputs,
@@ -87,6 +91,8 @@ int main(int argc, char** argv) {
             "prune",
             "Keep the learned state within [spam-score.state]'s limits");
         prune_cmd->fallthrough();
+        prune_cmd->footer(
+            "Not with: --json --headers --lint --no-bayes --no-fuzzy");
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
         options.rules_dir_given = app.count("--rules-dir") > 0;
@@ -109,6 +115,21 @@ int main(int argc, char** argv) {
         };
         limit("max_body_bytes", "--max-body-bytes", options.max_body_bytes);
         limit("max_links", "--max-links", options.max_links);
+        // A subcommand does its own work: a stray --lint or --json must
+        // not turn a training job into a silent no-op.
+        for (CLI::App* command : {learn_cmd, report_cmd, prune_cmd})
+            if (command->parsed() &&
+                (options.lint ||
+                 options.common.form != filter::OutputForm::stream ||
+                 !options.use_bayes || !options.use_fuzzy)) {
+                log::error(fmt::format("usage: {} writes log lines of its "
+                                       "own and keeps Bayes and fuzzy "
+                                       "state; --json, --headers, --lint, "
+                                       "--no-bayes and --no-fuzzy are not "
+                                       "for it",
+                                       command->get_name()));
+                return to_int(ExitCode::usage);
+            }
         if (options.lint && !explain_cmd->parsed())
             return to_int(spam_score::lint(options, *config));
         if (explain_cmd->parsed()) {
