@@ -11,6 +11,8 @@
 #include "core/watchdog.hpp"
 #include "mail/address.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
@@ -292,6 +294,13 @@ Status Checker::load(const Options& options) {
         files.push_back(default_policy_file());
     for (const std::string& path : files) {
         auto policy = policy::load_policy_file(path);
+        if (!policy && !named && ::access(path.c_str(), F_OK) != 0)
+            return Error{path,
+                         fmt::format("{}; the default policy is not "
+                                     "installed here: give --policy, or set "
+                                     "policies in [policy-check]",
+                                     policy.error().message),
+                         policy.error().exit_code};
         if (!policy)
             return policy.error();
         system_policies_.push_back(std::move(*policy));

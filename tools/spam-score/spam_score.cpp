@@ -15,6 +15,7 @@
 #include "spam_score_lists.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -94,6 +95,14 @@ Status load_rules(RuleSet& rules, const Options& options,
         options.rules_dir_given ? nullptr : table.get("rules_dir");
     Status s = dir ? load_configured(rules, config, *dir, "rules_dir", true)
                    : rules.load_folder(options.rules_dir);
+    if (!s && !dir && !options.rules_dir_given &&
+        ::access(options.rules_dir.c_str(), F_OK) != 0)
+        return Error{options.rules_dir,
+                     fmt::format("{}; the default rules are not installed "
+                                 "here: give --rules-dir, or set rules_dir "
+                                 "in [spam-score]",
+                                 s.error().message),
+                     s.error().exit_code};
     if (!s)
         return s;
     if (const toml::array* list = table["local_rules"].as_array())
