@@ -247,8 +247,9 @@ Result<int> open_input(const std::string& path, const std::string& name) {
 std::string top_text(std::string_view title, const TopList& list, size_t top) {
     std::string out = fmt::format("\n{}", title);
     if (list.capped())
-        out += fmt::format(" (more than {} keys, see --max-keys)",
-                           list.max_keys());
+        out +=
+            fmt::format(" (more than {} {}, see --max-keys)", list.max_keys(),
+                        list.max_keys() == 1 ? "key" : "keys");
     out += "\n";
     if (list.empty())
         out += "  (none)\n";
@@ -274,6 +275,10 @@ std::string render(const Summary& summary, const Options& options) {
     if (!options.json)
         return options.alerts_only ? alerts_text(fired)
                                    : summary.to_text(options.top, fired);
+    // With --alerts-only, nothing when none fired, in JSON too, so
+    // that cron mails only then.
+    if (options.alerts_only && fired.empty())
+        return "";
     ordered_json summary_json = summary.to_json(options.top, fired);
     if (options.alerts_only)
         summary_json = {{"alerts", summary_json["alerts"]}};
@@ -366,7 +371,10 @@ void Summary::add(const RecordFacts& record) {
         verdict::Action action = most_severe_action(verdict);
         outcome = outcome ? verdict::most_severe(*outcome, action) : action;
         actions_[verdict.tool][std::string(verdict::to_string(action))]++;
-        elapsed_us_[verdict.tool] += verdict.elapsed_us;
+        if (verdict.timed) {
+            elapsed_us_[verdict.tool] += verdict.elapsed_us;
+            ++timed_[verdict.tool];
+        }
     }
     // A message no tool judged (a raw record) has no action yet.
     std::string judged(outcome ? verdict::to_string(*outcome) : unjudged);
@@ -399,13 +407,16 @@ std::string alerts_text(const std::vector<FiredAlert>& fired) {
     return out;
 }
 
-uint64_t Summary::mean_elapsed_us(const std::string& tool,
-                                  uint64_t verdicts) const {
+// The mean over the verdicts that gave a time; none when none did
+// (verdicts of other programs, or older ones), not a mean of 0.
+std::optional<uint64_t>
+Summary::mean_elapsed_us(const std::string& tool) const {
     auto sum = elapsed_us_.find(tool);
-    if (verdicts == 0 || sum == elapsed_us_.end())
-        return 0;
+    auto timed = timed_.find(tool);
+    if (sum == elapsed_us_.end() || timed == timed_.end() || timed->second == 0)
+        return std::nullopt;
     // The mean of 64-bit values fits in 64 bits, though their sum may not.
-    return static_cast<uint64_t>(sum->second / verdicts);
+    return static_cast<uint64_t>(sum->second / timed->second);
 }
 
 ordered_json Summary::to_json(size_t top,
@@ -422,15 +433,14 @@ ordered_json Summary::to_json(size_t top,
     out["wiretap_copies"] = wiretap_copies_;
     ordered_json tools = ordered_json::object();
     for (const auto& [tool, actions] : actions_) {
-        uint64_t seen = 0;
         ordered_json counts = ordered_json::object();
-        for (const auto& [action, count] : actions) {
+        for (const auto& [action, count] : actions)
             append_new_key(counts, action, count);
-            seen += count;
-        }
-        append_new_key(tools, tool,
-                       {{"actions", std::move(counts)},
-                        {"mean_elapsed_us", mean_elapsed_us(tool, seen)}});
+        std::optional<uint64_t> mean = mean_elapsed_us(tool);
+        append_new_key(
+            tools, tool,
+            {{"actions", std::move(counts)},
+             {"mean_elapsed_us", mean ? ordered_json(*mean) : ordered_json()}});
     }
     out["tools"] = tools;
     out["top_reasons"] = top_json(reasons_, top);
@@ -478,14 +488,13 @@ std::string Summary::to_text(size_t top,
     out += fmt::format("wiretap copies {}\n", wiretap_copies_);
     out += "\nactions by tool\n";
     for (const auto& [tool, actions] : actions_) {
-        uint64_t seen = 0;
         std::string line;
-        for (const auto& [action, count] : actions) {
+        for (const auto& [action, count] : actions)
             line += fmt::format("  {} {}", terminal_safe(action), count);
-            seen += count;
-        }
-        out += fmt::format("  {:<14}{}   (mean {} us)\n", terminal_safe(tool),
-                           line, mean_elapsed_us(tool, seen));
+        std::optional<uint64_t> mean = mean_elapsed_us(tool);
+        out += fmt::format("  {:<14}{}   ({})\n", terminal_safe(tool), line,
+                           mean ? fmt::format("mean {} us", *mean)
+                                : std::string("no times"));
     }
     auto section = [&](std::string_view title,
                        const std::map<std::string, uint64_t>& counts) {

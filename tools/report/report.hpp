@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,7 @@ private:
     __extension__ typedef unsigned __int128 wide_sum;
 
     void count_keys(const RecordFacts& record);
-    uint64_t mean_elapsed_us(const std::string& tool, uint64_t verdicts) const;
+    std::optional<uint64_t> mean_elapsed_us(const std::string& tool) const;
 
     uint64_t messages_ = 0;
     uint64_t bytes_ = 0;
@@ -76,6 +77,7 @@ private:
     size_t max_listed_errors_;
     std::vector<std::pair<std::string, std::string>> error_list_;
     std::map<std::string, wide_sum> elapsed_us_;
+    std::map<std::string, uint64_t> timed_;    ///< verdicts with a time
     std::map<std::string, uint64_t> outcomes_; ///< most severe action
     /// Messages by reason id, any tool, for the ids alerts name alone:
     /// exact, and as small as the command line.

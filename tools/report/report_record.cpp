@@ -116,8 +116,10 @@ VerdictFacts facts_of(const ordered_json& verdict) {
         for (const ordered_json& entry : *rcpt)
             facts.rcpt_actions.push_back(string_or(entry, "action", "?"));
     }
-    if (auto elapsed = verdict.find("elapsed_us"); elapsed != verdict.end())
+    if (auto elapsed = verdict.find("elapsed_us"); elapsed != verdict.end()) {
         facts.elapsed_us = elapsed->get<uint64_t>();
+        facts.timed = true;
+    }
     facts.reason_ids = ids_of(verdict, "reasons");
     facts.anomaly_ids = ids_of(verdict, "anomalies");
     facts.attachment_types = attachments_of(verdict);

@@ -22,6 +22,7 @@ struct VerdictFacts {
     /// are not kept, as report counts messages, not deliveries.
     std::vector<std::string> rcpt_actions;
     uint64_t elapsed_us = 0;
+    bool timed = false; ///< the verdict gave elapsed_us
     std::vector<std::string> reason_ids;
     std::vector<std::string> attachment_types; ///< "type/subtype .ext"
     std::vector<std::string> anomaly_ids;
