@@ -94,10 +94,12 @@ bool match_words(const Rule& rule, MessageFacts& message,
         double needed = context.threshold(condition);
         if (static_cast<double>(hits.count) < needed)
             return false;
-        why.push_back(fmt::format("{} hit{} from {} ({}; {} needed)",
-                                  hits.count, hits.count == 1 ? "" : "s",
-                                  condition.list,
-                                  fmt::join(hits.examples, ", "), needed));
+        // The first three words found, and "..." when there were more.
+        bool more = hits.count > hits.examples.size();
+        why.push_back(fmt::format(
+            "{} hit{} from {} ({}{}; {} needed)", hits.count,
+            hits.count == 1 ? "" : "s", condition.list,
+            fmt::join(hits.examples, ", "), more ? ", ..." : "", needed));
     }
     return true;
 }

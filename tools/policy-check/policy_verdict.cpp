@@ -149,6 +149,9 @@ void apply_tags(std::string& message, const Judgement& judgement) {
 
 // The action comes first so a Sieve or procmail rule can tell a reject
 // from a tag without knowing rule ids: "reject; rules=a,b", or "pass".
+// A procmail or Sieve hook has no verdict to read: the folder or the
+// address the action names goes in the field, printable ASCII only, so
+// a recipe needs no copy of the policy's names.
 std::string policy_field(Action action, const Judgement& judgement) {
     std::string out(verdict::to_string(action));
     std::string ids;
@@ -156,6 +159,24 @@ std::string policy_field(Action action, const Judgement& judgement) {
         ids += (ids.empty() ? "" : ",") + firing.rule->id;
     if (!ids.empty())
         out += "; rules=" + ids;
+    auto printable = [](std::string_view text) {
+        std::string kept;
+        for (char c : text)
+            if (c >= 0x20 && c < 0x7f && c != ';')
+                kept += c;
+        return kept;
+    };
+    for (const Firing& firing : judgement.firings) {
+        const Rule& rule = *firing.rule;
+        if (action == Action::folder && rule.action == RuleAction::folder) {
+            out += "; folder=" + printable(rule.folder);
+            break;
+        }
+        if (action == Action::redirect && rule.action == RuleAction::redirect) {
+            out += "; redirect=" + printable(rule.redirect_to);
+            break;
+        }
+    }
     return out;
 }
 
