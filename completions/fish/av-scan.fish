@@ -5,6 +5,7 @@ complete -c av-scan -l json -d 'Write one JSON envelope line per message, withou
 complete -c av-scan -l headers -d 'Write the message with verdict headers added (procmail, Sieve)'
 complete -c av-scan -l config -r -F -d 'Configuration file'
 complete -c av-scan -l state-dir -x -a '(__fish_complete_directories)' -d 'State folder'
+complete -c av-scan -l verdicts -r -F -d 'Also append each verdict line, as --json writes it, to FILE (for report)'
 complete -c av-scan -l log-json -d 'Write log events as JSON'
 complete -c av-scan -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c av-scan -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'

@@ -5,6 +5,7 @@ complete -c mime-split -l json -d 'Write one JSON envelope line per message, wit
 complete -c mime-split -l headers -d 'Write the message with verdict headers added (procmail, Sieve)'
 complete -c mime-split -l config -r -F -d 'Configuration file'
 complete -c mime-split -l state-dir -x -a '(__fish_complete_directories)' -d 'State folder'
+complete -c mime-split -l verdicts -r -F -d 'Also append each verdict line, as --json writes it, to FILE (for report)'
 complete -c mime-split -l log-json -d 'Write log events as JSON'
 complete -c mime-split -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c mime-split -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'

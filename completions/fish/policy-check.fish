@@ -5,6 +5,7 @@ complete -c policy-check -l json -d 'Write one JSON envelope line per message, w
 complete -c policy-check -l headers -d 'Write the message with verdict headers added (procmail, Sieve)'
 complete -c policy-check -l config -r -F -d 'Configuration file'
 complete -c policy-check -l state-dir -x -a '(__fish_complete_directories)' -d 'State folder'
+complete -c policy-check -l verdicts -r -F -d 'Also append each verdict line, as --json writes it, to FILE (for report)'
 complete -c policy-check -l log-json -d 'Write log events as JSON'
 complete -c policy-check -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c policy-check -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'

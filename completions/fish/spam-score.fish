@@ -6,6 +6,7 @@ complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l json -d
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l headers -d 'Write the message with verdict headers added (procmail, Sieve)'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l config -r -F -d 'Configuration file'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l state-dir -x -a '(__fish_complete_directories)' -d 'State folder'
+complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l verdicts -r -F -d 'Also append each verdict line, as --json writes it, to FILE (for report)'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l log-json -d 'Write log events as JSON'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c spam-score -n "not __fish_seen_subcommand_from $commands" -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'

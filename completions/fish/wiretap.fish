@@ -5,6 +5,7 @@ complete -c wiretap -l json -d 'Write one JSON envelope line per message, withou
 complete -c wiretap -l headers -d 'Write the message with verdict headers added (procmail, Sieve)'
 complete -c wiretap -l config -r -F -d 'Configuration file'
 complete -c wiretap -l state-dir -x -a '(__fish_complete_directories)' -d 'State folder'
+complete -c wiretap -l verdicts -r -F -d 'Also append each verdict line, as --json writes it, to FILE (for report)'
 complete -c wiretap -l log-json -d 'Write log events as JSON'
 complete -c wiretap -l no-progress -d 'Never draw a progress line on a terminal'
 complete -c wiretap -l raw -d 'Read stdin and files as messages, never as a stream (mail straight from senders)'

@@ -9,6 +9,7 @@
 #include "core/watchdog.hpp"
 #include "mail/header_edit.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -96,6 +97,52 @@ std::string last_action(const ordered_json& envelope) {
                ? action->get<std::string>()
                : std::string();
 }
+
+// The --verdicts file: each record's envelope line, as --json writes it,
+// appended with one write, so that filters run at once by procmail or
+// pipe(8) (O_APPEND) never mix their lines.
+class VerdictLog {
+public:
+    VerdictLog() = default;
+    VerdictLog(const VerdictLog&) = delete;
+    VerdictLog& operator=(const VerdictLog&) = delete;
+    ~VerdictLog() {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+
+    Status open(const std::string& path) {
+        if (path.empty())
+            return {};
+        path_ = path;
+        fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                     0640);
+        if (fd_ < 0)
+            return Error{path, std::strerror(errno), ExitCode::unavailable};
+        return {};
+    }
+
+    Status append(const stream::Record& record) {
+        if (fd_ < 0)
+            return {};
+        ordered_json envelope = record.envelope;
+        envelope.erase("size");
+        envelope["bytes"] = record.message.size();
+        std::string line =
+            envelope.dump(-1, ' ', false,
+                          nlohmann::json::error_handler_t::replace) +
+            "\n";
+        ssize_t n = ::write(fd_, line.data(), line.size());
+        if (n == static_cast<ssize_t>(line.size()))
+            return {};
+        return Error{path_, n < 0 ? std::strerror(errno) : "short write",
+                     ExitCode::io_error};
+    }
+
+private:
+    int fd_ = -1;
+    std::string path_;
+};
 
 // Fits the envelope within the line limit that every reader enforces:
 // a longer line would make the next filter refuse this record and all
@@ -437,6 +484,10 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
         ->type_name("FILE");
     app.add_option("--state-dir", options.state_dir, "State folder")
         ->type_name("DIR");
+    app.add_option("--verdicts", options.verdicts_path,
+                   "Also append each verdict line, as --json writes it, to "
+                   "FILE (for report)")
+        ->type_name("FILE");
     app.add_flag("--log-json", options.log_json, "Write log events as JSON");
     app.add_flag("!--no-progress", options.progress,
                  "Never draw a progress line on a terminal");
@@ -568,6 +619,13 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     if (options.follow_links)
         inputs.follow_links();
     Output out;
+    // Opened before any message is read: a log that cannot be kept is a
+    // broken setup, not a gap found later.
+    VerdictLog verdict_log;
+    if (Status opened = verdict_log.open(options.verdicts_path); !opened) {
+        log::error(opened.error().text());
+        return opened.error().exit_code;
+    }
     int deadline_ms = options.limits.parse_timeout_ms;
     // Every filter parses hostile input, so every filter runs under the
     // deadline. Past the soft one our own loops give up on the message;
@@ -608,6 +666,11 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         if (!done) {
             log::error(done.error().text());
             status = worse(status, done.error().exit_code);
+            return;
+        }
+        if (Status logged = verdict_log.append(record); !logged) {
+            log::error(logged.error().text());
+            status = worse(status, logged.error().exit_code);
         }
     };
 

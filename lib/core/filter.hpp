@@ -42,6 +42,9 @@ struct CommonOptions {
     /// --sender, --recipient: the envelope of messages that have none.
     std::optional<std::string> sender;
     std::vector<std::string> recipients;
+    /// --verdicts: each record's envelope line, as --json writes it, is
+    /// appended here too, in any form (procmail keeps no stream).
+    std::string verdicts_path;
     Limits limits;
 };
 

@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
         for (CLI::App* command : {learn_cmd, report_cmd}) {
             command->fallthrough();
             command->footer(
-                "Not with: --json --headers --lint --no-bayes --no-fuzzy");
+                "Not with: --json --headers --verdicts --lint --no-bayes "
+                "--no-fuzzy");
             add_learn_options(*command, learn);
             command
                 ->add_option("inputs", options.common.inputs,
@@ -70,7 +71,8 @@ int main(int argc, char** argv) {
             "Show the Bayes tokens that weighed most in each message");
         explain_cmd->fallthrough();
         // Read by the completions' generator: tool options not offered.
-        explain_cmd->footer("Not with: --json --headers --lint --no-bayes");
+        explain_cmd->footer(
+            "Not with: --json --headers --verdicts --lint --no-bayes");
         explain_cmd->add_option("--top", top, "Tokens shown per message")
             ->type_name("N")
             ->check(filter::positive);
@@ -92,7 +94,8 @@ int main(int argc, char** argv) {
             "Keep the learned state within [spam-score.state]'s limits");
         prune_cmd->fallthrough();
         prune_cmd->footer(
-            "Not with: --json --headers --lint --no-bayes --no-fuzzy");
+            "Not with: --json --headers --verdicts --lint --no-bayes "
+            "--no-fuzzy");
         if (auto status = filter::parse_command_line(app, argc, argv))
             return *status;
         options.rules_dir_given = app.count("--rules-dir") > 0;
@@ -121,12 +124,13 @@ int main(int argc, char** argv) {
             if (command->parsed() &&
                 (options.lint ||
                  options.common.form != filter::OutputForm::stream ||
-                 !options.use_bayes || !options.use_fuzzy)) {
+                 !options.common.verdicts_path.empty() || !options.use_bayes ||
+                 !options.use_fuzzy)) {
                 log::error(fmt::format("usage: {} writes log lines of its "
                                        "own and keeps Bayes and fuzzy "
-                                       "state; --json, --headers, --lint, "
-                                       "--no-bayes and --no-fuzzy are not "
-                                       "for it",
+                                       "state; --json, --headers, "
+                                       "--verdicts, --lint, --no-bayes and "
+                                       "--no-fuzzy are not for it",
                                        command->get_name()));
                 return to_int(ExitCode::usage);
             }
@@ -135,10 +139,10 @@ int main(int argc, char** argv) {
         if (explain_cmd->parsed()) {
             if (options.lint ||
                 options.common.form != filter::OutputForm::stream ||
-                !options.use_bayes) {
+                !options.common.verdicts_path.empty() || !options.use_bayes) {
                 log::error("usage: explain writes text of its own; "
-                           "--json, --headers, --lint and --no-bayes are "
-                           "not for it");
+                           "--json, --headers, --verdicts, --lint and "
+                           "--no-bayes are not for it");
                 return to_int(ExitCode::usage);
             }
             return to_int(spam_score::explain(options, *config, top));
