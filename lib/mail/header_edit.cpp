@@ -87,6 +87,18 @@ remove_headers(std::string_view message,
         return std::string(message);
     std::string out(message.substr(0, pos));
     out.reserve(message.size());
+    // A line ended by a bare CR, followed once a dropped line is gone by
+    // one that starts with LF, would read as one line ended by CR LF: the
+    // blank line that ends the header block would vanish, and the body's
+    // first lines become header fields (a sender planting a field after
+    // "Subject: x\r" lifted a MIME Content-Type out of the body). The
+    // bare CR is made a CR LF instead, and the LF stays a line of its own.
+    auto keep = [&](std::string_view text) {
+        if (!text.empty() && text.front() == '\n' && !out.empty() &&
+            out.back() == '\r')
+            out += '\n';
+        out += text;
+    };
     bool dropping = false;
     while (pos < end) {
         std::string_view line = line_at(message, pos);
@@ -96,10 +108,10 @@ remove_headers(std::string_view message,
             dropping = !name.empty() && matches(name);
         }
         if (!dropping)
-            out += line;
+            keep(line);
         pos += line.size();
     }
-    out += message.substr(end);
+    keep(message.substr(end));
     return out;
 }
 

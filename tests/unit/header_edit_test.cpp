@@ -39,6 +39,22 @@ TEST_CASE("a header block without a body gains its blank line") {
           "Subject: x\nX-A: 1\n\n");
 }
 
+TEST_CASE("removing a field after a bare cr keeps the header block's end") {
+    // "Subject: x\r" then a planted field then the blank line: dropping
+    // the field must not join the CR to the blank line's LF, which would
+    // end the header block at the body's first blank line instead.
+    std::string message = "From: a@b\nSubject: hi\rX-Portcullis-Policy: x\n"
+                          "\nContent-Type: text/html\n\nbody\n";
+    std::string out = mail::remove_headers(message, [](std::string_view name) {
+        return name == "x-portcullis-policy";
+    });
+    CHECK(out == "From: a@b\nSubject: hi\r\n\nContent-Type: text/html\n\n"
+                 "body\n");
+    CHECK(mail::add_headers(out, {{"X-Test", "1"}})
+              .find("X-Test: 1\n\nContent-Type: text/html") !=
+          std::string::npos);
+}
+
 TEST_CASE("a subject tag goes in front of the subject once") {
     std::string tagged =
         mail::tag_subject("Subject: hi\nTo: a@example.com\n\nx\n", "[tag]");
