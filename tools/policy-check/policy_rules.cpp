@@ -473,6 +473,8 @@ Status RuleReader::read_anomalies() {
     return {};
 }
 
+constexpr size_t max_action_text_bytes = 512;
+
 // Text that ends up in an SMTP reply or a header must stay on one line:
 // a CR or LF in it would let a policy author, or a template, inject more.
 Status RuleReader::read_action_text(std::string_view key, std::string& out) {
@@ -484,6 +486,11 @@ Status RuleReader::read_action_text(std::string_view key, std::string& out) {
         return error(*node, fmt::format("{} must be a string", key));
     if (value->find_first_of("\r\n") != std::string::npos)
         return error(*node, fmt::format("{} must be one line", key));
+    // It goes in a header line (X-Portcullis-Policy), which RFC 5322
+    // keeps within 998 bytes.
+    if (value->size() > max_action_text_bytes)
+        return error(*node, fmt::format("{} is longer than {} bytes", key,
+                                        max_action_text_bytes));
     out = std::move(*value);
     return {};
 }

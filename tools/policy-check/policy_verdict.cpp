@@ -150,8 +150,9 @@ void apply_tags(std::string& message, const Judgement& judgement) {
 // The action comes first so a Sieve or procmail rule can tell a reject
 // from a tag without knowing rule ids: "reject; rules=a,b", or "pass".
 // A procmail or Sieve hook has no verdict to read: the folder or the
-// address the action names goes in the field, printable ASCII only, so
-// a recipe needs no copy of the policy's names.
+// address the action names goes in the field, as written (UTF-8 as RFC
+// 6532 allows) without control characters or ';', so a recipe needs no
+// copy of the policy's names.
 std::string policy_field(Action action, const Judgement& judgement) {
     std::string out(verdict::to_string(action));
     std::string ids;
@@ -161,9 +162,11 @@ std::string policy_field(Action action, const Judgement& judgement) {
         out += "; rules=" + ids;
     auto printable = [](std::string_view text) {
         std::string kept;
-        for (char c : text)
-            if (c >= 0x20 && c < 0x7f && c != ';')
+        for (char c : text) {
+            auto byte = static_cast<unsigned char>(c);
+            if (byte >= 0x20 && byte != 0x7f && c != ';')
                 kept += c;
+        }
         return kept;
     };
     for (const Firing& firing : judgement.firings) {
