@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -111,14 +112,25 @@ public:
             ::close(fd_);
     }
 
+    // A regular file, or a device such as /dev/null: a FIFO would block
+    // the open until a reader came, and mixes lines past PIPE_BUF.
     Status open(const std::string& path) {
         if (path.empty())
             return {};
         path_ = path;
-        fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+        fd_ = ::open(path.c_str(),
+                     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK,
                      0640);
         if (fd_ < 0)
             return Error{path, std::strerror(errno), ExitCode::unavailable};
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0 ||
+            !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+            return Error{path,
+                         "not a regular file: verdict lines are appended to "
+                         "a file, whole",
+                         ExitCode::unavailable};
+        ::fcntl(fd_, F_SETFL, O_APPEND);
         return {};
     }
 
@@ -135,8 +147,14 @@ public:
         ssize_t n = ::write(fd_, line.data(), line.size());
         if (n == static_cast<ssize_t>(line.size()))
             return {};
-        return Error{path_, n < 0 ? std::strerror(errno) : "short write",
-                     ExitCode::io_error};
+        // A full disk or a file size limit passes: the message was
+        // judged and written, and a retry (75) judges it again once the
+        // log has room, so the log misses nothing.
+        return Error{path_,
+                     n < 0 ? std::strerror(errno)
+                           : "short write: the disk is full or the file "
+                             "size limit reached",
+                     ExitCode::temp_fail};
     }
 
 private:
