@@ -463,9 +463,18 @@ std::string envelope_address_problem(const std::string& text,
         return may_be_empty ? "" : "an empty address names no recipient";
     if (text.size() > 254)
         return "longer than the 254 bytes an address may have";
-    for (char c : text)
-        if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
-            return "an address holds no blank or control character";
+    // A local part may hold blanks ("a b"@example.org, which Postfix
+    // gives as a b@example.org); a domain holds none, and no part a
+    // control character.
+    size_t at = text.rfind('@');
+    for (size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        bool blank_in_local_part =
+            c == ' ' && at != std::string::npos && i < at && i > 0;
+        if ((c <= ' ' && !blank_in_local_part) || c == 0x7f)
+            return "an address holds no control character, nor a blank "
+                   "outside its local part";
+    }
     return "";
 }
 
