@@ -162,7 +162,7 @@ TEST_CASE("x-spam-status names two hundred tests at most") {
     score.total = 50.0;
     for (int i = 0; i < 5000; ++i)
         score.hits.push_back({fmt::format("LOCAL_{:04}", i), 0.01, ""});
-    const std::string& status = spam_headers(score, 5.0, true).back().second;
+    std::string status = spam_headers(score, 5.0, true).back().second;
     CHECK(status.find("LOCAL_0199") != std::string::npos);
     CHECK(status.find("LOCAL_0199,") == std::string::npos);
     CHECK(status.find("LOCAL_0200") == std::string::npos);
