@@ -291,7 +291,7 @@ void OpenElements::remember_formatting(std::string_view attributes,
 size_t OpenElements::least_needed(size_t start) const {
     size_t hiding = 0;
     bool later_tiny = false, later_invisible = false;
-    std::vector<char> needed(formatting_.size() - start, 0);
+    std::array<char, max_formatting + 1> needed{};
     for (const Formatting& entry : std::span(formatting_).subspan(start))
         hiding += entry.effect.hides;
     for (size_t at = formatting_.size(); at-- > start;) {

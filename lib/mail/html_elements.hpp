@@ -205,7 +205,7 @@ private:
     uint64_t next_id_ = 1;
     /// Elements the adoption agency may still move, set by
     /// set_adoption_budget.
-    size_t adoption_budget_ = size_t{1} << 20;
+    size_t adoption_budget_ = size_t{1} << 18;
     size_t foreign_open_ = 0; ///< svg and math elements open
     bool standards_mode_ = false;
     bool seen_body_ = false;

@@ -596,9 +596,9 @@ public:
     Renderer(std::string_view html, size_t max_links, int depth = 0)
         : html_(html), max_links_(max_links), depth_(depth) {
         // Misnested formatting in real mail moves a few elements a tag;
-        // a move per two bytes of input, or a million, is far past that.
+        // a move per two bytes of input, or 262,144, is far past that.
         elements_.set_adoption_budget(
-            std::max(html.size() / 2, size_t{1} << 20));
+            std::max(html.size() / 2, size_t{1} << 18));
     }
 
     Html run() {
