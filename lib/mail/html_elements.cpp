@@ -190,17 +190,22 @@ bool OpenElements::is_open_in(std::string_view name, Scope scope) const {
            at + 1 >= static_cast<int64_t>(stack_.back().bound[scope]);
 }
 
-void OpenElements::pop() {
-    if (stack_.back().marker)
-        forget_to_marker();
-    if (stack_.back().name == "svg" || stack_.back().name == "math")
+// Undoes push's bookkeeping for the topmost open element of name.
+void OpenElements::unindex(const std::string& name) {
+    if (name == "svg" || name == "math")
         --foreign_open_;
-    auto it = positions_.find(stack_.back().name);
+    auto it = positions_.find(name);
     if (it != positions_.end()) {
         it->second.pop_back();
         if (it->second.empty())
             positions_.erase(it);
     }
+}
+
+void OpenElements::pop() {
+    if (stack_.back().marker)
+        forget_to_marker();
+    unindex(stack_.back().name);
     stack_.pop_back();
 }
 
@@ -566,17 +571,8 @@ std::vector<OpenElements::Element> OpenElements::take_from(size_t at) {
     std::vector<Element> taken(
         std::make_move_iterator(stack_.begin() + static_cast<ptrdiff_t>(at)),
         std::make_move_iterator(stack_.end()));
-    for (size_t k = stack_.size(); k-- > at;) {
-        const std::string& name = taken[k - at].name;
-        if (name == "svg" || name == "math")
-            --foreign_open_;
-        auto its = positions_.find(name);
-        if (its != positions_.end()) {
-            its->second.pop_back();
-            if (its->second.empty())
-                positions_.erase(its);
-        }
-    }
+    for (size_t k = stack_.size(); k-- > at;)
+        unindex(taken[k - at].name);
     stack_.resize(at);
     return taken;
 }

@@ -169,6 +169,7 @@ private:
     void pop_through(std::string_view name);
     void pop();
     void push(Element element);
+    void unindex(const std::string& name);
     Shown shown_pushed(const Element& element) const;
     void push_again(std::vector<Element>& elements);
     std::vector<Element> take_from(size_t at);
