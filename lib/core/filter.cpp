@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,6 +100,22 @@ std::string last_action(const ordered_json& envelope) {
                : std::string();
 }
 
+// One envelope as one line: compact, with bytes that are not UTF-8
+// replaced, as every reader expects.
+std::string envelope_line(const ordered_json& envelope) {
+    return envelope.dump(-1, ' ', false,
+                         nlohmann::json::error_handler_t::replace) +
+           "\n";
+}
+
+// An envelope in the --json form. Without the message it is no stream
+// record: "size" would promise bytes that do not follow, so it becomes
+// "bytes".
+void to_json_form(ordered_json& envelope, uint64_t message_bytes) {
+    envelope.erase("size");
+    envelope["bytes"] = message_bytes;
+}
+
 // The --verdicts file: each record's envelope line, as --json writes it,
 // appended with one write, so that filters run at once by procmail or
 // pipe(8) (O_APPEND) never mix their lines.
@@ -130,6 +147,7 @@ public:
                          "not a regular file: verdict lines are appended to "
                          "a file, whole",
                          ExitCode::unavailable};
+        regular_ = S_ISREG(st.st_mode);
         ::fcntl(fd_, F_SETFL, O_APPEND);
         return {};
     }
@@ -138,20 +156,30 @@ public:
         if (fd_ < 0)
             return {};
         ordered_json envelope = record.envelope;
-        envelope.erase("size");
-        envelope["bytes"] = record.message.size();
-        std::string line =
-            envelope.dump(-1, ' ', false,
-                          nlohmann::json::error_handler_t::replace) +
-            "\n";
+        to_json_form(envelope, record.message.size());
+        std::string line = envelope_line(envelope);
+        // Writers hold the file's lock from the size they found to the
+        // end of their line, so a line cut short by a full disk can be
+        // taken back before another writer's line joins it: report
+        // stops reading a file at a garbled line.
+        if (regular_)
+            while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+            }
+        struct stat st {};
+        bool sized = regular_ && ::fstat(fd_, &st) == 0;
         ssize_t n = ::write(fd_, line.data(), line.size());
+        int write_errno = errno;
+        if (n > 0 && n < static_cast<ssize_t>(line.size()) && sized)
+            (void)::ftruncate(fd_, st.st_size);
+        if (regular_)
+            ::flock(fd_, LOCK_UN);
         if (n == static_cast<ssize_t>(line.size()))
             return {};
         // A full disk or a file size limit passes: the message was
         // judged and written, and a retry (75) judges it again once the
         // log has room, so the log misses nothing.
         return Error{path_,
-                     n < 0 ? std::strerror(errno)
+                     n < 0 ? std::strerror(write_errno)
                            : "short write: the disk is full or the file "
                              "size limit reached",
                      ExitCode::temp_fail};
@@ -159,6 +187,7 @@ public:
 
 private:
     int fd_ = -1;
+    bool regular_ = false;
     std::string path_;
 };
 
@@ -189,17 +218,12 @@ Status write_record(Output& out, OutputForm form, size_t max_line_bytes,
         out.write(stream::serialize(record));
         return {};
     case OutputForm::json:
-        // Without the message this is no stream record: "size" would
-        // promise bytes that do not follow, so it becomes "bytes".
-        record.envelope.erase("size");
-        record.envelope["bytes"] = record.message.size();
+        to_json_form(record.envelope, record.message.size());
         if (Status fitted =
                 fit_line(record.envelope, record.id(), max_line_bytes);
             !fitted)
             return fitted;
-        out.write(record.envelope.dump(
-            -1, ' ', false, nlohmann::json::error_handler_t::replace));
-        out.write("\n");
+        out.write(envelope_line(record.envelope));
         return {};
     case OutputForm::headers:
         out.write(mail::add_headers(record.message, outcome.headers));
@@ -214,9 +238,7 @@ void write_error_line(Output& out, const Error& error) {
     ordered_json line = stream::make_envelope(error.context, "");
     line.erase("size");
     line["error"] = error.message;
-    out.write(
-        line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-        "\n");
+    out.write(envelope_line(line));
 }
 
 // A record too big to hold is passed on unread: nothing in it was
@@ -335,14 +357,10 @@ Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
             write_error_line(out, skipped.error());
             return skipped;
         }
-        record.envelope.erase("size");
-        record.envelope["bytes"] = size;
+        to_json_form(record.envelope, size);
         Status fitted = fit_line(record.envelope, record.id(), max_line_bytes);
         if (fitted)
-            out.write(
-                record.envelope.dump(-1, ' ', false,
-                                     nlohmann::json::error_handler_t::replace) +
-                "\n");
+            out.write(envelope_line(record.envelope));
         return fitted;
     }
     if (form == OutputForm::stream) {
@@ -353,10 +371,7 @@ Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
             Status skipped = inputs.copy_unread([](std::string_view) {});
             return skipped ? fitted : skipped;
         }
-        out.write(
-            record.envelope.dump(-1, ' ', false,
-                                 nlohmann::json::error_handler_t::replace) +
-            "\n");
+        out.write(envelope_line(record.envelope));
     }
     uint64_t passed = record.message.size();
     out.write(record.message);

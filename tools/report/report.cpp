@@ -459,8 +459,8 @@ ordered_json Summary::to_json(size_t top,
     out["bytes"] = bytes_;
     out["input_errors"] = errors_;
     ordered_json errors = ordered_json::array();
-    for (const auto& [id, message] : error_list_)
-        errors.push_back({{"id", id}, {"error", message}});
+    for (const auto& [where, message] : error_list_)
+        errors.push_back({{"where", where}, {"error", message}});
     out["errors"] = errors;
     out["skipped_lines"] = skipped_lines_;
     out["wiretap_copies"] = wiretap_copies_;
@@ -511,8 +511,8 @@ std::string Summary::to_text(size_t top,
     out += fmt::format("messages      {}\n", messages_);
     out += fmt::format("bytes         {} ({})\n", bytes_, human_bytes(bytes_));
     out += fmt::format("input errors  {}\n", errors_);
-    for (const auto& [id, message] : error_list_)
-        out += fmt::format("  {}: {}\n", terminal_safe(id),
+    for (const auto& [where, message] : error_list_)
+        out += fmt::format("  {}: {}\n", terminal_safe(where),
                            terminal_safe(message));
     if (errors_ > error_list_.size())
         out += fmt::format("  ... {} more not listed\n",
