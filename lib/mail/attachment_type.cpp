@@ -51,15 +51,19 @@ void split_extensions(NameInfo& info) {
         // extension out of view; they do not make it any less one.
         while (!ext.empty() && (ext.back() == ' ' || ext.back() == '\t'))
             ext.remove_suffix(1);
-        // "report 2024.final notes.pdf": only short, blank-free suffixes
-        // read as extensions.
-        if (!ext.empty() && ext.size() <= 10 &&
+        // "report 2024.final notes.pdf": only blank-free suffixes read as
+        // extensions, and inside the name only short ones. The last one
+        // is what Windows runs the file by, however long: a class id
+        // such as ".{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}" is 38 bytes.
+        bool last = next == std::string_view::npos;
+        if (!ext.empty() && (last || ext.size() <= 10) &&
             ext.find(' ') == std::string_view::npos)
             info.extensions.push_back(std::string(ext));
         dot = next;
     }
     if (!info.extensions.empty())
         info.extension = info.extensions.back();
+    info.clsid = mime::is_clsid_extension(info.extension);
     size_t count = info.extensions.size();
     info.double_extension =
         count >= 2 && mime::is_double_extension(info.extensions[count - 2],

@@ -21,10 +21,12 @@ struct NameInfo {
     bool nul = false;              ///< a NUL byte sat inside the name
     bool double_extension = false; ///< "pay.pdf.exe": a decoy before it
     bool padded = false; ///< blanks or trailing dots hide the extension
+    bool clsid = false;  ///< ".{CLSID}": Explorer hides it and runs by it
 
     /// Returns true when the name is built to hide its real extension.
     bool disguised() const {
-        return bidi_control || invisible || nul || double_extension || padded;
+        return bidi_control || invisible || nul || double_extension || padded ||
+               clsid;
     }
 };
 

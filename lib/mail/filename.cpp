@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 
 namespace portcullis::mime {
@@ -97,12 +98,31 @@ bool has_double_extension(std::string_view name) {
     while (!stem.empty() && static_cast<unsigned char>(stem.back()) <= ' ')
         stem.remove_suffix(1);
     size_t inner = stem.rfind('.');
-    if (inner == std::string_view::npos || final.empty() || final.size() > 10)
+    // However long the final extension, Windows runs the file by it; one
+    // with a blank is no extension anything is registered for.
+    if (inner == std::string_view::npos || final.empty() ||
+        final.find_first_of(" \t") != std::string::npos)
         return false;
     return is_double_extension(ascii_lower(stem.substr(inner + 1)), final);
 }
 
 } // namespace
+
+bool is_clsid_extension(std::string_view extension) {
+    // "{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}": 8-4-4-4-12 hex digits.
+    constexpr std::string_view shape = "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}";
+    if (extension.size() != shape.size())
+        return false;
+    for (size_t i = 0; i < shape.size(); ++i) {
+        char c = extension[i];
+        bool ok = shape[i] == 'x'
+                      ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                      : c == shape[i];
+        if (!ok)
+            return false;
+    }
+    return true;
+}
 
 bool is_double_extension(std::string_view decoy, std::string_view final) {
     return contains(decoy_extensions, decoy) && decoy != final &&
@@ -132,6 +152,8 @@ std::vector<std::string> filename_anomalies(std::string_view name) {
         ids.push_back("TRAILING_DOT_OR_SPACE");
     if (has_double_extension(name))
         ids.push_back("DOUBLE_EXTENSION");
+    if (is_clsid_extension(final_extension(name)))
+        ids.push_back("CLSID_EXTENSION");
     return ids;
 }
 

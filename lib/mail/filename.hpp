@@ -21,6 +21,12 @@ std::vector<std::string> filename_anomalies(std::string_view name);
 /// are lower case, without the dot.
 bool is_double_extension(std::string_view decoy, std::string_view final);
 
+/// Returns true for an extension that is a class id,
+/// "{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}" (without the dot): Explorer
+/// never shows it and opens the file with that class's handler, so
+/// "report.txt.{...}" looks like a text file and may run as a program.
+bool is_clsid_extension(std::string_view extension);
+
 /// Returns the final extension as Windows resolves it (trailing dots and
 /// spaces dropped), lower case, without the dot; empty when there is none.
 std::string final_extension(std::string_view name);

@@ -109,3 +109,23 @@ TEST_CASE("a safe basename is at most 200 bytes and keeps the extension") {
     CHECK(safe.size() == 200);
     CHECK(mime::final_extension(safe) == "exe");
 }
+
+TEST_CASE("a final extension of any length counts after a decoy, and a "
+          "class id is flagged") {
+    // Explorer hides ".{CLSID}" and opens the file with the class's
+    // handler: this one is the HTML Application's (break test).
+    const std::string clsid = "{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}";
+    CHECK(mime::filename_anomalies("invoice.pdf.abcdefghijk") ==
+          Ids{"DOUBLE_EXTENSION"});
+    CHECK(mime::filename_anomalies("invoice.pdf." + clsid) ==
+          Ids{"DOUBLE_EXTENSION", "CLSID_EXTENSION"});
+    CHECK(mime::filename_anomalies("report." + clsid) ==
+          Ids{"CLSID_EXTENSION"});
+    CHECK(mime::is_clsid_extension("{3050f4d8-98b5-11cf-bb82-00aa00bdce0b}"));
+    CHECK_FALSE(
+        mime::is_clsid_extension("{3050F4D8-98B5-11CF-BB82-00AA00BDCE0}"));
+    CHECK_FALSE(
+        mime::is_clsid_extension("3050F4D8-98B5-11CF-BB82-00AA00BDCE0B"));
+    // A suffix with a blank is no extension anything is registered for.
+    CHECK(mime::filename_anomalies("minutes.txt.old version").empty());
+}

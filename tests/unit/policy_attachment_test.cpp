@@ -187,3 +187,21 @@ TEST_CASE("a 7z archive after other bytes is found and listed") {
     CHECK(listing.entries[0].true_type == "application/x-dosexec");
     CHECK(listing.error.empty());
 }
+
+TEST_CASE("a long final extension is the one a file runs by, and a class "
+          "id disguises it") {
+    // The 10-byte cap on extensions once made this name read as a .pdf.
+    NameInfo info =
+        examine_name("invoice.pdf.{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}");
+    CHECK(info.extension == "{3050f4d8-98b5-11cf-bb82-00aa00bdce0b}");
+    CHECK(info.double_extension);
+    CHECK(info.clsid);
+    CHECK(info.disguised());
+    NameInfo alone =
+        examine_name("report.{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}");
+    CHECK(alone.clsid);
+    CHECK(alone.disguised());
+    NameInfo plain = examine_name("notes.2024.final version.txt");
+    CHECK(plain.extension == "txt");
+    CHECK_FALSE(plain.disguised());
+}
