@@ -109,6 +109,12 @@ void note_parse_limits(Scan& scan) {
         add("lenient", "Portcullis.Limits.MIME");
     if (scan.strict && scan.strict->limit_hit)
         add("strict", "Portcullis.Limits.MIME");
+    // A multipart whose body holds more than blank lines, yet no
+    // delimiter of its boundary: neither view, nor libclamav's own
+    // parser, read what a reader that splits it otherwise would show
+    // ("boundary=B C" read as "B", a multipart in base64).
+    if (scan.strict && scan.strict->has_anomaly("MIME_MULTIPART_NO_PARTS"))
+        add("strict", "Portcullis.MIME.NoPartsFound");
 }
 
 } // namespace
