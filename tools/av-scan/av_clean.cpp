@@ -84,35 +84,35 @@ std::optional<Edit> uuencode_edit(std::string_view message, const Part& text,
                 std::move(replacement)};
 }
 
-std::string base64_lines(std::string_view data, std::string_view eol) {
-    static const char* alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (size_t i = 0; i < data.size(); i += 3) {
-        unsigned n = static_cast<unsigned char>(data[i]) << 16;
-        if (i + 1 < data.size())
-            n |= static_cast<unsigned char>(data[i + 1]) << 8;
-        if (i + 2 < data.size())
-            n |= static_cast<unsigned char>(data[i + 2]);
-        out += alphabet[n >> 18 & 63];
-        out += alphabet[n >> 12 & 63];
-        out += i + 1 < data.size() ? alphabet[n >> 6 & 63] : '=';
-        out += i + 2 < data.size() ? alphabet[n & 63] : '=';
-        if ((i / 3 + 1) % 19 == 0)
-            out += eol;
-    }
-    return out + std::string(eol);
+bool is_content_field(std::string_view name) {
+    return name.starts_with("content-");
 }
 
-// A part with its own headers in a multipart becomes a text part; the
-// root of a message keeps its headers and gets the notice as its body.
-Edit part_edit(const Tree& tree, size_t index, std::string text,
-               std::string_view eol) {
+// A part with its own headers in a multipart becomes a text part. The
+// root of a message keeps its other headers and becomes a text part as
+// well: kept, "Content-Type: ...; name=v.exe" over a base64 notice
+// reached the recipient as an attachment v.exe holding the notice, and
+// under x-uuencode the notice decoded to nothing. A root without a
+// header field is refused: the notice alone would stand for the whole
+// message, its sender, recipients and subject gone.
+Result<Edit> part_edit(std::string_view message, const Tree& tree, size_t index,
+                       std::string text, std::string_view eol) {
     const Part& part = tree.parts[index];
     if (is_entity_root(tree, index)) {
-        if (part.transfer_encoding == "base64")
-            text = base64_lines(text, eol);
-        return {part.body_begin, part.body_end, std::move(text)};
+        std::string_view head = message.substr(
+            part.header_begin, part.body_begin - part.header_begin);
+        if (mail::first_header_line(head) >= mail::header_block_end(head))
+            return Error{part.path, "no header block to keep; the message "
+                                    "would be the notice alone"};
+        std::string entity(head);
+        entity += text;
+        std::string cleaned =
+            mail::add_headers(entity,
+                              {{"Content-Type", "text/plain; charset=us-ascii"},
+                               {"Content-Transfer-Encoding", "7bit"},
+                               {"Content-Disposition", "inline"}},
+                              is_content_field);
+        return Edit{part.header_begin, part.body_end, std::move(cleaned)};
     }
     std::string replacement =
         fmt::format("Content-Type: text/plain; charset=us-ascii{0}"
@@ -121,7 +121,7 @@ Edit part_edit(const Tree& tree, size_t index, std::string text,
     // The line end before the next delimiter lies outside the part.
     if (replacement.size() >= eol.size())
         replacement.resize(replacement.size() - eol.size());
-    return {part.header_begin, part.body_end, std::move(replacement)};
+    return Edit{part.header_begin, part.body_end, std::move(replacement)};
 }
 
 Result<Edit> plan_edit(std::string_view message, const Tree& tree,
@@ -145,7 +145,7 @@ Result<Edit> plan_edit(std::string_view message, const Tree& tree,
         target = find_parent(tree, *target);
     if (!target)
         return Error{part.path, "part not found in the raw message"};
-    return part_edit(tree, *target, std::move(text), eol);
+    return part_edit(message, tree, *target, std::move(text), eol);
 }
 
 } // namespace
