@@ -5,7 +5,10 @@
 // them in process.
 #include "core/strings.hpp"
 #include "mail/attachment_type.hpp"
+#include "mail/filename.hpp"
+#include "mail/header_edit.hpp"
 #include "mail/tar_headers.hpp"
+#include "mail/tnef.hpp"
 #include "mail/zip_directory.hpp"
 
 #include <archive.h>
@@ -71,6 +74,18 @@ bool read_entry(ListState& state, archive* reader, std::string& data) {
     }
 }
 
+// A TNEF file, or a message saved as .eml: mail readers open either and
+// show the files inside, which an archive listing does not reach.
+bool opens_with_files(std::string_view data,
+                      const std::vector<std::string>& names) {
+    if (mime::is_tnef(data))
+        return true;
+    return mail::starts_with_header(data) &&
+           std::any_of(names.begin(), names.end(), [](const std::string& n) {
+               return mime::final_extension(n) == "eml";
+           });
+}
+
 // Lists an entry whose bytes were read, and the archive it may be.
 void add_entry(ListState& state, Entry entry, const std::string* data,
                bool complete) {
@@ -78,6 +93,8 @@ void add_entry(ListState& state, Entry entry, const std::string* data,
         entry.true_type = true_type(*data);
     state.listing.encrypted = state.listing.encrypted || entry.encrypted;
     state.listing.entries.push_back(entry);
+    if (data && opens_with_files(*data, entry.names))
+        state.listing.container_unlisted = true;
     if (!data || !complete || !is_archive(*data, entry.true_type, entry.names))
         return;
     if (entry.depth >= state.limits.max_depth) {

@@ -82,6 +82,10 @@ struct Listing {
     std::string error;         ///< why the archive could not be read, or empty
     bool encrypted = false;    ///< some entry could not be read without a key
     bool names_differ = false; ///< extractors would name some entry apart
+    /// Some entry is a mail message (.eml) or a TNEF file (winmail.dat),
+    /// which a reader opens to show the files inside; those were not
+    /// listed.
+    bool container_unlisted = false;
 };
 
 /// Lists an archive's files, nested archives included, within limits.

@@ -11,10 +11,13 @@
 
 #include "mail/base64.hpp"
 #include "mail/charset.hpp"
+#include "mail/filename.hpp"
 #include "mail/gmime_support.hpp"
+#include "mail/header_edit.hpp"
 #include "mail/line_ends.hpp"
 #include "mail/mime_detail.hpp"
 #include "mail/params.hpp"
+#include "mail/tnef.hpp"
 #include "mail/zero_width.hpp"
 
 #include <fmt/format.h>
@@ -534,6 +537,10 @@ bool looks_like_attachment(const Part& part) {
            part.content_type.rfind("multipart/", 0) != 0;
 }
 
+bool within_limits(WalkState& state, int depth);
+bool opens_as_message(const Part& leaf);
+void read_encoded_message(WalkState& state, size_t index);
+
 // Files found inside a leaf (uuencoded in text, packed in TNEF) follow
 // it in the part list as its children, policed like any attachment.
 void add_embedded(WalkState& state, size_t parent_index) {
@@ -556,6 +563,16 @@ void add_embedded(WalkState& state, size_t parent_index) {
         state.budget.decoded_total += child.decoded.size();
         detail::check_filenames(state.tree, child);
         state.tree.parts.push_back(std::move(child));
+        // A file may hold files in turn: a winmail.dat packed in another,
+        // a forwarded .eml in a TNEF. Readers open each in turn, so each
+        // is read, as deep as nesting is allowed.
+        size_t index = state.tree.parts.size() - 1;
+        const Part& added = state.tree.parts[index];
+        if ((is_tnef(added.decoded) || opens_as_message(added)) &&
+            within_limits(state, added.depth + 1)) {
+            add_embedded(state, index);
+            read_encoded_message(state, index);
+        }
     }
 }
 
@@ -575,12 +592,24 @@ bool within_limits(WalkState& state, int depth);
 // inside, attachments and all. It is decoded and read here like any
 // attached message; within the depth limit only, or it stays a leaf,
 // judged by its bytes.
+// A file named .eml that starts as a message is read the same way, whatever
+// its declared type: Thunderbird and Outlook open one as the message it
+// is, attachments and all, and a forward sent as application/octet-stream
+// carried a program no rule judged.
+bool opens_as_message(const Part& leaf) {
+    if (is_message_type(leaf.content_type))
+        return true;
+    return final_extension(leaf.display_name()) == "eml" &&
+           mail::starts_with_header(leaf.decoded);
+}
+
 void read_encoded_message(WalkState& state, size_t index) {
     Part& leaf = state.tree.parts[index];
-    if (!is_message_type(leaf.content_type) ||
+    if (!opens_as_message(leaf) ||
         leaf.decoded.find_first_not_of(" \t\r\n") == std::string::npos ||
         !within_limits(state, leaf.depth + 1))
         return;
+    bool declared = is_message_type(leaf.content_type);
     std::string inner = std::move(leaf.decoded);
     std::string path = leaf.path + ".1";
     std::string encoding = leaf.transfer_encoding;
@@ -594,7 +623,8 @@ void read_encoded_message(WalkState& state, size_t index) {
     message.subject = std::move(subject);
     message.is_message = true;
     message.is_attachment = looks_like_attachment(message);
-    add_anomaly(state.tree, &message, "MIME_ENCODED_MESSAGE", encoding);
+    if (declared)
+        add_anomaly(state.tree, &message, "MIME_ENCODED_MESSAGE", encoding);
 }
 
 void walk_children(WalkState& state, GMimeObject* object, int depth,

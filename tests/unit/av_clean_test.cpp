@@ -74,14 +74,17 @@ TEST_CASE("clean cuts a uuencoded block out of the text around it") {
     CHECK(out->substr(out->size() - 6) == "after\n");
 }
 
-TEST_CASE("a single-part message keeps its headers and gets the notice") {
+TEST_CASE("a single-part message keeps its other headers and becomes a "
+          "text part with the notice") {
     std::string text = "Subject: x\nContent-Transfer-Encoding: base64\n\n"
                        "QkFE\n";
     auto tree = mime::lenient::parse(text, {});
     auto out = av::clean_message(text, tree, {{0, "infected (Test)"}});
     REQUIRE(out.ok());
-    CHECK(out->rfind("Subject: x\nContent-Transfer-Encoding: base64\n\n", 0) ==
-          0);
+    CHECK(out->rfind("Subject: x\nContent-Type: text/plain; charset=us-ascii\n"
+                     "Content-Transfer-Encoding: 7bit\n"
+                     "Content-Disposition: inline\n\n",
+                     0) == 0);
     auto again = mime::lenient::parse(*out, {});
     CHECK(again.parts[0].decoded.rfind("This part was removed", 0) == 0);
 }

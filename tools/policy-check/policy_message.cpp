@@ -181,7 +181,9 @@ void MessageFacts::add_archive_entries(const mime::Part& part) {
         facts.encrypted = entry.encrypted;
         attachments_->push_back(std::move(facts));
     }
-    if (!listing.limit.empty())
+    // A message or TNEF file inside was not opened: what it holds is
+    // unlisted as surely as past a limit.
+    if (!listing.limit.empty() || listing.container_unlisted)
         add_unique(anomalies_, "ARCHIVE_LIMIT");
     if (listing.encrypted)
         add_unique(anomalies_, "ARCHIVE_ENCRYPTED");
