@@ -59,6 +59,27 @@ public:
     /// Runs with no byte before them to repeat, which were skipped.
     size_t orphan_runs() const { return orphans_; }
 
+    /// Returns how many of the next n bytes the data holds, reading a
+    /// copy of the stream: a run counts at once, so a fork can be sized
+    /// before it is read.
+    size_t available(size_t n) const {
+        HqxStream probe = *this;
+        size_t counted = 0;
+        unsigned char byte = 0;
+        while (counted < n) {
+            if (probe.repeat_ > 0) {
+                size_t take = std::min<size_t>(probe.repeat_, n - counted);
+                probe.repeat_ -= static_cast<unsigned>(take);
+                counted += take;
+            } else if (probe.next(byte)) {
+                ++counted;
+            } else {
+                break;
+            }
+        }
+        return counted;
+    }
+
 private:
     bool next_raw(unsigned char& byte);
 
@@ -137,7 +158,12 @@ public:
     }
 
     // Appends up to n bytes to out; false when the data ended first.
+    // A large fork is sized first: grown by doubling, a run-length bomb
+    // of 500 MB held twice that.
     bool bytes(size_t n, std::string& out) {
+        constexpr size_t sized_from = 1 << 20;
+        if (n >= sized_from)
+            out.reserve(out.size() + in_.available(n));
         unsigned char b = 0;
         for (; n > 0 && byte(b); --n)
             out.push_back(static_cast<char>(b));
