@@ -135,6 +135,14 @@ public:
         if (path.empty())
             return {};
         path_ = path;
+        // Said before open(2), whose answer for a FIFO with no reader
+        // ("No such device or address") names no FIFO.
+        struct stat named {};
+        if (::stat(path.c_str(), &named) == 0 && S_ISFIFO(named.st_mode))
+            return Error{path,
+                         "a FIFO: verdict lines are appended to a regular "
+                         "file, whole",
+                         ExitCode::unavailable};
         fd_ = ::open(path.c_str(),
                      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK,
                      0640);
