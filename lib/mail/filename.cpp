@@ -43,17 +43,22 @@ bool is_control(uint32_t c) {
     return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0);
 }
 
-// CON, PRN, AUX, NUL, COM1-9 and LPT1-9, in any case and with any
-// extension, name devices on Windows.
+// CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM0-9 and LPT0-9 (the digit
+// may be a superscript 1, 2 or 3), in any case and with any extension,
+// name devices on Windows.
 bool is_windows_device(std::string_view name) {
     std::string stem = ascii_lower(name.substr(0, name.find('.')));
     while (!stem.empty() && stem.back() == ' ')
         stem.pop_back();
-    if (stem == "con" || stem == "prn" || stem == "aux" || stem == "nul")
-        return true;
-    return stem.size() == 4 &&
-           (stem.starts_with("com") || stem.starts_with("lpt")) &&
-           stem[3] >= '1' && stem[3] <= '9';
+    for (std::string_view device :
+         {"con", "prn", "aux", "nul", "conin$", "conout$"})
+        if (stem == device)
+            return true;
+    if (!stem.starts_with("com") && !stem.starts_with("lpt"))
+        return false;
+    std::string_view digit = std::string_view(stem).substr(3);
+    return (digit.size() == 1 && digit[0] >= '0' && digit[0] <= '9') ||
+           digit == "\xC2\xB9" || digit == "\xC2\xB2" || digit == "\xC2\xB3";
 }
 
 bool is_hidden(uint32_t c) {

@@ -95,7 +95,11 @@ TEST_CASE("a safe basename is no device, option or broken line") {
     CHECK(mime::safe_basename("nul.txt") == "_nul.txt");
     CHECK(mime::safe_basename("COM1.exe") == "_COM1.exe");
     CHECK(mime::safe_basename("lpt9") == "_lpt9");
-    CHECK(mime::safe_basename("com0.txt") == "com0.txt");
+    CHECK(mime::safe_basename("com0.txt") == "_com0.txt");
+    CHECK(mime::safe_basename("CONIN$") == "_CONIN$");
+    CHECK(mime::safe_basename("conout$.log") == "_conout$.log");
+    CHECK(mime::safe_basename("LPT\xC2\xB9.txt") == "_LPT\xC2\xB9.txt");
+    CHECK(mime::safe_basename("com10.txt") == "com10.txt");
     CHECK(mime::safe_basename("console.txt") == "console.txt");
     CHECK(mime::safe_basename("-rf") == "_-rf");
     CHECK(mime::safe_basename("a\xE2\x80\xA8"
