@@ -5,14 +5,22 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <fmt/format.h>
+#include <optional>
 
 namespace portcullis::log {
 namespace {
 
 std::string program_name = "portcullis";
 bool json_events = false;
+
+// Discreet mode: the one line an error may leave on stderr, whether it
+// was written, and where the texts go instead.
+std::optional<std::string> neutral_error;
+std::atomic<bool> neutral_written = false;
+DetailSink detail_sink;
 
 void write_line(std::string line) {
     line.push_back('\n');
@@ -53,14 +61,40 @@ void set_json(bool enabled) {
     json_events = enabled;
 }
 
-// Diagnostics name paths and ids that came with the mail: a control
-// byte in them (an escape sequence retitling the terminal, a line break
-// forging a log line) is written as \xNN.
+void set_discreet(std::string neutral) {
+    neutral_error = std::move(neutral);
+}
+
+bool discreet() {
+    return neutral_error.has_value();
+}
+
+void set_detail_sink(DetailSink sink) {
+    detail_sink = std::move(sink);
+}
+
 namespace {
 
-// With --log-json every line on stderr is one JSON object, so a reader
-// of the log (report, a log shipper) never meets a line it cannot parse.
+// One failure line however many errors there were: a count of lines
+// on stderr would tell as much as their text.
+void discreet_diagnostic(std::string_view level, std::string_view message) {
+    if (detail_sink)
+        detail_sink(level, message);
+    if (level != "error" || neutral_written.exchange(true))
+        return;
+    event("-", "filter", {{"error", *neutral_error}});
+}
+
+// Diagnostics name paths and ids that came with the mail: a control
+// byte in them (an escape sequence retitling the terminal, a line break
+// forging a log line) is written as \xNN. With --log-json every line on
+// stderr is one JSON object, so a reader of the log (report, a log
+// shipper) never meets a line it cannot parse.
 void diagnostic(std::string_view level, std::string_view message) {
+    if (neutral_error) {
+        discreet_diagnostic(level, message);
+        return;
+    }
     if (json_events) {
         nlohmann::ordered_json line;
         line["tool"] = program_name;
@@ -98,7 +132,8 @@ void event(std::string_view id, std::string_view subsystem,
         nlohmann::ordered_json line;
         line["id"] = id;
         line["subsystem"] = subsystem;
-        line["tool"] = program_name;
+        if (!neutral_error)
+            line["tool"] = program_name;
         for (const auto& [key, value] : fields.items())
             line[key] = value;
         write_line(line.dump(-1, ' ', false,

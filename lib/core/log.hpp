@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,23 @@ const std::string& program();
 
 /// Chooses JSON log events instead of key=value.
 void set_json(bool enabled);
+
+/// Where the text of a diagnostic kept from stderr goes: its level
+/// ("error", "warning") and message.
+using DetailSink =
+    std::function<void(std::string_view level, std::string_view message)>;
+
+/// Keeps stderr from naming the program or what it works on, for a tool
+/// whose stderr others read: each error becomes one event
+/// "- filter error=NEUTRAL", written at most once, warnings write
+/// nothing, and events carry no tool name. The texts go to the sink.
+void set_discreet(std::string neutral_error);
+
+/// Returns true when set_discreet was called.
+bool discreet();
+
+/// Sets where discreet diagnostics go; none by default.
+void set_detail_sink(DetailSink sink);
 
 /// Writes "tool: error: message" to stderr.
 void error(std::string_view message);

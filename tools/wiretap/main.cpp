@@ -9,6 +9,7 @@ using namespace portcullis;
 
 int main(int argc, char** argv) {
     log::set_program("wiretap");
+    wiretap::hide_from_stderr_readers(argc, argv);
     return filter::guard_main([&] {
         wiretap::Options options;
         CLI::App app{"Copy mail to or from watched addresses for review.",

@@ -35,20 +35,10 @@ namespace {
 
 constexpr const char* tool_name = "wiretap";
 
-// What a failure says wherever a sender or the watched person could read
-// it: nothing of taps, copies or where they go.
-constexpr const char* generic_failure = "temporary failure; try again later";
-
-// In --headers form stderr is read by others: Postfix's pipe(8) puts a
-// failing command's output into the delay and bounce notices sent to
-// the sender, and procmail writes it to the user's own log. Details
-// (paths, the log file) then go to the admin log alone, or to stderr
-// when it is a terminal, where the administrator runs wiretap by hand.
-// Set once by run(), before any record.
-bool details_on_stderr = true;
-
+// A detail of a copy already has its line in the admin log; where
+// stderr is discreet it is not said again.
 void detail(std::string_view text) {
-    if (details_on_stderr)
+    if (!log::discreet())
         log::error(text);
 }
 
@@ -101,7 +91,7 @@ Result<int> open_admin_log(const Settings& settings) {
     }
     // A log made by hand or by an older setup is narrowed the same way:
     // it names who is watched.
-    if ((st.st_mode & 077) != 0 && ::fchmod(fd, 0600) != 0 && details_on_stderr)
+    if ((st.st_mode & 077) != 0 && ::fchmod(fd, 0600) != 0 && !log::discreet())
         log::warning(fmt::format("{}: {}", path, std::strerror(errno)));
     return fd;
 }
@@ -534,21 +524,46 @@ ExitCode refuse_to_start(const Settings& settings, const Error& error) {
         (void)write_admin_log(
             *log_fd, settings,
             {"setup result=failed error=" + log::quote_value(error.text())});
-    if (details_on_stderr)
-        log::error(error.text());
-    else
-        log::event("", "filter", {{"error", generic_failure}});
+    log::error(error.text());
     return ExitCode::temp_fail;
+}
+
+// Where stderr is discreet, what it would have said goes to the admin
+// log, so the administrator still learns why a message failed.
+void keep_details_in_log(const Settings& settings) {
+    log::set_detail_sink([&settings](std::string_view level,
+                                     std::string_view message) {
+        auto log_fd = open_admin_log(settings);
+        if (!log_fd)
+            return;
+        (void)write_admin_log(*log_fd, settings,
+                              {fmt::format("diagnostic level={} message={}",
+                                           level, log::quote_value(message))});
+    });
 }
 
 } // namespace
 
+void hide_from_stderr_readers(int argc, char** argv) {
+    // Decided before the command line is parsed, since a usage error is
+    // said while it is; a "--headers" that is a file name after "--"
+    // counts too, which only hides details.
+    if (::isatty(STDERR_FILENO))
+        return;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--headers") {
+            log::set_discreet(generic_failure);
+            return;
+        }
+    }
+}
+
 ExitCode run(const Options& options, const Settings& settings) {
     filter::OutputForm form = options.common.form;
-    details_on_stderr =
-        form != filter::OutputForm::headers || ::isatty(STDERR_FILENO);
     if (auto ready = check_setup(settings); !ready)
         return refuse_to_start(settings, ready.error());
+    if (log::discreet() && !settings.taps.empty())
+        keep_details_in_log(settings);
 
     // Said once at start, never per message: a line only tapped mail
     // caused would show the tap to whoever reads procmail's log. Where
@@ -557,7 +572,7 @@ ExitCode run(const Options& options, const Settings& settings) {
     bool to_addresses =
         std::any_of(settings.taps.begin(), settings.taps.end(),
                     [](const Tap& tap) { return !tap.deliver_to.empty(); });
-    if (form != filter::OutputForm::stream && to_addresses && details_on_stderr)
+    if (form != filter::OutputForm::stream && to_addresses && !log::discreet())
         log::warning("copies for review addresses are kept in the "
                      "undelivered Maildir in --headers and --json forms");
     return filter::run(

@@ -15,6 +15,11 @@
 
 namespace portcullis::wiretap {
 
+/// What a failure says wherever a sender or the watched person could
+/// read it: nothing of taps, copies or where they go.
+inline constexpr const char* generic_failure =
+    "temporary failure; try again later";
+
 /// Options beyond the common ones.
 struct Options {
     filter::CommonOptions common;
@@ -92,6 +97,12 @@ std::vector<const Tap*> matching_taps(const Settings& settings,
 
 /// Writes one line per tap to out, for --list.
 std::string list_taps(const Settings& settings);
+
+/// Makes every diagnostic discreet (log::set_discreet) when the
+/// arguments ask for the --headers form and stderr is no terminal:
+/// Postfix's pipe(8) sends that stderr to the sender, procmail to the
+/// user's log. Called before the arguments are parsed.
+void hide_from_stderr_readers(int argc, char** argv);
 
 /// Runs wiretap over all inputs; returns the exit status.
 ExitCode run(const Options& options, const Settings& settings);
