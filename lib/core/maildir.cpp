@@ -330,6 +330,45 @@ Status check_writable(const std::string& path) {
     return {};
 }
 
+namespace {
+
+// Whether two folders are on one mount, so that link() between them
+// can work: the mount id where the kernel gives it (a bind mount of the
+// same file system is another mount, and link() across it fails too),
+// else the device.
+bool same_mount(const struct statx& a, const struct statx& b) {
+    if ((a.stx_mask & b.stx_mask & STATX_MNT_ID) != 0)
+        return a.stx_mnt_id == b.stx_mnt_id;
+    return a.stx_dev_major == b.stx_dev_major &&
+           a.stx_dev_minor == b.stx_dev_minor;
+}
+
+// Checks that new/ will take a link from tmp/. A new/ this process may
+// not write in, or on another mount than tmp/ (EXDEV), would refuse a
+// message only once it is staged, and a caller that records the
+// delivery in between (wiretap) has then promised it.
+Status check_linkable(const std::string& path) {
+    std::string tmp = path + "/tmp";
+    std::string target = path + "/new";
+    // The effective ids are the ones the link will run with.
+    if (::faccessat(AT_FDCWD, target.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+        return os_error(target, errno);
+    struct statx from {};
+    if (::statx(AT_FDCWD, tmp.c_str(), 0, STATX_MNT_ID, &from) != 0)
+        return os_error(tmp, errno);
+    struct statx to {};
+    if (::statx(AT_FDCWD, target.c_str(), 0, STATX_MNT_ID, &to) != 0)
+        return os_error(target, errno);
+    if (!same_mount(from, to))
+        return Error{path,
+                     "tmp and new are on different mounts, so a message "
+                     "cannot be linked from one into the other",
+                     ExitCode::temp_fail};
+    return {};
+}
+
+} // namespace
+
 Result<Staged> stage(const std::string& path, std::string_view message) {
     struct stat st {};
     for (const char* sub : {"/tmp", "/new", "/cur"}) {
@@ -338,6 +377,8 @@ Result<Staged> stage(const std::string& path, std::string_view message) {
             return Error{path, "not a Maildir (no tmp, new and cur folders)",
                          ExitCode::temp_fail};
     }
+    if (auto linkable = check_linkable(path); !linkable)
+        return linkable.error();
     if (auto quota = check_quota(path, message.size()); !quota)
         return quota.error();
 

@@ -35,10 +35,11 @@ struct Staged {
     std::string new_path() const { return maildir + "/new/" + name; }
 };
 
-/// Checks the Maildir and its quota and writes message under its tmp/.
-/// A missing Maildir, a full disk, an exceeded quota or a maildirsize
-/// that does not add up is an Error whose exit code is temp_fail: the
-/// message can be tried again later.
+/// Checks the Maildir, that new/ will take a link from tmp/ (writable,
+/// on the same mount) and its quota, and writes message under its tmp/.
+/// A missing Maildir, a new/ that would refuse the link, a full disk, an
+/// exceeded quota or a maildirsize that does not add up is an Error
+/// whose exit code is temp_fail: the message can be tried again later.
 Result<Staged> stage(const std::string& path, std::string_view message);
 
 /// Links a staged message into new/, syncs new/, counts the message in

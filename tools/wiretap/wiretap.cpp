@@ -19,6 +19,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -500,9 +501,32 @@ void note_unread(const Settings& settings, const stream::Record& record) {
         detail(logged.error().text());
 }
 
+// Room a file system must have at start-up for the log or the
+// undelivered Maildir: a full one would fail tapped mail alone.
+constexpr uint64_t min_free_bytes = 1 << 20;
+
+// Checks that the file system holding path has room to write in: free
+// blocks (root may use the reserved ones) and, where it counts them,
+// free inodes.
+Status check_room(const std::string& path) {
+    struct statvfs fs {};
+    if (::statvfs(path.c_str(), &fs) != 0)
+        return Error{path, std::strerror(errno), ExitCode::temp_fail};
+    uint64_t blocks = ::geteuid() == 0 ? fs.f_bfree : fs.f_bavail;
+    uint64_t free_bytes = blocks * fs.f_frsize;
+    bool no_inodes = fs.f_files != 0 && fs.f_favail == 0;
+    if (free_bytes >= min_free_bytes && !no_inodes)
+        return {};
+    return Error{path,
+                 fmt::format("file system full ({} bytes, {} inodes free)",
+                             free_bytes, fs.f_favail),
+                 ExitCode::temp_fail};
+}
+
 // Checks that a copy could be kept at all before any message is read.
 // A tap's own Maildir is not required: a copy it refuses (missing,
-// full) waits in the undelivered Maildir, checked here, and mail flows.
+// full, a new/ that would refuse the link) waits in the undelivered
+// Maildir, checked here, and mail flows.
 Status check_setup(const Settings& settings) {
     if (settings.taps.empty())
         return {}; // nothing is ever written
@@ -512,7 +536,12 @@ Status check_setup(const Settings& settings) {
     ::close(*log_fd);
     if (auto made = maildir::create(settings.undelivered_dir); !made)
         return made.error();
-    return maildir::check_writable(settings.undelivered_dir);
+    if (auto writable = maildir::check_writable(settings.undelivered_dir);
+        !writable)
+        return writable;
+    if (auto room = check_room(settings.log_file); !room)
+        return room;
+    return check_room(settings.undelivered_dir + "/tmp");
 }
 
 // A broken set-up fails every message alike, tapped or not, before any
