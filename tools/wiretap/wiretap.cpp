@@ -18,6 +18,7 @@
 #include "mail/verdict.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -115,6 +116,13 @@ bool ends_a_line(int fd) {
 Status write_admin_log(int fd, const Settings& settings,
                        const std::vector<std::string>& lines) {
     std::string stamp = utc_now("%Y-%m-%dT%H:%M:%SZ ");
+    // How the log ends and the write after it are one step: another
+    // wiretap appending in between made the end look cut short, and an
+    // empty line followed. Every writer of the log is a wiretap, and
+    // each takes the lock, which close() lets go. A file system without
+    // locks writes unlocked rather than lose the line.
+    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
     std::string text;
     if (!ends_a_line(fd))
         text += "\n";
