@@ -51,6 +51,14 @@ Status read_watch(const config::Config& config, const toml::table& table,
         auto pattern = mail::parse_address_pattern(*text);
         if (!pattern)
             return config_error(config, entry, pattern.error().message);
+        // Kept composed and case-folded, as every reading of an address
+        // is also read (delivery_readings), so JOSÉ@ watches josé@.
+        if (auto folded = unicode_folded(*text)) {
+            if (auto same = mail::parse_address_pattern(*folded)) {
+                same->written = pattern->written;
+                pattern = std::move(same);
+            }
+        }
         tap.watch.add(std::move(*pattern));
     }
     return {};
