@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "core/strings.hpp"
 #include "core/watchdog.hpp"
+#include "mail/envelope.hpp"
 #include "mail/verdict.hpp"
 
 #include <algorithm>
@@ -355,6 +356,23 @@ Status Handler::try_clean(const Scan& scan, stream::Record& record,
     return {};
 }
 
+// A message deleted from a record whose envelope was guessed from its
+// headers (a batch scan of a Maildir) takes the guess with it: the
+// filters after this one can no longer read the headers, and wiretap
+// still owes the tap's reviewer the event. "envelope_guessed" says the
+// addresses came from the headers, not from the mail server.
+void keep_guessed_envelope(stream::Record& record, size_t max_header_bytes) {
+    mail::Envelope guessed =
+        mail::read_envelope(record.envelope, record.message, max_header_bytes);
+    if (!guessed.guessed())
+        return;
+    if (guessed.mail_from_guessed && !guessed.mail_from.empty())
+        record.envelope["mail_from"] = guessed.mail_from;
+    if (guessed.rcpt_guessed && !guessed.rcpt.empty())
+        record.envelope["rcpt"] = guessed.rcpt;
+    record.envelope["envelope_guessed"] = true;
+}
+
 Status Handler::act(Policy policy, const Scan& scan, stream::Record& record,
                     verdict::Verdict& verdict) {
     switch (policy) {
@@ -362,6 +380,8 @@ Status Handler::act(Policy policy, const Scan& scan, stream::Record& record,
         return {};
     case Policy::remove:
         verdict.escalate(verdict::Action::discard);
+        keep_guessed_envelope(record,
+                              options_.common.limits.header_block_bytes);
         record.message.clear();
         return {};
     case Policy::quarantine:
