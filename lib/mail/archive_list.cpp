@@ -7,6 +7,7 @@
 #include "mail/attachment_type.hpp"
 #include "mail/filename.hpp"
 #include "mail/header_edit.hpp"
+#include "mail/mime.hpp"
 #include "mail/tar_headers.hpp"
 #include "mail/tnef.hpp"
 #include "mail/zip_directory.hpp"
@@ -80,7 +81,7 @@ bool opens_with_files(std::string_view data,
                       const std::vector<std::string>& names) {
     if (mime::is_tnef(data))
         return true;
-    return mail::starts_with_header(data) &&
+    return mail::starts_with_header(mime::saved_message_start(data)) &&
            std::any_of(names.begin(), names.end(), [](const std::string& n) {
                return mime::final_extension(n) == "eml";
            });

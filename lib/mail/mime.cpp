@@ -600,7 +600,7 @@ bool opens_as_message(const Part& leaf) {
     if (is_message_type(leaf.content_type))
         return true;
     return final_extension(leaf.display_name()) == "eml" &&
-           mail::starts_with_header(leaf.decoded);
+           mail::starts_with_header(saved_message_start(leaf.decoded));
 }
 
 void read_encoded_message(WalkState& state, size_t index) {
@@ -614,8 +614,9 @@ void read_encoded_message(WalkState& state, size_t index) {
     std::string path = leaf.path + ".1";
     std::string encoding = leaf.transfer_encoding;
     std::string subject;
-    if (!read_message(state.limits, state.tree, state.budget, inner, path,
-                      leaf.depth + 1, &subject)) {
+    if (!read_message(state.limits, state.tree, state.budget,
+                      saved_message_start(inner), path, leaf.depth + 1,
+                      &subject)) {
         state.tree.parts[index].decoded = std::move(inner);
         return;
     }
@@ -908,6 +909,13 @@ std::string_view skip_from_line(std::string_view message) {
     size_t eol = message.find('\n');
     return eol == std::string_view::npos ? std::string_view{}
                                          : message.substr(eol + 1);
+}
+
+std::string_view saved_message_start(std::string_view data) {
+    constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
+    if (data.starts_with(byte_order_mark))
+        data.remove_prefix(byte_order_mark.size());
+    return skip_from_line(data);
 }
 
 Result<Tree> parse(std::string_view message, const Limits& limits) {

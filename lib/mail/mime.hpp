@@ -114,6 +114,11 @@ bool starts_with_from_line(std::string_view text);
 /// Returns the message without a leading mbox From_ line.
 std::string_view skip_from_line(std::string_view message);
 
+/// Returns where a message saved to a file starts: after a UTF-8 byte
+/// order mark and an mbox From_ line, which Thunderbird and mbox exports
+/// put before the headers and readers skip, as the tools do for a file.
+std::string_view saved_message_start(std::string_view data);
+
 /// Whether a media type, any case, holds a whole message with headers of
 /// its own: message/rfc822, its alias message/rfc2822, message/global
 /// (RFC 6532) and message/news.
