@@ -2,6 +2,7 @@
 // closed stdout (a pager quit, `head`) ends the run quietly, as a broken
 // pipe is not an error.
 #include "core/filter.hpp"
+#include "core/file_lock.hpp"
 
 #include "core/log.hpp"
 #include "core/progress.hpp"
@@ -11,7 +12,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -169,18 +169,18 @@ public:
         // Writers hold the file's lock from the size they found to the
         // end of their line, so a line cut short by a full disk can be
         // taken back before another writer's line joins it: report
-        // stops reading a file at a garbled line.
-        if (regular_)
-            while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-            }
+        // stops reading a file at a garbled line. A lock held elsewhere
+        // past file_lock::most_wait (a reader's shared lock) is not
+        // waited for: the line is still one write, only not taken back.
+        bool locked = regular_ && file_lock::lock_exclusive(fd_);
         struct stat st {};
-        bool sized = regular_ && ::fstat(fd_, &st) == 0;
+        bool sized = locked && ::fstat(fd_, &st) == 0;
         ssize_t n = ::write(fd_, line.data(), line.size());
         int write_errno = errno;
         if (n > 0 && n < static_cast<ssize_t>(line.size()) && sized)
             (void)::ftruncate(fd_, st.st_size);
-        if (regular_)
-            ::flock(fd_, LOCK_UN);
+        if (locked)
+            file_lock::unlock(fd_);
         if (n == static_cast<ssize_t>(line.size()))
             return {};
         // A full disk or a file size limit passes: the message was

@@ -11,6 +11,7 @@
 #include "wiretap.hpp"
 
 #include "core/file_kind.hpp"
+#include "core/file_lock.hpp"
 #include "core/log.hpp"
 #include "core/maildir.hpp"
 #include "core/strings.hpp"
@@ -18,7 +19,6 @@
 #include "mail/verdict.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -120,9 +120,10 @@ Status write_admin_log(int fd, const Settings& settings,
     // wiretap appending in between made the end look cut short, and an
     // empty line followed. Every writer of the log is a wiretap, and
     // each takes the lock, which close() lets go. A file system without
-    // locks writes unlocked rather than lose the line.
-    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
-    }
+    // locks, or a lock held past file_lock::most_wait (a shared lock by
+    // anyone who may read the log would otherwise stop tapped mail
+    // alone), writes unlocked rather than lose the line or wait.
+    (void)file_lock::lock_exclusive(fd);
     std::string text;
     if (!ends_a_line(fd))
         text += "\n";
