@@ -105,6 +105,11 @@ Result<Edit> part_edit(std::string_view message, const Tree& tree, size_t index,
             return Error{part.path, "no header block to keep; the message "
                                     "would be the notice alone"};
         std::string entity(head);
+        // A body that followed its header with no blank line (readers
+        // take the first line that is no field for its start) gets one:
+        // the notice would read as header lines.
+        if (mail::header_block_end(head) >= head.size())
+            entity += eol;
         entity += text;
         std::string cleaned =
             mail::add_headers(entity,

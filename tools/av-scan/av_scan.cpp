@@ -364,13 +364,17 @@ Status Handler::try_clean(const Scan& scan, stream::Record& record,
 void keep_guessed_envelope(stream::Record& record, size_t max_header_bytes) {
     mail::Envelope guessed =
         mail::read_envelope(record.envelope, record.message, max_header_bytes);
-    if (!guessed.guessed())
-        return;
-    if (guessed.mail_from_guessed && !guessed.mail_from.empty())
+    bool kept = false;
+    if (guessed.mail_from_guessed && !guessed.mail_from.empty()) {
         record.envelope["mail_from"] = guessed.mail_from;
-    if (guessed.rcpt_guessed && !guessed.rcpt.empty())
+        kept = true;
+    }
+    if (guessed.rcpt_guessed && !guessed.rcpt.empty()) {
         record.envelope["rcpt"] = guessed.rcpt;
-    record.envelope["envelope_guessed"] = true;
+        kept = true;
+    }
+    if (kept)
+        record.envelope["envelope_guessed"] = true;
 }
 
 Status Handler::act(Policy policy, const Scan& scan, stream::Record& record,

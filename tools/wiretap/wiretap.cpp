@@ -585,11 +585,14 @@ void keep_details_in_log(const Settings& settings) {
 void hide_from_stderr_readers(int argc, char** argv) {
     // Decided before the command line is parsed, since a usage error is
     // said while it is; a "--headers" that is a file name after "--"
-    // counts too, which only hides details.
+    // counts too, which only hides details. The parser takes a value
+    // after "=" too ("--headers=1" chose the form, with stderr still
+    // naming wiretap: a second break test).
     if (::isatty(STDERR_FILENO))
         return;
     for (int i = 1; i < argc; ++i) {
-        if (std::string_view(argv[i]) == "--headers") {
+        std::string_view arg(argv[i]);
+        if (arg == "--headers" || arg.starts_with("--headers=")) {
             log::set_discreet(generic_failure);
             return;
         }
