@@ -129,7 +129,17 @@ bool is_clsid_extension(std::string_view extension) {
     return true;
 }
 
+// Past 10 bytes an extension is rarely one Windows runs anything by
+// ("Invoice.pdf.acme-industries", "scan.pdf.20240501093000" are names,
+// not disguises), but for a class id and these.
+constexpr std::array<std::string_view, 5> long_run_extensions = {
+    "application", "appinstaller", "settingcontent-ms", "searchconnector-ms",
+    "library-ms"};
+
 bool is_double_extension(std::string_view decoy, std::string_view final) {
+    if (final.size() > 10 && !is_clsid_extension(final) &&
+        !contains(long_run_extensions, final))
+        return false;
     return contains(decoy_extensions, decoy) && decoy != final &&
            !contains(wrapper_extensions, final);
 }

@@ -119,8 +119,11 @@ TEST_CASE("a final extension of any length counts after a decoy, and a "
     // Explorer hides ".{CLSID}" and opens the file with the class's
     // handler: this one is the HTML Application's (break test).
     const std::string clsid = "{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}";
-    CHECK(mime::filename_anomalies("invoice.pdf.abcdefghijk") ==
+    CHECK(mime::filename_anomalies("invoice.pdf.settingcontent-ms") ==
           Ids{"DOUBLE_EXTENSION"});
+    // Long suffixes nothing runs by are names, not disguises.
+    CHECK(mime::filename_anomalies("Invoice.pdf.acme-industries").empty());
+    CHECK(mime::filename_anomalies("scan.pdf.20240501093000").empty());
     CHECK(mime::filename_anomalies("invoice.pdf." + clsid) ==
           Ids{"DOUBLE_EXTENSION", "CLSID_EXTENSION"});
     CHECK(mime::filename_anomalies("report." + clsid) ==

@@ -174,6 +174,8 @@ void MessageFacts::add_archive_entries(const mime::Part& part) {
             if (i > 0)
                 facts.shown_name += " or " + printable(entry.names[i]);
             facts.names.push_back(attachment::examine_name(entry.names[i]));
+            if (facts.names.back().clsid)
+                add_unique(anomalies_, "CLSID_EXTENSION");
         }
         facts.true_type = entry.true_type;
         facts.size = entry.size;
