@@ -218,8 +218,25 @@ TEST_CASE("words come from every alternative, each once") {
         "<p>Cheap <b>pills</b> online</p>\r\n--B--\r\n");
     CHECK(holds(tokens, "viewed"));
     CHECK(holds(tokens, "pills"));
-    CHECK(holds(tokens, "pills online"));
     CHECK(std::count(tokens.begin(), tokens.end(), "cheap") == 1);
+}
+
+TEST_CASE("a shouted word is a sign beside the word; other pairs are not") {
+    // Since token format 8 neighbouring words make no pair unless one is
+    // an East Asian character: pairs seen once or twice made Bayes worse.
+    auto tokens = tokens_of("From: a@b.example\r\nSubject: x\r\n\r\n"
+                            "Act NOW for a FREE gift, OK? R2D2 and 100%\r\n");
+    CHECK(holds(tokens, "now"));
+    CHECK(holds(tokens, "UC:now"));
+    CHECK(holds(tokens, "UC:free"));
+    CHECK(holds(tokens, "UC:r2d2"));
+    CHECK(!holds(tokens, "UC:act"));  // capitalised, not shouted
+    CHECK(!holds(tokens, "UC:ok"));   // too short to tell from a mark
+    CHECK(!holds(tokens, "UC:100%")); // no letter at all
+    for (const std::string& token : tokens) {
+        INFO(token);
+        CHECK(token.find(' ') == std::string::npos);
+    }
 }
 
 TEST_CASE("mailing-list, resending and mail-store headers give no tokens") {
@@ -281,9 +298,9 @@ TEST_CASE("the tokens of a sample message are those of token_format") {
                   analysis->uris))
         joined += token + "\n";
     INFO(joined);
-    CHECK(token_format == 7);
+    CHECK(token_format == 8);
     CHECK(digest::sha256_hex(joined) ==
-          "133503849851259efad91708dbf9bb761427ee961447acbf1bf60b1c3c2a4a16");
+          "0411eb0a9fd4454183fa8fcbf98adc2844e307de6ac856f6e639c2949ce3d954");
     // What a learned message is known by is part of the format too: a
     // database holds the identities of what it learned.
     CHECK(message_identity(*analysis, "[SPAM]") ==

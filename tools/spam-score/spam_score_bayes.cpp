@@ -378,6 +378,34 @@ void add_structure(Sink& out, const mime::Tree& tree,
         emit(out, "X!lookalike");
 }
 
+// One ideograph, kana or hangul syllable, as words() gives them.
+bool is_wide_word(std::string_view word) {
+    return word.size() == 3 && wide_char(word, 0) == Wide::letter;
+}
+
+// A word written in capitals, "FREE" or "URGENT", shouts; the shout is a
+// sign of its own beside the word. Short ones are mostly abbreviations.
+bool is_shouted(std::string_view word) {
+    constexpr size_t min_bytes = 3;
+    if (word.size() < min_bytes || word.size() > max_word_bytes)
+        return false;
+    bool capital = false;
+    for (char c : word) {
+        if (c >= 'a' && c <= 'z')
+            return false;
+        capital = capital || (c >= 'A' && c <= 'Z');
+    }
+    return capital;
+}
+
+// Each body word, and beside it "UC:" and the word when it is shouted.
+// Pairs of neighbours are tokens only where one of them is an East Asian
+// character: there the pair is the unit of meaning. Pairs of other words
+// were dropped (2026-12-06): on the training groups, Bayes alone put 76%
+// of the late spam at 0.99 or more without them and the shout tokens,
+// against 71% with them (89% and 86% cross-validated), with no more easy
+// ham there: thousands of pairs seen once or twice drown the words that
+// decide. Shouted subject words added nothing and are not tokens.
 template <class Sink> void add_body(Sink& out, const text::MessageText& text) {
     add_words(out, "S:", text.subject, 40);
     std::vector<std::string_view> body = words(text.body, max_body_words);
@@ -385,7 +413,15 @@ template <class Sink> void add_body(Sink& out, const text::MessageText& text) {
         out.begin();
         append_word(out, body[i]);
         out.end();
-        if (i + 1 < body.size() && body[i].size() <= max_word_bytes &&
+        if (is_shouted(body[i])) {
+            out.begin();
+            out.append("UC:");
+            out.append_lower(body[i]);
+            out.end();
+        }
+        if (i + 1 < body.size() &&
+            (is_wide_word(body[i]) || is_wide_word(body[i + 1])) &&
+            body[i].size() <= max_word_bytes &&
             body[i + 1].size() <= max_word_bytes) {
             out.begin();
             out.append_lower(body[i]);

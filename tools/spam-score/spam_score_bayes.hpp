@@ -25,7 +25,9 @@ namespace portcullis::spam_score {
 /// identity is the sender's message, no longer the digest of the tokens.
 /// Format 7: the body's words come from every alternative of a
 /// multipart/alternative, no longer from its plain part alone.
-constexpr uint64_t token_format = 7;
+/// Format 8: pairs of neighbouring body words only where one is an East
+/// Asian character, and a "UC:" token beside a word written in capitals.
+constexpr uint64_t token_format = 8;
 
 /// Returns the stable 64-bit hash a token is stored under.
 uint64_t token_hash(std::string_view token);
