@@ -186,32 +186,6 @@ bool over_quota(const MaildirSize& size, size_t message_bytes) {
     return over_bytes || over_count;
 }
 
-// Maildir++ asks for an implausible maildirsize to be recomputed from
-// the messages. That is the job of the server that owns the Maildir,
-// which also keeps the file up to date as messages are removed; a
-// copier that rewrote it would race with that server. So a corrupt file
-// counts as over quota, the safe side: the copy goes elsewhere, and the
-// error says why.
-Status check_quota(const std::string& path, size_t message_bytes) {
-    auto in = open_maildirsize(path);
-    if (!in)
-        return in.error();
-    if (*in == nullptr)
-        return {};
-    auto size = read_maildirsize(*in, path + "/maildirsize");
-    std::fclose(*in);
-    if (!size)
-        return size.error();
-    if (size->corrupt)
-        return Error{path,
-                     "maildirsize does not add up; mailbox counted as over "
-                     "its quota",
-                     ExitCode::temp_fail};
-    if (over_quota(*size, message_bytes))
-        return Error{path, "mailbox is over its quota", ExitCode::temp_fail};
-    return {};
-}
-
 void record_quota(const std::string& path, size_t message_bytes) {
     std::string file = path + "/maildirsize";
     int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
@@ -290,6 +264,32 @@ void remove_tmp(std::span<const Staged> staged) {
 }
 
 } // namespace
+
+// Maildir++ asks for an implausible maildirsize to be recomputed from
+// the messages. That is the job of the server that owns the Maildir,
+// which also keeps the file up to date as messages are removed; a
+// copier that rewrote it would race with that server. So a corrupt file
+// counts as over quota, the safe side: the copy goes elsewhere, and the
+// error says why.
+Status check_quota(const std::string& path, size_t message_bytes) {
+    auto in = open_maildirsize(path);
+    if (!in)
+        return in.error();
+    if (*in == nullptr)
+        return {};
+    auto size = read_maildirsize(*in, path + "/maildirsize");
+    std::fclose(*in);
+    if (!size)
+        return size.error();
+    if (size->corrupt)
+        return Error{path,
+                     "maildirsize does not add up; mailbox counted as over "
+                     "its quota",
+                     ExitCode::temp_fail};
+    if (over_quota(*size, message_bytes))
+        return Error{path, "mailbox is over its quota", ExitCode::temp_fail};
+    return {};
+}
 
 std::string unique_name() {
     static std::atomic<unsigned long> counter{0};

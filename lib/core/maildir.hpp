@@ -35,6 +35,11 @@ struct Staged {
     std::string new_path() const { return maildir + "/new/" + name; }
 };
 
+/// Checks that message_bytes more, and one message more, fit in the
+/// Maildir's Maildir++ quota; no maildirsize is no quota. A maildirsize
+/// that does not add up counts as over quota. Errors are temp_fail.
+Status check_quota(const std::string& path, size_t message_bytes);
+
 /// Checks the Maildir, that new/ will take a link from tmp/ (writable,
 /// on the same mount) and its quota, and writes message under its tmp/.
 /// A missing Maildir, a new/ that would refuse the link, a full disk, an

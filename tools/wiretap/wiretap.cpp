@@ -28,6 +28,7 @@
 #include <cstring>
 #include <ctime>
 #include <fmt/format.h>
+#include <limits>
 #include <optional>
 #include <random>
 
@@ -510,26 +511,68 @@ void note_unread(const Settings& settings, const stream::Record& record) {
         detail(logged.error().text());
 }
 
-// Room a file system must have at start-up for the log or the
-// undelivered Maildir: a full one would fail tapped mail alone.
+// Room a file system must keep for the log or the undelivered Maildir,
+// beyond the copies of the message at hand: a full one would fail
+// tapped mail alone.
 constexpr uint64_t min_free_bytes = 1 << 20;
 
 // Checks that the file system holding path has room to write in: free
-// blocks (root may use the reserved ones) and, where it counts them,
-// free inodes.
-Status check_room(const std::string& path) {
+// blocks (root may use the reserved ones) beyond min_free_bytes, then
+// need bytes more, and, where it counts them, free inodes.
+Status check_room(const std::string& path, uint64_t need = 0) {
     struct statvfs fs {};
     if (::statvfs(path.c_str(), &fs) != 0)
         return Error{path, std::strerror(errno), ExitCode::temp_fail};
     uint64_t blocks = ::geteuid() == 0 ? fs.f_bfree : fs.f_bavail;
     uint64_t free_bytes = blocks * fs.f_frsize;
     bool no_inodes = fs.f_files != 0 && fs.f_favail == 0;
-    if (free_bytes >= min_free_bytes && !no_inodes)
+    if (free_bytes >= min_free_bytes && !no_inodes &&
+        free_bytes - min_free_bytes >= need)
         return {};
+    if (need == 0 || free_bytes < min_free_bytes || no_inodes)
+        return Error{path,
+                     fmt::format("file system full ({} bytes, {} inodes free)",
+                                 free_bytes, fs.f_favail),
+                     ExitCode::temp_fail};
     return Error{path,
-                 fmt::format("file system full ({} bytes, {} inodes free)",
-                             free_bytes, fs.f_favail),
+                 fmt::format("file system too full for this message: {} bytes "
+                             "free, {} needed beside 1 MiB kept free",
+                             free_bytes, need),
                  ExitCode::temp_fail};
+}
+
+// Checks, for every message alike, that a copy of it for each tap would
+// fit in the undelivered Maildir (its disk and its quota), where a copy
+// waits when its tap's Maildir refuses it. Asked of tapped mail alone, a
+// disk or quota with room for small mail but not for this message would
+// fail the watched person's mail only.
+Status check_room_for(const Settings& settings, const stream::Record& record) {
+    if (settings.taps.empty())
+        return {};
+    if (auto room = check_room(settings.log_file); !room)
+        return room;
+    uint64_t copies = settings.taps.size();
+    uint64_t size = record.message.size();
+    uint64_t need = size > UINT64_MAX / copies ? UINT64_MAX : size * copies;
+    if (auto room = check_room(settings.undelivered_dir + "/tmp", need); !room)
+        return room;
+    return maildir::check_quota(settings.undelivered_dir,
+                                static_cast<size_t>(std::min<uint64_t>(
+                                    need, std::numeric_limits<size_t>::max())));
+}
+
+// Says why a message failed where every message fails alike: on stderr,
+// or, where stderr is discreet, in the admin log only, so that stderr
+// reads as it does when a copy of tapped mail alone fails.
+void say_for_every_message(const Settings& settings, const Error& error) {
+    if (!log::discreet()) {
+        log::error(error.text());
+        return;
+    }
+    if (auto log_fd = open_admin_log(settings))
+        (void)write_admin_log(*log_fd, settings,
+                              {fmt::format("diagnostic level=error message={}",
+                                           log::quote_value(error.text()))});
 }
 
 // Checks that a copy could be kept at all before any message is read.
@@ -618,7 +661,11 @@ ExitCode run(const Options& options, const Settings& settings) {
                      "undelivered Maildir in --headers and --json forms");
     return filter::run(
         options.common, tool_name,
-        [&](stream::Record& record) {
+        [&](stream::Record& record) -> Result<filter::Outcome> {
+            if (auto room = check_room_for(settings, record); !room) {
+                say_for_every_message(settings, room.error());
+                return copy_not_kept();
+            }
             return tap_record(settings, form, record);
         },
         [&](const stream::Record& record) { note_unread(settings, record); });
