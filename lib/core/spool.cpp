@@ -14,10 +14,13 @@ namespace portcullis::spool {
 
 namespace {
 
+// A spool that cannot be made or written (no $TMPDIR yet, a full disk)
+// is the machine's trouble, not the message's: 75, so a mail server
+// keeps the message and tries again, where 74 would bounce it.
 Error spool_error(const std::string& dir, const char* what) {
     return Error{dir,
                  fmt::format("spool file: {}: {}", what, std::strerror(errno)),
-                 ExitCode::io_error};
+                 ExitCode::temp_fail};
 }
 
 } // namespace
