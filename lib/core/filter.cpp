@@ -718,6 +718,11 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             status = worse(status, done.error().exit_code);
             return;
         }
+        // The verdict is kept only for a record that went out: one that
+        // a closed stdout (`| head`) never took was not passed on.
+        out.flush();
+        if (out.broken())
+            return;
         if (Status logged = verdict_log.append(record); !logged) {
             log::error(logged.error().text());
             status = worse(status, logged.error().exit_code);
