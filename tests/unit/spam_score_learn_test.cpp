@@ -221,6 +221,26 @@ TEST_CASE("words come from every alternative, each once") {
     CHECK(std::count(tokens.begin(), tokens.end(), "cheap") == 1);
 }
 
+TEST_CASE("words fold case in every script, composed") {
+    // Case folding was ASCII alone: "ÉNORME" and "énorme" were two words,
+    // and Cyrillic or Greek capitals were never folded nor shouts.
+    auto tokens = tokens_of(
+        "From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "\xc3\x89NORME \xd0\xa1\xd0\x9a\xd0\x98\xd0\x94\xd0\x9a\xd0\x90 "
+        "Stra\xc3\x9f"
+        "e e\xcc\x81t\xc3\xa9 Caf\xc3\xa9\r\n");
+    auto has = [&](const std::string& token) { return holds(tokens, token); };
+    CHECK(has("\xc3\xa9norme"));                                    // énorme
+    CHECK(has("UC:\xc3\xa9norme"));                                 // a shout
+    CHECK(has("\xd1\x81\xd0\xba\xd0\xb8\xd0\xb4\xd0\xba\xd0\xb0")); // скидка
+    CHECK(has("UC:\xd1\x81\xd0\xba\xd0\xb8\xd0\xb4\xd0\xba\xd0\xb0"));
+    CHECK(has("strasse"));           // ß folds to ss
+    CHECK(has("\xc3\xa9t\xc3\xa9")); // été, composed
+    CHECK(has("caf\xc3\xa9"));
+    CHECK(!has("UC:caf\xc3\xa9")); // capitalised, not shouted
+}
+
 TEST_CASE("a shouted word is a sign beside the word; other pairs are not") {
     // Since token format 8 neighbouring words make no pair unless one is
     // an East Asian character: pairs seen once or twice made Bayes worse.

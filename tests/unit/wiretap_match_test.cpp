@@ -1,6 +1,7 @@
 // wiretap's readings of an address: every address a next hop could
 // deliver a message to, so that a tap copies whatever reaches the
 // watched person however the sender wrote the address.
+#include "mail/unicode_fold.hpp"
 #include "wiretap.hpp"
 
 #include <catch2/catch.hpp>
@@ -89,14 +90,14 @@ TEST_CASE("an address beyond ASCII is also read composed and case-folded") {
     CHECK(read_as("jose\u0301@example.net", "josé@example.net"));
     CHECK(read_as("JOSE\u0301+tag@example.net", "josé@example.net"));
     CHECK(read_as("JOSÉ%example.net@relay.example", "josé@example.net"));
-    CHECK(wiretap::unicode_folded("JOSÉ@Example.NET") == "josé@example.net");
-    CHECK_FALSE(wiretap::unicode_folded("BOB@example.com"));
+    CHECK(mime::unicode_folded("JOSÉ@Example.NET") == "josé@example.net");
+    CHECK_FALSE(mime::unicode_folded("BOB@example.com"));
 }
 
 TEST_CASE("an address that is not UTF-8 keeps its reading as written") {
     std::string broken = "jos\xc3@example.net";
-    CHECK_FALSE(wiretap::unicode_folded(broken));
+    CHECK_FALSE(mime::unicode_folded(broken));
     CHECK(read_as(broken, broken));
     std::string with_nul("jos\xc3\xa9\0x@example.net", 16);
-    CHECK_FALSE(wiretap::unicode_folded(with_nul));
+    CHECK_FALSE(mime::unicode_folded(with_nul));
 }

@@ -4,6 +4,7 @@
 #include "spam_score_bayes.hpp"
 #include "core/strings.hpp"
 #include "mail/received.hpp"
+#include "mail/unicode_fold.hpp"
 
 #include <algorithm>
 #include <array>
@@ -21,14 +22,25 @@ constexpr size_t max_word_bytes = 30;
 // Tokens are written piece by piece into a sink: scoring only needs
 // their hashes, so it builds no string per token, while tokenize()
 // keeps the strings for tests and inspection. Both see the same bytes.
+// Lower case in every script: ASCII byte by byte, anything else
+// composed and case-folded, so that "ÉNORME", "énorme" and a decomposed
+// "énorme" are one word. Bytes that are not UTF-8 fold as ASCII.
+template <class Sink> void append_folded(Sink& out, std::string_view s) {
+    auto folded = mime::unicode_folded(s);
+    if (!folded) {
+        for (char c : s)
+            out.append_byte(ascii_lower(c));
+        return;
+    }
+    out.append(*folded);
+}
+
 class StringSink {
 public:
     void begin() { token_.clear(); }
     void append(std::string_view s) { token_ += s; }
-    void append_lower(std::string_view s) {
-        for (char c : s)
-            token_ += ascii_lower(c);
-    }
+    void append_byte(char c) { token_ += c; }
+    void append_lower(std::string_view s) { append_folded(*this, s); }
     void end() { tokens.push_back(token_); }
 
     std::vector<std::string> tokens;
@@ -44,11 +56,10 @@ public:
         for (unsigned char c : s)
             hash_ = (hash_ ^ c) * fnv_prime;
     }
-    void append_lower(std::string_view s) {
-        for (char c : s)
-            hash_ = (hash_ ^ static_cast<unsigned char>(ascii_lower(c))) *
-                    fnv_prime;
+    void append_byte(char c) {
+        hash_ = (hash_ ^ static_cast<unsigned char>(c)) * fnv_prime;
     }
+    void append_lower(std::string_view s) { append_folded(*this, s); }
     void end() { hashes.push_back(hash_); }
 
     static constexpr uint64_t fnv_basis = 0xcbf29ce484222325ull;
@@ -383,19 +394,13 @@ bool is_wide_word(std::string_view word) {
     return word.size() == 3 && wide_char(word, 0) == Wide::letter;
 }
 
-// A word written in capitals, "FREE" or "URGENT", shouts; the shout is a
-// sign of its own beside the word. Short ones are mostly abbreviations.
+// A word written in capitals, "FREE", "URGENT" or "СКИДКА", shouts;
+// the shout is a sign of its own beside the word. Short ones are mostly
+// abbreviations.
 bool is_shouted(std::string_view word) {
-    constexpr size_t min_bytes = 3;
-    if (word.size() < min_bytes || word.size() > max_word_bytes)
-        return false;
-    bool capital = false;
-    for (char c : word) {
-        if (c >= 'a' && c <= 'z')
-            return false;
-        capital = capital || (c >= 'A' && c <= 'Z');
-    }
-    return capital;
+    constexpr size_t min_chars = 3;
+    return word.size() <= max_word_bytes &&
+           mime::written_in_capitals(word, min_chars);
 }
 
 // Each body word, and beside it "UC:" and the word when it is shouted.

@@ -26,7 +26,8 @@ namespace portcullis::spam_score {
 /// Format 7: the body's words come from every alternative of a
 /// multipart/alternative, no longer from its plain part alone.
 /// Format 8: pairs of neighbouring body words only where one is an East
-/// Asian character, and a "UC:" token beside a word written in capitals.
+/// Asian character, a "UC:" token beside a word written in capitals, and
+/// case folded in every script, not in ASCII alone.
 constexpr uint64_t token_format = 8;
 
 /// Returns the stable 64-bit hash a token is stored under.

@@ -80,11 +80,6 @@ std::string no_taps_text(const config::Config& config);
 /// rest of it reads), with and without its comments.
 std::vector<std::string> address_tokens(std::string_view text);
 
-/// Returns the text composed (NFC) and case-folded when it is UTF-8
-/// beyond ASCII; nullopt for ASCII, which the normal form already
-/// folds, and for bytes that are not UTF-8.
-std::optional<std::string> unicode_folded(std::string_view text);
-
 /// Returns, in normal form, each address a server could deliver this one
 /// to: as written, without a source route, its addr-spec tokens, each
 /// hop of the percent hack, and without a sub-address.

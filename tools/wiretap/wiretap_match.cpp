@@ -8,9 +8,8 @@
 #include "core/watchdog.hpp"
 #include "mail/address.hpp"
 #include "mail/envelope.hpp"
+#include "mail/unicode_fold.hpp"
 #include "wiretap.hpp"
-
-#include <glib.h>
 
 #include <algorithm>
 #include <optional>
@@ -191,40 +190,7 @@ std::vector<std::string> readings_of(const std::vector<std::string>& written,
     return out;
 }
 
-// Returns the NFC text of a GLib string and frees it.
-std::optional<std::string> take_nfc(gchar* text) {
-    if (text == nullptr)
-        return std::nullopt;
-    gchar* nfc = g_utf8_normalize(text, -1, G_NORMALIZE_NFC);
-    g_free(text);
-    if (nfc == nullptr)
-        return std::nullopt;
-    std::string out(nfc);
-    g_free(nfc);
-    return out;
-}
-
 } // namespace
-
-std::optional<std::string> unicode_folded(std::string_view text) {
-    bool ascii = std::all_of(text.begin(), text.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x80;
-    });
-    // Bytes that are not UTF-8 (or hold a NUL) have no such reading;
-    // the one as written stands alone.
-    if (ascii || !g_utf8_validate(text.data(), static_cast<gssize>(text.size()),
-                                  nullptr))
-        return std::nullopt;
-    gchar* nfc = g_utf8_normalize(text.data(), static_cast<gssize>(text.size()),
-                                  G_NORMALIZE_NFC);
-    if (nfc == nullptr)
-        return std::nullopt;
-    // Case folding may leave a letter decomposed (U+0130 folds to "i"
-    // and a combining dot), so the result is composed again.
-    gchar* folded = g_utf8_casefold(nfc, -1);
-    g_free(nfc);
-    return take_nfc(folded);
-}
 
 std::vector<std::string> address_tokens(std::string_view text) {
     std::vector<std::string> out;
@@ -271,7 +237,7 @@ std::vector<std::string> delivery_readings(std::string_view address,
     // jose\u0301@ reach josé@: each reading is also read composed and
     // folded. Watch entries are kept folded (load_settings).
     for (size_t i = 0, end = out.size(); i < end; ++i) {
-        if (auto folded = unicode_folded(out[i]))
+        if (auto folded = mime::unicode_folded(out[i]))
             add(mail::normal_address(*folded));
     }
     return out;

@@ -1,6 +1,7 @@
 // Reading taps from [wiretap] and matching envelopes against them.
 #include "core/strings.hpp"
 #include "mail/address.hpp"
+#include "mail/unicode_fold.hpp"
 #include "wiretap.hpp"
 
 #include <algorithm>
@@ -53,7 +54,7 @@ Status read_watch(const config::Config& config, const toml::table& table,
             return config_error(config, entry, pattern.error().message);
         // Kept composed and case-folded, as every reading of an address
         // is also read (delivery_readings), so JOSÉ@ watches josé@.
-        if (auto folded = unicode_folded(*text)) {
+        if (auto folded = mime::unicode_folded(*text)) {
             if (auto same = mail::parse_address_pattern(*folded)) {
                 same->written = pattern->written;
                 pattern = std::move(same);
