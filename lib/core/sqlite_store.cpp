@@ -2,6 +2,7 @@
 // signed INTEGER primary key, so a lookup is one B-tree probe; counts
 // never go below zero, so forgetting a message twice does no harm.
 #include "core/sqlite_store.hpp"
+#include "core/log.hpp"
 
 #include "core/file_kind.hpp"
 
@@ -530,6 +531,25 @@ Result<Totals> SqliteStore::read_totals() {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         auto name = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        if (name == nullptr)
+            continue;
+        // SQLite would read '8abc' as 8 and -8 as a huge count: a value
+        // that is not a whole number of 0 or more was never written here.
+        bool known = std::strcmp(name, "spam") == 0 ||
+                     std::strcmp(name, "ham") == 0 ||
+                     std::strcmp(name, "token_format") == 0;
+        if (known && (sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
+                      sqlite3_column_int64(st, 1) < 0)) {
+            auto text =
+                reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+            std::string message =
+                fmt::format("the totals hold {} = {}, not a count: the "
+                            "database is damaged; learn the messages again "
+                            "into a new state folder",
+                            name, log::quote_value(text ? text : ""));
+            sqlite3_reset(st); // frees name and text
+            return Error{path_, std::move(message), ExitCode::unavailable};
+        }
         auto value = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
         if (std::strcmp(name, "spam") == 0)
             totals.spam = value;
