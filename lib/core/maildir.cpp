@@ -343,10 +343,11 @@ bool same_mount(const struct statx& a, const struct statx& b) {
            a.stx_dev_minor == b.stx_dev_minor;
 }
 
-// Checks that new/ will take a link from tmp/. A new/ this process may
-// not write in, or on another mount than tmp/ (EXDEV), would refuse a
-// message only once it is staged, and a caller that records the
-// delivery in between (wiretap) has then promised it.
+} // namespace
+
+// A new/ this process may not write in, or on another mount than tmp/
+// (EXDEV), would refuse a message only once it is staged, and a caller
+// that records the delivery in between (wiretap) has then promised it.
 Status check_linkable(const std::string& path) {
     std::string tmp = path + "/tmp";
     std::string target = path + "/new";
@@ -365,6 +366,46 @@ Status check_linkable(const std::string& path) {
                      "cannot be linked from one into the other",
                      ExitCode::temp_fail};
     return {};
+}
+
+namespace {
+
+// Whether link() failed because the file system has no hard links
+// (exFAT, CIFS, some FUSE mounts), rather than for this one message.
+bool no_hard_links(int error) {
+    return error == EPERM || error == ENOTSUP || error == EOPNOTSUPP ||
+           error == ENOSYS;
+}
+
+// Moves a message from tmp/ into new/ where the file system cannot link
+// it, as Dovecot does. It must never replace a file that took the name
+// first: RENAME_NOREPLACE where the file system has it, else a look
+// first, which only a name made unique by host, process and counter
+// could lose to.
+int move_into_new(const std::string& tmp, const std::string& target) {
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(),
+                    RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return errno;
+    struct stat st {};
+    if (::lstat(target.c_str(), &st) == 0)
+        return EEXIST;
+    if (::rename(tmp.c_str(), target.c_str()) != 0)
+        return errno;
+    return 0;
+}
+
+// Links (or moves) one staged message into new/; 0 or the errno.
+int link_into_new(const Staged& staged) {
+    std::string tmp = staged.tmp_path();
+    std::string target = staged.new_path();
+    if (::link(tmp.c_str(), target.c_str()) == 0)
+        return 0;
+    int error = errno;
+    if (!no_hard_links(error))
+        return error;
+    return move_into_new(tmp, target);
 }
 
 } // namespace
@@ -400,10 +441,8 @@ Publication publish_all(std::span<const Staged> staged) {
     // link() fails rather than replace a file that took the name first.
     size_t linked = 0;
     for (; linked < staged.size(); ++linked) {
-        std::string tmp = staged[linked].tmp_path();
-        std::string target = staged[linked].new_path();
-        if (::link(tmp.c_str(), target.c_str()) != 0) {
-            done.status = os_error(target, errno);
+        if (int error = link_into_new(staged[linked]); error != 0) {
+            done.status = os_error(staged[linked].new_path(), error);
             break;
         }
     }

@@ -22,6 +22,10 @@ Status create(const std::string& path);
 /// may write in, so that a set-up can be checked before any delivery.
 Status check_writable(const std::string& path);
 
+/// Checks that new/ will take a link from tmp/: new/ is writable and on
+/// the same mount as tmp/. Errors are temp_fail.
+Status check_linkable(const std::string& path);
+
 /// A message written and synced under a Maildir's tmp/, which no reader
 /// of the Maildir sees until it is published.
 struct Staged {
@@ -60,7 +64,9 @@ struct Publication {
     std::vector<size_t> left_in_new = {};
 };
 
-/// Publishes every staged message or none: each is linked into new/,
+/// Publishes every staged message or none: each is linked into new/
+/// (moved there, never over another file, on a file system that has no
+/// hard links),
 /// each new/ is synced, and only then are the files under tmp/ removed
 /// and the messages counted in maildirsize. When one cannot be linked
 /// or synced, those already linked are removed from new/ by the names

@@ -10,15 +10,17 @@ record() {
 }
 
 # run_with_full_log LOG ARGS...: runs wiretap with stdin $work/in, as
-# run_in does, while LOG can take no more bytes: LOG is filled to 64 KiB
-# and files may not grow past that, so each write to it fails with EFBIG
-# as it would on a full disk, while smaller files (copies, stdout) are
-# written. Ignoring SIGXFSZ makes the write fail rather than kill.
+# run_in does, while LOG is on a disk that is full: LOG is filled to
+# 64 KiB and each write past that fails with ENOSPC, as on a full disk
+# that the room checks did not see coming (another writer filled it),
+# while other files (copies, stdout) are written.
 run_with_full_log() {
     local log=$1
     shift
+    [ -e "$work/faults.so" ] || build_faults
     head -c 65536 /dev/zero >"$log"
-    (trap '' XFSZ; ulimit -f 64; exec wiretap "$@" <"$work/in" >"$out" 2>"$err")
+    with_faults FULL_FILE="$log" FULL_AT=65536 \
+        wiretap "$@" <"$work/in" >"$out" 2>"$err"
     rc=$?
 }
 
@@ -50,4 +52,23 @@ for i in range(n):
     pos = eol + 1 + env['size']
 print(line.decode())
 PY
+}
+
+# build_faults [CFLAGS...]: builds faults.c into $work/faults.so, which
+# tests preload to make a file system fail in ways no start-up check can
+# foresee; skips the test without a C compiler.
+build_faults() {
+    command -v cc >/dev/null || skip "no C compiler for the faults"
+    cc -shared -fPIC "$@" -o "$work/faults.so" faults.c -ldl ||
+        skip "cannot build the faults"
+}
+
+# with_faults VAR=VALUE... TOOL ARGS...: runs TOOL with faults.so
+# preloaded and the fault variables set. Under AddressSanitizer the
+# preloaded library comes before its runtime, which it refuses unless
+# told that the order is meant.
+with_faults() {
+    env LD_PRELOAD="$work/faults.so" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$@"
 }
