@@ -15,10 +15,12 @@
 #include "core/log.hpp"
 #include "core/maildir.hpp"
 #include "core/strings.hpp"
+#include "core/watchdog.hpp"
 #include "mail/charset.hpp"
 #include "mail/verdict.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -27,6 +29,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fmt/format.h>
 #include <limits>
 #include <optional>
@@ -388,10 +391,9 @@ Result<filter::Outcome> note_emptied(const Settings& settings,
 // that will say what became of them.
 // XXX: each copy checks its Maildir's quota before any is counted, so
 // two taps filing into one Maildir may leave it a copy over its quota.
-Copies stage_copies(const Settings& settings, filter::OutputForm form,
-                    const std::vector<const Tap*>& taps,
-                    const stream::Record& record) {
-    Copies copies;
+void stage_copies(const Settings& settings, filter::OutputForm form,
+                  const std::vector<const Tap*>& taps,
+                  const stream::Record& record, Copies& copies) {
     int number = 0;
     for (const Tap* tap : taps) {
         ++number;
@@ -400,7 +402,6 @@ Copies stage_copies(const Settings& settings, filter::OutputForm form,
         else
             copy_to_address(settings, form, *tap, record, number, copies);
     }
-    return copies;
 }
 
 std::vector<std::string> log_lines(const Copies& copies) {
@@ -415,6 +416,27 @@ void discard_copies(const Copies& copies) {
     for (const StagedCopy& copy : copies.staged)
         maildir::discard(copy.file);
 }
+
+// Removes a record's staged copies when it leaves tap_record by any way
+// but a publication, an exception (memory running out for a notice)
+// included: the record is tried again, and a copy left under tmp/ on
+// each try would fill the disk.
+class DiscardUnlessPublished {
+public:
+    explicit DiscardUnlessPublished(const Copies& copies) : copies_(copies) {}
+    ~DiscardUnlessPublished() {
+        if (!published_)
+            discard_copies(copies_);
+    }
+    DiscardUnlessPublished(const DiscardUnlessPublished&) = delete;
+    DiscardUnlessPublished& operator=(const DiscardUnlessPublished&) = delete;
+
+    void published() { published_ = true; }
+
+private:
+    const Copies& copies_;
+    bool published_ = false;
+};
 
 // Links the staged copies into new/, now that their lines are on disk:
 // all of them or none, since a record that fails is tried again and a
@@ -447,6 +469,22 @@ bool publish_copies(const Settings& settings, const Copies& copies) {
     return false;
 }
 
+// The lines may be in the log although their write or sync failed (a
+// disk error on fsync), saying filed or queued of copies that are now
+// removed. Where the log can still take them, a second line for each
+// withdraws the first, so the log tells the truth.
+void withdraw_lines(const Settings& settings, const Copies& copies,
+                    const Error& error) {
+    if (copies.lost)
+        return; // the lines said deferred or kept=none: nothing was claimed
+    std::vector<std::string> withdrawn;
+    for (const Line& line : copies.lines)
+        withdrawn.push_back(line.text + " result=withdrawn error=" +
+                            log::quote_value(error.text()));
+    if (auto log_fd = open_admin_log(settings))
+        (void)write_admin_log(*log_fd, settings, withdrawn);
+}
+
 Result<filter::Outcome> tap_record(const Settings& settings,
                                    filter::OutputForm form,
                                    stream::Record& record) {
@@ -459,6 +497,16 @@ Result<filter::Outcome> tap_record(const Settings& settings,
         return outcome;
     }
 
+    // Matching read the hostile message under the deadline; what follows
+    // is disk work on wiretap's own files (a lock wait, fsyncs), which
+    // untapped mail does not do. Timed, it failed tapped mail alone, and
+    // a deadline passed during the commit tempfailed a record whose
+    // copies were filed (the retry filed them again), or the watchdog
+    // ended the run between the lines and the publication.
+    if (deadline_passed())
+        return copy_not_kept(); // the loop gives the timeout's reason
+    filter::pause_deadline();
+
     auto log_fd = open_admin_log(settings);
     if (!log_fd) {
         detail(log_fd.error().text());
@@ -466,18 +514,23 @@ Result<filter::Outcome> tap_record(const Settings& settings,
     }
     if (record.message.empty())
         return note_emptied(settings, record, taps, *log_fd, verdict);
-    Copies copies = stage_copies(settings, form, taps, record);
+    Copies copies;
+    DiscardUnlessPublished discard(copies);
+    stage_copies(settings, form, taps, record, copies);
 
     // The copies wait under tmp/ until their lines are on disk. A record
     // tried again files none of them, so the retry files each once.
     auto logged = write_admin_log(*log_fd, settings, log_lines(copies));
-    if (!logged)
+    if (!logged) {
         detail(logged.error().text());
-    if (!logged || copies.lost) {
-        discard_copies(copies);
+        withdraw_lines(settings, copies, logged.error());
         return copy_not_kept();
     }
-    if (!publish_copies(settings, copies))
+    if (copies.lost)
+        return copy_not_kept();
+    bool published = publish_copies(settings, copies);
+    discard.published(); // publish_all removed the tmp/ names itself
+    if (!published)
         return copy_not_kept();
 
     // The effect says a copy was made, never of whom or where: the
@@ -516,29 +569,107 @@ void note_unread(const Settings& settings, const stream::Record& record) {
 // tapped mail alone.
 constexpr uint64_t min_free_bytes = 1 << 20;
 
+// What a file system must have free for the message at hand.
+struct Room {
+    uint64_t bytes = 0;  ///< beyond min_free_bytes
+    uint64_t inodes = 1; ///< where the file system counts them
+};
+
 // Checks that the file system holding path has room to write in: free
 // blocks (root may use the reserved ones) beyond min_free_bytes, then
-// need bytes more, and, where it counts them, free inodes.
-Status check_room(const std::string& path, uint64_t need = 0) {
+// need.bytes more, and, where it counts them, need.inodes free inodes.
+// Errors name the file the room is for, when given.
+Status check_room(const std::string& path, Room need = {},
+                  std::string for_file = {}) {
+    const std::string& shown = for_file.empty() ? path : for_file;
     struct statvfs fs {};
     if (::statvfs(path.c_str(), &fs) != 0)
-        return Error{path, std::strerror(errno), ExitCode::temp_fail};
+        return Error{shown, std::strerror(errno), ExitCode::temp_fail};
     uint64_t blocks = ::geteuid() == 0 ? fs.f_bfree : fs.f_bavail;
     uint64_t free_bytes = blocks * fs.f_frsize;
-    bool no_inodes = fs.f_files != 0 && fs.f_favail == 0;
-    if (free_bytes >= min_free_bytes && !no_inodes &&
-        free_bytes - min_free_bytes >= need)
+    bool few_inodes = fs.f_files != 0 && fs.f_favail < need.inodes;
+    if (free_bytes >= min_free_bytes && !few_inodes &&
+        free_bytes - min_free_bytes >= need.bytes)
         return {};
-    if (need == 0 || free_bytes < min_free_bytes || no_inodes)
-        return Error{path,
+    if (free_bytes < min_free_bytes || fs.f_favail == 0 ||
+        (need.bytes == 0 && need.inodes <= 1))
+        return Error{shown,
                      fmt::format("file system full ({} bytes, {} inodes free)",
                                  free_bytes, fs.f_favail),
                      ExitCode::temp_fail};
-    return Error{path,
+    if (few_inodes)
+        return Error{shown,
+                     fmt::format("file system too full for this message: {} "
+                                 "inodes free, {} needed",
+                                 fs.f_favail, need.inodes),
+                     ExitCode::temp_fail};
+    return Error{shown,
                  fmt::format("file system too full for this message: {} bytes "
                              "free, {} needed beside 1 MiB kept free",
-                             free_bytes, need),
+                             free_bytes, need.bytes),
                  ExitCode::temp_fail};
+}
+
+// The folder that holds the log: the log itself may be gone (rotated
+// away with nocreate), and the next open makes it again.
+std::string log_folder(const Settings& settings) {
+    std::filesystem::path folder =
+        std::filesystem::path(settings.log_file).parent_path();
+    return folder.empty() ? std::string(".") : folder.string();
+}
+
+// Bytes one record's lines may take in the log: for each tap a line and
+// a second one (withdrawn), each its head, the earlier verdicts of an
+// emptied record, and room for a result, an error and two paths.
+uint64_t log_room(const Settings& settings, const stream::Record& record) {
+    constexpr uint64_t rest_of_line = 2 * 4096 + 1024;
+    uint64_t earlier = record.message.empty()
+                           ? log::quote_value(earlier_actions(record)).size()
+                           : 0;
+    uint64_t room = 1; // a line end for a line cut short before
+    for (const Tap& tap : settings.taps)
+        room += 2 * (line_head(record, tap).size() + earlier + rest_of_line);
+    return room;
+}
+
+// The largest file this process may write (RLIMIT_FSIZE, ulimit -f;
+// Postfix's local(8) sets it to mailbox_size_limit), or nullopt.
+std::optional<uint64_t> file_size_limit() {
+    struct rlimit limit {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 ||
+        limit.rlim_cur == RLIM_INFINITY)
+        return std::nullopt;
+    return static_cast<uint64_t>(limit.rlim_cur);
+}
+
+// Checks that the file size limit lets the log take the record's lines
+// and a copy of its message be written. Past it a write fails with
+// EFBIG, which tapped mail alone would meet: a log grown past Postfix's
+// mailbox_size_limit deferred the watched person's mail for ever.
+Status check_file_size_limit(const Settings& settings,
+                             const stream::Record& record) {
+    auto limit = file_size_limit();
+    if (!limit)
+        return {};
+    struct stat st {};
+    uint64_t log_bytes = ::stat(settings.log_file.c_str(), &st) == 0
+                             ? static_cast<uint64_t>(st.st_size)
+                             : 0;
+    uint64_t room = log_room(settings, record);
+    if (log_bytes > *limit || *limit - log_bytes < room)
+        return Error{settings.log_file,
+                     fmt::format("{} bytes, and a message's lines need up to "
+                                 "{} more, over the file size limit of {} "
+                                 "bytes (ulimit -f)",
+                                 log_bytes, room, *limit),
+                     ExitCode::temp_fail};
+    if (record.message.size() > *limit)
+        return Error{settings.undelivered_dir,
+                     fmt::format("a copy of this message ({} bytes) is over "
+                                 "the file size limit of {} bytes (ulimit -f)",
+                                 record.message.size(), *limit),
+                     ExitCode::temp_fail};
+    return {};
 }
 
 // Checks, for every message alike, that a copy of it for each tap would
@@ -549,13 +680,24 @@ Status check_room(const std::string& path, uint64_t need = 0) {
 Status check_room_for(const Settings& settings, const stream::Record& record) {
     if (settings.taps.empty())
         return {};
-    if (auto room = check_room(settings.log_file); !room)
+    if (auto fits = check_file_size_limit(settings, record); !fits)
+        return fits;
+    if (auto room = check_room(log_folder(settings), {}, settings.log_file);
+        !room)
         return room;
     uint64_t copies = settings.taps.size();
     uint64_t size = record.message.size();
     uint64_t need = size > UINT64_MAX / copies ? UINT64_MAX : size * copies;
-    if (auto room = check_room(settings.undelivered_dir + "/tmp", need); !room)
+    // An inode for each copy staged, and one more for its link into new/
+    // where the file system counts links as inodes (tmpfs does).
+    Room room_for_copies{need, 2 * copies};
+    if (auto room =
+            check_room(settings.undelivered_dir + "/tmp", room_for_copies);
+        !room)
         return room;
+    if (auto linkable = maildir::check_linkable(settings.undelivered_dir);
+        !linkable)
+        return linkable;
     return maildir::check_quota(settings.undelivered_dir,
                                 static_cast<size_t>(std::min<uint64_t>(
                                     need, std::numeric_limits<size_t>::max())));
@@ -591,7 +733,13 @@ Status check_setup(const Settings& settings) {
     if (auto writable = maildir::check_writable(settings.undelivered_dir);
         !writable)
         return writable;
-    if (auto room = check_room(settings.log_file); !room)
+    if (auto linkable = maildir::check_linkable(settings.undelivered_dir);
+        !linkable)
+        return linkable;
+    if (auto fits = check_file_size_limit(settings, stream::Record{}); !fits)
+        return fits;
+    if (auto room = check_room(log_folder(settings), {}, settings.log_file);
+        !room)
         return room;
     return check_room(settings.undelivered_dir + "/tmp");
 }
@@ -666,7 +814,18 @@ ExitCode run(const Options& options, const Settings& settings) {
                 say_for_every_message(settings, room.error());
                 return copy_not_kept();
             }
-            return tap_record(settings, form, record);
+            // A failure inside tapping is tried again with the generic
+            // reason, as any other: "internal error: std::bad_alloc"
+            // travelled on in the envelope of tapped mail alone.
+            try {
+                return tap_record(settings, form, record);
+            } catch (const std::exception& e) {
+                say_for_every_message(
+                    settings, Error{record.id(),
+                                    fmt::format("internal error: {}", e.what()),
+                                    ExitCode::temp_fail});
+                return copy_not_kept();
+            }
         },
         [&](const stream::Record& record) { note_unread(settings, record); });
 }
