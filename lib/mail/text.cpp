@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -363,6 +364,124 @@ std::string to_utf8(std::string_view bytes, std::string_view charset) {
 
 namespace {
 
+// How much of the input one slice converts: text of any length is then
+// held as its decoded bytes and a slice or two, never twice over.
+constexpr size_t convert_slice_bytes = 64 * 1024;
+
+// Where a slice of UTF-8 bytes (valid or not) may end at or before end:
+// before a byte that continues no sequence, so that the slices are read
+// as the whole is.
+size_t utf8_cut(std::string_view bytes, size_t end) {
+    if (end >= bytes.size())
+        return bytes.size();
+    for (size_t back = 0; back < 4 && back < end; ++back)
+        if ((static_cast<unsigned char>(bytes[end - back]) & 0xC0) != 0x80)
+            return end - back;
+    return end;
+}
+
+} // namespace
+
+Utf8Reader::Utf8Reader(std::string_view bytes, std::string_view charset)
+    : rest_(bytes), charset_(charset) {
+    if (is_utf8_name(charset))
+        return;
+    const char* iconv_name = g_mime_charset_iconv_name(charset_.c_str());
+    if (std::strcmp(iconv_name, "iso-8859-1") == 0) {
+        mode_ = Mode::latin1;
+        return;
+    }
+    mode_ = Mode::whole;
+    if (bytes.size() <= convert_slice_bytes)
+        return;
+    GIConv cd = g_iconv_open("UTF-8", iconv_name);
+    if (cd == reinterpret_cast<GIConv>(-1))
+        return;
+    iconv_ = cd;
+    // g_convert() refuses the whole text for one bad byte, and to_utf8()
+    // then reads it all as Windows-1252: whether a slice may be converted
+    // depends on the slices after it, so they are tried first.
+    std::string scratch;
+    mode_ = Mode::iconv;
+    for (std::string_view rest = bytes; !rest.empty();)
+        if (!convert_step(rest, scratch)) {
+            mode_ = Mode::repair;
+            break;
+        }
+    g_iconv(cd, nullptr, nullptr, nullptr, nullptr);
+}
+
+Utf8Reader::~Utf8Reader() {
+    if (iconv_)
+        g_iconv_close(static_cast<GIConv>(iconv_));
+}
+
+// Converts a slice from the front of rest into out, leaving a sequence
+// the slice cuts for the next; false when the text cannot be converted.
+bool Utf8Reader::convert_step(std::string_view& rest, std::string& out) {
+    auto cd = static_cast<GIConv>(iconv_);
+    size_t take = std::min(rest.size(), convert_slice_bytes);
+    out.resize(take * 4 + 16);
+    auto* in = const_cast<gchar*>(rest.data());
+    gsize in_left = take;
+    gchar* at = out.data();
+    gsize out_left = out.size();
+    while (in_left > 0) {
+        if (g_iconv(cd, &in, &in_left, &at, &out_left) !=
+            static_cast<gsize>(-1))
+            continue;
+        if (errno == E2BIG) {
+            size_t used = static_cast<size_t>(at - out.data());
+            out.resize(out.size() * 2);
+            at = out.data() + used;
+            out_left = out.size() - used;
+            continue;
+        }
+        // A sequence cut by the slice's end is read with the next slice;
+        // one cut by the text's end, or a byte the charset has no
+        // character for, fails the text as it fails g_convert().
+        if (errno != EINVAL || take == rest.size() || in_left == take)
+            return false;
+        break;
+    }
+    out.resize(static_cast<size_t>(at - out.data()));
+    rest.remove_prefix(take - in_left);
+    return true;
+}
+
+bool Utf8Reader::next(std::string& out) {
+    out.clear();
+    if (rest_.empty())
+        return false;
+    switch (mode_) {
+    case Mode::whole:
+        out = to_utf8(rest_, charset_);
+        rest_ = {};
+        return true;
+    case Mode::iconv: {
+        std::string converted;
+        if (!convert_step(rest_, converted))
+            return false; // the trial run converted it all
+        out = repair_utf8(converted);
+        return true;
+    }
+    case Mode::latin1: {
+        size_t take = std::min(rest_.size(), convert_slice_bytes);
+        out = latin1_to_utf8(rest_.substr(0, take));
+        rest_.remove_prefix(take);
+        return true;
+    }
+    case Mode::repair:
+        break;
+    }
+    size_t take = utf8_cut(rest_, convert_slice_bytes);
+    out = repair_utf8(rest_.substr(0, take));
+    rest_.remove_prefix(take);
+    return true;
+}
+
+namespace {
+
 // A value of ASCII without encoded words, line breaks or white space at
 // either end is what GMime's unfolding and decoding return unchanged;
 // most header values are such, and GMime's copies cost.
@@ -467,22 +586,30 @@ size_t remove_invisible(std::string& utf8) {
 
 namespace {
 
-// Folds as fold_lookalikes() does; wide_is_normal says whether the text
-// the words come from holds Chinese, Japanese or Korean.
-size_t fold_words(std::string& utf8, bool wide_is_normal) {
+// What fold_words() found: words that disguise Latin letters, and words
+// in full-width letters alone, a disguise only in text with no Chinese,
+// Japanese or Korean in it.
+struct FoldCounts {
+    size_t disguised = 0;
+    size_t wide = 0;
+};
+
+// Folds as fold_lookalikes() does, counting each kind of word apart, so
+// that text read a slice at a time is judged by all of it.
+FoldCounts fold_words(std::string& utf8) {
     if (is_ascii(utf8))
-        return 0; // look-alikes and full-width forms are outside ASCII
+        return {}; // look-alikes and full-width forms are outside ASCII
     std::string out;
     out.reserve(utf8.size());
-    size_t folded = 0;
+    FoldCounts folded;
     size_t word_start = 0;
     auto flush = [&](size_t end) {
         if (end <= word_start)
             return;
         Fold fold = fold_word(
             std::string_view(utf8).substr(word_start, end - word_start), out);
-        if (fold == Fold::disguise || (fold == Fold::wide && !wide_is_normal))
-            ++folded;
+        folded.disguised += fold == Fold::disguise;
+        folded.wide += fold == Fold::wide;
     };
     for (size_t pos = 0; pos < utf8.size();) {
         size_t start = pos;
@@ -503,7 +630,9 @@ size_t fold_words(std::string& utf8, bool wide_is_normal) {
 size_t fold_lookalikes(std::string& utf8) {
     // A word in full-width letters alone is a disguise in English text,
     // and how Japanese writes "ＰＣ".
-    return fold_words(utf8, has_east_asian(utf8));
+    bool wide_is_normal = has_east_asian(utf8);
+    FoldCounts folded = fold_words(utf8);
+    return folded.disguised + (wide_is_normal ? 0 : folded.wide);
 }
 
 std::string fold_host(std::string_view host) {
@@ -620,28 +749,46 @@ private:
     std::set<std::string> paths_;
 };
 
-// The words of a text, lower case, one blank between each: two
-// alternatives with the same key say the same to a reader, whatever
-// their markup, line breaks or punctuation.
-std::string word_key(std::string_view text) {
-    std::string key;
-    bool gap = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        bool no_break_space = c == 0xC2 && i + 1 < text.size() &&
-                              static_cast<unsigned char>(text[i + 1]) == 0xA0;
-        if (no_break_space || (c < 0x80 && !std::isalnum(c))) {
-            i += no_break_space ? 1 : 0;
-            gap = !key.empty();
-            continue;
+// The words of a text, lower case, one blank between each, as SHA-256:
+// two alternatives with the same key say the same to a reader, whatever
+// their markup, line breaks or punctuation. Text is added a slice at a
+// time, each slice ending between characters.
+class WordKey {
+public:
+    void add(std::string_view text) {
+        for (size_t i = 0; i < text.size(); ++i) {
+            auto c = static_cast<unsigned char>(text[i]);
+            bool no_break_space =
+                c == 0xC2 && i + 1 < text.size() &&
+                static_cast<unsigned char>(text[i + 1]) == 0xA0;
+            if (no_break_space || (c < 0x80 && !std::isalnum(c))) {
+                i += no_break_space ? 1 : 0;
+                gap_ = any_;
+                continue;
+            }
+            if (gap_)
+                key_ += ' ';
+            gap_ = false;
+            any_ = true;
+            key_ += ascii_lower(static_cast<char>(c));
         }
-        if (gap)
-            key += ' ';
-        gap = false;
-        key += ascii_lower(static_cast<char>(c));
+        if (key_.size() >= (64 << 10)) {
+            sha_.update(key_);
+            key_.clear();
+        }
     }
-    return key;
-}
+
+    std::string hex() {
+        sha_.update(key_);
+        return sha_.hex();
+    }
+
+private:
+    digest::Sha256 sha_;
+    std::string key_; ///< not yet hashed
+    bool gap_ = false;
+    bool any_ = false;
+};
 
 bool is_body_text(const mime::Part& part) {
     if (part.is_multipart || part.is_message || part.is_attachment)
@@ -705,44 +852,40 @@ std::optional<std::string> text_attachment_charset(const mime::Part& part) {
     return sniff_text(part.decoded, part.charset);
 }
 
-// Appends a part's decoded text to raw_body, up to what is left of the
-// cap, cut at the start of a character.
-void add_raw(MessageText& out, std::string_view utf8, size_t& budget) {
-    std::string_view kept = utf8;
-    if (kept.size() > budget) {
-        size_t cut = budget;
-        while (cut > 0 &&
-               (static_cast<unsigned char>(utf8[cut]) & 0xC0) == 0x80)
-            --cut;
-        kept = utf8.substr(0, cut);
-        out.raw_truncated = true;
-    }
-    budget -= kept.size();
-    out.raw_body += kept;
-    out.raw_body += '\n';
-}
+// Appends a slice of a part's decoded text to raw_body, up to what is
+// left of the cap, cut at the start of a character; once a part is cut,
+// none of the rest of it is kept.
+class RawText {
+public:
+    RawText(MessageText& out, size_t& budget) : out_(out), budget_(budget) {}
 
-// Returns the text of one part as a reader is shown it, not yet cleaned,
-// and notes what its HTML holds; its decoded text goes to raw_body.
-std::string part_text(MessageText& out, const mime::Part& part,
-                      std::string_view charset, size_t& raw_budget,
-                      size_t max_links) {
-    std::string utf8 = to_utf8(part.decoded, charset);
-    add_raw(out, utf8, raw_budget);
-    if (part.content_type != "text/html") {
-        out.has_plain = true;
-        return utf8;
+    void add(std::string_view utf8) {
+        if (cut_)
+            return;
+        std::string_view kept = utf8;
+        if (kept.size() > budget_) {
+            size_t cut = budget_;
+            while (cut > 0 &&
+                   (static_cast<unsigned char>(utf8[cut]) & 0xC0) == 0x80)
+                --cut;
+            kept = utf8.substr(0, cut);
+            out_.raw_truncated = cut_ = true;
+        }
+        budget_ -= kept.size();
+        out_.raw_body += kept;
     }
-    out.has_html = true;
-    size_t room = max_links - std::min(max_links, out.links.size());
-    Html html = html_to_text(utf8, room);
-    out.hidden_html_bytes += html.hidden_bytes;
-    out.html_images += html.image_sources.size();
-    out.links_dropped = out.links_dropped || html.links_dropped;
-    for (Link& link : html.links)
-        out.links.push_back(std::move(link));
-    return std::move(html.text);
-}
+
+    /// Whether the rest of the part would add nothing.
+    bool done() const { return cut_; }
+
+    /// Ends the part's text with a line end.
+    void end() { out_.raw_body += '\n'; }
+
+private:
+    MessageText& out_;
+    size_t& budget_;
+    bool cut_ = false;
+};
 
 // Where the first slice of long text ends: after the last line end in
 // its first 64 KiB, else after its last blank, else at the start of a
@@ -763,33 +906,188 @@ size_t slice_end(std::string_view text) {
     return cut > 0 ? cut : slice_bytes;
 }
 
-// Cleans the text gathered, piece by piece, as a reader sees it, and
-// squeezes its white space into out.body, up to max_bytes of the text
-// so made. The cap counts what rules read, not what was sent, so that
-// comments, hidden markup or blank lines before the words hide none of
-// them; long text is cleaned a slice at a time, and none past the cap.
-void clean_body(MessageText& out, const std::vector<std::string>& pieces,
-                size_t max_bytes) {
-    bool wide_is_normal =
-        std::any_of(pieces.begin(), pieces.end(),
-                    [](const std::string& p) { return has_east_asian(p); });
-    Squeezer squeezer(out.body, &out.paragraph_breaks, max_bytes);
-    for (std::string_view rest : pieces) {
-        while (!rest.empty()) {
-            size_t cut = slice_end(rest);
-            std::string slice(rest.substr(0, cut));
-            rest.remove_prefix(cut);
-            // Runs read in display order go on lines after the slice's.
-            if (add_display_order(slice) > 0)
-                slice += '\n';
-            out.zero_width_body += remove_invisible(slice);
-            out.lookalike_words += fold_words(slice, wide_is_normal);
-            if (!squeezer.append(slice)) {
-                out.truncated = true;
-                return;
-            }
+// Cleans the body's text, piece by piece as it is read, as a reader sees
+// it, and squeezes its white space into out.body, up to max_bytes of the
+// text so made. The cap counts what rules read, not what was sent, so
+// that comments, hidden markup or blank lines before the words hide none
+// of them; text is cleaned in slices of 64 KiB, and none past the cap,
+// so a piece is never held whole.
+class BodyCleaner {
+public:
+    BodyCleaner(MessageText& out, size_t max_bytes)
+        : out_(out), squeezer_(out.body, &out.paragraph_breaks, max_bytes) {}
+
+    /// Adds text to the piece being read; pieces are cleaned apart.
+    void add(std::string_view text) {
+        // Full-width letters are ordinary in text that holds Chinese,
+        // Japanese or Korean anywhere, past the cap too.
+        east_asian_ = east_asian_ || has_east_asian(text);
+        if (out_.truncated)
+            return;
+        pending_ += text;
+        while (pending_.size() > (64 << 10) && !out_.truncated)
+            clean(slice_end(pending_));
+    }
+
+    /// Ends the piece being read.
+    void end_piece() {
+        while (!pending_.empty() && !out_.truncated)
+            clean(slice_end(pending_));
+        pending_.clear();
+    }
+
+    /// Whether more text could still change what is read.
+    bool wants_more() const {
+        return !out_.truncated || (folded_.wide > 0 && !east_asian_);
+    }
+
+    /// Counts the look-alike words once all the text has been added.
+    void finish() {
+        out_.lookalike_words +=
+            folded_.disguised + (east_asian_ ? 0 : folded_.wide);
+    }
+
+private:
+    void clean(size_t cut) {
+        std::string slice = pending_.substr(0, cut);
+        pending_.erase(0, cut);
+        // Runs read in display order go on lines after the slice's.
+        if (add_display_order(slice) > 0)
+            slice += '\n';
+        out_.zero_width_body += remove_invisible(slice);
+        FoldCounts folded = fold_words(slice);
+        folded_.disguised += folded.disguised;
+        folded_.wide += folded.wide;
+        if (!squeezer_.append(slice)) {
+            out_.truncated = true;
+            pending_.clear();
         }
     }
+
+    MessageText& out_;
+    Squeezer squeezer_;
+    std::string pending_;
+    FoldCounts folded_;
+    bool east_asian_ = false;
+};
+
+// Reads the alternatives of the body once each: two that say the same
+// words are one to a reader.
+class AlternativeFilter {
+public:
+    AlternativeFilter(const mime::Tree& tree, TextParts parts)
+        : alternatives_(tree), scoring_(parts == TextParts::inline_only) {}
+
+    /// Returns the multipart/alternative a part is in, where an
+    /// alternative read before may have said the same; "" elsewhere.
+    std::string around(const mime::Part& part) const {
+        return scoring_ ? alternatives_.around(part.path) : "";
+    }
+
+    /// Returns true the first time an alternative of around says these
+    /// words.
+    bool first(const std::string& around, WordKey& key) {
+        return read_.insert({around, key.hex()}).second;
+    }
+
+private:
+    Alternatives alternatives_;
+    bool scoring_;
+    std::set<std::pair<std::string, std::string>> read_;
+};
+
+// The part's text in UTF-8: its own bytes when they are so already, else
+// a copy converted.
+std::string_view utf8_of(std::string_view bytes, std::string_view charset,
+                         std::string& copy) {
+    if (is_utf8_name(charset) && is_valid_utf8(bytes))
+        return bytes;
+    copy = to_utf8(bytes, charset);
+    return copy;
+}
+
+// An HTML part is reduced whole, so that all its links and hidden text
+// are found; what it shows is read as the body.
+void read_html(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
+               const mime::Part& part, std::string_view charset,
+               size_t& raw_budget, size_t max_links) {
+    out.has_html = true;
+    std::string copy;
+    std::string_view utf8 = utf8_of(part.decoded, charset, copy);
+    RawText raw(out, raw_budget);
+    raw.add(utf8);
+    raw.end();
+    size_t room = max_links - std::min(max_links, out.links.size());
+    Html html = html_to_text(utf8, room);
+    copy = {};
+    out.hidden_html_bytes += html.hidden_bytes;
+    out.html_images += html.image_sources.size();
+    out.links_dropped = out.links_dropped || html.links_dropped;
+    for (Link& link : html.links)
+        out.links.push_back(std::move(link));
+    std::string around = seen.around(part);
+    if (!around.empty()) {
+        WordKey key;
+        key.add(html.text);
+        if (!seen.first(around, key))
+            return;
+    }
+    body.add(html.text);
+    body.add("\n");
+    body.end_piece();
+}
+
+// Plain text is converted a slice at a time, and read no further than
+// the caps need: a run-length bomb's hundreds of megabytes of blanks are
+// never held converted.
+void read_plain(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
+                const mime::Part& part, std::string_view charset,
+                size_t& raw_budget) {
+    out.has_plain = true;
+    std::string slice;
+    std::string around = seen.around(part);
+    if (!around.empty()) {
+        // Whether an alternative said it before is known at its end, so
+        // it is read twice: once for its words, once into the body.
+        WordKey key;
+        RawText raw(out, raw_budget);
+        for (Utf8Reader reader(part.decoded, charset); reader.next(slice);) {
+            raw.add(slice);
+            key.add(slice);
+        }
+        raw.end();
+        if (!seen.first(around, key))
+            return;
+        for (Utf8Reader reader(part.decoded, charset);
+             body.wants_more() && reader.next(slice);)
+            body.add(slice);
+    } else {
+        RawText raw(out, raw_budget);
+        for (Utf8Reader reader(part.decoded, charset);
+             (body.wants_more() || !raw.done()) && reader.next(slice);) {
+            raw.add(slice);
+            body.add(slice);
+        }
+        raw.end();
+    }
+    body.add("\n");
+    body.end_piece();
+}
+
+// Reads one part's text into the body and raw_body.
+void read_part(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
+               const mime::Part& part, std::string_view charset,
+               size_t& raw_budget, size_t max_links) {
+    if (part.content_type == "text/html")
+        read_html(out, body, seen, part, charset, raw_budget, max_links);
+    else
+        read_plain(out, body, seen, part, charset, raw_budget);
+}
+
+// Adds a piece of text that is read whole, such as a subject.
+void add_piece(BodyCleaner& body, std::string_view text) {
+    body.add(text);
+    body.end_piece();
 }
 
 } // namespace
@@ -798,12 +1096,12 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
                     TextParts parts, size_t max_links) {
     MessageText out;
     out.subject = decode_header(tree.header("Subject"));
-    // The body's text, in the order it is read, before it is cleaned.
-    std::vector<std::string> pieces;
+    // The body's text is cleaned in the order it is read.
+    BodyCleaner body(out, max_body_bytes);
     // Text a right-to-left override reverses is read as shown, too.
     std::string subject_shown = out.subject;
     if (add_display_order(subject_shown) > 0)
-        pieces.push_back(subject_shown.substr(out.subject.size() + 1) + '\n');
+        add_piece(body, subject_shown.substr(out.subject.size() + 1) + '\n');
     out.zero_width_subject = remove_invisible(out.subject);
     out.lookalike_words += fold_lookalikes(out.subject);
     out.subject = squeeze_space(out.subject);
@@ -812,44 +1110,31 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
     // words of every one are read.
     std::vector<std::string> subjects = tree.header_all("Subject");
     for (size_t i = 1; parts == TextParts::readable && i < subjects.size(); ++i)
-        pieces.push_back(decode_header(subjects[i]) + '\n');
+        add_piece(body, decode_header(subjects[i]) + '\n');
 
     size_t raw_budget = max_body_bytes;
-    Alternatives alternatives(tree);
-    std::set<std::pair<std::string, std::string>> read_alternatives;
+    // Every alternative is read, as a reader may be shown either and a
+    // sender may put other words in each: a plain part saying "best
+    // viewed in HTML" must not hide the HTML. Scoring reads an
+    // alternative that says what an earlier one said only once, so that
+    // its paragraphs do not count twice for tflags multiple; by SHA-256,
+    // so that no sender can make other words pass for them.
+    AlternativeFilter seen(tree, parts);
     for (const mime::Part& part : tree.parts) {
         if (part.is_attachment && !part.display_name().empty())
             out.attachment_names.push_back(part.display_name());
         // An attached message opens with its Subject in view.
         if (parts == TextParts::readable && !part.subject.empty())
-            pieces.push_back(decode_header(part.subject) + '\n');
+            add_piece(body, decode_header(part.subject) + '\n');
         std::optional<std::string> attached;
         if (parts == TextParts::readable && !is_body_text(part))
             attached = text_attachment_charset(part);
         if (!is_body_text(part) && !attached)
             continue;
-        std::string text =
-            part_text(out, part, attached ? *attached : part.charset,
-                      raw_budget, max_links);
-        // Every alternative is read, as a reader may be shown either and
-        // a sender may put other words in each: a plain part saying
-        // "best viewed in HTML" must not hide the HTML. Scoring reads an
-        // alternative that says what an earlier one said only once, so
-        // that its paragraphs do not count twice for tflags multiple; by
-        // SHA-256, so that no sender can make other words pass for them.
-        if (parts == TextParts::inline_only) {
-            std::string around = alternatives.around(part.path);
-            if (!around.empty() &&
-                !read_alternatives
-                     .insert({around, digest::sha256_hex(word_key(text))})
-                     .second)
-                continue;
-        }
-        text += '\n';
-        pieces.push_back(std::move(text));
+        read_part(out, body, seen, part, attached ? *attached : part.charset,
+                  raw_budget, max_links);
     }
-
-    clean_body(out, pieces, max_body_bytes);
+    body.finish();
     return out;
 }
 

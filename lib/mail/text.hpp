@@ -60,6 +60,30 @@ struct MessageText {
 /// Windows-1252 and invalid sequences become U+FFFD.
 std::string to_utf8(std::string_view bytes, std::string_view charset);
 
+/// Reads bytes in a charset as UTF-8 a slice at a time: the slices
+/// joined are what to_utf8() returns for the whole, and no more than a
+/// slice is held, however long the text.
+class Utf8Reader {
+public:
+    Utf8Reader(std::string_view bytes, std::string_view charset);
+    ~Utf8Reader();
+    Utf8Reader(const Utf8Reader&) = delete;
+    Utf8Reader& operator=(const Utf8Reader&) = delete;
+
+    /// Replaces out with the next slice; false when all has been read.
+    bool next(std::string& out);
+
+private:
+    enum class Mode { repair, latin1, iconv, whole };
+
+    bool convert_step(std::string_view& rest, std::string& out);
+
+    std::string_view rest_;
+    std::string charset_;
+    Mode mode_ = Mode::repair;
+    void* iconv_ = nullptr; ///< a GIConv, for Mode::iconv
+};
+
 /// Returns a header value unfolded with RFC 2047 encoded words decoded.
 std::string decode_header(std::string_view raw);
 

@@ -572,6 +572,78 @@ TEST_CASE("the body cap counts the text read, not the bytes sent") {
     CHECK_FALSE(t.truncated);
 }
 
+TEST_CASE("text read a slice at a time is what converting it whole gives") {
+    auto read_all = [](std::string_view bytes, std::string_view charset) {
+        std::string all;
+        std::string slice;
+        size_t slices = 0;
+        for (text::Utf8Reader reader(bytes, charset); reader.next(slice);
+             ++slices)
+            all += slice;
+        return std::make_pair(all, slices);
+    };
+    // A sequence cut by a slice's end, valid or not, reads as in one
+    // piece: each of these straddles the 64 KiB mark somewhere.
+    std::string utf8;
+    for (int i = 0; utf8.size() < 300000; ++i)
+        utf8 += i % 3 ? "caf\xc3\xa9 \xe2\x82\xac"
+                      : "\xe2\x82 \xf0\x9f\x98\x80\x80";
+    for (size_t shift = 0; shift < 4; ++shift) {
+        std::string text = std::string(shift, 'x') + utf8;
+        auto [all, slices] = read_all(text, "utf-8");
+        CHECK(all == text::to_utf8(text, "utf-8"));
+        CHECK(slices > 4);
+    }
+    std::string latin(200000, '\xe9');
+    CHECK(read_all(latin, "iso-8859-1").first ==
+          text::to_utf8(latin, "iso-8859-1"));
+    // Charsets iconv reads, stateful ones too, and text iconv refuses
+    // (a bad byte near the end), which is read as Windows-1252 whole.
+    std::string cyrillic;
+    while (cyrillic.size() < 200000)
+        cyrillic += "\xcf\xf0\xe8\xe2\xe5\xf2 ";
+    CHECK(read_all(cyrillic, "windows-1251").first ==
+          text::to_utf8(cyrillic, "windows-1251"));
+    std::string jis;
+    while (jis.size() < 200000)
+        jis += "\x1b$B$3$s$K$A$O\x1b(B hello ";
+    auto [japanese, slices] = read_all(jis, "iso-2022-jp");
+    CHECK(japanese == text::to_utf8(jis, "iso-2022-jp"));
+    CHECK(japanese.find("\xe3\x81\x93\xe3\x82\x93") != std::string::npos);
+    CHECK(slices > 2);
+    std::string broken = jis + "\x1b$B\xff\xff";
+    CHECK(read_all(broken, "iso-2022-jp").first ==
+          text::to_utf8(broken, "iso-2022-jp"));
+}
+
+TEST_CASE("words after megabytes of blanks are read without holding them") {
+    // A text file of 16 MiB of blanks, then the words: the body cap
+    // counts what is read, and nothing is held converted whole.
+    std::string message =
+        "Subject: s\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=B\n\n--B\n"
+        "Content-Type: text/plain\n\nSee the notes.\n--B\n"
+        "Content-Type: text/plain; charset=windows-1252\n"
+        "Content-Disposition: attachment; filename=notes.txt\n\n" +
+        std::string(16 << 20, ' ') + "cheap \x93pills\x94\n--B--\n";
+    auto tree = mime::parse(message, Limits{});
+    REQUIRE(tree.ok());
+    text::MessageText t = text::extract(*tree, 1000, text::TextParts::readable);
+    CHECK(t.body == "See the notes. cheap \xe2\x80\x9cpills\xe2\x80\x9d");
+    CHECK_FALSE(t.truncated);
+    CHECK(t.raw_truncated);
+    // Past the cap, the rest of a long part is not read at all.
+    std::string words;
+    while (words.size() < (4 << 20))
+        words += "word ";
+    tree = mime::parse("Subject: s\n\n" + words, Limits{});
+    REQUIRE(tree.ok());
+    t = text::extract(*tree, 100);
+    CHECK(t.body.size() == 99);
+    CHECK(t.truncated);
+    CHECK(t.raw_body.size() == 101);
+}
+
 TEST_CASE("every alternative is read, one saying the same words once") {
     auto alternative = [](const std::string& plain, const std::string& html) {
         return "Subject: s\nMIME-Version: 1.0\n"
