@@ -575,7 +575,7 @@ Status apply_limits(const Config& config, Limits& limits) {
             "envelope_line_bytes", "message_bytes",    "header_block_bytes",
             "header_line_bytes",   "mime_depth",       "mime_parts",
             "decoded_bytes",       "parse_timeout_ms", "header_fields",
-            "domain_file_bytes",
+            "domain_file_bytes",   "expansion_ratio",
         };
         bool found = false;
         for (const char* name : known)
@@ -614,6 +614,8 @@ Status apply_limits(const Config& config, Limits& limits) {
         !(s = read_limit(config, *table, "mime_parts", limits.mime_parts)) ||
         !(s = read_limit(config, *table, "decoded_bytes",
                          limits.decoded_bytes)) ||
+        !(s = read_limit(config, *table, "expansion_ratio",
+                         limits.expansion_ratio)) ||
         !(s = read_limit(config, *table, "parse_timeout_ms",
                          limits.parse_timeout_ms)) ||
         !(s = read_limit(config, *table, "domain_file_bytes",

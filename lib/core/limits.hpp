@@ -21,6 +21,11 @@ struct Limits {
     static constexpr int most_mime_depth = 256;
     int mime_parts = 1000;
     size_t decoded_bytes = 512u << 20;
+    /// A file that a run-length code expands (BinHex) is cut at this many
+    /// times the bytes of its encoded block, or at expansion_floor_bytes
+    /// where that is more: 8 MB of runs would otherwise make 512 MB.
+    size_t expansion_ratio = 4;
+    static constexpr size_t expansion_floor_bytes = 64 << 10;
     int parse_timeout_ms = 10000;
     size_t domain_file_bytes = 1 << 20; // domains/DOMAIN.toml, read whole
 };

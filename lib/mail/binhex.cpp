@@ -8,6 +8,8 @@
 #include "mail/charset.hpp"
 #include "mail/line_ends.hpp"
 
+#include "core/limits.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -352,6 +354,17 @@ void take_block(Block& block, size_t number, size_t max_files, size_t& room,
     out.limit_hit = block.limit_hit;
 }
 
+// What one block may decode to: runs repeat a byte up to 255 times, so
+// 8 MB of them claim 512 MB, and a file sent as BinHex is seldom more
+// than a few times the size of its characters.
+size_t block_room(std::string_view chars, size_t room, size_t max_ratio) {
+    size_t allowed = chars.size() > SIZE_MAX / std::max<size_t>(max_ratio, 1)
+                         ? SIZE_MAX
+                         : chars.size() * max_ratio;
+    allowed = std::max(allowed, Limits::expansion_floor_bytes);
+    return std::min(room, allowed);
+}
+
 } // namespace
 
 bool may_hold_binhex(std::string_view text) {
@@ -372,7 +385,7 @@ bool is_binhex_type(std::string_view content_type) {
 // Each block runs from its intro line to the next one, so a block that
 // never closes cannot swallow the block after it.
 BinhexContents find_binhex(std::string_view text, size_t max_files,
-                           size_t max_bytes) {
+                           size_t max_bytes, size_t max_ratio) {
     BinhexContents out;
     size_t room = max_bytes;
     size_t number = 0;
@@ -388,9 +401,12 @@ BinhexContents find_binhex(std::string_view text, size_t max_files,
             continue;
         std::string_view chars = region.substr(colon + 1);
         size_t close = chars.find(':');
-        Block block = decode_block(chars.substr(0, close), room);
+        chars = chars.substr(0, close);
+        size_t allowed = block_room(chars, room, max_ratio);
+        Block block = decode_block(chars, allowed);
         if (close == std::string_view::npos)
             block.problems.push_back("no closing colon");
+        out.ratio_hit = block.limit_hit && allowed < room;
         take_block(block, ++number, max_files, room, out);
     }
     return out;

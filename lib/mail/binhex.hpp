@@ -8,6 +8,7 @@
 #include "mail/embedded_file.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +22,10 @@ struct BinhexContents {
     /// resource fork, when not empty, as NAME.rsrc.
     std::vector<EmbeddedFile> files;
     std::vector<std::string> problems; ///< the first 16: a bad CRC, ...
-    bool limit_hit = false;            ///< a fork was cut at max_bytes
+    bool limit_hit = false;            ///< a fork was cut at a limit
+    /// The fork was cut because its runs passed max_ratio times its
+    /// block, rather than at max_bytes.
+    bool ratio_hit = false;
 };
 
 /// Finds BinHex 4.0 blocks (the line "(This file must be converted with
@@ -29,9 +33,10 @@ struct BinhexContents {
 /// them leniently, as readers do: a bad CRC is noted, not fatal, and a
 /// block without its closing ':' runs to the next such line or the end of
 /// the text. Returns at most max_files files and max_bytes bytes of them
-/// in all, in time linear in the text.
+/// in all, and of each block at most max_ratio times its size (or
+/// Limits::expansion_floor_bytes), in time linear in the text.
 BinhexContents find_binhex(std::string_view text, size_t max_files,
-                           size_t max_bytes);
+                           size_t max_bytes, size_t max_ratio = SIZE_MAX);
 
 /// Returns true when text may hold a BinHex block (a cheap pre-check).
 bool may_hold_binhex(std::string_view text);

@@ -527,7 +527,8 @@ void add_binhex(Context& ctx, size_t index, size_t room) {
     if (!may_hold_binhex(ctx.tree.parts[index].decoded))
         return;
     BinhexContents binhex =
-        find_binhex(ctx.tree.parts[index].decoded, room, ctx.decoded_left);
+        find_binhex(ctx.tree.parts[index].decoded, room, ctx.decoded_left,
+                    ctx.limits.expansion_ratio);
     if (binhex.limit_hit) {
         add_anomaly(ctx, &ctx.tree.parts[index], "DECODED_SIZE_LIMIT");
         ctx.tree.limit_hit = true;

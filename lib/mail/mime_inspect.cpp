@@ -109,12 +109,15 @@ void add_binhex(Tree& tree, Part& leaf, size_t max_files, size_t max_bytes,
                 const Limits& limits, std::vector<Part>& children) {
     BinhexContents binhex = find_binhex(
         leaf.decoded, max_files - std::min(max_files, children.size()),
-        max_bytes);
+        max_bytes, limits.expansion_ratio);
     for (const std::string& problem : binhex.problems)
         add_anomaly(tree, &leaf, "BINHEX_MALFORMED", problem);
     if (binhex.limit_hit) {
-        add_anomaly(tree, &leaf, "DECODED_SIZE_LIMIT",
-                    fmt::format("limit {}", limits.decoded_bytes));
+        add_anomaly(
+            tree, &leaf, "DECODED_SIZE_LIMIT",
+            binhex.ratio_hit
+                ? fmt::format("expansion limit {}", limits.expansion_ratio)
+                : fmt::format("limit {}", limits.decoded_bytes));
         tree.limit_hit = true;
     }
     for (EmbeddedFile& file : binhex.files)

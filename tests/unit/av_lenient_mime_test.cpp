@@ -273,10 +273,17 @@ TEST_CASE("BinHex runs are held to the lenient decoded budget") {
     std::string text = test::binhex::hqx(test::binhex::bomb(10000));
     Limits limits;
     limits.decoded_bytes = 1 << 20;
+    limits.expansion_ratio = 1000;
     auto tree = parse(message("text/plain", text), limits);
     REQUIRE(tree.parts.size() == 2);
     CHECK(tree.parts[1].decoded.size() == (1u << 20) - text.size());
     CHECK(tree.parts[0].anomalies ==
           std::vector<std::string>{"DECODED_SIZE_LIMIT"});
+    CHECK(tree.limit_hit);
+    // Left at 4, the expansion limit cuts first, as in the strict view.
+    tree = parse(message("text/plain", text), Limits{});
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].decoded.size() < 4 * text.size());
+    CHECK(tree.parts[1].decoded.size() > 3 * text.size());
     CHECK(tree.limit_hit);
 }

@@ -2,6 +2,7 @@
 // through runs, header and both forks, and bounded in files, bytes and
 // time however the sender lies about lengths.
 #include "binhex_writer.hpp"
+#include "core/limits.hpp"
 #include "elapsed.hpp"
 #include "mail/binhex.hpp"
 
@@ -133,6 +134,31 @@ TEST_CASE("a huge fork length is bounded by max_bytes and by the data") {
           std::vector<std::string>{"block 1: data fork cut short: 2540001 of "
                                    "4294967295"});
     CHECK(ms_since(began) < 2000);
+}
+
+TEST_CASE("a block's runs are cut at max_ratio times the block's size") {
+    // 40 kB of runs claim 2.5 MB: a ratio of 4 keeps 4 times the block.
+    std::string text = hqx(bomb(10000));
+    size_t open = text.find(':') + 1;
+    size_t block = text.find(':', open) - open;
+    auto cut = find_binhex(text, 8, 1u << 30, 4);
+    REQUIRE(cut.files.size() == 1);
+    CHECK(cut.files[0].data.size() == 4 * block);
+    CHECK(cut.limit_hit);
+    CHECK(cut.ratio_hit);
+    // max_bytes below the ratio's share is the limit that cuts.
+    auto small = find_binhex(text, 8, 1000, 4);
+    CHECK(small.files[0].data.size() == 1000);
+    CHECK(small.limit_hit);
+    CHECK_FALSE(small.ratio_hit);
+    // A small block may always fill 64 KiB, however far it expands.
+    auto floor = find_binhex(hqx(bomb(300)), 8, 1u << 30, 1);
+    CHECK(floor.files[0].data.size() == Limits::expansion_floor_bytes);
+    CHECK(floor.ratio_hit);
+    // A file sent whole, of few runs, is under any ratio of 1 or more.
+    auto hello = find_binhex(hello_block, 8, 1 << 20, 1);
+    CHECK_FALSE(hello.limit_hit);
+    CHECK(hello.files[0].data == "hello world\n");
 }
 
 TEST_CASE("a run with no byte before it and stray bytes are skipped") {

@@ -188,11 +188,29 @@ TEST_CASE("BinHex runs are held to the decoded size limit") {
     std::string text = test::binhex::hqx(test::binhex::bomb(10000));
     Limits limits;
     limits.decoded_bytes = 1 << 20;
+    limits.expansion_ratio = 1000;
     auto tree = parse_ok("Content-Type: text/plain\n\n" + text, limits);
     REQUIRE(tree.parts.size() == 2);
     CHECK(tree.parts[1].decoded.size() == (1u << 20) - text.size());
     CHECK(tree.parts[0].anomalies ==
           std::vector<std::string>{"DECODED_SIZE_LIMIT"});
+    CHECK(tree.anomalies[0].detail == "limit 1048576");
+    CHECK(tree.limit_hit);
+}
+
+TEST_CASE("BinHex runs are held to four times their block by default") {
+    // The same 27 kB claim 2.5 MB, under a decoded limit of 512 MiB: the
+    // file is cut at four times its block, and the verdict says which
+    // limit cut it.
+    std::string text = test::binhex::hqx(test::binhex::bomb(10000));
+    size_t open = text.find(':') + 1;
+    size_t block = text.find(':', open) - open;
+    auto tree = parse_ok("Content-Type: text/plain\n\n" + text, Limits{});
+    REQUIRE(tree.parts.size() == 2);
+    CHECK(tree.parts[1].decoded.size() == 4 * block);
+    REQUIRE(tree.anomalies.size() == 1);
+    CHECK(tree.anomalies[0].id == "DECODED_SIZE_LIMIT");
+    CHECK(tree.anomalies[0].detail == "expansion limit 4");
     CHECK(tree.limit_hit);
 }
 
