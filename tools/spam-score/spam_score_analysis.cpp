@@ -373,18 +373,21 @@ Result<Analysis> analyse(std::string_view message, const Limits& limits,
                              text::TextParts::inline_only, asked);
     out.uris = uri::collect(out.text, asked);
     if (out.text.raw_truncated && out.uris.size() < asked) {
-        // A big message keeps its links: they are read past the body cap.
-        std::string rest;
-        for (const mime::Part& part : out.tree.parts)
-            if (!part.is_attachment && part.content_type.rfind("text/", 0) == 0)
-                rest += part.decoded;
+        // A big message keeps its links: they are read past the body
+        // cap, a part at a time, so its text is never copied whole.
         std::set<std::string> seen;
         for (const uri::Uri& u : out.uris)
             seen.insert(u.url);
-        for (uri::Uri& u :
-             uri::find_in_text(rest, asked - out.uris.size() + seen.size()))
-            if (out.uris.size() < asked && seen.insert(u.url).second)
-                out.uris.push_back(std::move(u));
+        for (const mime::Part& part : out.tree.parts) {
+            if (out.uris.size() >= asked)
+                break;
+            if (part.is_attachment || part.content_type.rfind("text/", 0) != 0)
+                continue;
+            for (uri::Uri& u : uri::find_in_text(
+                     part.decoded, asked - out.uris.size() + seen.size()))
+                if (out.uris.size() < asked && seen.insert(u.url).second)
+                    out.uris.push_back(std::move(u));
+        }
     }
     if (out.uris.size() > max_links) {
         out.uris.resize(max_links);

@@ -31,10 +31,11 @@ bool is_sender_field(std::string_view lower_name) {
 }
 
 // Each piece goes in with its length first, so no two messages give
-// the same bytes by moving text from one piece into the next.
-void put(std::string& out, std::string_view piece) {
-    out += fmt::format("{}:", piece.size());
-    out += piece;
+// the same bytes by moving text from one piece into the next. The bytes
+// are hashed as they come: a message's parts are never held twice.
+void put(digest::Sha256& out, std::string_view piece) {
+    out.update(fmt::format("{}:", piece.size()));
+    out.update(piece);
 }
 
 // A relay may turn 8-bit text into base64 or quoted-printable (RFC
@@ -67,7 +68,7 @@ std::string uniform_text(std::string_view utf8) {
 // (mime::Part::decoded) and text in UTF-8, whatever charset label a
 // relay gave it. The multipart framing (boundaries, preamble) and the
 // files found inside a leaf (uuencode, TNEF) add nothing of their own.
-void put_parts(std::string& out, const mime::Tree& tree) {
+void put_parts(digest::Sha256& out, const mime::Tree& tree) {
     for (const mime::Part& part : tree.parts) {
         if (part.origin != mime::Origin::mime || part.is_multipart ||
             part.is_message)
@@ -113,12 +114,12 @@ std::string message_identity(const Analysis& analysis, std::string_view tag) {
                              text::squeeze_space(analysis.decoded_headers[i]));
     }
     std::sort(fields.begin(), fields.end());
-    std::string canonical;
+    digest::Sha256 canonical;
     for (const std::string& field : fields)
         put(canonical, field);
-    canonical += '|';
+    canonical.update("|");
     put_parts(canonical, tree);
-    return digest::sha256_hex(canonical);
+    return canonical.hex();
 }
 
 } // namespace portcullis::spam_score
