@@ -2,6 +2,7 @@
 // (the sender's for outbound mail), every rule that fires is named with
 // why, and the rewriting actions (strip, subject tag, header) are applied
 // to the message once, for all recipients.
+#include "core/digest.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
 #include "mail/charset.hpp"
@@ -82,13 +83,49 @@ std::string notice_for(const Firing& firing) {
                        firing.rule->id);
 }
 
+// A part a strip rule removes: its decoded size and SHA-256.
+struct Removed {
+    size_t size = 0;
+    std::string sha256;
+};
+
+// Parses the message and notes each part that removals name.
+bool removed_parts(std::string_view message,
+                   const std::vector<policy::Removal>& removals,
+                   const Limits& limits, std::vector<Removed>& gone) {
+    auto tree = mime::parse(message, limits);
+    if (!tree)
+        return false;
+    for (const policy::Removal& removal : removals) {
+        for (const mime::Part& part : tree->parts) {
+            if (part.path == removal.path)
+                gone.push_back(
+                    {part.decoded.size(), digest::sha256_hex(part.decoded)});
+        }
+    }
+    return true;
+}
+
+bool is_gone(std::string_view decoded, const std::vector<Removed>& gone) {
+    std::optional<std::string> sha256;
+    for (const Removed& removed : gone) {
+        if (removed.size != decoded.size())
+            continue;
+        if (!sha256)
+            sha256 = digest::sha256_hex(decoded);
+        if (*sha256 == removed.sha256)
+            return true;
+    }
+    return false;
+}
+
 // Strips what strip rules matched, then parses the result again: if the
 // raw walk and the parser disagreed, the message is held, never sent on
 // with the attachment still inside.
 bool apply_strip(std::string& message, const Judgement& judgement,
                  const Limits& limits) {
     std::vector<policy::Removal> removals;
-    std::vector<std::string> gone;
+    std::vector<Removed> gone;
     for (const Firing& firing : judgement.firings) {
         if (firing.rule->action != RuleAction::strip)
             continue;
@@ -100,15 +137,10 @@ bool apply_strip(std::string& message, const Judgement& judgement,
     }
     if (removals.empty())
         return true;
-    auto tree = mime::parse(message, limits);
-    if (!tree)
+    // What was removed is known by size and digest: a copy of its bytes
+    // and the tree they came from would be held beside the next parse.
+    if (!removed_parts(message, removals, limits, gone))
         return false;
-    for (const policy::Removal& removal : removals) {
-        for (const mime::Part& part : tree->parts) {
-            if (part.path == removal.path)
-                gone.push_back(part.decoded);
-        }
-    }
     auto stripped = policy::strip_parts(message, removals);
     if (!stripped)
         return false;
@@ -116,8 +148,7 @@ bool apply_strip(std::string& message, const Judgement& judgement,
     if (!check)
         return false;
     for (const mime::Part& part : check->parts) {
-        if (!part.decoded.empty() &&
-            std::find(gone.begin(), gone.end(), part.decoded) != gone.end())
+        if (!part.decoded.empty() && is_gone(part.decoded, gone))
             return false;
     }
     message = std::move(*stripped);
