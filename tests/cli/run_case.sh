@@ -35,6 +35,28 @@ sanitized() {
     ldd "$(command -v "$1")" 2>/dev/null | grep libasan >/dev/null
 }
 
+# build_faults [CFLAGS...]: builds faults.c (beside this file) into
+# $work/faults.so, which tests preload to make a file system fail in ways
+# no test can set up for real: a disk full for one file, a refused link.
+# Skips the test without a C compiler.
+build_faults() {
+    local source
+    source=$(dirname "${BASH_SOURCE[0]}")/faults.c
+    command -v cc >/dev/null || skip "no C compiler for the faults"
+    cc -shared -fPIC "$@" -o "$work/faults.so" "$source" -ldl ||
+        skip "cannot build the faults"
+}
+
+# with_faults VAR=VALUE... TOOL ARGS...: runs TOOL with faults.so
+# preloaded and the fault variables set. Under AddressSanitizer the
+# preloaded library comes before its runtime, which it refuses unless
+# told that the order is meant.
+with_faults() {
+    env LD_PRELOAD="$work/faults.so" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$@"
+}
+
 # run TOOL ARGS...: runs a tool, keeping stdout, stderr and the status.
 run() {
     "$@" >"$out" 2>"$err"

@@ -54,21 +54,3 @@ print(line.decode())
 PY
 }
 
-# build_faults [CFLAGS...]: builds faults.c into $work/faults.so, which
-# tests preload to make a file system fail in ways no start-up check can
-# foresee; skips the test without a C compiler.
-build_faults() {
-    command -v cc >/dev/null || skip "no C compiler for the faults"
-    cc -shared -fPIC "$@" -o "$work/faults.so" faults.c -ldl ||
-        skip "cannot build the faults"
-}
-
-# with_faults VAR=VALUE... TOOL ARGS...: runs TOOL with faults.so
-# preloaded and the fault variables set. Under AddressSanitizer the
-# preloaded library comes before its runtime, which it refuses unless
-# told that the order is meant.
-with_faults() {
-    env LD_PRELOAD="$work/faults.so" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-        "$@"
-}

@@ -278,12 +278,18 @@ Status check_tmp_dir(const std::string& tmp_dir) {
     }
     // libclamav makes a folder here for every scan and, when it cannot,
     // reports the scan clean: the same step is tried once up front.
+    // A folder that is missing or not one is the setup's fault (69); one
+    // that is full, or a process out of descriptors, is worth a retry.
     std::string probe = dir + "/av-scan-probe.XXXXXX";
-    if (!::mkdtemp(probe.data()))
+    if (!::mkdtemp(probe.data())) {
+        int error = errno;
+        bool passing = error == ENOSPC || error == EDQUOT || error == EMFILE ||
+                       error == ENFILE || error == ENOMEM;
         return Error{dir,
                      fmt::format("cannot create a temporary folder: {}",
-                                 std::strerror(errno)),
-                     ExitCode::unavailable};
+                                 std::strerror(error)),
+                     passing ? ExitCode::temp_fail : ExitCode::unavailable};
+    }
     if (::rmdir(probe.c_str()) != 0)
         return Error{probe, std::strerror(errno), ExitCode::unavailable};
     return {};
