@@ -160,11 +160,13 @@ public:
         return {};
     }
 
-    Status append(const stream::Record& record) {
+    // message_bytes: the record's size, which for one passed on unread
+    // is not its message's.
+    Status append(const stream::Record& record, uint64_t message_bytes) {
         if (fd_ < 0)
             return {};
         ordered_json envelope = record.envelope;
-        to_json_form(envelope, record.message.size());
+        to_json_form(envelope, message_bytes);
         std::string line = envelope_line(envelope);
         // Writers hold the file's lock from the size they found to the
         // end of their line, so a line cut short by a full disk can be
@@ -356,7 +358,10 @@ Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
             return read;
     }
     uint64_t size = record.unread;
-    stream::append_verdict(record, verdict(size));
+    // The headers form reads a raw message on stdin as it writes it: its
+    // size, and so its verdict, is known only once it has been passed on.
+    if (form != OutputForm::headers || !from_stdin)
+        stream::append_verdict(record, verdict(size));
     if (form == OutputForm::json) {
         // Read to the end before the line is written, so that a record
         // cut short gets an error line, not one saying it was judged.
@@ -390,6 +395,8 @@ Status pass_unread(Output& out, OutputForm form, size_t max_line_bytes,
     Status copied = spooled ? spooled->copy_to(sink) : inputs.copy_unread(sink);
     if (copied) {
         record.unread = passed;
+        if (form == OutputForm::headers && from_stdin)
+            stream::append_verdict(record, verdict(passed));
         return copied;
     }
     // Written in part: whatever came after it would be read as its rest,
@@ -709,6 +716,17 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     Progress progress(options.progress);
     ExitCode status = ExitCode::ok;
     size_t written = 0; // records, for --headers
+    // The verdict is kept only for a record that went out: one that a
+    // closed stdout (`| head`) never took was not passed on.
+    auto keep_verdict = [&](const stream::Record& record, uint64_t bytes) {
+        out.flush();
+        if (out.broken())
+            return;
+        if (Status logged = verdict_log.append(record, bytes); !logged) {
+            log::error(logged.error().text());
+            status = worse(status, logged.error().exit_code);
+        }
+    };
     auto emit = [&](stream::Record& record, const Outcome& outcome) {
         Status done =
             write_record(out, options.form, options.limits.envelope_line_bytes,
@@ -718,15 +736,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             status = worse(status, done.error().exit_code);
             return;
         }
-        // The verdict is kept only for a record that went out: one that
-        // a closed stdout (`| head`) never took was not passed on.
-        out.flush();
-        if (out.broken())
-            return;
-        if (Status logged = verdict_log.append(record); !logged) {
-            log::error(logged.error().text());
-            status = worse(status, logged.error().exit_code);
-        }
+        keep_verdict(record, record.message.size());
     };
 
     for (;;) {
@@ -774,6 +784,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
                                               "message_bytes={}",
                                               record.unread,
                                               options.limits.message_bytes)}});
+            if (passed)
+                keep_verdict(record, record.unread);
             if (on_unread && !held && passed)
                 on_unread(record);
             if (!passed) {
