@@ -173,11 +173,22 @@ stream::Record copy_record(const std::string& id, const std::string& mail_from,
     return copy;
 }
 
-// A notice to the administrator's bounce address with the copy inside,
-// so a review mailbox that is full or gone never costs a copy.
-std::string failure_notice(const stream::Record& original, const Tap& tap,
-                           const Error& error, const Settings& settings,
-                           const std::string& kept_at) {
+// A copy a review Maildir refused, for the notice.
+struct Refusal {
+    std::string tap;
+    std::string maildir;
+    std::string error;
+    std::string kept_at; ///< where the copy waits instead
+};
+
+// One notice to the administrator's bounce address with the copy inside,
+// for all the Maildirs that refused the message's copies, so a review
+// mailbox that is full or gone never costs a copy. One notice, not one
+// per tap: each would hold the message, and a message that twenty taps
+// copy would be held twenty-one times in memory.
+std::string failure_notice(const stream::Record& original,
+                           const std::vector<Refusal>& refused,
+                           const Settings& settings) {
     std::string boundary;
     do {
         boundary = "=_wiretap_" + random_hex(12);
@@ -186,7 +197,12 @@ std::string failure_notice(const stream::Record& original, const Tap& tap,
     out += "From: Portcullis wiretap <" + settings.bounce_address + ">\r\n";
     out += "To: <" + settings.bounce_address + ">\r\n";
     std::string subject = "Subject: wiretap copy not filed for tap ";
-    out += subject + mime::encode_words(tap.name, subject.size()) + "\r\n";
+    if (refused.size() > 1)
+        subject = "Subject: wiretap copies not filed for taps ";
+    std::string names;
+    for (const Refusal& refusal : refused)
+        names += (names.empty() ? "" : ", ") + refusal.tap;
+    out += subject + mime::encode_words(names, subject.size()) + "\r\n";
     out += "Date: " + utc_now("%a, %d %b %Y %H:%M:%S +0000") + "\r\n";
     out += "Message-ID: <wiretap." + random_hex(16) + "@portcullis>\r\n";
     out += "Auto-Submitted: auto-generated\r\n";
@@ -195,13 +211,16 @@ std::string failure_notice(const stream::Record& original, const Tap& tap,
     out += "\r\n--" + boundary + "\r\n";
     out += "Content-Type: text/plain; charset=utf-8\r\n";
     out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
-    out += fmt::format("The copy of message {} for tap {} could not be filed "
-                       "in {}:\r\n{}\r\n\r\n",
-                       original.id(), tap.name, terminal_safe(tap.maildir),
-                       error.text());
-    out += kept_at.empty()
-               ? "The copy is attached.\r\n"
-               : "The copy is attached and was kept in " + kept_at + ".\r\n";
+    for (const Refusal& refusal : refused) {
+        out += fmt::format("The copy of message {} for tap {} could not be "
+                           "filed in {}:\r\n{}\r\n",
+                           original.id(), refusal.tap,
+                           terminal_safe(refusal.maildir), refusal.error);
+        out += refusal.kept_at.empty()
+                   ? "\r\n"
+                   : "It was kept in " + refusal.kept_at + ".\r\n\r\n";
+    }
+    out += "The copy is attached.\r\n";
     out += "\r\n--" + boundary + "\r\n";
     out += "Content-Type: message/rfc822\r\n";
     out += "Content-Disposition: attachment; filename=\"copy.eml\"\r\n\r\n";
@@ -231,6 +250,10 @@ struct Copies {
     std::vector<stream::Record> followers; ///< copies and notices
     int kept = 0;                          ///< copies that will exist
     bool lost = false;                     ///< a copy could be kept nowhere
+    /// The one copy for all review addresses, in followers: a record
+    /// with one recipient each, so the message is held once.
+    std::optional<size_t> address_copy;
+    std::vector<Refusal> refused; ///< for the one notice
 };
 
 std::string destination(const Tap& tap) {
@@ -281,7 +304,7 @@ std::optional<std::string> keep_or_lose(const Settings& settings,
 }
 
 void copy_to_maildir(const Settings& settings, filter::OutputForm form,
-                     const Tap& tap, const stream::Record& original, int number,
+                     const Tap& tap, const stream::Record& original,
                      Copies& copies) {
     std::string head = line_head(original, tap);
     auto staged = maildir::stage(tap.maildir, original.message);
@@ -303,12 +326,7 @@ void copy_to_maildir(const Settings& settings, filter::OutputForm form,
         return;
     }
     line.if_sent += " notice_to=" + settings.bounce_address;
-    // A notice about a failed delivery has the null return path, as
-    // RFC 5321 section 4.5.5 asks, so it can never loop.
-    copies.followers.push_back(
-        copy_record(fmt::format("{}/wiretap-notice-{}", original.id(), number),
-                    "", settings.bounce_address,
-                    failure_notice(original, tap, refused, settings, *kept)));
+    copies.refused.push_back({tap.name, tap.maildir, refused.text(), *kept});
 }
 
 void copy_to_address(const Settings& settings, filter::OutputForm form,
@@ -322,10 +340,21 @@ void copy_to_address(const Settings& settings, filter::OutputForm form,
                      "the output form cannot carry a copy", copies);
         return;
     }
-    std::string id = fmt::format("{}/wiretap-{}", original.id(), number);
-    copies.followers.push_back(copy_record(id, settings.bounce_address,
-                                           tap.deliver_to, original.message));
-    ++copies.kept;
+    if (!copies.address_copy) {
+        copies.followers.push_back(copy_record(
+            fmt::format("{}/wiretap-{}", original.id(), number),
+            settings.bounce_address, tap.deliver_to, original.message));
+        copies.address_copy = copies.followers.size() - 1;
+        ++copies.kept;
+    } else {
+        // Two taps sending to one review address give it one copy.
+        auto& rcpt = copies.followers[*copies.address_copy].envelope["rcpt"];
+        if (std::find(rcpt.begin(), rcpt.end(), tap.deliver_to) == rcpt.end()) {
+            rcpt.push_back(tap.deliver_to);
+            ++copies.kept;
+        }
+    }
+    std::string id = copies.followers[*copies.address_copy].id();
     copies.lines.push_back({head,
                             " result=queued copy_id=" + log::quote_value(id),
                             " result=deferred"});
@@ -398,10 +427,17 @@ void stage_copies(const Settings& settings, filter::OutputForm form,
     for (const Tap* tap : taps) {
         ++number;
         if (!tap->maildir.empty())
-            copy_to_maildir(settings, form, *tap, record, number, copies);
+            copy_to_maildir(settings, form, *tap, record, copies);
         else
             copy_to_address(settings, form, *tap, record, number, copies);
     }
+    // A notice about a failed delivery has the null return path, as
+    // RFC 5321 section 4.5.5 asks, so it can never loop.
+    if (!copies.refused.empty())
+        copies.followers.push_back(
+            copy_record(fmt::format("{}/wiretap-notice", record.id()), "",
+                        settings.bounce_address,
+                        failure_notice(record, copies.refused, settings)));
 }
 
 std::vector<std::string> log_lines(const Copies& copies) {
