@@ -238,7 +238,9 @@ const std::unordered_map<char32_t, char>& lookalike_table() {
         {0x0299, 'b'},
         {0x029C, 'h'},
         {0x029F, 'l'},
+        {0xA730, 'f'},
         {0xA731, 's'},
+        {0xA7AF, 'q'},
         // Latin letters that pass for others
         {0x0131, 'i'},
         {0x0251, 'a'},

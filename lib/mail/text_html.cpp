@@ -92,9 +92,14 @@ bool decode_numeric(std::string_view html, size_t& pos, std::string& out) {
     if (hex)
         ++at;
     size_t digits = at;
+    // Leading zeros count for nothing, however many ("&#0000000099;"
+    // is a 'c' to a browser); the digits after them are bounded.
+    while (at < html.size() && html[at] == '0')
+        ++at;
+    size_t significant = at;
     constexpr size_t max_digits = 8; // past U+10FFFF either way
     unsigned long cp = 0;
-    while (at < html.size() && at - digits < max_digits &&
+    while (at < html.size() && at - significant < max_digits &&
            (hex ? std::isxdigit(static_cast<unsigned char>(html[at]))
                 : std::isdigit(static_cast<unsigned char>(html[at])))) {
         char c = ascii_lower(html[at]);

@@ -113,6 +113,11 @@ TEST_CASE("html text reads as a browser shows it") {
     CHECK(visible("&bogus; &euro") == "&bogus; &euro");
     // A reference past Unicode shows as U+FFFD, however long.
     CHECK(visible("&#99999999999999;") == "\ufffd");
+    // Leading zeros count for nothing, however many (break test: nine
+    // of them made the reference U+FFFD, and the word unread).
+    CHECK(visible("f&#000000097;lcon conf&#x0000000069;dential") ==
+          "falcon confidential");
+    CHECK(visible("&#x0000000000000000000041;&#0;") == "A\ufffd");
     // Comments end at "-->", at "--!>", and at once for "<!-->".
     CHECK(visible("confidential<!-- a --!> and proprietary") ==
           "confidential and proprietary");
@@ -680,6 +685,16 @@ TEST_CASE("a word mixing cyrillic and latin letters is folded") {
                     "ayPal account and \xd0\xbc\xd0\xb8\xd1\x80";
     CHECK(text::fold_lookalikes(s) == 1);
     CHECK(s == "PayPal account and \xd0\xbc\xd0\xb8\xd1\x80");
+}
+
+TEST_CASE("small capital f and q in a latin word are folded") {
+    // U+A730 and U+A7AF came to Unicode later than the other small
+    // capitals, and were missed (break test).
+    std::string s = "Project \xea\x9c\xb0"
+                    "alcon is con\xea\x9c\xb0idential, \xea\x9e\xaf"
+                    "uarterly";
+    CHECK(text::fold_lookalikes(s) == 3);
+    CHECK(s == "Project falcon is confidential, quarterly");
 }
 
 TEST_CASE("full-width letters are folded to ascii") {
