@@ -18,10 +18,12 @@ void escape_bytes(std::string& out, std::string_view bytes) {
 // them; written in UTF-8 they are C2 80 to C2 9F. The bidirectional
 // controls reorder what follows them on the line, so that a name read
 // as "invoice_exe.pdf" may be held as "invoice_\u202Efdp.exe" and a
-// log line may seem to say what it does not.
+// log line may seem to say what it does not. The line and paragraph
+// separators (U+2028, U+2029) start a new line in many mail readers, and
+// a report mailed from cron could be given a row it never had.
 bool is_control(char32_t cp) {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C ||
-           cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
            (cp >= 0x2066 && cp <= 0x2069);
 }
 

@@ -127,8 +127,9 @@ constexpr Utf8Char utf8_at(std::string_view text, size_t i) {
 }
 
 /// Returns text safe to print on a terminal: C0 controls, DEL, the C1
-/// controls (U+0080-U+009F), the bidirectional controls (U+061C,
-/// U+200E-U+200F, U+202A-U+202E, U+2066-U+2069) and bytes that are not
+/// controls (U+0080-U+009F), the line and paragraph separators (U+2028,
+/// U+2029), the bidirectional controls (U+061C, U+200E-U+200F,
+/// U+202A-U+202E, U+2066-U+2069) and bytes that are not
 /// UTF-8 become \xNN, one per byte; all else, printable UTF-8 included,
 /// is kept as it is.
 std::string terminal_safe(std::string_view text);

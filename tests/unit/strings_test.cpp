@@ -56,6 +56,16 @@ TEST_CASE("terminal_safe escapes the bidirectional controls") {
     CHECK(terminal_safe("\xe2\x80\x93 \xd7\x90") == "\xe2\x80\x93 \xd7\x90");
 }
 
+TEST_CASE("terminal_safe escapes the line and paragraph separators") {
+    // A mail reader may start a new line at either: a reason id holding
+    // one gave a cron report a row of the sender's (break test).
+    CHECK(terminal_safe("X\xe2\x80\xa8  999  ALL_CLEAR") ==
+          "X\\xe2\\x80\\xa8  999  ALL_CLEAR");
+    CHECK(terminal_safe("\xe2\x80\xa9") == "\\xe2\\x80\\xa9");
+    // U+2027 (HYPHENATION POINT) beside them is printable.
+    CHECK(terminal_safe("\xe2\x80\xa7") == "\xe2\x80\xa7");
+}
+
 TEST_CASE("each trim drops its own set of bytes at the ends only") {
     std::string_view text = "\v\f\r\n \tx \t\vy\t \n\r\f\v";
     CHECK(trim_space(text) == "x \t\vy");
