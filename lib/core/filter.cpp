@@ -505,6 +505,12 @@ std::string envelope_address_problem(const std::string& text,
             return "an address holds no control character, nor a blank "
                    "outside its local part";
     }
+    // A name alone ("bob") is a local address; one with an '@' has a
+    // part on each side. "$LOGNAME@example.com" with LOGNAME unset gives
+    // "@example.com", which would be judged as nobody's mail.
+    if (at != std::string::npos && (at == 0 || at + 1 == text.size()))
+        return "an address with an '@' has a local part before it and a "
+               "domain after it";
     return "";
 }
 
