@@ -128,32 +128,50 @@ std::string name_record(const std::string& where,
     return id.empty() ? where : fmt::format("{} (id {})", where, id);
 }
 
+// True for a line that starts as a JSON object would: a record's.
+bool starts_as_object(std::string_view line) {
+    size_t first = line.find_first_not_of(" \t");
+    return first != std::string_view::npos && line[first] == '{';
+}
+
+// A line that is no JSON object starts at a line boundary, where the
+// record before it ended: plain log lines mixed in by 2>&1, or garbage.
+// It is counted and the first one named; the count of the records after
+// it goes on.
+void skip_stray_line(const std::string& where, Reading& reading) {
+    reading.summary.add_skipped_line();
+    if (!reading.named_stray_line) {
+        reading.named_stray_line = true;
+        reading.fail({where, "not a JSON envelope; lines like it are "
+                             "skipped and counted"});
+    }
+}
+
 // Takes one line. A record with a bad field costs only itself; an error
 // returned leaves the start of the next record unknown.
 Status take_line(ByteReader& input, const std::string& line,
                  const std::string& where, Reading& reading) {
     ordered_json envelope = parse_json(line);
-    // A line that starts as a JSON object but is none is a garbled
-    // envelope: the message bytes it announced follow, and where they
-    // end is unknown. Reading on would take lines of a mail's body,
-    // written by its sender, for records; the input ends here.
-    if (envelope.is_discarded() &&
-        line.find_first_not_of(" \t") != std::string::npos &&
-        line[line.find_first_not_of(" \t")] == '{')
+    if (envelope.is_discarded() && starts_as_object(line)) {
+        // The last line of a file, with no line end yet: a filter may be
+        // appending it this moment (writers hold a lock that report does
+        // not wait for). It is not counted, and is no error.
+        if (line.back() != '\n') {
+            log::warning(terminal_safe(
+                where + ": an unfinished last line, not counted; a filter "
+                        "may be writing it"));
+            return {};
+        }
+        // A line that starts as a JSON object but is none is a garbled
+        // envelope: the message bytes it announced follow, and where they
+        // end is unknown. Reading on would take lines of a mail's body,
+        // written by its sender, for records; the input ends here.
         return Error{where, "a garbled envelope; the rest of this input "
                             "is not read, as where its records start is "
                             "unknown"};
-    // Any other line that is no JSON object starts at a line boundary,
-    // where the record before it ended: plain log lines mixed in by
-    // 2>&1, or garbage. It is counted and the first one named; the count
-    // of the records after it goes on.
+    }
     if (envelope.is_discarded() || !envelope.is_object()) {
-        reading.summary.add_skipped_line();
-        if (!reading.named_stray_line) {
-            reading.named_stray_line = true;
-            reading.fail({where, "not a JSON envelope; lines like it are "
-                                 "skipped and counted"});
-        }
+        skip_stray_line(where, reading);
         return {};
     }
     // Logs with --log-json share the pipe under 2>&1; a line without
@@ -216,21 +234,46 @@ void read_input(ByteReader& input, const Limits& limits, Reading& reading) {
     uint64_t record = 0;
     for (;;) {
         uint64_t offset = input.offset();
-        auto got = input.read_line(line, limits.envelope_line_bytes);
+        bool complete = false;
+        auto got =
+            input.read_line_part(line, limits.envelope_line_bytes, complete);
         // Named as the filters name a record, not by the reader's offset.
+        auto where = fmt::format("{}: record {} at offset {}", input.name(),
+                                 record + 1, offset);
         if (!got) {
-            reading.fail({fmt::format("{}: record {} at offset {}",
-                                      input.name(), record + 1, offset),
-                          got.error().message, got.error().exit_code});
+            reading.fail({where, got.error().message, got.error().exit_code});
             return;
         }
         if (!*got)
             return;
         ++record;
+        if (!complete) {
+            // A record no filter could have written: where its message
+            // ends is unknown, and the input ends here.
+            if (starts_as_object(line)) {
+                reading.fail({where, fmt::format("line longer than {} bytes",
+                                                 limits.envelope_line_bytes)});
+                return;
+            }
+            // A long plain line (a log line under 2>&1) is walked past,
+            // a part at a time, and skipped as a short one is: it ended
+            // the input, and the records after it went uncounted.
+            while (!complete) {
+                auto rest = input.read_line_part(
+                    line, limits.envelope_line_bytes, complete);
+                if (!rest) {
+                    reading.fail(
+                        {where, rest.error().message, rest.error().exit_code});
+                    return;
+                }
+                if (!*rest)
+                    break;
+            }
+            skip_stray_line(where, reading);
+            continue;
+        }
         if (line == "\n" || line == "\r\n")
             continue;
-        auto where = fmt::format("{}: record {} at offset {}", input.name(),
-                                 record, offset);
         // A rotated log is often compressed: say so, rather than count
         // each line of it as garbage.
         if (offset == 0)
