@@ -844,13 +844,18 @@ std::optional<std::string> sniff_text(std::string_view bytes,
 
 // A text file attached ("notes.txt", text/csv) is read as a reader
 // would open it, and so is one labelled as binary whose bytes are text;
-// binary attachments are the attachment rules' business. Returns the
-// charset to read it with.
+// binary attachments are the attachment rules' business. A text part
+// of any other kind is read, named or not, inline or an alternative: a
+// calendar invitation's description or an unnamed text/csv is shown or
+// saved by mail readers as any body is. Returns the charset to read it
+// with.
 std::optional<std::string> text_attachment_charset(const mime::Part& part) {
-    if (!part.is_attachment || part.is_multipart || part.is_message)
+    if (part.is_multipart || part.is_message)
         return std::nullopt;
     if (part.content_type.starts_with("text/"))
         return part.charset;
+    if (!part.is_attachment)
+        return std::nullopt;
     return sniff_text(part.decoded, part.charset);
 }
 
