@@ -55,6 +55,11 @@ TEST_CASE("look-alike forms of letters read as the letters") {
     CHECK(split_words("\xF0\x9D\x90\x9C\xF0\x9D\x90\xA8\xF0\x9D\x90\xA7"
                       " \xEF\xBC\xAE\xEF\xBC\xA4\xEF\xBC\xA1 \xEF\xAC\x81le")
               .words == Split{"con", "nda", "file"});
+    // Letters in a circle or a square are symbols to Unicode, and split
+    // the word they stood in (break test): read as the letters.
+    CHECK(split_words("con\xE2\x93\x95idential \xF0\x9F\x84\xB0"
+                      "BC \xE2\x93\x92")
+              .words == Split{"confidential", "abc", "c"});
     // Accents stay: ano is not a\xC3\xB1o.
     CHECK(split_words("a\xC3\xB1o").words == Split{"a\xC3\xB1o"});
 }

@@ -25,6 +25,13 @@ bool is_east_asian(gunichar c) {
            (c >= 0xF900 && c <= 0xFAFF);
 }
 
+// Letters in a circle or a square (U+24B6-U+24E9, U+1F130-U+1F149) are
+// symbols to Unicode, but NFKC reads them as the letters, and so does a
+// person: "con\u24D5idential" is one word.
+bool is_enclosed_letter(gunichar c) {
+    return (c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149);
+}
+
 // The Hangul vowels and final consonants, which GLib composes with the
 // syllable or consonant before them.
 bool is_hangul_joiner(gunichar c) {
@@ -164,7 +171,8 @@ Words split_words(std::string_view utf8) {
             continue;
         }
         const char* next = g_utf8_next_char(p);
-        if (g_unichar_isalnum(u) || g_unichar_ismark(u)) {
+        if (g_unichar_isalnum(u) || g_unichar_ismark(u) ||
+            is_enclosed_letter(u)) {
             word.append(p, next);
             ascii = false;
         } else {
