@@ -1017,7 +1017,7 @@ std::string_view utf8_of(std::string_view bytes, std::string_view charset,
 // are found; what it shows is read as the body.
 void read_html(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
                const mime::Part& part, std::string_view charset,
-               size_t& raw_budget, size_t max_links) {
+               size_t& raw_budget, size_t max_links, Hidden hidden) {
     out.has_html = true;
     std::string copy;
     std::string_view utf8 = utf8_of(part.decoded, charset, copy);
@@ -1025,7 +1025,7 @@ void read_html(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
     raw.add(utf8);
     raw.end();
     size_t room = max_links - std::min(max_links, out.links.size());
-    Html html = html_to_text(utf8, room);
+    Html html = html_to_text(utf8, room, hidden);
     copy = {};
     out.hidden_html_bytes += html.hidden_bytes;
     out.html_images += html.image_sources.size();
@@ -1042,6 +1042,13 @@ void read_html(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
     body.add(html.text);
     body.add("\n");
     body.end_piece();
+    // Hidden text is read after what is shown, apart from it: words
+    // hidden to pass a data-leak rule still leave with the message.
+    if (!html.hidden_text.empty()) {
+        body.add(html.hidden_text);
+        body.add("\n");
+        body.end_piece();
+    }
 }
 
 // Plain text is converted a slice at a time, and read no further than
@@ -1084,9 +1091,10 @@ void read_plain(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
 // Reads one part's text into the body and raw_body.
 void read_part(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
                const mime::Part& part, std::string_view charset,
-               size_t& raw_budget, size_t max_links) {
+               size_t& raw_budget, size_t max_links, Hidden hidden) {
     if (part.content_type == "text/html")
-        read_html(out, body, seen, part, charset, raw_budget, max_links);
+        read_html(out, body, seen, part, charset, raw_budget, max_links,
+                  hidden);
     else
         read_plain(out, body, seen, part, charset, raw_budget);
 }
@@ -1138,8 +1146,14 @@ MessageText extract(const mime::Tree& tree, size_t max_body_bytes,
             attached = text_attachment_charset(part);
         if (!is_body_text(part) && !attached)
             continue;
+        // Text hidden by CSS is read only for all text a recipient can
+        // open: a recipient can show it (view source, a reader that
+        // ignores the style), and a data-leak rule must see what leaves.
+        // Scoring keeps it out: spammers hide words to sway filters.
         read_part(out, body, seen, part, attached ? *attached : part.charset,
-                  raw_budget, max_links);
+                  raw_budget, max_links,
+                  parts == TextParts::readable ? Hidden::kept
+                                               : Hidden::counted);
     }
     body.finish();
     return out;

@@ -29,6 +29,7 @@ struct Html {
     std::vector<Link> links;
     std::vector<std::string> image_sources;
     size_t hidden_bytes = 0;    ///< text inside display:none or tiny fonts
+    std::string hidden_text;    ///< that text, with Hidden::kept
     bool links_dropped = false; ///< a link found no room under the limit
 };
 
@@ -87,9 +88,14 @@ private:
 /// Returns a header value unfolded with RFC 2047 encoded words decoded.
 std::string decode_header(std::string_view raw);
 
+/// What becomes of text that CSS or the hidden attribute hides: counted
+/// alone, or kept as well, in Html::hidden_text.
+enum class Hidden { counted, kept };
+
 /// Returns HTML as the text a reader would see, with its first max_links
 /// links and picture addresses.
-Html html_to_text(std::string_view html, size_t max_links = SIZE_MAX);
+Html html_to_text(std::string_view html, size_t max_links = SIZE_MAX,
+                  Hidden hidden = Hidden::counted);
 
 /// Appends, one line each, every run of UTF-8 text that a right-to-left
 /// override (U+202E) reverses, in the order a reader sees it, so that a

@@ -598,8 +598,9 @@ size_t raw_text_end(std::string_view html, size_t pos, std::string_view name,
 
 class Renderer {
 public:
-    Renderer(std::string_view html, size_t max_links, int depth = 0)
-        : html_(html), max_links_(max_links), depth_(depth) {
+    Renderer(std::string_view html, size_t max_links, Hidden hidden,
+             int depth = 0)
+        : html_(html), max_links_(max_links), hidden_(hidden), depth_(depth) {
         // Misnested formatting in real mail moves a few elements a tag;
         // a move per two bytes of input, or 262,144, is far past that.
         elements_.set_adoption_budget(
@@ -787,7 +788,7 @@ private:
             out_.hidden_bytes += document->size();
             return;
         }
-        Html inner = Renderer(*document, max_links_, depth_ + 1).run();
+        Html inner = Renderer(*document, max_links_, hidden_, depth_ + 1).run();
         out_.text += '\n';
         // The frame's document starts from CSS's initial values: a tiny
         // font around the frame does not reach into it; a frame not
@@ -796,6 +797,7 @@ private:
         show(inner.text, shown);
         out_.text += '\n';
         out_.hidden_bytes += inner.hidden_bytes;
+        keep_hidden(inner.hidden_text);
         for (Link& link : inner.links)
             add_link(std::move(link));
         for (std::string& source : inner.image_sources)
@@ -819,6 +821,7 @@ private:
             seen_text_ = true;
         if (shown.hidden()) {
             out_.hidden_bytes += text.size();
+            keep_hidden(text);
             return;
         }
         out_.text += text;
@@ -826,9 +829,19 @@ private:
             link_text_ += text.substr(0, max_link_text_bytes);
     }
 
+    // Hidden text, kept apart when asked for: words hidden inside a
+    // shown word ("conf<span hidden>x</span>idential") must not join it.
+    void keep_hidden(std::string_view text) {
+        if (hidden_ == Hidden::kept)
+            out_.hidden_text += text;
+    }
+
     void on_element(const Tag& tag, const Style& style) {
-        if (is_block(tag.name))
+        if (is_block(tag.name)) {
             out_.text += '\n';
+            if (!out_.hidden_text.empty() && out_.hidden_text.back() != '\n')
+                keep_hidden("\n");
+        }
         // Reversed text is marked as plain text marks it; text::extract
         // then reads it in the order shown as well.
         if (!tag.closing && overrides_to_rtl(tag, style)) {
@@ -980,7 +993,8 @@ private:
 
     std::string_view html_;
     size_t max_links_; ///< links and picture addresses kept, each
-    int depth_;        ///< of srcdoc documents around this one
+    Hidden hidden_;
+    int depth_; ///< of srcdoc documents around this one
     size_t pos_ = 0;
     Html out_;
     bool in_link_ = false;
@@ -997,8 +1011,8 @@ private:
 
 } // namespace
 
-Html html_to_text(std::string_view html, size_t max_links) {
-    return Renderer(html, max_links).run();
+Html html_to_text(std::string_view html, size_t max_links, Hidden hidden) {
+    return Renderer(html, max_links, hidden).run();
 }
 
 } // namespace portcullis::text
