@@ -8,6 +8,7 @@
 #include "mail/binhex.hpp"
 #include "mail/line_ends.hpp"
 #include "mail/params.hpp"
+#include "mail/quoted_printable.hpp"
 #include "mail/tnef.hpp"
 #include "mail/uuencode.hpp"
 
@@ -260,7 +261,7 @@ std::string decode_body(Context& ctx, Part& part, std::string_view body) {
         if (garbage)
             add_anomaly(ctx, &part, "BASE64_GARBAGE");
     } else if (part.transfer_encoding == "quoted-printable") {
-        out = decode_quoted_printable(body);
+        out = mime::decode_quoted_printable(body);
     } else if (is_uuencoding(part.transfer_encoding)) {
         out = decode_uuencoded_body(body);
     } else {
@@ -436,16 +437,6 @@ constexpr std::array<signed char, 256> base64_table() {
     return table;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 // A uuencoded line: a length character, then four characters per three
 // bytes, each character holding six bits offset by 32 ('`' is zero).
 void decode_uu_line(std::string_view line, std::string& out) {
@@ -595,35 +586,6 @@ std::string decode_base64(std::string_view text, bool& garbage) {
             bits -= 8;
             out += static_cast<char>(accumulator >> bits & 0xff);
         }
-    }
-    return out;
-}
-
-std::string decode_quoted_printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '=') {
-            out += text[i];
-            continue;
-        }
-        // A soft line break: '=' then optional white space, then the end.
-        size_t j = i + 1;
-        while (j < text.size() && (text[j] == ' ' || text[j] == '\t'))
-            ++j;
-        if (j < text.size() && (text[j] == '\r' || text[j] == '\n')) {
-            i = j +
-                (text[j] == '\r' && j + 1 < text.size() && text[j + 1] == '\n');
-            continue;
-        }
-        int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
-        int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-        if (hi < 0 || lo < 0) {
-            out += '=';
-            continue;
-        }
-        out += static_cast<char>(hi << 4 | lo);
-        i += 2;
     }
     return out;
 }

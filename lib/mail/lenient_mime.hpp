@@ -61,7 +61,4 @@ Tree parse(std::string_view message, const Limits& limits);
 /// other than white space.
 std::string decode_base64(std::string_view text, bool& garbage);
 
-/// Decodes quoted-printable leniently: a malformed escape stays as is.
-std::string decode_quoted_printable(std::string_view text);
-
 } // namespace portcullis::mime::lenient

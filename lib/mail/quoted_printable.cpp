@@ -1,0 +1,48 @@
+#include "mail/quoted_printable.hpp"
+
+namespace portcullis::mime {
+
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+} // namespace
+
+std::string decode_quoted_printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '=') {
+            out += text[i];
+            continue;
+        }
+        // A soft line break: '=' then optional white space, then the end.
+        size_t j = i + 1;
+        while (j < text.size() && (text[j] == ' ' || text[j] == '\t'))
+            ++j;
+        if (j < text.size() && (text[j] == '\r' || text[j] == '\n')) {
+            i = j +
+                (text[j] == '\r' && j + 1 < text.size() && text[j + 1] == '\n');
+            continue;
+        }
+        int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
+        int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            out += '=';
+            continue;
+        }
+        out += static_cast<char>(hi << 4 | lo);
+        i += 2;
+    }
+    return out;
+}
+
+} // namespace portcullis::mime
