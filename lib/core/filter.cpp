@@ -8,6 +8,7 @@
 #include "core/progress.hpp"
 #include "core/spool.hpp"
 #include "core/watchdog.hpp"
+#include "mail/envelope.hpp"
 #include "mail/header_edit.hpp"
 
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fmt/format.h>
 #include <mutex>
 #include <optional>
@@ -523,6 +525,20 @@ void give_envelope(stream::Record& record, const CommonOptions& options) {
         record.envelope["mail_from"] = *options.sender;
     if (!options.recipients.empty() && !record.envelope.contains("rcpt"))
         record.envelope["rcpt"] = options.recipients;
+    if (options.received && !record.envelope.contains("received"))
+        record.envelope["received"] = *options.received;
+}
+
+// The time --received now stands for, as RFC 3339 in UTC: the hook that
+// runs the filter as the mail arrives knows the arrival time, and
+// report's trends by day and hour count by it.
+std::string now_rfc3339() {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
 }
 
 } // namespace
@@ -579,6 +595,20 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
                 return envelope_address_problem(text, false);
             },
             "ADDRESS"));
+    app.add_option_function<std::string>(
+           "--received",
+           [&](const std::string& time) {
+               options.received = time == "now" ? now_rfc3339() : time;
+           },
+           "Arrival time of messages without one: RFC 3339, or now")
+        ->type_name("TIME")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                if (text == "now" || mail::parse_rfc3339(text))
+                    return "";
+                return "not an RFC 3339 time (2026-12-06T08:45:00Z) nor now";
+            },
+            "TIME"));
     app.add_option_function<std::string>(
            "--mbox-variant",
            [&](const std::string& name) {

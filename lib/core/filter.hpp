@@ -42,6 +42,8 @@ struct CommonOptions {
     /// --sender, --recipient: the envelope of messages that have none.
     std::optional<std::string> sender;
     std::vector<std::string> recipients;
+    /// --received: the arrival time (RFC 3339) of messages without one.
+    std::optional<std::string> received;
     /// --verdicts: each record's envelope line, as --json writes it, is
     /// appended here too, in any form (procmail keeps no stream).
     std::string verdicts_path;
