@@ -698,9 +698,19 @@ Result<config::Config> load_config(CommonOptions& options, const CLI::App& app,
     return Error{"", refused.back(), ExitCode::config};
 }
 
+constexpr const char* headers_take_one =
+    "--headers writes one message; for more, use the stream or --json";
+
 ExitCode run(const CommonOptions& options, std::string_view tool,
              const Handler& handler, const UnreadHook& on_unread) {
     log::set_json(options.log_json);
+    // Two inputs named are two messages at least: refused before the
+    // first is written, not after it (a folder or an mbox of several is
+    // found only as its second message comes, below).
+    if (options.form == OutputForm::headers && options.inputs.size() > 1) {
+        log::error(headers_take_one);
+        return ExitCode::usage;
+    }
     source::Inputs inputs(options.inputs, options.limits, options.mbox_variant);
     // A procmail or pipe(8) filter must hand back the message it was
     // given, judged or not: one too large to read is written back as it
@@ -794,8 +804,7 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         // writer must see its bytes taken.
         if (options.form == OutputForm::headers && ++written > 1) {
             if (written == 2)
-                log::error("--headers writes one message; for more, use "
-                           "the stream or --json");
+                log::error(headers_take_one);
             status = worse(status, ExitCode::usage);
             continue;
         }
