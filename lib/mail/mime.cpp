@@ -300,6 +300,9 @@ void describe_type(WalkState& state, GMimeObject* object, Part& part) {
         headers.content_types.empty() ? "" : headers.content_types.back());
     flag_duplicate_parameters(state.tree, part, content_type);
     part.charset = ascii_lower(content_type.get("charset"));
+    part.flowed_delsp = part.content_type == "text/plain" &&
+                        ascii_lower(content_type.get("format")) == "flowed" &&
+                        ascii_lower(content_type.get("delsp")) == "yes";
     take_parameter(content_type, "name", part.name, part.name_raw);
     if (GMIME_IS_MULTIPART(object))
         part.boundary = content_type.get("boundary");

@@ -54,6 +54,9 @@ struct Part {
     bool is_multipart = false;
     bool is_message = false;
     bool is_attachment = false;
+    /// text/plain; format=flowed; delsp=yes (RFC 3676): a line ending in
+    /// a space flows into the next, the space deleted.
+    bool flowed_delsp = false;
     std::string decoded; ///< decoded body bytes, leaves only
     std::vector<std::string> anomalies;
 

@@ -1051,6 +1051,32 @@ void read_html(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
     }
 }
 
+// RFC 3676 with DelSp=yes: a line that ends in a space flows into the
+// next with that space deleted, so a reader shows "conf " and "idential"
+// as "confidential". The signature separator "-- " ends no flow.
+std::string join_flowed_lines(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    while (!text.empty()) {
+        size_t end = text.find('\n');
+        std::string_view line =
+            text.substr(0, end == std::string_view::npos ? text.size() : end);
+        std::string_view ending =
+            text.substr(line.size(), end == std::string_view::npos ? 0 : 1);
+        text.remove_prefix(line.size() + ending.size());
+        std::string_view content = line;
+        if (!content.empty() && content.back() == '\r')
+            content.remove_suffix(1);
+        if (!ending.empty() && content.ends_with(' ') && content != "-- ") {
+            out.append(content.substr(0, content.size() - 1));
+            continue;
+        }
+        out.append(line);
+        out.append(ending);
+    }
+    return out;
+}
+
 // Plain text is converted a slice at a time, and read no further than
 // the caps need: a run-length bomb's hundreds of megabytes of blanks are
 // never held converted.
@@ -1058,6 +1084,12 @@ void read_plain(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
                 const mime::Part& part, std::string_view charset,
                 size_t& raw_budget) {
     out.has_plain = true;
+    std::string unflowed;
+    std::string_view decoded = part.decoded;
+    if (part.flowed_delsp) {
+        unflowed = join_flowed_lines(part.decoded);
+        decoded = unflowed;
+    }
     std::string slice;
     std::string around = seen.around(part);
     if (!around.empty()) {
@@ -1065,19 +1097,19 @@ void read_plain(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
         // it is read twice: once for its words, once into the body.
         WordKey key;
         RawText raw(out, raw_budget);
-        for (Utf8Reader reader(part.decoded, charset); reader.next(slice);) {
+        for (Utf8Reader reader(decoded, charset); reader.next(slice);) {
             raw.add(slice);
             key.add(slice);
         }
         raw.end();
         if (!seen.first(around, key))
             return;
-        for (Utf8Reader reader(part.decoded, charset);
+        for (Utf8Reader reader(decoded, charset);
              body.wants_more() && reader.next(slice);)
             body.add(slice);
     } else {
         RawText raw(out, raw_budget);
-        for (Utf8Reader reader(part.decoded, charset);
+        for (Utf8Reader reader(decoded, charset);
              (body.wants_more() || !raw.done()) && reader.next(slice);) {
             raw.add(slice);
             body.add(slice);

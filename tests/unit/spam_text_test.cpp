@@ -952,3 +952,16 @@ TEST_CASE("armenian, cherokee and small-capital look-alikes are folded") {
     std::string armenian = "\xD5\xB0\xD5\xA1\xD5\xB5";
     CHECK(text::fold_lookalikes(armenian) == 0);
 }
+
+TEST_CASE("flowed text with DelSp=yes joins its lines as a reader does") {
+    // RFC 3676: "conf " then "idential" reads "confidential"; it passed
+    // the word lists as two words (break test). "-- " ends no flow, and
+    // without DelSp the space stays, as a reader keeps it.
+    auto delsp = extract("Content-Type: text/plain; format=flowed; "
+                         "delsp=yes\r\n\r\nstrictly conf \r\nidential.\r\n"
+                         "-- \r\nsig\r\n");
+    CHECK(delsp.body == "strictly confidential. -- sig");
+    auto kept = extract("Content-Type: text/plain; format=flowed\r\n\r\n"
+                        "strictly conf \r\nidential.\r\n");
+    CHECK(kept.body == "strictly conf idential.");
+}
