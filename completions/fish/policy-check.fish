@@ -23,4 +23,5 @@ complete -c policy-check -l local-domain -x -d 'Domain that is ours, for directi
 complete -c policy-check -l wordlists -x -a '(__fish_complete_directories)' -d 'Folder of word lists'
 complete -c policy-check -l domains-dir -x -a '(__fish_complete_directories)' -d 'Folder of domain and user settings'
 complete -c policy-check -l max-body-bytes -x -d 'Body bytes read for words and patterns'
+complete -c policy-check -l headers-for -x -d 'Write the message as one recipient\'s decision makes it'
 complete -c policy-check -l check -r -F -d 'Validate a policy, configuration or domain file and exit'

@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
                        "Body bytes read for words and patterns")
             ->type_name("N")
             ->check(filter::positive);
+        app.add_option("--headers-for", options.headers_for,
+                       "Write the message as one recipient's decision "
+                       "makes it")
+            ->type_name("ADDRESS");
         app.add_option(
                "--check", options.check_file,
                "Validate a policy, configuration or domain file and exit")

@@ -235,7 +235,7 @@ const config::Keys config_keys{"policy-check",
 
 Checker::Checker(const Options& options, const config::Config& config)
     : config_(config), form_(options.common.form),
-      limits_(options.common.limits),
+      headers_for_(options.headers_for), limits_(options.common.limits),
       hierarchy_(config, tool_name, options.domains_dir) {}
 
 Result<std::unique_ptr<Checker>> Checker::create(const Options& options,

@@ -25,6 +25,8 @@ struct Options {
     std::string domains_dir;   ///< empty: domains/ beside the config
     std::string check_file;    ///< --check: validate this file and stop
     size_t max_body_bytes = 0; ///< 0: the configured or default cap
+    /// --headers-for: the message as this recipient's decision makes it.
+    std::string headers_for;
 };
 
 /// The rules that apply to one party, after the levels had their say.
@@ -115,6 +117,7 @@ private:
 
     const config::Config& config_;
     filter::OutputForm form_;
+    std::string headers_for_;
     Limits limits_;
     attachment::ArchiveLimits archive_limits_;
     size_t max_body_bytes_ = 0;

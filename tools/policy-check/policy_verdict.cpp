@@ -447,6 +447,21 @@ Action Checker::judge_rcpt(policy::MessageFacts& facts, const std::string& rcpt,
     return action;
 }
 
+// The judgement of one recipient: the rules that fired for it and its
+// decision. A user's rule (a strip, a tag, a redirect) is that user's:
+// the message written for another recipient carries none of it.
+Judgement for_recipient(const Judgement& all, const std::string& address) {
+    Judgement one;
+    one.refused = all.refused;
+    one.fields = all.fields;
+    for (const Firing& firing : all.firings)
+        if (std::find(firing.rcpt.begin(), firing.rcpt.end(), address) !=
+            firing.rcpt.end())
+            one.firings.push_back(firing);
+    one.actions[address] = all.actions.at(address);
+    return one;
+}
+
 Result<filter::Outcome> Checker::handle(stream::Record& record) {
     verdict::Verdict verdict(tool_name, PORTCULLIS_VERSION);
     auto tree = mime::parse(record.message, limits_);
@@ -467,6 +482,18 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
         return Error{"", judgement.unreadable.front().error,
                      ExitCode::temp_fail};
 
+    // A hook that delivers to each recipient apart (postfix-filter, when
+    // their decisions differ) asks for one recipient's message, judged
+    // with the whole envelope, so rules on the other recipients count.
+    if (!headers_for_.empty()) {
+        if (!judgement.actions.contains(headers_for_))
+            return Error{"",
+                         fmt::format("--headers-for {}: not one of the "
+                                     "message's recipients",
+                                     headers_for_),
+                         ExitCode::usage};
+        judgement = for_recipient(judgement, headers_for_);
+    }
     record.message = remove_planted_fields(record.message, judgement.fields);
     filter::Outcome outcome;
     if (!apply_strip(record.message, judgement, limits_)) {
