@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/progress.hpp"
 #include "core/spool.hpp"
+#include "core/utc_time.hpp"
 #include "core/watchdog.hpp"
 #include "mail/envelope.hpp"
 #include "mail/header_edit.hpp"
@@ -18,7 +19,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <fmt/format.h>
 #include <mutex>
 #include <optional>
@@ -529,18 +529,6 @@ void give_envelope(stream::Record& record, const CommonOptions& options) {
         record.envelope["received"] = *options.received;
 }
 
-// The time --received now stands for, as RFC 3339 in UTC: the hook that
-// runs the filter as the mail arrives knows the arrival time, and
-// report's trends by day and hour count by it.
-std::string now_rfc3339() {
-    std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    ::gmtime_r(&now, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
-
 } // namespace
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
@@ -598,7 +586,9 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
     app.add_option_function<std::string>(
            "--received",
            [&](const std::string& time) {
-               options.received = time == "now" ? now_rfc3339() : time;
+               // The hook that runs the filter as mail arrives knows
+               // the arrival time; report's trends count by it.
+               options.received = time == "now" ? utc_now(rfc3339_utc) : time;
            },
            "Arrival time of messages without one: RFC 3339, or now")
         ->type_name("TIME")

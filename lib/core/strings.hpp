@@ -14,6 +14,14 @@ constexpr char ascii_lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+/// Returns the value of a hexadecimal digit, either case, or -1.
+constexpr int hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = ascii_lower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /// Returns text with ASCII letters lower-cased; other bytes unchanged.
 inline std::string ascii_lower(std::string_view text) {
     std::string out(text);

@@ -35,16 +35,6 @@ struct Iconv {
     }
 };
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::string decode_q(std::string_view text) {
     std::string out;
     for (size_t i = 0; i < text.size(); ++i) {
@@ -53,10 +43,10 @@ std::string decode_q(std::string_view text) {
             out.push_back(' ');
             continue;
         }
-        if (c == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-            hex_value(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(text[i + 1]) << 4 |
-                                            hex_value(text[i + 2])));
+        if (c == '=' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
+            hex_digit(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex_digit(text[i + 1]) << 4 |
+                                            hex_digit(text[i + 2])));
             i += 2;
             continue;
         }

@@ -159,21 +159,14 @@ bool next_piece(std::string_view text, size_t& pos, Piece& piece, bool& valid) {
     return true;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower_char(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 std::string percent_decode(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '%' && i + 2 < text.size() &&
-            hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(text[i + 1]) << 4 |
-                                            hex_value(text[i + 2])));
+            hex_digit(text[i + 1]) >= 0 && hex_digit(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex_digit(text[i + 1]) << 4 |
+                                            hex_digit(text[i + 2])));
             i += 2;
             continue;
         }

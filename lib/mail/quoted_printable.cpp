@@ -1,20 +1,8 @@
 #include "mail/quoted_printable.hpp"
 
+#include "core/strings.hpp"
+
 namespace portcullis::mime {
-
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-} // namespace
 
 std::string decode_quoted_printable(std::string_view text) {
     std::string out;
@@ -33,8 +21,8 @@ std::string decode_quoted_printable(std::string_view text) {
                 (text[j] == '\r' && j + 1 < text.size() && text[j + 1] == '\n');
             continue;
         }
-        int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
-        int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+        int hi = i + 1 < text.size() ? hex_digit(text[i + 1]) : -1;
+        int lo = i + 2 < text.size() ? hex_digit(text[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
             out += '=';
             continue;

@@ -4,6 +4,8 @@
 // disk, or not at all.
 #include "av_actions.hpp"
 
+#include "core/utc_time.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +14,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <fmt/format.h>
 
 namespace portcullis::av {
@@ -98,12 +99,7 @@ Status move_pair_into_place(const std::string& dir, const std::string (&tmp)[2],
 }
 
 std::string today() {
-    std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    ::gmtime_r(&now, &utc);
-    char text[16];
-    std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
-    return text;
+    return utc_now("%Y-%m-%d");
 }
 
 // Unique within the process and across processes sharing the folder.

@@ -15,6 +15,7 @@
 #include "core/log.hpp"
 #include "core/maildir.hpp"
 #include "core/strings.hpp"
+#include "core/utc_time.hpp"
 #include "core/watchdog.hpp"
 #include "mail/charset.hpp"
 #include "mail/verdict.hpp"
@@ -28,7 +29,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
 #include <limits>
@@ -46,15 +46,6 @@ constexpr const char* tool_name = "wiretap";
 void detail(std::string_view text) {
     if (!log::discreet())
         log::error(text);
-}
-
-std::string utc_now(const char* format) {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&now, &tm);
-    char text[64];
-    std::strftime(text, sizeof text, format, &tm);
-    return text;
 }
 
 Error not_regular(const std::string& path, mode_t mode) {
@@ -119,7 +110,7 @@ bool ends_a_line(int fd) {
 
 Status write_admin_log(int fd, const Settings& settings,
                        const std::vector<std::string>& lines) {
-    std::string stamp = utc_now("%Y-%m-%dT%H:%M:%SZ ");
+    std::string stamp = utc_now(rfc3339_utc) + " ";
     // How the log ends and the write after it are one step: another
     // wiretap appending in between made the end look cut short, and an
     // empty line followed. Every writer of the log is a wiretap, and
