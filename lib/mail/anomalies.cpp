@@ -57,6 +57,7 @@ constexpr std::array anomalies = {
     AnomalyInfo{"NUL_IN_FILENAME", notice},
     AnomalyInfo{"CONTROL_CHAR_IN_FILENAME", notice},
     AnomalyInfo{"TRAILING_DOT_OR_SPACE", notice},
+    AnomalyInfo{"DATA_STREAM_IN_FILENAME", notice},
     AnomalyInfo{"DOUBLE_EXTENSION", notice},
     AnomalyInfo{"CLSID_EXTENSION", notice},
     AnomalyInfo{"ATTACHMENT_NAME_MISMATCH", notice},

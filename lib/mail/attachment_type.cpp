@@ -107,11 +107,12 @@ NameInfo examine_name(std::string_view name) {
         }
         kept += name[i++];
     }
-    // Windows drops trailing dots and blanks: "bill.exe . " runs as .exe.
-    size_t end = kept.find_last_not_of(". \t");
-    if (end + 1 != kept.size())
+    // Windows drops trailing dots and blanks, and a data stream suffix:
+    // "bill.exe . " and "bill.exe::$DATA" are saved as bill.exe.
+    size_t saved = mime::windows_saved_name(kept).size();
+    if (saved != kept.size())
         info.padded = true;
-    kept.erase(end == std::string::npos ? 0 : end + 1);
+    kept.erase(saved);
     if (kept.find("   .") != std::string::npos)
         info.padded = true;
     info.shown = lower_ascii(kept);

@@ -65,10 +65,15 @@ bool is_hidden(uint32_t c) {
     return is_control(c) || mail::is_invisible(c);
 }
 
-std::string_view drop_trailing_dots(std::string_view name) {
-    while (!name.empty() && (name.back() == '.' || name.back() == ' '))
-        name.remove_suffix(1);
-    return name;
+// NTFS names a file's own contents "name::$DATA": whatever honours the
+// suffix saves the file as the name before it, "pay.exe::$DATA" as
+// pay.exe.
+constexpr std::string_view data_stream = "::$DATA";
+
+bool ends_with_data_stream(std::string_view name) {
+    return name.size() >= data_stream.size() &&
+           equals_ci(name.substr(name.size() - data_stream.size()),
+                     data_stream);
 }
 
 // Extensions a victim trusts, used as decoys before the real one.
@@ -92,7 +97,7 @@ bool contains(const std::array<std::string_view, N>& list,
 }
 
 bool has_double_extension(std::string_view name) {
-    name = drop_trailing_dots(name);
+    name = windows_saved_name(name);
     size_t last = name.rfind('.');
     if (last == std::string_view::npos || last == 0)
         return false;
@@ -165,6 +170,8 @@ std::vector<std::string> filename_anomalies(std::string_view name) {
         ids.push_back("CONTROL_CHAR_IN_FILENAME");
     if (!name.empty() && (name.back() == '.' || name.back() == ' '))
         ids.push_back("TRAILING_DOT_OR_SPACE");
+    if (ends_with_data_stream(name.substr(0, name.find_last_not_of(". ") + 1)))
+        ids.push_back("DATA_STREAM_IN_FILENAME");
     if (has_double_extension(name))
         ids.push_back("DOUBLE_EXTENSION");
     if (is_clsid_extension(final_extension(name)))
@@ -172,8 +179,19 @@ std::vector<std::string> filename_anomalies(std::string_view name) {
     return ids;
 }
 
+std::string_view windows_saved_name(std::string_view name) {
+    for (;;) {
+        while (!name.empty() && (name.back() == '.' || name.back() == ' ' ||
+                                 name.back() == '\t'))
+            name.remove_suffix(1);
+        if (!ends_with_data_stream(name))
+            return name;
+        name.remove_suffix(data_stream.size());
+    }
+}
+
 std::string final_extension(std::string_view name) {
-    name = drop_trailing_dots(name);
+    name = windows_saved_name(name);
     size_t dot = name.rfind('.');
     if (dot == std::string_view::npos)
         return "";

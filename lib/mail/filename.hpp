@@ -27,8 +27,12 @@ bool is_double_extension(std::string_view decoy, std::string_view final);
 /// "report.txt.{...}" looks like a text file and may run as a program.
 bool is_clsid_extension(std::string_view extension);
 
-/// Returns the final extension as Windows resolves it (trailing dots and
-/// spaces dropped), lower case, without the dot; empty when there is none.
+/// Returns the name Windows saves a file under: trailing dots, blanks and
+/// an NTFS data stream suffix ("pay.exe::$DATA") dropped.
+std::string_view windows_saved_name(std::string_view name);
+
+/// Returns the final extension as Windows resolves it (see
+/// windows_saved_name), lower case, without the dot; empty when none.
 std::string final_extension(std::string_view name);
 
 /// Returns true when name holds a character a reader cannot see or that

@@ -36,6 +36,18 @@ TEST_CASE("a trailing dot or space is flagged and dropped from the "
     CHECK(mime::final_extension("run.exe. . ") == "exe");
 }
 
+TEST_CASE("an NTFS data stream suffix is flagged and dropped from the "
+          "extension") {
+    CHECK(mime::filename_anomalies("pay.exe::$DATA") ==
+          Ids{"DATA_STREAM_IN_FILENAME"});
+    CHECK(mime::filename_anomalies("pay.exe::$data. ") ==
+          Ids{"TRAILING_DOT_OR_SPACE", "DATA_STREAM_IN_FILENAME"});
+    CHECK(mime::final_extension("pay.exe::$Data") == "exe");
+    CHECK(mime::final_extension("pay.exe::$DATA. ::$DATA") == "exe");
+    CHECK(mime::filename_anomalies("invoice.pdf::$DATA.exe").empty());
+    CHECK(mime::windows_saved_name("::$DATA").empty());
+}
+
 TEST_CASE("a decoy extension before a long final extension is a double "
           "extension") {
     CHECK(mime::filename_anomalies("Payment.PDF.html") ==

@@ -63,6 +63,14 @@ TEST_CASE("trailing dots and blanks do not hide an extension") {
     CHECK(info.extension == "exe");
 }
 
+TEST_CASE("an NTFS data stream suffix does not hide an extension") {
+    NameInfo info = examine_name("pay.exe::$DATA");
+    CHECK(info.padded);
+    CHECK(info.extension == "exe");
+    CHECK(info.extensions == std::vector<std::string>{"exe"});
+    CHECK(examine_name("pay.pdf.exe::$data ").double_extension);
+}
+
 TEST_CASE("an executable extension hidden before a decoy is still listed") {
     NameInfo nul = examine_name(std::string("a.exe\0.pdf", 10));
     CHECK(nul.extensions == std::vector<std::string>{"exe", "pdf"});
