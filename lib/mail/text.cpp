@@ -948,8 +948,18 @@ public:
         return !out_.truncated || (folded_.wide > 0 && !east_asian_);
     }
 
-    /// Counts the look-alike words once all the text has been added.
+    /// Keeps text to read after all the rest, each apart: what is
+    /// hidden, however long, never pushes what is shown past the cap.
+    void add_last(std::string&& text) { last_.push_back(std::move(text)); }
+
+    /// Reads what add_last kept, then counts the look-alike words.
     void finish() {
+        for (std::string& text : last_) {
+            add(text);
+            add("\n");
+            end_piece();
+            text = {};
+        }
         out_.lookalike_words +=
             folded_.disguised + (east_asian_ ? 0 : folded_.wide);
     }
@@ -974,6 +984,7 @@ private:
     MessageText& out_;
     Squeezer squeezer_;
     std::string pending_;
+    std::vector<std::string> last_;
     FoldCounts folded_;
     bool east_asian_ = false;
 };
@@ -1042,13 +1053,10 @@ void read_html(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
     body.add(html.text);
     body.add("\n");
     body.end_piece();
-    // Hidden text is read after what is shown, apart from it: words
+    // Hidden text is read after all that is shown, apart from it: words
     // hidden to pass a data-leak rule still leave with the message.
-    if (!html.hidden_text.empty()) {
-        body.add(html.hidden_text);
-        body.add("\n");
-        body.end_piece();
-    }
+    if (!html.hidden_text.empty())
+        body.add_last(std::move(html.hidden_text));
 }
 
 // RFC 3676 with DelSp=yes: a line that ends in a space flows into the

@@ -413,6 +413,18 @@ size_t comment_end(std::string_view html, size_t pos) {
     return html.size();
 }
 
+// The text of a comment, from after its "<!--" to where comment_end
+// ends it.
+std::string_view comment_text(std::string_view comment) {
+    for (std::string_view close : {"--!>", "-->", "->", ">"}) {
+        if (comment.ends_with(close)) {
+            comment.remove_suffix(close.size());
+            break;
+        }
+    }
+    return comment;
+}
+
 // Elements that hold text, not HTML: quotes, comments and tags in them
 // ("document.write('<script>')", "<textarea><div hidden></textarea>")
 // mean nothing until the first end tag of their name, as in browsers.
@@ -646,7 +658,9 @@ private:
 
     void on_tag() {
         if (html_.substr(pos_, 4) == "<!--") {
-            pos_ = comment_end(html_, pos_ + 4);
+            size_t end = comment_end(html_, pos_ + 4);
+            keep_apart(comment_text(html_.substr(pos_ + 4, end - pos_ - 4)));
+            pos_ = end;
             return;
         }
         // A lone '<' in text, as in "a < b", is told by the byte after
@@ -666,6 +680,7 @@ private:
             break;
         }
         Tag tag = read_tag(html_, pos_);
+        keep_described(tag);
         if (tag.closing) {
             elements_.close(tag.name);
             on_element(tag, Style(""));
@@ -744,23 +759,29 @@ private:
         size_t text_end = 0;
         size_t end = raw_text_end(html_, pos_, name, text_end);
         std::string_view text = html_.substr(pos_, text_end - pos_);
-        if (raw != RawText::unshown) {
+        if (raw == RawText::shown) {
             out_.text += '\n';
-            if (raw == RawText::shown) {
-                show(text, shown);
-            } else {
-                std::string decoded;
-                for (size_t i = 0; i < text.size();) {
-                    if (text[i] == '&' &&
-                        decode_entity(text, i, decoded, Context::text))
-                        continue;
-                    decoded += text[i++];
-                }
-                show(decoded, shown);
-            }
+            show(text, shown);
             out_.text += '\n';
+        } else if (raw == RawText::references) {
+            out_.text += '\n';
+            show(decode_references(text), shown);
+            out_.text += '\n';
+        } else if (name == "title") {
+            keep_apart(decode_references(text));
         }
         pos_ = end;
+    }
+
+    static std::string decode_references(std::string_view text) {
+        std::string decoded;
+        for (size_t i = 0; i < text.size();) {
+            if (text[i] == '&' &&
+                decode_entity(text, i, decoded, Context::text))
+                continue;
+            decoded += text[i++];
+        }
+        return decoded;
     }
 
     // A second <body> adds to the body the attributes the first lacked,
@@ -834,6 +855,28 @@ private:
     void keep_hidden(std::string_view text) {
         if (hidden_ == Hidden::kept)
             out_.hidden_text += text;
+    }
+
+    // Text a reader is not shown in the page but that leaves with it:
+    // comments, the title, a picture's alt text and any element's title
+    // (shown on hovering). Kept with the hidden text, a line of its own,
+    // and never counted as hidden: a page's title hides nothing.
+    void keep_apart(std::string_view text) {
+        if (hidden_ != Hidden::kept ||
+            text.find_first_not_of(" \t\r\n\f") == std::string_view::npos)
+            return;
+        if (!out_.hidden_text.empty() && out_.hidden_text.back() != '\n')
+            out_.hidden_text += '\n';
+        out_.hidden_text += text;
+        out_.hidden_text += '\n';
+    }
+
+    void keep_described(const Tag& tag) {
+        if (hidden_ != Hidden::kept || tag.closing)
+            return;
+        for (std::string_view name : {"alt", "title"})
+            if (auto value = find_attribute(tag.attributes, name))
+                keep_apart(*value);
     }
 
     void on_element(const Tag& tag, const Style& style) {
