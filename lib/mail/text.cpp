@@ -241,6 +241,50 @@ const std::unordered_map<char32_t, char>& lookalike_table() {
         {0xA730, 'f'},
         {0xA731, 's'},
         {0xA7AF, 'q'},
+        // Coptic letters drawn as Latin ones
+        {0x2C82, 'B'},
+        {0x2C8E, 'H'},
+        {0x2C92, 'I'},
+        {0x2C93, 'i'},
+        {0x2C94, 'K'},
+        {0x2C98, 'M'},
+        {0x2C9A, 'N'},
+        {0x2C9E, 'O'},
+        {0x2C9F, 'o'},
+        {0x2CA2, 'P'},
+        {0x2CA3, 'p'},
+        {0x2CA4, 'C'},
+        {0x2CA5, 'c'},
+        {0x2CA6, 'T'},
+        {0x2CA8, 'Y'},
+        {0x2CAC, 'X'},
+        {0x2CAD, 'x'},
+        // Lisu, an alphabet made of Latin capitals
+        {0xA4D0, 'B'},
+        {0xA4D1, 'P'},
+        {0xA4D3, 'D'},
+        {0xA4D4, 'T'},
+        {0xA4D6, 'G'},
+        {0xA4D7, 'K'},
+        {0xA4D9, 'J'},
+        {0xA4DA, 'C'},
+        {0xA4DC, 'Z'},
+        {0xA4DD, 'F'},
+        {0xA4DF, 'M'},
+        {0xA4E0, 'N'},
+        {0xA4E1, 'L'},
+        {0xA4E2, 'S'},
+        {0xA4E3, 'R'},
+        {0xA4E6, 'V'},
+        {0xA4E7, 'H'},
+        {0xA4EA, 'W'},
+        {0xA4EB, 'X'},
+        {0xA4EC, 'Y'},
+        {0xA4EE, 'A'},
+        {0xA4F0, 'E'},
+        {0xA4F2, 'I'},
+        {0xA4F3, 'O'},
+        {0xA4F4, 'U'},
         // Latin letters that pass for others
         {0x0131, 'i'},
         {0x0251, 'a'},
@@ -256,6 +300,10 @@ const std::unordered_map<char32_t, char>& lookalike_table() {
 char lookalike_of(char32_t cp) {
     if (cp >= 0xFF01 && cp <= 0xFF5E)
         return static_cast<char>(cp - 0xFEE0);
+    // Parenthesized small letters, U+249C-U+24B5: NFKC would make
+    // "con\u24A1idential" "con(f)idential", two words; a reader sees one.
+    if (cp >= 0x249C && cp <= 0x24B5)
+        return static_cast<char>('a' + (cp - 0x249C));
     auto& table = lookalike_table();
     auto it = table.find(cp);
     return it == table.end() ? 0 : it->second;

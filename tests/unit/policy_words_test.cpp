@@ -60,6 +60,11 @@ TEST_CASE("look-alike forms of letters read as the letters") {
     CHECK(split_words("con\xE2\x93\x95idential \xF0\x9F\x84\xB0"
                       "BC \xE2\x93\x92")
               .words == Split{"confidential", "abc", "c"});
+    // So are letters in parentheses, which NFKC would split: U+24A1 is
+    // a parenthesized f.
+    CHECK(
+        split_words("con\xE2\x92\xA1idential \xE2\x92\x9C\xE2\x92\x9D").words ==
+        Split{"confidential", "ab"});
     // Accents stay: ano is not a\xC3\xB1o.
     CHECK(split_words("a\xC3\xB1o").words == Split{"a\xC3\xB1o"});
 }

@@ -697,6 +697,23 @@ TEST_CASE("small capital f and q in a latin word are folded") {
     CHECK(s == "Project falcon is confidential, quarterly");
 }
 
+TEST_CASE("parenthesized, coptic and lisu look-alikes in a latin word are "
+          "folded") {
+    // U+24A1 PARENTHESIZED LATIN SMALL LETTER F, U+2C9F COPTIC SMALL
+    // LETTER O, U+A4DA LISU LETTER CA (C), U+A4F2 LISU LETTER I.
+    std::string s = "con\xe2\x92\xa1idential c\xe2\xb2\x9f"
+                    "de "
+                    "\xea\x93\x9a"
+                    "OMPANY PR\xea\x93\xb2"
+                    "VATE";
+    CHECK(text::fold_lookalikes(s) == 4);
+    CHECK(s == "confidential code COMPANY PRIVATE");
+    // Words written wholly in Coptic or Lisu are left as they are.
+    std::string coptic = "\xe2\xb2\x9f\xe2\xb2\xa3";
+    CHECK(text::fold_lookalikes(coptic) == 0);
+    CHECK(coptic == "\xe2\xb2\x9f\xe2\xb2\xa3");
+}
+
 TEST_CASE("full-width letters are folded to ascii") {
     std::string s = "\xef\xbd\x86\xef\xbd\x92\xef\xbd\x85\xef\xbd\x85";
     CHECK(text::fold_lookalikes(s) == 1);

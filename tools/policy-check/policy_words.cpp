@@ -32,6 +32,12 @@ bool is_enclosed_letter(gunichar c) {
     return (c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149);
 }
 
+// Parenthesized small letters (U+249C-U+24B5) are symbols too, and NFKC
+// would read "con\u24A1idential" as "con(f)idential": read as the letter.
+bool is_parenthesized_letter(gunichar c) {
+    return c >= 0x249C && c <= 0x24B5;
+}
+
 // The Hangul vowels and final consonants, which GLib composes with the
 // syllable or consonant before them.
 bool is_hangul_joiner(gunichar c) {
@@ -171,6 +177,11 @@ Words split_words(std::string_view utf8) {
             continue;
         }
         const char* next = g_utf8_next_char(p);
+        if (is_parenthesized_letter(u)) {
+            word += static_cast<char>('a' + (u - 0x249C));
+            p = next;
+            continue;
+        }
         if (g_unichar_isalnum(u) || g_unichar_ismark(u) ||
             is_enclosed_letter(u)) {
             word.append(p, next);
