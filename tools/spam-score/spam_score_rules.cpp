@@ -140,6 +140,29 @@ const char* unsupported_rule_kind(std::string_view directive) {
     return nullptr;
 }
 
+// A number as SpamAssassin reads one in a score line: digits, with an
+// optional minus and fraction. It refuses "1e3", ".5" or "+1" and keeps
+// the rule's default score; taking them as numbers would give a score
+// it never gives.
+bool is_score_number(std::string_view word) {
+    auto digits = [&](size_t& pos) {
+        size_t start = pos;
+        while (pos < word.size() &&
+               std::isdigit(static_cast<unsigned char>(word[pos])))
+            ++pos;
+        return pos > start;
+    };
+    size_t pos = word.starts_with('-') ? 1 : 0;
+    if (!digits(pos))
+        return false;
+    if (pos < word.size() && word[pos] == '.') {
+        ++pos;
+        if (!digits(pos))
+            return false;
+    }
+    return pos == word.size();
+}
+
 // Reads the one or four numbers of a score line. Anything else, or a
 // score no rule should have, is refused: an absurd score would drown
 // every other rule, or turn into infinity in the headers.
@@ -152,12 +175,8 @@ Result<std::vector<double>> read_scores(std::string_view text) {
         char* end = nullptr;
         errno = 0;
         double v = std::strtod(word.c_str(), &end);
-        bool plain = std::all_of(word.begin(), word.end(), [](char c) {
-            return std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
-                   c == '-' || c == '+' || c == 'e' || c == 'E';
-        });
-        if (word.empty() || *end != '\0' || !plain || errno == ERANGE ||
-            !std::isfinite(v))
+        if (word.empty() || *end != '\0' || !is_score_number(word) ||
+            errno == ERANGE || !std::isfinite(v))
             return Error{"", fmt::format("\"{}\" is not a score", word)};
         if (std::fabs(v) > max_score)
             return Error{
