@@ -1,7 +1,7 @@
 // Turning SpamAssassin's Perl patterns into RE2's. SpamAssassin matches
 // bytes, so patterns compile as Latin-1, \xNN is one byte, and bytes over
 // \x7f are kept out of RE2's Latin-1 case folding, as Perl folds ASCII
-// only. Perl forms RE2 reads otherwise ({,n}, \NNN, \Q) are rewritten,
+// only. Perl forms RE2 reads otherwise ({,n}, \NNN, \e) are rewritten,
 // and ^ and $ made to read body paragraphs ending in "\n" as Perl does.
 #include "spam_score_rules_regex.hpp"
 #include "core/strings.hpp"
@@ -278,10 +278,16 @@ private:
             byte(0x1b);
             return;
         case 'Q':
-            quoted();
-            return;
         case 'E':
-            i_ += 2; // an \E with no \Q before it means nothing
+            // Perl quotes with \Q...\E when it builds a string, never in
+            // a pattern read from a rule file: SpamAssassin refuses the
+            // rule, and so does spam-score, rather than give it a meaning.
+            if (error_.empty())
+                error_ = fmt::format("\\{} is not read in a pattern: "
+                                     "SpamAssassin refuses it too; escape "
+                                     "each character instead",
+                                     kind);
+            i_ += 2;
             return;
         case 'Z':
             if (anchors_ == Anchors::paragraph) {
@@ -292,24 +298,6 @@ private:
             break;
         }
         copy_escape();
-    }
-
-    // \Q...\E: every character literal.
-    void quoted() {
-        i_ += 2;
-        while (i_ < re_.size()) {
-            if (peek() == '\\' && peek(1) == 'E') {
-                i_ += 2;
-                return;
-            }
-            char c = re_[i_++];
-            if (is_high(c))
-                byte(static_cast<unsigned char>(c));
-            else if (is_alnum(c) || c == '_')
-                out_ += c;
-            else
-                out_ += hex_byte(static_cast<unsigned char>(c));
-        }
     }
 
     ClassItem class_escape() {
