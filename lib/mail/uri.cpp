@@ -144,7 +144,7 @@ std::string unmask(std::string_view written, bool& changed) {
 
 } // namespace
 
-Uri normalize(std::string_view written) {
+Uri normalize(std::string_view written, Hosts hosts) {
     Uri uri;
     uri.written.emplace_back(written);
     bool changed = false;
@@ -166,9 +166,11 @@ Uri normalize(std::string_view written) {
     uri.obfuscated = changed;
 
     std::string scheme = "http";
+    bool web_scheme = false;
     size_t colon = s.find("://");
     if (colon != std::string::npos && colon < 10) {
         scheme = ascii_lower(s.substr(0, colon));
+        web_scheme = scheme == "http" || scheme == "https";
         s.erase(0, colon + 3);
     } else if (starts_with_ci(s, "mailto:") || starts_with_ci(s, "tel:") ||
                starts_with_ci(s, "javascript:") || starts_with_ci(s, "cid:") ||
@@ -204,7 +206,12 @@ Uri normalize(std::string_view written) {
         uri.obfuscated = uri.obfuscated || quad != host;
         host = quad;
     }
-    if (host.empty() || host.find('.') == std::string::npos)
+    bool one_label = hosts == Hosts::labels_too && web_scheme &&
+                     std::all_of(host.begin(), host.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) ||
+                                c == '-';
+                     });
+    if (host.empty() || (host.find('.') == std::string::npos && !one_label))
         return uri;
     uri.host = host;
     uri.url = scheme + "://" + host + rest;
@@ -712,7 +719,7 @@ std::vector<Uri> collect(const text::MessageText& message, size_t limit) {
         if (link.source && !has_scheme(href) && href.rfind("//", 0) != 0 &&
             href.rfind("\\\\", 0) != 0 && !starts_with_ci(href, "www."))
             continue;
-        Uri uri = normalize(link.href);
+        Uri uri = normalize(link.href, Hosts::labels_too);
         if (uri.url.empty())
             continue;
         uri.from_html = true;

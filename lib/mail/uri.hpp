@@ -33,8 +33,13 @@ inline constexpr size_t max_written_forms = 16;
 /// Returns the links in plain text, in order, each once; at most limit.
 std::vector<Uri> find_in_text(std::string_view text, size_t limit = SIZE_MAX);
 
+/// Which hosts make a link: text holds words like "http://x" that are
+/// none, but an anchor's http or https link to a one-label host
+/// ("http://intranet/") is one a browser opens.
+enum class Hosts { dotted, labels_too };
+
 /// Normalises one link as written; empty url when it is none.
-Uri normalize(std::string_view written);
+Uri normalize(std::string_view written, Hosts hosts = Hosts::dotted);
 
 /// The longest link whose forms are made: a longer one is read only as
 /// written (SpamAssassin reads no link of more than 2,048 bytes from

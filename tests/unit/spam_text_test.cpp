@@ -823,6 +823,21 @@ TEST_CASE("a link is read as a browser reads it, however it is written") {
     CHECK(uri::shows_other_site(once[0]));
 }
 
+TEST_CASE("an anchor to a one-label host is a link, the same words in "
+          "text are not") {
+    // A browser opens http://intranet/; SpamAssassin reads it, and its
+    // www.intranet.com form (break test: no uri rule saw either).
+    auto text = extract("Content-Type: text/html\n\n"
+                        "<a href=\"http://seven/a\">x</a> http://eight/b "
+                        "<a href=\"ftp://nine/\">y</a>\n");
+    auto links = uri::collect(text);
+    REQUIRE(links.size() == 1);
+    CHECK(links[0].url == "http://seven/a");
+    CHECK(uri::spamassassin_forms("http://seven/a").back() ==
+          "http://www.seven.com/a");
+    CHECK(uri::find_in_text("see http://eight/b").empty());
+}
+
 TEST_CASE("links in plain text are found once each") {
     auto found = uri::find_in_text(
         "see http://a.example/x, and www.b.example. again http://a.example/x");
