@@ -115,6 +115,27 @@ bool is_mbox_separator(std::string_view line) {
     return has_time && has_year;
 }
 
+bool is_ctime_mbox_separator(std::string_view line) {
+    if (!is_mbox_separator(line))
+        return false;
+    // "From sender Thu Jan  2 00:00:00 2020": after the sender, a day and
+    // a month as asctime() writes them.
+    std::string_view rest = strip_line_end(line).substr(5);
+    rest.remove_prefix(std::min(rest.find_first_of(" \t"), rest.size()));
+    rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+    constexpr std::string_view days = "MonTueWedThuFriSatSun";
+    constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    auto is_one_of = [](std::string_view word, std::string_view names) {
+        for (size_t i = 0; i + 3 <= names.size(); i += 3)
+            if (word == names.substr(i, 3))
+                return true;
+        return false;
+    };
+    return rest.size() >= 8 && is_one_of(rest.substr(0, 3), days) &&
+           rest[3] == ' ' && is_one_of(rest.substr(4, 3), months) &&
+           rest[7] == ' ';
+}
+
 void unquote_from(std::string& line, MboxVariant variant) {
     size_t quotes = 0;
     while (quotes < line.size() && line[quotes] == '>')
@@ -159,11 +180,26 @@ public:
             if (!got)
                 return got.error();
             if (!*got) {
+                // So does the blank line that ends the last message.
                 done_ = true;
+                if (!too_large)
+                    drop_trailing_blank_line(message);
                 break;
             }
-            if (line_start && complete && blank_before &&
-                is_mbox_separator(line)) {
+            // A From_ line in a body is quoted by whatever wrote the mbox,
+            // so an unquoted one in asctime()'s form starts a message even
+            // with no blank line before it: one message must not swallow
+            // the next, unscanned.
+            if (line_start && complete &&
+                (blank_before ? is_mbox_separator(line)
+                              : is_ctime_mbox_separator(line))) {
+                if (!blank_before && !warned_unspaced_) {
+                    warned_unspaced_ = true;
+                    log::warning(fmt::format(
+                        "{}:{}: a From_ line with no blank line before it "
+                        "ends this message; the next is read apart",
+                        id_, count_));
+                }
                 // The blank line before a separator belongs to the mbox.
                 drop_trailing_blank_line(message);
                 break;
@@ -207,6 +243,7 @@ private:
     MboxVariant variant_;
     int count_ = 0;
     bool done_ = false;
+    bool warned_unspaced_ = false;
 };
 
 Inputs::Inputs(std::vector<std::string> paths, const Limits& limits,
@@ -398,7 +435,7 @@ RecordResult Inputs::open_path(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return os_error(path, ExitCode::no_input);
-    return read_file(fd, path);
+    return read_file(fd, path, true);
 }
 
 // An entry found in a folder is looked at without following a link,
@@ -437,7 +474,7 @@ RecordResult Inputs::open_entry(int folder_fd, const std::string& name,
         ::close(fd);
         return not_regular(path);
     }
-    return read_file(fd, path);
+    return read_file(fd, path, false);
 }
 
 // Takes fd, an open folder, and pushes it on the walk.
@@ -457,13 +494,16 @@ RecordResult Inputs::open_folder(int fd, const std::string& path) {
 
 // Takes fd, an open file, and reads it as a message, an mbox or a
 // saved stream.
-RecordResult Inputs::read_file(int fd, const std::string& path) {
+RecordResult Inputs::read_file(int fd, const std::string& path, bool named) {
     auto mbox = std::make_unique<Mbox>(fd, path, limits_, variant_);
 
-    // A saved stream (the output of a filter) is read as its records, as
-    // it would be on stdin; no message starts with "{".
-    auto is_stream = only_messages_ ? Result<bool>(false)
-                                    : stream::starts_stream(mbox->reader());
+    // A saved stream (the output of a filter) named on the command line
+    // is read as its records, as it would be on stdin. A file found in a
+    // folder is a message whatever its first byte: a message's first line
+    // is its sender's, and read as an envelope it would forge one.
+    auto is_stream = only_messages_ || !named
+                         ? Result<bool>(false)
+                         : stream::starts_stream(mbox->reader());
     if (is_stream && *is_stream) {
         stream_ = std::make_unique<stream::Reader>(mbox->reader(), limits_);
         stream_file_ = std::move(mbox);
@@ -472,6 +512,15 @@ RecordResult Inputs::read_file(int fd, const std::string& path) {
 
     std::string first;
     auto got = mbox->reader().read_line(first, first_line_probe_bytes);
+    // An mbox written by a careless tool may open with blank lines.
+    constexpr int max_leading_blank_lines = 64;
+    std::string blanks;
+    for (int i = 0;
+         i < max_leading_blank_lines && got && *got && is_blank_line(first);
+         ++i) {
+        blanks += first;
+        got = mbox->reader().read_line(first, first_line_probe_bytes);
+    }
     // An mbox saved by a Windows editor starts with a byte order mark.
     std::string_view separator = first;
     if (separator.starts_with("\xEF\xBB\xBF"))
@@ -483,13 +532,39 @@ RecordResult Inputs::read_file(int fd, const std::string& path) {
 
     // Not an mbox: the whole file is one message. A first line too long to
     // probe is simply more message.
-    std::string message = first;
+    std::string message = blanks + first;
     auto read = mbox->reader().read_all(message, limits_.message_bytes);
     if (!read)
         return Error{mbox->reader().name(), read.error().message,
                      read.error().exit_code};
+    warn_if_holds_mbox(mbox->reader().name(), message);
     return std::optional<Record>{
         make_record(mbox->reader().name(), "file", std::move(message))};
+}
+
+// A file that is one message but holds mbox From_ lines after blank
+// lines may be an mbox that does not open with one ("From MAILER-DAEMON"
+// with no date): its messages would be judged as one. That is said.
+void Inputs::warn_if_holds_mbox(std::string_view name,
+                                std::string_view message) {
+    for (size_t at = message.find("\nFrom "); at != std::string_view::npos;
+         at = message.find("\nFrom ", at + 1)) {
+        size_t start = at + 1;
+        bool after_blank = message.substr(0, at).ends_with("\n") ||
+                           message.substr(0, at).ends_with("\n\r") || at == 0;
+        if (!after_blank)
+            continue;
+        size_t end = message.find('\n', start);
+        std::string_view line = message.substr(
+            start, end == std::string_view::npos ? end : end + 1 - start);
+        if (!is_mbox_separator(line))
+            continue;
+        log::warning(fmt::format(
+            "{}: read as one message, but it holds an mbox From_ line at "
+            "byte {}: an mbox must open with its first From_ line",
+            name, start));
+        return;
+    }
 }
 
 Status Inputs::list_folder(Directory& dir) {

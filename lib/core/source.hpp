@@ -30,6 +30,11 @@ enum class MboxVariant {
 /// "From ", an address, then a date with a time and a year.
 bool is_mbox_separator(std::string_view line);
 
+/// Whether line is an mbox From_ line as asctime() dates it ("From a@b
+/// Thu Jan  2 00:00:00 2020"): one that starts a message even with no
+/// blank line before it.
+bool is_ctime_mbox_separator(std::string_view line);
+
 /// Undoes `>From ` quoting on one line as the variant says.
 void unquote_from(std::string& line, MboxVariant variant);
 
@@ -118,10 +123,14 @@ private:
     open_entry(int folder_fd, const std::string& name, const std::string& path);
     Result<std::optional<stream::Record>> open_folder(int fd,
                                                       const std::string& path);
-    Result<std::optional<stream::Record>> read_file(int fd,
-                                                    const std::string& path);
+    /// named: given on the command line, where a saved stream is read as
+    /// one; a file found in a folder is always a message.
+    Result<std::optional<stream::Record>>
+    read_file(int fd, const std::string& path, bool named);
     Status list_folder(Directory& dir);
     static void warn_if_mbox(std::string_view message);
+    static void warn_if_holds_mbox(std::string_view name,
+                                   std::string_view message);
 
     std::vector<std::string> paths_;
     size_t next_path_ = 0;

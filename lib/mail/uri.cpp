@@ -206,11 +206,11 @@ Uri normalize(std::string_view written, Hosts hosts) {
         uri.obfuscated = uri.obfuscated || quad != host;
         host = quad;
     }
-    bool one_label = hosts == Hosts::labels_too && web_scheme &&
-                     std::all_of(host.begin(), host.end(), [](char c) {
-                         return std::isalnum(static_cast<unsigned char>(c)) ||
-                                c == '-';
-                     });
+    bool one_label =
+        hosts == Hosts::labels_too && web_scheme &&
+        std::all_of(host.begin(), host.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+        });
     if (host.empty() || (host.find('.') == std::string::npos && !one_label))
         return uri;
     uri.host = host;
