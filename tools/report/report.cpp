@@ -88,6 +88,10 @@ struct Reading {
     size_t max_named; ///< errors named on stderr; the rest are counted
     ExitCode status = ExitCode::ok;
     bool named_stray_line = false; ///< in this input, so far
+    /// Records read in this input, and whether any carried a message: a
+    /// log of --json lines carries none, and each line starts a record.
+    uint64_t records = 0;
+    bool carried_messages = false;
     uint64_t failures = 0;
 
     // An input error is named on stderr and in the summary: a cron mail
@@ -162,10 +166,21 @@ Status take_line(ByteReader& input, const std::string& line,
                         "may be writing it"));
             return {};
         }
-        // A line that starts as a JSON object but is none is a garbled
-        // envelope: the message bytes it announced follow, and where they
-        // end is unknown. Reading on would take lines of a mail's body,
-        // written by its sender, for records; the input ends here.
+        // In a log of --json lines (records were read, none carried a
+        // message), one line cut short by a full disk costs only itself:
+        // the next line starts a record, and every later run's lines
+        // would go uncounted otherwise.
+        if (reading.records > 0 && !reading.carried_messages) {
+            reading.fail({where, "a garbled line, skipped: the records of "
+                                 "this input carry no messages, so the next "
+                                 "line starts one"});
+            return {};
+        }
+        // In a stream, a line that starts as a JSON object but is none is
+        // a garbled envelope: the message bytes it announced follow, and
+        // where they end is unknown. Reading on would take lines of a
+        // mail's body, written by its sender, for records; the input
+        // ends here.
         return Error{where, "a garbled envelope; the rest of this input "
                             "is not read, as where its records start is "
                             "unknown"};
@@ -184,6 +199,8 @@ Status take_line(ByteReader& input, const std::string& line,
     auto size = message_size(envelope);
     if (!size)
         return Error{name, size.error().message};
+    ++reading.records;
+    reading.carried_messages = reading.carried_messages || *size > 0;
     // A record cut short is an error, not a message.
     if (Status read = input.skip_exact(*size); !read)
         return Error{name, read.error().message, read.error().exit_code};
@@ -224,6 +241,8 @@ std::string_view decompressor(std::string_view kind) {
 
 void read_input(ByteReader& input, const Limits& limits, Reading& reading) {
     reading.named_stray_line = false;
+    reading.records = 0;
+    reading.carried_messages = false;
     // A stream saved by a Windows editor starts with a byte order mark,
     // skipped as the filters skip it.
     if (auto started = stream::starts_stream(input); !started) {
