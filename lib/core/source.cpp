@@ -578,13 +578,19 @@ Status Inputs::list_folder(Directory& dir) {
         ::close(copy);
         return error;
     }
-    bool is_maildir =
-        is_folder_at(dir.fd, "cur") && is_folder_at(dir.fd, "new");
+    // A Maildir restored from a backup may have lost its empty new/ and
+    // tmp/: cur/ alone makes one, so that the mail server's own files
+    // beside it are never read as mail.
+    bool is_maildir = is_folder_at(dir.fd, "cur");
+    std::vector<std::string> subfolders; ///< Maildir++ folders not read
     errno = 0;
     while (dirent* entry = ::readdir(handle)) {
         std::string name = entry->d_name;
         // Hidden files are editor and sync droppings, and a Maildir++
         // subfolder (.Junk) is read only when named.
+        if (is_maildir && name.size() > 2 && name[0] == '.' &&
+            name != ".." && is_folder_at(dir.fd, name.c_str()))
+            subfolders.push_back(name);
         if (name.empty() || name[0] == '.')
             continue;
         if (is_maildir && name != "cur" && name != "new")
@@ -596,6 +602,20 @@ Status Inputs::list_folder(Directory& dir) {
     if (saved != 0) {
         errno = saved;
         return os_error(dir.path, ExitCode::io_error);
+    }
+    if (!subfolders.empty()) {
+        // Named, so that a scan of a whole mailbox does not read its
+        // inbox alone unawares.
+        std::sort(subfolders.begin(), subfolders.end());
+        constexpr size_t max_named = 5;
+        std::string named;
+        for (size_t i = 0; i < subfolders.size() && i < max_named; ++i)
+            named += (i ? ", " : "") + subfolders[i];
+        if (subfolders.size() > max_named)
+            named += fmt::format(" and {} more", subfolders.size() - max_named);
+        log::warning(fmt::format("{}: a Maildir, read in cur/ and new/; its "
+                                 "folders {} are read only when named",
+                                 stream::path_id(dir.path), named));
     }
     std::sort(dir.names.begin(), dir.names.end());
     if (is_maildir) {

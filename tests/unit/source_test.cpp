@@ -223,6 +223,18 @@ TEST_CASE("a Maildir's own files beside cur and new are never mail") {
     CHECK(junk[0].message == "Subject: junk\n\n");
 }
 
+TEST_CASE("a Maildir that lost its empty new and tmp is still one") {
+    // A restore from a backup that keeps no empty folders: the mail
+    // server's files were read as mail (break test).
+    TempDir dir;
+    dir.write("md/cur/1:2,S", "Subject: read\n\n");
+    dir.write("md/dovecot-uidlist", "3 V1 N3\n");
+    dir.write("md/maildirsize", "1000000S\n120 2\n");
+    auto records = read_inputs({dir.path + "/md"});
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].id() == dir.path + "/md/cur/1:2,S");
+}
+
 TEST_CASE("a missing path is an error and the walk goes on") {
     TempDir dir;
     std::string good = dir.write("ok.eml", "Subject: ok\n\n");
