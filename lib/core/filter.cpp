@@ -118,6 +118,15 @@ void to_json_form(ordered_json& envelope, uint64_t message_bytes) {
     envelope["bytes"] = message_bytes;
 }
 
+// The --json line for input that could not be read: the place the
+// error names as its id, and the error instead of verdicts.
+std::string error_line(const Error& error) {
+    ordered_json line = stream::make_envelope(error.context, "");
+    line.erase("size");
+    line["error"] = error.message;
+    return envelope_line(line);
+}
+
 // The --verdicts file: each record's envelope line, as --json writes it,
 // appended with one write, so that filters run at once by procmail or
 // pipe(8) (O_APPEND) never mix their lines.
@@ -169,7 +178,19 @@ public:
             return {};
         ordered_json envelope = record.envelope;
         to_json_form(envelope, message_bytes);
-        std::string line = envelope_line(envelope);
+        return append_line(envelope_line(envelope), record.id());
+    }
+
+    /// An input error's line, as --json writes it: the log counts what
+    /// could not be read too.
+    Status append_error(const Error& error) {
+        if (fd_ < 0)
+            return {};
+        return append_line(error_line(error), error.context);
+    }
+
+private:
+    Status append_line(const std::string& line, const std::string& id) {
         // Writers hold the file's lock from the size they found to the
         // end of their line, so a line cut short by a full disk can be
         // taken back before another writer's line joins it: report
@@ -191,13 +212,13 @@ public:
         // judged and written, and a retry (75) judges it again once the
         // log has room, so the log misses nothing.
         return Error{path_,
-                     n < 0 ? std::strerror(write_errno)
-                           : "short write: the disk is full or the file "
-                             "size limit reached",
+                     fmt::format("the line of {} is not written: {}", id,
+                                 n < 0 ? std::strerror(write_errno)
+                                       : "short write: the disk is full or "
+                                         "the file size limit reached"),
                      ExitCode::temp_fail};
     }
 
-private:
     int fd_ = -1;
     bool regular_ = false;
     std::string path_;
@@ -244,13 +265,8 @@ Status write_record(Output& out, OutputForm form, size_t max_line_bytes,
     return {};
 }
 
-// The --json line for input that could not be read: the place the
-// error names as its id, and the error instead of verdicts.
 void write_error_line(Output& out, const Error& error) {
-    ordered_json line = stream::make_envelope(error.context, "");
-    line.erase("size");
-    line["error"] = error.message;
-    out.write(envelope_line(line));
+    out.write(error_line(error));
 }
 
 // A record too big to hold is passed on unread: nothing in it was
@@ -754,14 +770,25 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     size_t written = 0; // records, for --headers
     // The verdict is kept only for a record that went out: one that a
     // closed stdout (`| head`) never took was not passed on.
+    // A full disk fails every line after the first: three are named,
+    // then one line says the rest are not, not one line per message.
+    uint64_t log_failures = 0;
+    auto note_log_failure = [&](const Error& error) {
+        status = worse(status, error.exit_code);
+        constexpr uint64_t max_named = 3;
+        if (++log_failures <= max_named)
+            log::error(error.text());
+        else if (log_failures == max_named + 1)
+            log::error(fmt::format("{}: more verdict lines are not written "
+                                   "and not named; the run ends with 75",
+                                   error.context));
+    };
     auto keep_verdict = [&](const stream::Record& record, uint64_t bytes) {
         out.flush();
         if (out.broken())
             return;
-        if (Status logged = verdict_log.append(record, bytes); !logged) {
-            log::error(logged.error().text());
-            status = worse(status, logged.error().exit_code);
-        }
+        if (Status logged = verdict_log.append(record, bytes); !logged)
+            note_log_failure(logged.error());
     };
     auto emit = [&](stream::Record& record, const Outcome& outcome) {
         Status done =
@@ -783,6 +810,8 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             status = worse(status, error.exit_code);
             if (options.form == OutputForm::json)
                 write_error_line(out, error);
+            if (Status logged = verdict_log.append_error(error); !logged)
+                note_log_failure(logged.error());
             continue;
         }
         if (!*next)
