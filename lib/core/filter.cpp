@@ -758,7 +758,10 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
         out.flush();
         if (!written)
             log::error(written.error().text());
-        log::error(fmt::format("{}: {}", id, clock.expired));
+        log::error(fmt::format("{}: {}; stuck where it cannot be stopped, "
+                               "so the run ends here and what follows it "
+                               "is not read",
+                               id, clock.expired));
         // The stuck thread holds library state: no destructor may run.
         ::_exit(to_int(ExitCode::temp_fail));
     });

@@ -588,8 +588,8 @@ Status Inputs::list_folder(Directory& dir) {
         std::string name = entry->d_name;
         // Hidden files are editor and sync droppings, and a Maildir++
         // subfolder (.Junk) is read only when named.
-        if (is_maildir && name.size() > 2 && name[0] == '.' &&
-            name != ".." && is_folder_at(dir.fd, name.c_str()))
+        if (is_maildir && name.size() > 2 && name[0] == '.' && name != ".." &&
+            is_folder_at(dir.fd, name.c_str()))
             subfolders.push_back(name);
         if (name.empty() || name[0] == '.')
             continue;
