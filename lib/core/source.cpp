@@ -136,6 +136,27 @@ bool is_ctime_mbox_separator(std::string_view line) {
            rest[7] == ' ';
 }
 
+std::string_view compression_of(std::string_view start) {
+    if (start.starts_with("\x1f\x8b"))
+        return "gzip";
+    if (start.starts_with("BZh") && start.size() > 3 && start[3] >= '1' &&
+        start[3] <= '9')
+        return "bzip2";
+    if (start.starts_with("\xfd"
+                          "7zXZ"))
+        return "xz";
+    if (start.starts_with("\x28\xb5\x2f\xfd"))
+        return "zstd";
+    return {};
+}
+
+std::string_view decompressor_for(std::string_view kind) {
+    return kind == "gzip"    ? "zcat"
+           : kind == "bzip2" ? "bzcat"
+           : kind == "xz"    ? "xzcat"
+                             : "zstdcat";
+}
+
 void unquote_from(std::string& line, MboxVariant variant) {
     size_t quotes = 0;
     while (quotes < line.size() && line[quotes] == '>')
@@ -537,7 +558,15 @@ RecordResult Inputs::read_file(int fd, const std::string& path, bool named) {
     if (!read)
         return Error{mbox->reader().name(), read.error().message,
                      read.error().exit_code};
-    warn_if_holds_mbox(mbox->reader().name(), message);
+    // A compressed archive would be judged as one unreadable message.
+    if (std::string_view kind = compression_of(message); !kind.empty())
+        log::warning(fmt::format("{}: a {}-compressed file, read as one "
+                                 "message: to read the mail it holds, name "
+                                 "<({} FILE)",
+                                 mbox->reader().name(), kind,
+                                 decompressor_for(kind)));
+    else
+        warn_if_holds_mbox(mbox->reader().name(), message);
     return std::optional<Record>{
         make_record(mbox->reader().name(), "file", std::move(message))};
 }

@@ -35,6 +35,13 @@ bool is_mbox_separator(std::string_view line);
 /// blank line before it.
 bool is_ctime_mbox_separator(std::string_view line);
 
+/// The compression a file's first bytes show ("gzip", "bzip2", "xz",
+/// "zstd"), or empty.
+std::string_view compression_of(std::string_view start);
+
+/// The command that writes out what a compression_of kind holds.
+std::string_view decompressor_for(std::string_view kind);
+
 /// Undoes `>From ` quoting on one line as the variant says.
 void unquote_from(std::string& line, MboxVariant variant);
 

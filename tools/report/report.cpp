@@ -7,6 +7,7 @@
 #include "core/byte_reader.hpp"
 #include "core/json_parse.hpp"
 #include "core/log.hpp"
+#include "core/source.hpp"
 #include "core/stream.hpp"
 #include "core/strings.hpp"
 #include "mail/verdict.hpp"
@@ -217,28 +218,6 @@ Status take_line(ByteReader& input, const std::string& line,
     return {};
 }
 
-// The compression a file's first bytes show, or empty.
-std::string_view compressed_kind(std::string_view start) {
-    if (start.starts_with("\x1f\x8b"))
-        return "gzip";
-    if (start.starts_with("BZh") && start.size() > 3 && start[3] >= '1' &&
-        start[3] <= '9')
-        return "bzip2";
-    if (start.starts_with("\xfd"
-                          "7zXZ"))
-        return "xz";
-    if (start.starts_with("\x28\xb5\x2f\xfd"))
-        return "zstd";
-    return {};
-}
-
-std::string_view decompressor(std::string_view kind) {
-    return kind == "gzip"    ? "zcat"
-           : kind == "bzip2" ? "bzcat"
-           : kind == "xz"    ? "xzcat"
-                             : "zstdcat";
-}
-
 void read_input(ByteReader& input, const Limits& limits, Reading& reading) {
     reading.named_stray_line = false;
     reading.records = 0;
@@ -296,12 +275,14 @@ void read_input(ByteReader& input, const Limits& limits, Reading& reading) {
         // A rotated log is often compressed: say so, rather than count
         // each line of it as garbage.
         if (offset == 0)
-            if (std::string_view kind = compressed_kind(line); !kind.empty()) {
-                reading.fail({input.name(),
-                              fmt::format("a {}-compressed file; report reads "
-                                          "records as written: decompress it "
-                                          "first ({} FILE | report)",
-                                          kind, decompressor(kind))});
+            if (std::string_view kind = source::compression_of(line);
+                !kind.empty()) {
+                reading.fail(
+                    {input.name(),
+                     fmt::format("a {}-compressed file; report reads "
+                                 "records as written: decompress it "
+                                 "first ({} FILE | report)",
+                                 kind, source::decompressor_for(kind))});
                 return;
             }
         if (Status taken = take_line(input, line, where, reading); !taken) {
