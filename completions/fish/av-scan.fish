@@ -12,7 +12,7 @@ complete -c av-scan -l raw -d 'Read stdin and files as messages, never as a stre
 complete -c av-scan -l follow-links -d 'Follow symbolic links found in folders and Maildirs'
 complete -c av-scan -l sender -x -d 'Envelope sender of messages without one ("" for <>)'
 complete -c av-scan -l recipient -x -d 'Envelope recipient of messages without one (repeatable)'
-complete -c av-scan -l received -x -d 'Arrival time of messages without one: RFC 3339, or now'
+complete -c av-scan -l received -x -d 'Arrival time of messages without one: RFC 3339, now, or headers (the top Received field\'s date, else Date\'s)'
 complete -c av-scan -l mbox-variant -x -a 'mboxrd mboxo' -d 'How >From quoting in mboxes is undone'
 complete -c av-scan -l max-message-bytes -x -d 'Largest message read'
 complete -c av-scan -l max-mime-depth -x -d 'Deepest MIME nesting parsed'

@@ -12,7 +12,7 @@ complete -c policy-check -l raw -d 'Read stdin and files as messages, never as a
 complete -c policy-check -l follow-links -d 'Follow symbolic links found in folders and Maildirs'
 complete -c policy-check -l sender -x -d 'Envelope sender of messages without one ("" for <>)'
 complete -c policy-check -l recipient -x -d 'Envelope recipient of messages without one (repeatable)'
-complete -c policy-check -l received -x -d 'Arrival time of messages without one: RFC 3339, or now'
+complete -c policy-check -l received -x -d 'Arrival time of messages without one: RFC 3339, now, or headers (the top Received field\'s date, else Date\'s)'
 complete -c policy-check -l mbox-variant -x -a 'mboxrd mboxo' -d 'How >From quoting in mboxes is undone'
 complete -c policy-check -l max-message-bytes -x -d 'Largest message read'
 complete -c policy-check -l max-mime-depth -x -d 'Deepest MIME nesting parsed'

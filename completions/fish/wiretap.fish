@@ -12,7 +12,7 @@ complete -c wiretap -l raw -d 'Read stdin and files as messages, never as a stre
 complete -c wiretap -l follow-links -d 'Follow symbolic links found in folders and Maildirs'
 complete -c wiretap -l sender -x -d 'Envelope sender of messages without one ("" for <>)'
 complete -c wiretap -l recipient -x -d 'Envelope recipient of messages without one (repeatable)'
-complete -c wiretap -l received -x -d 'Arrival time of messages without one: RFC 3339, or now'
+complete -c wiretap -l received -x -d 'Arrival time of messages without one: RFC 3339, now, or headers (the top Received field\'s date, else Date\'s)'
 complete -c wiretap -l mbox-variant -x -a 'mboxrd mboxo' -d 'How >From quoting in mboxes is undone'
 complete -c wiretap -l max-message-bytes -x -d 'Largest message read'
 complete -c wiretap -l max-mime-depth -x -d 'Deepest MIME nesting parsed'

@@ -557,8 +557,14 @@ void give_envelope(stream::Record& record, const CommonOptions& options) {
         record.envelope["mail_from"] = *options.sender;
     if (!options.recipients.empty() && !record.envelope.contains("rcpt"))
         record.envelope["rcpt"] = options.recipients;
-    if (options.received && !record.envelope.contains("received"))
+    if (!options.received || record.envelope.contains("received"))
+        return;
+    if (*options.received != "headers") {
         record.envelope["received"] = *options.received;
+        return;
+    }
+    if (auto arrived = mail::header_arrival_time(record.message))
+        record.envelope["received"] = *arrived;
 }
 
 } // namespace
@@ -620,15 +626,19 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
            [&](const std::string& time) {
                // The hook that runs the filter as mail arrives knows
                // the arrival time; report's trends count by it.
+               // An archive's mail arrived long ago: its headers say when.
                options.received = time == "now" ? utc_now(rfc3339_utc) : time;
            },
-           "Arrival time of messages without one: RFC 3339, or now")
+           "Arrival time of messages without one: RFC 3339, now, or "
+           "headers (the top Received field's date, else Date's)")
         ->type_name("TIME")
         ->check(CLI::Validator(
             [](std::string& text) -> std::string {
-                if (text == "now" || mail::parse_rfc3339(text))
+                if (text == "now" || text == "headers" ||
+                    mail::parse_rfc3339(text))
                     return "";
-                return "not an RFC 3339 time (2026-12-06T08:45:00Z) nor now";
+                return "not an RFC 3339 time (2026-12-06T08:45:00Z), now "
+                       "or headers";
             },
             "TIME"));
     app.add_option_function<std::string>(

@@ -2,8 +2,10 @@
 // without a MIME parse, so tools that need no body pay nothing for one.
 #include "mail/envelope.hpp"
 
+#include "core/utc_time.hpp"
 #include "core/watchdog.hpp"
 #include "mail/address.hpp"
+#include "mail/gmime_support.hpp"
 #include "mail/header_edit.hpp"
 #include "mail/line_ends.hpp"
 #include "mail/mime.hpp"
@@ -12,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <unordered_set>
 
 namespace portcullis::mail {
@@ -261,6 +264,39 @@ Envelope read_envelope(const nlohmann::ordered_json& envelope,
         out.rcpt_guessed = true;
     }
     return out;
+}
+
+std::optional<std::string> header_arrival_time(std::string_view message) {
+    // Dates before 1990 or more than a day ahead are a clock's mistake or
+    // a sender's invention, not an arrival.
+    constexpr int64_t earliest = 631152000; // 1990-01-01
+    constexpr int64_t day = 86400;
+    auto date_of = [](const std::string& text) -> std::optional<int64_t> {
+        mime::ensure_gmime();
+        GDateTime* when = g_mime_utils_header_decode_date(text.c_str());
+        if (!when)
+            return std::nullopt;
+        int64_t seconds = g_date_time_to_unix(when);
+        g_date_time_unref(when);
+        if (seconds < earliest || seconds > std::time(nullptr) + day)
+            return std::nullopt;
+        return seconds;
+    };
+    std::optional<int64_t> seconds;
+    std::vector<std::string> received = header_values(message, "Received");
+    if (!received.empty()) {
+        size_t semicolon = received.front().rfind(';');
+        if (semicolon != std::string::npos)
+            seconds = date_of(received.front().substr(semicolon + 1));
+    }
+    if (!seconds) {
+        std::vector<std::string> dates = header_values(message, "Date");
+        if (!dates.empty())
+            seconds = date_of(dates.front());
+    }
+    if (!seconds)
+        return std::nullopt;
+    return utc_time(*seconds, rfc3339_utc);
 }
 
 } // namespace portcullis::mail

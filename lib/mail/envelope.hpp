@@ -20,6 +20,12 @@ namespace portcullis::mail {
 /// "received" field writes it, or nullopt when the text is no such time.
 std::optional<int64_t> parse_rfc3339(const std::string& text);
 
+/// Returns when the message arrived as its header says, in RFC 3339
+/// UTC: the date of the top Received field (the last hop's, the one
+/// nearest the reader), else of the Date field; nullopt when neither
+/// holds a date. For archives, whose arrival no hook recorded.
+std::optional<std::string> header_arrival_time(std::string_view message);
+
 /// The envelope sender and recipients, and which of them were guessed.
 struct Envelope {
     std::string mail_from; ///< empty for the null sender or no guess

@@ -1,5 +1,6 @@
 // Message sources: mbox separators, >From unquoting, Maildirs and folders.
 #include "core/source.hpp"
+#include "mail/envelope.hpp"
 
 #include "temp_dir.hpp"
 
@@ -332,4 +333,23 @@ TEST_CASE("a folder swapped for a link during the walk is read where it was") {
     REQUIRE(second.ok());
     REQUIRE(*second);
     CHECK((*second)->message == "Subject: b\n\n");
+}
+
+TEST_CASE("an archived message's arrival is its top Received field's date, "
+          "else its Date's") {
+    CHECK(mail::header_arrival_time(
+              "Received: from a by mx.example.org; Thu, 22 Aug 2002 "
+              "12:36:16 +0100\r\nReceived: from b by c; Wed, 21 Aug 2002 "
+              "01:00:00 +0000\r\nDate: Tue, 20 Aug 2002 10:00:00 +0000\r\n"
+              "\r\nbody\r\n") == "2002-08-22T11:36:16Z");
+    CHECK(mail::header_arrival_time(
+              "Received: from a by b (no date)\nDate: Tue, 20 Aug 2002 "
+              "10:00:00 -0230\n\n") == "2002-08-20T12:30:00Z");
+    // No date, or one no arrival can have, gives none.
+    CHECK(!mail::header_arrival_time("Subject: x\n\n"));
+    CHECK(
+        !mail::header_arrival_time("Date: Thu, 1 Jan 1970 00:00:00 +0000\n\n"));
+    CHECK(!mail::header_arrival_time("Date: yesterday\n\n"));
+    CHECK(
+        !mail::header_arrival_time("Date: Fri, 1 Jan 9999 00:00:00 +0000\n\n"));
 }
