@@ -71,6 +71,14 @@ ordered_json cap_json(const TopList& list, size_t top) {
             {"other", rest_of(list, list.top(top))}};
 }
 
+// A share to one decimal, where one that rounds to 0.0 but is not none
+// reads "<0.1%": an alert on 1 message of 3,000 must not say 0.0%.
+std::string percent_text(double percent) {
+    if (percent > 0 && percent < 0.05)
+        return "<0.1%";
+    return fmt::format("{:.1f}%", percent);
+}
+
 std::string human_bytes(uint64_t bytes) {
     const char* units[] = {"B", "KB", "MB", "GB", "TB"};
     double value = static_cast<double>(bytes);
@@ -476,9 +484,9 @@ std::string alerts_text(const std::vector<FiredAlert>& fired) {
                                terminal_safe(alert.text), alert.count,
                                alert.count == 1 ? "" : "s");
         else
-            out += fmt::format("ALERT {}: {} of the messages ({:.1f}%)\n",
+            out += fmt::format("ALERT {}: {} of the messages ({})\n",
                                terminal_safe(alert.text), alert.count,
-                               alert.percent);
+                               percent_text(alert.percent));
     }
     return out;
 }
@@ -563,6 +571,8 @@ std::string Summary::to_text(size_t top,
     out += fmt::format("skipped lines {}\n", skipped_lines_);
     out += fmt::format("wiretap copies {}\n", wiretap_copies_);
     out += "\nactions by tool\n";
+    if (actions_.empty())
+        out += "  (none)\n";
     for (const auto& [tool, actions] : actions_) {
         std::string line;
         for (const auto& [action, count] : actions)
