@@ -254,8 +254,15 @@ Result<std::optional<Record>> Reader::next() {
     }
     record.message.reserve(size);
     auto read = input_.read_exact(record.message, size);
-    if (!read)
-        return where(read.error().message);
+    if (!read) {
+        // The envelope was read: its id names the message in the mail
+        // logs, beside the place that finds it in the stream.
+        Error cut = where(read.error().message);
+        auto id = record.envelope.find("id");
+        if (id != record.envelope.end() && id->is_string())
+            cut.context += fmt::format(" (id {})", id->get<std::string>());
+        return cut;
+    }
     return std::optional<Record>{std::move(record)};
 }
 
