@@ -3,6 +3,7 @@
 #include "core/strings.hpp"
 #include "mail/charset.hpp"
 #include "mail/line_ends.hpp"
+#include "mail/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -177,6 +178,31 @@ add_headers(std::string_view message,
 // RFC 5322 2.1.1: a line SHOULD hold at most 78 characters.
 constexpr size_t max_tagged_line = 78;
 
+namespace {
+
+// Whether the field whose value starts at value reads, decoded, as
+// starting with tag: a tag the sender or another filter wrote encoded
+// ("=?utf-8?B?...?=") or in raw UTF-8 is there once already.
+bool decoded_field_starts_with(std::string_view message, size_t value,
+                               size_t end, std::string_view tag) {
+    size_t field_end = value;
+    while (field_end < end) {
+        size_t line_end = message.find('\n', field_end);
+        field_end = line_end == std::string_view::npos ? end : line_end + 1;
+        if (field_end >= end ||
+            (message[field_end] != ' ' && message[field_end] != '\t'))
+            break;
+    }
+    std::string decoded = text::decode_header(
+        message.substr(value, std::min(field_end, end) - value));
+    std::string_view shown = decoded;
+    while (!shown.empty() && (shown.front() == ' ' || shown.front() == '\t'))
+        shown.remove_prefix(1);
+    return !tag.empty() && shown.starts_with(tag);
+}
+
+} // namespace
+
 std::string tag_subject(std::string_view message, std::string_view tag) {
     std::string_view eol = line_ending(message);
     // "Subject: " takes nine columns; folds take the message's line end.
@@ -208,7 +234,8 @@ std::string tag_subject(std::string_view message, std::string_view tag) {
                 ++value;
             std::string_view text = message.substr(value);
             if (text.starts_with(encoded) ||
-                (encoded != tag && text.starts_with(spaced)))
+                (encoded != tag && text.starts_with(spaced)) ||
+                decoded_field_starts_with(message, value, end, tag))
                 return std::string(message);
             std::string out(message.substr(0, value));
             if (value == colon + 1)

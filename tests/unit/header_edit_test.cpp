@@ -60,6 +60,18 @@ TEST_CASE("a subject tag goes in front of the subject once") {
         mail::tag_subject("Subject: hi\nTo: a@example.com\n\nx\n", "[tag]");
     CHECK(tagged == "Subject: [tag] hi\nTo: a@example.com\n\nx\n");
     CHECK(mail::tag_subject(tagged, "[tag]") == tagged);
+    // A tag already there, written encoded, in raw UTF-8 or folded, is
+    // there once (break test: it was added again).
+    for (std::string subject : {"Subject: =?us-ascii?Q?[SPAM]?= x\n\nb\n",
+                                "Subject: =?utf-8?B?W1NQQU1dIHg=?=\n\nb\n",
+                                "Subject:\n [SPAM] x\n\nb\n"})
+        CHECK(mail::tag_subject(subject, "[SPAM]") == subject);
+    std::string cyrillic = "Subject: [\xd0\xa1\xd0\x9f\xd0\x90\xd0\x9c] "
+                           "already\n\nb\n";
+    CHECK(mail::tag_subject(cyrillic, "[\xd0\xa1\xd0\x9f\xd0\x90\xd0\x9c]") ==
+          cyrillic);
+    CHECK(mail::tag_subject("Subject: =?utf-8?Q?SPAM?= x\n\n", "[SPAM]") ==
+          "Subject: [SPAM] =?utf-8?Q?SPAM?= x\n\n");
 }
 
 TEST_CASE("a subject the tag would make too long is folded after it") {
