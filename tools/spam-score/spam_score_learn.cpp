@@ -283,6 +283,15 @@ state::PruneLimits prune_limits(const config::Config& config) {
 
 ExitCode prune(const Options& options, const config::Config& config) {
     log::set_json(options.common.log_json);
+    // Nothing to prune where nothing was learned: a mistyped folder made
+    // an empty store, and a cron job said all was well (break test).
+    std::string wanted = options.common.state_dir + "/spam-score.sqlite";
+    if (::access(wanted.c_str(), F_OK) != 0) {
+        log::error(fmt::format("{}: {}; prune keeps a learned state within "
+                               "its limits, and there is none here",
+                               wanted, std::strerror(errno)));
+        return ExitCode::no_input;
+    }
     std::string path;
     auto store = open_for_learning(options, config, path);
     if (!store) {
