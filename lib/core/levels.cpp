@@ -270,8 +270,19 @@ Result<Layers> Hierarchy::layers(std::string_view rcpt) {
     const toml::table& root = (*file)->root;
     layers.domain = root[tool_].as_table();
     // Found by the same key as the users were indexed by.
-    auto user = (*file)->users.find(mail::address_key(rcpt));
-    if (user != (*file)->users.end())
+    const auto& users = (*file)->users;
+    std::string key = mail::address_key(rcpt);
+    auto user = users.find(key);
+    // Sub-addressing: bob+lists@example.com is bob's mail, as Postfix
+    // delivers it with recipient_delimiter = + (Debian's default), unless
+    // that address has a table of its own. qmail's "-" is not read so:
+    // mary-jane is no extension of mary.
+    size_t at = key.rfind('@');
+    size_t plus = key.find('+');
+    if (user == users.end() && at != std::string::npos && plus != 0 &&
+        plus < at)
+        user = users.find(key.substr(0, plus) + key.substr(at));
+    if (user != users.end())
         layers.user = (*user->second)[tool_].as_table();
     return layers;
 }

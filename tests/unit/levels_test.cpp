@@ -318,6 +318,29 @@ TEST_CASE("a recipient finds its user table however it is written") {
     }
 }
 
+TEST_CASE("a sub-address finds its user's table unless it has its own") {
+    // bob+lists@example.com was judged as a user of its own, with the
+    // domain's settings alone (break test).
+    Setup setup(system_toml, std::string(domain_toml) +
+                                 "[users.\"bob+shop@example.com\".spam-score]\n"
+                                 "thresholds.tag = 5.0\n");
+    levels::Hierarchy hierarchy(setup.config, "spam-score");
+    auto tag = [&](const char* rcpt) -> std::optional<double> {
+        auto layers = hierarchy.layers(rcpt);
+        REQUIRE(layers.ok());
+        if (!layers->user)
+            return std::nullopt;
+        return levels::Hierarchy::number(*layers, "thresholds.tag", 99,
+                                         levels::Stricter::lower)
+            .value;
+    };
+    CHECK(tag("bob+lists@example.com") == 8.0);
+    CHECK(tag("Bob+Lists+2@Example.com") == 8.0);
+    CHECK(tag("bob+shop@example.com") == 5.0);
+    CHECK(!tag("bob-lists@example.com"));
+    CHECK(!tag("+bob@example.com"));
+}
+
 TEST_CASE("a user table written in another form is still found") {
     Setup setup(system_toml,
                 "[users.\"\\\"Carol\\\"@Example.COM.\".spam-score]\n"
