@@ -69,7 +69,8 @@ std::optional<std::string> loosen_refusal(const Layers& layers, size_t level,
         if (listed(tables[above], "allow_looser", key))
             continue;
         if (below == level)
-            return "";
+            return fmt::format("{} level does not allow it",
+                               level_names[above]);
         return fmt::format("{} level allows it, {} level does not",
                            level_names[below], level_names[above]);
     }

@@ -144,14 +144,16 @@ allow_senders = ["friend.example"]
     auto tag = resolve(hierarchy, "bob@example.com", "thresholds.tag");
     CHECK(tag.value == 5.0);
     REQUIRE(tag.refused.size() == 1);
-    CHECK(tag.refused[0] == "user refused: 8 is looser than 5");
+    CHECK(tag.refused[0] ==
+          "user refused: 8 is looser than 5 (domain level does not allow it)");
     auto bob = hierarchy.layers("bob@example.com");
     REQUIRE(bob.ok());
     auto allow = levels::Hierarchy::loosening_list(*bob, "allow_senders");
     CHECK(allow.value.empty());
     CHECK(allow.refused ==
           std::vector<std::string>{
-              "user refused: allow_senders is not allowed below"});
+              "user refused: allow_senders is not allowed below (domain level "
+              "does not allow it)"});
 }
 
 TEST_CASE("a locked key cannot change below, not even stricter") {
@@ -278,7 +280,9 @@ TEST_CASE("a domain cannot loosen a threshold the system did not allow") {
                                          levels::Stricter::lower);
     CHECK(tag.value == 5.0);
     REQUIRE(tag.refused.size() == 1);
-    CHECK(tag.refused[0] == "domain refused: 7.5 is looser than 5");
+    CHECK(tag.refused[0] ==
+          "domain refused: 7.5 is looser than 5 (system level does not "
+          "allow it)");
 }
 
 TEST_CASE("block lists grow at every level, allow lists only where allowed") {
