@@ -1003,6 +1003,8 @@ public:
     /// Reads what add_last kept, then counts the look-alike words.
     void finish() {
         for (std::string& text : last_) {
+            if (!out_.truncated)
+                out_.piece_starts.push_back(out_.body.size());
             add(text);
             add("\n");
             end_piece();
@@ -1105,6 +1107,8 @@ void read_html(MessageText& out, BodyCleaner& body, AlternativeFilter& seen,
     // hidden to pass a data-leak rule still leave with the message.
     if (!html.hidden_text.empty())
         body.add_last(std::move(html.hidden_text));
+    for (std::string& text : html.apart)
+        body.add_last(std::move(text));
 }
 
 // RFC 3676 with DelSp=yes: a line that ends in a space flows into the

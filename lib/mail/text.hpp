@@ -28,8 +28,11 @@ struct Html {
     std::string text;
     std::vector<Link> links;
     std::vector<std::string> image_sources;
-    size_t hidden_bytes = 0;    ///< text inside display:none or tiny fonts
-    std::string hidden_text;    ///< that text, with Hidden::kept
+    size_t hidden_bytes = 0; ///< text inside display:none or tiny fonts
+    std::string hidden_text; ///< that text, with Hidden::kept
+    /// With Hidden::kept, each comment, title, alt or title attribute's
+    /// text: none is shown in the page, and each is read on its own.
+    std::vector<std::string> apart;
     bool links_dropped = false; ///< a link found no room under the limit
 };
 
@@ -40,6 +43,9 @@ struct MessageText {
     /// Offsets of the spaces in body that stand for a blank line, where
     /// a paragraph ends and the next starts.
     std::vector<size_t> paragraph_breaks;
+    /// Offsets in body where text read apart starts (hidden text, and
+    /// each comment, title or alt text): no phrase runs across one.
+    std::vector<size_t> piece_starts;
     std::string raw_body;    ///< text parts decoded, HTML kept
     std::vector<Link> links; ///< links from the HTML parts
     std::vector<std::string> attachment_names;

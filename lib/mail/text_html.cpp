@@ -819,6 +819,8 @@ private:
         out_.text += '\n';
         out_.hidden_bytes += inner.hidden_bytes;
         keep_hidden(inner.hidden_text);
+        for (std::string& text : inner.apart)
+            out_.apart.push_back(std::move(text));
         for (Link& link : inner.links)
             add_link(std::move(link));
         for (std::string& source : inner.image_sources)
@@ -859,16 +861,13 @@ private:
 
     // Text a reader is not shown in the page but that leaves with it:
     // comments, the title, a picture's alt text and any element's title
-    // (shown on hovering). Kept with the hidden text, a line of its own,
-    // and never counted as hidden: a page's title hides nothing.
+    // (shown on hovering). Kept apart, each on its own, and never counted
+    // as hidden: a page's title hides nothing.
     void keep_apart(std::string_view text) {
         if (hidden_ != Hidden::kept ||
             text.find_first_not_of(" \t\r\n\f") == std::string_view::npos)
             return;
-        if (!out_.hidden_text.empty() && out_.hidden_text.back() != '\n')
-            out_.hidden_text += '\n';
-        out_.hidden_text += text;
-        out_.hidden_text += '\n';
+        out_.apart.emplace_back(text);
     }
 
     void keep_described(const Tag& tag) {

@@ -138,6 +138,8 @@ const std::string& MessageFacts::body_text() {
         text::MessageText text =
             text::extract(tree_, max_body_bytes_, text::TextParts::readable, 0);
         body_ = text.subject + "\n" + text.body;
+        for (size_t start : text.piece_starts)
+            piece_starts_.push_back(text.subject.size() + 1 + start);
         if (text.zero_width_body || text.zero_width_subject)
             add_unique(anomalies_, "ZERO_WIDTH_CHARS");
         if (text.lookalike_words)
@@ -156,8 +158,27 @@ const std::vector<std::string>& MessageFacts::anomalies() {
 }
 
 const Words& MessageFacts::words() {
-    if (!words_)
-        words_ = split_words(body_text());
+    if (words_)
+        return *words_;
+    // Text read apart (hidden text, each comment or alt text) is split
+    // on its own, and an empty word between pieces, which no entry is,
+    // keeps a phrase from running across them.
+    std::string_view text = body_text();
+    Words words;
+    size_t from = 0;
+    auto take = [&](size_t to) {
+        Words piece = split_words(text.substr(from, to - from));
+        if (!words.words.empty() && !piece.words.empty())
+            words.words.emplace_back();
+        for (std::string& word : piece.words)
+            words.words.push_back(std::move(word));
+        from = to;
+    };
+    for (size_t start : piece_starts_)
+        if (start > from && start <= text.size())
+            take(start);
+    take(text.size());
+    words_ = std::move(words);
     return *words_;
 }
 

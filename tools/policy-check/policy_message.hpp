@@ -90,6 +90,7 @@ private:
     std::map<std::string, std::vector<std::string>> addresses_;
     std::map<std::string, std::string> headers_;
     std::optional<std::string> body_;
+    std::vector<size_t> piece_starts_; ///< where text read apart starts
     bool body_truncated_ = false;
     std::optional<Words> words_;
     std::optional<std::vector<AttachmentFacts>> attachments_;
