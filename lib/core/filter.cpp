@@ -154,9 +154,12 @@ public:
                          "a FIFO: verdict lines are appended to a regular "
                          "file, whole",
                          ExitCode::unavailable};
-        fd_ = ::open(path.c_str(),
-                     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK,
-                     0640);
+        // Read too, to see whether the last line was ended; a log the
+        // filter may only write to is written all the same.
+        constexpr int flags = O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK;
+        fd_ = ::open(path.c_str(), O_RDWR | flags, 0640);
+        if (fd_ < 0 && errno == EACCES)
+            fd_ = ::open(path.c_str(), O_WRONLY | flags, 0640);
         if (fd_ < 0)
             return Error{path, std::strerror(errno), ExitCode::unavailable};
         struct stat st {};
@@ -214,14 +217,25 @@ private:
                 path_, file_lock::most_wait.count()));
         }
         struct stat st {};
-        bool sized = locked && ::fstat(fd_, &st) == 0;
-        ssize_t n = ::write(fd_, line.data(), line.size());
+        bool sized = regular_ && ::fstat(fd_, &st) == 0;
+        // A line cut short and not taken back (written without the lock,
+        // or by a writer killed mid-line) would swallow this one: it
+        // starts on a line of its own, and the cut one costs only itself.
+        std::string own_line;
+        const std::string* out = &line;
+        char last = '\n';
+        if (sized && st.st_size > 0 &&
+            ::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+            own_line = "\n" + line;
+            out = &own_line;
+        }
+        ssize_t n = ::write(fd_, out->data(), out->size());
         int write_errno = errno;
-        if (n > 0 && n < static_cast<ssize_t>(line.size()) && sized)
+        if (n > 0 && n < static_cast<ssize_t>(out->size()) && sized && locked)
             (void)::ftruncate(fd_, st.st_size);
         if (locked)
             file_lock::unlock(fd_);
-        if (n == static_cast<ssize_t>(line.size()))
+        if (n == static_cast<ssize_t>(out->size()))
             return {};
         // A full disk or a file size limit passes: the message was
         // judged and written, and a retry (75) judges it again once the

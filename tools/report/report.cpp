@@ -97,10 +97,12 @@ struct Reading {
     size_t max_named; ///< errors named on stderr; the rest are counted
     ExitCode status = ExitCode::ok;
     bool named_stray_line = false; ///< in this input, so far
-    /// Records read in this input, and whether any carried a message: a
-    /// log of --json lines carries none, and each line starts a record.
+    /// Records read in this input, and whether any was a stream's (with
+    /// a "size"): a log of --json lines has none, and there each line
+    /// starts a record. A filter writes every stream envelope, so a
+    /// sender cannot make a stream pass for such a log.
     uint64_t records = 0;
-    bool carried_messages = false;
+    bool stream_records = false;
     uint64_t failures = 0;
 
     // An input error is named on stderr and in the summary: a cron mail
@@ -179,10 +181,10 @@ Status take_line(ByteReader& input, const std::string& line,
         // message), one line cut short by a full disk costs only itself:
         // the next line starts a record, and every later run's lines
         // would go uncounted otherwise.
-        if (reading.records > 0 && !reading.carried_messages) {
-            reading.fail({where, "a garbled line, skipped: the records of "
-                                 "this input carry no messages, so the next "
-                                 "line starts one"});
+        if (reading.records > 0 && !reading.stream_records) {
+            reading.fail({where, "a garbled line, skipped: this input is "
+                                 "--json lines, so the next line starts a "
+                                 "record"});
             return {};
         }
         // In a stream, a line that starts as a JSON object but is none is
@@ -209,7 +211,8 @@ Status take_line(ByteReader& input, const std::string& line,
     if (!size)
         return Error{name, size.error().message};
     ++reading.records;
-    reading.carried_messages = reading.carried_messages || *size > 0;
+    reading.stream_records =
+        reading.stream_records || envelope.contains("size");
     // A record cut short is an error, not a message.
     if (Status read = input.skip_exact(*size); !read)
         return Error{name, read.error().message, read.error().exit_code};
@@ -229,7 +232,7 @@ Status take_line(ByteReader& input, const std::string& line,
 void read_input(ByteReader& input, const Limits& limits, Reading& reading) {
     reading.named_stray_line = false;
     reading.records = 0;
-    reading.carried_messages = false;
+    reading.stream_records = false;
     // A stream saved by a Windows editor starts with a byte order mark,
     // skipped as the filters skip it.
     if (auto started = stream::starts_stream(input); !started) {
