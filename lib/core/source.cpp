@@ -596,6 +596,29 @@ void Inputs::warn_if_holds_mbox(std::string_view name,
     }
 }
 
+namespace {
+
+// What a mail server keeps beside a Maildir's cur/, new/ and tmp/.
+bool is_maildir_own(std::string_view name) {
+    return name == "tmp" || name == "maildirsize" || name == "maildirfolder" ||
+           name == "subscriptions" || name.starts_with("dovecot") ||
+           name.starts_with("courierimap");
+}
+
+// The first few names, sorted, and how many more.
+std::string name_some(std::vector<std::string>& names) {
+    constexpr size_t max_named = 5;
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (size_t i = 0; i < names.size() && i < max_named; ++i)
+        out += (i ? ", " : "") + names[i];
+    if (names.size() > max_named)
+        out += fmt::format(" and {} more", names.size() - max_named);
+    return out;
+}
+
+} // namespace
+
 Status Inputs::list_folder(Directory& dir) {
     // closedir() closes the descriptor it reads: it gets a copy.
     int copy = ::fcntl(dir.fd, F_DUPFD_CLOEXEC, 0);
@@ -612,18 +635,22 @@ Status Inputs::list_folder(Directory& dir) {
     // beside it are never read as mail.
     bool is_maildir = is_folder_at(dir.fd, "cur");
     std::vector<std::string> subfolders; ///< Maildir++ folders not read
+    std::vector<std::string> others;     ///< neither mail nor the server's
     errno = 0;
     while (dirent* entry = ::readdir(handle)) {
         std::string name = entry->d_name;
         // Hidden files are editor and sync droppings, and a Maildir++
         // subfolder (.Junk) is read only when named.
-        if (is_maildir && name.size() > 2 && name[0] == '.' && name != ".." &&
+        if (is_maildir && name.size() > 1 && name[0] == '.' && name != ".." &&
             is_folder_at(dir.fd, name.c_str()))
             subfolders.push_back(name);
         if (name.empty() || name[0] == '.')
             continue;
-        if (is_maildir && name != "cur" && name != "new")
+        if (is_maildir && name != "cur" && name != "new") {
+            if (!is_maildir_own(name))
+                others.push_back(name);
             continue;
+        }
         dir.names.push_back(std::move(name));
     }
     int saved = errno;
@@ -632,20 +659,17 @@ Status Inputs::list_folder(Directory& dir) {
         errno = saved;
         return os_error(dir.path, ExitCode::io_error);
     }
-    if (!subfolders.empty()) {
-        // Named, so that a scan of a whole mailbox does not read its
-        // inbox alone unawares.
-        std::sort(subfolders.begin(), subfolders.end());
-        constexpr size_t max_named = 5;
-        std::string named;
-        for (size_t i = 0; i < subfolders.size() && i < max_named; ++i)
-            named += (i ? ", " : "") + subfolders[i];
-        if (subfolders.size() > max_named)
-            named += fmt::format(" and {} more", subfolders.size() - max_named);
+    // Named, so that a scan of a whole mailbox does not read its inbox
+    // alone unawares, and a cur/ made in a drop folder hides nothing.
+    if (!subfolders.empty())
         log::warning(fmt::format("{}: a Maildir, read in cur/ and new/; its "
                                  "folders {} are read only when named",
-                                 stream::path_id(dir.path), named));
-    }
+                                 stream::path_id(dir.path),
+                                 name_some(subfolders)));
+    if (!others.empty())
+        log::warning(fmt::format("{}: a Maildir, read in cur/ and new/; not "
+                                 "read beside them: {}",
+                                 stream::path_id(dir.path), name_some(others)));
     std::sort(dir.names.begin(), dir.names.end());
     if (is_maildir) {
         dir.part = Directory::Part::maildir;

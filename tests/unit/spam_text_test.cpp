@@ -1006,10 +1006,9 @@ TEST_CASE("comments, the title and alt text are kept apart, not shown") {
     text::Html kept = text::html_to_text(page, SIZE_MAX, text::Hidden::kept);
     CHECK(text::squeeze_space(kept.text) == "Hitherelink");
     CHECK(kept.hidden_text.empty());
-    CHECK(kept.apart == std::vector<std::string>{"Q3 & falcon",
-                                                 " strictly confidential ",
-                                                 "project falcon",
-                                                 "merger plan"});
+    CHECK(kept.apart ==
+          std::vector<std::string>{"Q3 & falcon", " strictly confidential ",
+                                   "project falcon", "merger plan"});
     CHECK(kept.hidden_bytes == 0);
     text::Html counted = text::html_to_text(page);
     CHECK(counted.text == kept.text);
