@@ -65,15 +65,24 @@ bool is_hidden(uint32_t c) {
     return is_control(c) || mail::is_invisible(c);
 }
 
-// NTFS names a file's own contents "name::$DATA": whatever honours the
-// suffix saves the file as the name before it, "pay.exe::$DATA" as
-// pay.exe.
-constexpr std::string_view data_stream = "::$DATA";
+// NTFS names a file's streams "name:stream:$DATA", its own contents
+// "name::$DATA": whatever honours the suffix saves the file as the name
+// before the first colon, "pay.exe::$DATA" or "pay.exe:x:$DATA" as
+// pay.exe. A colon is in no other Windows file name.
+constexpr std::string_view data_stream = ":$DATA";
 
 bool ends_with_data_stream(std::string_view name) {
     return name.size() >= data_stream.size() &&
            equals_ci(name.substr(name.size() - data_stream.size()),
                      data_stream);
+}
+
+// The name without its stream: up to the first colon of its last part.
+std::string_view without_stream(std::string_view name) {
+    size_t slash = name.find_last_of("/\\");
+    size_t colon =
+        name.find(':', slash == std::string_view::npos ? 0 : slash + 1);
+    return name.substr(0, colon);
 }
 
 // Extensions a victim trusts, used as decoys before the real one.
@@ -186,7 +195,7 @@ std::string_view windows_saved_name(std::string_view name) {
             name.remove_suffix(1);
         if (!ends_with_data_stream(name))
             return name;
-        name.remove_suffix(data_stream.size());
+        name = without_stream(name);
     }
 }
 

@@ -46,6 +46,13 @@ TEST_CASE("an NTFS data stream suffix is flagged and dropped from the "
     CHECK(mime::final_extension("pay.exe::$DATA. ::$DATA") == "exe");
     CHECK(mime::filename_anomalies("invoice.pdf::$DATA.exe").empty());
     CHECK(mime::windows_saved_name("::$DATA").empty());
+    // A named stream, or one colon, is saved as the name before it too
+    // (second break test).
+    CHECK(mime::final_extension("pay.exe:$DATA") == "exe");
+    CHECK(mime::final_extension("pay.exe:x.pdf:$DATA") == "exe");
+    CHECK(mime::windows_saved_name("inner/run.bat:$data") == "inner/run.bat");
+    CHECK(mime::filename_anomalies("pay.exe:x:$DATA") ==
+          Ids{"DATA_STREAM_IN_FILENAME"});
 }
 
 TEST_CASE("a decoy extension before a long final extension is a double "
