@@ -285,9 +285,19 @@ std::optional<std::string> header_arrival_time(std::string_view message) {
     std::optional<int64_t> seconds;
     std::vector<std::string> received = header_values(message, "Received");
     if (!received.empty()) {
-        size_t semicolon = received.front().rfind(';');
+        // The date follows the last ';' outside comments: "(comment; x)"
+        // after the date holds one too.
+        std::string bare;
+        int depth = 0;
+        for (char c : received.front()) {
+            depth += c == '(';
+            if (depth == 0)
+                bare += c;
+            depth -= c == ')' && depth > 0;
+        }
+        size_t semicolon = bare.rfind(';');
         if (semicolon != std::string::npos)
-            seconds = date_of(received.front().substr(semicolon + 1));
+            seconds = date_of(bare.substr(semicolon + 1));
     }
     if (!seconds) {
         std::vector<std::string> dates = header_values(message, "Date");

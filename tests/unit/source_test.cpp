@@ -345,6 +345,11 @@ TEST_CASE("an archived message's arrival is its top Received field's date, "
     CHECK(mail::header_arrival_time(
               "Received: from a by b (no date)\nDate: Tue, 20 Aug 2002 "
               "10:00:00 -0230\n\n") == "2002-08-20T12:30:00Z");
+    // A comment after the date may hold a ';' (second break test).
+    CHECK(mail::header_arrival_time(
+              "Received: from a (x; y) by b; 22 Aug 2002 12:36:23 +0000 "
+              "(comment; x)\nDate: Tue, 20 Aug 2002 10:00:00 +0000\n\n") ==
+          "2002-08-22T12:36:23Z");
     // No date, or one no arrival can have, gives none.
     CHECK(!mail::header_arrival_time("Subject: x\n\n"));
     CHECK(
