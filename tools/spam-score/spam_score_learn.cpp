@@ -286,10 +286,15 @@ ExitCode prune(const Options& options, const config::Config& config) {
     // Nothing to prune where nothing was learned: a mistyped folder made
     // an empty store, and a cron job said all was well (break test).
     std::string wanted = options.common.state_dir + "/spam-score.sqlite";
-    if (::access(wanted.c_str(), F_OK) != 0) {
+    struct stat st {};
+    std::string missing = ::stat(wanted.c_str(), &st) != 0
+                              ? std::strerror(errno)
+                          : st.st_size == 0 ? "empty"
+                                            : "";
+    if (!missing.empty()) {
         log::error(fmt::format("{}: {}; prune keeps a learned state within "
                                "its limits, and there is none here",
-                               wanted, std::strerror(errno)));
+                               wanted, missing));
         return ExitCode::no_input;
     }
     std::string path;
