@@ -409,28 +409,45 @@ RecordResult Inputs::open_stdin() {
     return std::optional<Record>{make_record("", "stdin", std::move(message))};
 }
 
+namespace {
+
+// Where the first mbox separator line after a blank line (LF or CRLF)
+// starts, at or after from; npos when there is none.
+size_t separator_after_blank(std::string_view message, size_t from) {
+    for (size_t at = message.find("\nFrom ", from);
+         at != std::string_view::npos; at = message.find("\nFrom ", at + 1)) {
+        std::string_view before = message.substr(0, at);
+        if (!before.ends_with("\n") && !before.ends_with("\n\r"))
+            continue;
+        size_t start = at + 1;
+        size_t end = message.find('\n', start);
+        if (is_mbox_separator(message.substr(
+                start, end == std::string_view::npos ? end : end + 1 - start)))
+            return start;
+    }
+    return std::string_view::npos;
+}
+
+} // namespace
+
 // Standard input is always one message (procmail hands a message over
 // with its From_ line, and a body may hold an unquoted one), so "zcat
 // box.gz | filter" reads a whole mbox as one message. That is said, once.
 void Inputs::warn_if_mbox(std::string_view message) {
-    size_t line_end = message.find('\n');
-    if (line_end == std::string_view::npos ||
-        !is_mbox_separator(message.substr(0, line_end + 1)))
-        return;
-    for (size_t at = message.find("\n\nFrom ", line_end);
-         at != std::string_view::npos; at = message.find("\n\nFrom ", at + 2)) {
-        size_t start = at + 2;
-        size_t end = message.find('\n', start);
-        std::string_view line = message.substr(
-            start, end == std::string_view::npos ? end : end + 1 - start);
-        if (!is_mbox_separator(line))
-            continue;
-        log::warning(
-            "-: standard input is read as one message, and this one holds "
-            "more mbox separator lines: to read an mbox, name the file, or "
-            "<(zcat box.gz) for a compressed one");
+    if (std::string_view kind = compression_of(message); !kind.empty()) {
+        log::warning(fmt::format("-: standard input is {}-compressed, read "
+                                 "as one message: pipe it through {}",
+                                 kind, decompressor_for(kind)));
         return;
     }
+    size_t line_end = message.find('\n');
+    if (line_end == std::string_view::npos ||
+        !is_mbox_separator(message.substr(0, line_end + 1)) ||
+        separator_after_blank(message, line_end) == std::string_view::npos)
+        return;
+    log::warning("-: standard input is read as one message, and this one "
+                 "holds more mbox separator lines: to read an mbox, name the "
+                 "file, or <(zcat box.gz) for a compressed one");
 }
 
 Inputs::Directory::~Directory() {
@@ -576,24 +593,13 @@ RecordResult Inputs::read_file(int fd, const std::string& path, bool named) {
 // with no date): its messages would be judged as one. That is said.
 void Inputs::warn_if_holds_mbox(std::string_view name,
                                 std::string_view message) {
-    for (size_t at = message.find("\nFrom "); at != std::string_view::npos;
-         at = message.find("\nFrom ", at + 1)) {
-        size_t start = at + 1;
-        bool after_blank = message.substr(0, at).ends_with("\n") ||
-                           message.substr(0, at).ends_with("\n\r") || at == 0;
-        if (!after_blank)
-            continue;
-        size_t end = message.find('\n', start);
-        std::string_view line = message.substr(
-            start, end == std::string_view::npos ? end : end + 1 - start);
-        if (!is_mbox_separator(line))
-            continue;
-        log::warning(fmt::format(
-            "{}: read as one message, but it holds an mbox From_ line at "
-            "byte {}: an mbox must open with its first From_ line",
-            name, start));
+    size_t start = separator_after_blank(message, 0);
+    if (start == std::string_view::npos)
         return;
-    }
+    log::warning(fmt::format(
+        "{}: read as one message, but it holds an mbox From_ line at "
+        "byte {}: an mbox must open with its first From_ line",
+        name, start));
 }
 
 namespace {
