@@ -163,6 +163,18 @@ bool decode_entity(std::string_view html, size_t& pos, std::string& out,
     return true;
 }
 
+// Returns text with its character references decoded as context reads
+// them.
+std::string decode_references(std::string_view text, Context context) {
+    std::string decoded;
+    for (size_t i = 0; i < text.size();) {
+        if (text[i] == '&' && decode_entity(text, i, decoded, context))
+            continue;
+        decoded += text[i++];
+    }
+    return decoded;
+}
+
 // Returns the value of one attribute, entities decoded, empty for one
 // without a value, or nullopt when the tag has no such attribute.
 std::optional<std::string> find_attribute(std::string_view attributes,
@@ -203,16 +215,8 @@ std::optional<std::string> find_attribute(std::string_view attributes,
         }
         if (key.empty() && pos == key_start)
             ++pos;
-        if (equals_ci(key, name)) {
-            std::string decoded;
-            for (size_t i = 0; i < value.size();) {
-                if (value[i] == '&' &&
-                    decode_entity(value, i, decoded, Context::attribute))
-                    continue;
-                decoded += value[i++];
-            }
-            return decoded;
-        }
+        if (equals_ci(key, name))
+            return decode_references(value, Context::attribute);
     }
     return std::nullopt;
 }
@@ -765,23 +769,12 @@ private:
             out_.text += '\n';
         } else if (raw == RawText::references) {
             out_.text += '\n';
-            show(decode_references(text), shown);
+            show(decode_references(text, Context::text), shown);
             out_.text += '\n';
         } else if (name == "title") {
-            keep_apart(decode_references(text));
+            keep_apart(decode_references(text, Context::text));
         }
         pos_ = end;
-    }
-
-    static std::string decode_references(std::string_view text) {
-        std::string decoded;
-        for (size_t i = 0; i < text.size();) {
-            if (text[i] == '&' &&
-                decode_entity(text, i, decoded, Context::text))
-                continue;
-            decoded += text[i++];
-        }
-        return decoded;
     }
 
     // A second <body> adds to the body the attributes the first lacked,
