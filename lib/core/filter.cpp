@@ -608,6 +608,8 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
                    "FILE (for report)")
         ->type_name("FILE");
     app.add_flag("--log-json", options.log_json, "Write log events as JSON");
+    app.add_flag("--quiet", options.quiet,
+                 "Log no line per judged message; warnings and errors still");
     app.add_flag("!--no-progress", options.progress,
                  "Never draw a progress line on a terminal");
     app.add_flag("--raw", options.only_messages,
@@ -975,6 +977,10 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             // the envelope line was written as tempfail, for every
             // recipient.
             std::string action = last_action(record.envelope);
+            // A batch of years of mail, read from cron, wants its
+            // warnings and errors alone: the verdicts say the rest.
+            if (options.quiet)
+                outcome->events.clear();
             for (auto& [subsystem, fields] : outcome->events) {
                 if (action != judged && fields.contains("action"))
                     fields["action"] = action;

@@ -35,6 +35,7 @@ struct CommonOptions {
     bool config_named = false;
     std::string state_dir = "/var/lib/portcullis";
     bool log_json = false;
+    bool quiet = false; ///< --quiet: no log line per judged message
     bool progress = true;
     source::MboxVariant mbox_variant = source::MboxVariant::mboxrd;
     bool only_messages = false; ///< --raw: input is never a stream

@@ -381,8 +381,12 @@ ExitCode learn(const Options& options, const config::Config& config,
                             batch.error().text(), kept));
             return batch.error().exit_code;
         }
-        for (const Done& done : pending)
-            log::event(done.id, learn.report ? "report" : "learn", done.fields);
+        // A report is a user's word, always logged; a batch learned from
+        // cron with --quiet is not a line a message.
+        if (learn.report || !options.common.quiet)
+            for (const Done& done : pending)
+                log::event(done.id, learn.report ? "report" : "learn",
+                           done.fields);
         kept += pending.size();
     }
     if (Status s = prune_store(**store, prune_limits(config), path); !s) {
