@@ -4,6 +4,8 @@
 // after padding, a line with junk is a footer and is skipped whole.
 #include "mail/base64.hpp"
 
+#include <algorithm>
+
 #include <array>
 #include <cstdint>
 
@@ -52,9 +54,18 @@ size_t line_end(std::string_view text, size_t pos) {
 
 } // namespace
 
-Base64Stats decode_base64(std::string_view text, std::string& out) {
+Base64Stats decode_base64(std::string_view text, std::string& out,
+                          size_t max_out) {
     Base64Stats stats;
-    out.reserve(out.size() + text.size() / 4 * 3);
+    size_t most = text.size() / 4 * 3;
+    size_t limit =
+        out.size() + (max_out < most ? max_out + 1 : most + 3); // + padding
+    out.reserve(limit);
+    // Bytes past the limit are dropped as they come; the loop reads on.
+    auto put = [&](uint32_t byte) {
+        if (out.size() < limit)
+            out.push_back(static_cast<char>(byte));
+    };
     uint32_t bits = 0;
     int count = 0;
     bool padded = false;
@@ -73,9 +84,9 @@ Base64Stats decode_base64(std::string_view text, std::string& out) {
             padded = false;
             bits = (bits << 6) | static_cast<uint32_t>(v);
             if (++count == 4) {
-                out.push_back(static_cast<char>(bits >> 16));
-                out.push_back(static_cast<char>(bits >> 8));
-                out.push_back(static_cast<char>(bits));
+                put(bits >> 16);
+                put(bits >> 8);
+                put(bits);
                 bits = 0;
                 count = 0;
             }
@@ -84,10 +95,10 @@ Base64Stats decode_base64(std::string_view text, std::string& out) {
         if (v == pad) {
             // A partial quantum ends here: flush what it holds.
             if (count == 2)
-                out.push_back(static_cast<char>(bits >> 4));
+                put(bits >> 4);
             if (count == 3) {
-                out.push_back(static_cast<char>(bits >> 10));
-                out.push_back(static_cast<char>(bits >> 2));
+                put(bits >> 10);
+                put(bits >> 2);
             }
             padded = padded || count >= 2;
             bits = 0;
@@ -98,10 +109,10 @@ Base64Stats decode_base64(std::string_view text, std::string& out) {
             ++stats.garbage_bytes;
     }
     if (count == 2)
-        out.push_back(static_cast<char>(bits >> 4));
+        put(bits >> 4);
     if (count == 3) {
-        out.push_back(static_cast<char>(bits >> 10));
-        out.push_back(static_cast<char>(bits >> 2));
+        put(bits >> 10);
+        put(bits >> 2);
     }
     return stats;
 }

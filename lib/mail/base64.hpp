@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,8 +17,11 @@ struct Base64Stats {
 };
 
 /// Decodes base64, skipping every byte outside the alphabet; appends the
-/// bytes to out and returns what was skipped.
-Base64Stats decode_base64(std::string_view text, std::string& out);
+/// bytes to out and returns what was skipped. Past max_out bytes
+/// appended (one more is, so that a caller sees its limit passed) the
+/// rest is read for its statistics alone, never held.
+Base64Stats decode_base64(std::string_view text, std::string& out,
+                          size_t max_out = SIZE_MAX);
 
 /// Returns bytes in base64 with padding, on one line.
 std::string encode_base64(std::string_view bytes);

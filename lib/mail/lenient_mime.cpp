@@ -250,18 +250,20 @@ bool is_encoding(std::string_view encoding) {
            is_uuencoding(encoding);
 }
 
-// XXX: base64, quoted-printable and uuencode are decoded whole before
-// the decoded-size limit cuts them, so a part past the limit is held for
-// a moment at up to its encoded size, which message_bytes bounds.
+// Base64 and quoted-printable are decoded within what the decoded-size
+// limit leaves, and a byte more to see it cut.
+// XXX: uuencode is decoded whole before the limit cuts it, so a part
+// past the limit is held for a moment at up to its encoded size, which
+// message_bytes bounds.
 std::string decode_body(Context& ctx, Part& part, std::string_view body) {
     std::string out;
     if (part.transfer_encoding == "base64") {
         bool garbage = false;
-        out = decode_base64(body, garbage);
+        out = decode_base64(body, garbage, ctx.decoded_left);
         if (garbage)
             add_anomaly(ctx, &part, "BASE64_GARBAGE");
     } else if (part.transfer_encoding == "quoted-printable") {
-        out = mime::decode_quoted_printable(body);
+        out = mime::decode_quoted_printable(body, ctx.decoded_left);
     } else if (is_uuencoding(part.transfer_encoding)) {
         out = decode_uuencoded_body(body);
     } else {
@@ -563,10 +565,12 @@ bool Tree::has_anomaly(std::string_view id) const {
                        [&](const Anomaly& a) { return a.id == id; });
 }
 
-std::string decode_base64(std::string_view text, bool& garbage) {
+std::string decode_base64(std::string_view text, bool& garbage,
+                          size_t max_out) {
     static constexpr auto table = base64_table();
     std::string out;
-    out.reserve(text.size() / 4 * 3);
+    size_t most = text.size() / 4 * 3 + 3;
+    out.reserve(max_out < most ? max_out + 1 : most);
     unsigned accumulator = 0;
     int bits = 0;
     garbage = false;
@@ -584,7 +588,9 @@ std::string decode_base64(std::string_view text, bool& garbage) {
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out += static_cast<char>(accumulator >> bits & 0xff);
+            // Past the limit the rest is read for garbage alone.
+            if (out.size() <= max_out)
+                out += static_cast<char>(accumulator >> bits & 0xff);
         }
     }
     return out;

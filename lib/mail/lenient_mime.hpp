@@ -7,6 +7,7 @@
 #include "core/limits.hpp"
 #include "mail/mime.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,7 +59,9 @@ Tree parse(std::string_view message, const Limits& limits);
 
 /// Decodes base64 leniently: bytes outside the alphabet are skipped and
 /// decoding stops at padding. Sets garbage when anything was skipped
-/// other than white space.
-std::string decode_base64(std::string_view text, bool& garbage);
+/// other than white space. Keeps at most max_out bytes and one more, so
+/// that a caller sees its limit passed.
+std::string decode_base64(std::string_view text, bool& garbage,
+                          size_t max_out = SIZE_MAX);
 
 } // namespace portcullis::mime::lenient

@@ -398,17 +398,22 @@ std::string_view raw_content(const WalkState& state, GMimeStream* stream,
     return copy;
 }
 
+// What the decoded-size limit leaves; files found inside parts count
+// too, and may take the total past it.
+size_t decoded_room(const WalkState& state) {
+    return state.limits.decoded_bytes -
+           std::min(state.limits.decoded_bytes, state.budget.decoded_total);
+}
+
 // Base64 is decoded here rather than by GMime, to count what the
-// lenient decode skipped (junk, list footers) in the same pass.
-// XXX: it is decoded whole before the decoded-size limit cuts it, so a
-// part past the limit is held for a moment at three quarters of its
-// encoded size, which message_bytes bounds, not decoded_bytes.
+// lenient decode skipped (junk, list footers) in the same pass. What
+// the decoded-size limit leaves is kept, and a byte more to see it cut.
 void decode_base64_leaf(WalkState& state, GMimeDataWrapper* content,
                         Part& part) {
     std::string copy;
     std::string_view raw =
         raw_content(state, g_mime_data_wrapper_get_stream(content), copy);
-    Base64Stats stats = decode_base64(raw, part.decoded);
+    Base64Stats stats = decode_base64(raw, part.decoded, decoded_room(state));
     if (stats.garbage_bytes > 0)
         add_anomaly(
             state.tree, &part, "BASE64_GARBAGE",
@@ -418,21 +423,14 @@ void decode_base64_leaf(WalkState& state, GMimeDataWrapper* content,
 // Quoted-printable is decoded here too: GMime keeps the '=' and the
 // blanks after it where a transport added blanks to a soft line break,
 // which RFC 2045 section 6.7 has a decoder delete, so "conf= " then
-// "idential" reads as a reader shows it, "confidential". Decoded whole
-// as base64 is (see above); it never grows.
+// "idential" reads as a reader shows it, "confidential". Decoded within
+// the limit, as base64 is.
 void decode_quoted_printable_leaf(WalkState& state, GMimeDataWrapper* content,
                                   Part& part) {
     std::string copy;
     std::string_view raw =
         raw_content(state, g_mime_data_wrapper_get_stream(content), copy);
-    part.decoded = decode_quoted_printable(raw);
-}
-
-// What the decoded-size limit leaves; files found inside parts count
-// too, and may take the total past it.
-size_t decoded_room(const WalkState& state) {
-    return state.limits.decoded_bytes -
-           std::min(state.limits.decoded_bytes, state.budget.decoded_total);
+    part.decoded = decode_quoted_printable(raw, decoded_room(state));
 }
 
 // Decodes a body by the part's encoding, within what is left of the

@@ -2,12 +2,14 @@
 
 #include "core/strings.hpp"
 
+#include <algorithm>
+
 namespace portcullis::mime {
 
-std::string decode_quoted_printable(std::string_view text) {
+std::string decode_quoted_printable(std::string_view text, size_t max_out) {
     std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
+    out.reserve(max_out < text.size() ? max_out + 1 : text.size());
+    for (size_t i = 0; i < text.size() && out.size() <= max_out; ++i) {
         if (text[i] != '=') {
             out += text[i];
             continue;
