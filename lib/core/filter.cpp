@@ -978,9 +978,15 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
             // recipient.
             std::string action = last_action(record.envelope);
             // A batch of years of mail, read from cron, wants its
-            // warnings and errors alone: the verdicts say the rest.
-            if (options.quiet)
-                outcome->events.clear();
+            // warnings and errors alone: the verdicts say the rest. An
+            // event that names an error or a refused setting, or whose
+            // verdict was rewritten to tempfail, is no judgement line.
+            if (options.quiet && action == judged)
+                std::erase_if(outcome->events, [](const auto& event) {
+                    const auto& fields = event.second;
+                    return !fields.contains("error") &&
+                           !fields.contains("refused");
+                });
             for (auto& [subsystem, fields] : outcome->events) {
                 if (action != judged && fields.contains("action"))
                     fields["action"] = action;

@@ -417,7 +417,7 @@ size_t separator_after_blank(std::string_view message, size_t from) {
     for (size_t at = message.find("\nFrom ", from);
          at != std::string_view::npos; at = message.find("\nFrom ", at + 1)) {
         std::string_view before = message.substr(0, at);
-        if (!before.ends_with("\n") && !before.ends_with("\n\r"))
+        if (at > 0 && !before.ends_with("\n") && !before.ends_with("\n\r"))
             continue;
         size_t start = at + 1;
         size_t end = message.find('\n', start);
@@ -440,10 +440,16 @@ void Inputs::warn_if_mbox(std::string_view message) {
                                  kind, decompressor_for(kind)));
         return;
     }
-    size_t line_end = message.find('\n');
+    // As a named file's: after a byte order mark and blank lines.
+    std::string_view start = message;
+    if (start.starts_with("\xEF\xBB\xBF"))
+        start.remove_prefix(3);
+    while (start.starts_with("\n") || start.starts_with("\r\n"))
+        start.remove_prefix(start.find('\n') + 1);
+    size_t line_end = start.find('\n');
     if (line_end == std::string_view::npos ||
-        !is_mbox_separator(message.substr(0, line_end + 1)) ||
-        separator_after_blank(message, line_end) == std::string_view::npos)
+        !is_mbox_separator(start.substr(0, line_end + 1)) ||
+        separator_after_blank(start, line_end) == std::string_view::npos)
         return;
     log::warning("-: standard input is read as one message, and this one "
                  "holds more mbox separator lines: to read an mbox, name the "

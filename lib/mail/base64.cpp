@@ -57,9 +57,9 @@ size_t line_end(std::string_view text, size_t pos) {
 Base64Stats decode_base64(std::string_view text, std::string& out,
                           size_t max_out) {
     Base64Stats stats;
-    size_t most = text.size() / 4 * 3;
-    size_t limit =
-        out.size() + (max_out < most ? max_out + 1 : most + 3); // + padding
+    // A partial quantum at the end gives up to two bytes more.
+    size_t most = text.size() / 4 * 3 + 2;
+    size_t limit = out.size() + (max_out < most ? max_out + 1 : most);
     out.reserve(limit);
     // Bytes past the limit are dropped as they come; the loop reads on.
     auto put = [&](uint32_t byte) {
