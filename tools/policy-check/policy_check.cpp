@@ -514,7 +514,15 @@ Result<std::string> check_file(const std::string& path,
                      "in its domains folder, or name that folder with "
                      "--domains-dir",
                      ExitCode::config};
-    if (!root.contains(tool_name)) {
+    // A policy file holds [[rule]]s; a main configuration holds tables
+    // ([wiretap], [limits]), with or without [policy-check] (walkthrough:
+    // one with none was read as a policy file and refused).
+    bool main_file = root.contains(tool_name) ||
+                     (!root.contains("rule") &&
+                      std::any_of(root.begin(), root.end(), [](auto& entry) {
+                          return entry.second.is_table();
+                      }));
+    if (!main_file) {
         auto policy = policy::load_policy_file(path);
         if (!policy)
             return policy.error();
