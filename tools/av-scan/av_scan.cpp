@@ -581,10 +581,13 @@ ExitCode run(const Options& options) {
     }
     auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - began);
-    log::event("-", "av",
-               {{"engine", options.db_dir},
-                {"signatures", watcher.engine().signatures()},
-                {"load_ms", load_ms.count()}});
+    // Which signatures a run used; a batch run with --quiet says nothing
+    // but its warnings and errors.
+    if (!options.common.quiet)
+        log::event("-", "av",
+                   {{"engine", options.db_dir},
+                    {"signatures", watcher.engine().signatures()},
+                    {"load_ms", load_ms.count()}});
     // A policy that holds messages needs the quarantine; finding out
     // at the first virus would turn each one found into a bare retry.
     auto holds = [](Policy policy) {
