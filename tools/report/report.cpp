@@ -439,11 +439,13 @@ void Summary::add(const RecordFacts& record) {
         return;
     }
     // A review copy or a notice from wiretap repeats a message already
-    // counted, or is the gateway's own mail.
-    if (record.kind == RecordKind::wiretap_copy) {
-        ++wiretap_copies_;
+    // counted, or is the gateway's own mail; the copy is counted from
+    // the original's verdict, with those filed in Maildirs.
+    if (record.kind == RecordKind::wiretap_copy)
         return;
-    }
+    for (const VerdictFacts& verdict : record.verdicts)
+        if (wiretap_copies_ <= UINT64_MAX - verdict.wiretap_copies)
+            wiretap_copies_ += verdict.wiretap_copies;
     ++messages_;
     // A total past 2^64-1 bytes (16 EiB) can only come from forged
     // records; a wrapped total would pass for a plausible small one.

@@ -123,6 +123,21 @@ VerdictFacts facts_of(const ordered_json& verdict) {
     facts.reason_ids = ids_of(verdict, "reasons");
     facts.anomaly_ids = ids_of(verdict, "anomalies");
     facts.attachment_types = attachments_of(verdict);
+    // Every copy, filed in a Maildir or sent to a review address, is in
+    // wiretap's effect; the record of an address copy is not counted
+    // again.
+    auto effects = verdict.find("effects");
+    if (effects != verdict.end() && effects->is_array()) {
+        for (const ordered_json& effect : *effects) {
+            if (!effect.is_object() || !effect.contains("copies") ||
+                effect.value("type", ordered_json()) != "wiretap")
+                continue;
+            const ordered_json& copies = effect["copies"];
+            if (copies.is_number_unsigned() &&
+                facts.wiretap_copies <= UINT64_MAX - copies.get<uint64_t>())
+                facts.wiretap_copies += copies.get<uint64_t>();
+        }
+    }
     return facts;
 }
 

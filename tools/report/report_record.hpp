@@ -26,6 +26,8 @@ struct VerdictFacts {
     std::vector<std::string> reason_ids;
     std::vector<std::string> attachment_types; ///< "type/subtype .ext"
     std::vector<std::string> anomaly_ids;
+    /// Copies wiretap made of the message, as its effects say.
+    uint64_t wiretap_copies = 0;
 };
 
 /// What a record stands for in the summary.
