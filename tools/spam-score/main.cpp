@@ -61,8 +61,9 @@ int main(int argc, char** argv) {
                 "--no-fuzzy");
             add_learn_options(*command, learn);
             command
-                ->add_option("inputs", options.common.inputs,
-                             "Messages: files, folders, mboxes; - is stdin")
+                ->add_option(
+                    "inputs", options.common.inputs,
+                    "Messages: files, folders, Maildirs, mboxes; - is stdin")
                 ->type_name("PATH");
         }
         size_t top = 30;
@@ -77,8 +78,9 @@ int main(int argc, char** argv) {
             ->type_name("N")
             ->check(filter::positive);
         explain_cmd
-            ->add_option("inputs", options.common.inputs,
-                         "Messages: files, folders, mboxes; - is stdin")
+            ->add_option(
+                "inputs", options.common.inputs,
+                "Messages: files, folders, Maildirs, mboxes; - is stdin")
             ->type_name("PATH");
         // A report says what a message is; taking learning back is
         // learn's, so a report can never undo one.
