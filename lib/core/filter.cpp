@@ -196,26 +196,8 @@ private:
     Status append_line(const std::string& line, const std::string& id) {
         // Writers hold the file's lock from the size they found to the
         // end of their line, so a line cut short by a full disk can be
-        // taken back before another writer's line joins it: report
-        // stops reading a file at a garbled line. A lock held elsewhere
-        // past file_lock::most_wait (a reader's shared lock) is not
-        // waited for: the line is still one write, only not taken back.
-        // Once the wait has run out, the holder is taken to be a reader
-        // that stays: later lines try the lock without waiting, so a
-        // batch is not slowed to one message per wait (break test).
-        auto asked = std::chrono::steady_clock::now();
-        bool locked =
-            regular_ && file_lock::lock_exclusive(
-                            fd_, lock_waited_out_ ? std::chrono::milliseconds(0)
-                                                  : file_lock::most_wait);
-        if (regular_ && !locked && !lock_waited_out_ &&
-            std::chrono::steady_clock::now() - asked >= file_lock::most_wait) {
-            lock_waited_out_ = true;
-            log::warning(fmt::format(
-                "{}: locked elsewhere for {} ms (a reader?); lines are "
-                "written without the lock, whole, and not waited for again",
-                path_, file_lock::most_wait.count()));
-        }
+        // taken back before another writer's line joins it.
+        bool locked = lock();
         struct stat st {};
         bool sized = regular_ && ::fstat(fd_, &st) == 0;
         // A line cut short and not taken back (written without the lock,
@@ -223,9 +205,7 @@ private:
         // starts on a line of its own, and the cut one costs only itself.
         std::string own_line;
         const std::string* out = &line;
-        char last = '\n';
-        if (sized && st.st_size > 0 &&
-            ::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+        if (sized && last_line_unended(st.st_size)) {
             own_line = "\n" + line;
             out = &own_line;
         }
@@ -246,6 +226,38 @@ private:
                                        : "short write: the disk is full or "
                                          "the file size limit reached"),
                      ExitCode::temp_fail};
+    }
+
+    // A lock held elsewhere past file_lock::most_wait (a reader's shared
+    // lock) is not waited for: the line is still one write, only not
+    // taken back. Once the wait has run out the holder is taken to be a
+    // reader that stays, and later lines try without waiting, so a batch
+    // is not slowed to one message per wait.
+    bool lock() {
+        if (!regular_)
+            return false;
+        auto wait = lock_waited_out_ ? std::chrono::milliseconds(0)
+                                     : file_lock::most_wait;
+        auto asked = std::chrono::steady_clock::now();
+        if (file_lock::lock_exclusive(fd_, wait))
+            return true;
+        if (!lock_waited_out_ &&
+            std::chrono::steady_clock::now() - asked >= file_lock::most_wait) {
+            lock_waited_out_ = true;
+            log::warning(fmt::format(
+                "{}: locked elsewhere for {} ms (a reader?); lines are "
+                "written without the lock, whole, and not waited for again",
+                path_, file_lock::most_wait.count()));
+        }
+        return false;
+    }
+
+    // Whether the file's last byte is no line end; a file the filter may
+    // only write to is taken as ended.
+    bool last_line_unended(off_t size) const {
+        char last = '\n';
+        return size > 0 && ::pread(fd_, &last, 1, size - 1) == 1 &&
+               last != '\n';
     }
 
     int fd_ = -1;
