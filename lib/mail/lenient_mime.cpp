@@ -237,7 +237,7 @@ std::string guess_boundary(std::string_view body) {
     return "";
 }
 
-std::string decode_uuencoded_body(std::string_view text);
+std::string decode_uuencoded_body(std::string_view text, size_t max_out);
 
 bool is_uuencoding(std::string_view encoding) {
     return encoding == "x-uuencode" || encoding == "uuencode" ||
@@ -250,11 +250,8 @@ bool is_encoding(std::string_view encoding) {
            is_uuencoding(encoding);
 }
 
-// Base64 and quoted-printable are decoded within what the decoded-size
-// limit leaves, and a byte more to see it cut.
-// XXX: uuencode is decoded whole before the limit cuts it, so a part
-// past the limit is held for a moment at up to its encoded size, which
-// message_bytes bounds.
+// Base64, quoted-printable and uuencode are decoded within what the
+// decoded-size limit leaves, and a little more to see it cut.
 std::string decode_body(Context& ctx, Part& part, std::string_view body) {
     std::string out;
     if (part.transfer_encoding == "base64") {
@@ -265,7 +262,7 @@ std::string decode_body(Context& ctx, Part& part, std::string_view body) {
     } else if (part.transfer_encoding == "quoted-printable") {
         out = mime::decode_quoted_printable(body, ctx.decoded_left);
     } else if (is_uuencoding(part.transfer_encoding)) {
-        out = decode_uuencoded_body(body);
+        out = decode_uuencoded_body(body, ctx.decoded_left);
     } else {
         // What the limit leaves is copied, and a byte more to see it cut.
         out = std::string(
@@ -462,11 +459,12 @@ void decode_uu_line(std::string_view line, std::string& out) {
 }
 
 // A whole body in uuencoding (Content-Transfer-Encoding: x-uuencode):
-// the lines between "begin" and "end".
-std::string decode_uuencoded_body(std::string_view text) {
+// the lines between "begin" and "end", no further than a line past
+// max_out bytes.
+std::string decode_uuencoded_body(std::string_view text, size_t max_out) {
     std::string out;
     bool inside = false;
-    for (size_t pos = 0; pos < text.size();) {
+    for (size_t pos = 0; pos < text.size() && out.size() <= max_out;) {
         Line line = next_line(text, pos);
         pos = line.end;
         std::string_view content =

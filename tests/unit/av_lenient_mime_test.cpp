@@ -158,6 +158,26 @@ TEST_CASE("a uuencoded message/rfc822 is decoded and read inside") {
     CHECK_FALSE(tree.parts[1].in_raw);
 }
 
+TEST_CASE("a uuencoded body is decoded no further than the decoded limit") {
+    // 45 bytes a line, 2,000 lines: 90,000 bytes were decoded, then cut.
+    std::string text = message("application/octet-stream", "");
+    text.insert(text.find("\n\n"), "\nContent-Transfer-Encoding: x-uuencode");
+    text += "begin 644 big.bin\n";
+    std::string line = "M" + std::string(60, '!') + "\n"; // 45 bytes
+    for (int i = 0; i < 2000; ++i)
+        text += line;
+    text += "`\nend\n";
+    Limits limits;
+    limits.decoded_bytes = 100;
+    auto whole = parse(text, {});
+    REQUIRE(whole.parts.size() == 1);
+    CHECK(whole.parts[0].decoded.size() == 90000);
+    auto tree = parse(text, limits);
+    REQUIRE(tree.parts.size() == 1);
+    CHECK(tree.parts[0].decoded == whole.parts[0].decoded.substr(0, 100));
+    CHECK(tree.has_anomaly("DECODED_SIZE_LIMIT"));
+}
+
 TEST_CASE("nesting deeper than the limit stops the parse with a flag") {
     std::string text = "Content-Type: text/plain\n\nbottom";
     for (int i = 0; i < 100; ++i)
