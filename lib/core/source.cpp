@@ -411,6 +411,9 @@ RecordResult Inputs::open_stdin() {
 
 namespace {
 
+// Blank lines an mbox may open with before its first From_ line.
+constexpr int max_leading_blank_lines = 64;
+
 // Where the first mbox separator line after a blank line (LF or CRLF)
 // starts, at or after from; npos when there is none.
 size_t separator_after_blank(std::string_view message, size_t from) {
@@ -444,7 +447,9 @@ void Inputs::warn_if_mbox(std::string_view message) {
     std::string_view start = message;
     if (start.starts_with("\xEF\xBB\xBF"))
         start.remove_prefix(3);
-    while (start.starts_with("\n") || start.starts_with("\r\n"))
+    for (int i = 0; i < max_leading_blank_lines &&
+                    (start.starts_with("\n") || start.starts_with("\r\n"));
+         ++i)
         start.remove_prefix(start.find('\n') + 1);
     size_t line_end = start.find('\n');
     if (line_end == std::string_view::npos ||
@@ -557,7 +562,6 @@ RecordResult Inputs::read_file(int fd, const std::string& path, bool named) {
     std::string first;
     auto got = mbox->reader().read_line(first, first_line_probe_bytes);
     // An mbox written by a careless tool may open with blank lines.
-    constexpr int max_leading_blank_lines = 64;
     std::string blanks;
     for (int i = 0;
          i < max_leading_blank_lines && got && *got && is_blank_line(first);

@@ -444,13 +444,10 @@ void Summary::add(const RecordFacts& record) {
     if (record.kind == RecordKind::wiretap_copy)
         return;
     for (const VerdictFacts& verdict : record.verdicts)
-        if (wiretap_copies_ <= UINT64_MAX - verdict.wiretap_copies)
-            wiretap_copies_ += verdict.wiretap_copies;
+        wiretap_copies_ =
+            saturating_add(wiretap_copies_, verdict.wiretap_copies);
     ++messages_;
-    // A total past 2^64-1 bytes (16 EiB) can only come from forged
-    // records; a wrapped total would pass for a plausible small one.
-    bytes_ =
-        record.bytes > UINT64_MAX - bytes_ ? UINT64_MAX : bytes_ + record.bytes;
+    bytes_ = saturating_add(bytes_, record.bytes);
     count_keys(record);
     // A verdict counts by the most severe action it gave the message or
     // any recipient: the daemon delivers each recipient by its own, so

@@ -133,9 +133,9 @@ VerdictFacts facts_of(const ordered_json& verdict) {
                 effect.value("type", ordered_json()) != "wiretap")
                 continue;
             const ordered_json& copies = effect["copies"];
-            if (copies.is_number_unsigned() &&
-                facts.wiretap_copies <= UINT64_MAX - copies.get<uint64_t>())
-                facts.wiretap_copies += copies.get<uint64_t>();
+            if (copies.is_number_unsigned())
+                facts.wiretap_copies = saturating_add(facts.wiretap_copies,
+                                                      copies.get<uint64_t>());
         }
     }
     return facts;

@@ -47,6 +47,13 @@ struct RecordFacts {
     std::vector<VerdictFacts> verdicts;
 };
 
+/// Returns a + b, or 2^64-1 where that would wrap: a total past it can
+/// only come from forged records, and a wrapped one would pass for a
+/// plausible small one.
+constexpr uint64_t saturating_add(uint64_t a, uint64_t b) {
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 /// Returns the most severe action a checked verdict gave the message or
 /// any of its recipients.
 verdict::Action most_severe_action(const VerdictFacts& verdict);
