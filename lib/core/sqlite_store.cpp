@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS totals (
 CREATE TABLE IF NOT EXISTS signatures (
     digest TEXT PRIMARY KEY, hashes BLOB NOT NULL,
     seen INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS examples (
+    digest TEXT PRIMARY KEY, spam INTEGER NOT NULL, features BLOB NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS models (
+    name TEXT PRIMARY KEY, value BLOB NOT NULL);
 )";
 
 // `seen` is the day (since 1970) a learned message last added to a
@@ -49,6 +54,9 @@ constexpr int busy_timeout_ms = 10'000;
 // a hash-table probe is far cheaper than a B-tree walk per token.
 constexpr int64_t cache_limit_rows = 4'000'000;
 
+// The tables every database holds. The examples and models tables came
+// later: a writer adds them to an older database, and a reader of one
+// finds no model in it.
 constexpr const char* tables[] = {"tokens", "learned", "totals", "signatures"};
 
 // Frees a prepared statement at scope end.
@@ -750,6 +758,124 @@ Result<std::vector<Signature>> SqliteStore::signatures() {
     return out;
 }
 
+Status SqliteStore::add_example(std::string_view digest, bool spam,
+                                std::string_view features) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO examples (digest, spam, "
+                           "features, seen) VALUES (?, ?, ?, ?)",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("store example");
+    sqlite3_bind_text(st.handle, 1, digest.data(),
+                      static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int(st.handle, 2, spam ? 1 : 0);
+    sqlite3_bind_blob(st.handle, 3, features.data(),
+                      static_cast<int>(features.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st.handle, 4, today_);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("store example");
+    return {};
+}
+
+Status SqliteStore::remove_example(std::string_view digest) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM examples WHERE digest = ?", -1,
+                           &st.handle, nullptr) != SQLITE_OK)
+        return error("remove example");
+    sqlite3_bind_text(st.handle, 1, digest.data(),
+                      static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("remove example");
+    return {};
+}
+
+Result<std::vector<Example>> SqliteStore::examples() {
+    auto present = has_table("examples");
+    if (!present)
+        return present.error();
+    std::vector<Example> out;
+    if (!*present)
+        return out;
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "SELECT digest, spam, features FROM examples",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("read examples");
+    int rc;
+    while ((rc = sqlite3_step(st.handle)) == SQLITE_ROW) {
+        Example example;
+        auto digest = sqlite3_column_text(st.handle, 0);
+        if (digest)
+            example.digest = reinterpret_cast<const char*>(digest);
+        example.spam = sqlite3_column_int(st.handle, 1) != 0;
+        auto bytes = static_cast<size_t>(sqlite3_column_bytes(st.handle, 2));
+        if (bytes > 0)
+            example.features.assign(
+                static_cast<const char*>(sqlite3_column_blob(st.handle, 2)),
+                bytes);
+        out.push_back(std::move(example));
+    }
+    if (rc != SQLITE_DONE)
+        return error("read examples");
+    return out;
+}
+
+Result<std::optional<std::string>> SqliteStore::model(std::string_view name) {
+    auto present = has_table("models");
+    if (!present)
+        return present.error();
+    if (!*present)
+        return std::optional<std::string>{};
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "SELECT value FROM models WHERE name = ?", -1,
+                           &st.handle, nullptr) != SQLITE_OK)
+        return error("read model");
+    sqlite3_bind_text(st.handle, 1, name.data(), static_cast<int>(name.size()),
+                      SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st.handle);
+    if (rc == SQLITE_DONE)
+        return std::optional<std::string>{};
+    if (rc != SQLITE_ROW)
+        return error("read model");
+    auto bytes = static_cast<size_t>(sqlite3_column_bytes(st.handle, 0));
+    std::string value;
+    if (bytes > 0)
+        value.assign(
+            static_cast<const char*>(sqlite3_column_blob(st.handle, 0)), bytes);
+    return std::optional<std::string>{std::move(value)};
+}
+
+Status SqliteStore::set_model(std::string_view name,
+                              const std::optional<std::string>& value) {
+    Statement st;
+    const char* sql = value ? "INSERT OR REPLACE INTO models (name, value) "
+                              "VALUES (?, ?)"
+                            : "DELETE FROM models WHERE name = ?";
+    if (sqlite3_prepare_v2(db_, sql, -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("store model");
+    sqlite3_bind_text(st.handle, 1, name.data(), static_cast<int>(name.size()),
+                      SQLITE_TRANSIENT);
+    if (value)
+        sqlite3_bind_blob(st.handle, 2, value->data(),
+                          static_cast<int>(value->size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("store model");
+    return {};
+}
+
+Result<bool> SqliteStore::has_table(const char* table) {
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                           "AND name = ?",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("read the tables");
+    sqlite3_bind_text(st.handle, 1, table, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st.handle);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return error("read the tables");
+    return rc == SQLITE_ROW;
+}
+
 Result<Pruned> SqliteStore::prune(const PruneLimits& limits) {
     Pruned out;
     auto tokens = count_rows("tokens");
@@ -790,6 +916,18 @@ Result<Pruned> SqliteStore::prune(const PruneLimits& limits) {
         return oldest.error();
     out.signatures += static_cast<uint64_t>(*oldest);
     out.signatures_left = static_cast<uint64_t>(*signatures - *oldest);
+
+    auto examples = count_rows("examples");
+    if (!examples)
+        return examples.error();
+    auto earliest = delete_rows(
+        "DELETE FROM examples WHERE rowid IN (SELECT rowid FROM examples "
+        "ORDER BY seen, rowid LIMIT ?1)",
+        over(*examples, limits.max_examples));
+    if (!earliest)
+        return earliest.error();
+    out.examples = static_cast<uint64_t>(*earliest);
+    out.examples_left = static_cast<uint64_t>(*examples - *earliest);
     return out;
 }
 

@@ -41,6 +41,13 @@ public:
     Status add_signature(const Signature& signature) override;
     Status remove_signature(std::string_view digest) override;
     Result<std::vector<Signature>> signatures() override;
+    Status add_example(std::string_view digest, bool spam,
+                       std::string_view features) override;
+    Status remove_example(std::string_view digest) override;
+    Result<std::vector<Example>> examples() override;
+    Result<std::optional<std::string>> model(std::string_view name) override;
+    Status set_model(std::string_view name,
+                     const std::optional<std::string>& value) override;
     Result<Pruned> prune(const PruneLimits& limits) override;
     Status transaction(const std::function<Status()>& body) override;
 
@@ -71,6 +78,7 @@ private:
                          std::span<const uint64_t> tokens);
     Status add_total(bool spam, int delta);
     Status add_age_columns();
+    Result<bool> has_table(const char* table);
     Result<int64_t> count_rows(const char* table);
     Result<int64_t> prune_tokens(int64_t drop);
     Result<int64_t> delete_rows(const char* sql, int64_t bound);

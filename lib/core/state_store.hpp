@@ -36,19 +36,30 @@ struct Signature {
     std::vector<uint64_t> hashes;
 };
 
+/// One learned message as the n-gram model is fitted on it: its class
+/// and its features, in the model's own encoding.
+struct Example {
+    std::string digest;
+    bool spam = false;
+    std::string features;
+};
+
 /// How much learning a store keeps; 0 is no limit.
 struct PruneLimits {
     uint64_t max_tokens = 0;     ///< token counts
     uint64_t max_signatures = 0; ///< fuzzy signatures
     uint64_t signature_days = 0; ///< days a signature is kept
+    uint64_t max_examples = 0;   ///< messages the n-gram model is fitted on
 };
 
 /// What pruning removed, and what it left.
 struct Pruned {
     uint64_t tokens = 0;
     uint64_t signatures = 0;
+    uint64_t examples = 0;
     uint64_t tokens_left = 0;
     uint64_t signatures_left = 0;
+    uint64_t examples_left = 0;
 };
 
 /// The store that spam-score's Bayes and fuzzy checks learn into.
@@ -91,12 +102,32 @@ public:
     /// Returns every fuzzy signature.
     virtual Result<std::vector<Signature>> signatures() = 0;
 
+    /// Stores a learned message's n-gram features, replacing the ones
+    /// stored under its digest (a message moved to the other class).
+    virtual Status add_example(std::string_view digest, bool spam,
+                               std::string_view features) = 0;
+
+    /// Removes a message's features; removing absent ones is no error.
+    virtual Status remove_example(std::string_view digest) = 0;
+
+    /// Returns every stored example, in no particular order.
+    virtual Result<std::vector<Example>> examples() = 0;
+
+    /// Returns the fitted model stored under name, or nullopt when there
+    /// is none (nothing fitted yet, or a store made before models were).
+    virtual Result<std::optional<std::string>> model(std::string_view name) = 0;
+
+    /// Stores a fitted model under name; nullopt removes it.
+    virtual Status set_model(std::string_view name,
+                             const std::optional<std::string>& value) = 0;
+
     /// Keeps the store within limits. Past max_tokens, the tokens least
     /// worth keeping go (the fewest counts, halved for each 180 days since
     /// a message last taught them) until nine tenths of the limit are
     /// left, so that learning one more message does not prune again.
     /// Signatures older than signature_days go, and past max_signatures
-    /// the oldest, down to nine tenths of it.
+    /// the oldest, down to nine tenths of it; past max_examples the
+    /// examples learned longest ago, down to nine tenths of it.
     virtual Result<Pruned> prune(const PruneLimits& limits) = 0;
 
     /// Runs body inside one transaction: all of it is kept, or none.

@@ -316,6 +316,20 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     engine->store_ = std::move(*store);
     if (auto format = token_format_problem(*engine->store_, path); !format)
         return without(format.error());
+    if (options.use_bayes) {
+        auto stored = engine->store_->model(ngram_model_name);
+        if (!stored)
+            return without(stored.error());
+        if (*stored) {
+            engine->ngram_ = NgramModel::read(**stored);
+            if (!engine->ngram_)
+                log::warning(fmt::format(
+                    "{}: the stored n-gram model is damaged, so its checks "
+                    "are off; learning any message fits it again",
+                    path));
+        }
+        engine->subject_tag_ = configured_subject_tag(config);
+    }
     if (options.use_fuzzy) {
         auto signatures = engine->store_->signatures();
         if (!signatures)
@@ -407,6 +421,13 @@ Result<Score> Engine::score(std::string_view message,
         if (score.bayes)
             for (std::string& rule : bayes_rules(*score.bayes))
                 builtins.insert(std::move(rule));
+        // The n-gram model speaks when Bayes does: both learned from the
+        // same messages, and the rules' scores with Bayes expect both.
+        if (score.bayes && ngram_) {
+            score.ngram =
+                ngram_->probability(ngram_features(message, subject_tag_));
+            builtins.insert(ngram_rule(*score.ngram));
+        }
     }
     if (fuzzy_) {
         score.fuzzy =
@@ -477,6 +498,8 @@ void describe(verdict::Verdict& verdict, const Score& shown) {
         verdict.add_reason({hit.name, plus_zero(hit.score), hit.description});
     if (shown.bayes)
         verdict.extra()["bayes"] = std::round(*shown.bayes * 1e4) / 1e4;
+    if (shown.ngram)
+        verdict.extra()["ngram"] = std::round(*shown.ngram * 1e4) / 1e4;
     if (shown.fuzzy)
         verdict.extra()["fuzzy"] = {{"digest", shown.fuzzy->digest},
                                     {"similarity", shown.fuzzy->similarity}};

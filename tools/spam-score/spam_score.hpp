@@ -14,6 +14,7 @@
 #include "spam_score_bayes.hpp"
 #include "spam_score_fuzzy.hpp"
 #include "spam_score_lists.hpp"
+#include "spam_score_ngram.hpp"
 #include "spam_score_rules.hpp"
 
 #include <map>
@@ -55,6 +56,7 @@ inline const config::Keys config_keys{
      "state.max_tokens",
      "state.max_signatures",
      "state.signature_days",
+     "state.max_examples",
      "max_body_bytes",
      "max_links"},
     // One message has one rule set, one Bayes reckoning and one
@@ -62,8 +64,8 @@ inline const config::Keys config_keys{
     {"rules_dir", "local_rules", "bayes.min_learned", "bayes.unknown_strength",
      "bayes.min_strength", "bayes.max_tokens", "subject_tag",
      "rule_set_memory_mib", "rules_memory_mib", "state.max_tokens",
-     "state.max_signatures", "state.signature_days", "max_body_bytes",
-     "max_links"}};
+     "state.max_signatures", "state.signature_days", "state.max_examples",
+     "max_body_bytes", "max_links"}};
 
 /// Options beyond the common ones.
 struct Options {
@@ -92,6 +94,7 @@ struct Score {
     double total = 0;
     std::vector<Hit> hits;
     std::optional<double> bayes;
+    std::optional<double> ngram; ///< the n-gram model's probability
     std::optional<FuzzyMatch> fuzzy;
     std::string from_address; ///< the one From mailbox, else empty
     /// Every mailbox of every From header, lower case, trailing dots off.
@@ -209,6 +212,8 @@ private:
     RuleSet rules_;
     std::unique_ptr<state::Store> store_;
     std::unique_ptr<FuzzyIndex> fuzzy_;
+    std::optional<NgramModel> ngram_;
+    std::string subject_tag_; ///< left out of the n-gram features
     ListCache lists_;
     BayesSettings bayes_settings_;
     std::optional<Error> store_problem_;        ///< why Bayes and fuzzy are off
@@ -270,7 +275,8 @@ ExitCode learn(const Options& options, const config::Config& config,
 
 /// How much learning the state keeps, from [spam-score.state]: 2
 /// million tokens (well under the 4 million a scorer holds in memory),
-/// 100,000 fuzzy signatures, each for 180 days.
+/// 100,000 fuzzy signatures, each for 180 days, and the n-gram features
+/// of the last 10,000 messages learned.
 state::PruneLimits prune_limits(const config::Config& config);
 
 /// Prunes the state folder's database to prune_limits(config); returns

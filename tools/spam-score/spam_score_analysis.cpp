@@ -517,6 +517,15 @@ const std::vector<std::string>& builtin_names() {
                                                    "BAYES_95",
                                                    "BAYES_99",
                                                    "BAYES_999",
+                                                   "NGRAM_00",
+                                                   "NGRAM_05",
+                                                   "NGRAM_20",
+                                                   "NGRAM_40",
+                                                   "NGRAM_50",
+                                                   "NGRAM_60",
+                                                   "NGRAM_80",
+                                                   "NGRAM_95",
+                                                   "NGRAM_99",
                                                    "ALLOWLISTED",
                                                    "BLOCKLISTED"};
     return names;

@@ -10,11 +10,13 @@
 #include "core/strings.hpp"
 #include "spam_score_analysis.hpp"
 #include "spam_score_identity.hpp"
+#include "spam_score_ngram.hpp"
 
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -34,6 +36,7 @@ struct Learned {
     std::string digest;
     std::vector<uint64_t> tokens;
     std::vector<uint64_t> signature;
+    std::string features; ///< the n-gram model's, encoded
 };
 
 // The tag spam-score put on the subject is no part of what the sender
@@ -51,6 +54,7 @@ Result<Learned> prepare(const Options& options, std::string_view tag,
                               analysis->text, analysis->uris);
     out.digest = message_identity(*analysis, tag);
     out.signature = fuzzy_signature(analysis->text);
+    out.features = encode_features(ngram_features(message, tag));
     return out;
 }
 
@@ -139,6 +143,14 @@ Result<Applied> apply(state::Store& store, Signatures& signatures,
             return s.error();
         done = *before ? "moved" : "learned";
     }
+    // The n-gram model is fitted on every learned message's features;
+    // a message learned again refreshes them (and one learned before
+    // features were kept gets them).
+    Status example = learn.forget
+                         ? store.remove_example(m.digest)
+                         : store.add_example(m.digest, learn.spam, m.features);
+    if (!example)
+        return example.error();
     if (learn.spam && !learn.forget && !m.signature.empty()) {
         if (Status s = signatures.add({m.digest, m.signature}); !s)
             return s.error();
@@ -226,8 +238,9 @@ nlohmann::ordered_json log_fields(const Applied& done, const Learned& learned,
 // them never seen again: unpruned, a year of a site's reports outgrows
 // what a scorer holds in memory. Pruning runs as learning ends, and
 // only does work once a limit is passed.
-Status prune_store(state::Store& store, const state::PruneLimits& limits,
-                   const std::string& path) {
+Result<state::Pruned> prune_store(state::Store& store,
+                                  const state::PruneLimits& limits,
+                                  const std::string& path) {
     std::optional<state::Pruned> pruned;
     Status s = store.transaction([&]() -> Status {
         auto done = store.prune(limits);
@@ -237,16 +250,44 @@ Status prune_store(state::Store& store, const state::PruneLimits& limits,
         return {};
     });
     if (!s)
-        return s;
-    if (pruned->tokens == 0 && pruned->signatures == 0)
-        return {};
+        return s.error();
+    if (pruned->tokens == 0 && pruned->signatures == 0 && pruned->examples == 0)
+        return *pruned;
     nlohmann::ordered_json fields;
     fields["tokens_removed"] = pruned->tokens;
     fields["tokens_left"] = pruned->tokens_left;
     fields["signatures_removed"] = pruned->signatures;
     fields["signatures_left"] = pruned->signatures_left;
+    fields["examples_removed"] = pruned->examples;
+    fields["examples_left"] = pruned->examples_left;
     log::event(path, "prune", fields);
-    return {};
+    return *pruned;
+}
+
+// Fits the n-gram model on every stored example and stores it, in one
+// transaction, so a learner that changes the examples meanwhile waits
+// and then fits again itself. With too few examples of either class to
+// fit on, any stored model goes.
+Status fit_ngram_model(state::Store& store, const std::string& path) {
+    return store.transaction([&]() -> Status {
+        auto examples = store.examples();
+        if (!examples)
+            return examples.error();
+        auto spam = static_cast<size_t>(
+            std::count_if(examples->begin(), examples->end(),
+                          [](const state::Example& e) { return e.spam; }));
+        if (spam < min_ngram_examples ||
+            examples->size() - spam < min_ngram_examples)
+            return store.set_model(ngram_model_name, std::nullopt);
+        size_t skipped = 0;
+        NgramModel model = NgramModel::fit(*examples, skipped);
+        if (skipped > 0)
+            log::warning(fmt::format("{}: {} stored examples are damaged and "
+                                     "were left out of the n-gram model; "
+                                     "learn those messages again",
+                                     path, skipped));
+        return store.set_model(ngram_model_name, model.bytes());
+    });
 }
 
 // A learner checks the configuration as a scorer does: the limits it
@@ -271,13 +312,14 @@ open_for_learning(const Options& options, const config::Config& config,
 
 state::PruneLimits prune_limits(const config::Config& config) {
     const toml::table& table = config.tool(tool_name);
-    state::PruneLimits limits{2'000'000, 100'000, 180};
+    state::PruneLimits limits{2'000'000, 100'000, 180, 10'000};
     auto read = [&](const char* key, uint64_t& value) {
         value = table["state"][key].value_or(value);
     };
     read("max_tokens", limits.max_tokens);
     read("max_signatures", limits.max_signatures);
     read("signature_days", limits.signature_days);
+    read("max_examples", limits.max_examples);
     return limits;
 }
 
@@ -303,10 +345,16 @@ ExitCode prune(const Options& options, const config::Config& config) {
         log::error(store.error().text());
         return store.error().exit_code;
     }
-    if (Status s = prune_store(**store, prune_limits(config), path); !s) {
-        log::error(s.error().text());
-        return s.error().exit_code;
+    auto pruned = prune_store(**store, prune_limits(config), path);
+    if (!pruned) {
+        log::error(pruned.error().text());
+        return pruned.error().exit_code;
     }
+    if (pruned->examples > 0)
+        if (Status s = fit_ngram_model(**store, path); !s) {
+            log::error(s.error().text());
+            return s.error().exit_code;
+        }
     return ExitCode::ok;
 }
 
@@ -389,11 +437,20 @@ ExitCode learn(const Options& options, const config::Config& config,
                            done.fields);
         kept += pending.size();
     }
-    if (Status s = prune_store(**store, prune_limits(config), path); !s) {
+    auto pruned = prune_store(**store, prune_limits(config), path);
+    if (!pruned) {
         log::error(fmt::format("{}: pruning failed; what was learned is kept",
-                               s.error().text()));
-        return s.error().exit_code;
+                               pruned.error().text()));
+        return pruned.error().exit_code;
     }
+    if (kept > 0 || pruned->examples > 0)
+        if (Status s = fit_ngram_model(**store, path); !s) {
+            log::error(fmt::format("{}: fitting the n-gram model failed; what "
+                                   "was learned is kept, and the next learning "
+                                   "fits it again",
+                                   s.error().text()));
+            return s.error().exit_code;
+        }
     return status;
 }
 
