@@ -372,7 +372,9 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
     auto p = bayes_probability(*store_, sorted, bayes_settings_);
     if (!p)
         return p.error();
-    BayesExplanation out{*p, *totals, tokens.size(), 0, {}};
+    BayesExplanation out{*p, *totals, tokens.size(), 0, {}, std::nullopt};
+    if (ngram_)
+        out.ngram = ngram_->probability(ngram_features(message, subject_tag_));
     for (size_t i = 0; i < tokens.size(); ++i) {
         const state::TokenCounts& c = (*counts)[i];
         if (c.spam + c.ham == 0)

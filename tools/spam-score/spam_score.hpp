@@ -120,6 +120,8 @@ struct BayesExplanation {
     /// The learned tokens far enough from 0.5 to count, strongest first;
     /// the combination uses at most bayes.max_tokens of them.
     std::vector<TokenEvidence> tokens;
+    /// The n-gram model's probability, when a model was fitted.
+    std::optional<double> ngram;
 };
 
 /// The actions bands can give, with the score each starts at.

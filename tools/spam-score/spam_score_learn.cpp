@@ -498,11 +498,13 @@ ExitCode explain(const Options& options, const config::Config& config,
         std::string p = e.probability
                             ? fmt::format("{:.4f}", *e.probability)
                             : std::string("none (too little learned)");
+        std::string ngram =
+            e.ngram ? fmt::format("; ngram {:.4f}", *e.ngram) : std::string();
         std::string text = fmt::format(
             "{}: bayes {}, {} of {} tokens learned, {} counted (from {} "
-            "spam, {} ham)\n",
+            "spam, {} ham){}\n",
             terminal_safe(record.id()), p, e.learned_count, e.token_count,
-            e.tokens.size(), e.totals.spam, e.totals.ham);
+            e.tokens.size(), e.totals.spam, e.totals.ham, ngram);
         for (size_t i = 0; i < std::min(top, e.tokens.size()); ++i) {
             const TokenEvidence& t = e.tokens[i];
             text += fmt::format("  {:.4f} {:>6} spam {:>6} ham  {}\n",
