@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -290,6 +291,24 @@ Status fit_ngram_model(state::Store& store, const std::string& path) {
     });
 }
 
+// One line as learning ends, as an administrator asks "did it take?":
+// what this run did, and what the state now holds.
+Status log_summary(state::Store& store, const std::string& path,
+                   const std::map<std::string, size_t>& results) {
+    auto totals = store.totals();
+    if (!totals)
+        return totals.error();
+    nlohmann::ordered_json fields;
+    for (const char* done : {"learned", "moved", "forgotten", "unchanged"}) {
+        auto found = results.find(done);
+        fields[done] = found == results.end() ? 0 : found->second;
+    }
+    fields["spam_total"] = totals->spam;
+    fields["ham_total"] = totals->ham;
+    log::event(path, "summary", fields);
+    return {};
+}
+
 // A learner checks the configuration as a scorer does: the limits it
 // prunes to are read from it.
 Result<std::unique_ptr<state::SqliteStore>>
@@ -386,6 +405,7 @@ ExitCode learn(const Options& options, const config::Config& config,
     };
     std::vector<Done> pending;
     size_t kept = 0;
+    std::map<std::string, size_t> results; // "learned" -> how many
     Signatures signatures(**store);
     while (more) {
         pending.clear();
@@ -436,6 +456,8 @@ ExitCode learn(const Options& options, const config::Config& config,
                 log::event(done.id, learn.report ? "report" : "learn",
                            done.fields);
         kept += pending.size();
+        for (const Done& done : pending)
+            ++results[done.fields["result"].get<std::string>()];
     }
     auto pruned = prune_store(**store, prune_limits(config), path);
     if (!pruned) {
@@ -449,6 +471,13 @@ ExitCode learn(const Options& options, const config::Config& config,
                                    "was learned is kept, and the next learning "
                                    "fits it again",
                                    s.error().text()));
+            return s.error().exit_code;
+        }
+    // A report is one user's word on a message or two: its own line says
+    // it all.
+    if (!options.common.quiet && !learn.report)
+        if (Status s = log_summary(**store, path, results); !s) {
+            log::error(s.error().text());
             return s.error().exit_code;
         }
     return status;
