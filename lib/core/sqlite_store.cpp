@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS examples (
     digest TEXT PRIMARY KEY, spam INTEGER NOT NULL, features BLOB NOT NULL,
     seen INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS models (
-    name TEXT PRIMARY KEY, value BLOB NOT NULL);
+    name TEXT PRIMARY KEY, value BLOB NOT NULL,
+    generation INTEGER NOT NULL DEFAULT 0);
 )";
 
 // `seen` is the day (since 1970) a learned message last added to a
@@ -418,8 +419,8 @@ Error SqliteStore::error(std::string_view what) const {
         message = fmt::format("{}: {}", what, message);
     if (locked(code))
         return Error{path_,
-                     fmt::format("{}: another process held it for {} "
-                                 "seconds; try again later",
+                     fmt::format("{}: waited {} seconds for other "
+                                 "processes to let go of it; try again later",
                                  message, busy_timeout_ms / 1000),
                      ExitCode::temp_fail};
     return Error{path_, message,
@@ -758,12 +759,15 @@ Result<std::vector<Signature>> SqliteStore::signatures() {
     return out;
 }
 
-Status SqliteStore::add_example(std::string_view digest, bool spam,
-                                std::string_view features) {
+// A message's first copy gives its features; learning it again, as
+// the same class or the other, changes its class alone.
+Status SqliteStore::keep_example(std::string_view digest, bool spam,
+                                 std::string_view features) {
     Statement st;
     if (sqlite3_prepare_v2(db_,
-                           "INSERT OR REPLACE INTO examples (digest, spam, "
-                           "features, seen) VALUES (?, ?, ?, ?)",
+                           "INSERT INTO examples (digest, spam, features, "
+                           "seen) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(digest) "
+                           "DO UPDATE SET spam = ?2 WHERE spam != ?2",
                            -1, &st.handle, nullptr) != SQLITE_OK)
         return error("store example");
     sqlite3_bind_text(st.handle, 1, digest.data(),
@@ -774,7 +778,30 @@ Status SqliteStore::add_example(std::string_view digest, bool spam,
     sqlite3_bind_int64(st.handle, 4, today_);
     if (sqlite3_step(st.handle) != SQLITE_DONE)
         return error("store example");
+    if (sqlite3_changes(db_) > 0)
+        return examples_changed();
     return {};
+}
+
+Status SqliteStore::examples_changed() {
+    return exec("INSERT INTO totals (name, value) VALUES "
+                "('examples_generation', 1) ON CONFLICT(name) DO UPDATE SET "
+                "value = value + 1");
+}
+
+Result<uint64_t> SqliteStore::examples_generation() {
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT value FROM totals WHERE name = "
+                           "'examples_generation'",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("read totals");
+    int rc = sqlite3_step(st.handle);
+    if (rc == SQLITE_DONE)
+        return uint64_t{0};
+    if (rc != SQLITE_ROW)
+        return error("read totals");
+    return static_cast<uint64_t>(sqlite3_column_int64(st.handle, 0));
 }
 
 Status SqliteStore::remove_example(std::string_view digest) {
@@ -786,6 +813,8 @@ Status SqliteStore::remove_example(std::string_view digest) {
                       static_cast<int>(digest.size()), SQLITE_TRANSIENT);
     if (sqlite3_step(st.handle) != SQLITE_DONE)
         return error("remove example");
+    if (sqlite3_changes(db_) > 0)
+        return examples_changed();
     return {};
 }
 
@@ -837,26 +866,50 @@ Result<std::optional<std::string>> SqliteStore::model(std::string_view name) {
     if (rc != SQLITE_ROW)
         return error("read model");
     auto bytes = static_cast<size_t>(sqlite3_column_bytes(st.handle, 0));
-    std::string value;
-    if (bytes > 0)
-        value.assign(
-            static_cast<const char*>(sqlite3_column_blob(st.handle, 0)), bytes);
-    return std::optional<std::string>{std::move(value)};
+    // An empty value records that there was too little to fit on.
+    if (bytes == 0)
+        return std::optional<std::string>{};
+    return std::optional<std::string>{std::string(
+        static_cast<const char*>(sqlite3_column_blob(st.handle, 0)), bytes)};
+}
+
+Result<std::optional<uint64_t>>
+SqliteStore::model_generation(std::string_view name) {
+    auto present = has_table("models");
+    if (!present)
+        return present.error();
+    if (!*present)
+        return std::optional<uint64_t>{};
+    Statement st;
+    if (sqlite3_prepare_v2(db_, "SELECT generation FROM models WHERE name = ?",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("read model");
+    sqlite3_bind_text(st.handle, 1, name.data(), static_cast<int>(name.size()),
+                      SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st.handle);
+    if (rc == SQLITE_DONE)
+        return std::optional<uint64_t>{};
+    if (rc != SQLITE_ROW)
+        return error("read model");
+    return std::optional<uint64_t>{
+        static_cast<uint64_t>(sqlite3_column_int64(st.handle, 0))};
 }
 
 Status SqliteStore::set_model(std::string_view name,
-                              const std::optional<std::string>& value) {
+                              const std::optional<std::string>& value,
+                              uint64_t generation) {
     Statement st;
-    const char* sql = value ? "INSERT OR REPLACE INTO models (name, value) "
-                              "VALUES (?, ?)"
-                            : "DELETE FROM models WHERE name = ?";
-    if (sqlite3_prepare_v2(db_, sql, -1, &st.handle, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO models (name, value, "
+                           "generation) VALUES (?, ?, ?)",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
         return error("store model");
     sqlite3_bind_text(st.handle, 1, name.data(), static_cast<int>(name.size()),
                       SQLITE_TRANSIENT);
-    if (value)
-        sqlite3_bind_blob(st.handle, 2, value->data(),
-                          static_cast<int>(value->size()), SQLITE_TRANSIENT);
+    std::string_view bytes = value ? std::string_view(*value) : "";
+    sqlite3_bind_blob(st.handle, 2, bytes.data(),
+                      static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st.handle, 3, static_cast<sqlite3_int64>(generation));
     if (sqlite3_step(st.handle) != SQLITE_DONE)
         return error("store model");
     return {};
@@ -920,15 +973,55 @@ Result<Pruned> SqliteStore::prune(const PruneLimits& limits) {
     auto examples = count_rows("examples");
     if (!examples)
         return examples.error();
-    auto earliest = delete_rows(
-        "DELETE FROM examples WHERE rowid IN (SELECT rowid FROM examples "
-        "ORDER BY seen, rowid LIMIT ?1)",
-        over(*examples, limits.max_examples));
+    auto earliest = prune_examples(limits.max_examples);
     if (!earliest)
         return earliest.error();
     out.examples = static_cast<uint64_t>(*earliest);
     out.examples_left = static_cast<uint64_t>(*examples - *earliest);
     return out;
+}
+
+// Past the limit, the examples learned longest ago go until nine tenths
+// of it are left, but neither class goes below half of that while the
+// other has more: a site that learns a year of ham after its spam must
+// not be left with a model of one class, or none.
+Result<int64_t> SqliteStore::prune_examples(uint64_t limit) {
+    auto total = count_rows("examples");
+    if (!total)
+        return total.error();
+    if (limit == 0 || static_cast<uint64_t>(*total) <= limit)
+        return 0;
+    int64_t keep = static_cast<int64_t>(limit - limit / 10);
+    int64_t floor = keep / 2;
+    Statement count;
+    if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM examples WHERE spam = 1",
+                           -1, &count.handle, nullptr) != SQLITE_OK ||
+        sqlite3_step(count.handle) != SQLITE_ROW)
+        return error("prune");
+    int64_t spam = sqlite3_column_int64(count.handle, 0);
+    int64_t ham = *total - spam;
+    int64_t spam_spare = std::max<int64_t>(0, spam - floor);
+    int64_t ham_spare = std::max<int64_t>(0, ham - floor);
+    Statement st;
+    if (sqlite3_prepare_v2(
+            db_,
+            "DELETE FROM examples WHERE rowid IN (SELECT rowid FROM ("
+            "SELECT * FROM (SELECT rowid, seen FROM examples WHERE spam = 1 "
+            "ORDER BY seen, rowid LIMIT ?1) UNION ALL "
+            "SELECT * FROM (SELECT rowid, seen FROM examples WHERE spam = 0 "
+            "ORDER BY seen, rowid LIMIT ?2)) ORDER BY seen, rowid LIMIT ?3)",
+            -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("prune");
+    sqlite3_bind_int64(st.handle, 1, spam_spare);
+    sqlite3_bind_int64(st.handle, 2, ham_spare);
+    sqlite3_bind_int64(st.handle, 3, *total - keep);
+    if (sqlite3_step(st.handle) != SQLITE_DONE)
+        return error("prune");
+    auto removed = static_cast<int64_t>(sqlite3_changes64(db_));
+    if (removed > 0)
+        if (Status s = examples_changed(); !s)
+            return s.error();
+    return removed;
 }
 
 // Finds the worth below which `drop` tokens lie, then deletes in one

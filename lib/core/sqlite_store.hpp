@@ -41,13 +41,17 @@ public:
     Status add_signature(const Signature& signature) override;
     Status remove_signature(std::string_view digest) override;
     Result<std::vector<Signature>> signatures() override;
-    Status add_example(std::string_view digest, bool spam,
-                       std::string_view features) override;
+    Status keep_example(std::string_view digest, bool spam,
+                        std::string_view features) override;
     Status remove_example(std::string_view digest) override;
     Result<std::vector<Example>> examples() override;
+    Result<uint64_t> examples_generation() override;
     Result<std::optional<std::string>> model(std::string_view name) override;
+    Result<std::optional<uint64_t>>
+    model_generation(std::string_view name) override;
     Status set_model(std::string_view name,
-                     const std::optional<std::string>& value) override;
+                     const std::optional<std::string>& value,
+                     uint64_t generation) override;
     Result<Pruned> prune(const PruneLimits& limits) override;
     Status transaction(const std::function<Status()>& body) override;
 
@@ -79,6 +83,8 @@ private:
     Status add_total(bool spam, int delta);
     Status add_age_columns();
     Result<bool> has_table(const char* table);
+    Status examples_changed();
+    Result<int64_t> prune_examples(uint64_t limit);
     Result<int64_t> count_rows(const char* table);
     Result<int64_t> prune_tokens(int64_t drop);
     Result<int64_t> delete_rows(const char* sql, int64_t bound);

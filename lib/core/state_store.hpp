@@ -102,10 +102,13 @@ public:
     /// Returns every fuzzy signature.
     virtual Result<std::vector<Signature>> signatures() = 0;
 
-    /// Stores a learned message's n-gram features, replacing the ones
-    /// stored under its digest (a message moved to the other class).
-    virtual Status add_example(std::string_view digest, bool spam,
-                               std::string_view features) = 0;
+    /// Keeps a learned message's n-gram features under its digest. A
+    /// digest that has features keeps them and takes the class given
+    /// (a message moved): another copy of a message learned again, with
+    /// other fields added on its way, changes nothing. Any change
+    /// raises examples_generation().
+    virtual Status keep_example(std::string_view digest, bool spam,
+                                std::string_view features) = 0;
 
     /// Removes a message's features; removing absent ones is no error.
     virtual Status remove_example(std::string_view digest) = 0;
@@ -113,13 +116,25 @@ public:
     /// Returns every stored example, in no particular order.
     virtual Result<std::vector<Example>> examples() = 0;
 
+    /// Returns a number that changes whenever the examples change.
+    virtual Result<uint64_t> examples_generation() = 0;
+
     /// Returns the fitted model stored under name, or nullopt when there
-    /// is none (nothing fitted yet, or a store made before models were).
+    /// is none (nothing fitted yet, too little to fit on, or a store
+    /// made before models were).
     virtual Result<std::optional<std::string>> model(std::string_view name) = 0;
 
-    /// Stores a fitted model under name; nullopt removes it.
+    /// Returns the examples_generation() the model stored under name
+    /// was fitted at (or found too little to fit on), or nullopt when
+    /// none was ever stored.
+    virtual Result<std::optional<uint64_t>>
+    model_generation(std::string_view name) = 0;
+
+    /// Stores a model fitted at an examples generation; nullopt stores
+    /// that there was too little to fit on.
     virtual Status set_model(std::string_view name,
-                             const std::optional<std::string>& value) = 0;
+                             const std::optional<std::string>& value,
+                             uint64_t generation) = 0;
 
     /// Keeps the store within limits. Past max_tokens, the tokens least
     /// worth keeping go (the fewest counts, halved for each 180 days since
@@ -127,7 +142,8 @@ public:
     /// left, so that learning one more message does not prune again.
     /// Signatures older than signature_days go, and past max_signatures
     /// the oldest, down to nine tenths of it; past max_examples the
-    /// examples learned longest ago, down to nine tenths of it.
+    /// examples learned longest ago, down to nine tenths of it, but
+    /// never a class below half of that while the other has more.
     virtual Result<Pruned> prune(const PruneLimits& limits) = 0;
 
     /// Runs body inside one transaction: all of it is kept, or none.

@@ -374,7 +374,8 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
         return p.error();
     BayesExplanation out{*p, *totals, tokens.size(), 0, {}, std::nullopt};
     if (ngram_)
-        out.ngram = ngram_->probability(ngram_features(message, subject_tag_));
+        out.ngram = ngram_->probability(
+            message_ngrams(*analysis, message, subject_tag_));
     for (size_t i = 0; i < tokens.size(); ++i) {
         const state::TokenCounts& c = (*counts)[i];
         if (c.spam + c.ham == 0)
@@ -426,8 +427,8 @@ Result<Score> Engine::score(std::string_view message,
         // The n-gram model speaks when Bayes does: both learned from the
         // same messages, and the rules' scores with Bayes expect both.
         if (score.bayes && ngram_) {
-            score.ngram =
-                ngram_->probability(ngram_features(message, subject_tag_));
+            score.ngram = ngram_->probability(
+                message_ngrams(*analysis, message, subject_tag_));
             builtins.insert(ngram_rule(*score.ngram));
         }
     }

@@ -55,7 +55,7 @@ Result<Learned> prepare(const Options& options, std::string_view tag,
                               analysis->text, analysis->uris);
     out.digest = message_identity(*analysis, tag);
     out.signature = fuzzy_signature(analysis->text);
-    out.features = encode_features(ngram_features(message, tag));
+    out.features = encode_features(message_ngrams(*analysis, message, tag));
     return out;
 }
 
@@ -144,12 +144,12 @@ Result<Applied> apply(state::Store& store, Signatures& signatures,
             return s.error();
         done = *before ? "moved" : "learned";
     }
-    // The n-gram model is fitted on every learned message's features;
-    // a message learned again refreshes them (and one learned before
-    // features were kept gets them).
+    // The n-gram model is fitted on every learned message's features,
+    // those of the first copy learned; a message learned before features
+    // were kept gets them.
     Status example = learn.forget
                          ? store.remove_example(m.digest)
-                         : store.add_example(m.digest, learn.spam, m.features);
+                         : store.keep_example(m.digest, learn.spam, m.features);
     if (!example)
         return example.error();
     if (learn.spam && !learn.forget && !m.signature.empty()) {
@@ -265,30 +265,65 @@ Result<state::Pruned> prune_store(state::Store& store,
     return *pruned;
 }
 
-// Fits the n-gram model on every stored example and stores it, in one
-// transaction, so a learner that changes the examples meanwhile waits
-// and then fits again itself. With too few examples of either class to
-// fit on, any stored model goes.
+// Fits the n-gram model on every stored example, unless the stored
+// model was fitted on these very examples. The examples are read and
+// fitted without the write lock (a fit of 10,000 messages takes a
+// second or two, and learners started at once would queue behind it
+// past the busy timeout); the model is stored only if the examples are
+// still those it was fitted on. If another learner changed them
+// meanwhile, that learner fits them itself as it ends.
 Status fit_ngram_model(state::Store& store, const std::string& path) {
-    return store.transaction([&]() -> Status {
+    constexpr int attempts = 3;
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        auto generation = store.examples_generation();
+        if (!generation)
+            return generation.error();
+        auto fitted_at = store.model_generation(ngram_model_name);
+        if (!fitted_at)
+            return fitted_at.error();
+        if (*fitted_at == *generation)
+            return {};
         auto examples = store.examples();
         if (!examples)
             return examples.error();
+        auto after = store.examples_generation();
+        if (!after)
+            return after.error();
+        if (*after != *generation)
+            continue; // changed while read: read again
         auto spam = static_cast<size_t>(
             std::count_if(examples->begin(), examples->end(),
                           [](const state::Example& e) { return e.spam; }));
-        if (spam < min_ngram_examples ||
-            examples->size() - spam < min_ngram_examples)
-            return store.set_model(ngram_model_name, std::nullopt);
-        size_t skipped = 0;
-        NgramModel model = NgramModel::fit(*examples, skipped);
-        if (skipped > 0)
-            log::warning(fmt::format("{}: {} stored examples are damaged and "
-                                     "were left out of the n-gram model; "
-                                     "learn those messages again",
-                                     path, skipped));
-        return store.set_model(ngram_model_name, model.bytes());
-    });
+        size_t ham = examples->size() - spam;
+        std::optional<std::string> bytes;
+        if (spam >= min_ngram_examples && ham >= min_ngram_examples) {
+            size_t skipped = 0;
+            bytes = NgramModel::fit(*examples, skipped).bytes();
+            if (skipped > 0)
+                log::warning(fmt::format(
+                    "{}: {} stored examples are damaged and were left out "
+                    "of the n-gram model; learn those messages again",
+                    path, skipped));
+        } else {
+            auto had = store.model(ngram_model_name);
+            if (!had)
+                return had.error();
+            if (*had)
+                log::warning(fmt::format(
+                    "{}: the n-gram model is off: {} spam and {} ham kept, "
+                    "and it needs {} of each",
+                    path, spam, ham, min_ngram_examples));
+        }
+        return store.transaction([&]() -> Status {
+            auto now = store.examples_generation();
+            if (!now)
+                return now.error();
+            if (*now != *generation)
+                return {};
+            return store.set_model(ngram_model_name, bytes, *generation);
+        });
+    }
+    return {};
 }
 
 // One line as learning ends, as an administrator asks "did it take?":
@@ -369,11 +404,10 @@ ExitCode prune(const Options& options, const config::Config& config) {
         log::error(pruned.error().text());
         return pruned.error().exit_code;
     }
-    if (pruned->examples > 0)
-        if (Status s = fit_ngram_model(**store, path); !s) {
-            log::error(s.error().text());
-            return s.error().exit_code;
-        }
+    if (Status s = fit_ngram_model(**store, path); !s) {
+        log::error(s.error().text());
+        return s.error().exit_code;
+    }
     return ExitCode::ok;
 }
 
@@ -465,14 +499,13 @@ ExitCode learn(const Options& options, const config::Config& config,
                                pruned.error().text()));
         return pruned.error().exit_code;
     }
-    if (kept > 0 || pruned->examples > 0)
-        if (Status s = fit_ngram_model(**store, path); !s) {
-            log::error(fmt::format("{}: fitting the n-gram model failed; what "
-                                   "was learned is kept, and the next learning "
-                                   "fits it again",
-                                   s.error().text()));
-            return s.error().exit_code;
-        }
+    if (Status s = fit_ngram_model(**store, path); !s) {
+        log::error(fmt::format("{}: fitting the n-gram model failed; what "
+                               "was learned is kept, and the next learning "
+                               "fits it again",
+                               s.error().text()));
+        return s.error().exit_code;
+    }
     // A report is one user's word on a message or two: its own line says
     // it all.
     if (!options.common.quiet && !learn.report)

@@ -8,6 +8,7 @@
 
 #include "core/strings.hpp"
 #include "spam_score_bayes.hpp"
+#include "spam_score_identity.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -23,6 +24,7 @@ constexpr double learning_rate = 0.002;
 constexpr int passes = 5;
 // exp() of more than this says nothing more and could overflow.
 constexpr double max_margin = 30;
+constexpr float max_weight = 1000;
 
 constexpr uint8_t features_format = 1;
 constexpr uint8_t model_format = 1;
@@ -61,9 +63,12 @@ bool left_out(std::string_view line) {
         [&](std::string_view f) { return starts_with_field(line, f); });
 }
 
-// The first ngram_window bytes the features are read from.
-std::string window_of(std::string_view message, std::string_view tag) {
-    std::string window;
+// The first ngram_window bytes the features are read from: the subject
+// given, then the message without its own Subject field.
+std::string window_of(std::string_view message, std::string_view subject) {
+    std::string window = "Subject: ";
+    window.append(subject.substr(0, ngram_window));
+    window += '\n';
     window.reserve(ngram_window);
     bool in_headers = true;
     bool skipping = false; // the lines of a field left out
@@ -73,7 +78,6 @@ std::string window_of(std::string_view message, std::string_view tag) {
         size_t next = end == std::string_view::npos ? message.size() : end + 1;
         std::string_view line = message.substr(pos, next - pos);
         pos = next;
-        std::string edited;
         if (in_headers) {
             if (line == "\n" || line == "\r\n") {
                 in_headers = false;
@@ -81,20 +85,10 @@ std::string window_of(std::string_view message, std::string_view tag) {
                 if (skipping)
                     continue;
             } else {
-                skipping = left_out(line);
+                skipping =
+                    left_out(line) || starts_with_field(line, "Subject:");
                 if (skipping)
                     continue;
-                if (!tag.empty() && starts_with_field(line, "Subject:")) {
-                    edited = line;
-                    size_t at = edited.find(tag);
-                    if (at != std::string::npos) {
-                        size_t len = tag.size();
-                        if (at + len < edited.size() && edited[at + len] == ' ')
-                            ++len;
-                        edited.erase(at, len);
-                    }
-                    line = edited;
-                }
             }
         }
         if (line.size() >= 2 && line.substr(line.size() - 2) == "\r\n") {
@@ -155,8 +149,8 @@ template <typename F> bool each_feature(std::string_view bytes, F&& f) {
 } // namespace
 
 std::vector<uint32_t> ngram_features(std::string_view message,
-                                     std::string_view subject_tag) {
-    std::string window = window_of(message, subject_tag);
+                                     std::string_view subject) {
+    std::string window = window_of(message, subject);
     std::vector<uint32_t> out;
     if (window.size() < 4)
         return out;
@@ -167,6 +161,20 @@ std::vector<uint32_t> ngram_features(std::string_view message,
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
+}
+
+std::vector<uint32_t> message_ngrams(const Analysis& analysis,
+                                     std::string_view message,
+                                     std::string_view subject_tag) {
+    std::string subject;
+    const mime::Tree& tree = analysis.tree;
+    for (size_t i = 0; i < tree.headers.size(); ++i)
+        if (equals_ci(tree.headers[i].name, "Subject")) {
+            subject =
+                without_subject_tag(analysis.decoded_headers[i], subject_tag);
+            break;
+        }
+    return ngram_features(message, subject);
 }
 
 std::string encode_features(std::span<const uint32_t> features) {
@@ -246,7 +254,9 @@ std::optional<NgramModel> NgramModel::read(std::string_view bytes) {
                         static_cast<uint32_t>(p[2]) << 16 |
                         static_cast<uint32_t>(p[3]) << 24;
         float w = std::bit_cast<float>(bits);
-        if (!std::isfinite(w))
+        // A fit moves a weight by at most the learning rate per example
+        // and pass: a weight past max_weight was never fitted here.
+        if (!std::isfinite(w) || std::fabs(w) > max_weight)
             return std::nullopt;
         model.weights_[i] = w;
     }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/state_store.hpp"
+#include "spam_score_analysis.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -32,14 +33,23 @@ inline constexpr size_t min_ngram_examples = 10;
 /// The name the fitted model is stored under.
 inline constexpr const char* ngram_model_name = "ngram";
 
-/// Returns the hashed 4-grams of the first ngram_window bytes of a
-/// message, sorted, each once. Header fields Portcullis adds (X-Spam-*,
-/// X-Portcullis-*) and the subject tag are left out, so a tagged copy
-/// learned from a mailbox teaches what the gateway will score; so are
-/// trace fields, dates, message ids and what later hops add, which say
-/// when and how a message came rather than what it is. CR before LF is
-/// left out, so a message reads the same either way.
+/// Returns the hashed 4-grams of the first ngram_window bytes of
+/// "Subject: SUBJECT\n" and the message, sorted, each once. The
+/// message's own Subject field is left out: the subject given is the
+/// one decoded and without the subject tag, so a tagged copy learned
+/// from a mailbox, however the tag was folded or encoded, teaches what
+/// the gateway will score. Header fields Portcullis adds (X-Spam-*,
+/// X-Portcullis-*) are left out too, and so are trace fields, dates,
+/// message ids and what later hops add, which say when and how a
+/// message came rather than what it is. CR before LF is left out, so a
+/// message reads the same either way.
 std::vector<uint32_t> ngram_features(std::string_view message,
+                                     std::string_view subject);
+
+/// Returns ngram_features() of a message with its first Subject field
+/// decoded and without subject_tag in front, as its identity reads it.
+std::vector<uint32_t> message_ngrams(const Analysis& analysis,
+                                     std::string_view message,
                                      std::string_view subject_tag);
 
 /// Returns features as stored: deltas of the sorted values, as
