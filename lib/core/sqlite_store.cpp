@@ -198,7 +198,7 @@ SqliteStore::open_writer(const std::string& path) {
     auto make_tables = [&]() -> Status {
         if (Status made = store->exec(schema); !made)
             return made;
-        return store->add_age_columns();
+        return store->add_missing_columns();
     };
     if (!(s = store->quick_check()) || !(s = store->check_schema(true)) ||
         !(s = store->use_wal()) ||
@@ -216,10 +216,11 @@ SqliteStore::open_writer(const std::string& path) {
     return store;
 }
 
-// Databases made before tokens and signatures kept the day a message
-// last taught them get the column, and today in every row: nothing is
-// known to be old, so nothing goes first for want of a date.
-Status SqliteStore::add_age_columns() {
+// Columns that came after a table did. Databases made before tokens
+// and signatures kept the day a message last taught them get the
+// column, and today in every row: nothing is known to be old, so
+// nothing goes first for want of a date.
+Status SqliteStore::add_missing_columns() {
     for (const char* table : {"tokens", "signatures"}) {
         auto query = fmt::format(
             "SELECT 1 FROM pragma_table_info('{}') WHERE name = 'seen'", table);
@@ -238,7 +239,21 @@ Status SqliteStore::add_age_columns() {
         if (Status s = exec(add.c_str()); !s)
             return s;
     }
-    return {};
+    // The first models table (one day's builds) had no generation: its
+    // model counts as fitted at none, so the next learner fits again.
+    Statement st;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT 1 FROM pragma_table_info('models') WHERE "
+                           "name = 'generation'",
+                           -1, &st.handle, nullptr) != SQLITE_OK)
+        return error("read the tables");
+    int rc = sqlite3_step(st.handle);
+    if (rc == SQLITE_ROW)
+        return {};
+    if (rc != SQLITE_DONE)
+        return error("read the tables");
+    return exec("ALTER TABLE models ADD COLUMN generation INTEGER NOT NULL "
+                "DEFAULT -1");
 }
 
 // Learning writes the file and, beside it, the -wal and -shm files: a

@@ -81,7 +81,7 @@ private:
     Status change_counts(bool spam, int delta,
                          std::span<const uint64_t> tokens);
     Status add_total(bool spam, int delta);
-    Status add_age_columns();
+    Status add_missing_columns();
     Result<bool> has_table(const char* table);
     Status examples_changed();
     Result<int64_t> prune_examples(uint64_t limit);

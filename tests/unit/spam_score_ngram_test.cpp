@@ -383,6 +383,29 @@ TEST_CASE("a database made before models were kept is read and upgraded") {
     CHECK(count_rows(path, "models") == 1);
 }
 
+TEST_CASE("a models table of the first builds gets its generation") {
+    TempDir dir;
+    std::string path = dir.path + "/spam-score.sqlite";
+    {
+        auto made = state::SqliteStore::open(path, false);
+        REQUIRE(made.ok());
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "DROP TABLE models; CREATE TABLE models (name TEXT "
+                         "PRIMARY KEY, value BLOB NOT NULL); INSERT INTO "
+                         "models VALUES ('ngram', x'00')",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto writer = state::SqliteStore::open(path, false);
+    REQUIRE(writer.ok());
+    auto generation = (*writer)->model_generation("ngram");
+    REQUIRE(generation.ok());
+    // Fitted at no generation the examples ever had.
+    CHECK(generation->value() != *(*writer)->examples_generation());
+}
+
 TEST_CASE("learning fits the n-gram model and forgetting unfits it") {
     TempDir dir;
     std::vector<std::string> spam, ham;
