@@ -60,6 +60,21 @@ int64_t count_rows(const std::string& path, const char* table) {
     return rows;
 }
 
+// Twelve messages of each class written to files in dir: their paths.
+std::pair<std::vector<std::string>, std::vector<std::string>>
+write_examples(const TempDir& dir) {
+    std::vector<std::string> spam, ham;
+    for (int n = 0; n < 12; ++n) {
+        for (bool is_spam : {true, false}) {
+            std::string file =
+                fmt::format("{}/{}{}.eml", dir.path, is_spam ? "s" : "h", n);
+            std::ofstream(file) << example_message(is_spam, n);
+            (is_spam ? spam : ham).push_back(file);
+        }
+    }
+    return {spam, ham};
+}
+
 bool has_model(const std::string& path) {
     auto store = state::SqliteStore::open(path, true);
     REQUIRE(store.ok());
@@ -408,15 +423,7 @@ TEST_CASE("a models table of the first builds gets its generation") {
 
 TEST_CASE("learning fits the n-gram model and forgetting unfits it") {
     TempDir dir;
-    std::vector<std::string> spam, ham;
-    for (int n = 0; n < 12; ++n) {
-        for (bool is_spam : {true, false}) {
-            std::string file =
-                fmt::format("{}/{}{}.eml", dir.path, is_spam ? "s" : "h", n);
-            std::ofstream(file) << example_message(is_spam, n);
-            (is_spam ? spam : ham).push_back(file);
-        }
-    }
+    auto [spam, ham] = write_examples(dir);
     Options options = options_with(default_rules, dir.path + "/state");
     options.common.quiet = true;
     config::Config config;
@@ -485,15 +492,7 @@ TEST_CASE("learning fits the n-gram model and forgetting unfits it") {
 
 TEST_CASE("scoring names the n-gram band when Bayes has learned enough") {
     TempDir dir;
-    std::vector<std::string> spam, ham;
-    for (int n = 0; n < 12; ++n) {
-        for (bool is_spam : {true, false}) {
-            std::string file =
-                fmt::format("{}/{}{}.eml", dir.path, is_spam ? "s" : "h", n);
-            std::ofstream(file) << example_message(is_spam, n);
-            (is_spam ? spam : ham).push_back(file);
-        }
-    }
+    auto [spam, ham] = write_examples(dir);
     std::ofstream(dir.path + "/p.toml")
         << "[spam-score]\nbayes.min_learned = 10\n";
     auto loaded = config::load(dir.path + "/p.toml", true);

@@ -656,17 +656,21 @@ bayes_probability(state::Store& store, const std::vector<uint64_t>& hashes,
     return std::optional<double>{(1 + h - s) / 2};
 }
 
-std::vector<std::string> bayes_rules(double p) {
+const char* probability_band(double p) {
     static const std::pair<double, const char*> bands[] = {
-        {0.01, "BAYES_00"}, {0.05, "BAYES_05"}, {0.20, "BAYES_20"},
-        {0.40, "BAYES_40"}, {0.60, "BAYES_50"}, {0.80, "BAYES_60"},
-        {0.95, "BAYES_80"}, {0.99, "BAYES_95"}};
+        {0.01, "00"}, {0.05, "05"}, {0.20, "20"}, {0.40, "40"},
+        {0.60, "50"}, {0.80, "60"}, {0.95, "80"}, {0.99, "95"}};
     for (auto& [limit, name] : bands)
         if (p < limit)
-            return {name};
-    if (p < 0.999)
-        return {"BAYES_99"};
-    return {"BAYES_99", "BAYES_999"};
+            return name;
+    return "99";
+}
+
+std::vector<std::string> bayes_rules(double p) {
+    std::vector<std::string> out{std::string("BAYES_") + probability_band(p)};
+    if (p >= 0.999)
+        out.push_back("BAYES_999");
+    return out;
 }
 
 } // namespace portcullis::spam_score

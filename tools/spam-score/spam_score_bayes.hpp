@@ -68,6 +68,11 @@ Result<std::optional<double>>
 bayes_probability(state::Store& store, const std::vector<uint64_t>& hashes,
                   const BayesSettings& settings);
 
+/// Returns the band a probability falls in, as SpamAssassin names its
+/// Bayes rules: "00" (below 0.01), "05", "20", "40", "50" (0.40 to
+/// 0.60), "60", "80", "95" or "99" (0.99 and above).
+const char* probability_band(double probability);
+
 /// Returns the built-in rules a probability fires, as SpamAssassin's
 /// bands: one of BAYES_00 to BAYES_99, and BAYES_999 beside BAYES_99
 /// from 0.999, so that a score or a meta on BAYES_99 covers 0.99 to 1.

@@ -13,8 +13,6 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstring>
-#include <numeric>
 
 namespace portcullis::spam_score {
 
@@ -285,14 +283,7 @@ double NgramModel::probability(std::span<const uint32_t> features) const {
 }
 
 std::string ngram_rule(double p) {
-    static const std::pair<double, const char*> bands[] = {
-        {0.01, "NGRAM_00"}, {0.05, "NGRAM_05"}, {0.20, "NGRAM_20"},
-        {0.40, "NGRAM_40"}, {0.60, "NGRAM_50"}, {0.80, "NGRAM_60"},
-        {0.95, "NGRAM_80"}, {0.99, "NGRAM_95"}};
-    for (auto& [limit, name] : bands)
-        if (p < limit)
-            return name;
-    return "NGRAM_99";
+    return std::string("NGRAM_") + probability_band(p);
 }
 
 } // namespace portcullis::spam_score
