@@ -775,14 +775,17 @@ Result<std::vector<Signature>> SqliteStore::signatures() {
 }
 
 // A message's first copy gives its features; learning it again, as
-// the same class or the other, changes its class alone.
+// the same class or the other, changes its class alone. A message whose
+// features were pruned keeps its row, with none: learning it again must
+// not bring them back as the newest.
 Status SqliteStore::keep_example(std::string_view digest, bool spam,
                                  std::string_view features) {
     Statement st;
     if (sqlite3_prepare_v2(db_,
                            "INSERT INTO examples (digest, spam, features, "
                            "seen) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(digest) "
-                           "DO UPDATE SET spam = ?2 WHERE spam != ?2",
+                           "DO UPDATE SET spam = ?2 WHERE spam != ?2 AND "
+                           "length(features) > 0",
                            -1, &st.handle, nullptr) != SQLITE_OK)
         return error("store example");
     sqlite3_bind_text(st.handle, 1, digest.data(),
@@ -841,7 +844,9 @@ Result<std::vector<Example>> SqliteStore::examples() {
     if (!*present)
         return out;
     Statement st;
-    if (sqlite3_prepare_v2(db_, "SELECT digest, spam, features FROM examples",
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT digest, spam, features FROM examples "
+                           "WHERE length(features) > 0",
                            -1, &st.handle, nullptr) != SQLITE_OK)
         return error("read examples");
     int rc;
@@ -985,7 +990,7 @@ Result<Pruned> SqliteStore::prune(const PruneLimits& limits) {
     out.signatures += static_cast<uint64_t>(*oldest);
     out.signatures_left = static_cast<uint64_t>(*signatures - *oldest);
 
-    auto examples = count_rows("examples");
+    auto examples = count_rows("examples WHERE length(features) > 0");
     if (!examples)
         return examples.error();
     auto earliest = prune_examples(limits.max_examples);
@@ -1001,35 +1006,35 @@ Result<Pruned> SqliteStore::prune(const PruneLimits& limits) {
 // other has more: a site that learns a year of ham after its spam must
 // not be left with a model of one class, or none.
 Result<int64_t> SqliteStore::prune_examples(uint64_t limit) {
-    auto total = count_rows("examples");
-    if (!total)
-        return total.error();
-    if (limit == 0 || static_cast<uint64_t>(*total) <= limit)
-        return 0;
-    int64_t keep = static_cast<int64_t>(limit - limit / 10);
-    int64_t floor = keep / 2;
     Statement count;
-    if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM examples WHERE spam = 1",
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT count(*), coalesce(sum(spam != 0), 0) FROM "
+                           "examples WHERE length(features) > 0",
                            -1, &count.handle, nullptr) != SQLITE_OK ||
         sqlite3_step(count.handle) != SQLITE_ROW)
         return error("prune");
-    int64_t spam = sqlite3_column_int64(count.handle, 0);
-    int64_t ham = *total - spam;
+    int64_t total = sqlite3_column_int64(count.handle, 0);
+    int64_t spam = sqlite3_column_int64(count.handle, 1);
+    if (limit == 0 || static_cast<uint64_t>(total) <= limit)
+        return 0;
+    int64_t keep = static_cast<int64_t>(limit - limit / 10);
+    int64_t floor = keep / 2;
     int64_t spam_spare = std::max<int64_t>(0, spam - floor);
-    int64_t ham_spare = std::max<int64_t>(0, ham - floor);
+    int64_t ham_spare = std::max<int64_t>(0, total - spam - floor);
     Statement st;
     if (sqlite3_prepare_v2(
             db_,
-            "DELETE FROM examples WHERE rowid IN (SELECT rowid FROM ("
-            "SELECT * FROM (SELECT rowid, seen FROM examples WHERE spam = 1 "
-            "ORDER BY seen, rowid LIMIT ?1) UNION ALL "
-            "SELECT * FROM (SELECT rowid, seen FROM examples WHERE spam = 0 "
-            "ORDER BY seen, rowid LIMIT ?2)) ORDER BY seen, rowid LIMIT ?3)",
+            "UPDATE examples SET features = x'' WHERE rowid IN (SELECT rowid "
+            "FROM (SELECT * FROM (SELECT rowid, seen FROM examples WHERE spam "
+            "!= 0 AND length(features) > 0 ORDER BY seen, rowid LIMIT ?1) "
+            "UNION ALL SELECT * FROM (SELECT rowid, seen FROM examples WHERE "
+            "spam = 0 AND length(features) > 0 ORDER BY seen, rowid LIMIT ?2)) "
+            "ORDER BY seen, rowid LIMIT ?3)",
             -1, &st.handle, nullptr) != SQLITE_OK)
         return error("prune");
     sqlite3_bind_int64(st.handle, 1, spam_spare);
     sqlite3_bind_int64(st.handle, 2, ham_spare);
-    sqlite3_bind_int64(st.handle, 3, *total - keep);
+    sqlite3_bind_int64(st.handle, 3, total - keep);
     if (sqlite3_step(st.handle) != SQLITE_DONE)
         return error("prune");
     auto removed = static_cast<int64_t>(sqlite3_changes64(db_));

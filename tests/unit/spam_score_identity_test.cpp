@@ -1,5 +1,6 @@
 // What a learned message is known by: the same for every copy of it that
 // delivery and our own tools make, and different for another message.
+#include "mail/header_edit.hpp"
 #include "spam_score_fixtures.hpp"
 #include "spam_score_identity.hpp"
 
@@ -179,6 +180,29 @@ TEST_CASE("a different message has a different identity") {
         INFO(what);
         CHECK(identity_of(other) != id);
     }
+}
+
+TEST_CASE("a message without a subject is the one tagging gave one") {
+    // Tagging gives a message without a Subject "Subject: [SPAM]"; an
+    // empty Subject is none either (token format 9).
+    std::string none = "From: ann@example.org\nTo: bob@example.org\n\nHi\n";
+    std::string tagged = mail::tag_subject(none, tag);
+    REQUIRE(tagged.find("Subject: [SPAM]") != std::string::npos);
+    CHECK(identity_of(tagged) == identity_of(none));
+    CHECK(identity_of("Subject:\n" + none) == identity_of(none));
+    CHECK(identity_of("Subject: x\n" + none) != identity_of(none));
+}
+
+TEST_CASE("blanks around the configured subject tag are not part of it") {
+    portcullis::testing::TempDir dir;
+    std::ofstream(dir.path + "/t.toml")
+        << "[spam-score]\nsubject_tag = \"  [SPAM]  \"\n";
+    auto loaded = config::load(dir.path + "/t.toml", true);
+    REQUIRE(loaded.ok());
+    CHECK(configured_subject_tag(*loaded) == "[SPAM]");
+    std::string tagged = mail::tag_subject("Subject: sale\n\nx\n",
+                                           configured_subject_tag(*loaded));
+    CHECK(mail::tag_subject(tagged, configured_subject_tag(*loaded)) == tagged);
 }
 
 TEST_CASE("the subject tag is taken off the front of the subject only") {

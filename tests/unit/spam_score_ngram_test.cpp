@@ -112,9 +112,14 @@ TEST_CASE("n-gram features leave out trace fields, dates, ids and our own") {
         "X-Spam-Status: No, score=0.1\n\trequired=5.0 tests=NONE\n"
         "X-SPAM-Flag: NO\nX-Portcullis-Policy: pass\n"
         "Authentication-Results: gw.example.net; spf=pass\n"
-        "ARC-Seal: i=1; a=rsa-sha256; cv=none\n" +
+        "ARC-Seal: i=1; a=rsa-sha256; cv=none\n"
+        "Status: RO\nX-Status: A\nX-UID: 4711\nX-Keywords: $label1\n"
+        "X-Virus-Scanned : amavisd-new at example.net\n" +
         body;
     CHECK(ngram_features(traced, "") == ngram_features(body, ""));
+    // A From field written with a blank before its colon is read.
+    CHECK(ngram_features("From : x@example.org\n" + body, "") !=
+          ngram_features(body, ""));
     // Fields not in the list are read.
     CHECK(ngram_features("X-Mailer: mutt\n" + body, "") !=
           ngram_features(body, ""));
@@ -131,10 +136,10 @@ TEST_CASE("n-gram features read a tagged subject as the sender wrote it") {
     // long line, into an empty or missing subject, with a space added,
     // encoded when it is not ASCII), the copy reads as the original.
     for (std::string tag : {"[SPAM]", "[SP\xc3\x84M]"}) {
-        for (const std::string& subject :
-             std::vector<std::string>{"Subject: lunch on friday\n",
-                                      "Subject: " + long_subject + "\n",
-                                      "Subject:\n", "Subject:x\n", ""}) {
+        for (const std::string& subject : std::vector<std::string>{
+                 "Subject: lunch on friday\n",
+                 "Subject: " + long_subject + "\n", "Subject:\n", "Subject:x\n",
+                 "Subject : lunch\n", ""}) {
             std::string message = subject + "From: ann@example.org\n\nHi\n";
             std::string tagged = mail::tag_subject(message, tag);
             REQUIRE(tagged != message);
@@ -336,6 +341,13 @@ TEST_CASE("pruning keeps the examples learned last, of both classes") {
     CHECK(digests.back() == "d19");
     // Within the limit, nothing goes.
     CHECK((*store)->prune(limits)->examples == 0);
+    // A message whose features were pruned, learned again, does not
+    // come back as the newest.
+    uint64_t generation = *(*store)->examples_generation();
+    REQUIRE((*store)->keep_example("d00", true, "\x01\x01").ok());
+    REQUIRE((*store)->keep_example("d01", true, "\x01\x01").ok());
+    CHECK((*store)->examples()->size() == 9);
+    CHECK(*(*store)->examples_generation() == generation);
 
     // A year of ham learned after the spam: the spam learned first stays
     // at half of what is kept, not none.
@@ -524,4 +536,39 @@ TEST_CASE("scoring names the n-gram band when Bayes has learned enough") {
     auto alone = without->score(example_message(true, 77));
     REQUIRE(alone.ok());
     CHECK(!alone->ngram.has_value());
+}
+
+TEST_CASE("damaged features are dropped, and learning them again mends") {
+    TempDir dir;
+    auto [spam, ham] = write_examples(dir);
+    Options options = options_with(default_rules, dir.path + "/state");
+    options.common.quiet = true;
+    config::Config config;
+    LearnOptions as_spam;
+    as_spam.spam = true;
+    LearnOptions as_ham;
+    as_ham.ham = true;
+    options.common.inputs = spam;
+    REQUIRE(learn(options, config, as_spam) == ExitCode::ok);
+    options.common.inputs = ham;
+    REQUIRE(learn(options, config, as_ham) == ExitCode::ok);
+    std::string path = dir.path + "/state/spam-score.sqlite";
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "UPDATE examples SET features = x'09ff' WHERE rowid "
+                         "= (SELECT min(rowid) FROM examples)",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    // The next fit drops it...
+    std::string extra = dir.path + "/extra.eml";
+    std::ofstream(extra) << example_message(true, 40);
+    options.common.inputs = {extra};
+    REQUIRE(learn(options, config, as_spam) == ExitCode::ok);
+    CHECK(count_rows(path, "examples") == 24);
+    // ...and its message, learned again, has its features back.
+    options.common.inputs = {spam[0]};
+    REQUIRE(learn(options, config, as_spam) == ExitCode::ok);
+    CHECK(count_rows(path, "examples") == 25);
+    CHECK(has_model(path));
 }

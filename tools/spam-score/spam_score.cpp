@@ -164,6 +164,7 @@ constexpr config::KeyKind key_kinds[] = {
     {"state.max_tokens", Kind::count},
     {"state.max_signatures", Kind::count},
     {"state.signature_days", Kind::count},
+    {"state.max_examples", Kind::count},
     {"max_body_bytes", Kind::count, {.min = 1}},
     {"max_links", Kind::count, {.min = 1}},
 };

@@ -27,8 +27,10 @@ namespace portcullis::spam_score {
 /// multipart/alternative, no longer from its plain part alone.
 /// Format 8: pairs of neighbouring body words only where one is an East
 /// Asian character, a "UC:" token beside a word written in capitals, and
-/// case folded in every script, not in ASCII alone.
-constexpr uint64_t token_format = 8;
+/// case folded in every script, not in ASCII alone. Format 9: a Subject
+/// that is empty once the subject tag is taken off is no part of the
+/// identity, as a message without one is tagged "Subject: [SPAM]".
+constexpr uint64_t token_format = 9;
 
 /// Returns the stable 64-bit hash a token is stored under.
 uint64_t token_hash(std::string_view token);

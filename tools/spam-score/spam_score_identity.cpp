@@ -105,11 +105,15 @@ std::string message_identity(const Analysis& analysis, std::string_view tag) {
     const mime::Tree& tree = analysis.tree;
     for (size_t i = 0; i < tree.headers.size(); ++i) {
         std::string name = ascii_lower(tree.headers[i].name);
-        if (name == "subject")
-            fields.push_back(
-                name + ":" +
-                without_subject_tag(analysis.decoded_headers[i], tag));
-        else if (is_sender_field(name))
+        if (name == "subject") {
+            // A subject that is empty without the tag is none: tagging
+            // gives a message that had none "Subject: [SPAM]", and the
+            // copy is the same message (token format 9).
+            std::string subject =
+                without_subject_tag(analysis.decoded_headers[i], tag);
+            if (!subject.empty())
+                fields.push_back(name + ":" + subject);
+        } else if (is_sender_field(name))
             fields.push_back(name + ":" +
                              text::squeeze_space(analysis.decoded_headers[i]));
     }

@@ -121,7 +121,13 @@ std::string configured_subject_tag(const config::Config& config) {
     std::erase_if(tag, [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
     });
-    return tag;
+    // Tagging puts one space after the tag; blanks written around it
+    // would keep a tagged subject from being known as tagged (a break
+    // test's "[SPAM]  " tagged a subject twice).
+    size_t first = tag.find_first_not_of(' ');
+    if (first == std::string::npos)
+        return "";
+    return tag.substr(first, tag.find_last_not_of(' ') - first + 1);
 }
 
 // Every X-Spam-* field goes, not only those of the names written: an
