@@ -458,8 +458,9 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
     app.add_flag("--log-json", options.log_json, "Write log events as JSON");
     app.add_flag("--quiet", options.quiet,
                  "Log no line per judged message; warnings and errors still");
-    app.add_flag("!--no-progress", options.progress,
-                 "Never draw a progress line on a terminal");
+    app.add_flag_callback(
+        "--no-progress", [&options] { options.progress = false; },
+        "Never draw a progress line on a terminal");
     app.add_flag("--raw", options.only_messages,
                  "Read stdin and files as messages, never as a stream "
                  "(mail straight from senders)");
@@ -474,7 +475,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
             [](std::string& text) {
                 return envelope_address_problem(text, true);
             },
-            "ADDRESS"));
+            ""));
     app.add_option("--recipient", options.recipients,
                    "Envelope recipient of messages without one "
                    "(repeatable)")
@@ -484,7 +485,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
             [](std::string& text) {
                 return envelope_address_problem(text, false);
             },
-            "ADDRESS"));
+            ""));
     app.add_option_function<std::string>(
            "--received",
            [&](const std::string& time) {
@@ -504,7 +505,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
                 return "not an RFC 3339 time (2026-12-06T08:45:00Z), now "
                        "or headers";
             },
-            "TIME"));
+            ""));
     app.add_option_function<std::string>(
            "--mbox-variant",
            [&](const std::string& name) {

@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/limits.hpp"
+#include "core/paths.hpp"
 #include "core/result.hpp"
 #include "core/source.hpp"
 #include "core/stream.hpp"
@@ -33,7 +34,7 @@ struct CommonOptions {
     OutputForm form = OutputForm::stream;
     std::string config_path = config::default_path;
     bool config_named = false;
-    std::string state_dir = "/var/lib/portcullis";
+    std::string state_dir = paths::state_dir(); ///< --state-dir
     bool log_json = false;
     bool quiet = false; ///< --quiet: no log line per judged message
     bool progress = true;

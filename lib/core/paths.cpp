@@ -27,6 +27,12 @@ std::string program_dir() {
 
 } // namespace
 
+std::string state_dir() {
+    if (const char* env = std::getenv("PORTCULLIS_STATE_DIR"); env && *env)
+        return env;
+    return "/var/lib/portcullis";
+}
+
 std::string share_dir() {
     if (const char* env = std::getenv("PORTCULLIS_SHARE"); env && *env)
         return env;

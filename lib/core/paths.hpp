@@ -11,4 +11,9 @@ namespace portcullis::paths {
 /// folder when it exists, else ../share beside the running program.
 std::string share_dir();
 
+/// Returns the state folder --state-dir defaults to: $PORTCULLIS_STATE_DIR,
+/// else /var/lib/portcullis. The tests set it, so that no test run
+/// writes into a machine's own state.
+std::string state_dir();
+
 } // namespace portcullis::paths

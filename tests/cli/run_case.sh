@@ -11,6 +11,9 @@ share=${PORTCULLIS_SHARE:-$(dirname "$case_dir")/../share}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export PATH="$bin:$PATH"
+# No test writes into the machine's own state folder (/var/lib/portcullis):
+# one a test names, or this one of its own, made when a tool needs it.
+export PORTCULLIS_STATE_DIR="$work/default-state"
 
 out="$work/stdout" err="$work/stderr" rc=0
 failures=0

@@ -599,7 +599,7 @@ ExitCode run(const Options& options) {
             log::error(fmt::format("{}; av-scan holds messages there "
                                    "(on_infected, on_scan_limit and "
                                    "on_encrypted quarantine or clean): set "
-                                   "--state-dir or state_dir",
+                                   "--state-dir or PORTCULLIS_STATE_DIR",
                                    ready.error().text()));
             return ready.error().exit_code;
         }

@@ -12,6 +12,7 @@
 #include "mail/header_edit.hpp"
 #include "mail/verdict.hpp"
 #include "spam_score_analysis.hpp"
+#include "spam_score_identity.hpp"
 #include "spam_score_lists.hpp"
 
 #include <sys/stat.h>
@@ -355,6 +356,10 @@ Result<BayesExplanation> Engine::explain(std::string_view message) const {
                             options_.max_body_bytes, options_.max_links);
     if (!analysis)
         return analysis.error();
+    // What learning counted: a copy from a mailbox is explained without
+    // the tag, as learning takes it off and scoring never saw it.
+    analysis->text.subject =
+        without_subject_tag(analysis->text.subject, subject_tag_);
     std::vector<std::string> tokens =
         tokenize(analysis->tree, analysis->decoded_headers, analysis->text,
                  analysis->uris);

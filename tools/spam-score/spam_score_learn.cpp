@@ -396,6 +396,12 @@ Status log_summary(state::Store& store, const std::string& path,
     }
     fields["spam_total"] = totals->spam;
     fields["ham_total"] = totals->ham;
+    // Learning a state made before the n-gram model fits one though no
+    // message is new; below ten of a class there is none yet.
+    auto model = store.model(ngram_model_name);
+    if (!model)
+        return model.error();
+    fields["ngram_model"] = *model ? "fitted" : "none";
     log::event(path, "summary", fields);
     return {};
 }
