@@ -371,6 +371,13 @@ RecordResult Inputs::open_stdin() {
     if (stdin_reader_)
         return std::optional<Record>{};
     stdin_reader_ = std::make_unique<ByteReader>(STDIN_FILENO, "-");
+    // Named no input, a tool reads stdin; at a terminal that is seldom
+    // what was meant (`spam-score learn --spam` with its folder left
+    // out waited without a word).
+    if (::isatty(STDIN_FILENO))
+        log::warning("reading a message from standard input, a terminal: "
+                     "name files or folders, or end the message with "
+                     "Ctrl-D");
     auto first = stdin_reader_->peek();
     if (!first)
         return first.error();
