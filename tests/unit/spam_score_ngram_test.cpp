@@ -114,7 +114,9 @@ TEST_CASE("n-gram features leave out trace fields, dates, ids and our own") {
         "Authentication-Results: gw.example.net; spf=pass\n"
         "ARC-Seal: i=1; a=rsa-sha256; cv=none\n"
         "Status: RO\nX-Status: A\nX-UID: 4711\nX-Keywords: $label1\n"
-        "X-Virus-Scanned : amavisd-new at example.net\n" +
+        "X-Virus-Scanned : amavisd-new at example.net\n"
+        "X-UIDL: 1234\nX-Sieve: CMU Sieve 2.2\n"
+        "X-Apparently-To: bob@example.org via 192.0.2.9\n" +
         body;
     CHECK(ngram_features(traced, "") == ngram_features(body, ""));
     // A From field written with a blank before its colon is read.

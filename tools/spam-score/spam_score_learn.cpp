@@ -278,15 +278,31 @@ Result<state::Pruned> prune_store(state::Store& store,
 // another: the first fits, and those after it mostly find the model
 // fitted on what they learned (a burst of 40 learners each fitting a
 // second of CPU starved the ones holding the database's lock). Best
-// effort: without a lock file, fitting goes on unserialised.
+// effort: without a lock file, or after 30 seconds of waiting for it,
+// fitting goes on unserialised.
 class FitLock {
 public:
     explicit FitLock(const std::string& path)
         : fd_(::open((path + "-fit.lock").c_str(),
-                     O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) {
-        if (fd_ >= 0)
-            while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+                     O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) {
+        // A learner stopped while fitting, or another process holding
+        // the file, must not stall learning: past the wait, the fit
+        // runs unserialised, which costs CPU and nothing else.
+        constexpr int wait_ms = 30'000, pause_ms = 50;
+        for (int waited = 0; fd_ >= 0; waited += pause_ms) {
+            if (::flock(fd_, LOCK_EX | LOCK_NB) == 0)
+                return;
+            if (errno != EWOULDBLOCK && errno != EINTR)
+                return;
+            if (waited >= wait_ms) {
+                log::warning(fmt::format(
+                    "{}-fit.lock: held by another process for {} seconds; "
+                    "fitting without it",
+                    path, wait_ms / 1000));
+                return;
             }
+            ::usleep(pause_ms * 1000);
+        }
     }
     ~FitLock() {
         if (fd_ >= 0)

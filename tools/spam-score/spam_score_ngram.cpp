@@ -50,20 +50,39 @@ std::string_view field_name(std::string_view line) {
 // (tests/bench/spam_score_tune.py), a model that read the trace fields
 // put 2% of the later spam at 0.95 or more, one that did not 39%; and
 // the mail stores the training groups passed through marked 29 spam
-// and 24 hard ham with X-Status and X-Keywords, no easy ham.
+// and 24 hard ham with X-Status and X-Keywords, no easy ham, and a
+// receiving service 127 easy ham and no spam with X-Apparently-To.
 bool left_out(std::string_view line) {
-    static constexpr std::string_view names[] = {
-        "Subject",        "Received",
-        "X-Received",     "Return-Path",
-        "Delivered-To",   "X-Original-To",
-        "Envelope-To",    "Date",
-        "Message-ID",     "Authentication-Results",
-        "Received-SPF",   "X-Virus-Scanned",
-        "X-Virus-Status", "Status",
-        "X-Status",       "X-UID",
-        "X-Keywords",     "X-IMAP",
-        "X-IMAPbase",     "Lines",
-        "Content-Length"};
+    static constexpr std::string_view names[] = {"Subject",
+                                                 "Received",
+                                                 "X-Received",
+                                                 "Return-Path",
+                                                 "Delivered-To",
+                                                 "X-Original-To",
+                                                 "Envelope-To",
+                                                 "Date",
+                                                 "Message-ID",
+                                                 "Authentication-Results",
+                                                 "Received-SPF",
+                                                 "X-Virus-Scanned",
+                                                 "X-Virus-Status",
+                                                 "Status",
+                                                 "X-Status",
+                                                 "X-UID",
+                                                 "X-Keywords",
+                                                 "X-IMAP",
+                                                 "X-IMAPbase",
+                                                 "Lines",
+                                                 "Content-Length",
+                                                 "X-UIDL",
+                                                 "X-Account-Key",
+                                                 "X-Sieve",
+                                                 "X-Original-Arrival-Time",
+                                                 "X-Apparently-To",
+                                                 "X-Envelope-To",
+                                                 "X-Envelope-From",
+                                                 "X-Delivered-To",
+                                                 "X-Rcpt-To"};
     static constexpr std::string_view prefixes[] = {
         "X-Spam-",    "X-Portcullis-", "Resent-",  "ARC-",
         "X-Mozilla-", "X-Evolution",   "X-Gmail-", "X-GM-",
