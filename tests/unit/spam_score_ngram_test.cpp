@@ -75,6 +75,14 @@ write_examples(const TempDir& dir) {
     return {spam, ham};
 }
 
+// Runs SQL on the database at path, as someone with the file might.
+void run_sql(const std::string& path, const char* sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+}
+
 bool has_model(const std::string& path) {
     auto store = state::SqliteStore::open(path, true);
     REQUIRE(store.ok());
@@ -381,21 +389,16 @@ TEST_CASE("pruning keeps the examples learned last, of both classes") {
 TEST_CASE("a database made before models were kept is read and upgraded") {
     TempDir dir;
     std::string path = dir.path + "/spam-score.sqlite";
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db,
-                         "CREATE TABLE tokens (hash INTEGER PRIMARY KEY, spam "
-                         "INTEGER NOT NULL, ham INTEGER NOT NULL, seen INTEGER "
-                         "NOT NULL DEFAULT 0);"
-                         "CREATE TABLE learned (digest TEXT PRIMARY KEY, spam "
-                         "INTEGER NOT NULL);"
-                         "CREATE TABLE totals (name TEXT PRIMARY KEY, value "
-                         "INTEGER NOT NULL);"
-                         "CREATE TABLE signatures (digest TEXT PRIMARY KEY, "
-                         "hashes BLOB NOT NULL, seen INTEGER NOT NULL DEFAULT "
-                         "0);",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    run_sql(path, "CREATE TABLE tokens (hash INTEGER PRIMARY KEY, spam "
+                  "INTEGER NOT NULL, ham INTEGER NOT NULL, seen INTEGER "
+                  "NOT NULL DEFAULT 0);"
+                  "CREATE TABLE learned (digest TEXT PRIMARY KEY, spam "
+                  "INTEGER NOT NULL);"
+                  "CREATE TABLE totals (name TEXT PRIMARY KEY, value "
+                  "INTEGER NOT NULL);"
+                  "CREATE TABLE signatures (digest TEXT PRIMARY KEY, "
+                  "hashes BLOB NOT NULL, seen INTEGER NOT NULL DEFAULT "
+                  "0);");
     {
         auto reader = state::SqliteStore::open(path, true);
         REQUIRE(reader.ok());
@@ -419,14 +422,9 @@ TEST_CASE("a models table of the first builds gets its generation") {
         auto made = state::SqliteStore::open(path, false);
         REQUIRE(made.ok());
     }
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db,
-                         "DROP TABLE models; CREATE TABLE models (name TEXT "
-                         "PRIMARY KEY, value BLOB NOT NULL); INSERT INTO "
-                         "models VALUES ('ngram', x'00')",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    run_sql(path, "DROP TABLE models; CREATE TABLE models (name TEXT "
+                  "PRIMARY KEY, value BLOB NOT NULL); INSERT INTO "
+                  "models VALUES ('ngram', x'00')");
     auto writer = state::SqliteStore::open(path, false);
     REQUIRE(writer.ok());
     auto generation = (*writer)->model_generation("ngram");
@@ -555,13 +553,8 @@ TEST_CASE("damaged features are dropped, and learning them again mends") {
     options.common.inputs = ham;
     REQUIRE(learn(options, config, as_ham) == ExitCode::ok);
     std::string path = dir.path + "/state/spam-score.sqlite";
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db,
-                         "UPDATE examples SET features = x'09ff' WHERE rowid "
-                         "= (SELECT min(rowid) FROM examples)",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    run_sql(path, "UPDATE examples SET features = x'09ff' WHERE rowid "
+                  "= (SELECT min(rowid) FROM examples)");
     // The next fit drops it...
     std::string extra = dir.path + "/extra.eml";
     std::ofstream(extra) << example_message(true, 40);
