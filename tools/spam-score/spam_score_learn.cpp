@@ -267,13 +267,6 @@ Result<state::Pruned> prune_store(state::Store& store,
     return *pruned;
 }
 
-// Fits the n-gram model on every stored example, unless the stored
-// model was fitted on these very examples. The examples are read and
-// fitted without the write lock (a fit of 10,000 messages takes a
-// second or two, and learners started at once would queue behind it
-// past the busy timeout); the model is stored only if the examples are
-// still those it was fitted on. If another learner changed them
-// meanwhile, that learner fits them itself as it ends.
 // Held while fitting, so that learners ending at once fit one after
 // another: the first fits, and those after it mostly find the model
 // fitted on what they learned (a burst of 40 learners each fitting a
@@ -324,6 +317,13 @@ std::vector<std::string> damaged(const std::vector<state::Example>& examples) {
     return out;
 }
 
+// Fits the n-gram model on every stored example, unless the stored
+// model was fitted on these very examples and can be read. The examples are read and
+// fitted without the write lock (a fit of 10,000 messages takes a
+// second or two, and learners started at once would queue behind it
+// past the busy timeout); the model is stored only if the examples are
+// still those it was fitted on. If another learner changed them
+// meanwhile, that learner fits them itself as it ends.
 Status fit_ngram_model(state::Store& store, const std::string& path) {
     FitLock lock(path);
     constexpr int attempts = 5;
