@@ -318,11 +318,11 @@ std::vector<std::string> damaged(const std::vector<state::Example>& examples) {
 }
 
 // Fits the n-gram model on every stored example, unless the stored
-// model was fitted on these very examples and can be read. The examples are read and
-// fitted without the write lock (a fit of 10,000 messages takes a
-// second or two, and learners started at once would queue behind it
-// past the busy timeout); the model is stored only if the examples are
-// still those it was fitted on. If another learner changed them
+// model was fitted on these very examples and can be read. The
+// examples are read and fitted without the write lock (a fit of 10,000
+// messages takes a second or two, and learners started at once would
+// queue behind it past the busy timeout); the model is stored only if
+// the examples are still those it was fitted on. If another learner changed them
 // meanwhile, that learner fits them itself as it ends.
 Status fit_ngram_model(state::Store& store, const std::string& path) {
     FitLock lock(path);
