@@ -322,8 +322,8 @@ std::vector<std::string> damaged(const std::vector<state::Example>& examples) {
 // examples are read and fitted without the write lock (a fit of 10,000
 // messages takes a second or two, and learners started at once would
 // queue behind it past the busy timeout); the model is stored only if
-// the examples are still those it was fitted on. If another learner changed them
-// meanwhile, that learner fits them itself as it ends.
+// the examples are still those it was fitted on. If another learner
+// changed them meanwhile, that learner fits them itself as it ends.
 Status fit_ngram_model(state::Store& store, const std::string& path) {
     FitLock lock(path);
     constexpr int attempts = 5;
