@@ -217,17 +217,11 @@ SqliteStore::open_writer(const std::string& path) {
 // nothing goes first for want of a date.
 Status SqliteStore::add_missing_columns() {
     for (const char* table : {"tokens", "signatures"}) {
-        auto query = fmt::format(
-            "SELECT 1 FROM pragma_table_info('{}') WHERE name = 'seen'", table);
-        Statement st;
-        if (sqlite3_prepare_v2(db_, query.c_str(), -1, &st.handle, nullptr) !=
-            SQLITE_OK)
-            return error("read the tables");
-        int rc = sqlite3_step(st.handle);
-        if (rc == SQLITE_ROW)
+        auto present = has_column(table, "seen");
+        if (!present)
+            return present.error();
+        if (*present)
             continue;
-        if (rc != SQLITE_DONE)
-            return error("read the tables");
         auto add = fmt::format("ALTER TABLE {0} ADD COLUMN seen INTEGER NOT "
                                "NULL DEFAULT 0; UPDATE {0} SET seen = {1}",
                                table, today_);
@@ -236,19 +230,27 @@ Status SqliteStore::add_missing_columns() {
     }
     // The first models table (one day's builds) had no generation: its
     // model counts as fitted at none, so the next learner fits again.
-    Statement st;
-    if (sqlite3_prepare_v2(db_,
-                           "SELECT 1 FROM pragma_table_info('models') WHERE "
-                           "name = 'generation'",
-                           -1, &st.handle, nullptr) != SQLITE_OK)
-        return error("read the tables");
-    int rc = sqlite3_step(st.handle);
-    if (rc == SQLITE_ROW)
+    auto present = has_column("models", "generation");
+    if (!present)
+        return present.error();
+    if (*present)
         return {};
-    if (rc != SQLITE_DONE)
-        return error("read the tables");
     return exec("ALTER TABLE models ADD COLUMN generation INTEGER NOT NULL "
                 "DEFAULT -1");
+}
+
+Result<bool> SqliteStore::has_column(const char* table, const char* column) {
+    Statement st;
+    if (sqlite3_prepare_v2(
+            db_, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+            &st.handle, nullptr) != SQLITE_OK)
+        return error("read the tables");
+    sqlite3_bind_text(st.handle, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st.handle, 2, column, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st.handle);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return error("read the tables");
+    return rc == SQLITE_ROW;
 }
 
 // Learning writes the file and, beside it, the -wal and -shm files: a

@@ -83,6 +83,7 @@ private:
     Status add_total(bool spam, int delta);
     Status add_missing_columns();
     Result<bool> has_table(const char* table);
+    Result<bool> has_column(const char* table, const char* column);
     Status examples_changed();
     Result<int64_t> prune_examples(uint64_t limit);
     Result<int64_t> count_rows(const char* table);

@@ -83,12 +83,31 @@ void run_sql(const std::string& path, const char* sql) {
     sqlite3_close(db);
 }
 
-bool has_model(const std::string& path) {
+// The stored n-gram model, or nullopt when there is none.
+std::optional<std::string> stored_model(const std::string& path) {
     auto store = state::SqliteStore::open(path, true);
     REQUIRE(store.ok());
     auto model = (*store)->model(ngram_model_name);
     REQUIRE(model.ok());
-    return model->has_value();
+    return *model;
+}
+
+bool has_model(const std::string& path) {
+    return stored_model(path).has_value();
+}
+
+// Learns files into options' state folder, quietly, as spam or as ham,
+// or forgets them.
+ExitCode learn_files(Options options, const config::Config& config,
+                     const std::vector<std::string>& files, bool spam,
+                     bool forget = false) {
+    options.common.inputs = files;
+    options.common.quiet = true;
+    LearnOptions how;
+    how.spam = spam;
+    how.ham = !spam;
+    how.forget = forget;
+    return learn(options, config, how);
 }
 
 } // namespace
@@ -437,67 +456,40 @@ TEST_CASE("learning fits the n-gram model and forgetting unfits it") {
     TempDir dir;
     auto [spam, ham] = write_examples(dir);
     Options options = options_with(default_rules, dir.path + "/state");
-    options.common.quiet = true;
     config::Config config;
-    LearnOptions as_spam;
-    as_spam.spam = true;
-    options.common.inputs = spam;
-    REQUIRE(learn(options, config, as_spam) == ExitCode::ok);
+    REQUIRE(learn_files(options, config, spam, true) == ExitCode::ok);
     std::string path = dir.path + "/state/spam-score.sqlite";
     CHECK(count_rows(path, "examples") == 12);
     // One class alone fits nothing.
     CHECK(!has_model(path));
 
-    LearnOptions as_ham;
-    as_ham.ham = true;
-    options.common.inputs = ham;
-    REQUIRE(learn(options, config, as_ham) == ExitCode::ok);
+    REQUIRE(learn_files(options, config, ham, false) == ExitCode::ok);
     CHECK(count_rows(path, "examples") == 24);
-    CHECK(has_model(path));
-    std::string fitted;
-    {
-        auto store = state::SqliteStore::open(path, true);
-        REQUIRE(store.ok());
-        fitted = (*store)->model(ngram_model_name)->value();
-        auto model = NgramModel::read(fitted);
-        REQUIRE(model.has_value());
-        CHECK(model->probability(
-                  ngram_features(example_message(true, 50), "")) > 0.5);
-    }
+    std::optional<std::string> fitted = stored_model(path);
+    REQUIRE(fitted.has_value());
+    auto model = NgramModel::read(*fitted);
+    REQUIRE(model.has_value());
+    CHECK(model->probability(ngram_features(example_message(true, 50), "")) >
+          0.5);
 
     // Learning the same messages again changes nothing.
-    REQUIRE(learn(options, config, as_ham) == ExitCode::ok);
-    {
-        auto store = state::SqliteStore::open(path, true);
-        CHECK((*store)->model(ngram_model_name)->value() == fitted);
-    }
+    REQUIRE(learn_files(options, config, ham, false) == ExitCode::ok);
+    CHECK(stored_model(path) == fitted);
 
     // So does a copy with fields a hop or a mailbox added, as either
     // class: it keeps the first copy's features.
     std::string copy = dir.path + "/copy.eml";
     std::ofstream(copy) << "X-Virus-Scanned: yes\nStatus: RO\n"
                         << example_message(false, 0);
-    options.common.inputs = {copy};
-    REQUIRE(learn(options, config, as_ham) == ExitCode::ok);
-    {
-        auto store = state::SqliteStore::open(path, true);
-        CHECK((*store)->model(ngram_model_name)->value() == fitted);
-    }
-    options.common.inputs = {copy};
-    REQUIRE(learn(options, config, as_spam) == ExitCode::ok);
-    options.common.inputs = {ham[0]};
-    REQUIRE(learn(options, config, as_ham) == ExitCode::ok);
-    {
-        auto store = state::SqliteStore::open(path, true);
-        CHECK((*store)->model(ngram_model_name)->value() == fitted);
-    }
+    REQUIRE(learn_files(options, config, {copy}, false) == ExitCode::ok);
+    CHECK(stored_model(path) == fitted);
+    REQUIRE(learn_files(options, config, {copy}, true) == ExitCode::ok);
+    REQUIRE(learn_files(options, config, {ham[0]}, false) == ExitCode::ok);
+    CHECK(stored_model(path) == fitted);
 
     // Forgetting three ham leaves nine, too few to fit on.
-    LearnOptions forget;
-    forget.ham = true;
-    forget.forget = true;
-    options.common.inputs = {ham[0], ham[1], ham[2]};
-    REQUIRE(learn(options, config, forget) == ExitCode::ok);
+    REQUIRE(learn_files(options, config, {ham[0], ham[1], ham[2]}, false,
+                        true) == ExitCode::ok);
     CHECK(count_rows(path, "examples") == 21);
     CHECK(!has_model(path));
 }
@@ -510,15 +502,8 @@ TEST_CASE("scoring names the n-gram band when Bayes has learned enough") {
     auto loaded = config::load(dir.path + "/p.toml", true);
     REQUIRE(loaded.ok());
     Options options = options_with(default_rules, dir.path + "/state");
-    options.common.quiet = true;
-    LearnOptions learn_options;
-    learn_options.spam = true;
-    options.common.inputs = spam;
-    REQUIRE(learn(options, *loaded, learn_options) == ExitCode::ok);
-    learn_options.spam = false;
-    learn_options.ham = true;
-    options.common.inputs = ham;
-    REQUIRE(learn(options, *loaded, learn_options) == ExitCode::ok);
+    REQUIRE(learn_files(options, *loaded, spam, true) == ExitCode::ok);
+    REQUIRE(learn_files(options, *loaded, ham, false) == ExitCode::ok);
 
     auto engine = open_engine(options, *loaded);
     auto score = engine->score(example_message(true, 77));
@@ -542,28 +527,19 @@ TEST_CASE("damaged features are dropped, and learning them again mends") {
     TempDir dir;
     auto [spam, ham] = write_examples(dir);
     Options options = options_with(default_rules, dir.path + "/state");
-    options.common.quiet = true;
     config::Config config;
-    LearnOptions as_spam;
-    as_spam.spam = true;
-    LearnOptions as_ham;
-    as_ham.ham = true;
-    options.common.inputs = spam;
-    REQUIRE(learn(options, config, as_spam) == ExitCode::ok);
-    options.common.inputs = ham;
-    REQUIRE(learn(options, config, as_ham) == ExitCode::ok);
+    REQUIRE(learn_files(options, config, spam, true) == ExitCode::ok);
+    REQUIRE(learn_files(options, config, ham, false) == ExitCode::ok);
     std::string path = dir.path + "/state/spam-score.sqlite";
     run_sql(path, "UPDATE examples SET features = x'09ff' WHERE rowid "
                   "= (SELECT min(rowid) FROM examples)");
     // The next fit drops it...
     std::string extra = dir.path + "/extra.eml";
     std::ofstream(extra) << example_message(true, 40);
-    options.common.inputs = {extra};
-    REQUIRE(learn(options, config, as_spam) == ExitCode::ok);
+    REQUIRE(learn_files(options, config, {extra}, true) == ExitCode::ok);
     CHECK(count_rows(path, "examples") == 24);
     // ...and its message, learned again, has its features back.
-    options.common.inputs = {spam[0]};
-    REQUIRE(learn(options, config, as_spam) == ExitCode::ok);
+    REQUIRE(learn_files(options, config, {spam[0]}, true) == ExitCode::ok);
     CHECK(count_rows(path, "examples") == 25);
     CHECK(has_model(path));
 }
