@@ -192,6 +192,19 @@ TEST_CASE("n-gram features are the same for CRLF and LF line ends") {
         crlf += c;
     }
     CHECK(ngram_features(crlf, "") == ngram_features(body, ""));
+    // Also where the window ends on a line end.
+    for (size_t pad = 0; pad < 8; ++pad) {
+        std::string lf = "From: ann@example.org\n\n" + std::string(pad, 'x');
+        while (lf.size() < 2 * ngram_window)
+            lf += "word\n";
+        std::string crlf_copy;
+        for (char c : lf) {
+            if (c == '\n')
+                crlf_copy += '\r';
+            crlf_copy += c;
+        }
+        CHECK(ngram_features(crlf_copy, "") == ngram_features(lf, ""));
+    }
 }
 
 TEST_CASE("n-gram features read no further than the window") {

@@ -106,9 +106,10 @@ bool left_out(std::string_view line) {
 // given, then the message without its own Subject field.
 std::string window_of(std::string_view message, std::string_view subject) {
     std::string window = "Subject: ";
-    window.append(subject.substr(0, ngram_window));
-    window += '\n';
     window.reserve(ngram_window);
+    window.append(subject.substr(0, ngram_window - window.size()));
+    if (window.size() < ngram_window)
+        window += '\n';
     bool in_headers = true;
     bool skipping = false; // the lines of a field left out
     size_t pos = 0;
@@ -133,15 +134,15 @@ std::string window_of(std::string_view message, std::string_view subject) {
                     continue;
             }
         }
-        if (line.size() >= 2 && line.substr(line.size() - 2) == "\r\n") {
-            window.append(line.substr(0, line.size() - 2));
+        // A line longer than the room left (a megabyte of one header,
+        // say) is copied no further than the window reaches.
+        bool crlf = line.ends_with("\r\n");
+        if (crlf)
+            line.remove_suffix(2);
+        window.append(line.substr(0, ngram_window - window.size()));
+        if (crlf && window.size() < ngram_window)
             window += '\n';
-        } else {
-            window.append(line);
-        }
     }
-    if (window.size() > ngram_window)
-        window.resize(ngram_window);
     return window;
 }
 
