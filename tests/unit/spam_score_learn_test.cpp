@@ -47,6 +47,30 @@ TEST_CASE("learning a message twice counts once and forgetting undoes it") {
     CHECK(!(*(*store)->learned_as("d1")).has_value());
 }
 
+TEST_CASE("a token's probability weighs a class by how much of it was "
+          "learned") {
+    BayesSettings settings; // prior_messages 10
+    state::Totals totals{200, 1100, 0};
+    // In 29 of 1,100 ham and none of 200 spam: rates (0 + 10 * 29/1300)
+    // / 210 and (29 + 10 * 29/1300) / 1110.
+    CHECK(token_probability({0, 29}, totals, settings) ==
+          Approx(0.038784).epsilon(1e-4));
+    // In 10 of the 200 spam and no ham.
+    CHECK(token_probability({10, 0}, totals, settings) ==
+          Approx(0.998558).epsilon(1e-5));
+    // The same share of each class is no evidence either way.
+    CHECK(token_probability({20, 110}, totals, settings) == Approx(0.5));
+    // Counts swapped with the totals give the mirror image.
+    state::Totals swapped{1100, 200, 0};
+    CHECK(token_probability({29, 0}, swapped, settings) ==
+          Approx(1 - 0.038784).epsilon(1e-4));
+    // A weaker prior lets few messages say more.
+    settings.prior_messages = 0.1;
+    CHECK(token_probability({1, 0}, {1, 1, 0}, settings) == Approx(1.05 / 1.1));
+    // Nothing learned at all: no opinion, and no division by zero.
+    CHECK(token_probability({0, 0}, {0, 0, 0}, settings) == 0.5);
+}
+
 TEST_CASE("the token table finds what was set and zero for the rest") {
     state::TokenTable table;
     for (uint64_t token = 0; token < 5000; ++token)

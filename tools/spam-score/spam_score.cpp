@@ -152,12 +152,13 @@ constexpr config::KeyKind key_kinds[] = {
     {"allow_clients", Kind::text_list},
     {"locked", Kind::text_list},
     {"allow_looser", Kind::text_list},
-    // Out of these ranges Bayes says nothing, or nonsense: a strength of
-    // -1 divides by zero, and a min_strength of 0.5 drops every token.
+    // Out of these ranges Bayes says nothing, or nonsense: a
+    // prior_messages of 0 lets one message decide a token, below 0 it
+    // gives negative rates, and a min_strength of 0.5 drops every token.
     // With none of one class learned, every token says the other class:
     // Bayes needs at least one of each before it says anything.
     {"bayes.min_learned", Kind::count, {.min = 1}},
-    {"bayes.unknown_strength", Kind::number, {.min = 0, .min_open = true}},
+    {"bayes.prior_messages", Kind::number, {.min = 0, .min_open = true}},
     {"bayes.min_strength",
      Kind::number,
      {.min = 0, .max = 0.5, .max_open = true}},
@@ -293,8 +294,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& options,
     BayesSettings& bayes = engine->bayes_settings_;
     bayes.min_learned =
         table["bayes"]["min_learned"].value_or(bayes.min_learned);
-    bayes.unknown_strength =
-        table["bayes"]["unknown_strength"].value_or(bayes.unknown_strength);
+    bayes.prior_messages =
+        table["bayes"]["prior_messages"].value_or(bayes.prior_messages);
     bayes.min_strength =
         table["bayes"]["min_strength"].value_or(bayes.min_strength);
     bayes.max_tokens = table["bayes"]["max_tokens"].value_or(bayes.max_tokens);

@@ -36,7 +36,7 @@ inline const config::Keys config_keys{
     {"rules_dir",
      "local_rules",
      "bayes.min_learned",
-     "bayes.unknown_strength",
+     "bayes.prior_messages",
      "bayes.min_strength",
      "bayes.max_tokens",
      "thresholds.tag",
@@ -61,7 +61,7 @@ inline const config::Keys config_keys{
      "max_links"},
     // One message has one rule set, one Bayes reckoning and one
     // subject: these cannot differ per recipient.
-    {"rules_dir", "local_rules", "bayes.min_learned", "bayes.unknown_strength",
+    {"rules_dir", "local_rules", "bayes.min_learned", "bayes.prior_messages",
      "bayes.min_strength", "bayes.max_tokens", "subject_tag",
      "rule_set_memory_mib", "rules_memory_mib", "state.max_tokens",
      "state.max_signatures", "state.signature_days", "state.max_examples",

@@ -599,21 +599,29 @@ std::vector<uint64_t> token_hashes(const mime::Tree& tree,
     return std::move(sink.hashes);
 }
 
+// How often spam holds the token, and how often ham does, are each
+// estimated as if prior_messages more messages of that class had held it
+// at the rate all learned mail holds it (an m-estimate), and compared.
+// A class learned from few messages then says little by not holding a
+// token: a word in 29 of 1,100 ham and none of 200 spam gets 0.039,
+// where pulling the ratio of the two rates towards 0.5 by the token's
+// count (Robinson's, before 2026-12-06) gave 0.008 and let the everyday
+// words of later spam outvote its signs; one in 10 of the 200 spam and
+// none of the ham gets 0.9986 (0.978). The same counts mean the same
+// evidence whichever class was learned more.
 double token_probability(const state::TokenCounts& counts,
                          const state::Totals& totals,
                          const BayesSettings& settings) {
-    double spam_ratio = std::min(
-        1.0,
-        counts.spam / static_cast<double>(std::max<uint64_t>(1, totals.spam)));
-    double ham_ratio = std::min(
-        1.0,
-        counts.ham / static_cast<double>(std::max<uint64_t>(1, totals.ham)));
-    double p = spam_ratio + ham_ratio > 0
-                   ? spam_ratio / (spam_ratio + ham_ratio)
-                   : settings.unknown_probability;
-    double n = static_cast<double>(counts.spam) + counts.ham;
-    double s = settings.unknown_strength;
-    return (s * settings.unknown_probability + n * p) / (s + n);
+    double spam_total = static_cast<double>(std::max<uint64_t>(1, totals.spam));
+    double ham_total = static_cast<double>(std::max<uint64_t>(1, totals.ham));
+    double seen = static_cast<double>(counts.spam + counts.ham);
+    double rate = seen / (spam_total + ham_total);
+    double m = settings.prior_messages;
+    double in_spam =
+        (static_cast<double>(counts.spam) + m * rate) / (spam_total + m);
+    double in_ham =
+        (static_cast<double>(counts.ham) + m * rate) / (ham_total + m);
+    return in_spam + in_ham > 0 ? in_spam / (in_spam + in_ham) : 0.5;
 }
 
 Result<std::optional<double>>

@@ -52,14 +52,15 @@ std::vector<uint64_t> token_hashes(const mime::Tree& tree,
 /// the training groups.
 struct BayesSettings {
     uint64_t min_learned = 100; ///< of each class before it says anything
-    double unknown_strength = 0.45;
-    double unknown_probability = 0.5;
+    /// messages' worth of the token's overall rate each class's rate
+    /// is estimated with
+    double prior_messages = 10;
     double min_strength = 0.1; ///< |p - 0.5| a token needs to count
     size_t max_tokens = 1000;  ///< most significant tokens used
 };
 
-/// Returns one token's spam probability from its learned counts, pulled
-/// towards unknown_probability the fewer times it was seen.
+/// Returns one token's spam probability from its learned counts: near
+/// 0.5 the fewer times either class was seen to hold it.
 double token_probability(const state::TokenCounts& counts,
                          const state::Totals& totals,
                          const BayesSettings& settings);
