@@ -55,9 +55,17 @@ TEST_CASE("a token's probability weighs a class by how much of it was "
     // / 210 and (29 + 10 * 29/1300) / 1110.
     CHECK(token_probability({0, 29}, totals, settings) ==
           Approx(0.038784).epsilon(1e-4));
-    // In 10 of the 200 spam and no ham.
+    // A token one class never held gets one probability however often
+    // the other held it.
+    CHECK(token_probability({0, 1}, totals, settings) ==
+          Approx(0.038784).epsilon(1e-4));
     CHECK(token_probability({10, 0}, totals, settings) ==
           Approx(0.998558).epsilon(1e-5));
+    CHECK(token_probability({1, 0}, totals, settings) ==
+          Approx(0.998558).epsilon(1e-5));
+    // Held by both: weighed by the two rates.
+    CHECK(token_probability({2, 29}, totals, settings) ==
+          Approx(0.2881).epsilon(1e-3));
     // The same share of each class is no evidence either way.
     CHECK(token_probability({20, 110}, totals, settings) == Approx(0.5));
     // Counts swapped with the totals give the mirror image.
