@@ -85,6 +85,42 @@ TEST_CASE("a picture with next to no text fires html_image_no_text") {
     CHECK(!fired(*article, "HTML_IMAGE_NO_TEXT"));
 }
 
+TEST_CASE("two parts of the advance-fee story together are the story") {
+    DefaultEngine engine;
+    std::string head = "From: a@b.example\nSubject: hello\n\n";
+    auto story = engine->score(
+        head + "I am Barrister James. My late client, a foreign partner of "
+               "the central bank, left you as next of kin.\n");
+    REQUIRE(story.ok());
+    CHECK(fired(*story, "BODY_ADVANCE_FEE"));
+    CHECK(fired(*story, "BODY_419_FUNDS"));
+    CHECK(fired(*story, "ADVANCE_FEE_STORY"));
+    // One part alone: a bank's letter may name a beneficiary.
+    auto letter = engine->score(
+        head + "Please confirm the beneficiary of your pension plan.\n");
+    REQUIRE(letter.ok());
+    CHECK(fired(*letter, "BODY_ADVANCE_FEE"));
+    CHECK(!fired(*letter, "ADVANCE_FEE_STORY"));
+}
+
+TEST_CASE("a line of random letters alone is a hash buster") {
+    DefaultEngine engine;
+    std::string head = "From: a@b.example\nSubject: hello\n\n";
+    auto buster = engine->score(
+        head + "See you there.\r\n\r\ngcoakgwnibgafjecarccjbjiiqllu\r\n");
+    REQUIRE(buster.ok());
+    CHECK(fired(*buster, "RAW_HASH_BUSTER_LINE"));
+    // A long word among others, a link, or capitals are no such line.
+    for (std::string line :
+         {"the donaudampfschifffahrtsgesellschaft sails",
+          "http://example.com/abcdefghijklmnopqrstuvwxyz",
+          "QWERTYUIOPASDFGHJKLZXCVBNMQWERTY", "abcdefghijklmnopqrstuvwx"}) {
+        auto other = engine->score(head + line + "\n");
+        REQUIRE(other.ok());
+        CHECK(!fired(*other, "RAW_HASH_BUSTER_LINE"));
+    }
+}
+
 TEST_CASE("a date hours after the message reached us is in the future") {
     DefaultEngine engine;
     auto message = [](const std::string& date) {
