@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -874,8 +875,26 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
         if (std::string_view(argv[i]) == "--log-json")
             log::set_json(true);
     }
+    // "--sender=" gives an empty value (the null sender, <>), as a hook
+    // that writes "--sender=$sender" means it; CLI11 would take the
+    // argument after it as the value instead. Given apart, "" is a value.
+    std::vector<std::string> args;
+    bool operands = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        operands = operands || arg == "--";
+        if (!operands && arg.size() > 3 && arg.starts_with("--") &&
+            arg.ends_with('=') && arg.find('=') == arg.size() - 1) {
+            args.emplace_back(arg.substr(0, arg.size() - 1));
+            args.emplace_back();
+        } else {
+            args.emplace_back(arg);
+        }
+    }
+    // CLI11 takes the arguments last first.
+    std::reverse(args.begin(), args.end());
     try {
-        app.parse(argc, argv);
+        app.parse(args);
     } catch (const CLI::CallForHelp& e) {
         std::fputs(app.help().c_str(), stdout);
         return 0;

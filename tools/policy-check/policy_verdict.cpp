@@ -184,6 +184,33 @@ void apply_tags(std::string& message, const Judgement& judgement) {
 // address the action names goes in the field, as written (UTF-8 as RFC
 // 6532 allows) without control characters or ';', so a recipe needs no
 // copy of the policy's names.
+// RFC 5322 keeps a line within 998 bytes, as do the tools' own limits on
+// what they read back. A field that would pass it (dozens of rules
+// fired) is folded after a comma of the rule list or before the blank of
+// a "; " part; under it, the field stays on one line, as hooks match it.
+std::string folded_field(std::string_view name, std::string_view value) {
+    constexpr size_t max_line_bytes = 998;
+    std::string out;
+    size_t line = name.size() + 2; // "NAME: "
+    size_t start = 0;
+    while (start < value.size()) {
+        // The next piece ends after a comma, or before "; "'s blank.
+        size_t end = start + 1;
+        while (end < value.size() && value[end - 1] != ',' &&
+               !(value[end - 1] == ';' && value[end] == ' '))
+            ++end;
+        std::string_view piece = value.substr(start, end - start);
+        if (!out.empty() && line + piece.size() > max_line_bytes) {
+            out += piece.front() == ' ' ? "\n" : "\n ";
+            line = piece.front() == ' ' ? 0 : 1;
+        }
+        out += piece;
+        line += piece.size();
+        start = end;
+    }
+    return out;
+}
+
 std::string policy_field(Action action, const Judgement& judgement) {
     std::string out(verdict::to_string(action));
     std::string ids;
@@ -512,8 +539,10 @@ Result<filter::Outcome> Checker::handle(stream::Record& record) {
     }
     apply_tags(record.message, judgement);
     fill_verdict(verdict, judgement, facts.envelope());
-    outcome.headers.emplace_back("X-Portcullis-Policy",
-                                 policy_field(verdict.action(), judgement));
+    outcome.headers.emplace_back(
+        "X-Portcullis-Policy",
+        folded_field("X-Portcullis-Policy",
+                     policy_field(verdict.action(), judgement)));
     // Said even when no rule acts on it: a pass on a partly read body
     // is not a clean bill.
     if (facts.body_truncated())
