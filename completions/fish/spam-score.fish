@@ -80,7 +80,7 @@ complete -c spam-score -n '__fish_seen_subcommand_from report' -l local-rules -r
 complete -c spam-score -n '__fish_seen_subcommand_from report' -l max-body-bytes -x -d 'Bytes of body text read per message'
 complete -c spam-score -n '__fish_seen_subcommand_from report' -l max-links -x -d 'Links read per message'
 complete -c spam-score -n '__fish_seen_subcommand_from explain' -s h -l help -d 'Print this help message and exit'
-complete -c spam-score -n '__fish_seen_subcommand_from explain' -l top -x -d 'Tokens shown per message'
+complete -c spam-score -n '__fish_seen_subcommand_from explain' -l top -x -d 'Tokens shown per message, each way'
 complete -c spam-score -n '__fish_seen_subcommand_from explain' -l version -d 'Display program version information and exit'
 complete -c spam-score -n '__fish_seen_subcommand_from explain' -l config -r -F -d 'Configuration file'
 complete -c spam-score -n '__fish_seen_subcommand_from explain' -l state-dir -x -a '(__fish_complete_directories)' -d 'State folder'

@@ -250,9 +250,13 @@ void walk(const toml::table& table, const Keys& keys, std::string_view file,
                 walk(*below, keys, file, section, at, out);
             continue;
         }
-        out.push_back(
-            {line, fmt::format("{}:{}: unknown key \"{}\" in [{}]",
-                               file.empty() ? "-" : file, line, at, section)});
+        std::string instead;
+        for (const auto& [old, hint] : keys.retired)
+            if (old == at)
+                instead = ": " + hint;
+        out.push_back({line, fmt::format("{}:{}: unknown key \"{}\" in [{}]{}",
+                                         file.empty() ? "-" : file, line, at,
+                                         section, instead)});
     }
 }
 

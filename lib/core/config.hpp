@@ -26,6 +26,10 @@ struct Keys {
     /// Keys read from the system configuration alone: in a domain file
     /// they are named as ignored rather than taken silently.
     std::vector<std::string> system_only = {};
+    /// Keys a release no longer reads, each with what to write instead:
+    /// named in the unknown key's problem, so an old file is mended
+    /// without a search.
+    std::vector<std::pair<std::string, std::string>> retired = {};
 };
 
 /// A parsed configuration file and where it came from.

@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
         // Read by the completions' generator: tool options not offered.
         explain_cmd->footer(
             "Not with: --json --headers --verdicts --lint --no-bayes");
-        explain_cmd->add_option("--top", top, "Tokens shown per message")
+        explain_cmd
+            ->add_option("--top", top, "Tokens shown per message, each way")
             ->type_name("N")
             ->check(filter::positive);
         explain_cmd

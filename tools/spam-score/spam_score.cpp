@@ -153,12 +153,14 @@ constexpr config::KeyKind key_kinds[] = {
     {"locked", Kind::text_list},
     {"allow_looser", Kind::text_list},
     // Out of these ranges Bayes says nothing, or nonsense: a
-    // prior_messages of 0 lets one message decide a token, below 0 it
-    // gives negative rates, and a min_strength of 0.5 drops every token.
+    // prior_messages near 0 gives a token one class never held a
+    // probability of 0 or 1, so that a spam with a few words of ham is
+    // called 0.5 as both sides saturate; one of millions pulls every
+    // token to 0.5. A min_strength of 0.5 drops every token.
     // With none of one class learned, every token says the other class:
     // Bayes needs at least one of each before it says anything.
     {"bayes.min_learned", Kind::count, {.min = 1}},
-    {"bayes.prior_messages", Kind::number, {.min = 0, .min_open = true}},
+    {"bayes.prior_messages", Kind::number, {.min = 1, .max = 1000}},
     {"bayes.min_strength",
      Kind::number,
      {.min = 0, .max = 0.5, .max_open = true}},

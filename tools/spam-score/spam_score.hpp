@@ -65,7 +65,10 @@ inline const config::Keys config_keys{
      "bayes.min_strength", "bayes.max_tokens", "subject_tag",
      "rule_set_memory_mib", "rules_memory_mib", "state.max_tokens",
      "state.max_signatures", "state.signature_days", "state.max_examples",
-     "max_body_bytes", "max_links"}};
+     "max_body_bytes", "max_links"},
+    {{"bayes.unknown_strength",
+      "it went with Robinson's estimate (2026-12-06); bayes.prior_messages "
+      "takes its place, on another scale: leave both out for the default"}}};
 
 /// Options beyond the common ones.
 struct Options {

@@ -398,6 +398,29 @@ Status fit_ngram_model(state::Store& store, const std::string& path) {
     return {};
 }
 
+// Far more spam learned than ham makes the everyday words of wanted mail
+// spam words, as too few ham held them: with 500 spam of the training
+// groups learned, 9.3% of 2,400 other easy ham was tagged beside 100 ham
+// learned, 0.17% beside 250 and 0.04% beside 500. Said as learning ends,
+// under --quiet too, once Bayes speaks (min_learned of each); a report,
+// one user's word, is not the place.
+Status warn_if_lopsided(state::Store& store, const std::string& path,
+                        const config::Config& config) {
+    auto totals = store.totals();
+    if (!totals)
+        return totals.error();
+    uint64_t min_learned =
+        config.tool(tool_name)["bayes"]["min_learned"].value_or(
+            BayesSettings{}.min_learned);
+    if (totals->ham >= min_learned && totals->spam > 2 * totals->ham)
+        log::warning(fmt::format(
+            "{}: {} spam learned and {} ham: with more than twice as much "
+            "spam as ham, Bayes takes the everyday words of wanted mail for "
+            "spam words and tags wanted mail; learn more ham",
+            path, totals->spam, totals->ham));
+    return {};
+}
+
 // One line as learning ends, as an administrator asks "did it take?":
 // what this run did, and what the state now holds.
 Status log_summary(state::Store& store, const std::string& path,
@@ -597,6 +620,11 @@ ExitCode learn(const Options& options, const config::Config& config,
             log::error(s.error().text());
             return s.error().exit_code;
         }
+    if (!learn.report)
+        if (Status s = warn_if_lopsided(**store, path, config); !s) {
+            log::error(s.error().text());
+            return s.error().exit_code;
+        }
     return status;
 }
 
@@ -646,16 +674,28 @@ ExitCode explain(const Options& options, const config::Config& config,
                             : std::string("none (too little learned)");
         std::string ngram =
             e.ngram ? fmt::format("; ngram {:.4f}", *e.ngram) : std::string();
+        // The strongest of each side: a spam whose strongest words all
+        // say spam may still be called 0.5 by hundreds of weaker ham
+        // words, which a list of the strongest alone would never show.
+        size_t towards_spam = 0;
+        for (const TokenEvidence& t : e.tokens)
+            towards_spam += t.probability > 0.5 ? 1 : 0;
         std::string text = fmt::format(
-            "{}: bayes {}, {} of {} tokens learned, {} counted (from {} "
-            "spam, {} ham){}\n",
+            "{}: bayes {}, {} of {} tokens learned, {} counted ({} towards "
+            "spam, {} towards ham; from {} spam, {} ham){}\n",
             terminal_safe(record.id()), p, e.learned_count, e.token_count,
-            e.tokens.size(), e.totals.spam, e.totals.ham, ngram);
-        for (size_t i = 0; i < std::min(top, e.tokens.size()); ++i) {
-            const TokenEvidence& t = e.tokens[i];
-            text += fmt::format("  {:.4f} {:>6} spam {:>6} ham  {}\n",
-                                t.probability, t.counts.spam, t.counts.ham,
-                                terminal_safe(t.token));
+            e.tokens.size(), towards_spam, e.tokens.size() - towards_spam,
+            e.totals.spam, e.totals.ham, ngram);
+        for (bool spam_side : {true, false}) {
+            size_t shown = 0;
+            for (const TokenEvidence& t : e.tokens) {
+                if ((t.probability > 0.5) != spam_side || shown == top)
+                    continue;
+                ++shown;
+                text += fmt::format("  {:.4f} {:>6} spam {:>6} ham  {}\n",
+                                    t.probability, t.counts.spam, t.counts.ham,
+                                    terminal_safe(t.token));
+            }
         }
         // A reader that has seen enough (| head) ends the run quietly.
         if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
