@@ -388,7 +388,11 @@ namespace {
 bool in_range(const toml::node& node, const KeyKind& want) {
     if (want.kind != Kind::number && want.kind != Kind::count)
         return true;
-    double value = *node.value<double>();
+    // A whole number past 2^53 has no double toml++ will give: it is
+    // read as the integer it is, and compared rounded.
+    double value = want.kind == Kind::count
+                       ? static_cast<double>(*node.value<int64_t>())
+                       : *node.value<double>();
     const Range& r = want.range;
     return (r.min_open ? value > r.min : value >= r.min) &&
            (r.max_open ? value < r.max : value <= r.max);

@@ -454,6 +454,29 @@ Status SqliteStore::prepare(sqlite3_stmt*& statement, const char* sql) {
     return {};
 }
 
+namespace {
+
+// A token's two counts from columns first and first + 1, or nothing when
+// one is no count this store writes (below 0 or past 32 bits, as a hand
+// edit leaves them): read as given, -1 would be four billion messages.
+std::optional<TokenCounts> read_counts(sqlite3_stmt* st, int first) {
+    sqlite3_int64 spam = sqlite3_column_int64(st, first);
+    sqlite3_int64 ham = sqlite3_column_int64(st, first + 1);
+    constexpr sqlite3_int64 most = std::numeric_limits<uint32_t>::max();
+    if (spam < 0 || ham < 0 || spam > most || ham > most)
+        return std::nullopt;
+    return TokenCounts{static_cast<uint32_t>(spam), static_cast<uint32_t>(ham)};
+}
+
+} // namespace
+
+Status SqliteStore::damaged_counts() const {
+    return Error{path_,
+                 "a token's counts are not counts: the database is "
+                 "damaged; learn the messages again into a new state folder",
+                 ExitCode::unavailable};
+}
+
 Status SqliteStore::load_cache() {
     Statement count;
     if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM tokens", -1,
@@ -482,10 +505,12 @@ Status SqliteStore::load_cache() {
     while ((rc = sqlite3_step(all.handle)) == SQLITE_ROW) {
         auto hash = static_cast<uint64_t>(sqlite3_column_int64(all.handle, 0));
         cache_.prefetch(hash);
-        batch[batched++] = {
-            hash,
-            {static_cast<uint32_t>(sqlite3_column_int64(all.handle, 1)),
-             static_cast<uint32_t>(sqlite3_column_int64(all.handle, 2))}};
+        auto counts = read_counts(all.handle, 1);
+        if (!counts) {
+            cache_ = {};
+            return damaged_counts();
+        }
+        batch[batched++] = {hash, *counts};
         if (batched == batch.size())
             insert_batch();
     }
@@ -515,11 +540,12 @@ SqliteStore::lookup(std::span<const uint64_t> tokens) {
         sqlite3_bind_int64(select_token_, 1,
                            static_cast<sqlite3_int64>(tokens[i]));
         int rc = sqlite3_step(select_token_);
-        if (rc == SQLITE_ROW)
-            out[i] = {
-                static_cast<uint32_t>(sqlite3_column_int64(select_token_, 0)),
-                static_cast<uint32_t>(sqlite3_column_int64(select_token_, 1))};
-        else if (rc != SQLITE_DONE)
+        if (rc == SQLITE_ROW) {
+            auto counts = read_counts(select_token_, 0);
+            if (!counts)
+                return damaged_counts().error();
+            out[i] = *counts;
+        } else if (rc != SQLITE_DONE)
             return error("look up token");
     }
     return out;

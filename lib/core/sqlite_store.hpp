@@ -92,6 +92,8 @@ private:
     Result<int64_t> delete_rows(const char* sql, double worth,
                                 int64_t limit = -1);
     Status load_cache();
+    /// The error for a token row whose counts are no counts.
+    Status damaged_counts() const;
     Status load_totals();
     Result<Totals> read_totals();
 

@@ -282,6 +282,16 @@ public:
         // the file, must not stall learning: past the wait, the fit
         // runs unserialised, which costs CPU and nothing else.
         constexpr int wait_ms = 30'000, pause_ms = 50;
+        struct stat st {};
+        if (fd_ < 0 || ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+            log::warning(fmt::format(
+                "{}-fit.lock: {}; fitting without it", path,
+                fd_ < 0 ? std::strerror(errno) : "not a regular file"));
+            if (fd_ >= 0)
+                ::close(fd_);
+            fd_ = -1;
+            return;
+        }
         for (int waited = 0; fd_ >= 0; waited += pause_ms) {
             if (::flock(fd_, LOCK_EX | LOCK_NB) == 0)
                 return;
