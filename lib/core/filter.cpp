@@ -862,6 +862,26 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
     return status;
 }
 
+namespace {
+
+// Whether NAME is an option of the tool or of one of its subcommands
+// that takes a value, not a flag.
+bool takes_value(CLI::App& app, const std::string& name) {
+    auto value_option = [&](CLI::App& a) {
+        const CLI::Option* option = a.get_option_no_throw(name);
+        return option != nullptr && option->get_type_size_max() > 0 &&
+               option->get_expected_max() > 0;
+    };
+    if (value_option(app))
+        return true;
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+        if (value_option(*sub))
+            return true;
+    return false;
+}
+
+} // namespace
+
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
     // A closed stdout must surface as EPIPE, not kill the process; a file
     // past the size limit (ulimit -f) as EFBIG, a temporary failure.
@@ -877,19 +897,30 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
     }
     // "--sender=" gives an empty value (the null sender, <>), as a hook
     // that writes "--sender=$sender" means it; CLI11 would take the
-    // argument after it as the value instead. Given apart, "" is a value.
+    // argument after it as the value instead. For any other option that
+    // takes a value, an empty one names nothing: a usage error, never a
+    // value taken from the next argument or a setting left out. A flag
+    // ("--json=") is left to CLI11.
     std::vector<std::string> args;
     bool operands = false;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         operands = operands || arg == "--";
         if (!operands && arg.size() > 3 && arg.starts_with("--") &&
-            arg.ends_with('=') && arg.find('=') == arg.size() - 1) {
-            args.emplace_back(arg.substr(0, arg.size() - 1));
-            args.emplace_back();
-        } else {
-            args.emplace_back(arg);
+            arg.find('=') == arg.size() - 1) {
+            std::string name(arg.substr(0, arg.size() - 1));
+            if (takes_value(app, name)) {
+                if (name != "--sender") {
+                    log::error(fmt::format(
+                        "usage: {}: an empty value names nothing", name));
+                    return to_int(ExitCode::usage);
+                }
+                args.push_back(name);
+                args.emplace_back();
+                continue;
+            }
         }
+        args.emplace_back(arg);
     }
     // CLI11 takes the arguments last first.
     std::reverse(args.begin(), args.end());

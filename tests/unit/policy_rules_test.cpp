@@ -112,6 +112,13 @@ TEST_CASE("mistakes in rules are errors at their line") {
     CHECK(error_of("[[rule]]\nid='a b'\naction='reject'\n") ==
           "p.toml:2: rule id \"a b\" may hold only letters, digits, '-', "
           "'_' and '.'");
+    // Written in X-Portcullis-Policy, which folds only between ids.
+    CHECK(error_of("[[rule]]\nid='" + std::string(201, 'x') +
+                   "'\naction='reject'\n") ==
+          "p.toml:2: rule id is longer than 200 bytes");
+    CHECK(
+        read("[[rule]]\nid='" + std::string(200, 'x') + "'\naction='reject'\n")
+            .ok());
     CHECK(error_of("[[rule]]\nid='a'\naction='reject'\n[[rule]]\nid='a'\n"
                    "action='reject'\n") ==
           "p.toml:4: rule id \"a\" is used twice");

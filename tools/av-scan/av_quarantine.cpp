@@ -4,6 +4,7 @@
 // disk, or not at all.
 #include "av_actions.hpp"
 
+#include "core/digest.hpp"
 #include "core/utc_time.hpp"
 
 #include <fcntl.h>
@@ -102,6 +103,25 @@ std::string today() {
     return utc_now("%Y-%m-%d");
 }
 
+// The same message for the same envelope, held again (a mail server's
+// retry of a message deferred after the scan), has the same name: it is
+// held once. The arrival time and the verdict are left out, as a retry
+// gives them anew.
+std::string held_name(std::string_view id, std::string_view message,
+                      const nlohmann::ordered_json& record) {
+    digest::Sha256 sha;
+    sha.update(message);
+    const nlohmann::ordered_json& envelope =
+        record.value("envelope", nlohmann::ordered_json::object());
+    for (const char* key : {"mail_from", "rcpt"}) {
+        sha.update(std::string_view("\0", 1));
+        if (auto found = envelope.find(key); found != envelope.end())
+            sha.update(found->dump(-1, ' ', false,
+                                   nlohmann::json::error_handler_t::replace));
+    }
+    return sanitise_id(id) + "-" + sha.hex().substr(0, 24);
+}
+
 // Unique within the process and across processes sharing the folder.
 std::string unique_suffix() {
     static std::atomic<unsigned> counter{0};
@@ -154,23 +174,30 @@ Result<std::string> quarantine(const std::string& state_dir,
         if (auto status = make_dir(d); !status)
             return status.error();
     }
-    std::string name = sanitise_id(id) + "-" + unique_suffix();
+    std::string name = held_name(id, message, record);
+    std::string eml_path = dir + "/" + name + ".eml";
+    struct stat held {};
+    if (::lstat(eml_path.c_str(), &held) == 0 && S_ISREG(held.st_mode))
+        return eml_path;
+    // Two holders of one message at once each write their own pair and
+    // rename it into place: the second replaces the first's bytes with
+    // the same bytes.
+    std::string temp = name + "-" + unique_suffix();
     std::string json =
         record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-    auto eml_tmp = write_temp(dir, name + ".eml", message);
+    auto eml_tmp = write_temp(dir, temp + ".eml", message);
     if (!eml_tmp)
         return eml_tmp.error();
-    auto json_tmp = write_temp(dir, name + ".json", json + "\n");
+    auto json_tmp = write_temp(dir, temp + ".json", json + "\n");
     if (!json_tmp) {
         ::unlink(eml_tmp->c_str());
         return json_tmp.error();
     }
-    std::string final_path[2] = {dir + "/" + name + ".json",
-                                 dir + "/" + name + ".eml"};
+    std::string final_path[2] = {dir + "/" + name + ".json", eml_path};
     if (auto s = move_pair_into_place(dir, {*json_tmp, *eml_tmp}, final_path);
         !s)
         return s.error();
-    return dir + "/" + name + ".eml";
+    return eml_path;
 }
 
 } // namespace portcullis::av

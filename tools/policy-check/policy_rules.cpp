@@ -184,6 +184,12 @@ Status RuleReader::read_identity() {
         return error(*id, fmt::format("rule id \"{}\" may hold only letters, "
                                       "digits, '-', '_' and '.'",
                                       rule_.id));
+    // Ids are written in X-Portcullis-Policy, which folds only between
+    // them: one past a line's 998 bytes could not be folded at all.
+    constexpr size_t max_id_bytes = 200;
+    if (rule_.id.size() > max_id_bytes)
+        return error(
+            *id, fmt::format("rule id is longer than {} bytes", max_id_bytes));
     if (const toml::node* description = table_.get("description")) {
         if (!description->is_string())
             return error(*description, "description must be a string");
