@@ -174,6 +174,69 @@ void add_guessed(std::string_view message, size_t max_header_bytes,
     }
 }
 
+// Whether name is one of the fields, in any case.
+template <size_t N>
+bool one_of(std::string_view name, const char* const (&fields)[N]) {
+    return std::any_of(
+        std::begin(fields), std::end(fields),
+        [&](const char* field) { return equals_ci(name, field); });
+}
+
+// Past header_block_bytes the fields are not parsed: a block of a million
+// addresses would cost memory tens of times its size. But a watched
+// address written there must not go untapped (a break test put bob's Cc
+// after 1.2 MB of To): the rest of the block is read a line at a time,
+// and each address-looking token of a sender or recipient field that a
+// tap watches, in any reading, is kept. Only those are held.
+void add_watched_past_limit(const Settings& settings, std::string_view message,
+                            bool senders_guessed, bool recipients_guessed,
+                            std::vector<std::string>& senders,
+                            std::vector<std::string>& recipients) {
+    if (message.size() <= settings.max_header_bytes)
+        return;
+    size_t end = message.find("\n\n");
+    size_t crlf = message.find("\n\r\n");
+    end = std::min(end, crlf);
+    if (end != std::string_view::npos && end < settings.max_header_bytes)
+        return;
+    std::string_view block =
+        message.substr(0, end == std::string_view::npos ? message.size() : end);
+    auto watched = [&](const std::string& token, bool inbound) {
+        for (const std::string& reading :
+             delivery_readings(token, settings.subaddress_separators))
+            for (const Tap& tap : settings.taps)
+                if ((inbound ? tap.inbound : tap.outbound) &&
+                    tap.watches(reading))
+                    return true;
+        return false;
+    };
+    bool sender_field = false, recipient_field = false;
+    size_t pos = 0;
+    while (pos < block.size() && !deadline_passed()) {
+        size_t eol = block.find('\n', pos);
+        std::string_view line = block.substr(pos, eol == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : eol - pos);
+        pos = eol == std::string_view::npos ? block.size() : eol + 1;
+        if (!line.empty() && line.front() != ' ' && line.front() != '\t') {
+            std::string_view name = line.substr(0, line.find(':'));
+            while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+                name.remove_suffix(1);
+            sender_field = senders_guessed && one_of(name, sender_fields);
+            recipient_field =
+                recipients_guessed && one_of(name, recipient_fields);
+        }
+        if (!sender_field && !recipient_field)
+            continue;
+        for (std::string& token : address_tokens(line)) {
+            if (recipient_field && watched(token, true))
+                recipients.push_back(token);
+            else if (sender_field && watched(token, false))
+                senders.push_back(std::move(token));
+        }
+    }
+}
+
 // Expands each address into its readings, once per distinct address.
 std::vector<std::string> readings_of(const std::vector<std::string>& written,
                                      std::string_view separators) {
@@ -258,6 +321,8 @@ Parties record_parties(const Settings& settings,
     if (read.rcpt_guessed)
         add_guessed(message, settings.max_header_bytes, recipient_fields,
                     recipients);
+    add_watched_past_limit(settings, message, read.mail_from_guessed,
+                           read.rcpt_guessed, senders, recipients);
     const std::string& separators = settings.subaddress_separators;
     return {readings_of(senders, separators),
             readings_of(recipients, separators)};
