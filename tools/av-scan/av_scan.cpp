@@ -476,11 +476,13 @@ std::vector<std::string> notice_body(std::string_view action, const Scan& scan,
 }
 
 // Planted copies go even when the message fails: a tempfail carries no
-// header of ours, and must not carry the sender's.
+// header of ours, and must not carry the sender's. They go in stream
+// form too, where av-scan writes none: later filters and mailbox rules
+// take an X-Portcullis-AV field for av-scan's, and a sender's "clean"
+// passed the stream chain to policy-check --headers (a break test).
 Result<filter::Outcome> Handler::operator()(stream::Record& record) {
     auto outcome = judge(record);
-    if (options_.common.form == filter::OutputForm::headers)
-        record.message = remove_av_headers(record.message);
+    record.message = remove_av_headers(record.message);
     return outcome;
 }
 
