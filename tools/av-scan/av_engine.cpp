@@ -9,6 +9,7 @@
 #include <clamav.h>
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -172,6 +173,25 @@ Engine::~Engine() {
         cl_engine_free(engine_);
 }
 
+namespace {
+
+// Why a signature folder gave none: one that is not there says so, as
+// "no signatures found" sent an administrator looking for empty files.
+Error no_signatures(const std::string& db_dir) {
+    struct stat st {};
+    if (::stat(db_dir.c_str(), &st) != 0)
+        return Error{
+            db_dir,
+            fmt::format("no signatures found: {}", std::strerror(errno)),
+            ExitCode::unavailable};
+    if (!S_ISDIR(st.st_mode))
+        return Error{db_dir, "no signatures found: not a folder",
+                     ExitCode::unavailable};
+    return Error{db_dir, "no signatures found", ExitCode::unavailable};
+}
+
+} // namespace
+
 Result<std::unique_ptr<Engine>> Engine::load(const std::string& db_dir,
                                              const EngineSettings& settings) {
     if (auto status = init_once(); !status)
@@ -186,7 +206,7 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::string& db_dir,
         cl_load(db_dir.c_str(), out->engine_, &signatures, CL_DB_STDOPT);
     // A folder that is missing, unreadable or empty must never scan clean.
     if (rc == CL_EOPEN || rc == CL_ESTAT || (rc == CL_SUCCESS && !signatures))
-        return Error{db_dir, "no signatures found", ExitCode::unavailable};
+        return no_signatures(db_dir);
     if (rc != CL_SUCCESS)
         return clam_error(db_dir, rc);
     if (auto status = set_limits(out->engine_, settings.limits); !status)
@@ -301,7 +321,7 @@ Status Watcher::start() {
     // The folder is noted before loading so a change during the load is
     // seen by the next refresh rather than lost.
     if (auto status = watch(); !status)
-        return Error{db_dir_, "no signatures found", ExitCode::unavailable};
+        return no_signatures(db_dir_);
     auto loaded = Engine::load(db_dir_, settings_);
     if (!loaded)
         return loaded.error();
