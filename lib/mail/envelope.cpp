@@ -266,14 +266,47 @@ Envelope read_envelope(const nlohmann::ordered_json& envelope,
     return out;
 }
 
+namespace {
+
+// A date field's text as GMime's reader should get it. RFC 5322 allows
+// second 60, a leap second, which GMime refuses: it is read as 59, as
+// parse_rfc3339 reads it. A four-digit year before 1900 ("0000") GMime
+// takes for two digits (2000): such a date is no arrival at all.
+std::optional<std::string> readable_date(std::string text) {
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t start = text.find_first_not_of(" \t,", pos);
+        if (start == std::string::npos)
+            break;
+        size_t end = std::min(text.find_first_of(" \t,", start), text.size());
+        std::string_view token(text.data() + start, end - start);
+        bool four_digits = token.size() == 4 &&
+                           std::all_of(token.begin(), token.end(), [](char c) {
+                               return c >= '0' && c <= '9';
+                           });
+        if (four_digits && token < "1900")
+            return std::nullopt;
+        if (token.size() == 8 && token[2] == ':' && token[5] == ':' &&
+            token.substr(6) == "60")
+            text[start + 7] = '9', text[start + 6] = '5';
+        pos = end;
+    }
+    return text;
+}
+
+} // namespace
+
 std::optional<std::string> header_arrival_time(std::string_view message) {
     // Dates before 1990 or more than a day ahead are a clock's mistake or
     // a sender's invention, not an arrival.
     constexpr int64_t earliest = 631152000; // 1990-01-01
     constexpr int64_t day = 86400;
     auto date_of = [](const std::string& text) -> std::optional<int64_t> {
+        auto readable = readable_date(text);
+        if (!readable)
+            return std::nullopt;
         mime::ensure_gmime();
-        GDateTime* when = g_mime_utils_header_decode_date(text.c_str());
+        GDateTime* when = g_mime_utils_header_decode_date(readable->c_str());
         if (!when)
             return std::nullopt;
         int64_t seconds = g_date_time_to_unix(when);

@@ -357,4 +357,12 @@ TEST_CASE("an archived message's arrival is its top Received field's date, "
     CHECK(!mail::header_arrival_time("Date: yesterday\n\n"));
     CHECK(
         !mail::header_arrival_time("Date: Fri, 1 Jan 9999 00:00:00 +0000\n\n"));
+    // GMime read the year 0000 as 2000 and refused a leap second, so the
+    // top Received date gave way to Date's (a new-user break test).
+    CHECK(
+        !mail::header_arrival_time("Date: Mon, 1 Jan 0000 00:00:00 +0100\n\n"));
+    CHECK(mail::header_arrival_time(
+              "Received: from a by b; Sat, 31 Dec 2016 23:59:60 +0000\n"
+              "Date: Tue, 20 Dec 2016 10:00:00 +0000\n\n") ==
+          "2016-12-31T23:59:59Z");
 }
