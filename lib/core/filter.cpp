@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/progress.hpp"
 #include "core/spool.hpp"
+#include "core/strings.hpp"
 #include "core/utc_time.hpp"
 #include "core/watchdog.hpp"
 #include "mail/envelope.hpp"
@@ -865,19 +866,41 @@ ExitCode run(const CommonOptions& options, std::string_view tool,
 namespace {
 
 // Whether NAME is an option of the tool or of one of its subcommands
-// that takes a value, not a flag.
-bool takes_value(CLI::App& app, const std::string& name) {
-    auto value_option = [&](CLI::App& a) {
+// that the test holds for.
+bool any_option(CLI::App& app, const std::string& name,
+                bool (*test)(const CLI::Option&)) {
+    auto holds = [&](CLI::App& a) {
         const CLI::Option* option = a.get_option_no_throw(name);
-        return option != nullptr && option->get_type_size_max() > 0 &&
-               option->get_expected_max() > 0;
+        return option != nullptr && test(*option);
     };
-    if (value_option(app))
+    if (holds(app))
         return true;
     for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
-        if (value_option(*sub))
+        if (holds(*sub))
             return true;
     return false;
+}
+
+// What CLI11 reads as a flag given: "--headers=1" has always meant
+// --headers.
+bool said_true(std::string_view value) {
+    for (std::string_view yes : {"1", "true", "yes", "on"})
+        if (equals_ci(value, yes))
+            return true;
+    return false;
+}
+
+// An option that takes a value, and a flag, which takes none.
+bool takes_value(CLI::App& app, const std::string& name) {
+    return any_option(app, name, [](const CLI::Option& o) {
+        return o.get_type_size_max() > 0 && o.get_expected_max() > 0;
+    });
+}
+
+bool is_flag(CLI::App& app, const std::string& name) {
+    return any_option(app, name, [](const CLI::Option& o) {
+        return o.get_type_size_max() == 0 || o.get_expected_max() == 0;
+    });
 }
 
 } // namespace
@@ -898,29 +921,43 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
     // "--sender=" gives an empty value (the null sender, <>), as a hook
     // that writes "--sender=$sender" means it; CLI11 would take the
     // argument after it as the value instead. For any other option that
-    // takes a value, an empty one names nothing: a usage error, never a
-    // value taken from the next argument or a setting left out. A flag
-    // ("--json=") is left to CLI11.
+    // takes a value, an empty one ("--state-dir=", "--state-dir ''")
+    // names nothing: a usage error, never a value taken from the next
+    // argument or a setting left out. A flag takes no value: "--json="
+    // and "--json=true" are the flag, "--json=x" a usage error (it was
+    // an internal error, and "--json=false" turned JSON on).
     std::vector<std::string> args;
     bool operands = false;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         operands = operands || arg == "--";
-        if (!operands && arg.size() > 3 && arg.starts_with("--") &&
-            arg.find('=') == arg.size() - 1) {
-            std::string name(arg.substr(0, arg.size() - 1));
-            if (takes_value(app, name)) {
-                if (name != "--sender") {
-                    log::error(fmt::format(
-                        "usage: {}: an empty value names nothing", name));
-                    return to_int(ExitCode::usage);
-                }
-                args.push_back(name);
-                args.emplace_back();
-                continue;
-            }
+        size_t equals = arg.find('=');
+        std::string name(arg.substr(0, equals));
+        bool option = !operands && arg.size() > 2 && arg.starts_with("--");
+        bool value = option && takes_value(app, name);
+        bool empty = equals == arg.size() - 1 ||
+                     (equals == std::string_view::npos && i + 1 < argc &&
+                      argv[i + 1][0] == '\0');
+        // An empty --config has a message of its own (78).
+        if (value && empty && name != "--sender" && name != "--config") {
+            log::error(
+                fmt::format("usage: {}: an empty value names nothing", name));
+            return to_int(ExitCode::usage);
         }
-        args.emplace_back(arg);
+        if (value && equals == arg.size() - 1) {
+            args.push_back(name);
+            args.emplace_back();
+            continue;
+        }
+        if (option && !value && equals != std::string_view::npos &&
+            equals + 1 < arg.size() && is_flag(app, name) &&
+            !said_true(arg.substr(equals + 1))) {
+            log::error(fmt::format("usage: {} takes no value (or true)", name));
+            return to_int(ExitCode::usage);
+        }
+        args.emplace_back(equals == arg.size() - 1 && option && !value
+                              ? std::string_view(name)
+                              : arg);
     }
     // CLI11 takes the arguments last first.
     std::reverse(args.begin(), args.end());

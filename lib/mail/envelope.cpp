@@ -286,8 +286,19 @@ std::optional<std::string> readable_date(std::string text) {
                            });
         if (four_digits && token < "1900")
             return std::nullopt;
-        if (token.size() == 8 && token[2] == ':' && token[5] == ':' &&
-            token.substr(6) == "60")
+        // A time is hh:mm or hh:mm:ss and nothing more: GMime read
+        // "01:00:00.5" as midnight and still applied the zone.
+        auto digit = [&](size_t i) {
+            return token[i] >= '0' && token[i] <= '9';
+        };
+        bool time_like =
+            token.size() >= 3 && digit(0) && digit(1) && token[2] == ':';
+        bool hh_mm = token.size() == 5 && digit(3) && digit(4);
+        bool hh_mm_ss = token.size() == 8 && digit(3) && digit(4) &&
+                        token[5] == ':' && digit(6) && digit(7);
+        if (time_like && !hh_mm && !hh_mm_ss)
+            return std::nullopt;
+        if (hh_mm_ss && token.substr(6) == "60")
             text[start + 7] = '9', text[start + 6] = '5';
         pos = end;
     }

@@ -365,4 +365,9 @@ TEST_CASE("an archived message's arrival is its top Received field's date, "
               "Received: from a by b; Sat, 31 Dec 2016 23:59:60 +0000\n"
               "Date: Tue, 20 Dec 2016 10:00:00 +0000\n\n") ==
           "2016-12-31T23:59:59Z");
+    // Seconds with a fraction were read as midnight, the zone applied.
+    CHECK(mail::header_arrival_time(
+              "Received: from a by b; Mon, 1 Jan 2024 01:00:00.5 +0500\n"
+              "Date: Mon, 1 Jan 2024 02:00:00 +0000\n\n") ==
+          "2024-01-01T02:00:00Z");
 }

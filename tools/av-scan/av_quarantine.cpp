@@ -122,6 +122,36 @@ std::string held_name(std::string_view id, std::string_view message,
     return sanitise_id(id) + "-" + sha.hex().substr(0, 24);
 }
 
+// Whether the pair at these names holds this message: its .eml the very
+// bytes, beside a .json. A file planted at the name, or a pair cut short,
+// is no held copy (a break test found the message lost so): it is
+// written anew over it.
+bool already_held(const std::string& eml_path, const std::string& json_path,
+                  std::string_view message) {
+    struct stat st {};
+    if (::lstat(json_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size == 0)
+        return false;
+    int fd = ::open(eml_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                static_cast<uint64_t>(st.st_size) == message.size();
+    std::string chunk(64 * 1024, '\0');
+    size_t at = 0;
+    while (same && at < message.size()) {
+        ssize_t n = ::read(fd, chunk.data(), chunk.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || message.compare(at, static_cast<size_t>(n), chunk.data(),
+                                      static_cast<size_t>(n)) != 0)
+            same = false;
+        at += n > 0 ? static_cast<size_t>(n) : 0;
+    }
+    ::close(fd);
+    return same;
+}
+
 // Unique within the process and across processes sharing the folder.
 std::string unique_suffix() {
     static std::atomic<unsigned> counter{0};
@@ -176,8 +206,7 @@ Result<std::string> quarantine(const std::string& state_dir,
     }
     std::string name = held_name(id, message, record);
     std::string eml_path = dir + "/" + name + ".eml";
-    struct stat held {};
-    if (::lstat(eml_path.c_str(), &held) == 0 && S_ISREG(held.st_mode))
+    if (already_held(eml_path, dir + "/" + name + ".json", message))
         return eml_path;
     // Two holders of one message at once each write their own pair and
     // rename it into place: the second replaces the first's bytes with

@@ -185,22 +185,18 @@ bool one_of(std::string_view name, const char* const (&fields)[N]) {
 // Past header_block_bytes the fields are not parsed: a block of a million
 // addresses would cost memory tens of times its size. But a watched
 // address written there must not go untapped (a break test put bob's Cc
-// after 1.2 MB of To): the rest of the block is read a line at a time,
-// and each address-looking token of a sender or recipient field that a
-// tap watches, in any reading, is kept. Only those are held.
+// after 1.2 MB of To): the rest of the block is read a field at a time,
+// unfolded, in pieces of at most 64 KiB cut after a comma, and each
+// address of a sender or recipient field that a tap watches, in any
+// reading, is kept. Only those are held. A line ends at LF, CRLF or a
+// bare CR, as everywhere.
 void add_watched_past_limit(const Settings& settings, std::string_view message,
                             bool senders_guessed, bool recipients_guessed,
                             std::vector<std::string>& senders,
                             std::vector<std::string>& recipients) {
+    constexpr size_t piece_bytes = 64 * 1024;
     if (message.size() <= settings.max_header_bytes)
         return;
-    size_t end = message.find("\n\n");
-    size_t crlf = message.find("\n\r\n");
-    end = std::min(end, crlf);
-    if (end != std::string_view::npos && end < settings.max_header_bytes)
-        return;
-    std::string_view block =
-        message.substr(0, end == std::string_view::npos ? message.size() : end);
     auto watched = [&](const std::string& token, bool inbound) {
         for (const std::string& reading :
              delivery_readings(token, settings.subaddress_separators))
@@ -211,30 +207,64 @@ void add_watched_past_limit(const Settings& settings, std::string_view message,
         return false;
     };
     bool sender_field = false, recipient_field = false;
+    std::string field; // the value read so far, unfolded
+    auto scan = [&](std::string_view text) {
+        std::vector<std::string> found = address_tokens(text);
+        if (auto list = mail::parse_address_list(std::string(text)))
+            for (const mail::Mailbox& box : *list)
+                found.push_back(box.address());
+        for (std::string& token : found) {
+            if (recipient_field && watched(token, true))
+                recipients.push_back(token);
+            else if (sender_field && watched(token, false))
+                senders.push_back(std::move(token));
+        }
+    };
+    auto flush = [&] {
+        if (sender_field || recipient_field)
+            scan(field);
+        field.clear();
+    };
     size_t pos = 0;
-    while (pos < block.size() && !deadline_passed()) {
-        size_t eol = block.find('\n', pos);
-        std::string_view line = block.substr(pos, eol == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : eol - pos);
-        pos = eol == std::string_view::npos ? block.size() : eol + 1;
-        if (!line.empty() && line.front() != ' ' && line.front() != '\t') {
+    while (pos < message.size() && !deadline_passed()) {
+        size_t eol = message.find_first_of("\r\n", pos);
+        std::string_view line = message.substr(
+            pos,
+            eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+        pos = eol == std::string_view::npos          ? message.size()
+              : message.compare(eol, 2, "\r\n") == 0 ? eol + 2
+                                                     : eol + 1;
+        if (line.empty())
+            break; // the end of the header block
+        if (line.front() != ' ' && line.front() != '\t') {
+            flush();
             std::string_view name = line.substr(0, line.find(':'));
             while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
                 name.remove_suffix(1);
             sender_field = senders_guessed && one_of(name, sender_fields);
             recipient_field =
                 recipients_guessed && one_of(name, recipient_fields);
+            size_t colon = line.find(':');
+            line = colon == std::string_view::npos ? std::string_view()
+                                                   : line.substr(colon + 1);
         }
         if (!sender_field && !recipient_field)
             continue;
-        for (std::string& token : address_tokens(line)) {
-            if (recipient_field && watched(token, true))
-                recipients.push_back(token);
-            else if (sender_field && watched(token, false))
-                senders.push_back(std::move(token));
+        // A long line goes in a slice at a time, so no piece is longer
+        // than twice piece_bytes.
+        while (!line.empty()) {
+            std::string_view slice = line.substr(0, piece_bytes);
+            line.remove_prefix(slice.size());
+            field += slice;
+            if (field.size() <= piece_bytes)
+                continue;
+            size_t comma = field.rfind(',');
+            size_t cut = comma == std::string::npos ? field.size() : comma + 1;
+            scan(std::string_view(field).substr(0, cut));
+            field.erase(0, cut);
         }
     }
+    flush();
 }
 
 // Expands each address into its readings, once per distinct address.
