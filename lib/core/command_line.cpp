@@ -54,30 +54,16 @@ bool is_flag(CLI::App& app, const std::string& name) {
     });
 }
 
-} // namespace
-
-std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
-    // A closed stdout must surface as EPIPE, not kill the process; a file
-    // past the size limit (ulimit -f) as EFBIG, a temporary failure.
-    ::signal(SIGPIPE, SIG_IGN);
-    ::signal(SIGXFSZ, SIG_IGN);
-    // A usage error is logged before the options are read: it is in JSON
-    // when --log-json was asked for at all.
-    for (int i = 1; i < argc; ++i) {
-        if (std::string_view(argv[i]) == "--")
-            break;
-        if (std::string_view(argv[i]) == "--log-json")
-            log::set_json(true);
-    }
-    // "--sender=" gives an empty value (the null sender, <>), as a hook
-    // that writes "--sender=$sender" means it; CLI11 would take the
-    // argument after it as the value instead. For any other option that
-    // takes a value, an empty one ("--state-dir=", "--state-dir ''")
-    // names nothing: a usage error, never a value taken from the next
-    // argument or a setting left out. A flag takes no value: "--json="
-    // and "--json=true" are the flag, "--json=x" a usage error (it was
-    // an internal error, and "--json=false" turned JSON on).
-    std::vector<std::string> args;
+// "--sender=" gives an empty value (the null sender, <>), as a hook
+// that writes "--sender=$sender" means it; CLI11 would take the
+// argument after it as the value instead. For any other option that
+// takes a value, an empty one ("--state-dir=", "--state-dir ''")
+// names nothing: a usage error, never a value taken from the next
+// argument or a setting left out. A flag takes no value: "--json="
+// and "--json=true" are the flag, "--json=x" a usage error (it was
+// an internal error, and "--json=false" turned JSON on).
+std::optional<int> read_values(CLI::App& app, int argc, char** argv,
+                               std::vector<std::string>& args) {
     bool operands = false;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -106,10 +92,32 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
             log::error(fmt::format("usage: {} takes no value (or true)", name));
             return to_int(ExitCode::usage);
         }
+        // "--json=" is the flag.
         args.emplace_back(equals == arg.size() - 1 && option && !value
                               ? std::string_view(name)
                               : arg);
     }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+    // A closed stdout must surface as EPIPE, not kill the process; a file
+    // past the size limit (ulimit -f) as EFBIG, a temporary failure.
+    ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGXFSZ, SIG_IGN);
+    // A usage error is logged before the options are read: it is in JSON
+    // when --log-json was asked for at all.
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--")
+            break;
+        if (std::string_view(argv[i]) == "--log-json")
+            log::set_json(true);
+    }
+    std::vector<std::string> args;
+    if (auto refused = read_values(app, argc, argv, args))
+        return refused;
     // CLI11 takes the arguments last first.
     std::reverse(args.begin(), args.end());
     try {

@@ -111,7 +111,7 @@ std::string held_name(std::string_view id, std::string_view message,
                       const nlohmann::ordered_json& record) {
     digest::Sha256 sha;
     sha.update(message);
-    const nlohmann::ordered_json& envelope =
+    nlohmann::ordered_json envelope =
         record.value("envelope", nlohmann::ordered_json::object());
     for (const char* key : {"mail_from", "rcpt"}) {
         sha.update(std::string_view("\0", 1));
